@@ -1,0 +1,723 @@
+//! Index definitions: `indicators/frameworks/*.toml`.
+//!
+//! A framework is a tree. Leaves are indicators, inner nodes are groups, the root (the one group
+//! with no parent) is the index. Weights are relative within their parent.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::path::Path;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::catalogue::{Catalogue, Direction};
+use crate::cities::is_identifier;
+use crate::error::{line_of, read_text, Error, Problem, Result};
+
+/// How indicator values are brought to a common scale.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Normalisation {
+    /// `(x - min) / (max - min)`, scaled to `scale`, direction applied first.
+    Minmax,
+    /// `clamp((x - lo) / (hi - lo), 0, 1)`, scaled to `scale`; reversed for lower-is-better.
+    Goalposts,
+}
+
+/// Over which observations min-max bounds are taken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Bounds {
+    /// Over every city and every year: scores are comparable across years.
+    Panel,
+    /// Over each year separately (rescales every year: not comparable over time).
+    Year,
+}
+
+/// How a group combines its children.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Aggregation {
+    /// Weighted arithmetic mean.
+    Arithmetic,
+    /// Weighted geometric mean (every child must be positive).
+    Geometric,
+}
+
+/// What a group does when some of its children are missing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Missing {
+    /// Skip missing children and renormalise the weights of those present.
+    Skip,
+    /// Any missing child makes the group missing.
+    Propagate,
+}
+
+/// A transform applied to raw values before normalisation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Transform {
+    /// Natural logarithm (values must be > 0).
+    Ln,
+    /// Base-10 logarithm (values must be > 0).
+    Log10,
+    /// Square root (values must be >= 0).
+    Sqrt,
+}
+
+impl fmt::Display for Aggregation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Aggregation::Arithmetic => "arithmetic",
+            Aggregation::Geometric => "geometric",
+        })
+    }
+}
+
+/// The default methods of a framework.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Methods {
+    /// Default normalisation of every indicator.
+    pub normalisation: Normalisation,
+    /// Where min-max bounds come from.
+    pub bounds: Bounds,
+    /// Target scale `[l, u]` of normalised values.
+    pub scale: [f64; 2],
+    /// Default aggregation of every group.
+    pub aggregation: Aggregation,
+    /// Missing-children rule.
+    pub missing: Missing,
+    /// Minimum share of a group's child weight that must be present for the group to have a score.
+    pub min_share: f64,
+    /// Round scores to this many decimals before ranking (published indices rank rounded values).
+    pub round: Option<u32>,
+}
+
+impl Default for Methods {
+    fn default() -> Self {
+        Methods {
+            normalisation: Normalisation::Minmax,
+            bounds: Bounds::Panel,
+            scale: [0.0, 100.0],
+            aggregation: Aggregation::Arithmetic,
+            missing: Missing::Skip,
+            min_share: 0.0,
+            round: None,
+        }
+    }
+}
+
+/// When a city, and a year, are ranked at all.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Coverage {
+    /// A city is ranked in a year only if the indicators it has carry at least this share of
+    /// the index's effective weight.
+    pub city_min_share: f64,
+    /// A year is ranked only if at least this share of the peer cities is ranked in it.
+    pub year_min_share: f64,
+}
+
+impl Default for Coverage {
+    fn default() -> Self {
+        Coverage {
+            city_min_share: 0.0,
+            year_min_share: 0.0,
+        }
+    }
+}
+
+/// Which data the framework scores.
+#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DataSpec {
+    /// Observations file (CSV or Parquet), relative to the framework file.
+    pub observations: Option<String>,
+    /// City registry, relative to the framework file.
+    pub cities: Option<String>,
+    /// Indicator catalogue, relative to the framework file.
+    pub catalogue: Option<String>,
+    /// Peer group: the city ids scored; empty means every city with data.
+    pub peers: Vec<String>,
+    /// First and last year scored (inclusive); absent means every year with data.
+    pub years: Option<[i32; 2]>,
+}
+
+/// What a node of the tree is.
+#[derive(Debug, Clone, PartialEq)]
+pub enum NodeKind {
+    /// An inner node; its score aggregates its children.
+    Group {
+        /// Aggregation override for this group.
+        aggregation: Option<Aggregation>,
+        /// Minimum present child-weight share override for this group.
+        min_share: Option<f64>,
+    },
+    /// A leaf.
+    Indicator(IndicatorSpec),
+}
+
+/// Framework-level settings of an indicator.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct IndicatorSpec {
+    /// Direction, overriding the catalogue's.
+    pub direction: Option<Direction>,
+    /// Transform before normalisation.
+    pub transform: Option<Transform>,
+    /// Normalisation overriding the framework default.
+    pub normalisation: Option<Normalisation>,
+    /// Goalposts `[lo, hi]` in the indicator's units (for goalposts normalisation).
+    pub goalposts: Option<[f64; 2]>,
+    /// One line on why the indicator is in the index.
+    pub rationale: Option<String>,
+}
+
+/// One node of the tree.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Node {
+    /// Identifier, unique among groups and indicators.
+    pub id: String,
+    /// Display name (groups; indicators take theirs from the catalogue).
+    pub name: Option<String>,
+    /// Parent group; `None` for the root.
+    pub parent: Option<String>,
+    /// Weight relative to its siblings.
+    pub weight: f64,
+    /// Group or indicator.
+    pub kind: NodeKind,
+    /// Line of the node's `id` in its file.
+    pub line: usize,
+}
+
+impl Node {
+    /// Whether the node is an indicator (a leaf).
+    pub fn is_indicator(&self) -> bool {
+        matches!(self.kind, NodeKind::Indicator(_))
+    }
+}
+
+/// A validated framework.
+#[derive(Debug, Clone)]
+pub struct Framework {
+    /// Identifier of the index.
+    pub id: String,
+    /// Display name of the index.
+    pub name: String,
+    /// What the index measures.
+    pub description: String,
+    /// Which data it scores.
+    pub data: DataSpec,
+    /// Default methods.
+    pub methods: Methods,
+    /// Coverage thresholds.
+    pub coverage: Coverage,
+    nodes: Vec<Node>,
+    by_id: HashMap<String, usize>,
+    children: Vec<Vec<usize>>,
+    root: usize,
+    file: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFile {
+    index: RawIndex,
+    #[serde(default)]
+    data: DataSpec,
+    #[serde(default)]
+    methods: Methods,
+    #[serde(default)]
+    coverage: Coverage,
+    #[serde(default)]
+    group: Vec<RawGroup>,
+    #[serde(default)]
+    indicator: Vec<RawIndicator>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawIndex {
+    id: String,
+    name: String,
+    #[serde(default)]
+    description: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawGroup {
+    id: Spanned<String>,
+    name: Option<String>,
+    parent: Option<String>,
+    #[serde(default = "one")]
+    weight: f64,
+    aggregation: Option<Aggregation>,
+    min_share: Option<f64>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawIndicator {
+    id: Spanned<String>,
+    parent: Option<String>,
+    #[serde(default = "one")]
+    weight: f64,
+    direction: Option<Direction>,
+    transform: Option<Transform>,
+    normalisation: Option<Normalisation>,
+    goalposts: Option<[f64; 2]>,
+    rationale: Option<String>,
+}
+
+fn one() -> f64 {
+    1.0
+}
+
+impl Framework {
+    /// Reads and validates a framework file (structure only; see [`Framework::check_catalogue`]).
+    pub fn load(path: &Path) -> Result<Self> {
+        Self::parse(&read_text(path)?, &path.display().to_string())
+    }
+
+    /// Parses and validates a framework from text; `file` names it in errors.
+    pub fn parse(text: &str, file: &str) -> Result<Self> {
+        let raw: RawFile =
+            toml::from_str(text).map_err(|e| Error::toml(file, "framework", &e, text))?;
+        let mut problems = Vec::new();
+        let mut problem = |line: Option<usize>, message: String| {
+            problems.push(Problem {
+                file: file.to_string(),
+                line,
+                message,
+            });
+        };
+        check_share(&mut problem, "methods.min_share", raw.methods.min_share);
+        check_share(
+            &mut problem,
+            "coverage.city_min_share",
+            raw.coverage.city_min_share,
+        );
+        check_share(
+            &mut problem,
+            "coverage.year_min_share",
+            raw.coverage.year_min_share,
+        );
+        let [l, u] = raw.methods.scale;
+        if !(l.is_finite() && u.is_finite() && l < u) {
+            problem(None, format!("methods.scale [{l}, {u}] must be two finite numbers with the first below the second"));
+        }
+        if let Some([first, last]) = raw.data.years {
+            if first > last {
+                problem(
+                    None,
+                    format!("data.years [{first}, {last}]: the first year is after the last"),
+                );
+            }
+        }
+
+        let mut nodes = Vec::with_capacity(raw.group.len() + raw.indicator.len());
+        for group in raw.group {
+            let line = line_of(text, group.id.span().start);
+            nodes.push(Node {
+                id: group.id.into_inner(),
+                name: group.name,
+                parent: group.parent,
+                weight: group.weight,
+                kind: NodeKind::Group {
+                    aggregation: group.aggregation,
+                    min_share: group.min_share,
+                },
+                line,
+            });
+        }
+        for indicator in raw.indicator {
+            let line = line_of(text, indicator.id.span().start);
+            nodes.push(Node {
+                id: indicator.id.into_inner(),
+                name: None,
+                parent: indicator.parent,
+                weight: indicator.weight,
+                kind: NodeKind::Indicator(IndicatorSpec {
+                    direction: indicator.direction,
+                    transform: indicator.transform,
+                    normalisation: indicator.normalisation,
+                    goalposts: indicator.goalposts,
+                    rationale: indicator.rationale,
+                }),
+                line,
+            });
+        }
+
+        // Ids: well-formed and unique.
+        let mut by_id = HashMap::new();
+        let mut kept = Vec::with_capacity(nodes.len());
+        for node in nodes {
+            let line = Some(node.line);
+            if !is_identifier(&node.id) {
+                problem(
+                    line,
+                    format!(
+                        "id `{}` must be lowercase letters, digits, `_` and `-`",
+                        node.id
+                    ),
+                );
+            }
+            if let Some(&first) = by_id.get(&node.id) {
+                let first: &Node = &kept[first];
+                problem(
+                    line,
+                    format!(
+                        "duplicate id `{}` (first defined on line {})",
+                        node.id, first.line
+                    ),
+                );
+                continue;
+            }
+            if !node.weight.is_finite() || node.weight < 0.0 {
+                problem(
+                    line,
+                    format!(
+                        "`{}` has weight {}: weights must be finite and not negative",
+                        node.id, node.weight
+                    ),
+                );
+            }
+            if let NodeKind::Indicator(spec) = &node.kind {
+                if let Some([lo, hi]) = spec.goalposts {
+                    if !(lo.is_finite() && hi.is_finite() && lo < hi) {
+                        problem(line, format!("indicator `{}`: goalposts [{lo}, {hi}] must be finite with lo < hi", node.id));
+                    }
+                }
+                if spec.normalisation == Some(Normalisation::Goalposts) && spec.goalposts.is_none()
+                {
+                    problem(line, format!("indicator `{}` uses goalposts normalisation but gives no `goalposts = [lo, hi]`", node.id));
+                }
+            }
+            if let NodeKind::Group {
+                min_share: Some(share),
+                ..
+            } = node.kind
+            {
+                check_share(
+                    &mut problem,
+                    &format!("group `{}` min_share", node.id),
+                    share,
+                );
+            }
+            by_id.insert(node.id.clone(), kept.len());
+            kept.push(node);
+        }
+        let nodes = kept;
+
+        // Parents: exist, are groups; exactly one root.
+        let mut children = vec![Vec::new(); nodes.len()];
+        let mut roots = Vec::new();
+        for (i, node) in nodes.iter().enumerate() {
+            match &node.parent {
+                None if node.is_indicator() => problem(
+                    Some(node.line),
+                    format!("indicator `{}` has no parent: add `parent = \"<group id>\"`", node.id),
+                ),
+                None => roots.push(i),
+                Some(parent) => match by_id.get(parent) {
+                    None => problem(
+                        Some(node.line),
+                        format!("`{}` names unknown parent `{parent}`", node.id),
+                    ),
+                    Some(&p) if nodes[p].is_indicator() => problem(
+                        Some(node.line),
+                        format!("`{}` names parent `{parent}`, which is an indicator: parents must be groups", node.id),
+                    ),
+                    Some(&p) => children[p].push(i),
+                },
+            }
+        }
+        // Cycles: walking up from any node must reach a root within `nodes.len()` steps.
+        for (i, node) in nodes.iter().enumerate() {
+            let mut current = i;
+            let mut steps = 0;
+            while let Some(parent) = nodes[current].parent.as_ref().and_then(|p| by_id.get(p)) {
+                current = *parent;
+                steps += 1;
+                if current == i || steps > nodes.len() {
+                    problem(
+                        Some(node.line),
+                        format!("`{}` is part of a cycle of parents: every chain of parents must end at the index", node.id),
+                    );
+                    break;
+                }
+            }
+        }
+        if roots.len() != 1 {
+            let names: Vec<_> = roots
+                .iter()
+                .map(|&r| format!("`{}`", nodes[r].id))
+                .collect();
+            problem(
+                None,
+                if roots.is_empty() {
+                    "no group without a parent: one group (the index) must have no `parent`"
+                        .to_string()
+                } else {
+                    format!(
+                        "{} groups have no parent ({}): exactly one (the index) may lack one",
+                        roots.len(),
+                        names.join(", ")
+                    )
+                },
+            );
+        }
+        for (i, node) in nodes.iter().enumerate() {
+            if !node.is_indicator() && children[i].is_empty() {
+                problem(
+                    Some(node.line),
+                    format!("group `{}` has no children", node.id),
+                );
+            }
+            if !node.is_indicator()
+                && !children[i].is_empty()
+                && children[i].iter().all(|&c| nodes[c].weight == 0.0)
+            {
+                problem(Some(node.line), format!("every child of group `{}` has weight 0: give at least one a positive weight", node.id));
+            }
+        }
+        Error::check(problems)?;
+        Ok(Framework {
+            id: raw.index.id,
+            name: raw.index.name,
+            description: raw.index.description,
+            data: raw.data,
+            methods: raw.methods,
+            coverage: raw.coverage,
+            nodes,
+            by_id,
+            children,
+            root: roots[0],
+            file: file.to_string(),
+        })
+    }
+
+    /// Checks every indicator against a catalogue: it must exist there, and have a direction.
+    pub fn check_catalogue(&self, catalogue: &Catalogue) -> Result<()> {
+        let mut problems = Vec::new();
+        for node in self.indicators() {
+            if catalogue.get(&node.id).is_none() {
+                problems.push(Problem {
+                    file: self.file.clone(),
+                    line: Some(node.line),
+                    message: format!(
+                        "indicator `{}` is not in the catalogue `{}`: add it there or fix the id",
+                        node.id,
+                        catalogue.file()
+                    ),
+                });
+            }
+        }
+        Error::check(problems)
+    }
+
+    /// The direction of an indicator: the framework's override, else the catalogue's.
+    pub fn direction(&self, node: &Node, catalogue: &Catalogue) -> Option<Direction> {
+        match &node.kind {
+            NodeKind::Indicator(spec) => spec
+                .direction
+                .or_else(|| catalogue.get(&node.id).map(|i| i.direction)),
+            NodeKind::Group { .. } => None,
+        }
+    }
+
+    /// The file the framework was read from.
+    pub fn file(&self) -> &str {
+        &self.file
+    }
+
+    /// All nodes, groups first, in file order.
+    pub fn nodes(&self) -> &[Node] {
+        &self.nodes
+    }
+
+    /// A node by id.
+    pub fn get(&self, id: &str) -> Option<&Node> {
+        self.by_id.get(id).map(|&i| &self.nodes[i])
+    }
+
+    /// Position of a node in [`Framework::nodes`].
+    pub fn index_of(&self, id: &str) -> Option<usize> {
+        self.by_id.get(id).copied()
+    }
+
+    /// The root (the index).
+    pub fn root(&self) -> &Node {
+        &self.nodes[self.root]
+    }
+
+    /// Position of the root in [`Framework::nodes`].
+    pub fn root_index(&self) -> usize {
+        self.root
+    }
+
+    /// Positions of a node's children, in file order.
+    pub fn children(&self, index: usize) -> &[usize] {
+        &self.children[index]
+    }
+
+    /// The indicators (leaves), in file order.
+    pub fn indicators(&self) -> impl Iterator<Item = &Node> {
+        self.nodes.iter().filter(|n| n.is_indicator())
+    }
+
+    /// The groups directly under the root (the domains), in file order.
+    pub fn domains(&self) -> impl Iterator<Item = &Node> {
+        self.children[self.root].iter().map(|&i| &self.nodes[i])
+    }
+
+    /// Effective weight of every node in the index: the product of its normalised weights
+    /// (weight / sum of sibling weights) up to the root. Indexed like [`Framework::nodes`].
+    pub fn effective_weights(&self) -> Vec<f64> {
+        let mut effective = vec![0.0; self.nodes.len()];
+        effective[self.root] = 1.0;
+        let mut stack = vec![self.root];
+        while let Some(i) = stack.pop() {
+            let kids = &self.children[i];
+            let total: f64 = kids.iter().map(|&c| self.nodes[c].weight).sum();
+            for &c in kids {
+                effective[c] = effective[i] * self.nodes[c].weight / total;
+                stack.push(c);
+            }
+        }
+        effective
+    }
+}
+
+fn check_share(problem: &mut impl FnMut(Option<usize>, String), key: &str, share: f64) {
+    if !(0.0..=1.0).contains(&share) {
+        problem(None, format!("{key} = {share} must be between 0 and 1"));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SMALL: &str = r#"
+[index]
+id = "small"
+name = "Small index"
+
+[methods]
+normalisation = "minmax"
+
+[[group]]
+id = "index"
+
+[[group]]
+id = "health"
+parent = "index"
+weight = 2
+
+[[group]]
+id = "air"
+parent = "index"
+
+[[indicator]]
+id = "life"
+parent = "health"
+
+[[indicator]]
+id = "pm25"
+parent = "air"
+weight = 3
+
+[[indicator]]
+id = "no2"
+parent = "air"
+"#;
+
+    fn err(text: &str) -> String {
+        Framework::parse(text, "f.toml").unwrap_err().to_string()
+    }
+
+    #[test]
+    fn builds_the_tree_and_effective_weights() {
+        let f = Framework::parse(SMALL, "f.toml").unwrap();
+        assert_eq!(f.root().id, "index");
+        let domains: Vec<_> = f.domains().map(|n| n.id.as_str()).collect();
+        assert_eq!(domains, ["health", "air"]);
+        let w = f.effective_weights();
+        // health 2/3; air 1/3 split 3:1 between pm25 and no2.
+        assert!((w[f.index_of("life").unwrap()] - 2.0 / 3.0).abs() < 1e-15);
+        assert!((w[f.index_of("pm25").unwrap()] - 0.25).abs() < 1e-15);
+        assert!((w[f.index_of("no2").unwrap()] - 1.0 / 12.0).abs() < 1e-15);
+    }
+
+    #[test]
+    fn rejects_an_unknown_parent() {
+        let text = SMALL.replace("parent = \"health\"", "parent = \"helth\"");
+        let e = err(&text);
+        assert!(
+            e.contains("f.toml:22: `life` names unknown parent `helth`"),
+            "{e}"
+        );
+        // The typo also leaves `health` empty, which is reported in its own right.
+        assert!(
+            e.contains("f.toml:13: group `health` has no children"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn rejects_a_cycle() {
+        let text = SMALL.replace(
+            "[[group]]\nid = \"index\"\n",
+            "[[group]]\nid = \"index\"\nparent = \"air\"\n",
+        );
+        let e = err(&text);
+        assert!(
+            e.contains("f.toml:10: `index` is part of a cycle of parents"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn rejects_a_duplicate_id() {
+        let text = format!("{SMALL}\n[[indicator]]\nid = \"no2\"\nparent = \"air\"\n");
+        assert_eq!(
+            err(&text),
+            "f.toml:35: duplicate id `no2` (first defined on line 31)"
+        );
+    }
+
+    #[test]
+    fn rejects_negative_and_nan_weights() {
+        let text = SMALL
+            .replace("weight = 3", "weight = -3")
+            .replace("weight = 2", "weight = nan");
+        let e = err(&text);
+        assert!(e.starts_with("2 problems found:"), "{e}");
+        assert!(e.contains("f.toml:13: `health` has weight NaN"), "{e}");
+        assert!(e.contains("f.toml:26: `pm25` has weight -3"), "{e}");
+    }
+
+    #[test]
+    fn rejects_an_indicator_missing_from_the_catalogue() {
+        let f = Framework::parse(SMALL, "f.toml").unwrap();
+        let catalogue = Catalogue::parse(
+            "[[indicator]]\nid = \"life\"\nname = \"L\"\nunit = \"y\"\ndirection = \"higher\"\nlevel = \"national\"\nsource = { adapter = \"x\", publisher = \"p\", dataset = \"d\", release = \"r\", licence = \"l\", query = \"q\" }\n[[indicator]]\nid = \"pm25\"\nname = \"P\"\nunit = \"u\"\ndirection = \"lower\"\nlevel = \"city\"\nsource = { adapter = \"x\", publisher = \"p\", dataset = \"d\", release = \"r\", licence = \"l\", query = \"q\" }\n",
+            "c.toml",
+        )
+        .unwrap();
+        let e = f.check_catalogue(&catalogue).unwrap_err().to_string();
+        assert_eq!(e, "f.toml:31: indicator `no2` is not in the catalogue `c.toml`: add it there or fix the id");
+    }
+
+    #[test]
+    fn rejects_a_group_whose_children_all_weigh_zero() {
+        let text = SMALL.replace(
+            "id = \"life\"\nparent = \"health\"",
+            "id = \"life\"\nparent = \"health\"\nweight = 0",
+        );
+        assert_eq!(err(&text), "f.toml:13: every child of group `health` has weight 0: give at least one a positive weight");
+    }
+}

@@ -1,0 +1,45 @@
+//! The vocabulary and file formats of healthy-city, shared by every other crate.
+//!
+//! - [`Cities`]: the city registry (`indicators/cities.toml`), with each source's aliases.
+//! - [`Catalogue`]: the indicator catalogue (`indicators/catalogue.toml`): units, directions, sources.
+//! - [`Framework`]: an index definition (`indicators/frameworks/*.toml`): a tree of groups and
+//!   indicators with weights and methods.
+//! - [`Observations`]: long, tidy data (`city,indicator,year,value,source,flag`) as CSV or Parquet.
+//!
+//! Every loader validates what it reads and reports each problem with its file, line and id.
+//!
+//! ```
+//! use healthy_city_model::Framework;
+//!
+//! let framework = Framework::parse(r#"
+//! [index]
+//! id = "tiny"
+//! name = "Tiny index"
+//!
+//! [[group]]
+//! id = "index"
+//!
+//! [[indicator]]
+//! id = "life_expectancy"
+//! parent = "index"
+//! "#, "tiny.toml").unwrap();
+//! assert_eq!(framework.root().id, "index");
+//! assert_eq!(framework.indicators().count(), 1);
+//! ```
+
+mod catalogue;
+mod cities;
+mod error;
+mod framework;
+mod observations;
+mod parquet;
+
+pub use catalogue::{Catalogue, Direction, Indicator, Level, SourceSpec};
+pub use cities::{is_identifier, Cities, City};
+pub use error::{Error, Problem, Result};
+pub use framework::{
+    Aggregation, Bounds, Coverage, DataSpec, Framework, IndicatorSpec, Methods, Missing, Node,
+    NodeKind, Normalisation, Transform,
+};
+pub use observations::{Flag, Observation, Observations, COLUMNS};
+pub use parquet::to_dataframe;

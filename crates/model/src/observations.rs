@@ -1,0 +1,384 @@
+//! Observations: the long, tidy data every index is scored from.
+//!
+//! One row per (city, indicator, year): `city,indicator,year,value,source,flag`, as CSV or Parquet.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::io::Write;
+use std::path::Path;
+use std::str::FromStr;
+
+use crate::catalogue::Catalogue;
+use crate::cities::Cities;
+use crate::error::{Error, Problem, Result};
+
+/// The columns of an observations file, in order.
+pub const COLUMNS: [&str; 6] = ["city", "indicator", "year", "value", "source", "flag"];
+
+/// What is special about a value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub enum Flag {
+    /// Measured for the city itself.
+    #[default]
+    None,
+    /// A national value used for the city.
+    Proxy,
+    /// Filled in by an imputation method.
+    Imputed,
+    /// Modelled or estimated by the publisher.
+    Estimate,
+}
+
+impl Flag {
+    /// The word written in files (empty for [`Flag::None`]).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Flag::None => "",
+            Flag::Proxy => "proxy",
+            Flag::Imputed => "imputed",
+            Flag::Estimate => "estimate",
+        }
+    }
+}
+
+impl fmt::Display for Flag {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Flag {
+    type Err = String;
+
+    fn from_str(s: &str) -> std::result::Result<Self, Self::Err> {
+        match s.trim() {
+            "" => Ok(Flag::None),
+            "proxy" => Ok(Flag::Proxy),
+            "imputed" => Ok(Flag::Imputed),
+            "estimate" => Ok(Flag::Estimate),
+            other => Err(format!(
+                "unknown flag `{other}`: use `proxy`, `imputed`, `estimate` or leave it empty"
+            )),
+        }
+    }
+}
+
+/// One value: a city's indicator in a year.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Observation {
+    /// City id (see `cities.toml`).
+    pub city: String,
+    /// Indicator id (see `catalogue.toml`).
+    pub indicator: String,
+    /// Reference year.
+    pub year: i32,
+    /// The value, in the indicator's unit.
+    pub value: f64,
+    /// Short source key (publisher, dataset and release; full provenance in SOURCES.md).
+    pub source: String,
+    /// Proxy, imputed, estimate, or nothing.
+    pub flag: Flag,
+}
+
+/// A set of observations with where each came from (for error messages).
+#[derive(Debug, Clone, Default)]
+pub struct Observations {
+    rows: Vec<Observation>,
+    /// 1-based line (CSV) or row (Parquet) of each observation in its file.
+    lines: Vec<usize>,
+    file: String,
+}
+
+impl Observations {
+    /// Observations built in memory (by an adapter); `origin` names them in errors.
+    pub fn from_rows(rows: Vec<Observation>, origin: &str) -> Self {
+        let lines = (1..=rows.len()).collect();
+        Observations {
+            rows,
+            lines,
+            file: origin.to_string(),
+        }
+    }
+
+    /// Reads a CSV or Parquet file, chosen by extension (`.parquet` or anything else for CSV).
+    pub fn load(path: &Path) -> Result<Self> {
+        let file = path.display().to_string();
+        if path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("parquet"))
+        {
+            let handle = std::fs::File::open(path).map_err(|source| Error::Io {
+                path: path.to_path_buf(),
+                source,
+            })?;
+            crate::parquet::read(handle, &file)
+        } else {
+            let bytes = std::fs::read(path).map_err(|source| Error::Io {
+                path: path.to_path_buf(),
+                source,
+            })?;
+            Self::from_csv(&bytes, &file)
+        }
+    }
+
+    /// Parses CSV bytes; `file` names them in errors. Every bad row is reported, with its line.
+    pub fn from_csv(bytes: &[u8], file: &str) -> Result<Self> {
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(true)
+            .from_reader(bytes);
+        let header = reader.headers().map_err(|e| Error::Csv {
+            file: file.to_string(),
+            line: Some(1),
+            message: e.to_string(),
+        })?;
+        let header: Vec<String> = header
+            .iter()
+            .map(|h| h.trim().trim_start_matches('\u{feff}').to_string())
+            .collect();
+        if header != COLUMNS {
+            return Err(Error::Csv {
+                file: file.to_string(),
+                line: Some(1),
+                message: format!(
+                    "the header is `{}`; observations need exactly `{}`",
+                    header.join(","),
+                    COLUMNS.join(",")
+                ),
+            });
+        }
+        let mut rows = Vec::new();
+        let mut lines = Vec::new();
+        let mut problems = Vec::new();
+        for record in reader.records() {
+            let record = record.map_err(|e| Error::Csv {
+                file: file.to_string(),
+                line: e.position().map(|p| p.line() as usize),
+                message: e.to_string(),
+            })?;
+            let line = record.position().map_or(0, |p| p.line() as usize);
+            let field = |i: usize| record.get(i).unwrap_or("").trim();
+            let (city, indicator) = (field(0), field(1));
+            let mut problem = |message: String| {
+                problems.push(Problem {
+                    file: file.to_string(),
+                    line: Some(line),
+                    message,
+                });
+            };
+            let year = match field(2).parse::<i32>() {
+                Ok(y) => Some(y),
+                Err(_) => {
+                    problem(format!(
+                        "city `{city}`, indicator `{indicator}`: year `{}` is not a whole number",
+                        field(2)
+                    ));
+                    None
+                }
+            };
+            let value = match field(3).parse::<f64>() {
+                Ok(v) if v.is_finite() => Some(v),
+                _ => {
+                    problem(format!(
+                        "city `{city}`, indicator `{indicator}`, year {}: value `{}` is not a number (leave a missing value out rather than writing a placeholder)",
+                        field(2),
+                        field(3)
+                    ));
+                    None
+                }
+            };
+            let flag = match field(5).parse::<Flag>() {
+                Ok(f) => Some(f),
+                Err(message) => {
+                    problem(format!("city `{city}`, indicator `{indicator}`: {message}"));
+                    None
+                }
+            };
+            if let (Some(year), Some(value), Some(flag)) = (year, value, flag) {
+                rows.push(Observation {
+                    city: city.to_string(),
+                    indicator: indicator.to_string(),
+                    year,
+                    value,
+                    source: field(4).to_string(),
+                    flag,
+                });
+                lines.push(line);
+            }
+        }
+        Error::check(problems)?;
+        Ok(Observations {
+            rows,
+            lines,
+            file: file.to_string(),
+        })
+    }
+
+    /// Checks the observations against the registry and the catalogue: known city and
+    /// indicator, one value per (city, indicator, year). Every problem is reported.
+    pub fn validate(&self, cities: &Cities, catalogue: &Catalogue) -> Result<()> {
+        let mut problems = Vec::new();
+        let mut seen: HashMap<(&str, &str, i32), usize> = HashMap::new();
+        for (row, &line) in self.rows.iter().zip(&self.lines) {
+            let mut problem = |message: String| {
+                problems.push(Problem {
+                    file: self.file.clone(),
+                    line: Some(line),
+                    message,
+                });
+            };
+            if cities.get(&row.city).is_none() {
+                problem(format!(
+                    "unknown city `{}` (indicator `{}`, year {}): add it to `{}` or fix the id",
+                    row.city,
+                    row.indicator,
+                    row.year,
+                    cities.file()
+                ));
+            }
+            if catalogue.get(&row.indicator).is_none() {
+                problem(format!(
+                    "unknown indicator `{}` (city `{}`, year {}): add it to `{}` or fix the id",
+                    row.indicator,
+                    row.city,
+                    row.year,
+                    catalogue.file()
+                ));
+            }
+            if let Some(first) = seen.insert((&row.city, &row.indicator, row.year), line) {
+                problem(format!(
+                    "duplicate value for city `{}`, indicator `{}`, year {} (first on line {first}): keep one",
+                    row.city, row.indicator, row.year
+                ));
+            }
+        }
+        Error::check(problems)
+    }
+
+    /// The observations, in file order.
+    pub fn rows(&self) -> &[Observation] {
+        &self.rows
+    }
+
+    /// The file they were read from.
+    pub fn file(&self) -> &str {
+        &self.file
+    }
+
+    /// Number of observations.
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    /// Sorts by city, indicator and year: the canonical order of written files.
+    pub fn sort(&mut self) {
+        let mut order: Vec<usize> = (0..self.rows.len()).collect();
+        order.sort_by(|&a, &b| {
+            let (x, y) = (&self.rows[a], &self.rows[b]);
+            (&x.city, &x.indicator, x.year).cmp(&(&y.city, &y.indicator, y.year))
+        });
+        self.rows = order.iter().map(|&i| self.rows[i].clone()).collect();
+        self.lines = order.iter().map(|&i| self.lines[i]).collect();
+    }
+
+    /// Writes CSV (values in their shortest round-trip form).
+    pub fn write_csv<W: Write>(&self, out: W) -> std::io::Result<()> {
+        let mut writer = csv::Writer::from_writer(out);
+        writer.write_record(COLUMNS)?;
+        for row in &self.rows {
+            writer.write_record([
+                row.city.as_str(),
+                row.indicator.as_str(),
+                &row.year.to_string(),
+                &row.value.to_string(),
+                row.source.as_str(),
+                row.flag.as_str(),
+            ])?;
+        }
+        writer.flush()
+    }
+
+    /// Writes Parquet.
+    pub fn write_parquet<W: Write>(&self, out: W) -> Result<()> {
+        crate::parquet::write(self, out, &self.file)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CITIES: &str = "[[city]]\nid = \"london\"\nname = \"London\"\ncountry = \"GBR\"\nregion = \"Europe\"\nlatitude = 51.5\nlongitude = -0.1\n";
+    const CATALOGUE: &str = "[[indicator]]\nid = \"pm25\"\nname = \"P\"\nunit = \"u\"\ndirection = \"lower\"\nlevel = \"city\"\nsource = { adapter = \"x\", publisher = \"p\", dataset = \"d\", release = \"r\", licence = \"l\", query = \"q\" }\n";
+
+    fn check(csv: &str) -> String {
+        let cities = Cities::parse(CITIES, "cities.toml").unwrap();
+        let catalogue = Catalogue::parse(CATALOGUE, "catalogue.toml").unwrap();
+        match Observations::from_csv(csv.as_bytes(), "obs.csv") {
+            Err(e) => e.to_string(),
+            Ok(obs) => match obs.validate(&cities, &catalogue) {
+                Err(e) => e.to_string(),
+                Ok(()) => "ok".to_string(),
+            },
+        }
+    }
+
+    #[test]
+    fn reads_valid_observations() {
+        let text = "city,indicator,year,value,source,flag\nlondon,pm25,2019,11.41,who-aap-v5,\n";
+        assert_eq!(check(text), "ok");
+        let obs = Observations::from_csv(text.as_bytes(), "obs.csv").unwrap();
+        assert_eq!(obs.rows()[0].value, 11.41);
+        assert_eq!(obs.rows()[0].flag, Flag::None);
+    }
+
+    #[test]
+    fn rejects_a_value_that_is_not_a_number() {
+        let e = check("city,indicator,year,value,source,flag\nlondon,pm25,2019,n/a,s,\n");
+        assert_eq!(e, "obs.csv:2: city `london`, indicator `pm25`, year 2019: value `n/a` is not a number (leave a missing value out rather than writing a placeholder)");
+    }
+
+    #[test]
+    fn rejects_an_unknown_city_and_indicator() {
+        let e = check("city,indicator,year,value,source,flag\nlondon-ca,pm25,2019,1,s,\nlondon,pm10,2019,1,s,\n");
+        assert!(e.contains("obs.csv:2: unknown city `london-ca` (indicator `pm25`, year 2019): add it to `cities.toml` or fix the id"), "{e}");
+        assert!(e.contains("obs.csv:3: unknown indicator `pm10` (city `london`, year 2019): add it to `catalogue.toml` or fix the id"), "{e}");
+    }
+
+    #[test]
+    fn rejects_a_duplicate_city_indicator_year() {
+        let e = check(
+            "city,indicator,year,value,source,flag\nlondon,pm25,2019,1,s,\nlondon,pm25,2019,2,s,\n",
+        );
+        assert_eq!(e, "obs.csv:3: duplicate value for city `london`, indicator `pm25`, year 2019 (first on line 2): keep one");
+    }
+
+    #[test]
+    fn rejects_a_wrong_header() {
+        let e = check("city,indicator,value\nlondon,pm25,1\n");
+        assert_eq!(e, "`obs.csv`:1: the header is `city,indicator,value`; observations need exactly `city,indicator,year,value,source,flag`");
+    }
+
+    #[test]
+    fn csv_round_trips_exactly() {
+        let text = "city,indicator,year,value,source,flag\nlondon,pm25,2019,0.1,s,proxy\nlondon,pm25,2020,14.790000000000001,s,\n";
+        let obs = Observations::from_csv(text.as_bytes(), "obs.csv").unwrap();
+        let mut out = Vec::new();
+        obs.write_csv(&mut out).unwrap();
+        assert_eq!(String::from_utf8(out).unwrap(), text);
+    }
+
+    #[test]
+    fn parquet_round_trips_exactly() {
+        let text = "city,indicator,year,value,source,flag\nlondon,pm25,2019,0.1,s,proxy\nlondon,pm25,2020,14.790000000000001,s,\n";
+        let obs = Observations::from_csv(text.as_bytes(), "obs.csv").unwrap();
+        let mut bytes = Vec::new();
+        obs.write_parquet(&mut bytes).unwrap();
+        let back = crate::parquet::read(std::io::Cursor::new(bytes), "obs.parquet").unwrap();
+        assert_eq!(back.rows(), obs.rows());
+    }
+}
