@@ -1,1 +1,31 @@
-//! placeholder
+//! The scoring engine of healthy-city: normalise, weight, aggregate and rank a framework's
+//! indicators, year by year, on contiguous f64 matrices (cities x indicators).
+//!
+//! - [`score`] runs the whole pipeline on a [`Framework`](healthy_city_model::Framework) and
+//!   [`Observations`](healthy_city_model::Observations) and returns [`Results`].
+//! - [`Panel`] lays observations out as one `cities x indicators` matrix per year.
+//! - [`Plan`] is a framework compiled for the hot loop; [`aggregate`] builds one city's tree.
+//! - [`normalise`] and [`rank`] are the individual steps.
+//!
+//! The engine never touches the network and never reads files: it takes parsed inputs.
+//!
+//! ```
+//! use healthy_city_score::rank;
+//!
+//! // Competition ranking: ties share the best rank; NaN is never ranked.
+//! assert_eq!(rank(&[3.0, 5.0, 5.0, f64::NAN], None), [Some(3), Some(1), Some(1), None]);
+//! ```
+
+mod error;
+mod normalise;
+mod panel;
+mod plan;
+mod rank;
+mod results;
+
+pub use error::{Error, Result};
+pub use normalise::normalise;
+pub use panel::Panel;
+pub use plan::{actual_weights, aggregate, AggregateFailure, GroupPlan, IndicatorPlan, Plan};
+pub use rank::rank;
+pub use results::{score, NodeInfo, Results};

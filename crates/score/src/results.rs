@@ -1,0 +1,497 @@
+//! Scores and ranks of every node, city and year, with coverage and proxy shares.
+
+use healthy_city_model::{Catalogue, Cities, Framework, Observations};
+
+use crate::error::{Error, Result};
+use crate::normalise::normalise;
+use crate::panel::Panel;
+use crate::plan::{actual_weights, aggregate, Plan};
+use crate::rank::rank;
+
+/// What the results say about one node of the tree.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NodeInfo {
+    /// Node id.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Whether it is an indicator.
+    pub is_indicator: bool,
+    /// Parent node slot.
+    pub parent: Option<usize>,
+}
+
+/// The output of [`score`]: per year, per city, per node, a score and a rank.
+#[derive(Debug, Clone)]
+pub struct Results {
+    /// Index id.
+    pub index_id: String,
+    /// Index name.
+    pub index_name: String,
+    /// City ids (the peer group), in registry order.
+    pub cities: Vec<String>,
+    /// City display names.
+    pub city_names: Vec<String>,
+    /// Years, ascending.
+    pub years: Vec<i32>,
+    /// The nodes, by node slot (framework order, groups first).
+    pub nodes: Vec<NodeInfo>,
+    /// Node slot of the index.
+    pub root: usize,
+    /// Scores `[year][city][node]`; indicators hold normalised values. NaN where missing.
+    pub scores: Vec<f64>,
+    /// Ranks `[year][city][node]` among the cities ranked that year; `None` where unranked.
+    pub ranks: Vec<Option<u32>>,
+    /// Share of the index's effective weight a city's indicators carry: `[year][city]`.
+    pub coverage: Vec<f64>,
+    /// Share of the city's index score that rests on national proxies: `[year][city]`.
+    pub proxy_share: Vec<f64>,
+    /// Whether the city is ranked in the year (index score present, coverage met): `[year][city]`.
+    pub ranked: Vec<bool>,
+    /// Whether the year is ranked at all (enough cities ranked).
+    pub year_ranked: Vec<bool>,
+    /// Coverage thresholds used.
+    pub city_min_share: f64,
+    /// Share of cities that must be ranked for a year to be ranked.
+    pub year_min_share: f64,
+}
+
+impl Results {
+    fn at(&self, y: usize, c: usize) -> usize {
+        y * self.cities.len() + c
+    }
+
+    /// Score of a node.
+    pub fn score(&self, y: usize, c: usize, node: usize) -> f64 {
+        self.scores[self.at(y, c) * self.nodes.len() + node]
+    }
+
+    /// Rank of a node (only in ranked years, for ranked cities).
+    pub fn rank(&self, y: usize, c: usize, node: usize) -> Option<u32> {
+        self.ranks[self.at(y, c) * self.nodes.len() + node]
+    }
+
+    /// Whether city `c` is ranked in year slot `y`.
+    pub fn is_ranked(&self, y: usize, c: usize) -> bool {
+        self.year_ranked[y] && self.ranked[self.at(y, c)]
+    }
+
+    /// Coverage of city `c` in year slot `y`.
+    pub fn coverage(&self, y: usize, c: usize) -> f64 {
+        self.coverage[self.at(y, c)]
+    }
+
+    /// Proxy share of city `c` in year slot `y`.
+    pub fn proxy_share(&self, y: usize, c: usize) -> f64 {
+        self.proxy_share[self.at(y, c)]
+    }
+
+    /// Number of cities ranked in year slot `y`.
+    pub fn n_ranked(&self, y: usize) -> usize {
+        (0..self.cities.len())
+            .filter(|&c| self.is_ranked(y, c))
+            .count()
+    }
+
+    /// Slot of the latest ranked year.
+    pub fn latest_ranked_year(&self) -> Option<usize> {
+        (0..self.years.len()).rev().find(|&y| self.year_ranked[y])
+    }
+
+    /// Slot of a city, by id or display name (case-insensitive).
+    pub fn city_slot(&self, name: &str) -> Option<usize> {
+        self.cities
+            .iter()
+            .position(|c| c.eq_ignore_ascii_case(name))
+            .or_else(|| {
+                self.city_names
+                    .iter()
+                    .position(|c| c.eq_ignore_ascii_case(name))
+            })
+    }
+
+    /// Node slots of the domains (children of the index), in framework order.
+    pub fn domains(&self) -> Vec<usize> {
+        (0..self.nodes.len())
+            .filter(|&n| self.nodes[n].parent == Some(self.root))
+            .collect()
+    }
+
+    /// A city's index rank in every ranked year: `(year, rank, number ranked)`.
+    pub fn trajectory(&self, c: usize) -> Vec<(i32, Option<u32>, usize)> {
+        (0..self.years.len())
+            .filter(|&y| self.year_ranked[y])
+            .map(|y| (self.years[y], self.rank(y, c, self.root), self.n_ranked(y)))
+            .collect()
+    }
+}
+
+/// Scores a framework on observations: normalise, aggregate up the tree, apply the coverage
+/// rules, rank every node in every ranked year.
+pub fn score(
+    framework: &Framework,
+    catalogue: &Catalogue,
+    cities: &Cities,
+    observations: &Observations,
+) -> Result<Results> {
+    framework.check_catalogue(catalogue)?;
+    let plan = Plan::compile(framework, catalogue)?;
+    let panel = Panel::build(framework, cities, observations)?;
+    let normalised = normalise(&panel, &plan, framework.methods.bounds)?;
+
+    let (ny, nc, ni, nn) = (
+        panel.years.len(),
+        panel.n_cities(),
+        panel.n_indicators(),
+        plan.n_nodes(),
+    );
+    let mut scores = vec![f64::NAN; ny * nc * nn];
+    let mut coverage = vec![0.0; ny * nc];
+    let mut proxy_share = vec![0.0; ny * nc];
+    let mut ranked = vec![false; ny * nc];
+    let mut actual = vec![0.0; nn];
+    for y in 0..ny {
+        for c in 0..nc {
+            let row = &normalised[(y * nc + c) * ni..(y * nc + c + 1) * ni];
+            let out = &mut scores[(y * nc + c) * nn..(y * nc + c + 1) * nn];
+            for (i, &node) in plan.indicator_nodes.iter().enumerate() {
+                out[node] = row[i];
+            }
+            aggregate(&plan, out).map_err(|f| Error::NonPositive {
+                node: plan.node_ids[f.node].clone(),
+                city: panel.cities[c].clone(),
+                year: panel.years[y],
+                child: plan.node_ids[f.child].clone(),
+                value: f.value,
+            })?;
+            let cell = y * nc + c;
+            coverage[cell] = plan
+                .indicator_nodes
+                .iter()
+                .filter(|&&node| !out[node].is_nan())
+                .map(|&node| plan.effective[node])
+                .sum();
+            actual_weights(&plan, out, &mut actual);
+            proxy_share[cell] = plan
+                .indicator_nodes
+                .iter()
+                .enumerate()
+                .filter(|&(i, _)| panel.proxy[cell * ni + i])
+                .map(|(_, &node)| actual[node])
+                .sum();
+            ranked[cell] = !out[plan.root].is_nan()
+                && coverage[cell] + 1e-12 >= framework.coverage.city_min_share;
+        }
+    }
+    let year_ranked: Vec<bool> = (0..ny)
+        .map(|y| {
+            let n = (0..nc).filter(|&c| ranked[y * nc + c]).count();
+            n >= 2 && n as f64 >= framework.coverage.year_min_share * nc as f64
+        })
+        .collect();
+    let mut ranks = vec![None; ny * nc * nn];
+    let mut column = vec![f64::NAN; nc];
+    for y in (0..ny).filter(|&y| year_ranked[y]) {
+        for node in 0..nn {
+            for c in 0..nc {
+                column[c] = if ranked[y * nc + c] {
+                    scores[(y * nc + c) * nn + node]
+                } else {
+                    f64::NAN
+                };
+            }
+            for (c, r) in rank(&column, framework.methods.round)
+                .into_iter()
+                .enumerate()
+            {
+                ranks[(y * nc + c) * nn + node] = r;
+            }
+        }
+    }
+
+    let nodes = framework
+        .nodes()
+        .iter()
+        .map(|n| NodeInfo {
+            id: n.id.clone(),
+            name: n
+                .name
+                .clone()
+                .or_else(|| catalogue.get(&n.id).map(|i| i.name.clone()))
+                .unwrap_or_else(|| n.id.clone()),
+            is_indicator: n.is_indicator(),
+            parent: n.parent.as_deref().and_then(|p| framework.index_of(p)),
+        })
+        .collect();
+    let city_names = panel
+        .cities
+        .iter()
+        .map(|id| {
+            cities
+                .get(id)
+                .map_or_else(|| id.clone(), |c| c.name.clone())
+        })
+        .collect();
+    Ok(Results {
+        index_id: framework.id.clone(),
+        index_name: framework.name.clone(),
+        cities: panel.cities,
+        city_names,
+        years: panel.years,
+        nodes,
+        root: plan.root,
+        scores,
+        ranks,
+        coverage,
+        proxy_share,
+        ranked,
+        year_ranked,
+        city_min_share: framework.coverage.city_min_share,
+        year_min_share: framework.coverage.year_min_share,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CITIES: &str = r#"
+[[city]]
+id = "a"
+name = "Alpha"
+country = "AAA"
+region = "R"
+latitude = 0.0
+longitude = 0.0
+[[city]]
+id = "b"
+name = "Beta"
+country = "BBB"
+region = "R"
+latitude = 0.0
+longitude = 0.0
+[[city]]
+id = "c"
+name = "Gamma"
+country = "CCC"
+region = "R"
+latitude = 0.0
+longitude = 0.0
+"#;
+
+    const CATALOGUE: &str = r#"
+[[indicator]]
+id = "life"
+name = "Life expectancy"
+unit = "years"
+direction = "higher"
+level = "national"
+source = { adapter = "x", publisher = "p", dataset = "d", release = "r", licence = "l", query = "q" }
+[[indicator]]
+id = "pm25"
+name = "PM2.5"
+unit = "ug/m3"
+direction = "lower"
+level = "city"
+source = { adapter = "x", publisher = "p", dataset = "d", release = "r", licence = "l", query = "q" }
+[[indicator]]
+id = "no2"
+name = "NO2"
+unit = "ug/m3"
+direction = "lower"
+level = "city"
+source = { adapter = "x", publisher = "p", dataset = "d", release = "r", licence = "l", query = "q" }
+"#;
+
+    const FRAMEWORK: &str = r#"
+[index]
+id = "small"
+name = "Small"
+[methods]
+scale = [0, 100]
+[[group]]
+id = "index"
+[[group]]
+id = "health"
+parent = "index"
+weight = 2
+[[group]]
+id = "air"
+parent = "index"
+[[indicator]]
+id = "life"
+parent = "health"
+[[indicator]]
+id = "pm25"
+parent = "air"
+weight = 3
+[[indicator]]
+id = "no2"
+parent = "air"
+"#;
+
+    // A: life 80, pm25 10, no2 20; B: 70, 20, 40; C: 75, 30, (missing). Life is a proxy.
+    const DATA: &str = "city,indicator,year,value,source,flag
+a,life,2019,80,s,proxy
+a,pm25,2019,10,s,
+a,no2,2019,20,s,
+b,life,2019,70,s,proxy
+b,pm25,2019,20,s,
+b,no2,2019,40,s,
+c,life,2019,75,s,proxy
+c,pm25,2019,30,s,
+";
+
+    fn run(framework: &str, data: &str) -> Result<Results> {
+        let cities = Cities::parse(CITIES, "cities.toml").unwrap();
+        let catalogue = Catalogue::parse(CATALOGUE, "catalogue.toml").unwrap();
+        let framework = Framework::parse(framework, "small.toml").unwrap();
+        let observations = Observations::from_csv(data.as_bytes(), "obs.csv").unwrap();
+        score(&framework, &catalogue, &cities, &observations)
+    }
+
+    fn node(r: &Results, id: &str) -> usize {
+        r.nodes.iter().position(|n| n.id == id).unwrap()
+    }
+
+    // Tolerance 1e-12: the hand computations below are exact in decimal.
+    fn close(a: f64, b: f64) {
+        assert!((a - b).abs() < 1e-12, "{a} != {b}");
+    }
+
+    #[test]
+    fn scores_a_small_framework_as_computed_by_hand() {
+        let r = run(FRAMEWORK, DATA).unwrap();
+        let (air, health, index) = (node(&r, "air"), node(&r, "health"), node(&r, "index"));
+        // life min-max: A 100, B 0, C 50. pm25 reversed: A 100, B 50, C 0. no2: A 100, B 0.
+        // air = (3 pm25 + 1 no2) / 4, C skips its missing no2: A 100, B 37.5, C 0.
+        close(r.score(0, 0, air), 100.0);
+        close(r.score(0, 1, air), 37.5);
+        close(r.score(0, 2, air), 0.0);
+        close(r.score(0, 2, health), 50.0);
+        // index = (2 health + 1 air) / 3: A 100, B 12.5, C 33.333...
+        close(r.score(0, 0, index), 100.0);
+        close(r.score(0, 1, index), 12.5);
+        close(r.score(0, 2, index), 100.0 / 3.0);
+        assert_eq!(r.trajectory(0), [(2019, Some(1), 3)]);
+        assert_eq!(r.rank(0, 1, index), Some(3));
+        assert_eq!(r.rank(0, 2, index), Some(2));
+        // Ranks per node too: on air, A 1, B 2, C 3.
+        assert_eq!(r.rank(0, 2, air), Some(3));
+        // Coverage: effective weights life 2/3, pm25 1/4, no2 1/12; C lacks no2.
+        close(r.coverage(0, 2), 11.0 / 12.0);
+        close(r.coverage(0, 0), 1.0);
+        // Life, a proxy, carries 2/3 of every city's score.
+        close(r.proxy_share(0, 0), 2.0 / 3.0);
+        close(r.proxy_share(0, 2), 2.0 / 3.0);
+    }
+
+    #[test]
+    fn a_city_below_the_coverage_threshold_is_not_ranked() {
+        let framework = FRAMEWORK.replace(
+            "[methods]\n",
+            "[coverage]\ncity_min_share = 0.95\n[methods]\n",
+        );
+        let r = run(&framework, DATA).unwrap();
+        let index = node(&r, "index");
+        assert_eq!(r.rank(0, 0, index), Some(1));
+        assert_eq!(r.rank(0, 1, index), Some(2));
+        assert_eq!(r.rank(0, 2, index), None);
+        assert_eq!(r.n_ranked(0), 2);
+    }
+
+    #[test]
+    fn geometric_mean_on_a_positive_scale_matches_the_closed_form() {
+        let framework = FRAMEWORK
+            .replace("scale = [0, 100]", "scale = [1, 100]")
+            .replace(
+                "[[group]]\nid = \"index\"\n",
+                "[[group]]\nid = \"index\"\naggregation = \"geometric\"\n",
+            );
+        let r = run(&framework, DATA).unwrap();
+        let index = node(&r, "index");
+        // B: life 1, air (3 * 50.5 + 1) / 4 = 38.125; index = 1^(2/3) * 38.125^(1/3).
+        close(r.score(0, 1, index), 38.125f64.powf(1.0 / 3.0));
+        // C: life 50.5, air 1 (pm25 only); index = 50.5^(2/3).
+        close(r.score(0, 2, index), 50.5f64.powf(2.0 / 3.0));
+    }
+
+    #[test]
+    fn geometric_mean_of_a_zero_names_node_city_and_fix() {
+        let framework = FRAMEWORK.replace(
+            "[[group]]\nid = \"index\"\n",
+            "[[group]]\nid = \"index\"\naggregation = \"geometric\"\n",
+        );
+        let err = run(&framework, DATA).unwrap_err().to_string();
+        assert_eq!(err, "geometric mean of `index` for city `b` in 2019: child `health` is 0, and a geometric mean needs positive values; normalise to a strictly positive scale such as `scale = [1, 100]`");
+    }
+
+    #[test]
+    fn panel_bounds_keep_scores_comparable_across_years() {
+        let data = "city,indicator,year,value,source,flag
+a,life,2018,70,s,
+b,life,2018,73,s,
+a,life,2019,76,s,
+b,life,2019,79,s,
+";
+        let r = run(FRAMEWORK, data).unwrap();
+        let life = node(&r, "life");
+        // Bounds over both years: 70..79.
+        close(r.score(0, 0, life), 0.0);
+        close(r.score(0, 1, life), 100.0 / 3.0);
+        close(r.score(1, 0, life), 200.0 / 3.0);
+        close(r.score(1, 1, life), 100.0);
+        // Per-year bounds rescale every year to 0..100.
+        let per_year = FRAMEWORK.replace("scale = [0, 100]", "scale = [0, 100]\nbounds = \"year\"");
+        let r = run(&per_year, data).unwrap();
+        close(r.score(1, 0, life), 0.0);
+        close(r.score(1, 1, life), 100.0);
+    }
+
+    #[test]
+    fn goalposts_clip_and_reverse_for_lower_is_better() {
+        let framework = FRAMEWORK.replace(
+            "id = \"pm25\"\nparent = \"air\"",
+            "id = \"pm25\"\nparent = \"air\"\nnormalisation = \"goalposts\"\ngoalposts = [5, 25]",
+        );
+        let r = run(&framework, DATA).unwrap();
+        let pm25 = node(&r, "pm25");
+        // (25 - x) / 20, clipped: A 10 -> 75, B 20 -> 25, C 30 -> 0 (clipped).
+        close(r.score(0, 0, pm25), 75.0);
+        close(r.score(0, 1, pm25), 25.0);
+        close(r.score(0, 2, pm25), 0.0);
+    }
+
+    #[test]
+    fn a_constant_indicator_is_an_error_naming_it() {
+        let data = DATA
+            .replace("b,life,2019,70", "b,life,2019,80")
+            .replace("c,life,2019,75", "c,life,2019,80");
+        let err = run(FRAMEWORK, &data).unwrap_err().to_string();
+        assert_eq!(err, "indicator `life` has the same value (80) for every city in every year: min-max normalisation divides by zero; remove the indicator or use goalposts");
+    }
+
+    #[test]
+    fn a_log_of_zero_names_city_indicator_and_year() {
+        let framework = FRAMEWORK.replace(
+            "id = \"no2\"\nparent = \"air\"",
+            "id = \"no2\"\nparent = \"air\"\ntransform = \"ln\"",
+        );
+        let data = DATA.replace("b,no2,2019,40", "b,no2,2019,0");
+        let err = run(&framework, &data).unwrap_err().to_string();
+        assert_eq!(err, "cannot apply `ln` to indicator `no2` for city `b` in 2019: value 0 is outside its domain (values must be > 0); drop the transform or fix the value");
+    }
+
+    #[test]
+    fn the_ranking_does_not_depend_on_row_order() {
+        let mut lines: Vec<&str> = DATA.lines().collect();
+        let header = lines.remove(0);
+        lines.reverse();
+        let shuffled = format!("{header}\n{}\n", lines.join("\n"));
+        let (a, b) = (
+            run(FRAMEWORK, DATA).unwrap(),
+            run(FRAMEWORK, &shuffled).unwrap(),
+        );
+        assert_eq!(a.ranks, b.ranks);
+    }
+}
