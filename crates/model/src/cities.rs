@@ -52,7 +52,7 @@ struct RawCity {
 /// The registry of cities, in file order.
 #[derive(Debug, Clone, Default)]
 pub struct Cities {
-    cities: Vec<City>,
+    entries: Vec<City>,
     by_id: HashMap<String, usize>,
     /// `(source, alias)` -> index; aliases compared case-insensitively.
     by_alias: HashMap<(String, String), usize>,
@@ -109,14 +109,14 @@ impl Cities {
                 problem(format!("duplicate city id `{id}`"));
                 continue;
             }
-            let index = registry.cities.len();
+            let index = registry.entries.len();
             for (source, names) in &raw_city.aliases {
                 for name in names {
                     let key = (source.clone(), name.to_lowercase());
                     if let Some(&other) = registry.by_alias.get(&key) {
                         problem(format!(
                             "alias `{name}` for source `{source}` is given to both `{}` and `{id}`",
-                            registry.cities[other].id
+                            registry.entries[other].id
                         ));
                     } else {
                         registry.by_alias.insert(key, index);
@@ -124,7 +124,7 @@ impl Cities {
                 }
             }
             registry.by_id.insert(id.clone(), index);
-            registry.cities.push(City {
+            registry.entries.push(City {
                 id,
                 name: raw_city.name,
                 country: raw_city.country,
@@ -146,7 +146,7 @@ impl Cities {
 
     /// A city by id.
     pub fn get(&self, id: &str) -> Option<&City> {
-        self.by_id.get(id).map(|&i| &self.cities[i])
+        self.by_id.get(id).map(|&i| &self.entries[i])
     }
 
     /// Position of a city in the registry.
@@ -158,22 +158,22 @@ impl Cities {
     pub fn by_alias(&self, source: &str, name: &str) -> Option<&City> {
         self.by_alias
             .get(&(source.to_string(), name.to_lowercase()))
-            .map(|&i| &self.cities[i])
+            .map(|&i| &self.entries[i])
     }
 
     /// All cities, in file order.
     pub fn iter(&self) -> impl Iterator<Item = &City> {
-        self.cities.iter()
+        self.entries.iter()
     }
 
     /// Number of cities.
     pub fn len(&self) -> usize {
-        self.cities.len()
+        self.entries.len()
     }
 
     /// Whether the registry is empty.
     pub fn is_empty(&self) -> bool {
-        self.cities.is_empty()
+        self.entries.is_empty()
     }
 }
 

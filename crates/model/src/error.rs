@@ -106,11 +106,7 @@ impl Error {
 /// 1-based line number of a byte offset in a text.
 pub(crate) fn line_of(text: &str, offset: usize) -> usize {
     let end = offset.min(text.len());
-    text.as_bytes()[..end]
-        .iter()
-        .filter(|&&b| b == b'\n')
-        .count()
-        + 1
+    text.as_bytes()[..end].split(|&b| b == b'\n').count()
 }
 
 /// Reads a whole text file, naming the path on failure.

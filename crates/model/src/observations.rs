@@ -165,16 +165,13 @@ impl Observations {
                     message,
                 });
             };
-            let year = match field(2).parse::<i32>() {
-                Ok(y) => Some(y),
-                Err(_) => {
-                    problem(format!(
-                        "city `{city}`, indicator `{indicator}`: year `{}` is not a whole number",
-                        field(2)
-                    ));
-                    None
-                }
-            };
+            let year = field(2).parse::<i32>().ok();
+            if year.is_none() {
+                problem(format!(
+                    "city `{city}`, indicator `{indicator}`: year `{}` is not a whole number",
+                    field(2)
+                ));
+            }
             let value = match field(3).parse::<f64>() {
                 Ok(v) if v.is_finite() => Some(v),
                 _ => {

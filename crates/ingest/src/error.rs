@@ -1,0 +1,140 @@
+//! Errors of the ingest crate: reading the publishers' files and building the snapshot.
+
+use std::path::PathBuf;
+
+/// Result type of the ingest crate.
+pub type Result<T> = std::result::Result<T, Error>;
+
+/// Every error the ingest crate returns. Data errors name the file, the line (or row, or
+/// record), and where it applies the city, indicator and year.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A source file does not exist.
+    #[error("source file `{}` not found: the data folder is given with `--from` (e.g. `healthy-city ingest --from ../shared/data`)", path.display())]
+    MissingFile {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// A file exists but could not be read.
+    #[error("cannot read `{}`", path.display())]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// A file or folder of the snapshot could not be written.
+    #[error("cannot write `{}`", path.display())]
+    Write {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// A CSV file could not be read as CSV.
+    #[error("`{file}` is not readable as CSV")]
+    Csv {
+        file: String,
+        #[source]
+        source: csv::Error,
+    },
+    /// A JSON file could not be read as JSON.
+    #[error("`{file}` is not readable as JSON")]
+    Json {
+        file: String,
+        #[source]
+        source: serde_json::Error,
+    },
+    /// An XLSX workbook could not be opened or a sheet read.
+    #[error("`{file}` is not readable as an XLSX workbook")]
+    Workbook {
+        file: String,
+        #[source]
+        source: calamine::XlsxError,
+    },
+    /// A file is readable but not in the shape its adapter expects.
+    #[error("`{file}`{}: {message}", at.as_ref().map(|a| format!(" {a}")).unwrap_or_default())]
+    Format {
+        file: String,
+        /// Where in the file, e.g. `line 12` or `row 3`.
+        at: Option<String>,
+        message: String,
+    },
+    /// An indicator of the catalogue cannot be ingested as described.
+    #[error("indicator `{indicator}`: {message}")]
+    Catalogue { indicator: String, message: String },
+    /// One source gives two different values for the same city, indicator and year.
+    #[error("{0}")]
+    Conflict(Box<Conflict>),
+    /// The observations built do not validate against the registry and the catalogue.
+    #[error(
+        "the ingested observations do not validate against the city registry and the catalogue"
+    )]
+    Invalid(#[source] healthy_city_model::Error),
+}
+
+/// Two different values for one city, indicator and year from one source file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Conflict {
+    pub file: String,
+    pub city: String,
+    pub indicator: String,
+    pub year: i32,
+    /// The value read first, where it was read and the place name or code it came under.
+    pub first: f64,
+    pub first_at: String,
+    pub first_place: String,
+    /// The value read second.
+    pub second: f64,
+    pub second_at: String,
+    pub second_place: String,
+    /// How to resolve it.
+    pub fix: String,
+}
+
+impl std::fmt::Display for Conflict {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "`{}` {}: two different values for city `{}`, indicator `{}`, year {}: `{}` ({}, `{}`) and `{}` (`{}`); {}",
+            self.file,
+            self.second_at,
+            self.city,
+            self.indicator,
+            self.year,
+            self.first,
+            self.first_at,
+            self.first_place,
+            self.second,
+            self.second_place,
+            self.fix
+        )
+    }
+}
+
+impl Error {
+    /// A format error at a position (`line 12`, `row 3`, `record 7`).
+    pub(crate) fn format(file: &str, at: Option<String>, message: String) -> Self {
+        Error::Format {
+            file: file.to_string(),
+            at,
+            message,
+        }
+    }
+}
+
+/// Reads a whole file, naming the path on failure (and the `--from` option when it is missing).
+pub(crate) fn read_file(path: &std::path::Path) -> Result<Vec<u8>> {
+    std::fs::read(path).map_err(|source| {
+        if source.kind() == std::io::ErrorKind::NotFound {
+            Error::MissingFile {
+                path: path.to_path_buf(),
+                source,
+            }
+        } else {
+            Error::Read {
+                path: path.to_path_buf(),
+                source,
+            }
+        }
+    })
+}

@@ -1,0 +1,267 @@
+//! WHO Global Health Observatory: the data portal's CSV export and the OData API's JSON.
+
+use healthy_city_model::Flag;
+use serde_json::Value;
+
+use crate::error::{Error, Result};
+use crate::table::{number, strip_bom, Lines, SourceRecord, SourceTable};
+
+/// Whether a GHO dimension value is a breakdown rather than the total: a sex other than both
+/// sexes, a beverage type other than all types.
+fn is_breakdown(code: &str) -> bool {
+    (code.starts_with("SEX_") && code != "SEX_BTSX")
+        || (code.starts_with("ALCOHOLTYPE_") && code != "ALCOHOLTYPE_SA_TOTAL")
+}
+
+/// Reads a GHO portal CSV export. Keeps country rows (`Location type` = `Country`) for the
+/// total of every breakdown (both sexes, all beverage types); the value is `FactValueNumeric`,
+/// never the display text `Value`. Places are `SpatialDimValueCode`s (ISO3), measures `IndicatorCode`s.
+pub fn parse_gho_csv(bytes: &[u8], file: &str) -> Result<SourceTable> {
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_reader(strip_bom(bytes));
+    let mut lines = Lines::new(strip_bom(bytes));
+    let header = reader
+        .headers()
+        .map_err(|source| Error::Csv {
+            file: file.to_string(),
+            source,
+        })?
+        .clone();
+    let column = |name: &str| header.iter().position(|h| h.trim() == name);
+    let required = |name: &str| {
+        column(name).ok_or_else(|| {
+            Error::format(
+                file,
+                Some("line 1".to_string()),
+                format!("no `{name}` column: is it a GHO portal CSV export?"),
+            )
+        })
+    };
+    let code_col = required("IndicatorCode")?;
+    let place_col = required("SpatialDimValueCode")?;
+    let year_col = required("Period")?;
+    let value_col = required("FactValueNumeric")?;
+    let type_col = column("Location type");
+    let dims: Vec<usize> = ["Dim1ValueCode", "Dim2ValueCode", "Dim3ValueCode"]
+        .iter()
+        .filter_map(|d| column(d))
+        .collect();
+    let mut table = SourceTable::new(file, "line");
+    for record in reader.records() {
+        let record = record.map_err(|source| Error::Csv {
+            file: file.to_string(),
+            source,
+        })?;
+        if record.iter().all(|f| f.trim().is_empty()) {
+            continue;
+        }
+        table.rows_read += 1;
+        let line = lines.of(&record);
+        let field = |i: usize| record.get(i).unwrap_or("").trim();
+        if type_col.is_some_and(|c| field(c) != "Country") {
+            continue;
+        }
+        let (place, measure) = (field(place_col), field(code_col));
+        table.places.insert(place.to_string());
+        table.measures.insert(measure.to_string());
+        if dims.iter().any(|&d| is_breakdown(field(d))) {
+            continue;
+        }
+        let at = || Some(format!("line {line}"));
+        let year = field(year_col).parse::<i32>().map_err(|_| {
+            Error::format(
+                file,
+                at(),
+                format!(
+                    "country `{place}`: period `{}` is not a year",
+                    field(year_col)
+                ),
+            )
+        })?;
+        let value = number(field(value_col)).map_err(|message| {
+            Error::format(
+                file,
+                at(),
+                format!("country `{place}`, year {year}, `FactValueNumeric`: {message}"),
+            )
+        })?;
+        if let Some(value) = value {
+            table.records.push(SourceRecord {
+                line,
+                place: place.to_string(),
+                measure: measure.to_string(),
+                year,
+                value,
+                flag: Flag::None,
+                revision: 0,
+                direction: None,
+            });
+        }
+    }
+    Ok(table)
+}
+
+/// Reads a GHO OData API response (`{"@odata.context": ..., "value": [...]}`). Keeps
+/// `SpatialDimType` = `COUNTRY` records for both sexes (and the total of any other breakdown);
+/// the value is `NumericValue`, never the display text `Value`. Positions are 1-based record
+/// numbers in `value`.
+pub fn parse_gho_odata(bytes: &[u8], file: &str) -> Result<SourceTable> {
+    let json: Value = serde_json::from_slice(strip_bom(bytes)).map_err(|source| Error::Json {
+        file: file.to_string(),
+        source,
+    })?;
+    let Some(rows) = json.get("value").and_then(Value::as_array) else {
+        return Err(Error::format(
+            file,
+            None,
+            "no `value` array: is it a GHO OData response?".to_string(),
+        ));
+    };
+    let mut table = SourceTable::new(file, "record");
+    for (i, row) in rows.iter().enumerate() {
+        let line = i + 1;
+        table.rows_read += 1;
+        let text = |key: &str| row.get(key).and_then(Value::as_str).unwrap_or("").trim();
+        if text("SpatialDimType") != "COUNTRY" {
+            continue;
+        }
+        let (place, measure) = (text("SpatialDim"), text("IndicatorCode"));
+        table.places.insert(place.to_string());
+        table.measures.insert(measure.to_string());
+        if ["Dim1", "Dim2", "Dim3"]
+            .iter()
+            .any(|d| is_breakdown(text(d)))
+        {
+            continue;
+        }
+        let at = || Some(format!("record {line}"));
+        let year = match row.get("TimeDim") {
+            Some(Value::Number(n)) => n.as_i64().and_then(|y| i32::try_from(y).ok()),
+            Some(Value::String(s)) => s.trim().parse::<i32>().ok(),
+            _ => None,
+        }
+        .ok_or_else(|| {
+            Error::format(
+                file,
+                at(),
+                format!("country `{place}`: `TimeDim` is not a year"),
+            )
+        })?;
+        let value = match row.get("NumericValue") {
+            None | Some(Value::Null) => None,
+            Some(Value::Number(n)) => n.as_f64().filter(|v| v.is_finite()),
+            Some(other) => {
+                return Err(Error::format(
+                    file,
+                    at(),
+                    format!(
+                        "country `{place}`, year {year}: `NumericValue` `{other}` is not a number"
+                    ),
+                ))
+            }
+        };
+        if let Some(value) = value {
+            table.records.push(SourceRecord {
+                line,
+                place: place.to_string(),
+                measure: measure.to_string(),
+                year,
+                value,
+                flag: Flag::None,
+                revision: 0,
+                direction: None,
+            });
+        }
+    }
+    Ok(table)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PORTAL: &str = "IndicatorCode,Indicator,ValueType,ParentLocationCode,ParentLocation,Location type,SpatialDimValueCode,Location,Period type,Period,IsLatestYear,Dim1 type,Dim1,Dim1ValueCode,Dim2 type,Dim2,Dim2ValueCode,Dim3 type,Dim3,Dim3ValueCode,DataSourceDimValueCode,DataSource,FactValueNumericPrefix,FactValueNumeric,FactValueUoM,FactValueNumericLowPrefix,FactValueNumericLow,FactValueNumericHighPrefix,FactValueNumericHigh,Value,FactValueTranslationID,FactComments,Language,DateModified
+NCD_BMI_30A,\"Prevalence of obesity among adults, BMI &GreaterEqual; 30 (age-standardized estimate) (%)\",numeric,EUR,Europe,Country,GBR,United Kingdom of Great Britain and Northern Ireland,Year,2022,true,Sex,Both sexes,SEX_BTSX,Age Group,18+  years,AGEGROUP_YEARS18-PLUS,,,,,,,26.82,,,23.9,,29.9,26.8 [23.9-29.9],,,EN,2024-02-28T23:00:00.000Z
+NCD_BMI_30A,\"Prevalence of obesity among adults, BMI &GreaterEqual; 30 (age-standardized estimate) (%)\",numeric,EUR,Europe,Country,GBR,United Kingdom of Great Britain and Northern Ireland,Year,2022,true,Sex,Female,SEX_FMLE,Age Group,18+  years,AGEGROUP_YEARS18-PLUS,,,,,,,28.1,,,24.0,,32.0,28.1 [24.0-32.0],,,EN,2024-02-28T23:00:00.000Z
+NCD_BMI_30A,\"Prevalence of obesity among adults, BMI &GreaterEqual; 30 (age-standardized estimate) (%)\",numeric,,,WHO region,EUR,Europe,Year,2022,true,Sex,Both sexes,SEX_BTSX,Age Group,18+  years,AGEGROUP_YEARS18-PLUS,,,,,,,24.1,,,22.0,,26.0,24.1 [22.0-26.0],,,EN,2024-02-28T23:00:00.000Z
+SA_0000001400,\"Alcohol, recorded per capita (15+) consumption (in litres of pure alcohol), by beverage type\",numeric,EMR,Eastern Mediterranean,Country,AFG,Afghanistan,Year,2020,true,Beverage Types,All types,ALCOHOLTYPE_SA_TOTAL,,,,,,,DATASOURCE_GISAHAFG,\"FAO; merged (FAO, IWSR, OIV) 2000-2020\",,0.009,,,,,,0,,,EN,2024-08-11T22:00:00.000Z
+SA_0000001400,Alcohol,numeric,EMR,Eastern Mediterranean,Country,AFG,Afghanistan,Year,2020,true,Beverage Types,Beer,ALCOHOLTYPE_SA_BEER,,,,,,,,,,0.001,,,,,,0,,,EN,2024-08-11T22:00:00.000Z
+";
+
+    #[test]
+    fn reads_portal_csv_country_totals_from_the_numeric_column() {
+        let table = parse_gho_csv(PORTAL.as_bytes(), "gho.csv").unwrap();
+        assert_eq!(table.rows_read, 5);
+        let got: Vec<_> = table
+            .records
+            .iter()
+            .map(|r| {
+                (
+                    r.measure.as_str(),
+                    r.place.as_str(),
+                    r.year,
+                    r.value,
+                    r.line,
+                )
+            })
+            .collect();
+        // 0.009 is the numeric value; the display text says 0.
+        assert_eq!(
+            got,
+            [
+                ("NCD_BMI_30A", "GBR", 2022, 26.82, 2),
+                ("SA_0000001400", "AFG", 2020, 0.009, 5),
+            ]
+        );
+        assert!(!table.places.contains("EUR"));
+    }
+
+    const ODATA: &str = r#"{
+  "@odata.context": "https://ghoapi.azureedge.net/api/$metadata#NCD_PAA",
+  "value": [
+    {"Id": 1, "IndicatorCode": "NCD_PAA", "SpatialDimType": "COUNTRY", "SpatialDim": "GBR",
+     "TimeDimType": "YEAR", "Dim1Type": "SEX", "TimeDim": 2022, "Dim1": "SEX_BTSX",
+     "Value": "19.0 [15.0-23.5]", "NumericValue": 18.987, "Low": 15.0, "High": 23.5},
+    {"Id": 2, "IndicatorCode": "NCD_PAA", "SpatialDimType": "REGION", "SpatialDim": "EUR",
+     "TimeDimType": "YEAR", "Dim1Type": "SEX", "TimeDim": 2022, "Dim1": "SEX_BTSX",
+     "Value": "28.9 [26.1-32.0]", "NumericValue": 28.9},
+    {"Id": 3, "IndicatorCode": "NCD_PAA", "SpatialDimType": "COUNTRY", "SpatialDim": "GBR",
+     "TimeDimType": "YEAR", "Dim1Type": "SEX", "TimeDim": 2022, "Dim1": "SEX_MLE",
+     "Value": "16.0", "NumericValue": 16.0},
+    {"Id": 4, "IndicatorCode": "NCD_PAA", "SpatialDimType": "GLOBAL", "SpatialDim": "GLOBAL",
+     "TimeDimType": "YEAR", "Dim1Type": "SEX", "TimeDim": 2022, "Dim1": "SEX_BTSX",
+     "Value": "31.3", "NumericValue": 31.3},
+    {"Id": 5, "IndicatorCode": "NCD_PAA", "SpatialDimType": "COUNTRY", "SpatialDim": "FRA",
+     "TimeDimType": "YEAR", "Dim1Type": "SEX", "TimeDim": 2021, "Dim1": "SEX_BTSX",
+     "Value": "No data", "NumericValue": null}
+  ]
+}"#;
+
+    #[test]
+    fn reads_odata_country_rows_for_both_sexes_only() {
+        let table = parse_gho_odata(ODATA.as_bytes(), "paa.json").unwrap();
+        assert_eq!(table.rows_read, 5);
+        assert_eq!(table.position, "record");
+        let got: Vec<_> = table
+            .records
+            .iter()
+            .map(|r| (r.place.as_str(), r.year, r.value, r.line))
+            .collect();
+        assert_eq!(got, [("GBR", 2022, 18.987, 1)]);
+        assert_eq!(table.places.iter().collect::<Vec<_>>(), ["FRA", "GBR"]);
+    }
+
+    #[test]
+    fn rejects_json_that_is_not_an_odata_response() {
+        let err = parse_gho_odata(b"[1, 2]", "x.json")
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            err,
+            "`x.json`: no `value` array: is it a GHO OData response?"
+        );
+        let err = parse_gho_odata(b"{", "x.json").unwrap_err().to_string();
+        assert_eq!(err, "`x.json` is not readable as JSON");
+    }
+}

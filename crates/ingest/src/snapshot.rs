@@ -1,0 +1,1110 @@
+//! Building the snapshot: every catalogue indicator read from its file, matched to the
+//! registry, checked, and written with its provenance.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::fmt::{self, Write as _};
+use std::path::{Path, PathBuf};
+
+use healthy_city_model::{
+    Catalogue, Cities, City, Flag, Indicator, Level, Observation, Observations, SourceSpec,
+};
+use sha2::{Digest, Sha256};
+
+use crate::error::{read_file, Conflict, Error, Result};
+use crate::table::{SourceRecord, SourceTable};
+use crate::{gho, lenstore, master_index, wdi, who_aap};
+
+/// The observations built from the source files, what happened to each indicator, and the
+/// provenance file that goes with them.
+#[derive(Debug, Clone)]
+pub struct Snapshot {
+    /// Sorted and validated observations.
+    pub observations: Observations,
+    /// Per indicator: rows read, values kept, cities matched and not.
+    pub report: IngestReport,
+    /// The text of `SOURCES.md`.
+    pub sources_md: String,
+}
+
+/// What ingesting did, per indicator.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IngestReport {
+    /// Values with an earlier reference year were dropped.
+    pub first_year: i32,
+    /// Number of cities in the registry.
+    pub registry_cities: usize,
+    /// One entry per catalogue indicator, in catalogue order.
+    pub indicators: Vec<IndicatorReport>,
+}
+
+/// What ingesting did for one indicator.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IndicatorReport {
+    /// Indicator id.
+    pub indicator: String,
+    /// Short source key written in the observations' `source` column.
+    pub source: String,
+    /// Source file, relative to the data folder.
+    pub file: String,
+    /// Data rows in the file.
+    pub rows_read: usize,
+    /// Non-missing values of this indicator's measure in the file.
+    pub values_read: usize,
+    /// Of those, values with a reference year before [`IngestReport::first_year`].
+    pub before_first_year: usize,
+    /// Observations kept.
+    pub kept: usize,
+    /// Identical repeats kept once.
+    pub duplicates: usize,
+    /// Values replaced by a newer revision of the same place and year (WHO AAP database versions).
+    pub superseded: usize,
+    /// Registry cities with at least one value.
+    pub cities_matched: usize,
+    /// Registry cities (ids) with no value.
+    pub cities_without_value: Vec<String>,
+    /// Number of the file's places (names or codes) that matched no registry city.
+    pub unmatched: usize,
+    /// Those places, listed for sources meant to match the registry (the city compilations);
+    /// `None` for the WHO database and national files, where only the count is given.
+    pub unmatched_names: Option<Vec<String>>,
+}
+
+impl fmt::Display for IngestReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let total: usize = self.indicators.iter().map(|i| i.kept).sum();
+        let files: BTreeSet<&str> = self.indicators.iter().map(|i| i.file.as_str()).collect();
+        writeln!(
+            f,
+            "ingested {} values of {} indicators from {} files for {} registry cities (years from {})",
+            thousands(total),
+            self.indicators.len(),
+            files.len(),
+            self.registry_cities,
+            self.first_year
+        )?;
+        let width = self
+            .indicators
+            .iter()
+            .map(|i| i.indicator.len())
+            .max()
+            .unwrap_or(0);
+        let key_width = self
+            .indicators
+            .iter()
+            .map(|i| i.source.len())
+            .max()
+            .unwrap_or(0);
+        for i in &self.indicators {
+            write!(
+                f,
+                "  {:<width$}  {:<key_width$}  {:>6} values, {:>2}/{} cities",
+                i.indicator,
+                i.source,
+                thousands(i.kept),
+                i.cities_matched,
+                self.registry_cities,
+            )?;
+            if i.duplicates > 0 {
+                write!(f, ", {} identical repeats", i.duplicates)?;
+            }
+            if i.superseded > 0 {
+                write!(f, ", {} superseded by a newer version", i.superseded)?;
+            }
+            match &i.unmatched_names {
+                None => write!(f, "; {} places matched no city", thousands(i.unmatched))?,
+                Some(names) if names.is_empty() => write!(f, "; every name matched")?,
+                Some(names) => {
+                    let names: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
+                    write!(f, "; unmatched: {}", names.join(", "))?;
+                }
+            }
+            writeln!(f)?;
+        }
+        Ok(())
+    }
+}
+
+/// The adapters, by the name a catalogue source gives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Adapter {
+    WhoAap,
+    Wdi,
+    GhoCsv,
+    GhoOdata,
+    MasterIndex,
+    Lenstore,
+}
+
+const ADAPTERS: &str = "`who_aap`, `wdi_csv`, `gho_csv`, `gho_odata`, `master_index`, `lenstore`";
+
+impl Adapter {
+    fn from_name(name: &str) -> Option<Self> {
+        Some(match name {
+            "who_aap" => Adapter::WhoAap,
+            "wdi_csv" => Adapter::Wdi,
+            "gho_csv" => Adapter::GhoCsv,
+            "gho_odata" => Adapter::GhoOdata,
+            "master_index" => Adapter::MasterIndex,
+            "lenstore" => Adapter::Lenstore,
+            _ => return None,
+        })
+    }
+
+    /// The alias key of `cities.toml` a city-level source matches through; `None` for
+    /// national sources, matched through each city's `country`.
+    fn alias_source(self) -> Option<&'static str> {
+        match self {
+            Adapter::WhoAap => Some("who_aap"),
+            Adapter::MasterIndex => Some("master_index"),
+            Adapter::Lenstore => Some("lenstore"),
+            Adapter::Wdi | Adapter::GhoCsv | Adapter::GhoOdata => None,
+        }
+    }
+
+    /// Whether every place of the source is meant to be a registry city (so each miss is listed).
+    fn lists_unmatched(self) -> bool {
+        matches!(self, Adapter::MasterIndex | Adapter::Lenstore)
+    }
+
+    /// The short key of a source: `who-aap-v5`, `wdi-2025-01-28`, `gho-odata`, `gho-portal`,
+    /// `master-index-3.2.1`, `lenstore-2021` (the first word of the release, lowercased).
+    fn key(self, spec: &SourceSpec) -> String {
+        let release = spec
+            .release
+            .split_whitespace()
+            .next()
+            .unwrap_or("")
+            .to_lowercase();
+        match self {
+            Adapter::WhoAap => format!("who-aap-{release}"),
+            Adapter::Wdi => format!("wdi-{release}"),
+            Adapter::GhoCsv => "gho-portal".to_string(),
+            Adapter::GhoOdata => "gho-odata".to_string(),
+            Adapter::MasterIndex => format!("master-index-{release}"),
+            Adapter::Lenstore => format!("lenstore-{release}"),
+        }
+    }
+
+    fn parse(self, bytes: &[u8], file: &str, indicator: &Indicator) -> Result<SourceTable> {
+        match self {
+            Adapter::WhoAap => {
+                if Path::new(file)
+                    .extension()
+                    .is_some_and(|e| e.eq_ignore_ascii_case("csv"))
+                {
+                    who_aap::parse_who_aap_csv(bytes, file)
+                } else {
+                    who_aap::parse_who_aap_xlsx(bytes, file)
+                }
+            }
+            Adapter::Wdi => wdi::parse_wdi_csv(bytes, file),
+            Adapter::GhoCsv => gho::parse_gho_csv(bytes, file),
+            Adapter::GhoOdata => gho::parse_gho_odata(bytes, file),
+            Adapter::MasterIndex => master_index::parse_master_index(bytes, file),
+            Adapter::Lenstore => {
+                let release = &indicator.source.release;
+                let year = release
+                    .split_whitespace()
+                    .next()
+                    .and_then(|y| y.parse::<i32>().ok())
+                    .ok_or_else(|| Error::Catalogue {
+                        indicator: indicator.id.clone(),
+                        message: format!(
+                            "the Lenstore release `{release}` does not start with the report's year (e.g. `2021`)"
+                        ),
+                    })?;
+                lenstore::parse_lenstore(bytes, file, year)
+            }
+        }
+    }
+
+    /// The measure a catalogue query stands for in the parsed table.
+    fn measure(self, query: &str) -> String {
+        match self {
+            Adapter::WhoAap => who_aap::canonical_column(query)
+                .filter(|c| who_aap::POLLUTANTS.contains(c))
+                .map_or_else(|| query.trim().to_string(), str::to_string),
+            _ => query.trim().to_string(),
+        }
+    }
+}
+
+/// A parsed source file and what is known about it.
+struct Loaded {
+    adapter: Adapter,
+    table: SourceTable,
+    sha256: String,
+}
+
+/// A value held for one (city, year) of an indicator while the file is read.
+struct Held<'a> {
+    record: &'a SourceRecord,
+}
+
+/// Reads every catalogue indicator from its file under `data_dir`, matches places to the
+/// registry (aliases for city-level sources, `country` for national ones), keeps reference years
+/// from `first_year` on, and returns the sorted, validated observations with a report and the
+/// text of `SOURCES.md`.
+///
+/// A national value used for a city is flagged `proxy`. Two different values for the same city,
+/// indicator and year from one source are an error (identical repeats are kept once; a WHO AAP
+/// settlement-year repeated from an older database version gives way to the newer one).
+pub fn build_snapshot(
+    data_dir: &Path,
+    cities: &Cities,
+    catalogue: &Catalogue,
+    first_year: i32,
+) -> Result<Snapshot> {
+    let mut loaded: BTreeMap<String, Loaded> = BTreeMap::new();
+    let mut by_country: HashMap<&str, Vec<&City>> = HashMap::new();
+    for city in cities.iter() {
+        by_country
+            .entry(city.country.as_str())
+            .or_default()
+            .push(city);
+    }
+    let mut rows = Vec::new();
+    let mut reports = Vec::new();
+    for indicator in catalogue.iter() {
+        let spec = &indicator.source;
+        let catalogue_error = |message: String| Error::Catalogue {
+            indicator: indicator.id.clone(),
+            message,
+        };
+        let adapter = Adapter::from_name(&spec.adapter).ok_or_else(|| {
+            catalogue_error(format!(
+                "unknown adapter `{}`: use one of {ADAPTERS}",
+                spec.adapter
+            ))
+        })?;
+        let file = spec.file.as_deref().ok_or_else(|| {
+            catalogue_error(
+                "its source has no `file` (the path of the source file inside the data folder)"
+                    .to_string(),
+            )
+        })?;
+        if !loaded.contains_key(file) {
+            let bytes = read_file(&data_dir.join(file))?;
+            let table = adapter.parse(&bytes, file, indicator)?;
+            let sha256 = hex(&Sha256::digest(&bytes));
+            loaded.insert(
+                file.to_string(),
+                Loaded {
+                    adapter,
+                    table,
+                    sha256,
+                },
+            );
+        }
+        let Some(source) = loaded.get(file) else {
+            continue;
+        };
+        if source.adapter != adapter {
+            return Err(catalogue_error(format!(
+                "file `{file}` is read with adapter `{}` here but with another adapter by an earlier indicator: use one adapter per file",
+                spec.adapter
+            )));
+        }
+        let table = &source.table;
+        if let Some(release) = &table.release {
+            if release != &spec.release {
+                return Err(catalogue_error(format!(
+                    "`{file}` states release `{release}` but the catalogue says `{}`: correct the catalogue's `release`",
+                    spec.release
+                )));
+            }
+        }
+        let measure = adapter.measure(&spec.query);
+        if !table.measures.contains(&measure) {
+            let known: Vec<String> = table
+                .measures
+                .iter()
+                .take(12)
+                .map(|m| format!("`{m}`"))
+                .collect();
+            return Err(catalogue_error(format!(
+                "query `{}` names nothing in `{file}`; it has {}",
+                spec.query,
+                known.join(", ")
+            )));
+        }
+        let (report, kept) = ingest_indicator(
+            indicator,
+            adapter,
+            table,
+            &measure,
+            cities,
+            &by_country,
+            first_year,
+        )?;
+        rows.extend(kept);
+        reports.push(report);
+    }
+    let mut observations = Observations::from_rows(rows, "ingested observations");
+    observations.sort();
+    observations
+        .validate(cities, catalogue)
+        .map_err(Error::Invalid)?;
+    let report = IngestReport {
+        first_year,
+        registry_cities: cities.len(),
+        indicators: reports,
+    };
+    let sources_md = sources_md(catalogue, &loaded, &report, &observations);
+    Ok(Snapshot {
+        observations,
+        report,
+        sources_md,
+    })
+}
+
+/// Matches one indicator's records to cities and checks one value per (city, year).
+fn ingest_indicator(
+    indicator: &Indicator,
+    adapter: Adapter,
+    table: &SourceTable,
+    measure: &str,
+    cities: &Cities,
+    by_country: &HashMap<&str, Vec<&City>>,
+    first_year: i32,
+) -> Result<(IndicatorReport, Vec<Observation>)> {
+    let key = adapter.key(&indicator.source);
+    let matches = |place: &str| -> Vec<&City> {
+        match adapter.alias_source() {
+            Some(source) => cities.by_alias(source, place).into_iter().collect(),
+            None => by_country.get(place).cloned().unwrap_or_default(),
+        }
+    };
+    let mut report = IndicatorReport {
+        indicator: indicator.id.clone(),
+        source: key.clone(),
+        file: table.file.clone(),
+        rows_read: table.rows_read,
+        values_read: 0,
+        before_first_year: 0,
+        kept: 0,
+        duplicates: 0,
+        superseded: 0,
+        cities_matched: 0,
+        cities_without_value: Vec::new(),
+        unmatched: 0,
+        unmatched_names: None,
+    };
+    let mut held: BTreeMap<(&str, i32), Held> = BTreeMap::new();
+    for record in table.records.iter().filter(|r| r.measure == measure) {
+        report.values_read += 1;
+        if let Some(direction) = record.direction {
+            if direction != indicator.direction {
+                return Err(Error::Catalogue {
+                    indicator: indicator.id.clone(),
+                    message: format!(
+                        "`{}` {} gives direction `{direction}` for `{measure}` but the catalogue says `{}`",
+                        table.file,
+                        table.at(record.line),
+                        indicator.direction
+                    ),
+                });
+            }
+        }
+        if record.year < first_year {
+            report.before_first_year += 1;
+            continue;
+        }
+        for city in matches(&record.place) {
+            let slot = (city.id.as_str(), record.year);
+            let Some(first) = held.get(&slot).map(|h| h.record) else {
+                held.insert(slot, Held { record });
+                continue;
+            };
+            if first.value == record.value && first.flag == record.flag {
+                report.duplicates += 1;
+            } else if first.place == record.place && first.revision != record.revision {
+                report.superseded += 1;
+                if record.revision > first.revision {
+                    held.insert(slot, Held { record });
+                }
+            } else {
+                let fix = if first.place == record.place {
+                    format!(
+                        "the file has two rows for `{}` in {}: correct the file, or remove the alias `{}` from `cities.toml`",
+                        record.place, record.year, record.place
+                    )
+                } else {
+                    format!(
+                        "the source spells the city two ways: keep one by removing the alias `{}` (or `{}`) from the `{}` aliases of `{}` in `cities.toml`",
+                        record.place,
+                        first.place,
+                        adapter.alias_source().unwrap_or("country"),
+                        city.id
+                    )
+                };
+                return Err(Error::Conflict(Box::new(Conflict {
+                    file: table.file.clone(),
+                    city: city.id.clone(),
+                    indicator: indicator.id.clone(),
+                    year: record.year,
+                    first: first.value,
+                    first_at: table.at(first.line),
+                    first_place: first.place.clone(),
+                    second: record.value,
+                    second_at: table.at(record.line),
+                    second_place: record.place.clone(),
+                    fix,
+                })));
+            }
+        }
+    }
+    let matched: BTreeSet<&str> = held.keys().map(|(city, _)| *city).collect();
+    report.cities_matched = matched.len();
+    report.cities_without_value = cities
+        .iter()
+        .filter(|c| !matched.contains(c.id.as_str()))
+        .map(|c| c.id.clone())
+        .collect();
+    let unmatched: Vec<&String> = table
+        .places
+        .iter()
+        .filter(|p| matches(p).is_empty())
+        .collect();
+    report.unmatched = unmatched.len();
+    if adapter.lists_unmatched() {
+        report.unmatched_names = Some(unmatched.into_iter().cloned().collect());
+    }
+    let observations: Vec<Observation> = held
+        .into_iter()
+        .map(|((city, year), h)| Observation {
+            city: city.to_string(),
+            indicator: indicator.id.clone(),
+            year,
+            value: h.record.value,
+            source: key.clone(),
+            flag: if indicator.level == Level::National {
+                Flag::Proxy
+            } else {
+                h.record.flag
+            },
+        })
+        .collect();
+    report.kept = observations.len();
+    Ok((report, observations))
+}
+
+/// The text of `SOURCES.md`: the rules, then one section per source file.
+fn sources_md(
+    catalogue: &Catalogue,
+    loaded: &BTreeMap<String, Loaded>,
+    report: &IngestReport,
+    observations: &Observations,
+) -> String {
+    let mut out = String::new();
+    let first_year = report.first_year;
+    let total = thousands(observations.len());
+    let _ = write!(
+        out,
+        "# Sources of the snapshot
+
+`observations.csv` in this folder is derived data: {total} values built by healthy-city's own
+file adapters (`healthy-city ingest --from <data folder>`) from the publishers' files listed
+below, value by value. The publishers' files are not shipped; their SHA-256 says exactly which
+download was read. This file is generated: rebuild rather than edit.
+
+## Rules
+
+- Years: values with a reference year before {first_year} are dropped; every later year a source
+  publishes is kept.
+- Missing stays missing: an empty cell, `-`, `NA` or `null` gives no row. Nothing is filled in,
+  estimated or carried over here; imputation, if any, is the scoring method's choice.
+- Matching: city-level sources match cities only through the aliases of `indicators/cities.toml`
+  (case-insensitive); national sources match through each city's `country` (ISO3).
+- `flag` = `proxy`: a national value used for a city (every value of a national indicator,
+  Lenstore's `(Country)` columns, and the compilation's `Country proxy` rows).
+- `flag` = `estimate`: the compilation says the value is modelled, crowd-sourced, a perception
+  or self-reported (its `approx` column is not `none`).
+- Reference years: WHO AAP `Measurement Year`; World Bank and WHO GHO the year of the column or
+  period; the Master Index compilation the latest year its free-text `year` field names
+  (`2022-24` is 2024, `2026 Mid-Year` is 2026); Lenstore the year of the report.
+- One value per city, indicator and year and source: identical repeats are kept once; where the
+  WHO AAP workbook repeats a settlement-year from an older database version with another value,
+  the newer version's value is kept; any other disagreement stops the build.
+- `source` column: the short key given in each section below.
+"
+    );
+    let mut files: Vec<&str> = Vec::new();
+    for indicator in catalogue.iter() {
+        if let Some(file) = indicator.source.file.as_deref() {
+            if !files.contains(&file) {
+                files.push(file);
+            }
+        }
+    }
+    for file in files {
+        let Some(source) = loaded.get(file) else {
+            continue;
+        };
+        let indicators: Vec<&Indicator> = catalogue
+            .iter()
+            .filter(|i| i.source.file.as_deref() == Some(file))
+            .collect();
+        let Some(first) = indicators.first() else {
+            continue;
+        };
+        let spec = &first.source;
+        let key = source.adapter.key(spec);
+        let _ = write!(
+            out,
+            "\n## `{key}`: {}\n\n| | |\n|---|---|\n| Publisher | {} |\n| Dataset | {} |\n| Release | {} |\n| Licence | {} |\n| URL | {} |\n| File | `{file}` |\n| SHA-256 | `{}` |\n| Rows read | {} |\n\n| Indicator | Query | Level | Values kept | Cities | Years |\n|---|---|---|---:|---:|---|\n",
+            spec.dataset,
+            spec.publisher,
+            spec.dataset,
+            spec.release,
+            spec.licence,
+            spec.url.as_deref().unwrap_or("-"),
+            source.sha256,
+            thousands(source.table.rows_read),
+        );
+        for indicator in indicators {
+            let rows: Vec<&Observation> = observations
+                .rows()
+                .iter()
+                .filter(|o| o.indicator == indicator.id)
+                .collect();
+            let cities: BTreeSet<&str> = rows.iter().map(|o| o.city.as_str()).collect();
+            let years = match (
+                rows.iter().map(|o| o.year).min(),
+                rows.iter().map(|o| o.year).max(),
+            ) {
+                (Some(a), Some(b)) if a == b => a.to_string(),
+                (Some(a), Some(b)) => format!("{a}-{b}"),
+                _ => "-".to_string(),
+            };
+            let level = match indicator.level {
+                Level::City => "city",
+                Level::National => "national (proxy)",
+            };
+            let _ = writeln!(
+                out,
+                "| `{}` | `{}` | {level} | {} | {} | {years} |",
+                indicator.id,
+                indicator.source.query,
+                thousands(rows.len()),
+                cities.len()
+            );
+        }
+    }
+    out
+}
+
+/// Writes `observations.csv` and `SOURCES.md` into `dir`: first into a temporary sibling folder
+/// (with any other files `dir` already holds copied over), which then replaces `dir` by rename.
+/// A failure before the final rename leaves the previous snapshot untouched; a failed rename
+/// puts the previous folder back.
+pub fn write_snapshot(snapshot: &Snapshot, dir: &Path) -> Result<()> {
+    let write_error = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| Error::Write { path, source }
+    };
+    let name = dir
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .ok_or_else(|| Error::Write {
+            path: dir.to_path_buf(),
+            source: std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                "the snapshot folder has no name",
+            ),
+        })?;
+    let parent = match dir.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    std::fs::create_dir_all(&parent).map_err(write_error(&parent))?;
+    let pid = std::process::id();
+    let tmp = parent.join(format!(".{name}.tmp-{pid}"));
+    let old = parent.join(format!(".{name}.old-{pid}"));
+    let result = (|| {
+        if tmp.exists() {
+            std::fs::remove_dir_all(&tmp).map_err(write_error(&tmp))?;
+        }
+        std::fs::create_dir_all(&tmp).map_err(write_error(&tmp))?;
+        if dir.is_dir() {
+            copy_others(dir, &tmp)?;
+        }
+        let mut csv = Vec::new();
+        let csv_path = tmp.join("observations.csv");
+        snapshot
+            .observations
+            .write_csv(&mut csv)
+            .map_err(write_error(&csv_path))?;
+        std::fs::write(&csv_path, csv).map_err(write_error(&csv_path))?;
+        let md_path = tmp.join("SOURCES.md");
+        std::fs::write(&md_path, &snapshot.sources_md).map_err(write_error(&md_path))?;
+        Ok(())
+    })();
+    if let Err(err) = result {
+        let _ = std::fs::remove_dir_all(&tmp);
+        return Err(err);
+    }
+    if dir.exists() {
+        std::fs::rename(dir, &old).map_err(|source| {
+            let _ = std::fs::remove_dir_all(&tmp);
+            Error::Write {
+                path: dir.to_path_buf(),
+                source,
+            }
+        })?;
+        if let Err(source) = std::fs::rename(&tmp, dir) {
+            let _ = std::fs::rename(&old, dir);
+            let _ = std::fs::remove_dir_all(&tmp);
+            return Err(Error::Write {
+                path: dir.to_path_buf(),
+                source,
+            });
+        }
+        std::fs::remove_dir_all(&old).map_err(write_error(&old))?;
+    } else {
+        std::fs::rename(&tmp, dir).map_err(|source| {
+            let _ = std::fs::remove_dir_all(&tmp);
+            Error::Write {
+                path: dir.to_path_buf(),
+                source,
+            }
+        })?;
+    }
+    Ok(())
+}
+
+/// Copies everything in `from` but the two generated files into `to`, recursively.
+fn copy_others(from: &Path, to: &Path) -> Result<()> {
+    let read_error = |source| Error::Read {
+        path: from.to_path_buf(),
+        source,
+    };
+    for entry in std::fs::read_dir(from).map_err(read_error)? {
+        let entry = entry.map_err(read_error)?;
+        let name = entry.file_name();
+        if name == "observations.csv" || name == "SOURCES.md" {
+            continue;
+        }
+        let (source, target) = (entry.path(), to.join(&name));
+        if source.is_dir() {
+            std::fs::create_dir_all(&target).map_err(|e| Error::Write {
+                path: target.clone(),
+                source: e,
+            })?;
+            copy_others(&source, &target)?;
+        } else {
+            std::fs::copy(&source, &target).map_err(|e| Error::Write {
+                path: target.clone(),
+                source: e,
+            })?;
+        }
+    }
+    Ok(())
+}
+
+fn hex(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        let _ = write!(out, "{b:02x}");
+    }
+    out
+}
+
+/// `32191` -> `32,191`.
+fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CITIES: &str = r#"
+[[city]]
+id = "london"
+name = "London"
+country = "GBR"
+region = "Europe & Central Asia"
+latitude = 51.51
+longitude = -0.13
+aliases = { who_aap = ["GBR/London"], lenstore = ["London"] }
+
+[[city]]
+id = "new-york"
+name = "New York"
+country = "USA"
+region = "North America"
+latitude = 40.71
+longitude = -74.01
+aliases = { who_aap = ["USA/New York-Newark-Jersey City (Ny-Nj-Pa)"], lenstore = ["New York"] }
+
+[[city]]
+id = "frankfurt"
+name = "Frankfurt"
+country = "DEU"
+region = "Europe & Central Asia"
+latitude = 50.11
+longitude = 8.68
+aliases = { who_aap = ["DEU/Frankfurt Am Main", "DEU/Frankfurt"] }
+"#;
+
+    fn catalogue(extra: &str) -> Catalogue {
+        let text = format!(
+            r#"
+[[indicator]]
+id = "pm25"
+name = "PM2.5"
+unit = "ug/m3"
+direction = "lower"
+level = "city"
+source = {{ adapter = "who_aap", publisher = "WHO", dataset = "AAP", release = "V5", licence = "CC BY-NC-SA 3.0 IGO", query = "PM2.5 (μg/m3)", file = "aap.csv" }}
+
+[[indicator]]
+id = "life_expectancy"
+name = "Life expectancy"
+unit = "years"
+direction = "higher"
+level = "national"
+source = {{ adapter = "wdi_csv", publisher = "World Bank", dataset = "WDI", release = "2025-01-28", licence = "CC BY 4.0", query = "SP.DYN.LE00.IN", file = "wdi.csv" }}
+
+[[indicator]]
+id = "lenstore_sunshine"
+name = "Sunshine"
+unit = "hours"
+direction = "higher"
+level = "city"
+source = {{ adapter = "lenstore", publisher = "Lenstore", dataset = "Healthy Lifestyle", release = "2021", licence = "report", query = "Sunshine hours(City)", file = "lenstore.csv" }}
+{extra}"#
+        );
+        Catalogue::parse(&text, "catalogue.toml").unwrap()
+    }
+
+    const AAP: &str = "WHO Region,ISO3,WHO Country Name,City or Locality,Measurement Year,PM2.5 (μg/m3),PM10 (μg/m3),NO2 (μg/m3),Version of the database
+Eur,GBR,United Kingdom,London,2019,11.41,20.51,34.83,2022
+Amr,CAN,Canada,London,2019,7,,11,2022
+Amr,USA,United States of America,New York-Newark-Jersey City (Ny-Nj-Pa),2018,7.6,,,2022
+Amr,USA,United States of America,New York-Newark-Jersey City (Ny-Nj-Pa),2018,7.6,,,2022
+Amr,USA,United States of America,New York-Newark-Jersey City (Ny-Nj-Pa),1999,9.9,,,2016
+Eur,DEU,Germany,Frankfurt Am Main,2013,16.94,23.27,,2022
+";
+
+    const WDI: &str = "\"Data Source\",\"World Development Indicators\",
+
+\"Last Updated Date\",\"2025-01-28\",
+
+\"Country Name\",\"Country Code\",\"Indicator Name\",\"Indicator Code\",\"2019\",\"2020\",
+\"United Kingdom\",\"GBR\",\"Life expectancy at birth, total (years)\",\"SP.DYN.LE00.IN\",\"81.4\",\"80.35\",
+\"Canada\",\"CAN\",\"Life expectancy at birth, total (years)\",\"SP.DYN.LE00.IN\",\"82.2\",\"81.7\",
+\"World\",\"WLD\",\"Life expectancy at birth, total (years)\",\"SP.DYN.LE00.IN\",\"72.8\",\"72.0\",
+";
+
+    const LENSTORE: &str = "City,Rank,Sunshine hours(City)
+London,38,1633
+New York,42,2535
+Atlantis,1,4000
+";
+
+    /// A data folder with the three fixture files, removed on drop.
+    struct Folder(PathBuf);
+
+    impl Folder {
+        fn new(name: &str, aap: &str) -> Self {
+            let dir = std::env::temp_dir()
+                .join(format!("healthy-city-ingest-{name}-{}", std::process::id()));
+            let _ = std::fs::remove_dir_all(&dir);
+            std::fs::create_dir_all(&dir).unwrap();
+            std::fs::write(dir.join("aap.csv"), aap).unwrap();
+            std::fs::write(dir.join("wdi.csv"), WDI).unwrap();
+            std::fs::write(dir.join("lenstore.csv"), LENSTORE).unwrap();
+            Folder(dir)
+        }
+    }
+
+    impl Drop for Folder {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+
+    fn build(folder: &Folder, extra: &str) -> Result<Snapshot> {
+        let cities = Cities::parse(CITIES, "cities.toml").unwrap();
+        build_snapshot(&folder.0, &cities, &catalogue(extra), 2000)
+    }
+
+    fn values(snapshot: &Snapshot, indicator: &str) -> Vec<(String, i32, f64, Flag)> {
+        snapshot
+            .observations
+            .rows()
+            .iter()
+            .filter(|o| o.indicator == indicator)
+            .map(|o| (o.city.clone(), o.year, o.value, o.flag))
+            .collect()
+    }
+
+    #[test]
+    fn matches_london_gbr_and_never_london_can() {
+        let folder = Folder::new("london", AAP);
+        let snapshot = build(&folder, "").unwrap();
+        let london: Vec<_> = values(&snapshot, "pm25")
+            .into_iter()
+            .filter(|v| v.0 == "london")
+            .collect();
+        assert_eq!(london, [("london".to_string(), 2019, 11.41, Flag::None)]);
+        let pm25 = &snapshot.report.indicators[0];
+        assert_eq!(pm25.unmatched, 1); // CAN/London
+        assert_eq!(pm25.unmatched_names, None);
+    }
+
+    #[test]
+    fn matches_new_york_through_its_metro_name_keeping_identical_repeats_once() {
+        let folder = Folder::new("new-york", AAP);
+        let snapshot = build(&folder, "").unwrap();
+        let new_york: Vec<_> = values(&snapshot, "pm25")
+            .into_iter()
+            .filter(|v| v.0 == "new-york")
+            .collect();
+        // 1999 is before the first year (2000); the repeated 2018 row is kept once.
+        assert_eq!(new_york, [("new-york".to_string(), 2018, 7.6, Flag::None)]);
+        let pm25 = &snapshot.report.indicators[0];
+        assert_eq!(
+            (pm25.duplicates, pm25.before_first_year, pm25.kept),
+            (1, 1, 3)
+        );
+        assert_eq!(snapshot.observations.rows()[0].source, "who-aap-v5");
+    }
+
+    #[test]
+    fn flags_national_values_as_proxies_for_every_city_of_the_country() {
+        let folder = Folder::new("national", AAP);
+        let snapshot = build(&folder, "").unwrap();
+        assert_eq!(
+            values(&snapshot, "life_expectancy"),
+            [
+                ("london".to_string(), 2019, 81.4, Flag::Proxy),
+                ("london".to_string(), 2020, 80.35, Flag::Proxy)
+            ]
+        );
+        let report = &snapshot.report.indicators[1];
+        assert_eq!(report.source, "wdi-2025-01-28");
+        assert_eq!(report.cities_without_value, ["new-york", "frankfurt"]);
+        assert_eq!(report.unmatched, 2); // CAN, WLD
+    }
+
+    #[test]
+    fn reports_every_unmatched_lenstore_name() {
+        let folder = Folder::new("lenstore", AAP);
+        let snapshot = build(&folder, "").unwrap();
+        let report = &snapshot.report.indicators[2];
+        assert_eq!(report.unmatched_names, Some(vec!["Atlantis".to_string()]));
+        assert_eq!(report.cities_matched, 2);
+        let summary = snapshot.report.to_string();
+        assert!(summary.contains("unmatched: `Atlantis`"), "{summary}");
+        assert!(summary.starts_with("ingested 7 values of 3 indicators from 3 files for 3 registry cities (years from 2000)"), "{summary}");
+    }
+
+    #[test]
+    fn rejects_two_spellings_giving_different_values_naming_file_rows_city_and_fix() {
+        let aap = format!("{AAP}Eur,DEU,Germany,Frankfurt,2013,20.75,31.99,46.29,2022\n");
+        let folder = Folder::new("conflict", &aap);
+        let err = build(&folder, "").unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "`aap.csv` line 8: two different values for city `frankfurt`, indicator `pm25`, year 2013: \
+             `16.94` (line 7, `DEU/Frankfurt Am Main`) and `20.75` (`DEU/Frankfurt`); the source spells \
+             the city two ways: keep one by removing the alias `DEU/Frankfurt` (or `DEU/Frankfurt Am Main`) \
+             from the `who_aap` aliases of `frankfurt` in `cities.toml`"
+        );
+    }
+
+    #[test]
+    fn keeps_the_newer_database_version_of_a_repeated_settlement_year() {
+        let aap = format!("{AAP}Eur,GBR,United Kingdom,London,2019,11.9,,,2018\n");
+        let folder = Folder::new("revision", &aap);
+        let snapshot = build(&folder, "").unwrap();
+        let london: Vec<_> = values(&snapshot, "pm25")
+            .into_iter()
+            .filter(|v| v.0 == "london")
+            .collect();
+        assert_eq!(london, [("london".to_string(), 2019, 11.41, Flag::None)]);
+        assert_eq!(snapshot.report.indicators[0].superseded, 1);
+    }
+
+    #[test]
+    fn names_a_missing_file_and_the_from_option() {
+        let folder = Folder::new("missing", AAP);
+        std::fs::remove_file(folder.0.join("wdi.csv")).unwrap();
+        let err = build(&folder, "").unwrap_err().to_string();
+        assert!(err.starts_with("source file `"), "{err}");
+        assert!(
+            err.contains("wdi.csv` not found: the data folder is given with `--from`"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn rejects_a_query_that_names_nothing_in_the_file() {
+        let folder = Folder::new("query", AAP);
+        let extra = r#"
+[[indicator]]
+id = "x"
+name = "X"
+unit = "u"
+direction = "lower"
+level = "national"
+source = { adapter = "wdi_csv", publisher = "World Bank", dataset = "WDI", release = "2025-01-28", licence = "CC BY 4.0", query = "SP.NOPE", file = "wdi.csv" }
+"#;
+        let err = build(&folder, extra).unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "indicator `x`: query `SP.NOPE` names nothing in `wdi.csv`; it has `SP.DYN.LE00.IN`"
+        );
+    }
+
+    #[test]
+    fn writes_the_snapshot_in_place_keeping_other_files() {
+        let folder = Folder::new("write", AAP);
+        let snapshot = build(&folder, "").unwrap();
+        let dir = folder.0.join("snapshot");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("observations.csv"), "old").unwrap();
+        std::fs::write(dir.join("README.md"), "keep me").unwrap();
+        write_snapshot(&snapshot, &dir).unwrap();
+        let csv = std::fs::read_to_string(dir.join("observations.csv")).unwrap();
+        assert!(
+            csv.starts_with(
+                "city,indicator,year,value,source,flag\nfrankfurt,pm25,2013,16.94,who-aap-v5,\n"
+            ),
+            "{csv}"
+        );
+        assert_eq!(
+            std::fs::read_to_string(dir.join("README.md")).unwrap(),
+            "keep me"
+        );
+        let md = std::fs::read_to_string(dir.join("SOURCES.md")).unwrap();
+        assert!(md.contains("| File | `aap.csv` |"), "{md}");
+        assert!(
+            md.contains("| `pm25` | `PM2.5 (μg/m3)` | city | 3 | 3 | 2013-2019 |"),
+            "{md}"
+        );
+        let leftovers: Vec<_> = std::fs::read_dir(&folder.0)
+            .unwrap()
+            .filter_map(std::result::Result::ok)
+            .filter(|e| e.file_name().to_string_lossy().starts_with('.'))
+            .collect();
+        assert!(leftovers.is_empty());
+    }
+
+    #[test]
+    fn a_failed_write_leaves_the_previous_snapshot_untouched() {
+        let folder = Folder::new("fail", AAP);
+        let snapshot = build(&folder, "").unwrap();
+        let dir = folder.0.join("snapshot");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("observations.csv"), "old").unwrap();
+        // The temporary folder's name is taken by a file: writing into it fails.
+        let blocker = folder
+            .0
+            .join(format!(".snapshot.tmp-{}", std::process::id()));
+        std::fs::write(&blocker, "").unwrap();
+        assert!(write_snapshot(&snapshot, &dir).is_err());
+        assert_eq!(
+            std::fs::read_to_string(dir.join("observations.csv")).unwrap(),
+            "old"
+        );
+    }
+
+    #[test]
+    fn formats_thousands() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(32_191), "32,191");
+        assert_eq!(thousands(1_234_567), "1,234,567");
+    }
+
+    // --- Tests on the real published files in ../shared/data -----------------------------
+
+    /// The shared data folder, or `None` (with a notice) when it is absent and
+    /// `HEALTHY_CITY_REQUIRE_DATA` is not `1`.
+    #[allow(clippy::print_stderr)]
+    fn shared_data() -> Option<PathBuf> {
+        let dir = std::env::var_os("HEALTHY_CITY_DATA").map_or_else(
+            || PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data")),
+            PathBuf::from,
+        );
+        if dir.is_dir() {
+            return Some(dir);
+        }
+        assert!(
+            std::env::var("HEALTHY_CITY_REQUIRE_DATA").as_deref() != Ok("1"),
+            "HEALTHY_CITY_REQUIRE_DATA=1 but the data folder `{}` is absent",
+            dir.display()
+        );
+        eprintln!(
+            "notice: skipping a test on the published data: `{}` is absent (set HEALTHY_CITY_REQUIRE_DATA=1 to make this a failure)",
+            dir.display()
+        );
+        None
+    }
+
+    #[test]
+    fn reads_the_whole_who_workbook() {
+        let Some(data) = shared_data() else { return };
+        let file = "who-aap/who_aap_2021_v9_11august2022.xlsx";
+        let bytes = std::fs::read(data.join(file)).unwrap();
+        let table = who_aap::parse_who_aap_xlsx(&bytes, file).unwrap();
+        assert_eq!(table.rows_read, 32_191);
+        assert_eq!(table.places.len(), 6_905);
+        let countries: BTreeSet<&str> = table
+            .places
+            .iter()
+            .filter_map(|p| p.split('/').next())
+            .collect();
+        assert_eq!(countries.len(), 118);
+        let london: Vec<(i32, f64)> = table
+            .records
+            .iter()
+            .filter(|r| r.place == "GBR/London" && r.measure == "pm25_concentration")
+            .map(|r| (r.year, r.value))
+            .collect();
+        assert_eq!(
+            london,
+            [
+                (2010, 14.39),
+                (2013, 15.59),
+                (2014, 14.38),
+                (2015, 11.72),
+                (2016, 12.27),
+                (2017, 12.45),
+                (2018, 11.47),
+                (2019, 11.41)
+            ]
+        );
+    }
+
+    #[test]
+    fn rebuilds_the_committed_snapshot_byte_for_byte() {
+        let Some(data) = shared_data() else { return };
+        let root = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."));
+        let indicators = root.join("indicators");
+        let cities = Cities::load(&indicators.join("cities.toml")).unwrap();
+        let catalogue = Catalogue::load(&indicators.join("catalogue.toml")).unwrap();
+        let snapshot = build_snapshot(&data, &cities, &catalogue, 2000).unwrap();
+        let mut csv = Vec::new();
+        snapshot.observations.write_csv(&mut csv).unwrap();
+        let committed = std::fs::read(indicators.join("snapshot/observations.csv")).unwrap();
+        assert!(
+            csv == committed,
+            "indicators/snapshot/observations.csv differs from a rebuild: run `healthy-city ingest --from ../shared/data`"
+        );
+        let committed = std::fs::read_to_string(indicators.join("snapshot/SOURCES.md")).unwrap();
+        assert_eq!(snapshot.sources_md, committed);
+    }
+}

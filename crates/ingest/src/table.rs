@@ -1,0 +1,145 @@
+//! The common shape every parser returns: records of (place, measure, year, value).
+
+use std::collections::BTreeSet;
+
+use healthy_city_model::{Direction, Flag};
+
+/// One value read from a source file, before it is matched to a city.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SourceRecord {
+    /// 1-based position in the file: CSV line, sheet row or JSON record (see [`SourceTable::position`]).
+    pub line: usize,
+    /// The place as the source names or codes it: `ISO3/City` (WHO AAP), an ISO3 code
+    /// (national files) or a city name (compilations).
+    pub place: String,
+    /// What is measured: a column, an indicator code or a measure id.
+    pub measure: String,
+    /// Reference year of the value.
+    pub year: i32,
+    /// The value, as published.
+    pub value: f64,
+    /// What the source itself says about the value (modelled, country-level, ...).
+    pub flag: Flag,
+    /// Ordering key of the publisher's revisions where one file holds several (the WHO AAP
+    /// `Version of the database`, as a year); `0` elsewhere.
+    pub revision: i32,
+    /// Direction the source gives for the measure, where it gives one.
+    pub direction: Option<Direction>,
+}
+
+/// Everything a parser read from one file.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SourceTable {
+    /// The file's name, for messages.
+    pub file: String,
+    /// What [`SourceRecord::line`] counts: `line`, `row` or `record`.
+    pub position: &'static str,
+    /// Data rows read (header, preamble and blank rows not counted).
+    pub rows_read: usize,
+    /// Every place named in the data rows, whether or not it has a value.
+    pub places: BTreeSet<String>,
+    /// Every measure the file holds (columns, indicator codes or measure ids).
+    pub measures: BTreeSet<String>,
+    /// The release the file states about itself, where it states one (World Bank `Last Updated Date`).
+    pub release: Option<String>,
+    /// The non-missing values.
+    pub records: Vec<SourceRecord>,
+}
+
+impl SourceTable {
+    pub(crate) fn new(file: &str, position: &'static str) -> Self {
+        SourceTable {
+            file: file.to_string(),
+            position,
+            ..SourceTable::default()
+        }
+    }
+
+    /// `line 12`, `row 3`, `record 7`.
+    pub fn at(&self, line: usize) -> String {
+        format!("{} {line}", self.position)
+    }
+}
+
+/// Reads a published number: `None` for a missing value (empty, `-`, `NA`, `n/a`, `..`),
+/// the number otherwise; units written in the cell (`£1.92`, `20.40%`) are dropped.
+/// Anything else is an error message naming the text.
+pub(crate) fn number(text: &str) -> std::result::Result<Option<f64>, String> {
+    let text = text.trim();
+    if matches!(text, "" | "-" | "NA" | "N/A" | "n/a" | "..") {
+        return Ok(None);
+    }
+    let bare = text
+        .trim_start_matches(['£', '$', '€'])
+        .trim_end_matches('%')
+        .trim();
+    match bare.parse::<f64>() {
+        Ok(v) if v.is_finite() => Ok(Some(v)),
+        _ => Err(format!("`{text}` is not a number")),
+    }
+}
+
+/// Strips a UTF-8 byte-order mark.
+pub(crate) fn strip_bom(bytes: &[u8]) -> &[u8] {
+    bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes)
+}
+
+/// Finds the 1-based line where each CSV record starts, counting newlines in the bytes read
+/// (the csv crate's own line count goes astray on blank `\r\n` lines). Records must be asked
+/// for in file order.
+pub(crate) struct Lines<'a> {
+    bytes: &'a [u8],
+    offset: usize,
+    line: usize,
+}
+
+impl<'a> Lines<'a> {
+    pub(crate) fn new(bytes: &'a [u8]) -> Self {
+        Lines {
+            bytes,
+            offset: 0,
+            line: 1,
+        }
+    }
+
+    pub(crate) fn of(&mut self, record: &csv::StringRecord) -> usize {
+        let Some(byte) = record
+            .position()
+            .and_then(|p| usize::try_from(p.byte()).ok())
+        else {
+            return self.line;
+        };
+        // A record's position can be the `\n` of the previous `\r\n`: skip line ends.
+        let mut end = byte.min(self.bytes.len());
+        while self
+            .bytes
+            .get(end)
+            .is_some_and(|b| matches!(b, b'\r' | b'\n'))
+        {
+            end += 1;
+        }
+        if end > self.offset {
+            self.line += self.bytes[self.offset..end].split(|&b| b == b'\n').count() - 1;
+            self.offset = end;
+        }
+        self.line
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_numbers_with_units_and_missing_markers() {
+        assert_eq!(number("£1.92"), Ok(Some(1.92)));
+        assert_eq!(number("20.40%"), Ok(Some(20.4)));
+        assert_eq!(number(" 81.2 "), Ok(Some(81.2)));
+        assert_eq!(number("-"), Ok(None));
+        assert_eq!(number(""), Ok(None));
+        assert_eq!(number("NA"), Ok(None));
+        assert_eq!(number("-3.5"), Ok(Some(-3.5)));
+        assert_eq!(number("abc"), Err("`abc` is not a number".to_string()));
+        assert!(number("inf").is_err());
+    }
+}
