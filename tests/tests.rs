@@ -1,1 +1,358 @@
+//! End-to-end tests of the `healthy-city` binary.
 
+use std::fs;
+use std::path::Path;
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use tempfile::TempDir;
+
+fn healthy_city() -> Command {
+    Command::cargo_bin("healthy-city").unwrap()
+}
+
+fn read_csv(path: &Path) -> Vec<Vec<String>> {
+    let mut reader = csv::Reader::from_path(path).unwrap();
+    reader
+        .records()
+        .map(|r| r.unwrap().iter().map(str::to_string).collect())
+        .collect()
+}
+
+/// A path as a TOML basic string.
+fn toml_string(path: &Path) -> String {
+    let text = path.display().to_string();
+    format!("\"{}\"", text.replace('\\', "\\\\").replace('"', "\\\""))
+}
+
+/// A copy of the default framework, with its data paths pointing at the repository's files.
+fn framework_copy(dir: &Path, edit: impl Fn(String) -> String) -> std::path::PathBuf {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("indicators");
+    let text = fs::read_to_string(root.join("frameworks/healthy-city.toml")).unwrap();
+    let text = text
+        .replace(
+            "\"../snapshot/observations.csv\"",
+            &toml_string(&root.join("snapshot/observations.csv")),
+        )
+        .replace(
+            "\"../cities.toml\"",
+            &toml_string(&root.join("cities.toml")),
+        )
+        .replace(
+            "\"../catalogue.toml\"",
+            &toml_string(&root.join("catalogue.toml")),
+        );
+    let path = dir.join("framework.toml");
+    fs::write(&path, edit(text)).unwrap();
+    path
+}
+
+#[test]
+fn run_writes_the_ranking_scores_and_charts_with_london_ranked_over_eight_years() {
+    let out = TempDir::new().unwrap();
+    healthy_city()
+        .args(["run", "--out"])
+        .arg(out.path())
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("London"))
+        .stdout(predicate::str::contains("Healthy City Index"));
+    for file in [
+        "ranking.csv",
+        "scores.csv",
+        "charts/ranking.svg",
+        "charts/ranking.png",
+        "charts/trajectory-london.svg",
+        "charts/trajectory-london.png",
+    ] {
+        let path = out.path().join(file);
+        assert!(
+            fs::metadata(&path).is_ok_and(|m| m.len() > 0),
+            "{file} missing or empty"
+        );
+    }
+    let ranking = read_csv(&out.path().join("ranking.csv"));
+    let london_years: Vec<&str> = ranking
+        .iter()
+        .filter(|row| row[0] == "london")
+        .map(|row| row[1].as_str())
+        .collect();
+    assert!(london_years.len() >= 8, "London ranked in {london_years:?}");
+    // No staging folder is left behind.
+    let leftovers: Vec<_> = fs::read_dir(out.path())
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name().to_string_lossy().starts_with(".healthy-city"))
+        .collect();
+    assert!(leftovers.is_empty());
+}
+
+#[test]
+fn every_ranked_year_has_ranks_one_to_n_with_ties_sharing_the_best_rank() {
+    let out = TempDir::new().unwrap();
+    healthy_city()
+        .args(["run", "--out"])
+        .arg(out.path())
+        .assert()
+        .success();
+    let ranking = read_csv(&out.path().join("ranking.csv"));
+    let mut years: Vec<&str> = ranking.iter().map(|r| r[1].as_str()).collect();
+    years.dedup();
+    for year in years {
+        let mut rows: Vec<(f64, u32)> = ranking
+            .iter()
+            .filter(|r| r[1] == year)
+            .map(|r| (r[2].parse().unwrap(), r[3].parse().unwrap()))
+            .collect();
+        rows.sort_by(|a, b| b.0.total_cmp(&a.0));
+        for (position, &(score, rank)) in rows.iter().enumerate() {
+            let better = rows.iter().filter(|(s, _)| *s > score).count();
+            assert_eq!(
+                rank as usize,
+                better + 1,
+                "year {year}, position {position}"
+            );
+        }
+    }
+}
+
+#[test]
+fn run_is_deterministic_to_the_byte() {
+    let (a, b) = (TempDir::new().unwrap(), TempDir::new().unwrap());
+    for dir in [&a, &b] {
+        healthy_city()
+            .args(["run", "--out"])
+            .arg(dir.path())
+            .assert()
+            .success();
+    }
+    for file in [
+        "ranking.csv",
+        "scores.csv",
+        "charts/ranking.svg",
+        "charts/ranking.png",
+        "charts/trajectory-london.png",
+    ] {
+        assert_eq!(
+            fs::read(a.path().join(file)).unwrap(),
+            fs::read(b.path().join(file)).unwrap(),
+            "{file} differs between two runs"
+        );
+    }
+}
+
+#[test]
+fn city_option_charts_another_city() {
+    let out = TempDir::new().unwrap();
+    healthy_city()
+        .args(["run", "--city", "Paris", "--format", "csv", "--out"])
+        .arg(out.path())
+        .assert()
+        .success()
+        .stdout(predicate::str::starts_with(
+            "city,year,score,rank,proxy_share\n",
+        ));
+    assert!(out.path().join("charts/trajectory-paris.png").exists());
+}
+
+#[test]
+fn rejects_an_unknown_city_with_exit_code_2() {
+    let out = TempDir::new().unwrap();
+    healthy_city()
+        .args(["run", "--city", "Atlantis", "--out"])
+        .arg(out.path())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "error: city `Atlantis` is not among the cities scored",
+        ));
+    assert_eq!(
+        fs::read_dir(out.path()).unwrap().count(),
+        0,
+        "a failed run wrote files"
+    );
+}
+
+#[test]
+fn rejects_a_missing_framework_file_naming_it() {
+    healthy_city()
+        .args(["run", "--framework", "no/such/framework.toml"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("no/such/framework.toml"));
+}
+
+#[test]
+fn rejects_a_framework_that_names_an_unknown_indicator() {
+    let dir = TempDir::new().unwrap();
+    let framework = framework_copy(dir.path(), |t| t.replace("id = \"no2\"", "id = \"no3\""));
+    let out = dir.path().join("out");
+    healthy_city()
+        .args(["run", "--framework"])
+        .arg(&framework)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "indicator `no3` is not in the catalogue",
+        ))
+        .stderr(predicate::str::contains("framework.toml:"));
+    assert!(!out.exists(), "a failed run created its output folder");
+}
+
+#[test]
+fn rejects_a_framework_whose_weights_are_negative() {
+    let dir = TempDir::new().unwrap();
+    let framework = framework_copy(dir.path(), |t| {
+        t.replace(
+            "id = \"pm10\"\nparent = \"environment\"",
+            "id = \"pm10\"\nparent = \"environment\"\nweight = -1",
+        )
+    });
+    healthy_city()
+        .args(["validate", "--framework"])
+        .arg(&framework)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "`pm10` has weight -1: weights must be finite and not negative",
+        ));
+}
+
+#[test]
+fn a_failed_run_leaves_the_previous_outputs_untouched() {
+    let dir = TempDir::new().unwrap();
+    let out = dir.path().join("out");
+    fs::create_dir_all(&out).unwrap();
+    fs::write(out.join("ranking.csv"), "previous run\n").unwrap();
+    // A geometric index on a 0-100 scale meets a zero score and fails while scoring.
+    let framework = framework_copy(dir.path(), |t| {
+        t.replace(
+            "aggregation = \"arithmetic\"",
+            "aggregation = \"geometric\"",
+        )
+    });
+    healthy_city()
+        .args(["run", "--framework"])
+        .arg(&framework)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("geometric mean"))
+        .stderr(predicate::str::contains("scale = [1, 100]"));
+    assert_eq!(
+        fs::read_to_string(out.join("ranking.csv")).unwrap(),
+        "previous run\n"
+    );
+    assert_eq!(fs::read_dir(&out).unwrap().count(), 1);
+}
+
+#[test]
+fn rejects_observations_with_a_value_that_is_not_a_number() {
+    let dir = TempDir::new().unwrap();
+    let data = dir.path().join("bad.csv");
+    fs::write(&data, "city,indicator,year,value,source,flag\nlondon,pm25,2019,11.4,s,\nlondon,pm10,2019,high,s,\n").unwrap();
+    healthy_city()
+        .args(["validate", "--data"])
+        .arg(&data)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "bad.csv:3: city `london`, indicator `pm10`, year 2019: value `high` is not a number",
+        ));
+}
+
+#[test]
+fn validate_accepts_the_embedded_defaults() {
+    healthy_city()
+        .arg("validate")
+        .assert()
+        .success()
+        .stderr(predicate::str::starts_with(
+            "ok: `<embedded>/indicators/frameworks/healthy-city.toml`",
+        ));
+}
+
+#[test]
+fn ingest_rejects_a_missing_data_folder() {
+    let dir = TempDir::new().unwrap();
+    healthy_city()
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["ingest", "--from", "/no/such/data", "--out"])
+        .arg(dir.path().join("snapshot"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("`/no/such/data` does not exist"));
+    assert!(!dir.path().join("snapshot").exists());
+}
+
+/// The publishers' files (`../shared/data` from the project's root, or `HEALTHY_CITY_DATA`).
+/// Tests that need them skip with a notice when the folder is absent, unless
+/// `HEALTHY_CITY_REQUIRE_DATA=1` (as in CI), where its absence is a failure.
+#[allow(clippy::print_stderr)]
+fn shared_data() -> Option<std::path::PathBuf> {
+    let path = std::env::var_os("HEALTHY_CITY_DATA").map_or_else(
+        || Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data"),
+        std::path::PathBuf::from,
+    );
+    if path.is_dir() {
+        Some(path)
+    } else if std::env::var("HEALTHY_CITY_REQUIRE_DATA").as_deref() == Ok("1") {
+        panic!(
+            "HEALTHY_CITY_REQUIRE_DATA=1 but the data folder `{}` is absent",
+            path.display()
+        );
+    } else {
+        eprintln!(
+            "skipped: this test needs the publishers' files at `{}` (or HEALTHY_CITY_DATA)",
+            path.display()
+        );
+        None
+    }
+}
+
+#[test]
+fn lenstore_framework_reproduces_all_44_published_ranks() {
+    let Some(data) = shared_data() else { return };
+    let published = read_csv(&data.join("rankings/lenstore_healthy_lifestyle_city_2021.csv"));
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let cities = healthy_city_model::Cities::load(&root.join("indicators/cities.toml")).unwrap();
+    let out = TempDir::new().unwrap();
+    let output = healthy_city()
+        .args(["run", "--format", "csv", "--city", "London", "--framework"])
+        .arg(root.join("indicators/frameworks/lenstore-2021.toml"))
+        .arg("--out")
+        .arg(out.path())
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let ours: std::collections::HashMap<String, String> = String::from_utf8(output.stdout)
+        .unwrap()
+        .lines()
+        .skip(1)
+        .map(|line| {
+            let fields: Vec<&str> = line.split(',').collect();
+            (fields[0].to_string(), fields[3].to_string())
+        })
+        .collect();
+    assert_eq!(published.len(), 44);
+    assert_eq!(ours.len(), 44, "{ours:?}");
+    for row in &published {
+        let city = cities
+            .by_alias("lenstore", &row[0])
+            .unwrap_or_else(|| panic!("{} has no lenstore alias", row[0]));
+        assert_eq!(
+            ours.get(&city.id),
+            Some(&row[1]),
+            "{}: published rank {}",
+            row[0],
+            row[1]
+        );
+    }
+}

@@ -1,1 +1,197 @@
-fn main() {}
+//! The `healthy-city` command: thin glue from arguments to the model, ingest, score and report
+//! crates.
+
+mod args;
+mod inputs;
+mod output;
+
+use std::io::{self, Write};
+use std::process::ExitCode;
+
+use anyhow::{bail, Context, Result};
+use clap::Parser;
+
+use args::{Args, Command, Format, IngestArgs, InputArgs, RunArgs};
+use inputs::Inputs;
+use output::Staging;
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    match run(args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
+        Err(err) => {
+            #[allow(clippy::print_stderr)]
+            {
+                eprintln!("error: {err:#}");
+            }
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|cause| {
+        cause
+            .downcast_ref::<io::Error>()
+            .is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe)
+    })
+}
+
+fn run(args: Args) -> Result<()> {
+    match args.command {
+        Command::Run(run) => run_index(&run),
+        Command::Ingest(ingest) => run_ingest(&ingest),
+        Command::Validate(input) => validate(&input),
+    }
+}
+
+/// Prints a progress or status line on standard error.
+fn status(message: &str) {
+    #[allow(clippy::print_stderr)]
+    {
+        eprintln!("{message}");
+    }
+}
+
+fn run_index(args: &RunArgs) -> Result<()> {
+    let inputs = Inputs::load(args.input.framework.as_deref(), args.input.data.as_deref())?;
+    let results = healthy_city_score::score(
+        &inputs.framework,
+        &inputs.catalogue,
+        &inputs.cities,
+        &inputs.observations,
+    )
+    .with_context(|| format!("cannot score `{}`", inputs.framework.file()))?;
+    let Some(latest) = results.latest_ranked_year() else {
+        bail!(
+            "no year of `{}` has enough cities ranked (coverage.year_min_share = {}): lower the coverage thresholds or add data",
+            inputs.framework.file(),
+            results.year_min_share
+        );
+    };
+    let Some(focus) = results.city_slot(&args.city) else {
+        bail!(
+            "city `{}` is not among the cities scored by `{}`: give a city id or name from cities.toml (e.g. `--city Paris`)",
+            args.city,
+            inputs.framework.file()
+        );
+    };
+
+    let footnote = healthy_city_report::source_footnote(&inputs.framework, &inputs.catalogue);
+    let city_id = results.cities[focus].clone();
+    let mut staging = Staging::new(&args.out)?;
+    let ranking_csv = staging.path("ranking.csv")?;
+    healthy_city_report::write_ranking_csv(&results, &ranking_csv)?;
+    let scores_csv = staging.path("scores.csv")?;
+    healthy_city_report::write_scores_csv(&results, &scores_csv)?;
+    let (svg, png) = (
+        staging.path("charts/ranking.svg")?,
+        staging.path("charts/ranking.png")?,
+    );
+    healthy_city_report::write_ranking(
+        &results,
+        Some(latest),
+        Some(&city_id),
+        &footnote,
+        &svg,
+        &png,
+    )?;
+    let trajectory = format!("charts/trajectory-{city_id}");
+    let (svg, png) = (
+        staging.path(&format!("{trajectory}.svg"))?,
+        staging.path(&format!("{trajectory}.png"))?,
+    );
+    healthy_city_report::write_trajectory(
+        &results,
+        &city_id,
+        &healthy_city_report::LONDON_REFERENCES,
+        &footnote,
+        &svg,
+        &png,
+    )?;
+    let written = staging.commit()?;
+
+    let stdout = io::stdout();
+    let mut out = stdout.lock();
+    match args.format {
+        Format::Table => {
+            let table = healthy_city_report::format_table(&results, Some(latest), Some(&city_id))?;
+            out.write_all(table.as_bytes())?;
+        }
+        Format::Csv | Format::Json => print_latest(&mut out, &results, latest, args.format)?,
+    }
+    out.flush()?;
+    for path in written {
+        status(&format!("wrote {}", path.display()));
+    }
+    Ok(())
+}
+
+/// The latest ranking as CSV or JSON lines.
+fn print_latest(
+    out: &mut impl Write,
+    results: &healthy_city_score::Results,
+    y: usize,
+    format: Format,
+) -> Result<()> {
+    let mut order: Vec<usize> = (0..results.cities.len())
+        .filter(|&c| results.is_ranked(y, c))
+        .collect();
+    order.sort_by_key(|&c| (results.rank(y, c, results.root), c));
+    if format == Format::Csv {
+        writeln!(out, "city,year,score,rank,proxy_share")?;
+    }
+    for c in order {
+        let (city, year) = (&results.cities[c], results.years[y]);
+        let score = results.score(y, c, results.root);
+        let rank = results.rank(y, c, results.root).unwrap_or_default();
+        let proxy = results.proxy_share(y, c);
+        if format == Format::Csv {
+            writeln!(out, "{city},{year},{score},{rank},{proxy}")?;
+        } else {
+            writeln!(
+                out,
+                "{{\"city\":\"{city}\",\"year\":{year},\"score\":{score},\"rank\":{rank},\"proxy_share\":{proxy}}}"
+            )?;
+        }
+    }
+    Ok(())
+}
+
+fn run_ingest(args: &IngestArgs) -> Result<()> {
+    let cities = healthy_city_model::Cities::load(&args.cities)?;
+    let catalogue = healthy_city_model::Catalogue::load(&args.catalogue)?;
+    if !args.from.is_dir() {
+        bail!(
+            "the data folder `{}` does not exist: give the folder holding the publishers' files with `--from`",
+            args.from.display()
+        );
+    }
+    let snapshot =
+        healthy_city_ingest::build_snapshot(&args.from, &cities, &catalogue, args.first_year)
+            .with_context(|| format!("cannot build the snapshot from `{}`", args.from.display()))?;
+    healthy_city_ingest::write_snapshot(&snapshot, &args.out)
+        .with_context(|| format!("cannot write the snapshot to `{}`", args.out.display()))?;
+    status(&snapshot.report.to_string());
+    status(&format!(
+        "wrote {} observations to {}",
+        snapshot.observations.len(),
+        args.out.display()
+    ));
+    Ok(())
+}
+
+fn validate(args: &InputArgs) -> Result<()> {
+    let inputs = Inputs::load(args.framework.as_deref(), args.data.as_deref())?;
+    healthy_city_score::Plan::compile(&inputs.framework, &inputs.catalogue)?;
+    status(&format!(
+        "ok: `{}` ({} indicators), {} cities, {} indicators in the catalogue, {} observations",
+        inputs.framework.file(),
+        inputs.framework.indicators().count(),
+        inputs.cities.len(),
+        inputs.catalogue.len(),
+        inputs.observations.len()
+    ));
+    Ok(())
+}

@@ -1,0 +1,94 @@
+//! Command-line arguments (clap derive). Doc comments become the help text.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+/// A transparent, reproducible healthy-city ranking: public indicators in, a composite index,
+/// ranks and publication charts out.
+///
+/// With no options, `healthy-city run` scores every year of the embedded data (the default
+/// framework and snapshot are built into the binary) and writes the ranking, the scores of
+/// every node of the index and two charts under out/.
+#[derive(Debug, Parser)]
+#[command(name = "healthy-city", version, propagate_version = true)]
+pub struct Args {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Score every year, print the latest ranking, write tables and charts.
+    Run(RunArgs),
+    /// Rebuild the snapshot (indicators/snapshot) from publishers' files.
+    Ingest(IngestArgs),
+    /// Check a framework, its catalogue, cities and observations without scoring.
+    Validate(InputArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct InputArgs {
+    /// Framework file (TOML). Default: the embedded healthy-city index.
+    ///
+    /// Paths in its [data] table are relative to the file; what it does not name
+    /// (cities, catalogue, observations) comes from the embedded defaults.
+    #[arg(long, value_name = "FILE")]
+    pub framework: Option<PathBuf>,
+
+    /// Observations file (CSV or .parquet) to score instead of the framework's.
+    #[arg(long, value_name = "FILE")]
+    pub data: Option<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+
+    /// Folder for the outputs (created if needed; files in it are replaced only on success).
+    #[arg(long, value_name = "DIR", default_value = "out")]
+    pub out: PathBuf,
+
+    /// City whose trajectory is charted and highlighted (id or name).
+    #[arg(long, value_name = "NAME", default_value = "London")]
+    pub city: String,
+
+    /// How the latest ranking is printed on standard output.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Aligned text for the terminal.
+    Table,
+    /// CSV: city, year, score, rank, proxy_share.
+    Csv,
+    /// JSON lines: one object per ranked city.
+    Json,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct IngestArgs {
+    /// Folder holding the publishers' files (WHO, World Bank, the 55-city compilation, Lenstore),
+    /// laid out as the catalogue's `source.file` entries say, e.g. ../shared/data.
+    #[arg(long, value_name = "DIR")]
+    pub from: PathBuf,
+
+    /// Snapshot folder to (re)write; replaced only if every source succeeds.
+    #[arg(long, value_name = "DIR", default_value = "indicators/snapshot")]
+    pub out: PathBuf,
+
+    /// City registry. Default: indicators/cities.toml.
+    #[arg(long, value_name = "FILE", default_value = "indicators/cities.toml")]
+    pub cities: PathBuf,
+
+    /// Indicator catalogue. Default: indicators/catalogue.toml.
+    #[arg(long, value_name = "FILE", default_value = "indicators/catalogue.toml")]
+    pub catalogue: PathBuf,
+
+    /// First year kept in the snapshot.
+    #[arg(long, value_name = "YEAR", default_value_t = 2000)]
+    pub first_year: i32,
+}

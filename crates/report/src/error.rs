@@ -1,0 +1,104 @@
+//! Errors of the report crate.
+
+use std::error::Error as StdError;
+use std::io;
+use std::path::PathBuf;
+
+/// Everything that can go wrong while presenting results.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The embedded font could not be registered with the renderer.
+    #[error("cannot register the embedded font `{family}`")]
+    Font {
+        /// Font family.
+        family: &'static str,
+    },
+    /// The renderer failed while drawing a chart.
+    #[error("cannot draw the {chart} chart")]
+    Draw {
+        /// Which chart.
+        chart: &'static str,
+        /// What the renderer said.
+        #[source]
+        source: Box<dyn StdError + Send + Sync>,
+    },
+    /// A chart could not be drawn to, or written at, a path.
+    #[error("cannot write the chart `{path}`")]
+    Chart {
+        /// The file being written.
+        path: PathBuf,
+        /// What went wrong.
+        #[source]
+        source: Box<Error>,
+    },
+    /// A PNG path without the `.png` extension (the encoder picks the format by extension).
+    #[error("cannot write the PNG `{path}`: the file name must end in `.png`")]
+    PngExtension {
+        /// The file.
+        path: PathBuf,
+    },
+    /// A file could not be written.
+    #[error("cannot write `{path}`")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        #[source]
+        source: io::Error,
+    },
+    /// A CSV file could not be written.
+    #[error("cannot write `{path}`")]
+    Csv {
+        /// The file.
+        path: PathBuf,
+        /// The CSV error.
+        #[source]
+        source: csv::Error,
+    },
+    /// The results hold no ranked year.
+    #[error("no year of index `{index}` is ranked: too few cities meet the coverage threshold; lower `year_min_share` or `city_min_share`")]
+    NoRankedYear {
+        /// Index id.
+        index: String,
+    },
+    /// A year slot beyond the results' years.
+    #[error("year slot {slot} is out of range: the results hold {n_years} years")]
+    YearSlot {
+        /// The slot asked for.
+        slot: usize,
+        /// Number of years in the results.
+        n_years: usize,
+    },
+    /// A year that is not ranked.
+    #[error(
+        "year {year} is not ranked: too few cities meet the coverage threshold; pick a ranked year"
+    )]
+    YearNotRanked {
+        /// The year.
+        year: i32,
+    },
+    /// A city that is not in the results.
+    #[error("unknown city `{city}`; the results hold: {known}")]
+    UnknownCity {
+        /// The name asked for.
+        city: String,
+        /// The city ids in the results, comma-separated.
+        known: String,
+    },
+}
+
+/// The report crate's result type.
+pub type Result<T> = std::result::Result<T, Error>;
+
+impl Error {
+    /// Attaches a chart's output path to drawing errors; data errors pass through unchanged.
+    pub(crate) fn at(self, path: &std::path::Path) -> Self {
+        match self {
+            Self::Draw { .. } | Self::Font { .. } => Self::Chart {
+                path: path.to_path_buf(),
+                source: Box::new(self),
+            },
+            other => other,
+        }
+    }
+}

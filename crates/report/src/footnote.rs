@@ -1,0 +1,73 @@
+//! The source line printed under every chart.
+
+use healthy_city_model::{Catalogue, Framework, Normalisation};
+
+/// "Source: ..." naming each publisher and dataset the framework's indicators come from (in
+/// framework order, each once; releases and licences are in the snapshot's SOURCES.md), then
+/// the method in a few words.
+pub fn source_footnote(framework: &Framework, catalogue: &Catalogue) -> String {
+    let mut sources: Vec<String> = Vec::new();
+    for node in framework.indicators() {
+        if let Some(indicator) = catalogue.get(&node.id) {
+            let source = &indicator.source;
+            let text = format!("{}, {}", source.publisher, source.dataset);
+            if !sources.contains(&text) {
+                sources.push(text);
+            }
+        }
+    }
+    let methods = &framework.methods;
+    let normalisation = match methods.normalisation {
+        Normalisation::Minmax => match methods.bounds {
+            healthy_city_model::Bounds::Panel => "min-max over all years",
+            healthy_city_model::Bounds::Year => "min-max per year",
+        },
+        Normalisation::Goalposts => "goalposts",
+    };
+    format!(
+        "Source: {}. {}: {normalisation}, {} mean, scale {}-{}.",
+        sources.join("; "),
+        framework.name,
+        methods.aggregation,
+        methods.scale[0],
+        methods.scale[1]
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_each_source_once_and_the_method() {
+        let catalogue = Catalogue::parse(
+            r#"
+[[indicator]]
+id = "a"
+name = "A"
+unit = "u"
+direction = "higher"
+level = "city"
+source = { adapter = "x", publisher = "WHO", dataset = "AAQ", release = "V5", licence = "l", query = "q" }
+[[indicator]]
+id = "b"
+name = "B"
+unit = "u"
+direction = "higher"
+level = "city"
+source = { adapter = "x", publisher = "WHO", dataset = "AAQ", release = "V5", licence = "l", query = "r" }
+"#,
+            "c.toml",
+        )
+        .unwrap();
+        let framework = Framework::parse(
+            "[index]\nid = \"t\"\nname = \"Tiny\"\n[[group]]\nid = \"index\"\n[[indicator]]\nid = \"a\"\nparent = \"index\"\n[[indicator]]\nid = \"b\"\nparent = \"index\"\n",
+            "f.toml",
+        )
+        .unwrap();
+        assert_eq!(
+            source_footnote(&framework, &catalogue),
+            "Source: WHO, AAQ. Tiny: min-max over all years, arithmetic mean, scale 0-100."
+        );
+    }
+}

@@ -1,0 +1,380 @@
+//! The ranking chart: one year's index scores as horizontal bars, best at the top.
+
+use std::path::Path;
+
+use healthy_city_score::Results;
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, VPos};
+
+use crate::chart::{
+    anchored, city, drawing, frame, okabe_ito, ordinal, ranked_year, register_fonts, text, unit,
+    width, write_svg_and_png, Line, INK, MUTED, RULE,
+};
+use crate::error::Result;
+
+const CHART: &str = "ranking";
+
+/// One ranked city: slot, rank, score, and whether its rank is shared.
+struct Row {
+    city: usize,
+    rank: u32,
+    score: f64,
+    tied: bool,
+}
+
+/// The cities ranked in year slot `y`, best first (ties by city id).
+fn rows(results: &Results, y: usize) -> Vec<Row> {
+    let mut rows: Vec<Row> = (0..results.cities.len())
+        .filter_map(|c| {
+            let rank = results.rank(y, c, results.root)?;
+            Some(Row {
+                city: c,
+                rank,
+                score: results.score(y, c, results.root),
+                tied: false,
+            })
+        })
+        .collect();
+    rows.sort_by(|a, b| {
+        a.rank
+            .cmp(&b.rank)
+            .then_with(|| results.cities[a.city].cmp(&results.cities[b.city]))
+    });
+    let ranks: Vec<u32> = rows.iter().map(|r| r.rank).collect();
+    for row in &mut rows {
+        row.tied = ranks.iter().filter(|&&r| r == row.rank).count() > 1;
+    }
+    rows
+}
+
+/// A rank as shown in a label: "7", or "7=" when shared.
+fn rank_label(row: &Row) -> String {
+    if row.tied {
+        format!("{}=", row.rank)
+    } else {
+        row.rank.to_string()
+    }
+}
+
+/// The score axis: 0-100 unless scores fall outside it.
+fn score_range(rows: &[Row]) -> (f64, f64, &'static str) {
+    let lo = rows.iter().map(|r| r.score).fold(0.0, f64::min);
+    let hi = rows.iter().map(|r| r.score).fold(100.0, f64::max);
+    if lo >= 0.0 && hi <= 100.0 {
+        (0.0, 100.0, "Index score (0-100 scale, higher is healthier)")
+    } else {
+        (lo.floor(), hi.ceil(), "Index score (higher is healthier)")
+    }
+}
+
+/// Pixel size of the ranking chart for `n` ranked cities: 1600 wide, tall enough to keep every
+/// label readable (about 28 pixels a city).
+pub fn ranking_size(n: usize) -> (u32, u32) {
+    let n = u32::try_from(n).unwrap_or(u32::MAX / 64);
+    (1600, (320 + 28 * n).max(700))
+}
+
+/// Draws the ranking of year slot `year` (the latest ranked year if `None`): a bar per ranked
+/// city, best at the top, labelled with rank and name, the `focus` city highlighted and its rank
+/// and score called out; `source` is the footnote.
+pub fn draw_ranking<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    results: &Results,
+    year: Option<usize>,
+    focus: Option<&str>,
+    source: &str,
+) -> Result<()>
+where
+    DB::ErrorType: 'static,
+{
+    register_fonts()?;
+    let y = ranked_year(results, year)?;
+    let focus = focus.map(|f| city(results, f)).transpose()?;
+    let rows = rows(results, y);
+    let n = rows.len();
+    let year_label = results.years[y];
+    let (lo, hi, x_desc) = score_range(&rows);
+
+    let title = format!("{}: city ranking, {year_label}", results.index_name);
+    let mut subtitle = vec![Line::plain(format!(
+        "{n} of {} cities ranked in {year_label}, best at the top. Bars show the index score.",
+        results.cities.len()
+    ))];
+    let focus_row = focus.and_then(|c| rows.iter().find(|r| r.city == c));
+    if let Some(c) = focus {
+        let name = &results.city_names[c];
+        let text = match focus_row {
+            Some(row) => format!(
+                "{name}: {}{} of {n}, score {:.1}",
+                ordinal(row.rank),
+                if row.tied { " (shared)" } else { "" },
+                row.score
+            ),
+            None => format!("{name}: not ranked in {year_label} (too little data)"),
+        };
+        subtitle.push(Line {
+            text,
+            color: okabe_ito::VERMILLION,
+            bold: true,
+        });
+    }
+    let plot = frame(area, &title, &subtitle, source, CHART)?;
+
+    let u = unit(area);
+    let (plot_w, plot_h) = plot.dim_in_pixel();
+    let x_axis = 84.0 * u;
+    let pitch = (f64::from(plot_h) - x_axis) / n.max(1) as f64;
+    let size = (26.0 * u).min(pitch * 0.78);
+    let normal = text(size, false, INK);
+    let bold = text(size, true, okabe_ito::VERMILLION);
+    let style = |row: &Row| {
+        if Some(row.city) == focus {
+            bold.clone()
+        } else {
+            normal.clone()
+        }
+    };
+
+    // Label column: ranks right-aligned, names left-aligned.
+    let gap = (14.0 * u) as i32;
+    let mut rank_w = 0;
+    let mut name_w = 0;
+    for row in &rows {
+        rank_w = rank_w.max(width(area, &rank_label(row), &style(row), CHART)?);
+        name_w = name_w.max(width(
+            area,
+            &results.city_names[row.city],
+            &style(row),
+            CHART,
+        )?);
+    }
+    let label_area = rank_w + gap + name_w + 2 * gap;
+
+    // Value labels right of the bars; reserve what the longest needs beyond the plot.
+    let value = |row: &Row| {
+        if Some(row.city) == focus {
+            format!("{:.1}  \u{2190} {}", row.score, ordinal(row.rank))
+        } else {
+            format!("{:.1}", row.score)
+        }
+    };
+    let span = f64::from(plot_w) - f64::from(label_area);
+    let mut right = 0.0_f64;
+    for row in &rows {
+        let need = f64::from(width(area, &value(row), &style(row), CHART)? + gap);
+        let f = (row.score - lo) / (hi - lo);
+        if f > 0.0 {
+            right = right.max((need - (1.0 - f) * span) / f);
+        }
+    }
+
+    let mut chart = ChartBuilder::on(&plot)
+        .margin_right(right.ceil() as i32 + gap)
+        .margin_top((8.0 * u) as i32)
+        .x_label_area_size(x_axis as i32)
+        .y_label_area_size(label_area)
+        .build_cartesian_2d(lo..hi, 0.0..n.max(1) as f64)
+        .map_err(drawing(CHART))?;
+    let fmt = |v: &f64| format!("{v:.0}");
+    chart
+        .configure_mesh()
+        .disable_y_mesh()
+        .y_labels(0)
+        .x_labels(11)
+        .x_label_formatter(&fmt)
+        .x_desc(x_desc)
+        .label_style(text(22.0 * u, false, MUTED))
+        .axis_desc_style(text(24.0 * u, false, INK))
+        .bold_line_style(RULE)
+        .light_line_style(WHITE.mix(0.0))
+        .axis_style(MUTED)
+        .set_all_tick_mark_size((6.0 * u) as i32)
+        .draw()
+        .map_err(drawing(CHART))?;
+
+    let top = |i: usize| (n - i) as f64;
+    if let Some(i) = rows.iter().position(|r| Some(r.city) == focus) {
+        chart
+            .draw_series(std::iter::once(Rectangle::new(
+                [(lo, top(i) - 1.0), (hi, top(i))],
+                okabe_ito::VERMILLION.mix(0.10).filled(),
+            )))
+            .map_err(drawing(CHART))?;
+    }
+    // Bars fill two thirds of their row, but no thicker than 44 pixels a unit.
+    let half = (0.34_f64).min(22.0 * u / pitch.max(1.0));
+    let bar = |row: &Row| {
+        if Some(row.city) == focus {
+            okabe_ito::VERMILLION
+        } else {
+            okabe_ito::BLUE
+        }
+    };
+    chart
+        .draw_series(rows.iter().enumerate().map(|(i, row)| {
+            Rectangle::new(
+                [
+                    (lo, top(i) - 0.5 - half),
+                    (row.score.max(lo), top(i) - 0.5 + half),
+                ],
+                bar(row).filled(),
+            )
+        }))
+        .map_err(drawing(CHART))?;
+
+    // Labels, in the area's own pixel coordinates.
+    let (bx, by) = area.get_base_pixel();
+    for (i, row) in rows.iter().enumerate() {
+        let (x0, yc) = chart.backend_coord(&(lo, top(i) - 0.5));
+        let (x1, _) = chart.backend_coord(&(row.score.max(lo), top(i) - 0.5));
+        let (x0, x1, yc) = (x0 - bx, x1 - bx, yc - by);
+        let s = style(row);
+        let left = x0 - label_area + gap;
+        area.draw_text(
+            &rank_label(row),
+            &anchored(&s, HPos::Right, VPos::Center),
+            (left + rank_w, yc),
+        )
+        .map_err(drawing(CHART))?;
+        area.draw_text(
+            &results.city_names[row.city],
+            &anchored(&s, HPos::Left, VPos::Center),
+            (left + rank_w + gap, yc),
+        )
+        .map_err(drawing(CHART))?;
+        area.draw_text(
+            &value(row),
+            &anchored(&s, HPos::Left, VPos::Center),
+            (x1 + gap / 2, yc),
+        )
+        .map_err(drawing(CHART))?;
+    }
+    Ok(())
+}
+
+/// Writes the ranking chart (see [`draw_ranking`]) as an SVG and a PNG preview, sized by
+/// [`ranking_size`].
+pub fn write_ranking(
+    results: &Results,
+    year: Option<usize>,
+    focus: Option<&str>,
+    source: &str,
+    svg_path: &Path,
+    png_path: &Path,
+) -> Result<()> {
+    let y = ranked_year(results, year)?;
+    let size = ranking_size(results.n_ranked(y));
+    write_svg_and_png(
+        svg_path,
+        png_path,
+        size,
+        CHART,
+        |area| draw_ranking(area, results, Some(y), focus, source),
+        |area| draw_ranking(area, results, Some(y), focus, source),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::chart::testdata::{png_size, results, svg_texts};
+
+    const SOURCE: &str = "Source: test data. Tiny healthy-city index, panel min-max 0-100.";
+
+    fn has(svg: &str, text: &str) -> bool {
+        svg_texts(svg).iter().any(|t| t == text)
+    }
+
+    fn svg(year: Option<usize>, focus: Option<&str>) -> String {
+        let r = results();
+        let mut s = String::new();
+        {
+            let area = SVGBackend::with_string(&mut s, ranking_size(3)).into_drawing_area();
+            draw_ranking(&area, &r, year, focus, SOURCE).unwrap();
+            area.present().unwrap();
+        }
+        s
+    }
+
+    #[test]
+    fn the_svg_names_the_index_year_focus_city_and_its_rank() {
+        let s = svg(None, Some("london"));
+        assert!(
+            s.contains("Tiny healthy-city index: city ranking, 2019"),
+            "{s}"
+        );
+        assert!(s.contains("London: 1st of 3, score 87.5"));
+        assert!(s.contains("87.5  \u{2190} 1st"));
+        assert!(s.contains(SOURCE));
+        // The focus city's bar is vermillion, the others blue.
+        assert!(s.contains("#D55E00"));
+        assert!(s.contains("#0072B2"));
+    }
+
+    #[test]
+    fn shared_ranks_are_marked_and_an_unranked_focus_is_said_so() {
+        let s = svg(Some(0), Some("London"));
+        assert!(has(&s, "London: 1st (shared) of 3, score 50.0"));
+        assert!(has(&s, "1="));
+        let s = svg(Some(1), Some("London"));
+        assert!(has(&s, "London: not ranked in 2018 (too little data)"));
+        assert!(s.contains("2 of 3 cities ranked in 2018"));
+    }
+
+    #[test]
+    fn the_best_city_is_drawn_at_the_top() {
+        let s = svg(None, None);
+        let y_of = |name: &str| {
+            let at = s.find(&format!(">\n{name}\n<")).unwrap();
+            let tag = &s[s[..at].rfind("<text").unwrap()..at];
+            let y = tag.split("y=\"").nth(1).unwrap();
+            y[..y.find('"').unwrap()].parse::<i32>().unwrap()
+        };
+        assert!(y_of("London") < y_of("Paris"));
+        assert!(y_of("Paris") < y_of("Tokyo"));
+    }
+
+    #[test]
+    fn writes_a_png_of_the_stated_size_and_renders_deterministically() {
+        let dir = tempfile::tempdir().unwrap();
+        let r = results();
+        let paths = |k: &str| {
+            (
+                dir.path().join(format!("{k}.svg")),
+                dir.path().join(format!("{k}.png")),
+            )
+        };
+        let (svg_a, png_a) = paths("a");
+        let (svg_b, png_b) = paths("b");
+        write_ranking(&r, None, Some("london"), SOURCE, &svg_a, &png_a).unwrap();
+        write_ranking(&r, None, Some("london"), SOURCE, &svg_b, &png_b).unwrap();
+        let png = std::fs::read(&png_a).unwrap();
+        assert_eq!(png_size(&png), ranking_size(3));
+        assert_eq!(png, std::fs::read(&png_b).unwrap());
+        assert_eq!(
+            std::fs::read(&svg_a).unwrap(),
+            std::fs::read(&svg_b).unwrap()
+        );
+    }
+
+    #[test]
+    fn a_png_path_without_the_extension_is_refused_by_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let png = dir.path().join("ranking.tmp");
+        let err = write_ranking(
+            &results(),
+            None,
+            None,
+            SOURCE,
+            &dir.path().join("r.svg"),
+            &png,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.ends_with("ranking.tmp`: the file name must end in `.png`"),
+            "{err}"
+        );
+    }
+}

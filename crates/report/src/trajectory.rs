@@ -1,0 +1,414 @@
+//! The trajectory chart: one city's index rank in every ranked year, rank 1 at the top.
+
+use std::path::Path;
+
+use healthy_city_score::Results;
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, VPos};
+
+use crate::chart::{
+    anchored, city, drawing, frame, okabe_ito, ordinal, ranked_year, register_fonts, text, unit,
+    width, write_svg_and_png, Line, Ticked, INK, MUTED, RULE,
+};
+use crate::error::Result;
+
+const CHART: &str = "trajectory";
+
+/// The Healthy London Partnership's reference ranks: seventh of the comparison cities in 2015,
+/// and the aim of first place.
+pub const LONDON_REFERENCES: [(u32, &str); 2] =
+    [(7, "7th: the 2015 baseline"), (1, "1st: the aim")];
+
+/// Pixel size of the trajectory chart.
+pub const TRAJECTORY_SIZE: (u32, u32) = (1600, 1000);
+
+/// One year on the x axis: year, the city's rank (None: unranked), cities ranked (0: the year is
+/// not ranked at all).
+struct Point {
+    year: i32,
+    rank: Option<u32>,
+    n: usize,
+}
+
+fn points(results: &Results, c: usize) -> Vec<Point> {
+    let ranked: Vec<usize> = (0..results.years.len())
+        .filter(|&y| results.year_ranked[y])
+        .collect();
+    let (Some(&first), Some(&last)) = (ranked.first(), ranked.last()) else {
+        return Vec::new();
+    };
+    (first..=last)
+        .map(|y| Point {
+            year: results.years[y],
+            rank: results.rank(y, c, results.root),
+            n: if results.year_ranked[y] {
+                results.n_ranked(y)
+            } else {
+                0
+            },
+        })
+        .collect()
+}
+
+/// How many cities were ranked, in words.
+fn ranked_counts(points: &[Point]) -> String {
+    let counts = points.iter().map(|p| p.n).filter(|&n| n > 0);
+    let lo = counts.clone().min().unwrap_or(0);
+    let hi = counts.max().unwrap_or(0);
+    if lo == hi {
+        format!("{hi} cities ranked each year")
+    } else {
+        format!("{lo} to {hi} cities ranked a year (under each rank label)")
+    }
+}
+
+/// Lists years as "2016, 2018".
+fn years(points: &[&Point]) -> String {
+    points
+        .iter()
+        .map(|p| p.year.to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Where point `k` (rank `r`) takes its label, clear of the line segments that leave it: above
+/// the point if no segment rises from it; below it if both do, or if one does and the point ends
+/// a run; else in the free upper corner.
+/// Returns the horizontal anchor, the x offset from the point, and whether it goes above.
+fn label_place(points: &[Point], k: usize, r: u32, offset: i32) -> (HPos, i32, bool) {
+    let neighbour = |i: Option<usize>| i.and_then(|i| points.get(i)).and_then(|p| p.rank);
+    let (left, right) = (neighbour(k.checked_sub(1)), neighbour(Some(k + 1)));
+    // A smaller rank is drawn higher.
+    let rises = |n: Option<u32>| n.is_some_and(|n| n < r);
+    match (rises(left), rises(right)) {
+        (false, false) => (HPos::Center, 0, true),
+        // At the end of a run the side away from the line is clear below it.
+        (false, true) if left.is_none() => (HPos::Center, 0, false),
+        (true, false) if right.is_none() => (HPos::Center, 0, false),
+        (false, true) => (HPos::Right, -offset, true),
+        (true, false) => (HPos::Left, offset, true),
+        (true, true) => (HPos::Center, 0, false),
+    }
+}
+
+/// Draws `city`'s index rank in every ranked year: a line with points, rank 1 at the top, each
+/// point labelled with its rank and the number of cities ranked that year, unranked years as
+/// gaps, and a dashed reference line for each `(rank, label)` in `references` (see
+/// [`LONDON_REFERENCES`]); `source` is the footnote.
+pub fn draw_trajectory<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    results: &Results,
+    city_name: &str,
+    references: &[(u32, &str)],
+    source: &str,
+) -> Result<()>
+where
+    DB::ErrorType: 'static,
+{
+    register_fonts()?;
+    ranked_year(results, None)?;
+    let slot = city(results, city_name)?;
+    let points = points(results, slot);
+    let name = &results.city_names[slot];
+    let (y0, y1) = match (points.first(), points.last()) {
+        (Some(a), Some(b)) => (a.year, b.year),
+        _ => (0, 0),
+    };
+    let span = if y0 == y1 {
+        y0.to_string()
+    } else {
+        format!("{y0}-{y1}")
+    };
+    let title = format!(
+        "{name}'s rank among world cities, {}, {span}",
+        results.index_name
+    );
+    let mut subtitle = vec![Line::plain(format!(
+        "Index rank each year, 1 = healthiest; {}.",
+        ranked_counts(&points)
+    ))];
+    let unranked: Vec<&Point> = points
+        .iter()
+        .filter(|p| p.n > 0 && p.rank.is_none())
+        .collect();
+    if !unranked.is_empty() {
+        subtitle.push(Line::plain(format!(
+            "{name} is not ranked in {} (too little data): a gap in the line.",
+            years(&unranked)
+        )));
+    }
+    let plot = frame(area, &title, &subtitle, source, CHART)?;
+
+    let u = unit(area);
+    let gap = (14.0 * u) as i32;
+    let worst = points
+        .iter()
+        .filter_map(|p| p.rank)
+        .chain(references.iter().map(|r| r.0))
+        .max()
+        .unwrap_or(1)
+        .max(2);
+    let y_keys: Vec<f64> = (1..=worst)
+        .filter(|&r| worst <= 20 || r == 1 || r % 5 == 0)
+        .map(|r| -f64::from(r))
+        .collect();
+    let x_keys: Vec<f64> = points.iter().map(|p| f64::from(p.year)).collect();
+
+    let ref_style = text(24.0 * u, true, INK);
+    let mut right = 0;
+    for (_, label) in references {
+        right = right.max(width(area, label, &ref_style, CHART)?);
+    }
+    // Room under the worst point for a label below it: 64 units, whatever the rank scale.
+    let (x_axis, top_margin) = (84.0 * u, 60.0 * u);
+    let plot_h = f64::from(plot.dim_in_pixel().1) - x_axis - top_margin;
+    let pitch = (plot_h - 64.0 * u) / (f64::from(worst) - 0.4);
+    let bottom = f64::from(worst) + (64.0 * u / pitch.max(1.0)).max(0.7);
+    let mut chart = ChartBuilder::on(&plot)
+        .margin_right(right + 3 * gap)
+        .margin_top(top_margin as i32)
+        .margin_left(gap)
+        .x_label_area_size(x_axis as i32)
+        .y_label_area_size((110.0 * u) as i32)
+        .build_cartesian_2d(
+            Ticked {
+                range: f64::from(y0) - 0.6..f64::from(y1) + 0.6,
+                ticks: x_keys,
+            },
+            Ticked {
+                range: -bottom..-0.4,
+                ticks: y_keys,
+            },
+        )
+        .map_err(drawing(CHART))?;
+    let x_fmt = |v: &f64| format!("{v:.0}");
+    let y_fmt = |v: &f64| ordinal((-v).round() as u32);
+    chart
+        .configure_mesh()
+        .disable_x_mesh()
+        .x_label_formatter(&x_fmt)
+        .y_label_formatter(&y_fmt)
+        .x_desc("Year")
+        .y_desc("Rank (1 = healthiest)")
+        .label_style(text(22.0 * u, false, MUTED))
+        .axis_desc_style(text(24.0 * u, false, INK))
+        .bold_line_style(RULE)
+        .light_line_style(WHITE.mix(0.0))
+        .axis_style(MUTED)
+        .set_all_tick_mark_size((6.0 * u) as i32)
+        .draw()
+        .map_err(drawing(CHART))?;
+
+    let (bx, by) = area.get_base_pixel();
+    let to_area = |(x, y): (i32, i32)| (x - bx, y - by);
+    let (xl, xr) = (f64::from(y0) - 0.6, f64::from(y1) + 0.6);
+    let ref_colors = [
+        okabe_ito::ORANGE,
+        okabe_ito::BLUISH_GREEN,
+        okabe_ito::SKY_BLUE,
+    ];
+    for (i, &(rank, label)) in references.iter().enumerate() {
+        let color = ref_colors[i % ref_colors.len()];
+        let y = -f64::from(rank);
+        chart
+            .draw_series(DashedLineSeries::new(
+                [(xl, y), (xr, y)],
+                (14.0 * u) as i32,
+                (9.0 * u) as i32,
+                color.stroke_width((3.0 * u).max(1.0) as u32),
+            ))
+            .map_err(drawing(CHART))?;
+        let (x, y) = to_area(chart.backend_coord(&(xr, y)));
+        area.draw_text(
+            label,
+            &anchored(&text(24.0 * u, true, color), HPos::Left, VPos::Center),
+            (x + gap, y),
+        )
+        .map_err(drawing(CHART))?;
+    }
+
+    let line = okabe_ito::BLUE;
+    let mut run: Vec<(f64, f64)> = Vec::new();
+    let mut runs = Vec::new();
+    for p in &points {
+        match p.rank {
+            Some(r) => run.push((f64::from(p.year), -f64::from(r))),
+            None if !run.is_empty() => runs.push(std::mem::take(&mut run)),
+            None => {}
+        }
+    }
+    if !run.is_empty() {
+        runs.push(run);
+    }
+    let stroke = line.stroke_width((4.0 * u).max(1.0) as u32);
+    for run in runs {
+        chart
+            .draw_series(LineSeries::new(run, stroke))
+            .map_err(drawing(CHART))?;
+    }
+    let radius = (9.0 * u).max(2.0) as i32;
+    for (k, p) in points.iter().enumerate() {
+        let year_x = f64::from(p.year);
+        if let Some(r) = p.rank {
+            let at = (year_x, -f64::from(r));
+            chart
+                .draw_series([
+                    Circle::new(at, radius + (2.0 * u) as i32, WHITE.filled()),
+                    Circle::new(at, radius, line.filled()),
+                ])
+                .map_err(drawing(CHART))?;
+            let (px, py) = to_area(chart.backend_coord(&at));
+            let (h, dx, above) = label_place(&points, k, r, radius + gap / 3);
+            let rank_style = anchored(&text(26.0 * u, true, line), h, VPos::Top);
+            let of_style = anchored(&text(20.0 * u, false, MUTED), h, VPos::Top);
+            let (rank_h, of_h) = ((28.0 * u) as i32, (22.0 * u) as i32);
+            let y = if above {
+                py - radius - gap / 3 - rank_h - of_h
+            } else {
+                py + radius + gap / 3
+            };
+            area.draw_text(&ordinal(r), &rank_style, (px + dx, y))
+                .map_err(drawing(CHART))?;
+            area.draw_text(&format!("of {}", p.n), &of_style, (px + dx, y + rank_h))
+                .map_err(drawing(CHART))?;
+        } else {
+            let note = if p.n == 0 {
+                "year not ranked"
+            } else {
+                "not ranked"
+            };
+            let (px, py) = to_area(chart.backend_coord(&(year_x, -bottom)));
+            area.draw_text(
+                note,
+                &anchored(&text(20.0 * u, false, MUTED), HPos::Center, VPos::Bottom),
+                (px, py - gap),
+            )
+            .map_err(drawing(CHART))?;
+        }
+    }
+    Ok(())
+}
+
+/// Writes the trajectory chart (see [`draw_trajectory`]) as an SVG and a PNG preview of
+/// [`TRAJECTORY_SIZE`].
+pub fn write_trajectory(
+    results: &Results,
+    city_name: &str,
+    references: &[(u32, &str)],
+    source: &str,
+    svg_path: &Path,
+    png_path: &Path,
+) -> Result<()> {
+    ranked_year(results, None)?;
+    city(results, city_name)?;
+    write_svg_and_png(
+        svg_path,
+        png_path,
+        TRAJECTORY_SIZE,
+        CHART,
+        |area| draw_trajectory(area, results, city_name, references, source),
+        |area| draw_trajectory(area, results, city_name, references, source),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::chart::testdata::{png_size, results, svg_texts};
+
+    const SOURCE: &str = "Source: test data. Tiny healthy-city index, panel min-max 0-100.";
+
+    fn svg(city: &str) -> String {
+        let r = results();
+        let mut s = String::new();
+        {
+            let area = SVGBackend::with_string(&mut s, TRAJECTORY_SIZE).into_drawing_area();
+            draw_trajectory(&area, &r, city, &LONDON_REFERENCES, SOURCE).unwrap();
+            area.present().unwrap();
+        }
+        s
+    }
+
+    #[test]
+    fn the_svg_has_the_title_ranks_counts_and_reference_lines() {
+        let texts = svg_texts(&svg("london"));
+        let has = |t: &str| texts.iter().any(|x| x == t);
+        assert!(
+            has("London's rank among world cities, Tiny healthy-city index, 2017-2019"),
+            "{texts:?}"
+        );
+        // The points' labels: 1st (tied) in 2017 and 1st in 2019, of 3 cities each.
+        assert_eq!(texts.iter().filter(|t| *t == "of 3").count(), 2);
+        assert!(has("1st"));
+        assert!(has("7th: the 2015 baseline"));
+        assert!(has("1st: the aim"));
+        assert!(has("not ranked"));
+        assert!(has("Rank (1 = healthiest)"));
+        assert!(has("Year"));
+        assert!(has(SOURCE));
+        assert!(has(
+            "London is not ranked in 2018 (too little data): a gap in the line."
+        ));
+        assert!(has(
+            "Index rank each year, 1 = healthiest; 2 to 3 cities ranked a year (under each rank label)."
+        ));
+    }
+
+    #[test]
+    fn an_unranked_year_breaks_the_line() {
+        // London is ranked in 2017 and 2019 but not 2018: two one-point runs, so no line
+        // joins them (a polyline needs two points).
+        // The city's line is the only blue polyline; count the points of each.
+        let runs = |s: &str| -> Vec<usize> {
+            s.split("<polyline")
+                .skip(1)
+                .filter(|p| p.contains("stroke=\"#0072B2\""))
+                .map(|p| {
+                    let points = p.split("points=\"").nth(1).unwrap();
+                    points[..points.find('"').unwrap()]
+                        .split_whitespace()
+                        .count()
+                })
+                .filter(|&n| n > 1)
+                .collect()
+        };
+        assert_eq!(runs(&svg("london")), Vec::<usize>::new());
+        // Paris is ranked every year: one line through three points.
+        assert_eq!(runs(&svg("paris")), [3]);
+    }
+
+    #[test]
+    fn writes_a_png_of_the_stated_size_and_renders_deterministically() {
+        let dir = tempfile::tempdir().unwrap();
+        let r = results();
+        let (a, b) = (dir.path().join("a.png"), dir.path().join("b.png"));
+        let svg = dir.path().join("t.svg");
+        write_trajectory(&r, "London", &LONDON_REFERENCES, SOURCE, &svg, &a).unwrap();
+        write_trajectory(&r, "London", &LONDON_REFERENCES, SOURCE, &svg, &b).unwrap();
+        let png = std::fs::read(&a).unwrap();
+        assert_eq!(png_size(&png), TRAJECTORY_SIZE);
+        assert_eq!(png, std::fs::read(&b).unwrap());
+    }
+
+    #[test]
+    fn an_unknown_city_is_refused_before_any_file_is_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let png = dir.path().join("t.png");
+        let err = write_trajectory(
+            &results(),
+            "Atlantis",
+            &[],
+            SOURCE,
+            &dir.path().join("t.svg"),
+            &png,
+        )
+        .unwrap_err()
+        .to_string();
+        assert_eq!(
+            err,
+            "unknown city `Atlantis`; the results hold: london, paris, tokyo"
+        );
+        assert!(!png.exists());
+    }
+}
