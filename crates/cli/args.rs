@@ -25,6 +25,39 @@ pub enum Command {
     Ingest(IngestArgs),
     /// Check a framework, its catalogue, cities and observations without scoring.
     Validate(InputArgs),
+    /// Convert another tool's inputs into a framework, cities, catalogue and observations.
+    #[command(subcommand)]
+    Import(ImportCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// Import a COINr coin's iData and iMeta tables (CSV).
+    ///
+    /// Writes DIR/framework.toml, cities.toml, catalogue.toml and observations.csv; then
+    /// `healthy-city run --framework DIR/framework.toml` scores it. COINr codes become
+    /// lowercase ids (LIV_04 -> liv_04). Cities get country ZZZ and coordinates 0, 0: COINr
+    /// data have no geography.
+    Coinr(CoinrArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CoinrArgs {
+    /// COINr iData as CSV: uCode, optional uName and Time, Group columns, one column per indicator.
+    #[arg(long, value_name = "FILE")]
+    pub idata: PathBuf,
+
+    /// COINr iMeta as CSV: Level, iCode, Direction, Weight, Parent, Type; optional iName, Unit, Target.
+    #[arg(long, value_name = "FILE")]
+    pub imeta: PathBuf,
+
+    /// Folder to write the four files to (created if needed; existing files are replaced).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+
+    /// Year of the values when iData has no Time column (required then).
+    #[arg(long, value_name = "YEAR")]
+    pub year: Option<i32>,
 }
 
 #[derive(Debug, clap::Args)]

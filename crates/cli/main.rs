@@ -11,7 +11,7 @@ use std::process::ExitCode;
 use anyhow::{bail, Context, Result};
 use clap::Parser;
 
-use args::{Args, Command, Format, IngestArgs, InputArgs, RunArgs};
+use args::{Args, CoinrArgs, Command, Format, ImportCommand, IngestArgs, InputArgs, RunArgs};
 use inputs::Inputs;
 use output::Staging;
 
@@ -43,6 +43,7 @@ fn run(args: Args) -> Result<()> {
         Command::Run(run) => run_index(&run),
         Command::Ingest(ingest) => run_ingest(&ingest),
         Command::Validate(input) => validate(&input),
+        Command::Import(ImportCommand::Coinr(coinr)) => import_coinr(&coinr),
     }
 }
 
@@ -192,6 +193,32 @@ fn validate(args: &InputArgs) -> Result<()> {
         inputs.cities.len(),
         inputs.catalogue.len(),
         inputs.observations.len()
+    ));
+    Ok(())
+}
+
+fn import_coinr(args: &CoinrArgs) -> Result<()> {
+    let read = |path: &std::path::Path| {
+        std::fs::read(path).with_context(|| format!("cannot read `{}`", path.display()))
+    };
+    let (idata, imeta) = (read(&args.idata)?, read(&args.imeta)?);
+    let import = healthy_city_ingest::import_coinr(
+        &idata,
+        &args.idata.display().to_string(),
+        &imeta,
+        &args.imeta.display().to_string(),
+        args.year,
+    )
+    .context("cannot import the COINr tables")?;
+    healthy_city_ingest::write_coinr_import(&import, &args.out)
+        .with_context(|| format!("cannot write the import to `{}`", args.out.display()))?;
+    status(&format!(
+        "wrote {} ({} observations); score it with `healthy-city run --framework {}`",
+        healthy_city_ingest::COINR_FILES
+            .map(|f| args.out.join(f).display().to_string())
+            .join(", "),
+        import.n_observations,
+        args.out.join("framework.toml").display()
     ));
     Ok(())
 }

@@ -8,7 +8,9 @@
 //! - [`parse_wdi_csv`]: World Bank WDI bulk CSV;
 //! - [`parse_gho_csv`] / [`parse_gho_odata`]: WHO GHO portal CSV and OData JSON;
 //! - [`parse_master_index`]: the 55-city Master Index Workbench compilation;
-//! - [`parse_lenstore`]: Lenstore's Healthy Lifestyle Cities Report.
+//! - [`parse_lenstore`]: Lenstore's Healthy Lifestyle Cities Report;
+//! - [`import_coinr`]: a COINr coin's iData and iMeta tables, turned into a framework, cities,
+//!   catalogue and observations ([`write_coinr_import`] writes them).
 //!
 //! [`build_snapshot`] runs the catalogue's adapters on a data folder, matches places to the city
 //! registry (through aliases for city sources, through `country` for national ones, flagging
@@ -53,6 +55,7 @@
 //! # std::fs::remove_dir_all(&data).unwrap();
 //! ```
 
+mod coinr;
 mod error;
 mod gho;
 mod lenstore;
@@ -62,6 +65,7 @@ mod table;
 mod wdi;
 mod who_aap;
 
+pub use coinr::{coinr_id, import_coinr, write_coinr_import, CoinrImport, COINR_FILES};
 pub use error::{Conflict, Error, Result};
 pub use gho::{parse_gho_csv, parse_gho_odata};
 pub use lenstore::parse_lenstore;

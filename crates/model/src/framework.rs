@@ -4,25 +4,16 @@
 //! with no parent) is the index. Weights are relative within their parent.
 
 use std::collections::HashMap;
-use std::fmt;
 use std::path::Path;
 
 use serde::Deserialize;
 use toml::Spanned;
 
+pub use crate::aggregation::{Aggregation, Impute, ImputeGroup};
 use crate::catalogue::{Catalogue, Direction};
 use crate::cities::is_identifier;
 use crate::error::{line_of, read_text, Error, Problem, Result};
-
-/// How indicator values are brought to a common scale.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Normalisation {
-    /// `(x - min) / (max - min)`, scaled to `scale`, direction applied first.
-    Minmax,
-    /// `clamp((x - lo) / (hi - lo), 0, 1)`, scaled to `scale`; reversed for lower-is-better.
-    Goalposts,
-}
+pub use crate::normalisation::{Normalisation, Treatment, WINSORISE_DEFAULT};
 
 /// Over which observations min-max bounds are taken.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -32,16 +23,6 @@ pub enum Bounds {
     Panel,
     /// Over each year separately (rescales every year: not comparable over time).
     Year,
-}
-
-/// How a group combines its children.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Aggregation {
-    /// Weighted arithmetic mean.
-    Arithmetic,
-    /// Weighted geometric mean (every child must be positive).
-    Geometric,
 }
 
 /// What a group does when some of its children are missing.
@@ -66,22 +47,16 @@ pub enum Transform {
     Sqrt,
 }
 
-impl fmt::Display for Aggregation {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Aggregation::Arithmetic => "arithmetic",
-            Aggregation::Geometric => "geometric",
-        })
-    }
-}
-
 /// The default methods of a framework.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Methods {
     /// Default normalisation of every indicator.
     pub normalisation: Normalisation,
-    /// Where min-max bounds come from.
+    /// Default outlier treatment of every indicator, before normalisation (default: none).
+    pub treatment: Treatment,
+    /// Over which observations data-driven statistics (min, max, mean, sd, ranks, skewness and
+    /// kurtosis for treatment) are taken.
     pub bounds: Bounds,
     /// Target scale `[l, u]` of normalised values.
     pub scale: [f64; 2],
@@ -89,6 +64,8 @@ pub struct Methods {
     pub aggregation: Aggregation,
     /// Missing-children rule.
     pub missing: Missing,
+    /// How missing raw values are imputed before normalisation (default: not at all).
+    pub impute: Impute,
     /// Minimum share of a group's child weight that must be present for the group to have a score.
     pub min_share: f64,
     /// Round scores to this many decimals before ranking (published indices rank rounded values).
@@ -99,10 +76,12 @@ impl Default for Methods {
     fn default() -> Self {
         Methods {
             normalisation: Normalisation::Minmax,
+            treatment: Treatment::None,
             bounds: Bounds::Panel,
             scale: [0.0, 100.0],
             aggregation: Aggregation::Arithmetic,
             missing: Missing::Skip,
+            impute: Impute::None,
             min_share: 0.0,
             round: None,
         }
@@ -168,8 +147,12 @@ pub struct IndicatorSpec {
     pub transform: Option<Transform>,
     /// Normalisation overriding the framework default.
     pub normalisation: Option<Normalisation>,
-    /// Goalposts `[lo, hi]` in the indicator's units (for goalposts normalisation).
+    /// Goalposts `[lo, hi]` in the indicator's units (goalposts and scaled normalisation).
     pub goalposts: Option<[f64; 2]>,
+    /// Target in the indicator's units (dist2targ normalisation).
+    pub target: Option<f64>,
+    /// Outlier treatment overriding the framework default.
+    pub treatment: Option<Treatment>,
     /// One line on why the indicator is in the index.
     pub rationale: Option<String>,
 }
@@ -268,6 +251,8 @@ struct RawIndicator {
     transform: Option<Transform>,
     normalisation: Option<Normalisation>,
     goalposts: Option<[f64; 2]>,
+    target: Option<f64>,
+    treatment: Option<Treatment>,
     rationale: Option<String>,
 }
 
@@ -344,6 +329,8 @@ impl Framework {
                     transform: indicator.transform,
                     normalisation: indicator.normalisation,
                     goalposts: indicator.goalposts,
+                    target: indicator.target,
+                    treatment: indicator.treatment,
                     rationale: indicator.rationale,
                 }),
                 line,
@@ -390,9 +377,32 @@ impl Framework {
                         problem(line, format!("indicator `{}`: goalposts [{lo}, {hi}] must be finite with lo < hi", node.id));
                     }
                 }
-                if spec.normalisation == Some(Normalisation::Goalposts) && spec.goalposts.is_none()
+                let normalisation = spec
+                    .normalisation
+                    .as_ref()
+                    .unwrap_or(&raw.methods.normalisation);
+                if normalisation.needs_goalposts() && spec.goalposts.is_none() {
+                    problem(line, format!("indicator `{}` uses {} normalisation but gives no `goalposts = [lo, hi]`", node.id, normalisation.name()));
+                }
+                if normalisation.needs_target() && spec.target.is_none() {
+                    problem(line, format!("indicator `{}` uses dist2targ normalisation but gives no `target = <value>` in its units", node.id));
+                }
+                if let Some(target) = spec.target.filter(|t| !t.is_finite()) {
+                    problem(
+                        line,
+                        format!("indicator `{}`: target {target} must be finite", node.id),
+                    );
+                }
+                if let Normalisation::Dist2ref { city, .. } = normalisation {
+                    if !is_identifier(city) {
+                        problem(line, format!("indicator `{}`: dist2ref city `{city}` must be a city id (lowercase letters, digits, `_` and `-`)", node.id));
+                    }
+                }
+                let treatment = spec.treatment.unwrap_or(raw.methods.treatment);
+                if matches!(treatment, Treatment::Log | Treatment::Boxcox { .. })
+                    && normalisation.in_natural_units()
                 {
-                    problem(line, format!("indicator `{}` uses goalposts normalisation but gives no `goalposts = [lo, hi]`", node.id));
+                    problem(line, format!("indicator `{}`: {} normalisation takes its goalposts or target in the indicator's units, which the `{}` treatment changes; use `treatment = \"none\"` or `\"winsorise\"` for it, or another normalisation", node.id, normalisation.name(), treatment.name()));
                 }
             }
             if let NodeKind::Group {
@@ -719,5 +729,56 @@ parent = "air"
             "id = \"life\"\nparent = \"health\"\nweight = 0",
         );
         assert_eq!(err(&text), "f.toml:13: every child of group `health` has weight 0: give at least one a positive weight");
+    }
+
+    #[test]
+    fn reads_normalisation_and_treatment_tables_framework_wide_and_per_indicator() {
+        let text = SMALL
+            .replace(
+                "normalisation = \"minmax\"",
+                "normalisation = { method = \"zscore\", mean = 10, sd = 2 }\ntreatment = \"winsorise\"",
+            )
+            .replace(
+                "id = \"pm25\"\nparent = \"air\"",
+                "id = \"pm25\"\nparent = \"air\"\nnormalisation = { method = \"dist2targ\", cap_max = true }\ntarget = 5\ntreatment = { method = \"boxcox\", lambda = 0.5 }",
+            );
+        let f = Framework::parse(&text, "f.toml");
+        // Box-Cox changes the units the target is in.
+        let e = f.unwrap_err().to_string();
+        assert!(e.contains("indicator `pm25`: dist2targ normalisation takes its goalposts or target in the indicator's units, which the `boxcox` treatment changes"), "{e}");
+        let text = text.replace("{ method = \"boxcox\", lambda = 0.5 }", "\"none\"");
+        let f = Framework::parse(&text, "f.toml").unwrap();
+        assert_eq!(
+            f.methods.normalisation,
+            Normalisation::Zscore {
+                mean: 10.0,
+                sd: 2.0
+            }
+        );
+        assert_eq!(f.methods.treatment, WINSORISE_DEFAULT);
+        let NodeKind::Indicator(spec) = &f.get("pm25").unwrap().kind else {
+            panic!("pm25 is an indicator");
+        };
+        assert_eq!(
+            spec.normalisation,
+            Some(Normalisation::Dist2targ { cap_max: true })
+        );
+        assert_eq!(spec.target, Some(5.0));
+        assert_eq!(spec.treatment, Some(Treatment::None));
+    }
+
+    #[test]
+    fn rejects_goalposts_scaled_and_dist2targ_without_their_parameters() {
+        let text = SMALL.replace(
+            "normalisation = \"minmax\"",
+            "normalisation = \"dist2targ\"",
+        );
+        let e = err(&text);
+        assert!(e.starts_with("3 problems found:"), "{e}");
+        assert!(e.contains("f.toml:22: indicator `life` uses dist2targ normalisation but gives no `target = <value>`"), "{e}");
+        let text = SMALL.replace("normalisation = \"minmax\"", "normalisation = \"scaled\"");
+        assert!(err(&text).contains(
+            "indicator `no2` uses scaled normalisation but gives no `goalposts = [lo, hi]`"
+        ));
     }
 }

@@ -27,10 +27,12 @@
 //! assert_eq!(framework.indicators().count(), 1);
 //! ```
 
+mod aggregation;
 mod catalogue;
 mod cities;
 mod error;
 mod framework;
+mod normalisation;
 mod observations;
 mod parquet;
 
@@ -38,8 +40,8 @@ pub use catalogue::{Catalogue, Direction, Indicator, Level, SourceSpec};
 pub use cities::{is_identifier, Cities, City};
 pub use error::{Error, Problem, Result};
 pub use framework::{
-    Aggregation, Bounds, Coverage, DataSpec, Framework, IndicatorSpec, Methods, Missing, Node,
-    NodeKind, Normalisation, Transform,
+    Aggregation, Bounds, Coverage, DataSpec, Framework, Impute, ImputeGroup, IndicatorSpec,
+    Methods, Missing, Node, NodeKind, Normalisation, Transform, Treatment, WINSORISE_DEFAULT,
 };
 pub use observations::{Flag, Observation, Observations, COLUMNS};
 pub use parquet::to_dataframe;

@@ -17,12 +17,13 @@ pub fn source_footnote(framework: &Framework, catalogue: &Catalogue) -> String {
         }
     }
     let methods = &framework.methods;
-    let normalisation = match methods.normalisation {
+    let normalisation = match &methods.normalisation {
         Normalisation::Minmax => match methods.bounds {
             healthy_city_model::Bounds::Panel => "min-max over all years",
             healthy_city_model::Bounds::Year => "min-max per year",
-        },
-        Normalisation::Goalposts => "goalposts",
+        }
+        .to_string(),
+        other => other.to_string(),
     };
     format!(
         "Source: {}. {}: {normalisation}, {} mean, scale {}-{}.",

@@ -32,19 +32,75 @@ pub enum Error {
         value: f64,
         domain: &'static str,
     },
-    /// Min-max normalisation of a constant indicator.
-    #[error("indicator `{indicator}` has the same value ({value}) for every city{scope}: min-max normalisation divides by zero; remove the indicator or use goalposts")]
+    /// A data-driven normalisation (min-max, z-score, dist2max) of a constant indicator.
+    #[error("indicator `{indicator}` has the same value ({value}) for every city{scope}: {method} normalisation divides by zero; remove the indicator or use goalposts")]
     ZeroRange {
         indicator: String,
+        /// The method, e.g. `min-max`.
+        method: &'static str,
         value: f64,
         scope: String,
     },
     /// Goalposts normalisation without goalposts.
     #[error("indicator `{indicator}` uses goalposts normalisation but has no `goalposts = [lo, hi]` in the framework")]
     MissingGoalposts { indicator: String },
-    /// A geometric mean met a value it cannot take.
-    #[error("geometric mean of `{node}` for city `{city}` in {year}: child `{child}` is {value}, and a geometric mean needs positive values; normalise to a strictly positive scale such as `scale = [1, 100]`")]
+    /// Distance-to-target normalisation without a target.
+    #[error("indicator `{indicator}` uses dist2targ normalisation but has no `target = <value>` in the framework")]
+    MissingTarget { indicator: String },
+    /// A statistic needs more values than the indicator has.
+    #[error("{method} of indicator `{indicator}` needs at least {needed} values{scope}, but it has {found}; use `bounds = \"panel\"`, impute, or choose another method")]
+    TooFewValues {
+        indicator: String,
+        /// What needs the values, e.g. `z-score normalisation`.
+        method: &'static str,
+        needed: usize,
+        found: usize,
+        scope: String,
+    },
+    /// The dist2ref reference city is not scored.
+    #[error("indicator `{indicator}`: dist2ref reference city `{city}` is not among the scored cities; add it to `data.peers` or choose another reference")]
+    UnknownReference { indicator: String, city: String },
+    /// The dist2ref reference city has no value.
+    #[error("indicator `{indicator}`: dist2ref reference city `{city}` has no value in {year}; impute it (`methods.impute`) or choose another reference city")]
+    ReferenceMissing {
+        indicator: String,
+        city: String,
+        year: i32,
+    },
+    /// The dist2ref reference city is the worst: every score divides by zero.
+    #[error("indicator `{indicator}`: dist2ref reference city `{city}` has the worst value ({value}) in {year}, so every score divides by zero (COINr silently returns NaN and Inf); choose another reference city or method")]
+    ReferenceIsWorst {
+        indicator: String,
+        city: String,
+        year: i32,
+        value: f64,
+    },
+    /// The dist2targ target is not better than the worst value.
+    #[error("indicator `{indicator}`: dist2targ target {target} is not better than the worst value ({worst}){scope}, so scores would divide by zero or turn negative; move the target or choose another method")]
+    TargetNotBetter {
+        indicator: String,
+        target: f64,
+        worst: f64,
+        scope: String,
+    },
+    /// fracmax with a best (direction-adjusted) value of 0.
+    #[error("indicator `{indicator}`: fracmax divides by its best value, which is 0{scope} (for a lower-is-better indicator the best is the lowest), so scores would be NaN or Inf as in COINr; choose another method")]
+    ZeroBest { indicator: String, scope: String },
+    /// Winsorising failed and its log fallback would change the units that goalposts or a
+    /// target are given in.
+    #[error("indicator `{indicator}` still fails the skewness and kurtosis check after winsorising{scope}, and the log fallback changes the units its {normalisation} goalposts or target are in; raise `winmax`, set `treatment = \"none\"` for it, or choose another normalisation")]
+    TreatedUnits {
+        indicator: String,
+        normalisation: &'static str,
+        scope: String,
+    },
+    /// A geometric, harmonic or generalised mean met a value it cannot take.
+    #[error("{method} mean of `{node}` for city `{city}` in {year}: child `{child}` is {value}, and a {method} mean needs {domain}; normalise to a strictly positive scale such as `scale = [1, 100]`")]
     NonPositive {
+        /// The aggregation, e.g. `geometric` or `generalised (p = -1)`.
+        method: String,
+        /// What it needs, e.g. `positive values`.
+        domain: &'static str,
         node: String,
         city: String,
         year: i32,

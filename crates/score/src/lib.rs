@@ -17,15 +17,26 @@
 //! ```
 
 mod error;
+mod impute;
 mod normalise;
 mod panel;
 mod plan;
 mod rank;
+#[cfg(test)]
+mod reference;
 mod results;
+mod treat;
 
 pub use error::{Error, Result};
-pub use normalise::normalise;
+pub use impute::{impute, impute_column, impute_series};
+pub use normalise::{normalise, normalise_indicator, transform};
 pub use panel::Panel;
-pub use plan::{actual_weights, aggregate, AggregateFailure, GroupPlan, IndicatorPlan, Plan};
+pub use plan::{
+    actual_weights, aggregate, domain_of, AggregateFailure, GroupPlan, IndicatorPlan, Plan,
+};
 pub use rank::rank;
 pub use results::{score, NodeInfo, Results};
+pub use treat::{
+    skew_kurt, treat, treat_indicator, IndicatorTreatment, SkewKurt, TreatmentReport,
+    WinsorisedPoint,
+};

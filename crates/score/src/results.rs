@@ -3,10 +3,12 @@
 use healthy_city_model::{Catalogue, Cities, Framework, Observations};
 
 use crate::error::{Error, Result};
-use crate::normalise::normalise;
+use crate::impute::impute;
+use crate::normalise::{normalise, transform};
 use crate::panel::Panel;
-use crate::plan::{actual_weights, aggregate, Plan};
+use crate::plan::{actual_weights, aggregate, domain_of, Plan};
 use crate::rank::rank;
+use crate::treat::{treat, TreatmentReport};
 
 /// What the results say about one node of the tree.
 #[derive(Debug, Clone, PartialEq)]
@@ -46,8 +48,15 @@ pub struct Results {
     pub coverage: Vec<f64>,
     /// Share of the city's index score that rests on national proxies: `[year][city]`.
     pub proxy_share: Vec<f64>,
+    /// Whether each raw value was filled by imputation (`methods.impute`):
+    /// `[year][city][indicator]`, indicators in framework order.
+    pub imputed: Vec<bool>,
+    /// Share of the city's index score that rests on imputed values: `[year][city]`.
+    pub imputed_share: Vec<f64>,
     /// Whether the city is ranked in the year (index score present, coverage met): `[year][city]`.
     pub ranked: Vec<bool>,
+    /// What outlier treatment did, per treated indicator (`methods.treatment`).
+    pub treatment: TreatmentReport,
     /// Whether the year is ranked at all (enough cities ranked).
     pub year_ranked: Vec<bool>,
     /// Coverage thresholds used.
@@ -84,6 +93,17 @@ impl Results {
     /// Proxy share of city `c` in year slot `y`.
     pub fn proxy_share(&self, y: usize, c: usize) -> f64 {
         self.proxy_share[self.at(y, c)]
+    }
+
+    /// Whether indicator slot `i` (framework order) of city `c` in year slot `y` was imputed.
+    pub fn is_imputed(&self, y: usize, c: usize, i: usize) -> bool {
+        let ni = self.imputed.len() / (self.years.len() * self.cities.len()).max(1);
+        self.imputed[self.at(y, c) * ni + i]
+    }
+
+    /// Share of the index score of city `c` in year slot `y` resting on imputed values.
+    pub fn imputed_share(&self, y: usize, c: usize) -> f64 {
+        self.imputed_share[self.at(y, c)]
     }
 
     /// Number of cities ranked in year slot `y`.
@@ -136,8 +156,10 @@ pub fn score(
 ) -> Result<Results> {
     framework.check_catalogue(catalogue)?;
     let plan = Plan::compile(framework, catalogue)?;
-    let panel = Panel::build(framework, cities, observations)?;
-    let normalised = normalise(&panel, &plan, framework.methods.bounds)?;
+    let mut panel = Panel::build(framework, cities, observations)?;
+    let imputed = impute(&mut panel, framework.methods.impute, cities);
+    let (treated, treatment) = treat(&transform(&panel, &plan)?, &plan, framework.methods.bounds)?;
+    let normalised = normalise(&treated, &plan, framework.methods.bounds)?;
 
     let (ny, nc, ni, nn) = (
         panel.years.len(),
@@ -148,6 +170,7 @@ pub fn score(
     let mut scores = vec![f64::NAN; ny * nc * nn];
     let mut coverage = vec![0.0; ny * nc];
     let mut proxy_share = vec![0.0; ny * nc];
+    let mut imputed_share = vec![0.0; ny * nc];
     let mut ranked = vec![false; ny * nc];
     let mut actual = vec![0.0; nn];
     for y in 0..ny {
@@ -158,6 +181,8 @@ pub fn score(
                 out[node] = row[i];
             }
             aggregate(&plan, out).map_err(|f| Error::NonPositive {
+                method: f.aggregation.to_string(),
+                domain: domain_of(f.aggregation),
                 node: plan.node_ids[f.node].clone(),
                 city: panel.cities[c].clone(),
                 year: panel.years[y],
@@ -165,12 +190,13 @@ pub fn score(
                 value: f.value,
             })?;
             let cell = y * nc + c;
+            // Folds from +0.0: an empty f64 `sum()` is -0.0, which would print as "-0.0".
             coverage[cell] = plan
                 .indicator_nodes
                 .iter()
                 .filter(|&&node| !out[node].is_nan())
                 .map(|&node| plan.effective[node])
-                .sum();
+                .fold(0.0, |total, w| total + w);
             actual_weights(&plan, out, &mut actual);
             proxy_share[cell] = plan
                 .indicator_nodes
@@ -178,7 +204,14 @@ pub fn score(
                 .enumerate()
                 .filter(|&(i, _)| panel.proxy[cell * ni + i])
                 .map(|(_, &node)| actual[node])
-                .sum();
+                .fold(0.0, |total, w| total + w);
+            imputed_share[cell] = plan
+                .indicator_nodes
+                .iter()
+                .enumerate()
+                .filter(|&(i, _)| imputed[cell * ni + i])
+                .map(|(_, &node)| actual[node])
+                .fold(0.0, |total, w| total + w);
             ranked[cell] = !out[plan.root].is_nan()
                 && coverage[cell] + 1e-12 >= framework.coverage.city_min_share;
         }
@@ -244,7 +277,10 @@ pub fn score(
         ranks,
         coverage,
         proxy_share,
+        imputed,
+        imputed_share,
         ranked,
+        treatment,
         year_ranked,
         city_min_share: framework.coverage.city_min_share,
         year_min_share: framework.coverage.year_min_share,
@@ -480,6 +516,22 @@ b,life,2019,79,s,
         let data = DATA.replace("b,no2,2019,40", "b,no2,2019,0");
         let err = run(&framework, &data).unwrap_err().to_string();
         assert_eq!(err, "cannot apply `ln` to indicator `no2` for city `b` in 2019: value 0 is outside its domain (values must be > 0); drop the transform or fix the value");
+    }
+
+    #[test]
+    fn imputed_values_are_flagged_and_their_share_reported() {
+        let framework = FRAMEWORK.replace("[methods]\n", "[methods]\nimpute = \"mean\"\n");
+        let r = run(&framework, DATA).unwrap();
+        let (no2, air) = (2, node(&r, "air"));
+        // C's no2 becomes the mean of A and B, 30, then normalises to 50 on 20..40 reversed.
+        assert!(r.is_imputed(0, 2, no2));
+        assert!(!r.is_imputed(0, 0, no2));
+        close(r.score(0, 2, node(&r, "no2")), 50.0);
+        close(r.score(0, 2, air), (3.0 * 0.0 + 50.0) / 4.0);
+        // no2 carries 1/12 of C's index; the proxy share (life, 2/3) is unchanged.
+        close(r.imputed_share(0, 2), 1.0 / 12.0);
+        close(r.imputed_share(0, 0), 0.0);
+        close(r.proxy_share(0, 2), 2.0 / 3.0);
     }
 
     #[test]

@@ -1,0 +1,780 @@
+//! Import of a COINr coin's inputs: `iData` and `iMeta` tables (as CSV) into a framework,
+//! a city registry, a catalogue and observations that `healthy-city run` scores.
+//!
+//! - iMeta rows of `Type` `Indicator` become indicators (leaves), `Aggregate` rows groups, the
+//!   one `Aggregate` without a `Parent` the index. `Direction` 1 / -1 becomes `higher` /
+//!   `lower`, `Weight` the weight, `iName` and `Unit` the display name and unit. The first
+//!   `Group` row names the iData column used as the cities' `region`. `Denominator` and `Other`
+//!   rows are not scored and are listed in a comment.
+//! - iData rows become cities (`uCode`, `uName`) and observations; a `Time` column gives the
+//!   year, else the year passed in. Empty cells and `NA` are missing and are not written.
+//! - Ids: COINr codes are lowercased, every character other than a letter, digit, `_` or `-`
+//!   becomes `_`, and a code not starting with a letter gets an `x` in front (`LIV_04` ->
+//!   `liv_04`, `2A` -> `x2a`). Two codes mapping to one id are an error. Each city keeps its
+//!   uCode as the `coinr` alias, each node its code in a comment.
+//! - COINr data have no geography: cities get the user-assigned ISO 3166 code `ZZZ` and
+//!   coordinates 0, 0 (with a comment saying so).
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt::Write as _;
+use std::path::Path;
+
+use crate::error::{Error, Result};
+use crate::table::{number, strip_bom, Lines};
+
+/// What [`import_coinr`] produced: the text of each file and the id mapping.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CoinrImport {
+    /// `framework.toml`.
+    pub framework: String,
+    /// `cities.toml`.
+    pub cities: String,
+    /// `catalogue.toml`.
+    pub catalogue: String,
+    /// `observations.csv`.
+    pub observations: String,
+    /// COINr code -> healthy-city id, for units (`uCode`) and for iMeta codes.
+    pub ids: BTreeMap<String, String>,
+    /// Number of observations written (missing cells are not).
+    pub n_observations: usize,
+}
+
+/// The file names [`write_coinr_import`] writes.
+pub const COINR_FILES: [&str; 4] = [
+    "framework.toml",
+    "cities.toml",
+    "catalogue.toml",
+    "observations.csv",
+];
+
+/// A COINr code as a healthy-city id (see the module documentation).
+pub fn coinr_id(code: &str) -> String {
+    let mut id: String = code
+        .trim()
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
+                c.to_ascii_lowercase()
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if !id.starts_with(|c: char| c.is_ascii_lowercase()) {
+        id.insert(0, 'x');
+    }
+    id
+}
+
+struct Csv {
+    file: String,
+    header: Vec<String>,
+    /// (line, fields)
+    rows: Vec<(usize, Vec<String>)>,
+}
+
+impl Csv {
+    fn read(bytes: &[u8], file: &str) -> Result<Self> {
+        let bytes = strip_bom(bytes);
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(true)
+            .flexible(true)
+            .from_reader(bytes);
+        let csv_error = |source| Error::Csv {
+            file: file.to_string(),
+            source,
+        };
+        let header = reader
+            .headers()
+            .map_err(csv_error)?
+            .iter()
+            .map(|h| h.trim().to_string())
+            .collect();
+        let mut lines = Lines::new(bytes);
+        let mut rows = Vec::new();
+        for record in reader.records() {
+            let record = record.map_err(csv_error)?;
+            let line = lines.of(&record);
+            if record.iter().all(|f| f.trim().is_empty()) {
+                continue;
+            }
+            rows.push((line, record.iter().map(|f| f.trim().to_string()).collect()));
+        }
+        Ok(Csv {
+            file: file.to_string(),
+            header,
+            rows,
+        })
+    }
+
+    fn column(&self, name: &str) -> Option<usize> {
+        self.header.iter().position(|h| h == name)
+    }
+
+    fn require(&self, name: &str, what: &str) -> Result<usize> {
+        self.column(name).ok_or_else(|| {
+            Error::format(
+                &self.file,
+                Some("line 1".to_string()),
+                format!(
+                    "no `{name}` column ({what}); the header is `{}`",
+                    self.header.join(",")
+                ),
+            )
+        })
+    }
+
+    fn error(&self, line: usize, column: &str, message: String) -> Error {
+        Error::format(
+            &self.file,
+            Some(format!("line {line}, column `{column}`")),
+            message,
+        )
+    }
+}
+
+fn field(row: &[String], column: Option<usize>) -> &str {
+    column.and_then(|c| row.get(c)).map_or("", String::as_str)
+}
+
+fn is_na(text: &str) -> bool {
+    text.is_empty() || text == "NA"
+}
+
+/// TOML basic string.
+fn quote(text: &str) -> String {
+    let mut out = String::from("\"");
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            c if c.is_control() => {
+                let _ = write!(out, "\\u{:04X}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+struct Unit {
+    id: String,
+    code: String,
+    name: String,
+    region: String,
+}
+
+struct MetaRow {
+    line: usize,
+    code: String,
+    id: String,
+    name: String,
+    kind: String,
+    level: Option<f64>,
+    parent: Option<String>,
+    direction: Option<f64>,
+    weight: f64,
+    unit: String,
+    target: Option<f64>,
+}
+
+/// Reads iMeta: one row per code.
+fn read_imeta(meta: &Csv) -> Result<Vec<MetaRow>> {
+    let c_code = meta.require("iCode", "the code of each indicator and aggregate")?;
+    let c_type = meta.require(
+        "Type",
+        "`Indicator`, `Aggregate`, `Group`, `Denominator` or `Other`",
+    )?;
+    let c_level = meta.require("Level", "1 for indicators, 2 and up for aggregates")?;
+    let c_parent = meta.require("Parent", "the aggregate each row belongs to")?;
+    let c_direction = meta.require("Direction", "1 if higher is better, -1 if lower")?;
+    let c_weight = meta.require("Weight", "the weight within the parent")?;
+    let (c_name, c_unit, c_target) = (
+        meta.column("iName"),
+        meta.column("Unit"),
+        meta.column("Target"),
+    );
+    let mut rows = Vec::new();
+    for (line, row) in &meta.rows {
+        let line = *line;
+        let code = field(row, Some(c_code)).to_string();
+        let kind = field(row, Some(c_type)).to_string();
+        if code.is_empty() {
+            return Err(meta.error(
+                line,
+                "iCode",
+                "empty iCode: every row needs a code".to_string(),
+            ));
+        }
+        if !matches!(
+            kind.as_str(),
+            "Indicator" | "Aggregate" | "Group" | "Denominator" | "Other"
+        ) {
+            return Err(meta.error(line, "Type", format!("`{code}` has Type `{kind}`: use `Indicator`, `Aggregate`, `Group`, `Denominator` or `Other`")));
+        }
+        let scored = matches!(kind.as_str(), "Indicator" | "Aggregate");
+        let num = |column: usize, name: &str| -> Result<Option<f64>> {
+            let text = field(row, Some(column));
+            if is_na(text) {
+                return Ok(None);
+            }
+            number(text).map_err(|m| meta.error(line, name, format!("`{code}`: {m}")))
+        };
+        let level = num(c_level, "Level")?;
+        let direction = num(c_direction, "Direction")?;
+        let weight = num(c_weight, "Weight")?;
+        let target = match c_target {
+            Some(c) => num(c, "Target")?,
+            None => None,
+        };
+        if scored {
+            if level.is_none() {
+                return Err(meta.error(line, "Level", format!("`{code}` ({kind}) has no Level: give 1 for an indicator, 2 and up for an aggregate")));
+            }
+            if kind == "Indicator" && !matches!(direction, Some(d) if d == 1.0 || d == -1.0) {
+                return Err(meta.error(line, "Direction", format!("indicator `{code}` has Direction `{}`: use 1 (higher is better) or -1 (lower is better)", field(row, Some(c_direction)))));
+            }
+            if !matches!(weight, Some(w) if w >= 0.0) {
+                return Err(meta.error(
+                    line,
+                    "Weight",
+                    format!(
+                        "`{code}` has Weight `{}`: give a number, 0 or more",
+                        field(row, Some(c_weight))
+                    ),
+                ));
+            }
+        }
+        let parent = field(row, Some(c_parent));
+        rows.push(MetaRow {
+            line,
+            id: coinr_id(&code),
+            name: Some(field(row, c_name))
+                .filter(|n| !is_na(n))
+                .map_or_else(|| code.clone(), str::to_string),
+            code,
+            kind,
+            level,
+            parent: (!is_na(parent)).then(|| parent.to_string()),
+            direction,
+            weight: weight.unwrap_or(1.0),
+            unit: Some(field(row, c_unit))
+                .filter(|u| !is_na(u))
+                .unwrap_or("unspecified")
+                .to_string(),
+            target,
+        });
+    }
+    Ok(rows)
+}
+
+/// Converts COINr's iData and iMeta (CSV bytes; `*_file` name them in errors). `year` is used
+/// when iData has no `Time` column, and is then required.
+pub fn import_coinr(
+    idata: &[u8],
+    idata_file: &str,
+    imeta: &[u8],
+    imeta_file: &str,
+    year: Option<i32>,
+) -> Result<CoinrImport> {
+    let meta = Csv::read(imeta, imeta_file)?;
+    let data = Csv::read(idata, idata_file)?;
+    let rows = read_imeta(&meta)?;
+
+    // Ids: one per code, no two codes on one id.
+    let mut ids: BTreeMap<String, String> = BTreeMap::new();
+    let mut owner: HashMap<String, (String, usize)> = HashMap::new();
+    for row in rows
+        .iter()
+        .filter(|r| matches!(r.kind.as_str(), "Indicator" | "Aggregate"))
+    {
+        if let Some((other, line)) = owner.insert(row.id.clone(), (row.code.clone(), row.line)) {
+            return Err(meta.error(
+                row.line,
+                "iCode",
+                format!(
+                    "`{}` and `{other}` (line {line}) both become id `{}`: rename one of them",
+                    row.code, row.id
+                ),
+            ));
+        }
+        ids.insert(row.code.clone(), row.id.clone());
+    }
+    let by_code: HashMap<&str, &MetaRow> = rows.iter().map(|r| (r.code.as_str(), r)).collect();
+    let aggregates: Vec<&MetaRow> = rows.iter().filter(|r| r.kind == "Aggregate").collect();
+    let indicators: Vec<&MetaRow> = rows.iter().filter(|r| r.kind == "Indicator").collect();
+    for row in aggregates.iter().chain(&indicators) {
+        if let Some(parent) = &row.parent {
+            if by_code
+                .get(parent.as_str())
+                .is_none_or(|p| p.kind != "Aggregate")
+            {
+                return Err(meta.error(row.line, "Parent", format!("`{}` names Parent `{parent}`, which is not an Aggregate row of iMeta: fix the Parent or add the aggregate", row.code)));
+            }
+        } else if row.kind == "Indicator" {
+            return Err(meta.error(
+                row.line,
+                "Parent",
+                format!(
+                    "indicator `{}` has no Parent: give the aggregate it belongs to",
+                    row.code
+                ),
+            ));
+        }
+    }
+    let roots: Vec<&&MetaRow> = aggregates.iter().filter(|r| r.parent.is_none()).collect();
+    let [root] = roots.as_slice() else {
+        return Err(Error::format(
+            imeta_file,
+            None,
+            format!(
+                "{} Aggregate rows have no Parent ({}): exactly one, the index, must lack one",
+                roots.len(),
+                roots
+                    .iter()
+                    .map(|r| format!("`{}`", r.code))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        ));
+    };
+    if indicators.is_empty() {
+        return Err(Error::format(
+            imeta_file,
+            None,
+            "no row of Type `Indicator`: nothing to score".to_string(),
+        ));
+    }
+
+    // iData columns.
+    let c_ucode = data.require("uCode", "the code of each unit")?;
+    let c_uname = data.column("uName");
+    let c_time = data.column("Time");
+    let group_col = rows
+        .iter()
+        .find(|r| r.kind == "Group")
+        .map(|r| r.code.clone());
+    let c_group = match &group_col {
+        Some(g) => Some(data.require(g, "the Group column named in iMeta")?),
+        None => None,
+    };
+    let mut columns = Vec::new();
+    for ind in &indicators {
+        columns.push((data.require(&ind.code, "an indicator of iMeta")?, *ind));
+    }
+    for (c, name) in data.header.iter().enumerate() {
+        let known = by_code.contains_key(name.as_str())
+            || matches!(name.as_str(), "uCode" | "uName" | "Time");
+        if !known {
+            return Err(data.error(1, name, format!("column `{name}` is not in iMeta: add a row for it (Type `Other` to keep it out of the index) or drop the column")));
+        }
+        if by_code
+            .get(name.as_str())
+            .is_some_and(|r| r.kind == "Aggregate")
+            && c != c_ucode
+        {
+            return Err(data.error(
+                1,
+                name,
+                format!("`{name}` is an Aggregate in iMeta: iData holds indicators only"),
+            ));
+        }
+    }
+    if c_time.is_none() && year.is_none() {
+        return Err(Error::format(idata_file, Some("line 1".to_string()), "no `Time` column: give the year the values refer to with `--year` (e.g. `--year 2023`)".to_string()));
+    }
+
+    // Cities and observations.
+    let mut units: Vec<Unit> = Vec::new();
+    let mut unit_of: HashMap<String, usize> = HashMap::new();
+    let mut unit_ids: HashMap<String, String> = HashMap::new();
+    let mut observations = String::from("city,indicator,year,value,source,flag\n");
+    let mut n_observations = 0;
+    let mut seen: HashMap<(String, i32), usize> = HashMap::new();
+    for (line, row) in &data.rows {
+        let line = *line;
+        let code = field(row, Some(c_ucode));
+        if code.is_empty() {
+            return Err(data.error(
+                line,
+                "uCode",
+                "empty uCode: every row needs a unit code".to_string(),
+            ));
+        }
+        let row_year = match c_time {
+            Some(c) => {
+                let text = field(row, Some(c));
+                match number(text) {
+                    Ok(Some(t)) if t.fract() == 0.0 && t.abs() < 1e6 => t as i32,
+                    _ => {
+                        return Err(data.error(
+                            line,
+                            "Time",
+                            format!("unit `{code}`: Time `{text}` is not a whole year"),
+                        ))
+                    }
+                }
+            }
+            None => year.unwrap_or_default(),
+        };
+        if let Some(first) = seen.insert((code.to_string(), row_year), line) {
+            return Err(data.error(line, "uCode", format!("unit `{code}` appears twice for year {row_year} (first on line {first}): keep one row per unit and year")));
+        }
+        let id = coinr_id(code);
+        if let Some(other) = unit_ids.insert(id.clone(), code.to_string()) {
+            if other != code {
+                return Err(data.error(line, "uCode", format!("units `{other}` and `{code}` both become city id `{id}`: rename one of them")));
+            }
+        }
+        if !unit_of.contains_key(code) {
+            unit_of.insert(code.to_string(), units.len());
+            let name = field(row, c_uname);
+            let region = field(row, c_group);
+            units.push(Unit {
+                id: id.clone(),
+                code: code.to_string(),
+                name: if is_na(name) {
+                    code.to_string()
+                } else {
+                    name.to_string()
+                },
+                region: if is_na(region) {
+                    "unknown".to_string()
+                } else {
+                    region.to_string()
+                },
+            });
+        }
+        for &(c, ind) in &columns {
+            let text = field(row, Some(c));
+            let value = number(text)
+                .map_err(|m| data.error(line, &ind.code, format!("unit `{code}`: {m}")))?;
+            if let Some(v) = value {
+                let _ = writeln!(observations, "{id},{},{row_year},{v:?},coinr,", ind.id);
+                n_observations += 1;
+            }
+        }
+    }
+    if units.is_empty() {
+        return Err(Error::format(idata_file, None, "no data row".to_string()));
+    }
+    for unit in &units {
+        ids.insert(unit.code.clone(), unit.id.clone());
+    }
+
+    // cities.toml
+    let mut cities = format!(
+        "# Imported from COINr iData `{idata_file}` by `healthy-city import coinr`.\n\
+         # COINr data have no geography: `country` is the user-assigned ISO 3166 code ZZZ and the\n\
+         # coordinates are 0, 0. Replace them if national proxies or maps are needed.\n\
+         # `region` is {}.\n",
+        group_col.as_ref().map_or_else(
+            || "`unknown` (iMeta has no Group row)".to_string(),
+            |g| format!("the iData Group column `{g}`")
+        )
+    );
+    for unit in &units {
+        let _ = write!(
+            cities,
+            "\n[[city]]\nid = {}\nname = {}\ncountry = \"ZZZ\"\nregion = {}\nlatitude = 0.0\nlongitude = 0.0\naliases = {{ coinr = [{}] }}\n",
+            quote(&unit.id), quote(&unit.name), quote(&unit.region), quote(&unit.code)
+        );
+    }
+
+    // catalogue.toml
+    let mut catalogue =
+        format!("# Imported from COINr iMeta `{imeta_file}` by `healthy-city import coinr`.\n");
+    for ind in &indicators {
+        let direction = if ind.direction == Some(-1.0) {
+            "lower"
+        } else {
+            "higher"
+        };
+        let _ = write!(
+            catalogue,
+            "\n[[indicator]]\nid = {}\nname = {}\nunit = {}\ndirection = \"{direction}\"\nlevel = \"city\"\nsource = {{ adapter = \"coinr\", publisher = \"COINr iData\", dataset = {}, release = \"imported\", licence = \"as the source data\", query = {} }}\n",
+            quote(&ind.id), quote(&ind.name), quote(&ind.unit), quote(idata_file), quote(&ind.code)
+        );
+    }
+
+    // framework.toml: the index, then groups from the top level down, then indicators.
+    let mut framework = format!(
+        "# Imported from COINr (iData `{idata_file}`, iMeta `{imeta_file}`) by `healthy-city import coinr`.\n\
+         # Ids are the COINr codes lowercased (e.g. `LIV_04` -> `liv_04`); each node's code is in a comment.\n\
+         # The methods below are healthy-city's defaults; COINr's own must be set here to reproduce a build.\n\
+         \n[index]\nid = {}\nname = {}\n\n[data]\nobservations = \"observations.csv\"\ncities = \"cities.toml\"\ncatalogue = \"catalogue.toml\"\n\n[methods]\nnormalisation = \"minmax\"\nscale = [0, 100]\naggregation = \"arithmetic\"\nmissing = \"skip\"\n",
+        quote(&root.id), quote(&root.name)
+    );
+    let unscored: Vec<String> = rows
+        .iter()
+        .filter(|r| matches!(r.kind.as_str(), "Denominator" | "Other"))
+        .map(|r| format!("`{}` ({})", r.code, r.kind))
+        .collect();
+    if !unscored.is_empty() {
+        let _ = writeln!(framework, "# Not scored: {}.", unscored.join(", "));
+    }
+    let mut groups: Vec<&&MetaRow> = aggregates.iter().collect();
+    groups.sort_by(|a, b| b.level.unwrap_or(0.0).total_cmp(&a.level.unwrap_or(0.0)));
+    for g in groups {
+        let _ = write!(
+            framework,
+            "\n[[group]]\nid = {}  # COINr {}\nname = {}\n",
+            quote(&g.id),
+            g.code,
+            quote(&g.name)
+        );
+        if let Some(p) = &g.parent {
+            let _ = writeln!(
+                framework,
+                "parent = {}\nweight = {}",
+                quote(&ids[p]),
+                g.weight
+            );
+        }
+    }
+    for ind in &indicators {
+        let parent = ind.parent.as_ref().map_or("", |p| ids[p].as_str());
+        let _ = write!(
+            framework,
+            "\n[[indicator]]\nid = {}  # COINr {}\nparent = {}\nweight = {}\n",
+            quote(&ind.id),
+            ind.code,
+            quote(parent),
+            ind.weight
+        );
+        if let Some(t) = ind.target {
+            let _ = writeln!(framework, "# COINr Target: {t}");
+        }
+    }
+
+    Ok(CoinrImport {
+        framework,
+        cities,
+        catalogue,
+        observations,
+        ids,
+        n_observations,
+    })
+}
+
+/// Writes the four files of an import into `out` (created if needed).
+pub fn write_coinr_import(import: &CoinrImport, out: &Path) -> Result<()> {
+    std::fs::create_dir_all(out).map_err(|source| Error::Write {
+        path: out.to_path_buf(),
+        source,
+    })?;
+    let texts = [
+        &import.framework,
+        &import.cities,
+        &import.catalogue,
+        &import.observations,
+    ];
+    for (name, text) in COINR_FILES.iter().zip(texts) {
+        let path = out.join(name);
+        std::fs::write(&path, text).map_err(|source| Error::Write { path, source })?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use healthy_city_model::{Catalogue, Cities, Direction, Framework, Observations};
+
+    const IMETA: &str = "Level,iCode,iName,Direction,Weight,Parent,Type,Unit,Target
+1,LIV_04,Life expectancy,1,2,Health,Indicator,years,85
+1,GRN_01,PM2.5,-1,1,Env,Indicator,,
+2,Health,Health,1,1,Index,Aggregate,,
+2,Env,Environment,1,3,Index,Aggregate,,
+3,Index,The index,1,1,,Aggregate,,
+,Region,Region,,,,Group,,
+";
+    const IDATA: &str = "uCode,uName,Region,LIV_04,GRN_01
+SIN,Singapore,Asia,83.9,12
+LON,London,Europe,,9.5
+";
+
+    fn load(i: &CoinrImport) -> (Framework, Cities, Catalogue, Observations) {
+        let f = Framework::parse(&i.framework, "framework.toml").unwrap();
+        let c = Cities::parse(&i.cities, "cities.toml").unwrap();
+        let k = Catalogue::parse(&i.catalogue, "catalogue.toml").unwrap();
+        let o = Observations::from_csv(i.observations.as_bytes(), "observations.csv").unwrap();
+        f.check_catalogue(&k).unwrap();
+        o.validate(&c, &k).unwrap();
+        (f, c, k, o)
+    }
+
+    #[test]
+    fn maps_codes_to_ids() {
+        assert_eq!(coinr_id("LIV_04"), "liv_04");
+        assert_eq!(coinr_id("SafeActive"), "safeactive");
+        assert_eq!(coinr_id("2A.b"), "x2a_b");
+    }
+
+    #[test]
+    fn imports_a_small_coin_into_valid_files() {
+        let i = import_coinr(
+            IDATA.as_bytes(),
+            "iData.csv",
+            IMETA.as_bytes(),
+            "iMeta.csv",
+            Some(2021),
+        )
+        .unwrap();
+        let (f, c, k, o) = load(&i);
+        assert_eq!(f.root().id, "index");
+        assert_eq!(f.get("env").unwrap().weight, 3.0);
+        assert_eq!(f.get("liv_04").unwrap().weight, 2.0);
+        assert_eq!(k.get("grn_01").unwrap().direction, Direction::Lower);
+        assert_eq!(k.get("liv_04").unwrap().unit, "years");
+        assert_eq!(c.get("lon").unwrap().region, "Europe");
+        assert_eq!(c.get("lon").unwrap().country, "ZZZ");
+        // London's missing life expectancy is not written.
+        assert_eq!(o.len(), 3);
+        assert_eq!(i.ids["LIV_04"], "liv_04");
+        assert_eq!(i.ids["SIN"], "sin");
+        assert!(i.framework.contains("# COINr Target: 85"));
+    }
+
+    #[test]
+    fn errors_name_file_line_and_column() {
+        let bad = IDATA.replace("9.5", "n.a.");
+        let e = import_coinr(
+            bad.as_bytes(),
+            "iData.csv",
+            IMETA.as_bytes(),
+            "iMeta.csv",
+            Some(2021),
+        )
+        .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "`iData.csv` line 3, column `GRN_01`: unit `LON`: `n.a.` is not a number"
+        );
+        let bad = IMETA.replace("PM2.5,-1", "PM2.5,0");
+        let e = import_coinr(
+            IDATA.as_bytes(),
+            "iData.csv",
+            bad.as_bytes(),
+            "iMeta.csv",
+            Some(2021),
+        )
+        .unwrap_err();
+        assert!(
+            e.to_string().starts_with(
+                "`iMeta.csv` line 3, column `Direction`: indicator `GRN_01` has Direction `0`"
+            ),
+            "{e}"
+        );
+        let e = import_coinr(
+            IDATA.as_bytes(),
+            "iData.csv",
+            IMETA.as_bytes(),
+            "iMeta.csv",
+            None,
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("--year"), "{e}");
+        let bad = IDATA
+            .replace("GRN_01\n", "GRN_01,Extra\n")
+            .replace("12\n", "12,1\n");
+        let e = import_coinr(
+            bad.as_bytes(),
+            "iData.csv",
+            IMETA.as_bytes(),
+            "iMeta.csv",
+            Some(2021),
+        )
+        .unwrap_err();
+        assert!(
+            e.to_string().contains("column `Extra` is not in iMeta"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn a_time_column_gives_the_years() {
+        let meta = format!("{IMETA},Time,Time,,,,Other,,\n");
+        let data = "uCode,Time,Region,LIV_04,GRN_01\nSIN,2019,,83,12\nSIN,2020,,84,11\n";
+        let i = import_coinr(
+            data.as_bytes(),
+            "iData.csv",
+            meta.as_bytes(),
+            "iMeta.csv",
+            None,
+        )
+        .unwrap();
+        assert!(
+            i.observations.contains("sin,liv_04,2020,84.0,coinr,"),
+            "{}",
+            i.observations
+        );
+        assert!(i.cities.contains("region = \"unknown\""), "{}", i.cities);
+    }
+
+    /// The COINr reference coin (55 cities, 10 indicators, 28 NAs) imports into valid files.
+    #[test]
+    fn imports_the_coinr_reference_coin() {
+        let base = std::env::var_os("HEALTHY_CITY_REFERENCE").map_or_else(
+            || {
+                std::path::PathBuf::from(concat!(
+                    env!("CARGO_MANIFEST_DIR"),
+                    "/../../../shared/reference"
+                ))
+            },
+            std::path::PathBuf::from,
+        );
+        let dir = base.join("coinr");
+        if !dir.is_dir() {
+            assert!(
+                std::env::var("HEALTHY_CITY_REQUIRE_DATA").as_deref() != Ok("1"),
+                "no reference data at {}",
+                dir.display()
+            );
+            #[allow(clippy::print_stderr)]
+            {
+                eprintln!(
+                    "notice: COINr reference data not found at {}; skipping",
+                    dir.display()
+                );
+            }
+            return;
+        }
+        let idata = std::fs::read(dir.join("iData.csv")).unwrap();
+        let imeta = std::fs::read(dir.join("iMeta.csv")).unwrap();
+        let i = import_coinr(&idata, "iData.csv", &imeta, "iMeta.csv", Some(2024)).unwrap();
+        let (f, c, k, o) = load(&i);
+        assert_eq!(c.len(), 55);
+        assert_eq!(k.len(), 10);
+        assert_eq!(f.indicators().count(), 10);
+        assert_eq!(o.len(), 550 - 28);
+        assert_eq!(f.root().id, "index");
+        assert_eq!(c.get("lon").unwrap().region, "Europe");
+        assert_eq!(k.get("grn_01").unwrap().direction, Direction::Lower);
+        let domains: Vec<_> = f.domains().map(|n| n.id.as_str()).collect();
+        assert_eq!(domains, ["health", "environment", "safeactive"]);
+        // Scored with COINr's settings (min-max to [1, 100], arithmetic, skip missing), the
+        // index matches COINr's `a_amean.csv` to 1e-9 on every city.
+        let framework = i.framework.replace("scale = [0, 100]", "scale = [1, 100]");
+        let f1 = Framework::parse(&framework, "framework.toml").unwrap();
+        let results = healthy_city_score::score(&f1, &k, &c, &o).unwrap();
+        let amean = std::fs::read_to_string(dir.join("aggregate/a_amean.csv")).unwrap();
+        let mut checked = 0;
+        for line in amean.lines().skip(1) {
+            let fields: Vec<&str> = line.split(',').collect();
+            let city = fields[0].trim_matches('"').to_lowercase();
+            let want: f64 = fields[4].parse().unwrap();
+            let slot = results.city_slot(&city).unwrap();
+            let got = results.score(0, slot, results.root);
+            assert!((got - want).abs() < 1e-9, "{city}: {got} != {want}");
+            checked += 1;
+        }
+        assert_eq!(checked, 55);
+        let out = std::env::temp_dir().join(format!("healthy-city-coinr-{}", std::process::id()));
+        write_coinr_import(&i, &out).unwrap();
+        assert!(Framework::load(&out.join("framework.toml")).is_ok());
+        std::fs::remove_dir_all(&out).unwrap();
+    }
+}
