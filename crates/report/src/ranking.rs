@@ -123,7 +123,7 @@ where
 
     let u = unit(area);
     let (plot_w, plot_h) = plot.dim_in_pixel();
-    let x_axis = 84.0 * u;
+    let x_axis = 72.0 * u;
     let pitch = (f64::from(plot_h) - x_axis) / n.max(1) as f64;
     let size = (26.0 * u).min(pitch * 0.78);
     let normal = text(size, false, INK);

@@ -9,16 +9,17 @@ use plotters::style::text_anchor::{HPos, VPos};
 
 use crate::chart::{
     anchored, city, drawing, frame, okabe_ito, ordinal, ranked_year, register_fonts, text, unit,
-    width, write_svg_and_png, Line, Ticked, INK, MUTED, RULE,
+    width, wrap, write_svg_and_png, Line, Ticked, INK, MUTED, RULE,
 };
 use crate::error::Result;
 
 const CHART: &str = "trajectory";
 
-/// The Healthy London Partnership's reference ranks: seventh of the comparison cities in 2015,
+/// The Healthy London Partnership's reference ranks: the 2015 starting point, seventh of 14 in
+/// the Greater London Authority's own comparison on other measures (not a rank of this index),
 /// and the aim of first place.
 pub const LONDON_REFERENCES: [(u32, &str); 2] =
-    [(7, "7th: the 2015 baseline"), (1, "1st: the aim")];
+    [(7, "7th: 2015 starting point (GLA)"), (1, "1st: the aim")];
 
 /// Pixel size of the trajectory chart.
 pub const TRAJECTORY_SIZE: (u32, u32) = (1600, 1000);
@@ -63,6 +64,31 @@ fn ranked_counts(points: &[Point]) -> String {
     }
 }
 
+/// The runs of consecutive years in which the city has no rank, as (first, last) point indices.
+fn unranked_runs(points: &[Point]) -> Vec<(usize, usize)> {
+    let mut runs: Vec<(usize, usize)> = Vec::new();
+    for (k, p) in points.iter().enumerate() {
+        if p.rank.is_some() {
+            continue;
+        }
+        match runs.last_mut() {
+            Some(run) if run.1 + 1 == k => run.1 = k,
+            _ => runs.push((k, k)),
+        }
+    }
+    runs
+}
+
+/// The note under a run of unranked years: why, if it fits.
+fn gap_note(run: &[Point]) -> &'static str {
+    if run.iter().all(|p| p.n == 0) {
+        // No city is ranked in these years.
+        "not ranked: too few cities with data"
+    } else {
+        "not ranked: too little data"
+    }
+}
+
 /// Lists years as "2016, 2018".
 fn years(points: &[&Point]) -> String {
     points
@@ -72,23 +98,24 @@ fn years(points: &[&Point]) -> String {
         .join(", ")
 }
 
-/// Where point `k` (rank `r`) takes its label, clear of the line segments that leave it: above
-/// the point if no segment rises from it; below it if both do, or if one does and the point ends
-/// a run; else in the free upper corner.
+/// Where point `k` (rank `r`) takes its label, clear of the line segments that leave it and of
+/// its neighbours' labels: above the point if no segment rises from it; below it if a segment
+/// rises and none falls (a level neighbour's label is above, so below is clear); else, on a
+/// diagonal, in the free upper corner.
 /// Returns the horizontal anchor, the x offset from the point, and whether it goes above.
 fn label_place(points: &[Point], k: usize, r: u32, offset: i32) -> (HPos, i32, bool) {
     let neighbour = |i: Option<usize>| i.and_then(|i| points.get(i)).and_then(|p| p.rank);
     let (left, right) = (neighbour(k.checked_sub(1)), neighbour(Some(k + 1)));
     // A smaller rank is drawn higher.
     let rises = |n: Option<u32>| n.is_some_and(|n| n < r);
+    let falls = |n: Option<u32>| n.is_some_and(|n| n > r);
     match (rises(left), rises(right)) {
         (false, false) => (HPos::Center, 0, true),
-        // At the end of a run the side away from the line is clear below it.
-        (false, true) if left.is_none() => (HPos::Center, 0, false),
-        (true, false) if right.is_none() => (HPos::Center, 0, false),
+        (true, true) => (HPos::Center, 0, false),
+        (false, true) if !falls(left) => (HPos::Center, 0, false),
+        (true, false) if !falls(right) => (HPos::Center, 0, false),
         (false, true) => (HPos::Right, -offset, true),
         (true, false) => (HPos::Left, offset, true),
-        (true, true) => (HPos::Center, 0, false),
     }
 }
 
@@ -161,12 +188,12 @@ where
         right = right.max(width(area, label, &ref_style, CHART)?);
     }
     // Room under the worst point for a label below it: 64 units, whatever the rank scale.
-    let (x_axis, top_margin) = (84.0 * u, 60.0 * u);
+    let (x_axis, top_margin) = (72.0 * u, 60.0 * u);
     let plot_h = f64::from(plot.dim_in_pixel().1) - x_axis - top_margin;
     let pitch = (plot_h - 64.0 * u) / (f64::from(worst) - 0.4);
     let bottom = f64::from(worst) + (64.0 * u / pitch.max(1.0)).max(0.7);
     let mut chart = ChartBuilder::on(&plot)
-        .margin_right(right + 3 * gap)
+        .margin_right(right + 2 * gap)
         .margin_top(top_margin as i32)
         .margin_left(gap)
         .x_label_area_size(x_axis as i32)
@@ -272,17 +299,30 @@ where
                 .map_err(drawing(CHART))?;
             area.draw_text(&format!("of {}", p.n), &of_style, (px + dx, y + rank_h))
                 .map_err(drawing(CHART))?;
-        } else {
-            let note = if p.n == 0 {
-                "year not ranked"
-            } else {
-                "not ranked"
-            };
-            let (px, py) = to_area(chart.backend_coord(&(year_x, -bottom)));
+        }
+    }
+
+    // One note per run of unranked years, centred under the gap, as wide as the run's years.
+    let note_style = text(20.0 * u, false, MUTED);
+    let step = (24.0 * u) as i32;
+    for (a, b) in unranked_runs(&points) {
+        let x_of = |k: usize| to_area(chart.backend_coord(&(f64::from(points[k].year), -bottom)));
+        let ((xa, py), (xb, _)) = (x_of(a), x_of(b));
+        let pitch = match (x_of(0), points.len()) {
+            (_, 0 | 1) => f64::from(plot.dim_in_pixel().0),
+            ((x0, _), n) => f64::from(x_of(n - 1).0 - x0) / (n - 1) as f64,
+        };
+        let max = (pitch * (b - a + 1) as f64) as i32 - gap;
+        let mut lines = wrap(area, gap_note(&points[a..=b]), &note_style, max, CHART)?;
+        if lines.len() > 2 {
+            lines = wrap(area, "not ranked", &note_style, max, CHART)?;
+        }
+        let x = (xa + xb) / 2;
+        for (i, line) in lines.iter().rev().enumerate() {
             area.draw_text(
-                note,
-                &anchored(&text(20.0 * u, false, MUTED), HPos::Center, VPos::Bottom),
-                (px, py - gap),
+                line,
+                &anchored(&note_style, HPos::Center, VPos::Bottom),
+                (x, py - gap - step * i as i32),
             )
             .map_err(drawing(CHART))?;
         }
@@ -341,9 +381,10 @@ mod tests {
         // The points' labels: 1st (tied) in 2017 and 1st in 2019, of 3 cities each.
         assert_eq!(texts.iter().filter(|t| *t == "of 3").count(), 2);
         assert!(has("1st"));
-        assert!(has("7th: the 2015 baseline"));
+        assert!(has("7th: 2015 starting point (GLA)"));
         assert!(has("1st: the aim"));
-        assert!(has("not ranked"));
+        // London's one unranked year has one note, with the reason.
+        assert!(has("not ranked: too little data"));
         assert!(has("Rank (1 = healthiest)"));
         assert!(has("Year"));
         assert!(has(SOURCE));
@@ -376,6 +417,77 @@ mod tests {
         assert_eq!(runs(&svg("london")), Vec::<usize>::new());
         // Paris is ranked every year: one line through three points.
         assert_eq!(runs(&svg("paris")), [3]);
+    }
+
+    /// London, Paris and Tokyo over 2016-2022: only Tokyo has data in 2017 and 2018, so
+    /// neither year is ranked; London has none in 2020 and 2021, ranked years.
+    fn gappy() -> Results {
+        use std::fmt::Write;
+
+        let mut data = String::from("city,indicator,year,value,source,flag\n");
+        let rows: [(&str, &[i32]); 3] = [
+            ("london", &[2016, 2019, 2022]),
+            ("paris", &[2016, 2019, 2020, 2021, 2022]),
+            ("tokyo", &[2016, 2017, 2018, 2019, 2020, 2021, 2022]),
+        ];
+        for (c, (city, years)) in rows.iter().enumerate() {
+            for &year in *years {
+                let life = 70 + 4 * c as i32 + (year - 2016) % 3;
+                let pm = 10 + 6 * c as i32 + (year - 2016) % 4;
+                writeln!(
+                    data,
+                    "{city},life,{year},{life},s,\n{city},pm25,{year},{pm},s,"
+                )
+                .unwrap();
+            }
+        }
+        crate::chart::testdata::results_of(&data)
+    }
+
+    #[test]
+    fn a_run_of_unranked_years_gets_one_note_centred_under_it() {
+        let r = gappy();
+        let ranked: Vec<bool> = r.year_ranked.clone();
+        assert_eq!(ranked, [true, false, false, true, true, true, true]);
+        let slot = city(&r, "london").unwrap();
+        let runs = unranked_runs(&points(&r, slot));
+        assert_eq!(runs, [(1, 2), (4, 5)]);
+
+        let mut s = String::new();
+        {
+            let area = SVGBackend::with_string(&mut s, TRAJECTORY_SIZE).into_drawing_area();
+            draw_trajectory(&area, &r, "london", &LONDON_REFERENCES, SOURCE).unwrap();
+            area.present().unwrap();
+        }
+        // Each text element with its x.
+        let texts: Vec<(i32, String)> = s
+            .split("<text")
+            .skip(1)
+            .map(|t| {
+                let x = t.split("x=\"").nth(1).unwrap();
+                let x = x[..x.find('"').unwrap()].parse().unwrap();
+                let body = &t[t.find('>').unwrap() + 1..t.find("</text>").unwrap()];
+                (x, body.trim().to_string())
+            })
+            .collect();
+        let x_of = |label: &str| texts.iter().find(|t| t.1 == label).unwrap().0;
+        // A note starts with "not ranked" (it may wrap onto a second line).
+        let notes: Vec<&(i32, String)> = texts
+            .iter()
+            .filter(|t| t.1.starts_with("not ranked"))
+            .collect();
+        assert_eq!(notes.len(), 2, "{texts:?}");
+        let mid = |a: &str, b: &str| (x_of(a) + x_of(b)) / 2;
+        assert!((notes[0].0 - mid("2017", "2018")).abs() <= 1, "{notes:?}");
+        assert!((notes[1].0 - mid("2020", "2021")).abs() <= 1, "{notes:?}");
+        // Why: no year-2017/2018 ranking at all; London's own data missing in 2020/2021.
+        let all = texts
+            .iter()
+            .map(|t| t.1.as_str())
+            .collect::<Vec<_>>()
+            .join(" ");
+        assert!(all.contains("too few"), "{all}");
+        assert!(all.contains("too little data"), "{all}");
     }
 
     #[test]
