@@ -356,3 +356,162 @@ fn lenstore_framework_reproduces_all_44_published_ranks() {
         );
     }
 }
+
+#[test]
+fn ingest_from_the_publishers_files_regenerates_the_committed_snapshot() {
+    let Some(data) = shared_data() else { return };
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = TempDir::new().unwrap();
+    let snapshot = dir.path().join("snapshot");
+    healthy_city()
+        .current_dir(root)
+        .args(["ingest", "--from"])
+        .arg(&data)
+        .arg("--out")
+        .arg(&snapshot)
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("observations"));
+    for file in ["observations.csv", "SOURCES.md"] {
+        assert!(
+            fs::read(snapshot.join(file)).unwrap() == fs::read(root.join("indicators/snapshot").join(file)).unwrap(),
+            "{file} differs from indicators/snapshot/{file}: run `healthy-city ingest --from ../shared/data` and commit"
+        );
+    }
+}
+
+#[test]
+fn scoring_the_snapshot_as_parquet_gives_the_same_ranking_as_csv() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = TempDir::new().unwrap();
+    let observations =
+        healthy_city_model::Observations::load(&root.join("indicators/snapshot/observations.csv"))
+            .unwrap();
+    let parquet = dir.path().join("observations.parquet");
+    observations
+        .write_parquet(fs::File::create(&parquet).unwrap())
+        .unwrap();
+    let (from_csv, from_parquet) = (dir.path().join("csv"), dir.path().join("parquet"));
+    healthy_city()
+        .args(["run", "--out"])
+        .arg(&from_csv)
+        .assert()
+        .success();
+    healthy_city()
+        .args(["run", "--data"])
+        .arg(&parquet)
+        .arg("--out")
+        .arg(&from_parquet)
+        .assert()
+        .success();
+    assert_eq!(
+        fs::read(from_csv.join("ranking.csv")).unwrap(),
+        fs::read(from_parquet.join("ranking.csv")).unwrap()
+    );
+}
+
+#[test]
+fn ingest_of_an_unreadable_workbook_names_it_and_leaves_the_snapshot_untouched() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = TempDir::new().unwrap();
+    let data = dir.path().join("data");
+    fs::create_dir_all(data.join("who-aap")).unwrap();
+    fs::write(
+        data.join("who-aap/who_aap_2021_v9_11august2022.xlsx"),
+        b"not a workbook",
+    )
+    .unwrap();
+    let snapshot = dir.path().join("snapshot");
+    fs::create_dir_all(&snapshot).unwrap();
+    fs::write(snapshot.join("observations.csv"), "previous\n").unwrap();
+    healthy_city()
+        .current_dir(root)
+        .args(["ingest", "--from"])
+        .arg(&data)
+        .arg("--out")
+        .arg(&snapshot)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "who_aap_2021_v9_11august2022.xlsx",
+        ))
+        .stderr(predicate::str::contains("not readable as an XLSX workbook"));
+    assert_eq!(
+        fs::read_to_string(snapshot.join("observations.csv")).unwrap(),
+        "previous\n"
+    );
+    assert_eq!(fs::read_dir(&snapshot).unwrap().count(), 1);
+}
+
+#[test]
+fn import_coinr_writes_a_framework_that_run_scores_as_coinr_does() {
+    let Some(data) = shared_data() else { return };
+    let reference = std::env::var_os("HEALTHY_CITY_REFERENCE")
+        .map_or_else(|| data.join("../reference"), std::path::PathBuf::from)
+        .join("coinr");
+    let dir = TempDir::new().unwrap();
+    let imported = dir.path().join("imported");
+    healthy_city()
+        .args(["import", "coinr", "--year", "2024", "--idata"])
+        .arg(reference.join("iData.csv"))
+        .arg("--imeta")
+        .arg(reference.join("iMeta.csv"))
+        .arg("--out")
+        .arg(&imported)
+        .assert()
+        .success();
+    // COINr's a_amean on min-max [1, 100] (aggregate/a_amean.csv): the same framework rescaled.
+    let framework = imported.join("framework.toml");
+    let text = fs::read_to_string(&framework).unwrap();
+    assert!(
+        text.contains("scale = [0, 100]"),
+        "the imported framework's scale changed"
+    );
+    let text = text.replace("scale = [0, 100]", "scale = [1, 100]");
+    fs::write(&framework, text).unwrap();
+    let output = healthy_city()
+        .args(["run", "--format", "csv", "--city", "LON", "--framework"])
+        .arg(&framework)
+        .arg("--out")
+        .arg(dir.path().join("out"))
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let ours: std::collections::HashMap<String, (f64, String)> = String::from_utf8(output.stdout)
+        .unwrap()
+        .lines()
+        .skip(1)
+        .map(|line| {
+            let f: Vec<&str> = line.split(',').collect();
+            (f[0].to_string(), (f[2].parse().unwrap(), f[3].to_string()))
+        })
+        .collect();
+    let expected = read_csv(&reference.join("aggregate/a_amean.csv"));
+    let header: Vec<String> = csv::Reader::from_path(reference.join("aggregate/a_amean.csv"))
+        .unwrap()
+        .headers()
+        .unwrap()
+        .iter()
+        .map(str::to_string)
+        .collect();
+    let (index, rank) = (
+        header.iter().position(|h| h == "Index").unwrap(),
+        header.iter().position(|h| h == "Rank_Index").unwrap(),
+    );
+    assert_eq!(ours.len(), 55);
+    for row in &expected {
+        let (score, our_rank) = &ours[&row[0].to_lowercase()];
+        let theirs: f64 = row[index].parse().unwrap();
+        // Tolerance 1e-9 (relative to the 1-100 scale): the same arithmetic in another order.
+        assert!(
+            (score - theirs).abs() < 1e-9,
+            "{}: {score} vs COINr {theirs}",
+            row[0]
+        );
+        assert_eq!(our_rank, &row[rank], "{}", row[0]);
+    }
+}
