@@ -80,20 +80,17 @@ impl Csv {
             .has_headers(true)
             .flexible(true)
             .from_reader(bytes);
-        let csv_error = |source| Error::Csv {
-            file: file.to_string(),
-            source,
-        };
+        let csv_error = Error::csv(file);
         let header = reader
             .headers()
-            .map_err(csv_error)?
+            .map_err(&csv_error)?
             .iter()
             .map(|h| h.trim().to_string())
             .collect();
         let mut lines = Lines::new(bytes);
         let mut rows = Vec::new();
         for record in reader.records() {
-            let record = record.map_err(csv_error)?;
+            let record = record.map_err(&csv_error)?;
             let line = lines.of(&record);
             if record.iter().all(|f| f.trim().is_empty()) {
                 continue;

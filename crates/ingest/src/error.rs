@@ -112,6 +112,14 @@ impl std::fmt::Display for Conflict {
 }
 
 impl Error {
+    /// Turns a csv error into one naming `file`.
+    pub(crate) fn csv(file: &str) -> impl Fn(csv::Error) -> Error + '_ {
+        move |source| Error::Csv {
+            file: file.to_string(),
+            source,
+        }
+    }
+
     /// A format error at a position (`line 12`, `row 3`, `record 7`).
     pub(crate) fn format(file: &str, at: Option<String>, message: String) -> Self {
         Error::Format {

@@ -4,7 +4,7 @@ use healthy_city_model::Flag;
 use serde_json::Value;
 
 use crate::error::{Error, Result};
-use crate::table::{number, strip_bom, Lines, SourceRecord, SourceTable};
+use crate::table::{csv_with_header, number, strip_bom, SourceRecord, SourceTable};
 
 /// Whether a GHO dimension value is a breakdown rather than the total: a sex other than both
 /// sexes, a beverage type other than all types.
@@ -17,17 +17,7 @@ fn is_breakdown(code: &str) -> bool {
 /// total of every breakdown (both sexes, all beverage types); the value is `FactValueNumeric`,
 /// never the display text `Value`. Places are `SpatialDimValueCode`s (ISO3), measures `IndicatorCode`s.
 pub fn parse_gho_csv(bytes: &[u8], file: &str) -> Result<SourceTable> {
-    let mut reader = csv::ReaderBuilder::new()
-        .flexible(true)
-        .from_reader(strip_bom(bytes));
-    let mut lines = Lines::new(strip_bom(bytes));
-    let header = reader
-        .headers()
-        .map_err(|source| Error::Csv {
-            file: file.to_string(),
-            source,
-        })?
-        .clone();
+    let (mut reader, mut lines, header) = csv_with_header(bytes, file, false)?;
     let column = |name: &str| header.iter().position(|h| h.trim() == name);
     let required = |name: &str| {
         column(name).ok_or_else(|| {
@@ -49,10 +39,7 @@ pub fn parse_gho_csv(bytes: &[u8], file: &str) -> Result<SourceTable> {
         .collect();
     let mut table = SourceTable::new(file, "line");
     for record in reader.records() {
-        let record = record.map_err(|source| Error::Csv {
-            file: file.to_string(),
-            source,
-        })?;
+        let record = record.map_err(Error::csv(file))?;
         if record.iter().all(|f| f.trim().is_empty()) {
             continue;
         }

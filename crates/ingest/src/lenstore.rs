@@ -4,7 +4,7 @@
 use healthy_city_model::Flag;
 
 use crate::error::{Error, Result};
-use crate::table::{number, strip_bom, Lines, SourceRecord, SourceTable};
+use crate::table::{csv_with_header, number, SourceRecord, SourceTable};
 
 /// Reads the Lenstore table (`City,Rank,<metric>,...`). Every metric column (all but `City`
 /// and `Rank`) is a measure named by its header; values such as `£1.92` and `20.40%` are read
@@ -12,17 +12,7 @@ use crate::table::{number, strip_bom, Lines, SourceRecord, SourceTable};
 /// national values: their records are flagged `proxy`. The report states no reference year
 /// per value, so every record gets `year`, the report's year.
 pub fn parse_lenstore(bytes: &[u8], file: &str, year: i32) -> Result<SourceTable> {
-    let mut reader = csv::ReaderBuilder::new()
-        .flexible(true)
-        .from_reader(strip_bom(bytes));
-    let mut lines = Lines::new(strip_bom(bytes));
-    let header = reader
-        .headers()
-        .map_err(|source| Error::Csv {
-            file: file.to_string(),
-            source,
-        })?
-        .clone();
+    let (mut reader, mut lines, header) = csv_with_header(bytes, file, false)?;
     let Some(city_col) = header.iter().position(|h| h.trim() == "City") else {
         return Err(Error::format(
             file,
@@ -46,10 +36,7 @@ pub fn parse_lenstore(bytes: &[u8], file: &str, year: i32) -> Result<SourceTable
     let mut table = SourceTable::new(file, "line");
     table.measures = metrics.iter().map(|(_, m, _)| m.clone()).collect();
     for record in reader.records() {
-        let record = record.map_err(|source| Error::Csv {
-            file: file.to_string(),
-            source,
-        })?;
+        let record = record.map_err(Error::csv(file))?;
         if record.iter().all(|f| f.trim().is_empty()) {
             continue;
         }

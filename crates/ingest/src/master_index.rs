@@ -3,25 +3,14 @@
 use healthy_city_model::{Direction, Flag};
 
 use crate::error::{Error, Result};
-use crate::table::{number, strip_bom, Lines, SourceRecord, SourceTable};
+use crate::table::{csv_with_header, number, SourceRecord, SourceTable};
 
 /// Reads the Master Index Workbench dataset CSV (`city,measure_id,...,direction,data_level,approx,value,year,...`).
 /// A blank value is missing (no record). The year is the value's own reference year: the latest
 /// year its free-text `year` field names (see [`reference_year`]). The flag is `proxy` where
 /// `data_level` is `Country proxy`, else `estimate` where `approx` is not `none`.
 pub fn parse_master_index(bytes: &[u8], file: &str) -> Result<SourceTable> {
-    let mut reader = csv::ReaderBuilder::new()
-        .comment(Some(b'#'))
-        .flexible(true)
-        .from_reader(strip_bom(bytes));
-    let mut lines = Lines::new(strip_bom(bytes));
-    let header = reader
-        .headers()
-        .map_err(|source| Error::Csv {
-            file: file.to_string(),
-            source,
-        })?
-        .clone();
+    let (mut reader, mut lines, header) = csv_with_header(bytes, file, true)?;
     let header_line = lines.of(&header).max(1);
     let required = |name: &str| {
         header.iter().position(|h| h.trim() == name).ok_or_else(|| {
@@ -41,10 +30,7 @@ pub fn parse_master_index(bytes: &[u8], file: &str) -> Result<SourceTable> {
     let year_col = required("year")?;
     let mut table = SourceTable::new(file, "line");
     for record in reader.records() {
-        let record = record.map_err(|source| Error::Csv {
-            file: file.to_string(),
-            source,
-        })?;
+        let record = record.map_err(Error::csv(file))?;
         if record.iter().all(|f| f.trim().is_empty()) {
             continue;
         }

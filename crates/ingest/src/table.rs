@@ -4,6 +4,8 @@ use std::collections::BTreeSet;
 
 use healthy_city_model::{Direction, Flag};
 
+use crate::error::{Error, Result};
+
 /// One value read from a source file, before it is matched to a city.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SourceRecord {
@@ -82,6 +84,22 @@ pub(crate) fn number(text: &str) -> std::result::Result<Option<f64>, String> {
 /// Strips a UTF-8 byte-order mark.
 pub(crate) fn strip_bom(bytes: &[u8]) -> &[u8] {
     bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes)
+}
+
+/// A CSV reader over `bytes` (byte-order mark stripped, ragged rows allowed; `#` lines skipped
+/// when `comments`), its line finder, and its header row. Errors name `file`.
+pub(crate) fn csv_with_header<'a>(
+    bytes: &'a [u8],
+    file: &str,
+    comments: bool,
+) -> Result<(csv::Reader<&'a [u8]>, Lines<'a>, csv::StringRecord)> {
+    let bytes = strip_bom(bytes);
+    let mut reader = csv::ReaderBuilder::new()
+        .comment(comments.then_some(b'#'))
+        .flexible(true)
+        .from_reader(bytes);
+    let header = reader.headers().map_err(Error::csv(file))?.clone();
+    Ok((reader, Lines::new(bytes), header))
 }
 
 /// Finds the 1-based line where each CSV record starts, counting newlines in the bytes read

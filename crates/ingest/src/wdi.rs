@@ -19,10 +19,7 @@ pub fn parse_wdi_csv(bytes: &[u8], file: &str) -> Result<SourceTable> {
     let mut table = SourceTable::new(file, "line");
     let mut years: Option<Vec<(usize, i32)>> = None;
     for record in reader.records() {
-        let record = record.map_err(|source| Error::Csv {
-            file: file.to_string(),
-            source,
-        })?;
+        let record = record.map_err(Error::csv(file))?;
         let line = lines.of(&record);
         let field = |i: usize| record.get(i).unwrap_or("").trim();
         let Some(year_columns) = &years else {

@@ -110,10 +110,7 @@ pub fn parse_who_aap_csv(bytes: &[u8], file: &str) -> Result<SourceTable> {
     let mut lines = Lines::new(strip_bom(bytes));
     let mut rows = Vec::new();
     for record in reader.records() {
-        let record = record.map_err(|source| Error::Csv {
-            file: file.to_string(),
-            source,
-        })?;
+        let record = record.map_err(Error::csv(file))?;
         let cells = record
             .iter()
             .map(|f| {
