@@ -515,3 +515,36 @@ fn import_coinr_writes_a_framework_that_run_scores_as_coinr_does() {
         assert_eq!(our_rank, &row[rank], "{}", row[0]);
     }
 }
+
+#[test]
+fn audit_writes_its_five_tables_for_the_default_index() {
+    let out = TempDir::new().unwrap();
+    healthy_city()
+        .args(["audit", "--out"])
+        .arg(out.path())
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("2019"));
+    for file in [
+        "availability.csv",
+        "skew_kurt.csv",
+        "correlations.csv",
+        "cronbach.csv",
+        "pca.csv",
+    ] {
+        let rows = read_csv(&out.path().join("audit").join(file));
+        assert!(!rows.is_empty(), "audit/{file} is empty");
+    }
+}
+
+#[test]
+fn audit_rejects_a_year_without_data_with_exit_code_2() {
+    let out = TempDir::new().unwrap();
+    healthy_city()
+        .args(["audit", "--year", "1900", "--out"])
+        .arg(out.path())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("1900"));
+    assert!(!out.path().join("audit").exists());
+}

@@ -25,6 +25,12 @@ pub enum Command {
     Ingest(IngestArgs),
     /// Check a framework, its catalogue, cities and observations without scoring.
     Validate(InputArgs),
+    /// Statistical audit of one year: availability, skewness and kurtosis, correlations,
+    /// Cronbach's alpha and PCA per group.
+    ///
+    /// Writes DIR/audit/availability.csv, skew_kurt.csv, correlations.csv (long form with
+    /// p-values), cronbach.csv and pca.csv, and prints a short summary.
+    Audit(AuditArgs),
     /// Convert another tool's inputs into a framework, cities, catalogue and observations.
     #[command(subcommand)]
     Import(ImportCommand),
@@ -90,6 +96,20 @@ pub struct RunArgs {
     /// How the latest ranking is printed on standard output.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct AuditArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+
+    /// Year to audit. Default: the latest ranked year (else the latest year).
+    #[arg(long, value_name = "YEAR")]
+    pub year: Option<i32>,
+
+    /// Folder for the outputs; the tables go to DIR/audit/ (replaced only on success).
+    #[arg(long, value_name = "DIR", default_value = "out")]
+    pub out: PathBuf,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

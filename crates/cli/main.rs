@@ -11,7 +11,9 @@ use std::process::ExitCode;
 use anyhow::{bail, Context, Result};
 use clap::Parser;
 
-use args::{Args, CoinrArgs, Command, Format, ImportCommand, IngestArgs, InputArgs, RunArgs};
+use args::{
+    Args, AuditArgs, CoinrArgs, Command, Format, ImportCommand, IngestArgs, InputArgs, RunArgs,
+};
 use inputs::Inputs;
 use output::Staging;
 
@@ -43,6 +45,7 @@ fn run(args: Args) -> Result<()> {
         Command::Run(run) => run_index(&run),
         Command::Ingest(ingest) => run_ingest(&ingest),
         Command::Validate(input) => validate(&input),
+        Command::Audit(audit) => run_audit(&audit),
         Command::Import(ImportCommand::Coinr(coinr)) => import_coinr(&coinr),
     }
 }
@@ -180,6 +183,46 @@ fn run_ingest(args: &IngestArgs) -> Result<()> {
         snapshot.observations.len(),
         args.out.display()
     ));
+    Ok(())
+}
+
+fn run_audit(args: &AuditArgs) -> Result<()> {
+    type Writer =
+        fn(&healthy_city_score::Audit, &mut io::BufWriter<std::fs::File>) -> io::Result<()>;
+    let inputs = Inputs::load(args.input.framework.as_deref(), args.input.data.as_deref())?;
+    let audit = healthy_city_score::audit(
+        &inputs.framework,
+        &inputs.catalogue,
+        &inputs.cities,
+        &inputs.observations,
+        args.year,
+    )
+    .with_context(|| format!("cannot audit `{}`", inputs.framework.file()))?;
+    let tables: [(&str, Writer); 5] = [
+        ("audit/availability.csv", |a, w| a.write_availability(w)),
+        ("audit/skew_kurt.csv", |a, w| a.write_skew_kurt(w)),
+        ("audit/correlations.csv", |a, w| a.write_correlations(w)),
+        ("audit/cronbach.csv", |a, w| a.write_cronbach(w)),
+        ("audit/pca.csv", |a, w| a.write_pca(w)),
+    ];
+    let mut staging = Staging::new(&args.out)?;
+    for (name, write) in tables {
+        let path = staging.path(name)?;
+        let file = std::fs::File::create(&path)
+            .with_context(|| format!("cannot create `{}`", path.display()))?;
+        let mut out = io::BufWriter::new(file);
+        write(&audit, &mut out)
+            .and_then(|()| out.flush())
+            .with_context(|| format!("cannot write `{}`", path.display()))?;
+    }
+    let written = staging.commit()?;
+    let stdout = io::stdout();
+    let mut out = stdout.lock();
+    out.write_all(audit.summary().as_bytes())?;
+    out.flush()?;
+    for path in written {
+        status(&format!("wrote {}", path.display()));
+    }
     Ok(())
 }
 

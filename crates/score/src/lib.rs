@@ -16,6 +16,7 @@
 //! assert_eq!(rank(&[3.0, 5.0, 5.0, f64::NAN], None), [Some(3), Some(1), Some(1), None]);
 //! ```
 
+mod audit;
 mod error;
 mod impute;
 mod normalise;
@@ -27,6 +28,11 @@ mod reference;
 mod results;
 mod treat;
 
+pub use audit::{
+    audit, average_ranks, correlate, correlation_p_value, cronbach_alpha, pca, pearson, spearman,
+    Audit, AuditError, AuditInput, Availability, CorrMethod, Correlation, CorrelationRow,
+    GroupAudit, Pca, SkewKurtRow, COLLINEAR,
+};
 pub use error::{Error, Result};
 pub use impute::{impute, impute_column, impute_series};
 pub use normalise::{normalise, normalise_indicator, transform};

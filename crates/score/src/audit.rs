@@ -1,0 +1,1260 @@
+//! The statistical audit of one year (OECD/JRC Handbook step 4, COINr's `get_stats`,
+//! `get_corr`, `get_cronbach` and `get_PCA`): data availability, skewness and kurtosis,
+//! correlations with p-values, Cronbach's alpha and principal components per group.
+//!
+//! NaN is a missing value throughout. Every statistic says which rows it uses: correlations take
+//! the pairwise complete observations, Cronbach's alpha and PCA the complete rows of a group.
+
+use std::collections::HashMap;
+use std::io::{self, Write};
+
+use healthy_city_model::{Catalogue, Cities, Framework, Observations};
+use statrs::distribution::{ContinuousCDF, StudentsT};
+
+use crate::error::Error;
+use crate::impute::impute;
+use crate::normalise::transform;
+use crate::panel::Panel;
+use crate::plan::Plan;
+use crate::results::{score, NodeInfo};
+use crate::treat::{skew_kurt, treat};
+
+/// Why an audit cannot run.
+#[derive(Debug, thiserror::Error)]
+pub enum AuditError {
+    /// Scoring failed.
+    #[error(transparent)]
+    Score(Box<Error>),
+    /// The year asked for has no data.
+    #[error(
+        "year `{year}` is not in the data (years {first}..={last}); pick a year in that range"
+    )]
+    UnknownYear {
+        /// The year asked for.
+        year: i32,
+        /// First year of the data.
+        first: i32,
+        /// Last year of the data.
+        last: i32,
+    },
+    /// There is no data at all.
+    #[error("the observations hold no year of the framework's indicators")]
+    NoData,
+}
+
+impl From<Error> for AuditError {
+    fn from(err: Error) -> Self {
+        AuditError::Score(Box::new(err))
+    }
+}
+
+/// Correlation coefficient.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CorrMethod {
+    /// Pearson's r.
+    Pearson,
+    /// Spearman's rho: Pearson's r of the ranks (ties take the average rank).
+    Spearman,
+}
+
+impl CorrMethod {
+    /// Lowercase name, as in the CSV files.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CorrMethod::Pearson => "pearson",
+            CorrMethod::Spearman => "spearman",
+        }
+    }
+}
+
+/// A correlation on the pairwise complete observations, with its two-sided p-value.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Correlation {
+    /// The coefficient; NaN with fewer than 2 pairs or a constant variable.
+    pub r: f64,
+    /// Two-sided p-value of `t = r sqrt((n - 2) / (1 - r^2))` on `n - 2` degrees of freedom
+    /// (R's `cor.test`; for Spearman its asymptotic form); NaN with fewer than 3 pairs.
+    pub p: f64,
+    /// Number of complete pairs.
+    pub n: usize,
+}
+
+/// Pairs where both values are present.
+fn complete_pairs(x: &[f64], y: &[f64]) -> (Vec<f64>, Vec<f64>) {
+    x.iter()
+        .zip(y)
+        .filter(|(a, b)| !a.is_nan() && !b.is_nan())
+        .map(|(&a, &b)| (a, b))
+        .unzip()
+}
+
+/// Mean with one correction pass (as R's `mean`).
+fn mean(x: &[f64]) -> f64 {
+    let n = x.len() as f64;
+    let m = x.iter().sum::<f64>() / n;
+    m + x.iter().map(|v| v - m).sum::<f64>() / n
+}
+
+fn pearson_complete(x: &[f64], y: &[f64]) -> f64 {
+    if x.len() < 2 {
+        return f64::NAN;
+    }
+    let (mx, my) = (mean(x), mean(y));
+    let (mut sxy, mut sxx, mut syy) = (0.0, 0.0, 0.0);
+    for (a, b) in x.iter().zip(y) {
+        let (dx, dy) = (a - mx, b - my);
+        sxy += dx * dy;
+        sxx += dx * dx;
+        syy += dy * dy;
+    }
+    sxy / (sxx.sqrt() * syy.sqrt())
+}
+
+/// Two-sided p-value of a correlation `r` on `n` pairs (t test, `n - 2` degrees of freedom).
+pub fn correlation_p_value(r: f64, n: usize) -> f64 {
+    if n < 3 || r.is_nan() {
+        return f64::NAN;
+    }
+    if r.abs() >= 1.0 {
+        return 0.0;
+    }
+    let df = (n - 2) as f64;
+    let t = r * (df / (1.0 - r * r)).sqrt();
+    let dist = StudentsT::new(0.0, 1.0, df).expect("df > 0");
+    (2.0 * dist.cdf(-t.abs())).min(1.0)
+}
+
+/// Average ranks (1-based; ties share the mean of their positions). No NaN may be present.
+pub fn average_ranks(x: &[f64]) -> Vec<f64> {
+    let mut order: Vec<usize> = (0..x.len()).collect();
+    order.sort_by(|&a, &b| x[a].total_cmp(&x[b]));
+    let mut ranks = vec![0.0; x.len()];
+    let mut start = 0;
+    while start < order.len() {
+        let mut end = start + 1;
+        while end < order.len() && x[order[end]] == x[order[start]] {
+            end += 1;
+        }
+        // Positions start+1 ..= end share their mean.
+        let rank = (start + 1 + end) as f64 / 2.0;
+        for &i in &order[start..end] {
+            ranks[i] = rank;
+        }
+        start = end;
+    }
+    ranks
+}
+
+/// Pearson's r of `x` and `y` on their pairwise complete observations.
+pub fn pearson(x: &[f64], y: &[f64]) -> Correlation {
+    let (x, y) = complete_pairs(x, y);
+    let r = pearson_complete(&x, &y);
+    Correlation {
+        r,
+        p: correlation_p_value(r, x.len()),
+        n: x.len(),
+    }
+}
+
+/// Spearman's rho of `x` and `y`: ranked within the pairwise complete observations.
+pub fn spearman(x: &[f64], y: &[f64]) -> Correlation {
+    let (x, y) = complete_pairs(x, y);
+    let r = pearson_complete(&average_ranks(&x), &average_ranks(&y));
+    Correlation {
+        r,
+        p: correlation_p_value(r, x.len()),
+        n: x.len(),
+    }
+}
+
+/// A correlation by method.
+pub fn correlate(method: CorrMethod, x: &[f64], y: &[f64]) -> Correlation {
+    match method {
+        CorrMethod::Pearson => pearson(x, y),
+        CorrMethod::Spearman => spearman(x, y),
+    }
+}
+
+/// The rows (positions) where every column is present.
+fn complete_rows(columns: &[&[f64]]) -> Vec<usize> {
+    let n = columns.first().map_or(0, |c| c.len());
+    (0..n)
+        .filter(|&r| columns.iter().all(|c| !c[r].is_nan()))
+        .collect()
+}
+
+/// Columns restricted to the complete rows.
+fn complete_columns(columns: &[&[f64]]) -> Vec<Vec<f64>> {
+    let rows = complete_rows(columns);
+    columns
+        .iter()
+        .map(|c| rows.iter().map(|&r| c[r]).collect())
+        .collect()
+}
+
+/// Sample covariance (denominator `n - 1`).
+fn covariance(x: &[f64], y: &[f64]) -> f64 {
+    let (mx, my) = (mean(x), mean(y));
+    x.iter()
+        .zip(y)
+        .map(|(a, b)| (a - mx) * (b - my))
+        .sum::<f64>()
+        / (x.len() as f64 - 1.0)
+}
+
+/// Cronbach's alpha of a group's columns on their complete rows:
+/// `k / (k - 1) (1 - sum of variances / sum of the covariance matrix)` (COINr `get_cronbach`).
+/// Returns `(alpha, rows used)`; `None` with fewer than 2 columns or 2 complete rows.
+pub fn cronbach_alpha(columns: &[&[f64]]) -> Option<(f64, usize)> {
+    let k = columns.len();
+    let data = complete_columns(columns);
+    let n = data.first().map_or(0, Vec::len);
+    if k < 2 || n < 2 {
+        return None;
+    }
+    let (mut variances, mut total) = (0.0, 0.0);
+    for i in 0..k {
+        for j in 0..k {
+            let c = covariance(&data[i], &data[j]);
+            total += c;
+            if i == j {
+                variances += c;
+            }
+        }
+    }
+    let kf = k as f64;
+    Some((kf / (kf - 1.0) * (1.0 - variances / total), n))
+}
+
+/// Eigen-decomposition of a symmetric `k x k` matrix (row-major) by cyclic Jacobi rotations.
+/// Returns the eigenvalues and the eigenvectors as columns of a row-major matrix, unsorted.
+fn jacobi_eigen(matrix: &[f64], k: usize) -> (Vec<f64>, Vec<f64>) {
+    let mut a = matrix.to_vec();
+    let mut v = vec![0.0; k * k];
+    for i in 0..k {
+        v[i * k + i] = 1.0;
+    }
+    let scale: f64 = a.iter().map(|x| x * x).sum::<f64>().sqrt();
+    for _sweep in 0..100 {
+        let off: f64 = (0..k)
+            .flat_map(|i| (0..k).filter(move |&j| j != i).map(move |j| (i, j)))
+            .map(|(i, j)| a[i * k + j] * a[i * k + j])
+            .sum::<f64>()
+            .sqrt();
+        if off <= 1e-300 || off <= f64::EPSILON * 1e-3 * scale {
+            break;
+        }
+        for p in 0..k {
+            for q in p + 1..k {
+                let apq = a[p * k + q];
+                if apq == 0.0 {
+                    continue;
+                }
+                let (app, aqq) = (a[p * k + p], a[q * k + q]);
+                // Rotation angle zeroing a[p][q] (Numerical Recipes' stable form).
+                let theta = (aqq - app) / (2.0 * apq);
+                let t = theta.signum() / (theta.abs() + (theta * theta + 1.0).sqrt());
+                let t = if theta == 0.0 { 1.0 } else { t };
+                let c = 1.0 / (t * t + 1.0).sqrt();
+                let s = t * c;
+                for r in 0..k {
+                    let (arp, arq) = (a[r * k + p], a[r * k + q]);
+                    a[r * k + p] = c * arp - s * arq;
+                    a[r * k + q] = s * arp + c * arq;
+                }
+                for r in 0..k {
+                    let (apr, aqr) = (a[p * k + r], a[q * k + r]);
+                    a[p * k + r] = c * apr - s * aqr;
+                    a[q * k + r] = s * apr + c * aqr;
+                }
+                for r in 0..k {
+                    let (vrp, vrq) = (v[r * k + p], v[r * k + q]);
+                    v[r * k + p] = c * vrp - s * vrq;
+                    v[r * k + q] = s * vrp + c * vrq;
+                }
+            }
+        }
+    }
+    ((0..k).map(|i| a[i * k + i]).collect(), v)
+}
+
+/// Principal components of a group's standardised columns (R's `prcomp(center = TRUE,
+/// scale. = TRUE)` on the complete rows, as COINr's `get_PCA`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pca {
+    /// Complete rows used.
+    pub n: usize,
+    /// Variance of each component (eigenvalues of the correlation matrix), descending.
+    pub variances: Vec<f64>,
+    /// Loadings `[component][variable]`, unit norm. A component's sign is arbitrary; it is
+    /// fixed so that its loadings sum to a non-negative number.
+    pub loadings: Vec<Vec<f64>>,
+}
+
+impl Pca {
+    /// Share of the total variance each component explains.
+    pub fn proportions(&self) -> Vec<f64> {
+        let total: f64 = self.variances.iter().sum();
+        self.variances.iter().map(|v| v / total).collect()
+    }
+}
+
+/// PCA of the columns on their complete rows; `None` with fewer than 2 columns, fewer than
+/// 3 complete rows or a constant column.
+pub fn pca(columns: &[&[f64]]) -> Option<Pca> {
+    let k = columns.len();
+    let data = complete_columns(columns);
+    let n = data.first().map_or(0, Vec::len);
+    if k < 2 || n < 3 {
+        return None;
+    }
+    let mut corr = vec![0.0; k * k];
+    for i in 0..k {
+        for j in 0..k {
+            corr[i * k + j] = if i == j {
+                1.0
+            } else {
+                pearson_complete(&data[i], &data[j])
+            };
+        }
+    }
+    if corr.iter().any(|c| c.is_nan()) {
+        return None;
+    }
+    let (values, vectors) = jacobi_eigen(&corr, k);
+    let mut order: Vec<usize> = (0..k).collect();
+    order.sort_by(|&a, &b| values[b].total_cmp(&values[a]));
+    let loadings = order
+        .iter()
+        .map(|&c| {
+            let mut l: Vec<f64> = (0..k).map(|r| vectors[r * k + c]).collect();
+            if l.iter().sum::<f64>() < 0.0 {
+                for x in &mut l {
+                    *x = -*x;
+                }
+            }
+            l
+        })
+        .collect();
+    Some(Pca {
+        n,
+        variances: order.iter().map(|&c| values[c].max(0.0)).collect(),
+        loadings,
+    })
+}
+
+/// One year's data, as the audit reads it. Columns are per variable, rows per city.
+#[derive(Debug, Clone)]
+pub struct AuditInput {
+    /// Year.
+    pub year: i32,
+    /// City ids.
+    pub cities: Vec<String>,
+    /// The nodes of the tree (as [`Results::nodes`](crate::Results)).
+    pub nodes: Vec<NodeInfo>,
+    /// Slot of the index.
+    pub root: usize,
+    /// Raw values (before imputation) per indicator node slot; empty for groups.
+    pub raw: Vec<Vec<f64>>,
+    /// Values after imputation, transform and treatment, per indicator node slot.
+    pub treated: Vec<Vec<f64>>,
+    /// Scores per node slot: normalised values for indicators, aggregates for groups.
+    pub scores: Vec<Vec<f64>>,
+}
+
+/// Availability of one indicator or city.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Availability {
+    /// `indicator` or `city`.
+    pub kind: &'static str,
+    /// Its id.
+    pub id: String,
+    /// Values present.
+    pub present: usize,
+    /// Values expected.
+    pub total: usize,
+}
+
+/// Skewness and kurtosis of one indicator in one data set.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SkewKurtRow {
+    /// `raw` or `treated`.
+    pub dataset: &'static str,
+    /// Indicator id.
+    pub indicator: String,
+    /// Values present.
+    pub n: usize,
+    /// e1071 type-2 skewness (NaN with fewer than 4 values).
+    pub skew: f64,
+    /// e1071 type-2 excess kurtosis.
+    pub kurt: f64,
+    /// COINr `get_stats`' `Flag.SkewKurt`: `|skew| > 2` and `kurt > 3.5`.
+    pub flag: bool,
+}
+
+/// One correlation of the audit.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CorrelationRow {
+    /// `raw` (raw indicator values) or `scores` (normalised indicators and aggregates).
+    pub dataset: &'static str,
+    /// Method.
+    pub method: CorrMethod,
+    /// `pair` (two indicators, or two siblings), `parent` or `index`.
+    pub relation: &'static str,
+    /// First variable.
+    pub var1: String,
+    /// Second variable.
+    pub var2: String,
+    /// Coefficient, p-value and pairs.
+    pub corr: Correlation,
+    /// Siblings (same parent) with `|r| > 0.9`.
+    pub collinear: bool,
+}
+
+/// Cronbach's alpha and PCA of one group's children (scores data set).
+#[derive(Debug, Clone, PartialEq)]
+pub struct GroupAudit {
+    /// Group id.
+    pub group: String,
+    /// Children ids.
+    pub children: Vec<String>,
+    /// Alpha and the complete rows it used.
+    pub alpha: Option<(f64, usize)>,
+    /// Principal components.
+    pub pca: Option<Pca>,
+}
+
+/// The audit of one year.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Audit {
+    /// Year.
+    pub year: i32,
+    /// Number of cities.
+    pub n_cities: usize,
+    /// Per indicator, then per city (raw values).
+    pub availability: Vec<Availability>,
+    /// Per indicator, raw and treated.
+    pub skew_kurt: Vec<SkewKurtRow>,
+    /// Correlations, long form.
+    pub correlations: Vec<CorrelationRow>,
+    /// Per group with at least two children.
+    pub groups: Vec<GroupAudit>,
+}
+
+/// `|r|` above which siblings are flagged as collinear.
+pub const COLLINEAR: f64 = 0.9;
+
+/// A CSV field: shortest round-trip form, exponent form for tiny or huge magnitudes, NA empty.
+fn num(x: f64) -> String {
+    if x.is_nan() {
+        String::new()
+    } else if x != 0.0 && !(1e-5..1e16).contains(&x.abs()) {
+        format!("{x:e}")
+    } else {
+        x.to_string()
+    }
+}
+
+impl Audit {
+    /// Computes every statistic of the audit.
+    pub fn compute(input: &AuditInput) -> Audit {
+        let nodes = &input.nodes;
+        let indicators: Vec<usize> = (0..nodes.len())
+            .filter(|&n| nodes[n].is_indicator)
+            .collect();
+        let nc = input.cities.len();
+        let id = |n: usize| nodes[n].id.clone();
+
+        let mut availability: Vec<Availability> = indicators
+            .iter()
+            .map(|&n| Availability {
+                kind: "indicator",
+                id: id(n),
+                present: input.raw[n].iter().filter(|v| !v.is_nan()).count(),
+                total: nc,
+            })
+            .collect();
+        availability.extend(input.cities.iter().enumerate().map(|(c, city)| {
+            Availability {
+                kind: "city",
+                id: city.clone(),
+                present: indicators
+                    .iter()
+                    .filter(|&&n| !input.raw[n][c].is_nan())
+                    .count(),
+                total: indicators.len(),
+            }
+        }));
+
+        let mut skew_rows = Vec::new();
+        for (dataset, data) in [("raw", &input.raw), ("treated", &input.treated)] {
+            for &n in &indicators {
+                let (skew, kurt) = skew_kurt(&data[n]).unwrap_or((f64::NAN, f64::NAN));
+                skew_rows.push(SkewKurtRow {
+                    dataset,
+                    indicator: id(n),
+                    n: data[n].iter().filter(|v| !v.is_nan()).count(),
+                    skew,
+                    kurt,
+                    flag: skew.abs() > 2.0 && kurt > 3.5,
+                });
+            }
+        }
+
+        let mut correlations = Vec::new();
+        for method in [CorrMethod::Pearson, CorrMethod::Spearman] {
+            for (a, &i) in indicators.iter().enumerate() {
+                for &j in &indicators[a + 1..] {
+                    let corr = correlate(method, &input.raw[i], &input.raw[j]);
+                    correlations.push(CorrelationRow {
+                        dataset: "raw",
+                        method,
+                        relation: "pair",
+                        var1: id(i),
+                        var2: id(j),
+                        corr,
+                        collinear: nodes[i].parent == nodes[j].parent && corr.r.abs() > COLLINEAR,
+                    });
+                }
+            }
+            for i in 0..nodes.len() {
+                for j in i + 1..nodes.len() {
+                    if nodes[i].parent.is_some() && nodes[i].parent == nodes[j].parent {
+                        let corr = correlate(method, &input.scores[i], &input.scores[j]);
+                        correlations.push(CorrelationRow {
+                            dataset: "scores",
+                            method,
+                            relation: "pair",
+                            var1: id(i),
+                            var2: id(j),
+                            corr,
+                            collinear: corr.r.abs() > COLLINEAR,
+                        });
+                    }
+                }
+            }
+            for (n, info) in nodes.iter().enumerate() {
+                let Some(parent) = info.parent else {
+                    continue;
+                };
+                let mut targets = vec![("parent", parent)];
+                if parent != input.root {
+                    targets.push(("index", input.root));
+                }
+                for (relation, target) in targets {
+                    correlations.push(CorrelationRow {
+                        dataset: "scores",
+                        method,
+                        relation,
+                        var1: id(n),
+                        var2: id(target),
+                        corr: correlate(method, &input.scores[n], &input.scores[target]),
+                        collinear: false,
+                    });
+                }
+            }
+        }
+
+        let groups = (0..nodes.len())
+            .filter(|&g| !nodes[g].is_indicator)
+            .filter_map(|g| {
+                let children: Vec<usize> = (0..nodes.len())
+                    .filter(|&n| nodes[n].parent == Some(g))
+                    .collect();
+                if children.len() < 2 {
+                    return None;
+                }
+                let columns: Vec<&[f64]> = children
+                    .iter()
+                    .map(|&c| input.scores[c].as_slice())
+                    .collect();
+                Some(GroupAudit {
+                    group: id(g),
+                    children: children.iter().map(|&c| id(c)).collect(),
+                    alpha: cronbach_alpha(&columns),
+                    pca: pca(&columns),
+                })
+            })
+            .collect();
+
+        Audit {
+            year: input.year,
+            n_cities: nc,
+            availability,
+            skew_kurt: skew_rows,
+            correlations,
+            groups,
+        }
+    }
+
+    /// `availability.csv`: kind, id, present, total, share.
+    pub fn write_availability(&self, w: &mut impl Write) -> io::Result<()> {
+        writeln!(w, "year,kind,id,present,total,share")?;
+        for a in &self.availability {
+            let share = if a.total == 0 {
+                f64::NAN
+            } else {
+                a.present as f64 / a.total as f64
+            };
+            writeln!(
+                w,
+                "{},{},{},{},{},{}",
+                self.year,
+                a.kind,
+                a.id,
+                a.present,
+                a.total,
+                num(share)
+            )?;
+        }
+        Ok(())
+    }
+
+    /// `skew_kurt.csv`: dataset, indicator, n, skew, kurt, flag.
+    pub fn write_skew_kurt(&self, w: &mut impl Write) -> io::Result<()> {
+        writeln!(w, "year,dataset,indicator,n,skew,kurt,flag")?;
+        for s in &self.skew_kurt {
+            writeln!(
+                w,
+                "{},{},{},{},{},{},{}",
+                self.year,
+                s.dataset,
+                s.indicator,
+                s.n,
+                num(s.skew),
+                num(s.kurt),
+                s.flag
+            )?;
+        }
+        Ok(())
+    }
+
+    /// `correlations.csv`: long form with p-values.
+    pub fn write_correlations(&self, w: &mut impl Write) -> io::Result<()> {
+        writeln!(
+            w,
+            "year,dataset,method,relation,var1,var2,r,pvalue,n,collinear"
+        )?;
+        for c in &self.correlations {
+            writeln!(
+                w,
+                "{},{},{},{},{},{},{},{},{},{}",
+                self.year,
+                c.dataset,
+                c.method.as_str(),
+                c.relation,
+                c.var1,
+                c.var2,
+                num(c.corr.r),
+                num(c.corr.p),
+                c.corr.n,
+                c.collinear
+            )?;
+        }
+        Ok(())
+    }
+
+    /// `cronbach.csv`: group, children, rows used, alpha.
+    pub fn write_cronbach(&self, w: &mut impl Write) -> io::Result<()> {
+        writeln!(w, "year,group,k,n,alpha")?;
+        for g in &self.groups {
+            let (alpha, n) = g.alpha.unwrap_or((f64::NAN, 0));
+            writeln!(
+                w,
+                "{},{},{},{},{}",
+                self.year,
+                g.group,
+                g.children.len(),
+                n,
+                num(alpha)
+            )?;
+        }
+        Ok(())
+    }
+
+    /// `pca.csv`: one row per group, component and variable.
+    pub fn write_pca(&self, w: &mut impl Write) -> io::Result<()> {
+        writeln!(
+            w,
+            "year,group,n,component,sdev,variance,prop_variance,cum_prop,variable,loading"
+        )?;
+        for g in &self.groups {
+            let Some(pca) = &g.pca else { continue };
+            let mut cum = 0.0;
+            for (c, (&variance, share)) in pca.variances.iter().zip(pca.proportions()).enumerate() {
+                cum += share;
+                for (variable, loading) in g.children.iter().zip(&pca.loadings[c]) {
+                    writeln!(
+                        w,
+                        "{},{},{},PC{},{},{},{},{},{},{}",
+                        self.year,
+                        g.group,
+                        pca.n,
+                        c + 1,
+                        variance.sqrt(),
+                        variance,
+                        share,
+                        cum,
+                        variable,
+                        loading
+                    )?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// A few lines for the terminal: what needs a look.
+    pub fn summary(&self) -> String {
+        use std::fmt::Write as _;
+        let mut out = format!(
+            "statistical audit of {} ({} cities)\n",
+            self.year, self.n_cities
+        );
+        let low: Vec<String> = self
+            .availability
+            .iter()
+            .filter(|a| a.kind == "indicator" && a.present * 10 < a.total * 8)
+            .map(|a| format!("{} {}/{}", a.id, a.present, a.total))
+            .collect();
+        let _ = writeln!(out, "  indicators under 80% available: {}", list(&low));
+        let flagged: Vec<String> = self
+            .skew_kurt
+            .iter()
+            .filter(|s| s.flag)
+            .map(|s| format!("{} ({})", s.indicator, s.dataset))
+            .collect();
+        let _ = writeln!(out, "  skew and kurtosis flagged: {}", list(&flagged));
+        let collinear: Vec<String> = self
+            .correlations
+            .iter()
+            .filter(|c| c.collinear && c.method == CorrMethod::Pearson)
+            .map(|c| format!("{}~{} r={:.3} ({})", c.var1, c.var2, c.corr.r, c.dataset))
+            .collect();
+        let _ = writeln!(
+            out,
+            "  collinear siblings (|r| > 0.9): {}",
+            list(&collinear)
+        );
+        for g in &self.groups {
+            let alpha = g
+                .alpha
+                .map_or_else(|| "n/a".to_string(), |(a, _)| format!("{a:.3}"));
+            let pc1 = g.pca.as_ref().map_or_else(
+                || "n/a".to_string(),
+                |p| format!("{:.1}%", 100.0 * p.proportions()[0]),
+            );
+            let _ = writeln!(out, "  {}: alpha {alpha}, PC1 explains {pc1}", g.group);
+        }
+        out
+    }
+}
+
+fn list(items: &[String]) -> String {
+    if items.is_empty() {
+        "none".to_string()
+    } else {
+        items.join(", ")
+    }
+}
+
+/// Audits one year of a framework's data: raw values (before imputation), treated values
+/// (after imputation, transform and outlier treatment) and the scores of [`score`]. The year
+/// defaults to the latest ranked one, else the latest.
+pub fn audit(
+    framework: &Framework,
+    catalogue: &Catalogue,
+    cities: &Cities,
+    observations: &Observations,
+    year: Option<i32>,
+) -> std::result::Result<Audit, AuditError> {
+    let results = score(framework, catalogue, cities, observations)?;
+    let plan = Plan::compile(framework, catalogue)?;
+    let raw = Panel::build(framework, cities, observations)?;
+    let mut imputed = raw.clone();
+    impute(&mut imputed, framework.methods.impute, cities);
+    let (treated, _) = treat(
+        &transform(&imputed, &plan)?,
+        &plan,
+        framework.methods.bounds,
+    )?;
+
+    let (Some(&first), Some(&last)) = (results.years.first(), results.years.last()) else {
+        return Err(AuditError::NoData);
+    };
+    let y = match year {
+        Some(year) => results
+            .years
+            .iter()
+            .position(|&v| v == year)
+            .ok_or(AuditError::UnknownYear { year, first, last })?,
+        None => results
+            .latest_ranked_year()
+            .unwrap_or(results.years.len() - 1),
+    };
+    let panel_year = raw
+        .years
+        .iter()
+        .position(|&v| v == results.years[y])
+        .ok_or(AuditError::NoData)?;
+    let slot: HashMap<&str, usize> = raw
+        .indicators
+        .iter()
+        .enumerate()
+        .map(|(i, id)| (id.as_str(), i))
+        .collect();
+    let nc = results.cities.len();
+    let ni = raw.n_indicators();
+    let column = |panel: &Panel, node: &NodeInfo| -> Vec<f64> {
+        match (node.is_indicator, slot.get(node.id.as_str())) {
+            (true, Some(&i)) => (0..nc)
+                .map(|c| panel.values[(panel_year * nc + c) * ni + i])
+                .collect(),
+            _ => Vec::new(),
+        }
+    };
+    let input = AuditInput {
+        year: results.years[y],
+        cities: results.cities.clone(),
+        raw: results.nodes.iter().map(|n| column(&raw, n)).collect(),
+        treated: results.nodes.iter().map(|n| column(&treated, n)).collect(),
+        scores: (0..results.nodes.len())
+            .map(|n| (0..nc).map(|c| results.score(y, c, n)).collect())
+            .collect(),
+        nodes: results.nodes.clone(),
+        root: results.root,
+    };
+    Ok(Audit::compute(&input))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::reference::{assert_close, coinr_dir, read, Table};
+
+    // Tolerance 1e-12 for hand computations (exact in binary up to rounding).
+    fn close(a: f64, b: f64) {
+        assert_close(a, b, 1e-12, "hand value");
+    }
+
+    #[test]
+    fn pearson_and_its_p_value_match_a_hand_computation() {
+        // r = 0.5; with 3 pairs t = 0.5 sqrt(1 / 0.75) = tan(pi / 6) on 1 df (Cauchy),
+        // so p = 1 - 2 atan(t) / pi = 2 / 3.
+        let c = pearson(&[1.0, 2.0, 3.0, f64::NAN], &[1.0, 3.0, 2.0, 7.0]);
+        assert_eq!(c.n, 3);
+        close(c.r, 0.5);
+        close(c.p, 2.0 / 3.0);
+        // A perfect correlation has p = 0; two pairs have no p-value.
+        assert_eq!(correlation_p_value(1.0, 3), 0.0);
+        assert_eq!(correlation_p_value(-1.0, 10), 0.0);
+        assert!(pearson(&[1.0, 2.0], &[2.0, 1.0]).p.is_nan());
+    }
+
+    #[test]
+    fn spearman_ranks_ties_by_their_average() {
+        assert_eq!(average_ranks(&[3.0, 1.0, 2.0, 2.0]), [4.0, 1.0, 2.5, 2.5]);
+        // Monotone but not linear: rho = 1.
+        close(
+            spearman(&[1.0, 2.0, 3.0, 4.0], &[1.0, 8.0, 27.0, 64.0]).r,
+            1.0,
+        );
+        // Ranks [1, 2.5, 2.5, 4] vs [1, 2, 3, 4]: r = 4.5 / sqrt(4.5 * 5) = sqrt(0.9).
+        close(
+            spearman(&[1.0, 2.0, 2.0, 3.0], &[1.0, 2.0, 3.0, 4.0]).r,
+            0.9f64.sqrt(),
+        );
+    }
+
+    #[test]
+    fn cronbach_alpha_matches_a_hand_computation() {
+        // var a = var b = 1, cov = 0.5: total 3, alpha = 2 (1 - 2 / 3) = 2 / 3. The row with a
+        // missing value is dropped.
+        let (a, b) = ([1.0, 2.0, 3.0, 9.0], [1.0, 3.0, 2.0, f64::NAN]);
+        let (alpha, n) = cronbach_alpha(&[&a, &b]).unwrap();
+        assert_eq!(n, 3);
+        close(alpha, 2.0 / 3.0);
+        close(cronbach_alpha(&[&a, &a]).unwrap().0, 1.0);
+    }
+
+    #[test]
+    fn pca_of_two_variables_splits_one_plus_and_minus_r() {
+        // r = 0.5: eigenvalues 1.5 and 0.5, loadings (1, 1) / sqrt 2 and (1, -1) / sqrt 2.
+        let p = pca(&[&[1.0, 2.0, 3.0], &[1.0, 3.0, 2.0]]).unwrap();
+        close(p.variances[0], 1.5);
+        close(p.variances[1], 0.5);
+        let h = 0.5f64.sqrt();
+        close(p.loadings[0][0], h);
+        close(p.loadings[0][1], h);
+        close(p.loadings[1][0].abs(), h);
+        close(p.loadings[1][0] + p.loadings[1][1], 0.0);
+    }
+
+    #[test]
+    fn jacobi_diagonalises_a_known_matrix() {
+        // [[2, 1, 0], [1, 2, 0], [0, 0, 5]]: eigenvalues 1, 3, 5.
+        let (mut values, v) = jacobi_eigen(&[2.0, 1.0, 0.0, 1.0, 2.0, 0.0, 0.0, 0.0, 5.0], 3);
+        // The eigenvectors are orthonormal.
+        for i in 0..3 {
+            for j in 0..3 {
+                let dot: f64 = (0..3).map(|r| v[r * 3 + i] * v[r * 3 + j]).sum();
+                close(dot, if i == j { 1.0 } else { 0.0 });
+            }
+        }
+        values.sort_by(f64::total_cmp);
+        close(values[0], 1.0);
+        close(values[1], 3.0);
+        close(values[2], 5.0);
+    }
+
+    fn node(id: &str, indicator: bool, parent: Option<usize>) -> NodeInfo {
+        NodeInfo {
+            id: id.to_string(),
+            name: id.to_string(),
+            is_indicator: indicator,
+            parent,
+        }
+    }
+
+    #[test]
+    fn computes_availability_and_flags_collinear_siblings() {
+        let nan = f64::NAN;
+        let a = vec![1.0, 2.0, 3.0, 4.0];
+        let b = vec![1.1, 2.0, 3.1, nan];
+        let input = AuditInput {
+            year: 2020,
+            cities: ["w", "x", "y", "z"].map(String::from).to_vec(),
+            nodes: vec![
+                node("index", false, None),
+                node("a", true, Some(0)),
+                node("b", true, Some(0)),
+            ],
+            root: 0,
+            raw: vec![Vec::new(), a.clone(), b.clone()],
+            treated: vec![Vec::new(), a.clone(), b.clone()],
+            scores: vec![vec![1.0, 2.0, 3.0, 4.0], a, b],
+        };
+        let audit = Audit::compute(&input);
+        let b_avail = audit.availability.iter().find(|r| r.id == "b").unwrap();
+        assert_eq!((b_avail.present, b_avail.total), (3, 4));
+        let z = audit.availability.iter().find(|r| r.id == "z").unwrap();
+        assert_eq!((z.kind, z.present, z.total), ("city", 1, 2));
+        assert!(audit
+            .correlations
+            .iter()
+            .any(|c| c.relation == "pair" && c.collinear && c.corr.n == 3));
+        assert_eq!(audit.groups.len(), 1);
+        let mut csv = Vec::new();
+        audit.write_correlations(&mut csv).unwrap();
+        let csv = String::from_utf8(csv).unwrap();
+        assert!(csv.starts_with("year,dataset,method,relation,var1,var2,r,pvalue,n,collinear\n"));
+        assert!(audit
+            .summary()
+            .contains("collinear siblings (|r| > 0.9): a~b"));
+    }
+
+    const CITIES: &str = r#"
+[[city]]
+id = "a"
+name = "Alpha"
+country = "AAA"
+region = "R"
+latitude = 0.0
+longitude = 0.0
+[[city]]
+id = "b"
+name = "Beta"
+country = "BBB"
+region = "R"
+latitude = 0.0
+longitude = 0.0
+[[city]]
+id = "c"
+name = "Gamma"
+country = "CCC"
+region = "R"
+latitude = 0.0
+longitude = 0.0
+"#;
+
+    const CATALOGUE: &str = r#"
+[[indicator]]
+id = "life"
+name = "Life expectancy"
+unit = "years"
+direction = "higher"
+level = "city"
+source = { adapter = "x", publisher = "p", dataset = "d", release = "r", licence = "l", query = "q" }
+[[indicator]]
+id = "pm25"
+name = "PM2.5"
+unit = "ug/m3"
+direction = "lower"
+level = "city"
+source = { adapter = "x", publisher = "p", dataset = "d", release = "r", licence = "l", query = "q" }
+[[indicator]]
+id = "no2"
+name = "NO2"
+unit = "ug/m3"
+direction = "lower"
+level = "city"
+source = { adapter = "x", publisher = "p", dataset = "d", release = "r", licence = "l", query = "q" }
+"#;
+
+    const FRAMEWORK: &str = r#"
+[index]
+id = "small"
+name = "Small"
+[methods]
+scale = [0, 100]
+impute = "mean"
+[[group]]
+id = "index"
+[[group]]
+id = "health"
+parent = "index"
+[[group]]
+id = "air"
+parent = "index"
+[[indicator]]
+id = "life"
+parent = "health"
+[[indicator]]
+id = "pm25"
+parent = "air"
+[[indicator]]
+id = "no2"
+parent = "air"
+"#;
+
+    const DATA: &str = "city,indicator,year,value,source,flag
+a,life,2018,79,s,
+b,life,2018,71,s,
+a,life,2019,80,s,
+a,pm25,2019,10,s,
+a,no2,2019,20,s,
+b,life,2019,70,s,
+b,pm25,2019,20,s,
+b,no2,2019,40,s,
+c,life,2019,75,s,
+c,pm25,2019,30,s,
+";
+
+    fn run_audit(year: Option<i32>) -> std::result::Result<Audit, AuditError> {
+        let cities = Cities::parse(CITIES, "cities.toml").unwrap();
+        let catalogue = Catalogue::parse(CATALOGUE, "catalogue.toml").unwrap();
+        let framework = Framework::parse(FRAMEWORK, "small.toml").unwrap();
+        let observations = Observations::from_csv(DATA.as_bytes(), "obs.csv").unwrap();
+        audit(&framework, &catalogue, &cities, &observations, year)
+    }
+
+    #[test]
+    fn audits_the_latest_year_counting_availability_before_imputation() {
+        let audit = run_audit(None).unwrap();
+        assert_eq!(audit.year, 2019);
+        // no2 is imputed for C before scoring, but the audit counts the raw values.
+        let no2 = audit.availability.iter().find(|a| a.id == "no2").unwrap();
+        assert_eq!((no2.present, no2.total), (2, 3));
+        // Raw pm25 vs no2 on A and B: r = 1 on 2 pairs, no p-value.
+        let pair = audit
+            .correlations
+            .iter()
+            .find(|c| c.dataset == "raw" && c.var1 == "pm25" && c.var2 == "no2")
+            .unwrap();
+        assert_eq!(pair.corr.n, 2);
+        assert!(pair.corr.p.is_nan());
+        // The scores include the imputed no2 (mean 30 -> 50): A 100/100, B 50/0, C 0/50.
+        let air = audit.groups.iter().find(|g| g.group == "air").unwrap();
+        assert_eq!(air.alpha.unwrap().1, 3);
+        // life vs its parent health (its only child) is exactly 1.
+        let parent = audit
+            .correlations
+            .iter()
+            .find(|c| c.relation == "parent" && c.var1 == "life")
+            .unwrap();
+        assert_close(parent.corr.r, 1.0, 1e-12, "life vs health");
+        assert_eq!(run_audit(Some(2018)).unwrap().year, 2018);
+    }
+
+    #[test]
+    fn rejects_a_year_without_data_naming_the_range() {
+        let err = run_audit(Some(1990)).unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "year `1990` is not in the data (years 2018..=2019); pick a year in that range"
+        );
+    }
+
+    #[test]
+    fn csv_numbers_round_trip_and_na_is_empty() {
+        assert_eq!(num(f64::NAN), "");
+        assert_eq!(num(0.25), "0.25");
+        assert_eq!(num(0.0), "0");
+        assert_eq!(num(1.25e-21), "1.25e-21");
+    }
+
+    /// Columns of a reference table by name.
+    fn columns(table: &Table, names: &[&str]) -> Vec<Vec<f64>> {
+        names
+            .iter()
+            .map(|name| {
+                let col = table.column(name);
+                (0..table.rows.len())
+                    .map(|r| table.number(r, col))
+                    .collect()
+            })
+            .collect()
+    }
+
+    const INDICATORS: [&str; 10] = [
+        "LIV_04", "LIV_05", "GRN_01", "GRN_02", "GRN_03", "GRN_07", "LIV_01", "LIV_02", "CON_04",
+        "CON_05",
+    ];
+    const GROUPS: [(&str, &[&str]); 3] = [
+        ("Health", &["LIV_04", "LIV_05"]),
+        ("Environment", &["GRN_01", "GRN_02", "GRN_03", "GRN_07"]),
+        ("SafeActive", &["LIV_01", "LIV_02", "CON_04", "CON_05"]),
+    ];
+
+    // Tolerance 1e-9 absolute, as for every COINr comparison.
+    const TOL: f64 = 1e-9;
+
+    #[test]
+    fn raw_correlations_and_p_values_match_coinr() {
+        let Some(dir) = coinr_dir() else { return };
+        let data = read(&dir.join("iData.csv"));
+        let cols = columns(&data, &INDICATORS);
+        let col = |name: &str| &cols[INDICATORS.iter().position(|&n| n == name).unwrap()];
+        for method in [CorrMethod::Pearson, CorrMethod::Spearman] {
+            let file = format!(
+                "analysis/corr_raw_{}_long_with_pvalues.csv",
+                method.as_str()
+            );
+            let reference = read(&dir.join(file));
+            let (v1, v2, r, p, n) = (
+                reference.column("Var1"),
+                reference.column("Var2"),
+                reference.column("Correlation"),
+                reference.column("pvalue"),
+                reference.column("n_pairwise"),
+            );
+            assert_eq!(reference.rows.len(), 100);
+            for row in 0..reference.rows.len() {
+                let (a, b) = (&reference.rows[row][v1], &reference.rows[row][v2]);
+                let c = correlate(method, col(a), col(b));
+                let what = format!("{} {a} {b}", method.as_str());
+                assert_eq!(c.n.to_string(), reference.rows[row][n], "{what} n");
+                assert_close(c.r, reference.number(row, r), TOL, &what);
+                assert_close(c.p, reference.number(row, p), TOL, &what);
+            }
+        }
+    }
+
+    #[test]
+    fn correlations_with_parent_and_index_match_coinr() {
+        let Some(dir) = coinr_dir() else { return };
+        let data = read(&dir.join("default_build/dset_Aggregated.csv"));
+        for method in [CorrMethod::Pearson, CorrMethod::Spearman] {
+            for file in ["indicators_vs_parent_and_index", "groups_vs_index"] {
+                let name = format!("analysis/corr_default_build_{file}_{}.csv", method.as_str());
+                let reference = read(&dir.join(name));
+                let (v1, v2, r, parent) = (
+                    reference.column("Var1"),
+                    reference.column("Var2"),
+                    reference.column("Correlation"),
+                    reference.column("ParentCode"),
+                );
+                for row in 0..reference.rows.len() {
+                    let fields = &reference.rows[row];
+                    let target = if fields[v1] == "Level_3" {
+                        "Index"
+                    } else {
+                        &fields[parent]
+                    };
+                    let cols = columns(&data, &[&fields[v2], target]);
+                    let c = correlate(method, &cols[0], &cols[1]);
+                    assert_close(c.r, reference.number(row, r), TOL, &format!("{fields:?}"));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn cronbach_alpha_matches_coinr() {
+        let Some(dir) = coinr_dir() else { return };
+        let normalised = read(&dir.join("default_build/dset_Normalised.csv"));
+        let reference = read(&dir.join("analysis/cronbach_alpha_default_build.csv"));
+        let (group, alpha) = (reference.column("group"), reference.column("alpha"));
+        let expected = |name: &str, level: &str| {
+            let level_col = reference.column("Level");
+            let row = (0..reference.rows.len())
+                .find(|&r| {
+                    reference.rows[r][group] == name && reference.rows[r][level_col] == level
+                })
+                .unwrap_or_else(|| panic!("no alpha for {name}"));
+            reference.number(row, alpha)
+        };
+        let mut groups: Vec<(&str, &[&str])> = GROUPS.to_vec();
+        groups.push(("Index", &INDICATORS));
+        for (name, members) in groups {
+            let cols = columns(&normalised, members);
+            let refs: Vec<&[f64]> = cols.iter().map(Vec::as_slice).collect();
+            let (a, n) = cronbach_alpha(&refs).unwrap();
+            assert_eq!(n, 55);
+            assert_close(a, expected(name, "1"), TOL, name);
+        }
+        let aggregated = read(&dir.join("default_build/dset_Aggregated.csv"));
+        let cols = columns(&aggregated, &["Health", "Environment", "SafeActive"]);
+        let refs: Vec<&[f64]> = cols.iter().map(Vec::as_slice).collect();
+        assert_close(
+            cronbach_alpha(&refs).unwrap().0,
+            expected("Index", "2"),
+            TOL,
+            "groups",
+        );
+    }
+
+    fn check_pca(dir: &std::path::Path, data: &Table, prefix: &str, group: &str) {
+        let rotation = read(&dir.join(format!("analysis/{prefix}_{group}_loadings_rotation.csv")));
+        let variance = read(&dir.join(format!("analysis/{prefix}_{group}_variance_explained.csv")));
+        let names: Vec<&str> = rotation.rows.iter().map(|r| r[0].as_str()).collect();
+        let cols = columns(data, &names);
+        let refs: Vec<&[f64]> = cols.iter().map(Vec::as_slice).collect();
+        let p = pca(&refs).unwrap();
+        let props = p.proportions();
+        let (sdev, prop) = (variance.column("sdev"), variance.column("prop_variance"));
+        for (c, &share) in props.iter().enumerate() {
+            let what = format!("{prefix} {group} PC{}", c + 1);
+            assert_close(p.variances[c].sqrt(), variance.number(c, sdev), TOL, &what);
+            assert_close(share, variance.number(c, prop), TOL, &what);
+            let col = rotation.column(&format!("PC{}", c + 1));
+            // Up to sign: align on the largest reference loading.
+            let expected: Vec<f64> = (0..names.len()).map(|v| rotation.number(v, col)).collect();
+            let big = (0..names.len())
+                .max_by(|&a, &b| expected[a].abs().total_cmp(&expected[b].abs()))
+                .unwrap();
+            let sign = (expected[big] * p.loadings[c][big]).signum();
+            for v in 0..names.len() {
+                assert_close(
+                    sign * p.loadings[c][v],
+                    expected[v],
+                    TOL,
+                    &format!("{what} {}", names[v]),
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn pca_variance_and_loadings_match_coinr_up_to_sign() {
+        let Some(dir) = coinr_dir() else { return };
+        let normalised = read(&dir.join("default_build/dset_Normalised.csv"));
+        let raw = read(&dir.join("iData.csv"));
+        for (group, _) in GROUPS {
+            check_pca(&dir, &normalised, "pca_L1_Normalised", group);
+            check_pca(&dir, &raw, "pca_L1_Raw", group);
+        }
+        let aggregated = read(&dir.join("default_build/dset_Aggregated.csv"));
+        check_pca(&dir, &aggregated, "pca_L2_Aggregated", "Index");
+    }
+}
