@@ -36,6 +36,40 @@ pub enum Aggregation {
         /// The power: 1 is the arithmetic mean, -1 the harmonic, 2 the quadratic.
         p: f64,
     },
+    /// Mazziotta-Pareto index (Compind `ci_mpi`, penalty `"POS"`): each child standardised
+    /// across the year's cities to `z = 100 + 10 (x - mean) / sd` (population sd), then
+    /// `M - S cv` with `M`, `S` the weighted mean and population sd of the city's `z` and
+    /// `cv = S / M`. Needs every city of the year at once.
+    Mpi,
+    /// Adjusted Mazziotta-Pareto index (Compind `ci_ampi`, penalty `"NEG"`, reference the
+    /// midrange): each child rescaled across the year's cities to `[70, 130]` by min-max,
+    /// then `M - S cv` as for [`Aggregation::Mpi`]. Needs every city of the year at once.
+    Ampi,
+    /// Copeland pairwise outranking (COINr `a_copeland`): a city's score is the number of
+    /// cities it beats on a weighted majority of their common children minus the number it
+    /// loses to. Needs every city of the year at once.
+    Copeland,
+}
+
+impl Aggregation {
+    /// Whether the method needs every city of a year at once (cross-city standardisation or
+    /// pairwise comparison) rather than one city's children alone.
+    pub fn is_cross_city(self) -> bool {
+        matches!(
+            self,
+            Aggregation::Mpi | Aggregation::Ampi | Aggregation::Copeland
+        )
+    }
+}
+
+/// Screening of cities before normalisation (COINr `Screen(unit_screen = "byNA")`):
+/// `[methods] screen = { min_share = 0.8 }`.
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Screen {
+    /// A city is dropped from a year when the share of the framework's indicators it has a
+    /// raw value for in that year is below this (COINr `dat_thresh`), in `[0, 1]`.
+    pub min_share: f64,
 }
 
 impl fmt::Display for Aggregation {
@@ -45,6 +79,9 @@ impl fmt::Display for Aggregation {
             Aggregation::Geometric => f.write_str("geometric"),
             Aggregation::Harmonic => f.write_str("harmonic"),
             Aggregation::Generalised { p } => write!(f, "generalised (p = {p})"),
+            Aggregation::Mpi => f.write_str("mpi"),
+            Aggregation::Ampi => f.write_str("ampi"),
+            Aggregation::Copeland => f.write_str("copeland"),
         }
     }
 }
@@ -131,7 +168,7 @@ impl fmt::Display for Impute {
 }
 
 const AGGREGATIONS: &str =
-    "`arithmetic`, `geometric`, `harmonic` or `{ method = \"generalised\", p = 2 }`";
+    "`arithmetic`, `geometric`, `harmonic`, `mpi`, `ampi`, `copeland` or `{ method = \"generalised\", p = 2 }`";
 const IMPUTATIONS: &str = "`none`, `mean`, `median`, `group_mean`, `group_median`, `latest`, `constant`, `linear` or `linear_constant`";
 
 /// A method name with its parameters, as read from a string or an inline table.
@@ -212,6 +249,9 @@ impl<'de> Deserialize<'de> for Aggregation {
             "arithmetic" => no_p(Aggregation::Arithmetic),
             "geometric" => no_p(Aggregation::Geometric),
             "harmonic" => no_p(Aggregation::Harmonic),
+            "mpi" => no_p(Aggregation::Mpi),
+            "ampi" => no_p(Aggregation::Ampi),
+            "copeland" => no_p(Aggregation::Copeland),
             "generalised" | "generalized" => match spec.p {
                 None => Err(de::Error::custom(
                     "the generalised mean needs a power: write `aggregation = { method = \"generalised\", p = 2 }`",
@@ -328,6 +368,13 @@ mod tests {
             .err()
             .unwrap();
         assert!(e.contains("use `geometric`"), "{e}");
+        let p = parse("aggregation = \"mpi\"").unwrap();
+        assert_eq!(p.aggregation, Some(Aggregation::Mpi));
+        assert!(Aggregation::Copeland.is_cross_city() && !Aggregation::Harmonic.is_cross_city());
+        let e = parse("aggregation = { method = \"copeland\", p = 2 }")
+            .err()
+            .unwrap();
+        assert!(e.contains("takes no `p`"), "{e}");
         let e = parse("aggregation = \"median\"").err().unwrap();
         assert!(e.contains("unknown aggregation `median`"), "{e}");
         let e = parse("aggregation = { method = \"arithmetic\", p = 2 }")

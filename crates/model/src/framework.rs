@@ -9,7 +9,7 @@ use std::path::Path;
 use serde::Deserialize;
 use toml::Spanned;
 
-pub use crate::aggregation::{Aggregation, Impute, ImputeGroup};
+pub use crate::aggregation::{Aggregation, Impute, ImputeGroup, Screen};
 use crate::catalogue::{Catalogue, Direction};
 use crate::cities::is_identifier;
 use crate::error::{line_of, read_text, Error, Problem, Result};
@@ -70,6 +70,8 @@ pub struct Methods {
     pub min_share: f64,
     /// Round scores to this many decimals before ranking (published indices rank rounded values).
     pub round: Option<u32>,
+    /// Drop cities with too few indicators from a year before normalisation (default: none).
+    pub screen: Option<Screen>,
 }
 
 impl Default for Methods {
@@ -84,6 +86,7 @@ impl Default for Methods {
             impute: Impute::None,
             min_share: 0.0,
             round: None,
+            screen: None,
         }
     }
 }
@@ -279,6 +282,9 @@ impl Framework {
             });
         };
         check_share(&mut problem, "methods.min_share", raw.methods.min_share);
+        if let Some(screen) = raw.methods.screen {
+            check_share(&mut problem, "methods.screen.min_share", screen.min_share);
+        }
         check_share(
             &mut problem,
             "coverage.city_min_share",

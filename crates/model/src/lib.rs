@@ -41,7 +41,8 @@ pub use cities::{is_identifier, Cities, City};
 pub use error::{Error, Problem, Result};
 pub use framework::{
     Aggregation, Bounds, Coverage, DataSpec, Framework, Impute, ImputeGroup, IndicatorSpec,
-    Methods, Missing, Node, NodeKind, Normalisation, Transform, Treatment, WINSORISE_DEFAULT,
+    Methods, Missing, Node, NodeKind, Normalisation, Screen, Transform, Treatment,
+    WINSORISE_DEFAULT,
 };
 pub use observations::{Flag, Observation, Observations, COLUMNS};
 pub use parquet::to_dataframe;

@@ -38,7 +38,8 @@ pub use impute::{impute, impute_column, impute_series};
 pub use normalise::{normalise, normalise_indicator, transform};
 pub use panel::Panel;
 pub use plan::{
-    actual_weights, aggregate, domain_of, AggregateFailure, GroupPlan, IndicatorPlan, Plan,
+    actual_weights, aggregate, aggregate_year, domain_of, AggregateFailure, GroupPlan,
+    IndicatorPlan, Plan,
 };
 pub use rank::rank;
 pub use results::{score, NodeInfo, Results};

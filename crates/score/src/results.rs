@@ -1,12 +1,12 @@
 //! Scores and ranks of every node, city and year, with coverage and proxy shares.
 
-use healthy_city_model::{Catalogue, Cities, Framework, Observations};
+use healthy_city_model::{Catalogue, Cities, Framework, Observations, Screen};
 
 use crate::error::{Error, Result};
 use crate::impute::impute;
 use crate::normalise::{normalise, transform};
 use crate::panel::Panel;
-use crate::plan::{actual_weights, aggregate, domain_of, Plan};
+use crate::plan::{actual_weights, aggregate_year, domain_of, Plan};
 use crate::rank::rank;
 use crate::treat::{treat, TreatmentReport};
 
@@ -63,6 +63,11 @@ pub struct Results {
     pub city_min_share: f64,
     /// Share of cities that must be ranked for a year to be ranked.
     pub year_min_share: f64,
+    /// Whether the city was screened out of the year before normalisation
+    /// (`methods.screen`): `[year][city]`. A screened city has no score and no rank that year.
+    pub screened: Vec<bool>,
+    /// The screening threshold used (`methods.screen.min_share`), if any.
+    pub screen_min_share: Option<f64>,
 }
 
 impl Results {
@@ -113,6 +118,14 @@ impl Results {
             .count()
     }
 
+    /// Ids of the cities screened out of year slot `y` (`methods.screen`), in registry order.
+    pub fn screened_out(&self, y: usize) -> Vec<&str> {
+        (0..self.cities.len())
+            .filter(|&c| self.screened[self.at(y, c)])
+            .map(|c| self.cities[c].as_str())
+            .collect()
+    }
+
     /// Slot of the latest ranked year.
     pub fn latest_ranked_year(&self) -> Option<usize> {
         (0..self.years.len()).rev().find(|&y| self.year_ranked[y])
@@ -157,7 +170,12 @@ pub fn score(
     framework.check_catalogue(catalogue)?;
     let plan = Plan::compile(framework, catalogue)?;
     let mut panel = Panel::build(framework, cities, observations)?;
-    let imputed = impute(&mut panel, framework.methods.impute, cities);
+    let screened = screen(&mut panel, framework.methods.screen);
+    let mut imputed = impute(&mut panel, framework.methods.impute, cities);
+    if screened.contains(&true) {
+        // Panel imputation may have filled a screened year from the city's other years.
+        clear_screened(&mut panel, &screened, &mut imputed);
+    }
     let (treated, treatment) = treat(&transform(&panel, &plan)?, &plan, framework.methods.bounds)?;
     let normalised = normalise(&treated, &plan, framework.methods.bounds)?;
 
@@ -174,21 +192,24 @@ pub fn score(
     let mut ranked = vec![false; ny * nc];
     let mut actual = vec![0.0; nn];
     for y in 0..ny {
+        let block = &mut scores[y * nc * nn..(y + 1) * nc * nn];
         for c in 0..nc {
             let row = &normalised[(y * nc + c) * ni..(y * nc + c + 1) * ni];
-            let out = &mut scores[(y * nc + c) * nn..(y * nc + c + 1) * nn];
             for (i, &node) in plan.indicator_nodes.iter().enumerate() {
-                out[node] = row[i];
+                block[c * nn + node] = row[i];
             }
-            aggregate(&plan, out).map_err(|f| Error::NonPositive {
-                method: f.aggregation.to_string(),
-                domain: domain_of(f.aggregation),
-                node: plan.node_ids[f.node].clone(),
-                city: panel.cities[c].clone(),
-                year: panel.years[y],
-                child: plan.node_ids[f.child].clone(),
-                value: f.value,
-            })?;
+        }
+        aggregate_year(&plan, block, nc).map_err(|f| Error::NonPositive {
+            method: f.aggregation.to_string(),
+            domain: domain_of(f.aggregation),
+            node: plan.node_ids[f.node].clone(),
+            city: panel.cities[f.city].clone(),
+            year: panel.years[y],
+            child: plan.node_ids[f.child].clone(),
+            value: f.value,
+        })?;
+        for c in 0..nc {
+            let out = &scores[(y * nc + c) * nn..(y * nc + c + 1) * nn];
             let cell = y * nc + c;
             // Folds from +0.0: an empty f64 `sum()` is -0.0, which would print as "-0.0".
             coverage[cell] = plan
@@ -212,7 +233,8 @@ pub fn score(
                 .filter(|&(i, _)| imputed[cell * ni + i])
                 .map(|(_, &node)| actual[node])
                 .fold(0.0, |total, w| total + w);
-            ranked[cell] = !out[plan.root].is_nan()
+            ranked[cell] = !screened[cell]
+                && !out[plan.root].is_nan()
                 && coverage[cell] + 1e-12 >= framework.coverage.city_min_share;
         }
     }
@@ -284,7 +306,40 @@ pub fn score(
         year_ranked,
         city_min_share: framework.coverage.city_min_share,
         year_min_share: framework.coverage.year_min_share,
+        screened,
+        screen_min_share: framework.methods.screen.map(|s| s.min_share),
     })
+}
+
+/// COINr `Screen(unit_screen = "byNA", dat_thresh = t)`, year by year on raw values: a city
+/// whose share of the framework's indicators with a value is below `t` is screened out of the
+/// year, its values cleared so that it does not enter imputation, treatment or normalisation
+/// statistics. Returns `[year][city]` flags (all false without screening).
+fn screen(panel: &mut Panel, screen: Option<Screen>) -> Vec<bool> {
+    let (nc, ni) = (panel.n_cities(), panel.n_indicators());
+    let mut screened = vec![false; panel.years.len() * nc];
+    let Some(screen) = screen else {
+        return screened;
+    };
+    for (cell, flag) in screened.iter_mut().enumerate() {
+        let row = &mut panel.values[cell * ni..(cell + 1) * ni];
+        let available = row.iter().filter(|v| !v.is_nan()).count();
+        // Kept when available / n >= t, as COINr; 1e-12 absorbs 0.1-type rounding.
+        if (available as f64) / (ni as f64) + 1e-12 < screen.min_share {
+            *flag = true;
+            row.fill(f64::NAN);
+        }
+    }
+    screened
+}
+
+/// Clears screened city-years again after imputation, with their imputation flags.
+fn clear_screened(panel: &mut Panel, screened: &[bool], imputed: &mut [bool]) {
+    let ni = panel.n_indicators();
+    for (cell, _) in screened.iter().enumerate().filter(|(_, &s)| s) {
+        panel.values[cell * ni..(cell + 1) * ni].fill(f64::NAN);
+        imputed[cell * ni..(cell + 1) * ni].fill(false);
+    }
 }
 
 #[cfg(test)]
@@ -545,5 +600,114 @@ b,life,2019,79,s,
             run(FRAMEWORK, &shuffled).unwrap(),
         );
         assert_eq!(a.ranks, b.ranks);
+    }
+
+    #[test]
+    fn a_cross_city_group_feeds_an_ordinary_parent() {
+        let framework = FRAMEWORK.replace(
+            "id = \"air\"\nparent = \"index\"\n",
+            "id = \"air\"\nparent = \"index\"\naggregation = \"copeland\"\n",
+        );
+        let r = run(&framework, DATA).unwrap();
+        let (air, index) = (node(&r, "air"), node(&r, "index"));
+        // pm25 (w 3) A 100, B 50, C 0; no2 (w 1) A 100, B 0, C missing. A beats B and C,
+        // B beats C (on pm25, the only child both have): A 2, B 0, C -2.
+        close(r.score(0, 0, air), 2.0);
+        close(r.score(0, 1, air), 0.0);
+        close(r.score(0, 2, air), -2.0);
+        // index = (2 health + air) / 3 with health A 100, B 0, C 50.
+        close(r.score(0, 0, index), 202.0 / 3.0);
+        close(r.score(0, 2, index), 98.0 / 3.0);
+        assert_eq!(r.rank(0, 1, index), Some(3));
+    }
+
+    /// COINr's reference iData (one year, 2020) as cities, catalogue, framework (weights 1,
+    /// min-max 0-100, `methods` lines added) and observations, skipping the cities in `drop`.
+    fn coinr_run(methods: &str, drop: &[&str]) -> Option<Results> {
+        use std::fmt::Write as _;
+        let dir = crate::reference::coinr_dir()?;
+        let raw = crate::reference::read(&dir.join("iData.csv"));
+        let codes = &raw.header[3..];
+        let (mut cities, mut catalogue, mut data) = (
+            String::new(),
+            String::new(),
+            String::from("city,indicator,year,value,source,flag\n"),
+        );
+        let mut framework = format!("[index]\nid = \"coinr\"\nname = \"COINr\"\n[methods]\n{methods}\n[[group]]\nid = \"index\"\n");
+        for code in codes {
+            let id = code.to_lowercase();
+            write!(
+                framework,
+                "[[indicator]]\nid = \"{id}\"\nparent = \"index\"\n"
+            )
+            .unwrap();
+            write!(catalogue, "[[indicator]]\nid = \"{id}\"\nname = \"{code}\"\nunit = \"u\"\ndirection = \"higher\"\nlevel = \"city\"\nsource = {{ adapter = \"x\", publisher = \"p\", dataset = \"d\", release = \"r\", licence = \"l\", query = \"q\" }}\n").unwrap();
+        }
+        for (r, row) in raw.rows.iter().enumerate() {
+            let id = row[0].to_lowercase();
+            write!(cities, "[[city]]\nid = \"{id}\"\nname = \"{}\"\ncountry = \"XXX\"\nregion = \"R\"\nlatitude = 0.0\nlongitude = 0.0\n", row[1]).unwrap();
+            if drop.contains(&row[0].as_str()) {
+                continue;
+            }
+            for (k, code) in codes.iter().enumerate() {
+                let value = raw.number(r, k + 3);
+                if !value.is_nan() {
+                    writeln!(data, "{id},{},2020,{value},s,", code.to_lowercase()).unwrap();
+                }
+            }
+        }
+        let cities = Cities::parse(&cities, "cities.toml").unwrap();
+        let catalogue = Catalogue::parse(&catalogue, "catalogue.toml").unwrap();
+        let framework = Framework::parse(&framework, "coinr.toml").unwrap();
+        let observations = Observations::from_csv(data.as_bytes(), "obs.csv").unwrap();
+        Some(score(&framework, &catalogue, &cities, &observations).unwrap())
+    }
+
+    /// COINr `Screen(dset = "Raw", unit_screen = "byNA", dat_thresh = 0.8)` removes BJS
+    /// (7/10) only (`default_build/extra_screen_on_Raw_removed_units.csv`); OSA and SZX (8/10)
+    /// stay. The screened city does not enter the min-max bounds: every other city scores as if
+    /// BJS had no data at all (tolerance 0: the same arithmetic on the same values).
+    #[test]
+    fn screening_by_na_matches_coinr_and_keeps_the_city_out_of_the_bounds() {
+        let Some(r) = coinr_run("screen = { min_share = 0.8 }", &[]) else {
+            return;
+        };
+        let dir = crate::reference::coinr_dir().unwrap();
+        let removed = crate::reference::read(
+            &dir.join("default_build/extra_screen_on_Raw_removed_units.csv"),
+        );
+        let expected: Vec<String> = removed
+            .rows
+            .iter()
+            .map(|row| row[0].to_lowercase())
+            .collect();
+        assert_eq!(r.screened_out(0), expected);
+        assert_eq!(r.screened_out(0), ["bjs"]);
+        assert_eq!(r.screen_min_share, Some(0.8));
+        let bjs = r.city_slot("bjs").unwrap();
+        assert!(!r.is_ranked(0, bjs));
+        assert!((0..r.nodes.len()).all(|n| r.score(0, bjs, n).is_nan()));
+        assert_eq!(r.n_ranked(0), 54);
+        let without = coinr_run("", &["BJS"]).unwrap();
+        assert!(without.screened_out(0).is_empty());
+        for c in (0..r.cities.len()).filter(|&c| c != bjs) {
+            let w = without.city_slot(&r.cities[c]).unwrap();
+            for n in 0..r.nodes.len() {
+                let what = format!("{} {}", r.cities[c], r.nodes[n].id);
+                assert_eq!(
+                    r.score(0, c, n).to_bits(),
+                    without.score(0, w, n).to_bits(),
+                    "{what}"
+                );
+            }
+            assert_eq!(r.rank(0, c, r.root), without.rank(0, w, r.root));
+        }
+        // Without screening BJS is scored (skip-NA) and ranked.
+        let unscreened = coinr_run("", &[]).unwrap();
+        assert!(unscreened.is_ranked(0, bjs));
+        // Screening runs on raw values, before imputation: imputing does not rescue BJS.
+        let imputed = coinr_run("impute = \"mean\"\nscreen = { min_share = 0.8 }", &[]).unwrap();
+        assert_eq!(imputed.screened_out(0), ["bjs"]);
+        assert!((0..10).all(|i| !imputed.is_imputed(0, bjs, i)));
     }
 }
