@@ -107,4 +107,13 @@ pub enum Error {
         child: String,
         value: f64,
     },
+    /// The year asked for is not ranked.
+    #[error("year {year} is not ranked (too few cities meet the coverage rules); ranked years: {ranked}; give one of them with `--year`")]
+    YearNotRanked { year: i32, ranked: String },
+    /// No year has enough cities ranked.
+    #[error("no year has enough cities ranked (coverage.year_min_share): lower the coverage thresholds or add data")]
+    NoRankedYear,
+    /// An analysis setting that cannot work, named by its key.
+    #[error("{key}: {message}")]
+    Setting { key: String, message: String },
 }

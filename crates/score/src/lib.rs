@@ -17,6 +17,7 @@
 //! ```
 
 mod audit;
+mod engine;
 mod error;
 mod impute;
 mod normalise;
@@ -33,6 +34,7 @@ pub use audit::{
     Audit, AuditError, AuditInput, Availability, CorrMethod, Correlation, CorrelationRow,
     GroupAudit, Pca, SkewKurtRow, COLLINEAR,
 };
+pub use engine::{Config, Engine, Scratch};
 pub use error::{Error, Result};
 pub use impute::{impute, impute_column, impute_series};
 pub use normalise::{normalise, normalise_indicator, transform};
