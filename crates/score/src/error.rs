@@ -116,4 +116,7 @@ pub enum Error {
     /// An analysis setting that cannot work, named by its key.
     #[error("{key}: {message}")]
     Setting { key: String, message: String },
+    /// The user interrupted a long run.
+    #[error("interrupted after {done} replications; nothing was written")]
+    Interrupted { done: usize },
 }

@@ -27,7 +27,10 @@ mod rank;
 #[cfg(test)]
 mod reference;
 mod results;
+mod rng;
+mod sensitivity;
 mod treat;
+mod uncertainty;
 
 pub use audit::{
     audit, average_ranks, correlate, correlation_p_value, cronbach_alpha, pca, pearson, spearman,
@@ -45,7 +48,10 @@ pub use plan::{
 };
 pub use rank::rank;
 pub use results::{score, NodeInfo, Results};
+pub use rng::Rng;
+pub use sensitivity::{sobol_indices, Sampler, SobolIndex, SOBOL_MAX_ROWS};
 pub use treat::{
     skew_kurt, treat, treat_indicator, IndicatorTreatment, SkewKurt, TreatmentReport,
     WinsorisedPoint,
 };
+pub use uncertainty::{Analysis, Factor, Observer, RankStats, WeightCell};
