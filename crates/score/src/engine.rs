@@ -264,6 +264,34 @@ impl Engine {
             })
     }
 
+    /// Transformed value of indicator `i` for peer city `c` (framework imputation; NaN if
+    /// missing).
+    pub fn value(&self, c: usize, i: usize) -> f64 {
+        self.blocks[0].x[c * self.n_indicators() + i]
+    }
+
+    /// A copy of the engine in which peer city `c` has other transformed values
+    /// (`(indicator slot, value)`), in the year's data and in the statistics samples, for
+    /// every imputation alternative.
+    pub fn with_values(&self, c: usize, values: &[(usize, f64)]) -> Engine {
+        let mut out = self.clone();
+        let ni = self.n_indicators();
+        for block in &mut out.blocks {
+            for &(i, v) in values {
+                let old = block.x[c * ni + i];
+                block.x[c * ni + i] = v;
+                let sample = &mut block.sample[i];
+                match sample.iter().position(|&s| s == old) {
+                    Some(k) if !old.is_nan() => sample[k] = v,
+                    _ if !v.is_nan() => sample.push(v),
+                    _ => {}
+                }
+                sample.sort_by(f64::total_cmp);
+            }
+        }
+        out
+    }
+
     /// The framework's own choices.
     pub fn nominal(&self) -> Config {
         let mut weights = vec![0.0; self.plan.n_nodes()];

@@ -22,6 +22,7 @@ mod error;
 mod impute;
 mod normalise;
 mod panel;
+mod path;
 mod plan;
 mod rank;
 #[cfg(test)]
@@ -42,6 +43,7 @@ pub use error::{Error, Result};
 pub use impute::{impute, impute_column, impute_series};
 pub use normalise::{normalise, normalise_indicator, transform};
 pub use panel::Panel;
+pub use path::{path_to_first, PathStep, PathToFirst, MARGIN};
 pub use plan::{
     actual_weights, aggregate, aggregate_year, domain_of, AggregateFailure, GroupPlan,
     IndicatorPlan, Plan,
