@@ -273,6 +273,7 @@ impl Engine {
     /// A copy of the engine in which peer city `c` has other transformed values
     /// (`(indicator slot, value)`), in the year's data and in the statistics samples, for
     /// every imputation alternative.
+    #[must_use]
     pub fn with_values(&self, c: usize, values: &[(usize, f64)]) -> Engine {
         let mut out = self.clone();
         let ni = self.n_indicators();
