@@ -35,6 +35,7 @@ mod framework;
 mod normalisation;
 mod observations;
 mod parquet;
+mod scenario;
 
 pub use catalogue::{Catalogue, Direction, Indicator, Level, SourceSpec};
 pub use cities::{is_identifier, Cities, City};
@@ -46,3 +47,4 @@ pub use framework::{
 };
 pub use observations::{Flag, Observation, Observations, COLUMNS};
 pub use parquet::to_dataframe;
+pub use scenario::{DerivedWeights, MethodOverrides, Scenario};

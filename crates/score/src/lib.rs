@@ -17,6 +17,7 @@
 //! ```
 
 mod audit;
+mod compare;
 mod engine;
 mod error;
 mod impute;
@@ -30,6 +31,8 @@ mod reference;
 mod results;
 mod rng;
 mod sensitivity;
+#[cfg(test)]
+mod testkit;
 mod treat;
 mod uncertainty;
 
@@ -38,6 +41,7 @@ pub use audit::{
     Audit, AuditError, AuditInput, Availability, CorrMethod, Correlation, CorrelationRow,
     GroupAudit, Pca, SkewKurtRow, COLLINEAR,
 };
+pub use compare::{apply_scenario, compare, pca_weights, Comparison};
 pub use engine::{Config, Engine, Scratch};
 pub use error::{Error, Result};
 pub use impute::{impute, impute_column, impute_series};
