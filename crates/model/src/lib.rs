@@ -47,4 +47,4 @@ pub use framework::{
 };
 pub use observations::{Flag, Observation, Observations, COLUMNS};
 pub use parquet::to_dataframe;
-pub use scenario::{DerivedWeights, MethodOverrides, Scenario};
+pub use scenario::{parse_method, DerivedWeights, MethodOverrides, Scenario};

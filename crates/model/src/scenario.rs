@@ -252,3 +252,34 @@ impl Scenario {
         Ok(out)
     }
 }
+
+/// Parses a method as written in a framework or scenario (`"zscore"`, `"geometric"`,
+/// `"latest"`...) from a command-line string; the error says what is accepted.
+pub fn parse_method<T: serde::de::DeserializeOwned>(text: &str) -> std::result::Result<T, String> {
+    #[derive(Deserialize)]
+    struct One<T> {
+        v: T,
+    }
+    let toml = format!("v = {}", toml::Value::String(text.trim().to_string()));
+    toml::from_str::<One<T>>(&toml)
+        .map(|one| one.v)
+        .map_err(|e| e.message().trim_end().to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_methods_from_command_line_names() {
+        assert_eq!(
+            parse_method::<Aggregation>("geometric"),
+            Ok(Aggregation::Geometric)
+        );
+        assert_eq!(
+            parse_method::<Normalisation>("rank"),
+            Ok(Normalisation::Rank)
+        );
+        assert!(parse_method::<Aggregation>("median").is_err());
+    }
+}

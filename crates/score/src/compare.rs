@@ -48,10 +48,10 @@ pub fn pca_weights(
 ) -> Result<Vec<String>> {
     let n = framework.nodes().len();
     let mut depth = vec![0usize; n];
-    for k in 0..n {
-        let mut p = framework.nodes()[k].parent.clone();
+    for (d, node) in depth.iter_mut().zip(framework.nodes()) {
+        let mut p = node.parent.clone();
         while let Some(id) = p {
-            depth[k] += 1;
+            *d += 1;
             p = framework.get(&id).and_then(|node| node.parent.clone());
         }
     }
