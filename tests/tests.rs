@@ -548,3 +548,256 @@ fn audit_rejects_a_year_without_data_with_exit_code_2() {
         .stderr(predicate::str::contains("1900"));
     assert!(!out.path().join("audit").exists());
 }
+
+#[test]
+fn compare_writes_one_rank_column_per_scenario_and_the_largest_shift() {
+    let out = TempDir::new().unwrap();
+    healthy_city()
+        .args([
+            "compare",
+            "--scenario",
+            "equal-weights",
+            "--scenario",
+            "outcome-led",
+            "--out",
+        ])
+        .arg(out.path())
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("London"));
+    let mut reader = csv::Reader::from_path(out.path().join("compare.csv")).unwrap();
+    let header: Vec<String> = reader
+        .headers()
+        .unwrap()
+        .iter()
+        .map(str::to_string)
+        .collect();
+    assert_eq!(
+        header,
+        [
+            "city",
+            "name",
+            "nominal",
+            "equal-weights",
+            "outcome-led",
+            "largest_shift"
+        ]
+    );
+    let rows = read_csv(&out.path().join("compare.csv"));
+    // The nominal column is `run`'s latest ranking: 1..n in order.
+    for (k, row) in rows.iter().enumerate() {
+        assert_eq!(row[2], (k + 1).to_string());
+        let ranks: Vec<u32> = row[2..5].iter().map(|r| r.parse().unwrap()).collect();
+        let shift = ranks.iter().max().unwrap() - ranks.iter().min().unwrap();
+        assert_eq!(row[5], shift.to_string());
+    }
+}
+
+#[test]
+fn a_scenario_naming_an_unknown_node_is_rejected_with_its_file_line_and_key() {
+    let dir = TempDir::new().unwrap();
+    let scenario = dir.path().join("bad.toml");
+    fs::write(
+        &scenario,
+        "[scenario]\nid = \"bad\"\nname = \"Bad\"\n\n[weights]\nairr = 2\n",
+    )
+    .unwrap();
+    healthy_city()
+        .args(["compare", "--out"])
+        .arg(dir.path().join("out"))
+        .arg("--scenario")
+        .arg(&scenario)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "bad.toml:6: weights.airr: `airr` is not a node",
+        ));
+    assert!(!dir.path().join("out/compare.csv").exists());
+}
+
+#[test]
+fn uncertainty_gives_byte_identical_files_with_one_thread_or_two() {
+    let run = |threads: &str| {
+        let out = TempDir::new().unwrap();
+        healthy_city()
+            .env("RAYON_NUM_THREADS", threads)
+            .args([
+                "uncertainty",
+                "--runs",
+                "3000",
+                "--seed",
+                "9",
+                "--dirichlet",
+                "30",
+                "--leave-one-out",
+                "--winmax",
+                "0..5",
+                "--out",
+            ])
+            .arg(out.path())
+            .assert()
+            .success();
+        (
+            fs::read(out.path().join("uncertainty.csv")).unwrap(),
+            fs::read(out.path().join("uncertainty-runs.csv")).unwrap(),
+        )
+    };
+    let (one, two) = (run("1"), run("2"));
+    assert!(one == two, "outputs differ between 1 and 2 threads");
+    let text = String::from_utf8(one.0).unwrap();
+    assert!(text
+        .starts_with("city,nominal_rank,mean_rank,median_rank,q05_rank,q95_rank,p_first,p_top3\n"));
+    assert_eq!(String::from_utf8(one.1).unwrap().lines().count(), 3001);
+}
+
+#[test]
+fn uncertainty_without_noise_keeps_every_city_at_its_nominal_rank() {
+    let out = TempDir::new().unwrap();
+    healthy_city()
+        .args([
+            "uncertainty",
+            "--runs",
+            "50",
+            "--weight-noise",
+            "0",
+            "--out",
+        ])
+        .arg(out.path())
+        .assert()
+        .success();
+    for row in read_csv(&out.path().join("uncertainty.csv")) {
+        for value in &row[2..6] {
+            assert_eq!(
+                value.parse::<f64>().unwrap(),
+                row[1].parse::<f64>().unwrap(),
+                "{row:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn sensitivity_and_uncertainty_reject_impossible_settings_with_exit_code_2() {
+    let out = TempDir::new().unwrap();
+    healthy_city()
+        .args(["sensitivity", "--runs", "1", "--out"])
+        .arg(out.path())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "--runs: Sobol indices need at least 2 runs",
+        ));
+    healthy_city()
+        .args(["uncertainty", "--weight-noise", "1=1.5", "--out"])
+        .arg(out.path())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "--weight-noise: noise 1.5 at level 1 can make weights zero or negative",
+        ));
+    healthy_city()
+        .args([
+            "uncertainty",
+            "--aggregations",
+            "arithmetic,geometric",
+            "--out",
+        ])
+        .arg(out.path())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--scale 1,100"));
+    assert!(!out.path().join("uncertainty.csv").exists());
+}
+
+#[test]
+fn sensitivity_writes_first_order_and_total_effect_indices_per_input() {
+    let out = TempDir::new().unwrap();
+    healthy_city()
+        .args([
+            "sensitivity",
+            "--runs",
+            "64",
+            "--bootstrap",
+            "50",
+            "--weight-noise",
+            "0.25",
+            "--leave-one-out",
+            "--out",
+        ])
+        .arg(out.path())
+        .assert()
+        .success();
+    let rows = read_csv(&out.path().join("sensitivity.csv"));
+    let inputs: Vec<&str> = rows.iter().map(|r| r[0].as_str()).collect();
+    assert_eq!(inputs, ["weights", "leave_one_out"]);
+    for row in &rows {
+        let v: Vec<f64> = row[1..].iter().map(|x| x.parse().unwrap()).collect();
+        assert!(v.iter().all(|x| x.is_finite()), "{row:?}");
+        assert!(v[1] <= v[2] && v[4] <= v[5], "intervals in order: {row:?}");
+    }
+}
+
+#[test]
+fn path_to_first_puts_london_first_when_rescored() {
+    let out = TempDir::new().unwrap();
+    healthy_city()
+        .args(["path-to-first", "--city", "London", "--out"])
+        .arg(out.path())
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("-> 1,"));
+    let rows = read_csv(&out.path().join("path-to-first.csv"));
+    assert_eq!(rows.len(), 11);
+    for row in &rows {
+        let v: Vec<f64> = row[1..].iter().map(|x| x.parse().unwrap()).collect();
+        // target = current + change, effort in [0, 1], never beyond the limit.
+        assert!(
+            (v[0] + v[2] - v[1]).abs() < 1e-6 * v[1].abs().max(1.0),
+            "{row:?}"
+        );
+        assert!((0.0..=1.0 + 1e-12).contains(&v[3]), "{row:?}");
+    }
+}
+
+#[test]
+fn the_weight_map_at_the_nominal_weights_names_runs_first_city() {
+    let out = TempDir::new().unwrap();
+    let run = healthy_city()
+        .args(["run", "--format", "csv", "--out"])
+        .arg(out.path().join("run"))
+        .output()
+        .unwrap();
+    let first = String::from_utf8(run.stdout)
+        .unwrap()
+        .lines()
+        .nth(1)
+        .unwrap()
+        .split(',')
+        .next()
+        .unwrap()
+        .to_string();
+    // Step 1/30: the nominal equal thirds lie on the grid.
+    healthy_city()
+        .args([
+            "weight-map",
+            "--domains",
+            "outcomes,environment,services",
+            "--step",
+        ])
+        .arg((1.0f64 / 30.0).to_string())
+        .arg("--out")
+        .arg(out.path())
+        .assert()
+        .success();
+    let rows = read_csv(&out.path().join("weight-map.csv"));
+    assert_eq!(rows.len(), 31 * 32 / 2);
+    let nominal = rows
+        .iter()
+        .find(|r| {
+            r[..3]
+                .iter()
+                .all(|w| (w.parse::<f64>().unwrap() - 1.0 / 3.0).abs() < 1e-9)
+        })
+        .unwrap();
+    assert_eq!(nominal[3], first);
+}

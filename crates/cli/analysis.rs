@@ -562,14 +562,14 @@ pub fn sensitivity(args: &SensitivityArgs) -> Result<()> {
     finish(staging)
 }
 
+#[allow(clippy::result_large_err)]
 pub fn path_to_first(args: &PathArgs) -> Result<()> {
     let common = &args.common;
-    let inputs = Inputs::load(
-        common.input.framework.as_deref(),
-        common.input.data.as_deref(),
-    )?;
-    let framework = with_scenario(&inputs, args.scenario.as_deref())?;
-    let engine = engine(&inputs, &framework, common.year, &[])?;
+    let (_, engine) = setup(common, &args.inputs)?;
+    let framework_file = common.input.framework.as_ref().map_or_else(
+        || String::from("the framework"),
+        |p| format!("`{}`", p.display()),
+    );
     let c = city(&engine, &args.city)?;
     let mut caps = Vec::new();
     for spec in &args.caps {
@@ -582,10 +582,7 @@ pub fn path_to_first(args: &PathArgs) -> Result<()> {
             .iter()
             .position(|ind| ind.id == id.trim())
             .with_context(|| {
-                format!(
-                    "--cap `{spec}`: `{id}` is not an indicator of `{}`",
-                    framework.file()
-                )
+                format!("--cap `{spec}`: `{id}` is not an indicator of {framework_file}")
             })?;
         let v: f64 = value
             .trim()
@@ -595,7 +592,39 @@ pub fn path_to_first(args: &PathArgs) -> Result<()> {
             .with_context(|| format!("--cap `{spec}`: `{value}` is not a number"))?;
         caps.push((i, v));
     }
-    let p = healthy_city_score::path_to_first(&engine, &engine.nominal(), c, &caps)?;
+    let mut robust_note = String::new();
+    let p = match args.robust {
+        None => healthy_city_score::path_to_first(&engine, &engine.nominal(), c, &caps)?,
+        Some(share) => {
+            if !(share > 0.0 && share <= 1.0) {
+                bail!("--robust {share}: give the share of uncertainty runs to win, in (0, 1], e.g. 0.9");
+            }
+            if args.runs < 1 {
+                bail!("--runs: give at least 1 replication");
+            }
+            let analysis = Analysis::new(&engine, factors(&args.inputs, &engine)?)?;
+            let (path, won, ok) = healthy_city_score::robust_path_to_first(
+                &analysis,
+                c,
+                &caps,
+                share,
+                args.runs,
+                args.inputs.seed,
+            )?;
+            robust_note = if ok {
+                format!(
+                    "Robust: first in {:.1}% of {} uncertainty runs (asked {:.1}%; seed {}).\n",
+                    100.0 * won,
+                    args.runs,
+                    100.0 * share,
+                    args.inputs.seed
+                )
+            } else {
+                format!("Robust: even with every indicator at its limit, first in only {:.1}% of {} uncertainty runs (asked {:.1}%).\n", 100.0 * won, args.runs, 100.0 * share)
+            };
+            path
+        }
+    };
     let mut staging = Staging::new(&common.out)?;
     let mut out = csv(&mut staging, "path-to-first.csv")?;
     writeln!(out, "indicator,current,target,change,effort,limit")?;
@@ -604,10 +633,12 @@ pub fn path_to_first(args: &PathArgs) -> Result<()> {
         .city(&p.runner_up.0)
         .map_or(p.runner_up.0.as_str(), |k| engine.city_names[k].as_str());
     let mut text = format!(
-        "Path to first place for {name} in {} ({}): rank {} -> {}, score {:.2} -> {:.2}; best other city {runner} {:.2} (ahead by {:.1e})\n",
-        p.year, p.method, p.rank_before, p.rank_after, p.score[0], p.score[1], p.runner_up.1, p.gap
+        "Path to first place for {name} in {} ({}): rank {} -> {}, score {:.2} -> {:.2}; best other city {runner} {:.2} (ahead by {})\n",
+        p.year, p.method, p.rank_before, p.rank_after, p.score[0], p.score[1], p.runner_up.1,
+        if p.gap.abs() >= 1e-3 { format!("{:.3}", p.gap) } else { format!("{:.1e}", p.gap) }
     );
-    if !p.reached {
+    text.push_str(&robust_note);
+    if !p.reached && args.robust.is_none() {
         let _ = writeln!(text, "First place is out of reach within the limits: every indicator below is at its limit (best peer value or --cap).");
     }
     let _ = writeln!(

@@ -191,14 +191,22 @@ pub struct PathArgs {
     #[arg(long, value_name = "NAME", default_value = "London")]
     pub city: String,
 
-    /// Scenario to use instead of the framework as it is (a shipped name or a file).
-    #[arg(long, value_name = "NAME|FILE")]
-    pub scenario: Option<String>,
-
     /// Most an indicator may reach, in its own units: INDICATOR=VALUE (repeatable), when
     /// less far than the best peer value.
     #[arg(long = "cap", value_name = "ID=VALUE")]
     pub caps: Vec<String>,
+
+    /// Robust variant: improve until the city is first in at least this share (0-1] of the
+    /// uncertainty replications (inputs as for `uncertainty`: --weight-noise, ...).
+    #[arg(long, value_name = "P")]
+    pub robust: Option<f64>,
+
+    /// Replications per check of the robust variant.
+    #[arg(long, value_name = "N", default_value_t = 1000)]
+    pub runs: usize,
+
+    #[command(flatten)]
+    pub inputs: Uncertain,
 }
 
 #[derive(Debug, clap::Args)]

@@ -47,7 +47,7 @@ pub use error::{Error, Result};
 pub use impute::{impute, impute_column, impute_series};
 pub use normalise::{normalise, normalise_indicator, transform};
 pub use panel::Panel;
-pub use path::{path_to_first, PathStep, PathToFirst, MARGIN};
+pub use path::{path_to_first, robust_path_to_first, PathStep, PathToFirst, MARGIN};
 pub use plan::{
     actual_weights, aggregate, aggregate_year, domain_of, AggregateFailure, GroupPlan,
     IndicatorPlan, Plan,

@@ -21,8 +21,11 @@
 
 use healthy_city_model::{Aggregation, Normalisation, Transform, Treatment};
 
+use std::sync::atomic::AtomicBool;
+
 use crate::engine::{Config, Engine};
 use crate::error::{Error, Result};
+use crate::uncertainty::Analysis;
 
 /// A city's score must exceed the best other city's by this much to count as first.
 pub const MARGIN: f64 = 1e-9;
@@ -135,6 +138,17 @@ pub fn path_to_first(
     city: usize,
     caps: &[(usize, f64)],
 ) -> Result<PathToFirst> {
+    path_with_margin(engine, config, city, caps, MARGIN)
+}
+
+/// As [`path_to_first`], but the city must lead the best other city by `margin` points.
+fn path_with_margin(
+    engine: &Engine,
+    config: &Config,
+    city: usize,
+    caps: &[(usize, f64)],
+    margin: f64,
+) -> Result<PathToFirst> {
     let ni = engine.n_indicators();
     let n = engine.n_cities();
     let (score0, rank0, _, _) = standing(engine, config, city)?;
@@ -187,7 +201,8 @@ pub fn path_to_first(
     let mut method = "linear programme";
     let (_, _, _, best0) = standing(engine, config, city)?;
     let mut solved = false;
-    if rank0 == 1 && score0 > best0 {
+    let leads = |s: f64, rank: u32, best: f64| rank == 1 && s >= best + margin;
+    if leads(score0, rank0, best0) {
         method = "already first";
         solved = true;
     } else if is_linear(engine) {
@@ -205,7 +220,8 @@ pub fn path_to_first(
                 .total_cmp(&(a.1 * range[a.0]))
                 .then(a.0.cmp(&b.0))
         });
-        let mut needed = best0 - score0 + MARGIN;
+        // Aim MARGIN beyond the lead, so that rounding cannot leave it just short.
+        let mut needed = best0 - score0 + margin + MARGIN;
         for &(i, slope) in &gains {
             if needed <= 0.0 || slope <= 0.0 {
                 break;
@@ -216,7 +232,7 @@ pub fn path_to_first(
             needed -= step * slope;
         }
         let (s, rank, _, best) = standing(&apply(&d), config, city)?;
-        solved = rank == 1 && s > best;
+        solved = leads(s, rank, best);
     }
     if !solved {
         method = "greedy search";
@@ -224,7 +240,7 @@ pub fn path_to_first(
         loop {
             let here = apply(&d);
             let (s, rank, _, best) = standing(&here, config, city)?;
-            if rank == 1 && s > best {
+            if leads(s, rank, best) {
                 break;
             }
             // The move with the largest score gain per unit of effort.
@@ -282,11 +298,72 @@ pub fn path_to_first(
         score: [score0, score1],
         runner_up: (engine.cities[other].clone(), best1),
         gap: score1 - best1,
-        reached: rank1 == 1 && score1 > best1,
+        reached: leads(score1, rank1, best1),
         method,
         effort: steps.iter().map(|s| s.effort).sum(),
         steps,
     })
+}
+
+/// The robust path: the least lead over the best other city (found by bisection, to 0.1% of
+/// the index's scale) whose path to first makes the city first in at least `p` of the
+/// uncertainty replications of `analysis` (`runs` replications, `seed`), re-run on the
+/// improved data. Returns the path, the share of replications it wins, and whether that
+/// share reaches `p` (if not, the path takes every indicator to its limit).
+pub fn robust_path_to_first(
+    analysis: &Analysis<'_>,
+    city: usize,
+    caps: &[(usize, f64)],
+    p: f64,
+    runs: usize,
+    seed: u64,
+) -> Result<(PathToFirst, f64, bool)> {
+    let engine = analysis.engine;
+    let nominal = engine.nominal();
+    let cancel = AtomicBool::new(false);
+    let share = |path: &PathToFirst| -> Result<f64> {
+        let values: Vec<(usize, f64)> = path
+            .steps
+            .iter()
+            .map(|s| {
+                let i = engine
+                    .plan
+                    .indicators
+                    .iter()
+                    .position(|ind| ind.id == s.indicator)
+                    .unwrap_or(0);
+                let ind = &engine.plan.indicators[i];
+                (i, forward(ind.transform, s.target))
+            })
+            .collect();
+        let improved = engine.with_values(city, &values);
+        let a = Analysis::new(&improved, analysis.factors.clone())?;
+        let stats = a.monte_carlo(runs, seed, &mut |_, _, _| Ok(()), &|_| {}, &cancel)?;
+        Ok(stats[city].p_first)
+    };
+    let [l, u] = engine.plan.scale;
+    let (mut lo, mut hi) = (0.0, u - l);
+    let at_lo = path_with_margin(engine, &nominal, city, caps, MARGIN)?;
+    let p_lo = share(&at_lo)?;
+    if p_lo >= p {
+        return Ok((at_lo, p_lo, true));
+    }
+    let mut best = path_with_margin(engine, &nominal, city, caps, hi)?;
+    let mut p_best = share(&best)?;
+    if p_best < p {
+        return Ok((best, p_best, false));
+    }
+    while hi - lo > 1e-3 * (u - l) {
+        let mid = 0.5 * (lo + hi);
+        let path = path_with_margin(engine, &nominal, city, caps, mid)?;
+        let won = share(&path)?;
+        if won >= p {
+            (hi, best, p_best) = (mid, path, won);
+        } else {
+            lo = mid;
+        }
+    }
+    Ok((best, p_best, true))
 }
 
 #[cfg(test)]
@@ -342,6 +419,21 @@ mod tests {
             assert!(p.reached && p.rank_after == 1 && p.gap > 0.0, "{p:?}");
             assert!(p.steps.iter().all(|s| s.target <= s.limit + 1e-12));
         }
+    }
+
+    #[test]
+    fn the_robust_path_wins_the_share_of_uncertainty_runs_asked_for() {
+        let e = engine("arithmetic", "[0, 100]");
+        let plain = path_to_first(&e, &e.nominal(), 0, &[]).unwrap();
+        // Without noise, the plain path already wins every run.
+        let none = Analysis::new(&e, vec![crate::Factor::WeightNoise(vec![(0, 0.0)])]).unwrap();
+        let (p, won, ok) = robust_path_to_first(&none, 0, &[], 0.9, 200, 1).unwrap();
+        assert!(ok && won == 1.0 && (p.effort - plain.effort).abs() < 1e-12);
+        // With weights ±50%, winning 90% of the runs takes a lead, and more effort.
+        let noisy = Analysis::new(&e, vec![crate::Factor::WeightNoise(vec![(0, 0.5)])]).unwrap();
+        let (p, won, ok) = robust_path_to_first(&noisy, 0, &[], 0.9, 400, 1).unwrap();
+        assert!(ok && won >= 0.9, "{won}");
+        assert!(p.effort > plain.effort + 0.01 && p.gap > 1.0, "{p:?}");
     }
 
     #[test]
