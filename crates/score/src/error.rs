@@ -107,4 +107,7 @@ pub enum Error {
         child: String,
         value: f64,
     },
+    /// PCA weights could not be derived for a group.
+    #[error("group `{node}` has `weights = \"pca\"`, but PCA needs at least 3 cities with every child present and no constant child; give explicit weights or use `weights = \"equal\"`")]
+    PcaWeights { node: String },
 }

@@ -6,6 +6,9 @@
 //! - [`Panel`] lays observations out as one `cities x indicators` matrix per year.
 //! - [`Plan`] is a framework compiled for the hot loop; [`aggregate`] builds one city's tree.
 //! - [`normalise`] and [`rank`] are the individual steps.
+//! - [`resolve_weights`] derives PCA and optimised group weights from the data; [`bod`]
+//!   (benefit of the doubt, by [`simplex_max`]), [`pca_weights`], [`optimise_weights`] and
+//!   [`effective_weight_table`] are the weighting methods on their own.
 //!
 //! The engine never touches the network and never reads files: it takes parsed inputs.
 //!
@@ -27,6 +30,7 @@ mod rank;
 mod reference;
 mod results;
 mod treat;
+mod weights;
 
 pub use audit::{
     audit, average_ranks, correlate, correlation_p_value, cronbach_alpha, pca, pearson, spearman,
@@ -46,4 +50,9 @@ pub use results::{score, NodeInfo, Results};
 pub use treat::{
     skew_kurt, treat, treat_indicator, IndicatorTreatment, SkewKurt, TreatmentReport,
     WinsorisedPoint,
+};
+pub use weights::{
+    balance_objective, bod, correlations_with_aggregate, effective_weight_table, effective_weights,
+    optimise_weights, pca_weights, resolve_weights, simplex_max, BodResult, DerivedWeights,
+    EffectiveWeight, LpSolution, OptimisedWeights, PcaWeights, ResolveFailure,
 };
