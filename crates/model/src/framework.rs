@@ -159,6 +159,10 @@ pub struct IndicatorSpec {
     pub target: Option<f64>,
     /// Outlier treatment overriding the framework default.
     pub treatment: Option<Treatment>,
+    /// Catalogue id of the series the raw values are divided by (population, area, GDP).
+    pub denominator: Option<String>,
+    /// Factor the ratio is multiplied by (e.g. 1000 for "per 1,000"); 1 when absent.
+    pub denominator_scale: Option<f64>,
     /// One line on why the indicator is in the index.
     pub rationale: Option<String>,
 }
@@ -261,6 +265,8 @@ struct RawIndicator {
     goalposts: Option<[f64; 2]>,
     target: Option<f64>,
     treatment: Option<Treatment>,
+    denominator: Option<String>,
+    denominator_scale: Option<f64>,
     rationale: Option<String>,
 }
 
@@ -343,6 +349,8 @@ impl Framework {
                     goalposts: indicator.goalposts,
                     target: indicator.target,
                     treatment: indicator.treatment,
+                    denominator: indicator.denominator,
+                    denominator_scale: indicator.denominator_scale,
                     rationale: indicator.rationale,
                 }),
                 line,
@@ -398,6 +406,12 @@ impl Framework {
                 }
                 if normalisation.needs_target() && spec.target.is_none() {
                     problem(line, format!("indicator `{}` uses dist2targ normalisation but gives no `target = <value>` in its units", node.id));
+                }
+                match (&spec.denominator, spec.denominator_scale) {
+                    (Some(d), _) if !is_identifier(d) || *d == node.id => problem(line, format!("indicator `{}`: denominator `{d}` must be the id of another series in the catalogue", node.id)),
+                    (None, Some(_)) => problem(line, format!("indicator `{}` has `denominator_scale` but no `denominator = \"<series id>\"`", node.id)),
+                    (_, Some(k)) if !(k.is_finite() && k > 0.0) => problem(line, format!("indicator `{}`: denominator_scale {k} must be a finite number above 0", node.id)),
+                    _ => {}
                 }
                 if let Some(target) = spec.target.filter(|t| !t.is_finite()) {
                     problem(
@@ -541,6 +555,23 @@ impl Framework {
     pub fn check_catalogue(&self, catalogue: &Catalogue) -> Result<()> {
         let mut problems = Vec::new();
         for node in self.indicators() {
+            if let NodeKind::Indicator(IndicatorSpec {
+                denominator: Some(d),
+                ..
+            }) = &node.kind
+            {
+                if catalogue.get(d).is_none() {
+                    problems.push(Problem {
+                        file: self.file.clone(),
+                        line: Some(node.line),
+                        message: format!(
+                            "indicator `{}`: denominator `{d}` is not in the catalogue `{}`: add the series there or fix the id",
+                            node.id,
+                            catalogue.file()
+                        ),
+                    });
+                }
+            }
             if catalogue.get(&node.id).is_none() {
                 problems.push(Problem {
                     file: self.file.clone(),

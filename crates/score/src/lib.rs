@@ -20,6 +20,7 @@
 //! ```
 
 mod audit;
+mod denominate;
 mod error;
 mod impute;
 mod normalise;
@@ -37,6 +38,7 @@ pub use audit::{
     Audit, AuditError, AuditInput, Availability, CorrMethod, Correlation, CorrelationRow,
     GroupAudit, Pca, SkewKurtRow, COLLINEAR,
 };
+pub use denominate::denominate;
 pub use error::{Error, Result};
 pub use impute::{impute, impute_column, impute_series};
 pub use normalise::{normalise, normalise_indicator, transform};

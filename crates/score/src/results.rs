@@ -2,6 +2,7 @@
 
 use healthy_city_model::{Catalogue, Cities, Framework, Observations, Screen};
 
+use crate::denominate::denominate;
 use crate::error::{Error, Result};
 use crate::impute::impute;
 use crate::normalise::{normalise, transform};
@@ -179,6 +180,7 @@ pub fn score(
     framework.check_catalogue(catalogue)?;
     let mut plan = Plan::compile(framework, catalogue)?;
     let mut panel = Panel::build(framework, cities, observations)?;
+    denominate(&mut panel, framework, observations)?;
     let screened = screen(&mut panel, framework.methods.screen);
     let mut imputed = impute(&mut panel, framework.methods.impute, cities);
     if screened.contains(&true) {
