@@ -985,6 +985,81 @@ mod tests {
         assert_eq!(r.derived_weights[0].n, 55);
     }
 
+    /// Four cities, two higher-is-better indicators under the index, min-max 0-100; `index`
+    /// holds extra lines for the index group and `methods` for `[methods]`.
+    /// Raw x0: A 10, B 0, C 5, D 4 -> 100, 0, 50, 40; x1: A 0, B 10, C missing, D 4 -> 0, 100,
+    /// -, 40. x0 has weight 3.
+    fn tiny(index: &str, methods: &str) -> crate::Results {
+        use healthy_city_model::{Cities, Observations};
+        use std::fmt::Write as _;
+        let f = format!("[index]\nid = \"t\"\nname = \"T\"\n[methods]\n{methods}\n[[group]]\nid = \"index\"\n{index}\n[[indicator]]\nid = \"x0\"\nparent = \"index\"\nweight = 3\n[[indicator]]\nid = \"x1\"\nparent = \"index\"\n");
+        let mut c = String::new();
+        let mut cities = String::new();
+        for x in ["x0", "x1"] {
+            write!(c, "[[indicator]]\nid = \"{x}\"\nname = \"X\"\nunit = \"u\"\ndirection = \"higher\"\nlevel = \"city\"\nsource = {{ adapter = \"a\", publisher = \"p\", dataset = \"d\", release = \"r\", licence = \"l\", query = \"q\" }}\n").unwrap();
+        }
+        for city in ["a", "b", "c", "d"] {
+            write!(cities, "[[city]]\nid = \"{city}\"\nname = \"{city}\"\ncountry = \"AAA\"\nregion = \"R\"\nlatitude = 0.0\nlongitude = 0.0\n").unwrap();
+        }
+        let data = "city,indicator,year,value,source,flag\na,x0,2020,10,s,\na,x1,2020,0,s,\nb,x0,2020,0,s,\nb,x1,2020,10,s,\nc,x0,2020,5,s,\nd,x0,2020,4,s,\nd,x1,2020,4,s,\n";
+        crate::score(
+            &Framework::parse(&f, "t.toml").unwrap(),
+            &Catalogue::parse(&c, "c.toml").unwrap(),
+            &Cities::parse(&cities, "cities.toml").unwrap(),
+            &Observations::from_csv(data.as_bytes(), "obs.csv").unwrap(),
+        )
+        .unwrap()
+    }
+
+    /// BoD with a missing child, by hand (tolerance 1e-12): A (100, 0) and B (0, 100) are on
+    /// the frontier: 1. D (40, 40): `max 40 (w0 + w1)` with `100 w0 <= 1`, `100 w1 <= 1`: 0.8.
+    /// C has x0 only (50): scored on x0 against every city with x0 (A, B, D): `max 50 w`,
+    /// `100 w <= 1`: 0.5. Ranks 1, 1, 4, 3. With `missing = "propagate"` C has no score.
+    /// The nominal weight 3 of x0 plays no part.
+    #[test]
+    fn bod_scores_a_city_on_the_children_it_has() {
+        let r = tiny("weights = \"bod\"", "");
+        let want = [1.0, 1.0, 0.5, 0.8];
+        for (c, w) in want.iter().enumerate() {
+            assert_close(r.score(0, c, r.root), *w, 1e-12, &r.cities[c]);
+        }
+        let ranks: Vec<_> = (0..4).map(|c| r.rank(0, c, r.root)).collect();
+        assert_eq!(ranks, [Some(1), Some(1), Some(4), Some(3)]);
+        let r = tiny("weights = \"bod\"", "missing = \"propagate\"");
+        assert!(r.score(0, 2, r.root).is_nan());
+        assert_close(r.score(0, 3, r.root), 0.8, 1e-12, "d");
+        // A share floor of 0.3: A and B, with a 0, fall to 0; D keeps 0.8 (its shares are
+        // 1/2, 1/2 at the optimum); C, with one child, has its bounds widened to include 1.
+        let r = tiny("weights = { method = \"bod\", min_share = 0.3 }", "");
+        let want = [0.0, 0.0, 0.5, 0.8];
+        for (c, w) in want.iter().enumerate() {
+            assert_close(r.score(0, c, r.root), *w, 1e-12, &r.cities[c]);
+        }
+    }
+
+    /// `weights = "equal"` ignores the written weights (x0's 3): D = (40 + 40) / 2 = 40,
+    /// A = 50; explicit weights give A = (3 100 + 0) / 4 = 75. Effective weights follow.
+    #[test]
+    fn equal_weights_ignore_the_written_ones() {
+        let r = tiny("weights = \"equal\"", "");
+        assert_close(r.score(0, 0, r.root), 50.0, 1e-12, "a");
+        assert_close(r.score(0, 3, r.root), 40.0, 1e-12, "d");
+        assert_close(
+            r.effective_weights[r.nodes.iter().position(|n| n.id == "x0").unwrap()].effective,
+            0.5,
+            1e-15,
+            "x0",
+        );
+        let r = tiny("", "");
+        assert_close(r.score(0, 0, r.root), 75.0, 1e-12, "a");
+        assert_close(
+            r.effective_weights[r.nodes.iter().position(|n| n.id == "x0").unwrap()].effective,
+            0.75,
+            1e-15,
+            "x0",
+        );
+    }
+
     /// The COINr reference framework (three groups under the index, weights 1) as a plan.
     fn coinr_plan() -> Plan {
         use std::fmt::Write as _;
