@@ -280,8 +280,16 @@ fn bod_one(xc: &[f64], x: &[f64], n: usize, k: usize, shares: [f64; 2]) -> BodRe
         }
     }
     // Cannot be unbounded with finite data: the city's own row bounds the objective by 1.
-    let (score, weights) =
-        simplex_max(xc, &a, &b).map_or((f64::NAN, vec![f64::NAN; k]), |s| (s.value, s.x));
+    // The exact optimum lies in [0, 1]; rounding in the pivots is snapped back, and a score
+    // within 1e-12 of 1 is the frontier, so that frontier cities tie at exactly 1.
+    let (score, weights) = simplex_max(xc, &a, &b).map_or((f64::NAN, vec![f64::NAN; k]), |s| {
+        let v = if s.value > 1.0 - 1e-12 {
+            1.0
+        } else {
+            s.value.max(0.0)
+        };
+        (v, s.x)
+    });
     let shares = xc
         .iter()
         .zip(&weights)
@@ -699,7 +707,8 @@ mod tests {
             );
             let best_somewhere = (0..k).any(|i| cols[i].iter().all(|&v| v <= cols[i][c]));
             if best_somewhere {
-                assert_close(res.score, 1.0, 1e-9, &table.rows[c][0]);
+                // Exactly 1, so that frontier cities tie in the ranking.
+                assert_eq!(res.score, 1.0, "{}", table.rows[c][0]);
             }
             // Feasible: no city exceeds 1 under this city's weights.
             for j in 0..n {
@@ -1025,6 +1034,7 @@ mod tests {
         }
         let ranks: Vec<_> = (0..4).map(|c| r.rank(0, c, r.root)).collect();
         assert_eq!(ranks, [Some(1), Some(1), Some(4), Some(3)]);
+        assert_eq!(r.score(0, 0, r.root), 1.0, "frontier scores are exactly 1");
         let r = tiny("weights = \"bod\"", "missing = \"propagate\"");
         assert!(r.score(0, 2, r.root).is_nan());
         assert_close(r.score(0, 3, r.root), 0.8, 1e-12, "d");
