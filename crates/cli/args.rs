@@ -34,6 +34,193 @@ pub enum Command {
     /// Convert another tool's inputs into a framework, cities, catalogue and observations.
     #[command(subcommand)]
     Import(ImportCommand),
+    /// Ranks of every city under several weighting scenarios, and each city's largest shift.
+    ///
+    /// Writes DIR/compare.csv (city, name, one rank column per scenario, largest_shift).
+    Compare(CompareArgs),
+    /// Monte Carlo uncertainty analysis of the ranks: weights, methods, imputation,
+    /// winsorisation and leaving one indicator out, each switchable.
+    ///
+    /// Writes DIR/uncertainty.csv (city, nominal_rank, mean_rank, median_rank, q05_rank,
+    /// q95_rank, p_first, p_top3) and DIR/uncertainty-runs.csv (the inputs of every
+    /// replication). Without any input option, weights vary by ±25% at every level,
+    /// normalisation among minmax, zscore and rank, and one indicator may be left out.
+    Uncertainty(UncertaintyArgs),
+    /// Sobol sensitivity indices: which uncertain input drives the ranks.
+    ///
+    /// First-order (Saltelli 2010) and total-effect (Jansen) indices with bootstrap 95%
+    /// intervals, of the mean absolute rank shift against the nominal ranking (or of one
+    /// city's rank with --city). Writes DIR/sensitivity.csv. Runs N (k + 2) rebuilds.
+    Sensitivity(SensitivityArgs),
+    /// The least improvement that makes a city rank first, indicator by indicator.
+    ///
+    /// No indicator improves beyond the best peer value (or --cap). Writes
+    /// DIR/path-to-first.csv (indicator, current, target, change, effort, limit).
+    PathToFirst(PathArgs),
+    /// Which city ranks first for every mix of three domains' weights.
+    ///
+    /// Writes DIR/weight-map.csv (w_a, w_b, w_c, first_city, city_rank): shares of the three
+    /// domains' combined weight, the other weights fixed.
+    WeightMap(WeightMapArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct AnalysisInput {
+    #[command(flatten)]
+    pub input: InputArgs,
+
+    /// Year analysed. Default: the latest ranked year.
+    #[arg(long, value_name = "YEAR")]
+    pub year: Option<i32>,
+
+    /// Folder for the outputs (created if needed; files replaced only on success).
+    #[arg(long, value_name = "DIR", default_value = "out")]
+    pub out: PathBuf,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CompareArgs {
+    #[command(flatten)]
+    pub common: AnalysisInput,
+
+    /// Scenario: a shipped name (equal-weights, outcome-led, environment-led, pca-weights) or
+    /// a scenario file. Repeat for several. Default: every shipped scenario. The framework
+    /// itself is always the first column (`nominal`).
+    #[arg(long = "scenario", value_name = "NAME|FILE")]
+    pub scenarios: Vec<String>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct Uncertain {
+    /// Scenario to analyse instead of the framework as it is (a shipped name or a file).
+    #[arg(long, value_name = "NAME|FILE")]
+    pub scenario: Option<String>,
+
+    /// Weight noise: `X` for ±X (e.g. 0.25) at every level, or `LEVEL=X` (1: the index's
+    /// children, 2: theirs). Repeatable. Weights vary as w (1 + X (2u - 1)), u uniform.
+    #[arg(long = "weight-noise", value_name = "[LEVEL=]X")]
+    pub weight_noise: Vec<String>,
+
+    /// Dirichlet weights around each group's nominal shares, with this concentration
+    /// (larger: closer to nominal). Replaces --weight-noise.
+    #[arg(long, value_name = "C", conflicts_with = "weight_noise")]
+    pub dirichlet: Option<f64>,
+
+    /// Normalisation alternatives, comma-separated (e.g. minmax,zscore,rank).
+    #[arg(long, value_name = "LIST", value_delimiter = ',')]
+    pub normalisations: Vec<String>,
+
+    /// Aggregation alternatives, comma-separated (e.g. arithmetic,geometric; geometric needs
+    /// --scale 1,100).
+    #[arg(long, value_name = "LIST", value_delimiter = ',')]
+    pub aggregations: Vec<String>,
+
+    /// Imputation alternatives besides the framework's, comma-separated (e.g. latest,linear).
+    #[arg(long, value_name = "LIST", value_delimiter = ',')]
+    pub imputations: Vec<String>,
+
+    /// COINr winsorisation of every indicator with winmax drawn in LO..HI (0: none).
+    #[arg(long, value_name = "LO..HI")]
+    pub winmax: Option<String>,
+
+    /// Leave one indicator out (or none), each equally likely.
+    #[arg(long)]
+    pub leave_one_out: bool,
+
+    /// Normalised scale [L, U] instead of the framework's, e.g. 1,100 for geometric means.
+    #[arg(long, value_name = "L,U")]
+    pub scale: Option<String>,
+
+    /// Seed of the random draws; the same seed gives the same files.
+    #[arg(long, value_name = "S", default_value_t = 1)]
+    pub seed: u64,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct UncertaintyArgs {
+    #[command(flatten)]
+    pub common: AnalysisInput,
+
+    #[command(flatten)]
+    pub inputs: Uncertain,
+
+    /// Number of replications.
+    #[arg(long, value_name = "N", default_value_t = 1000)]
+    pub runs: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SamplerArg {
+    /// Owen-scrambled Sobol low-discrepancy sequence (at most 65,536 runs).
+    Sobol,
+    /// Pseudo-random draws.
+    Random,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct SensitivityArgs {
+    #[command(flatten)]
+    pub common: AnalysisInput,
+
+    #[command(flatten)]
+    pub inputs: Uncertain,
+
+    /// Rows N of the two sample matrices: N (k + 2) rebuilds for k inputs.
+    #[arg(long, value_name = "N", default_value_t = 1024)]
+    pub runs: usize,
+
+    /// Output analysed: this city's rank instead of the mean absolute rank shift.
+    #[arg(long, value_name = "NAME")]
+    pub city: Option<String>,
+
+    /// How the sample is drawn.
+    #[arg(long, value_enum, default_value_t = SamplerArg::Sobol)]
+    pub sampler: SamplerArg,
+
+    /// Bootstrap resamples for the 95% intervals.
+    #[arg(long, value_name = "B", default_value_t = 500)]
+    pub bootstrap: usize,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct PathArgs {
+    #[command(flatten)]
+    pub common: AnalysisInput,
+
+    /// City to bring to first place (id or name).
+    #[arg(long, value_name = "NAME", default_value = "London")]
+    pub city: String,
+
+    /// Scenario to use instead of the framework as it is (a shipped name or a file).
+    #[arg(long, value_name = "NAME|FILE")]
+    pub scenario: Option<String>,
+
+    /// Most an indicator may reach, in its own units: INDICATOR=VALUE (repeatable), when
+    /// less far than the best peer value.
+    #[arg(long = "cap", value_name = "ID=VALUE")]
+    pub caps: Vec<String>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct WeightMapArgs {
+    #[command(flatten)]
+    pub common: AnalysisInput,
+
+    /// The three nodes (domains) whose weights vary, comma-separated.
+    #[arg(long, value_name = "A,B,C", value_delimiter = ',', required = true)]
+    pub domains: Vec<String>,
+
+    /// City whose rank is mapped (id or name).
+    #[arg(long, value_name = "NAME", default_value = "London")]
+    pub city: String,
+
+    /// Grid step over the simplex (1/step must be a whole number; 0.01 gives 5,151 cells).
+    #[arg(long, value_name = "STEP", default_value_t = 0.02)]
+    pub step: f64,
+
+    /// Scenario to use instead of the framework as it is (a shipped name or a file).
+    #[arg(long, value_name = "NAME|FILE")]
+    pub scenario: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -1,6 +1,7 @@
 //! The `healthy-city` command: thin glue from arguments to the model, ingest, score and report
 //! crates.
 
+mod analysis;
 mod args;
 mod inputs;
 mod output;
@@ -22,6 +23,13 @@ fn main() -> ExitCode {
     match run(args) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
+        Err(err) if is_interrupted(&err) => {
+            #[allow(clippy::print_stderr)]
+            {
+                eprintln!("error: {err:#}");
+            }
+            ExitCode::from(130)
+        }
         Err(err) => {
             #[allow(clippy::print_stderr)]
             {
@@ -40,6 +48,15 @@ fn is_broken_pipe(err: &anyhow::Error) -> bool {
     })
 }
 
+fn is_interrupted(err: &anyhow::Error) -> bool {
+    err.chain().any(|cause| {
+        matches!(
+            cause.downcast_ref::<healthy_city_score::Error>(),
+            Some(healthy_city_score::Error::Interrupted { .. })
+        )
+    })
+}
+
 fn run(args: Args) -> Result<()> {
     match args.command {
         Command::Run(run) => run_index(&run),
@@ -47,6 +64,11 @@ fn run(args: Args) -> Result<()> {
         Command::Validate(input) => validate(&input),
         Command::Audit(audit) => run_audit(&audit),
         Command::Import(ImportCommand::Coinr(coinr)) => import_coinr(&coinr),
+        Command::Compare(compare) => analysis::compare(&compare),
+        Command::Uncertainty(uncertainty) => analysis::uncertainty(&uncertainty),
+        Command::Sensitivity(sensitivity) => analysis::sensitivity(&sensitivity),
+        Command::PathToFirst(path) => analysis::path_to_first(&path),
+        Command::WeightMap(map) => analysis::weight_map(&map),
     }
 }
 

@@ -642,6 +642,12 @@ impl Framework {
         self.children[self.root].iter().map(|&i| &self.nodes[i])
     }
 
+    /// Sets the raw weight of node `index` (relative to its siblings). Used by scenarios,
+    /// which check the result.
+    pub fn set_weight(&mut self, index: usize, weight: f64) {
+        self.nodes[index].weight = weight;
+    }
+
     /// Effective weight of every node in the index: the product of its normalised weights
     /// (weight / sum of sibling weights) up to the root. Indexed like [`Framework::nodes`].
     /// Children of a group whose `weights` is not `explicit` count as equal (the nominal

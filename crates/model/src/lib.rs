@@ -35,6 +35,7 @@ mod framework;
 mod normalisation;
 mod observations;
 mod parquet;
+mod scenario;
 mod weighting;
 
 pub use catalogue::{Catalogue, Direction, Indicator, Level, SourceSpec};
@@ -47,3 +48,4 @@ pub use framework::{
 };
 pub use observations::{Flag, Observation, Observations, COLUMNS};
 pub use parquet::to_dataframe;
+pub use scenario::{parse_method, DerivedWeights, MethodOverrides, Scenario};

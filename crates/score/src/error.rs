@@ -118,4 +118,16 @@ pub enum Error {
         city: String,
         year: i32,
     },
+    /// The year asked for is not ranked.
+    #[error("year {year} is not ranked (too few cities meet the coverage rules); ranked years: {ranked}; give one of them with `--year`")]
+    YearNotRanked { year: i32, ranked: String },
+    /// No year has enough cities ranked.
+    #[error("no year has enough cities ranked (coverage.year_min_share): lower the coverage thresholds or add data")]
+    NoRankedYear,
+    /// An analysis setting that cannot work, named by its key.
+    #[error("{key}: {message}")]
+    Setting { key: String, message: String },
+    /// The user interrupted a long run.
+    #[error("interrupted after {done} replications; nothing was written")]
+    Interrupted { done: usize },
 }

@@ -20,17 +20,25 @@
 //! ```
 
 mod audit;
+mod compare;
 mod denominate;
+mod engine;
 mod error;
 mod impute;
 mod normalise;
 mod panel;
+mod path;
 mod plan;
 mod rank;
 #[cfg(test)]
 mod reference;
 mod results;
+mod rng;
+mod sensitivity;
+#[cfg(test)]
+mod testkit;
 mod treat;
+mod uncertainty;
 mod weights;
 
 pub use audit::{
@@ -38,23 +46,29 @@ pub use audit::{
     Audit, AuditError, AuditInput, Availability, CorrMethod, Correlation, CorrelationRow,
     GroupAudit, Pca, SkewKurtRow, COLLINEAR,
 };
+pub use compare::{apply_scenario, compare, pca_weights, Comparison};
 pub use denominate::denominate;
+pub use engine::{Config, Engine, Scratch};
 pub use error::{Error, Result};
 pub use impute::{impute, impute_column, impute_series};
 pub use normalise::{normalise, normalise_indicator, transform};
 pub use panel::Panel;
+pub use path::{path_to_first, PathStep, PathToFirst, MARGIN};
 pub use plan::{
     actual_weights, aggregate, aggregate_year, domain_of, AggregateFailure, GroupPlan,
     IndicatorPlan, Plan,
 };
 pub use rank::rank;
 pub use results::{score, NodeInfo, Results};
+pub use rng::Rng;
+pub use sensitivity::{sobol_indices, Sampler, SobolIndex, SOBOL_MAX_ROWS};
 pub use treat::{
     skew_kurt, treat, treat_indicator, IndicatorTreatment, SkewKurt, TreatmentReport,
     WinsorisedPoint,
 };
+pub use uncertainty::{Analysis, Factor, Observer, RankStats, WeightCell};
 pub use weights::{
     balance_objective, bod, correlations_with_aggregate, effective_weight_table, effective_weights,
-    optimise_weights, pca_weights, resolve_weights, simplex_max, BodResult, DerivedWeights,
-    EffectiveWeight, LpSolution, OptimisedWeights, PcaWeights, ResolveFailure,
+    optimise_weights, pca_column_weights, resolve_weights, simplex_max, BodResult, EffectiveWeight,
+    GroupWeights, LpSolution, OptimisedWeights, PcaWeights, ResolveFailure,
 };

@@ -49,7 +49,7 @@ pub fn transform(panel: &Panel, plan: &Plan) -> Result<Panel> {
 }
 
 /// A goalpost or target in natural units, transformed like the indicator's values.
-fn transformed(ind: &IndicatorPlan, value: f64, what: &str) -> Result<f64> {
+pub(crate) fn transformed(ind: &IndicatorPlan, value: f64, what: &str) -> Result<f64> {
     match ind.transform {
         None => Ok(value),
         Some(t) => apply(t, value).map_err(|(name, domain)| Error::TransformDomain {

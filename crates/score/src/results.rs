@@ -1,6 +1,6 @@
 //! Scores and ranks of every node, city and year, with coverage and proxy shares.
 
-use healthy_city_model::{Catalogue, Cities, Framework, Observations, Screen};
+use healthy_city_model::{Catalogue, Cities, Framework, Impute, Observations, Screen};
 
 use crate::denominate::denominate;
 use crate::error::{Error, Result};
@@ -11,7 +11,7 @@ use crate::plan::{actual_weights, aggregate_year, domain_of, AggregateFailure, P
 use crate::rank::rank;
 use crate::treat::{treat, TreatmentReport};
 use crate::weights::{
-    effective_weight_table, resolve_weights, DerivedWeights, EffectiveWeight, ResolveFailure,
+    effective_weight_table, resolve_weights, EffectiveWeight, GroupWeights, ResolveFailure,
 };
 
 /// What the results say about one node of the tree.
@@ -74,7 +74,7 @@ pub struct Results {
     pub screen_min_share: Option<f64>,
     /// Weights derived from the data (`weights = "pca"` or `"optimised"` groups), pooled
     /// over every year and city.
-    pub derived_weights: Vec<DerivedWeights>,
+    pub derived_weights: Vec<GroupWeights>,
     /// Every node's level, weight as used and effective weight in the index (COINr
     /// `get_eff_weights`), by node slot.
     pub effective_weights: Vec<EffectiveWeight>,
@@ -136,7 +136,20 @@ impl Results {
             .collect()
     }
 
-    /// Slot of the latest ranked year.
+    /// The ranked years, comma-separated, for messages.
+    pub fn ranked_years(&self) -> String {
+        let years: Vec<String> = (0..self.years.len())
+            .filter(|&y| self.year_ranked[y])
+            .map(|y| self.years[y].to_string())
+            .collect();
+        if years.is_empty() {
+            String::from("none")
+        } else {
+            years.join(", ")
+        }
+    }
+
+    /// The latest year slot with a ranking.
     pub fn latest_ranked_year(&self) -> Option<usize> {
         (0..self.years.len()).rev().find(|&y| self.year_ranked[y])
     }
@@ -169,6 +182,45 @@ impl Results {
     }
 }
 
+/// The steps of [`score`] before outlier treatment, shared with the replication
+/// [`Engine`](crate::Engine): the compiled plan and the panel denominated, screened, imputed
+/// with `method` and transformed.
+pub(crate) struct Prepared {
+    pub plan: Plan,
+    /// Transformed values; `proxy` flags as observed.
+    pub panel: Panel,
+    /// `[year][city]`: screened out.
+    pub screened: Vec<bool>,
+    /// Same layout as `panel.values`: imputed.
+    pub imputed: Vec<bool>,
+}
+
+pub(crate) fn prepare(
+    framework: &Framework,
+    catalogue: &Catalogue,
+    cities: &Cities,
+    observations: &Observations,
+    method: Impute,
+) -> Result<Prepared> {
+    framework.check_catalogue(catalogue)?;
+    let plan = Plan::compile(framework, catalogue)?;
+    let mut panel = Panel::build(framework, cities, observations)?;
+    denominate(&mut panel, framework, observations)?;
+    let screened = screen(&mut panel, framework.methods.screen);
+    let mut imputed = impute(&mut panel, method, cities);
+    if screened.contains(&true) {
+        // Panel imputation may have filled a screened year from the city's other years.
+        clear_screened(&mut panel, &screened, &mut imputed);
+    }
+    let panel = transform(&panel, &plan)?;
+    Ok(Prepared {
+        plan,
+        panel,
+        screened,
+        imputed,
+    })
+}
+
 /// Scores a framework on observations: normalise, aggregate up the tree, apply the coverage
 /// rules, rank every node in every ranked year.
 pub fn score(
@@ -177,17 +229,19 @@ pub fn score(
     cities: &Cities,
     observations: &Observations,
 ) -> Result<Results> {
-    framework.check_catalogue(catalogue)?;
-    let mut plan = Plan::compile(framework, catalogue)?;
-    let mut panel = Panel::build(framework, cities, observations)?;
-    denominate(&mut panel, framework, observations)?;
-    let screened = screen(&mut panel, framework.methods.screen);
-    let mut imputed = impute(&mut panel, framework.methods.impute, cities);
-    if screened.contains(&true) {
-        // Panel imputation may have filled a screened year from the city's other years.
-        clear_screened(&mut panel, &screened, &mut imputed);
-    }
-    let (treated, treatment) = treat(&transform(&panel, &plan)?, &plan, framework.methods.bounds)?;
+    let Prepared {
+        mut plan,
+        panel,
+        screened,
+        imputed,
+    } = prepare(
+        framework,
+        catalogue,
+        cities,
+        observations,
+        framework.methods.impute,
+    )?;
+    let (treated, treatment) = treat(&panel, &plan, framework.methods.bounds)?;
     let normalised = normalise(&treated, &plan, framework.methods.bounds)?;
 
     let (ny, nc, ni, nn) = (

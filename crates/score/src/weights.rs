@@ -3,7 +3,7 @@
 //!
 //! - [`effective_weight_table`]: each node's effective weight in the index (COINr
 //!   `get_eff_weights`).
-//! - [`pca_weights`]: squared PC1 loadings of a group's standardised children (COINr `get_PCA`
+//! - [`pca_column_weights`]: squared PC1 loadings of a group's standardised children (COINr `get_PCA`
 //!   gives the loadings; the OECD/JRC Handbook squares and rescales them).
 //! - [`bod`]: benefit of the doubt for every city (Compind `ci_bod`, and `ci_bod_constr` with
 //!   bounds on each child's share), solved exactly by a dense simplex ([`simplex_max`]).
@@ -93,7 +93,7 @@ pub struct PcaWeights {
 /// complete rows (R `prcomp(center = TRUE, scale. = TRUE)` after `na.omit`, as COINr
 /// `get_PCA`), weights = squared loadings (they sum to 1 because the loadings have unit norm).
 /// `None` with fewer than 2 columns, fewer than 3 complete rows or a constant column.
-pub fn pca_weights(columns: &[&[f64]]) -> Option<PcaWeights> {
+pub fn pca_column_weights(columns: &[&[f64]]) -> Option<PcaWeights> {
     let p = pca(columns)?;
     let loadings = p.loadings[0].clone();
     let weights = loadings.iter().map(|l| l * l).collect();
@@ -522,7 +522,7 @@ pub fn optimise_weights(
 
 /// Weights a group derived from the data at scoring time.
 #[derive(Debug, Clone, PartialEq)]
-pub struct DerivedWeights {
+pub struct GroupWeights {
     /// Node slot of the group.
     pub node: usize,
     /// The method (`pca` or `optimised`).
@@ -553,7 +553,7 @@ pub fn resolve_weights(
     plan: &mut Plan,
     scores: &[f64],
     n_cities: usize,
-) -> Result<Vec<DerivedWeights>, ResolveFailure> {
+) -> Result<Vec<GroupWeights>, ResolveFailure> {
     let nn = plan.n_nodes();
     let block = n_cities * nn;
     let n_years = scores.len().checked_div(block).unwrap_or(0);
@@ -578,7 +578,7 @@ pub fn resolve_weights(
             .collect();
         let refs: Vec<&[f64]> = columns.iter().map(Vec::as_slice).collect();
         let (weights, n) = if weighting == Weighting::Pca {
-            let p = pca_weights(&refs).ok_or(ResolveFailure::Pca(group.node))?;
+            let p = pca_column_weights(&refs).ok_or(ResolveFailure::Pca(group.node))?;
             (p.weights, p.n)
         } else {
             let start: Vec<f64> = group.children.iter().map(|&(_, w)| w).collect();
@@ -593,7 +593,7 @@ pub fn resolve_weights(
         for ((_, w), &new) in group.children.iter_mut().zip(&weights) {
             *w = new;
         }
-        derived.push(DerivedWeights {
+        derived.push(GroupWeights {
             node: group.node,
             weighting,
             weights: group.children.clone(),
@@ -749,7 +749,7 @@ mod tests {
         for (group, names) in GROUPS {
             let cols = columns_of(&table, names);
             let refs: Vec<&[f64]> = cols.iter().map(Vec::as_slice).collect();
-            let p = pca_weights(&refs).unwrap();
+            let p = pca_column_weights(&refs).unwrap();
             let theirs: Vec<f64> = names
                 .iter()
                 .map(|n| proposed.number(by_code[*n], proposed.column("Weight")))

@@ -1,0 +1,285 @@
+//! Scenarios: named variations of a framework (indicators/scenarios/*.toml).
+//!
+//! ```toml
+//! [scenario]
+//! id = "outcome-led"
+//! name = "Outcome-led"
+//! description = "Health outcomes carry twice the weight of each other domain."
+//! # Optional: "equal" (every child of every group weighs the same) or "pca" (each group's
+//! # children weighted by the squared loadings of their first principal component, derived
+//! # from the data when the scenario is scored). Applied before [weights].
+//! # weights = "pca"
+//!
+//! [weights]            # raw weights of any nodes, relative to their siblings
+//! outcomes = 2
+//!
+//! [methods]            # any key of a framework's [methods], replacing the framework's
+//! aggregation = "geometric"
+//! scale = [1, 100]
+//!
+//! [data]
+//! peers = ["london", "paris", "new-york"]   # the peer group scored
+//! ```
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::cities::Cities;
+use crate::error::{line_of, read_text, Error, Problem, Result};
+use crate::framework::{
+    Aggregation, Bounds, Framework, Impute, Missing, NodeKind, Normalisation, Treatment,
+};
+
+/// How a scenario derives weights before its explicit `[weights]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DerivedWeights {
+    /// The framework's weights.
+    #[default]
+    Nominal,
+    /// Every child of every group weighs the same.
+    Equal,
+    /// Each group's children weighted by their first principal component (scored data).
+    Pca,
+}
+
+/// Method overrides: every key optional.
+#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MethodOverrides {
+    pub normalisation: Option<Normalisation>,
+    pub treatment: Option<Treatment>,
+    pub bounds: Option<Bounds>,
+    pub scale: Option<[f64; 2]>,
+    pub aggregation: Option<Aggregation>,
+    pub missing: Option<Missing>,
+    pub impute: Option<Impute>,
+    pub min_share: Option<f64>,
+    pub round: Option<u32>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawScenario {
+    scenario: RawHead,
+    #[serde(default)]
+    weights: BTreeMap<String, Spanned<f64>>,
+    #[serde(default)]
+    methods: MethodOverrides,
+    #[serde(default)]
+    data: RawData,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawHead {
+    id: String,
+    name: String,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    weights: DerivedWeights,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawData {
+    peers: Option<Spanned<Vec<String>>>,
+}
+
+/// A parsed scenario.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scenario {
+    /// Identifier (a column of compare.csv).
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// What the scenario stands for.
+    pub description: String,
+    /// Weights derived from the data or made equal before `weights`.
+    pub derived: DerivedWeights,
+    /// Raw weights by node id, with the line each is on.
+    pub weights: Vec<(String, f64, usize)>,
+    /// Method overrides.
+    pub methods: MethodOverrides,
+    /// Peer group, with its line.
+    pub peers: Option<(Vec<String>, usize)>,
+    file: String,
+}
+
+impl Scenario {
+    /// Reads a scenario file.
+    pub fn load(path: &Path) -> Result<Self> {
+        Self::parse(&read_text(path)?, &path.display().to_string())
+    }
+
+    /// Parses a scenario; `file` names it in errors.
+    pub fn parse(text: &str, file: &str) -> Result<Self> {
+        let raw: RawScenario =
+            toml::from_str(text).map_err(|e| Error::toml(file, "scenario", &e, text))?;
+        Ok(Scenario {
+            id: raw.scenario.id,
+            name: raw.scenario.name,
+            description: raw.scenario.description,
+            derived: raw.scenario.weights,
+            weights: raw
+                .weights
+                .into_iter()
+                .map(|(id, w)| {
+                    let line = line_of(text, w.span().start);
+                    (id, w.into_inner(), line)
+                })
+                .collect(),
+            methods: raw.methods,
+            peers: raw.data.peers.map(|p| {
+                let line = line_of(text, p.span().start);
+                (p.into_inner(), line)
+            }),
+            file: file.to_string(),
+        })
+    }
+
+    /// The file the scenario was read from.
+    pub fn file(&self) -> &str {
+        &self.file
+    }
+
+    /// The framework with this scenario's overrides (derived PCA weights are left to the
+    /// scoring engine: see [`DerivedWeights::Pca`]). Every problem names the scenario file,
+    /// the line and the key: an unknown node, a negative or NaN weight, a group whose
+    /// children all weigh 0, an unknown peer city, an invalid method setting.
+    pub fn apply(&self, framework: &Framework, cities: &Cities) -> Result<Framework> {
+        let mut out = framework.clone();
+        let mut problems = Vec::new();
+        let mut problem = |line: Option<usize>, message: String| {
+            problems.push(Problem {
+                file: self.file.clone(),
+                line,
+                message,
+            });
+        };
+        if self.derived == DerivedWeights::Equal {
+            for k in 0..out.nodes().len() {
+                out.set_weight(k, 1.0);
+            }
+        }
+        for (id, weight, line) in &self.weights {
+            let Some(k) = out.index_of(id) else {
+                problem(Some(*line), format!("weights.{id}: `{id}` is not a node of `{}`; give a group or indicator id of the framework", framework.file()));
+                continue;
+            };
+            if !weight.is_finite() || *weight < 0.0 {
+                problem(
+                    Some(*line),
+                    format!("weights.{id}: weight {weight} must be finite and not negative"),
+                );
+                continue;
+            }
+            out.set_weight(k, *weight);
+        }
+        for (k, node) in out.nodes().iter().enumerate() {
+            if matches!(node.kind, NodeKind::Group { .. })
+                && !out.children(k).is_empty()
+                && out
+                    .children(k)
+                    .iter()
+                    .all(|&c| out.nodes()[c].weight == 0.0)
+            {
+                let line = self
+                    .weights
+                    .iter()
+                    .find(|(id, ..)| out.children(k).iter().any(|&c| &out.nodes()[c].id == id))
+                    .map(|w| w.2);
+                problem(line, format!("weights: every child of group `{}` has weight 0; give at least one a positive weight", node.id));
+            }
+        }
+        let m = &self.methods;
+        let methods = &mut out.methods;
+        if let Some(v) = &m.normalisation {
+            methods.normalisation = v.clone();
+        }
+        if let Some(v) = m.treatment {
+            methods.treatment = v;
+        }
+        if let Some(v) = m.bounds {
+            methods.bounds = v;
+        }
+        if let Some([l, u]) = m.scale {
+            if !(l.is_finite() && u.is_finite() && l < u) {
+                problem(None, format!("methods.scale [{l}, {u}] must be two finite numbers with the first below the second"));
+            }
+            methods.scale = [l, u];
+        }
+        if let Some(v) = m.aggregation {
+            methods.aggregation = v;
+        }
+        if let Some(v) = m.missing {
+            methods.missing = v;
+        }
+        if let Some(v) = m.impute {
+            methods.impute = v;
+        }
+        if let Some(v) = m.min_share {
+            if !(0.0..=1.0).contains(&v) {
+                problem(
+                    None,
+                    format!("methods.min_share {v} must be between 0 and 1"),
+                );
+            }
+            methods.min_share = v;
+        }
+        if let Some(v) = m.round {
+            methods.round = Some(v);
+        }
+        if let Some((peers, line)) = &self.peers {
+            for p in peers {
+                if cities.get(p).is_none() {
+                    problem(Some(*line), format!("data.peers: `{p}` is not a city id of the registry; use an id from cities.toml"));
+                }
+            }
+            if peers.len() < 2 {
+                problem(
+                    Some(*line),
+                    String::from("data.peers: a peer group needs at least 2 cities"),
+                );
+            }
+            out.data.peers.clone_from(peers);
+        }
+        Error::check(problems)?;
+        Ok(out)
+    }
+}
+
+/// Parses a method as written in a framework or scenario (`"zscore"`, `"geometric"`,
+/// `"latest"`...) from a command-line string; the error says what is accepted.
+pub fn parse_method<T: serde::de::DeserializeOwned>(text: &str) -> std::result::Result<T, String> {
+    #[derive(Deserialize)]
+    struct One<T> {
+        v: T,
+    }
+    let toml = format!("v = {}", toml::Value::String(text.trim().to_string()));
+    toml::from_str::<One<T>>(&toml)
+        .map(|one| one.v)
+        .map_err(|e| e.message().trim_end().to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_methods_from_command_line_names() {
+        assert_eq!(
+            parse_method::<Aggregation>("geometric"),
+            Ok(Aggregation::Geometric)
+        );
+        assert_eq!(
+            parse_method::<Normalisation>("rank"),
+            Ok(Normalisation::Rank)
+        );
+        assert!(parse_method::<Aggregation>("median").is_err());
+    }
+}

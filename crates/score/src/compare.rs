@@ -1,0 +1,266 @@
+//! Scenarios scored: data-driven (PCA) weights, and the comparison of ranks across scenarios.
+
+use healthy_city_model::{
+    Catalogue, Cities, DerivedWeights, Framework, NodeKind, Observations, Scenario,
+};
+
+use crate::audit::pca;
+use crate::error::{Error, Result};
+use crate::results::score;
+
+/// Applies a scenario to a framework: its method, weight and peer overrides, and for
+/// `weights = "pca"` weights derived from the data (see [`pca_weights`]) before its explicit
+/// `[weights]`. Returns the framework and notes on what could not be derived.
+pub fn apply_scenario(
+    scenario: &Scenario,
+    framework: &Framework,
+    catalogue: &Catalogue,
+    cities: &Cities,
+    observations: &Observations,
+) -> Result<(Framework, Vec<String>)> {
+    let mut out = scenario.apply(framework, cities)?;
+    let mut notes = Vec::new();
+    if scenario.derived == DerivedWeights::Pca {
+        notes = pca_weights(&mut out, catalogue, cities, observations)?;
+        // Explicit weights still win over derived ones.
+        for (id, w, _) in &scenario.weights {
+            if let Some(k) = out.index_of(id) {
+                out.set_weight(k, *w);
+            }
+        }
+    }
+    Ok((out, notes))
+}
+
+/// Sets the weights of every group's children from the first principal component of the
+/// children's scores in the framework's latest ranked year, over the cities ranked in it:
+/// `w_k = l_k^2 / sum(l^2)` with `l` the unit-norm loadings (the OECD/JRC Handbook's
+/// squared-loading weights; COINr's `get_PCA` proposes the raw loadings, which are signed
+/// and do not sum to 1). Deepest groups first, re-scoring between levels, so that a domain's
+/// score uses its derived indicator weights before the domains are weighted. A group whose
+/// PCA is undefined (one child, fewer than 3 complete cities, a constant child) keeps its
+/// weights, with a note.
+pub fn pca_weights(
+    framework: &mut Framework,
+    catalogue: &Catalogue,
+    cities: &Cities,
+    observations: &Observations,
+) -> Result<Vec<String>> {
+    let n = framework.nodes().len();
+    let mut depth = vec![0usize; n];
+    for (d, node) in depth.iter_mut().zip(framework.nodes()) {
+        let mut p = node.parent.clone();
+        while let Some(id) = p {
+            *d += 1;
+            p = framework.get(&id).and_then(|node| node.parent.clone());
+        }
+    }
+    let groups: Vec<usize> = (0..n)
+        .filter(|&k| matches!(framework.nodes()[k].kind, NodeKind::Group { .. }))
+        .collect();
+    let max_depth = groups.iter().map(|&g| depth[g]).max().unwrap_or(0);
+    let mut notes = Vec::new();
+    for level in (0..=max_depth).rev() {
+        let results = score(framework, catalogue, cities, observations)?;
+        let y = results.latest_ranked_year().ok_or(Error::NoRankedYear)?;
+        let ranked: Vec<usize> = (0..results.cities.len())
+            .filter(|&c| results.is_ranked(y, c))
+            .collect();
+        for &g in groups.iter().filter(|&&g| depth[g] == level) {
+            let children = framework.children(g).to_vec();
+            if children.len() < 2 {
+                continue;
+            }
+            let columns: Vec<Vec<f64>> = children
+                .iter()
+                .map(|&child| ranked.iter().map(|&c| results.score(y, c, child)).collect())
+                .collect();
+            let refs: Vec<&[f64]> = columns.iter().map(Vec::as_slice).collect();
+            let Some(p) = pca(&refs) else {
+                notes.push(format!(
+                    "group `{}`: PCA undefined (a constant child or fewer than 3 complete cities in {}); its weights are kept",
+                    framework.nodes()[g].id, results.years[y]
+                ));
+                continue;
+            };
+            let squares: Vec<f64> = p.loadings[0].iter().map(|l| l * l).collect();
+            let total: f64 = squares.iter().sum();
+            for (&child, s) in children.iter().zip(squares) {
+                framework.set_weight(child, s / total);
+            }
+        }
+    }
+    Ok(notes)
+}
+
+/// Ranks of the cities under several scenarios, in one year.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Comparison {
+    /// Year compared.
+    pub year: i32,
+    /// Scenario ids, in the order given.
+    pub scenarios: Vec<String>,
+    /// City ids (every city scored by any scenario).
+    pub cities: Vec<String>,
+    /// Their names.
+    pub names: Vec<String>,
+    /// `[city][scenario]` ranks; `None`: not ranked under that scenario.
+    pub ranks: Vec<Vec<Option<u32>>>,
+}
+
+impl Comparison {
+    /// Largest rank shift of city `c` across the scenarios that rank it.
+    pub fn shift(&self, c: usize) -> Option<u32> {
+        let ranked: Vec<u32> = self.ranks[c].iter().flatten().copied().collect();
+        Some(ranked.iter().max()? - ranked.iter().min()?)
+    }
+}
+
+/// Scores each `(id, framework)` and compares ranks in `year` (default: the latest year the
+/// first framework ranks).
+pub fn compare(
+    frameworks: &[(String, Framework)],
+    catalogue: &Catalogue,
+    cities: &Cities,
+    observations: &Observations,
+    year: Option<i32>,
+) -> Result<Comparison> {
+    let mut all = Vec::new();
+    for (id, f) in frameworks {
+        all.push(
+            score(f, catalogue, cities, observations).map_err(|e| Error::Setting {
+                key: format!("scenario `{id}`"),
+                message: e.to_string(),
+            })?,
+        );
+    }
+    let first = all.first().ok_or_else(|| Error::Setting {
+        key: String::from("--scenario"),
+        message: String::from("give at least one scenario"),
+    })?;
+    let year = match year {
+        Some(y) => y,
+        None => first.years[first.latest_ranked_year().ok_or(Error::NoRankedYear)?],
+    };
+    let mut ids: Vec<String> = Vec::new();
+    let mut names: Vec<String> = Vec::new();
+    for r in &all {
+        for (c, id) in r.cities.iter().enumerate() {
+            if !ids.contains(id) {
+                ids.push(id.clone());
+                names.push(r.city_names[c].clone());
+            }
+        }
+    }
+    let ranks = ids
+        .iter()
+        .map(|id| {
+            all.iter()
+                .map(|r| {
+                    let y = r.years.iter().position(|&v| v == year)?;
+                    let c = r.cities.iter().position(|v| v == id)?;
+                    r.rank(y, c, r.root).filter(|_| r.is_ranked(y, c))
+                })
+                .collect()
+        })
+        .collect();
+    Ok(Comparison {
+        year,
+        scenarios: frameworks.iter().map(|(id, _)| id.clone()).collect(),
+        cities: ids,
+        names,
+        ranks,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testkit::small;
+
+    #[test]
+    fn compare_reproduces_hand_computed_ranks() {
+        // Nominal x1:x2 = 3:1: b 75, a 47.5, c 25, d 20.
+        // Equal: a 45, b 50, c 50, d 20 (b and c tie first).
+        // x2-led 1:3: a 42.5, b 25, c 75, d 20.
+        let (framework, catalogue, cities, observations) = small("arithmetic", "[0, 100]");
+        let equal = Scenario::parse(
+            "[scenario]\nid = \"equal\"\nname = \"Equal\"\nweights = \"equal\"\n",
+            "equal.toml",
+        )
+        .unwrap();
+        let led = Scenario::parse(
+            "[scenario]\nid = \"x2-led\"\nname = \"X2\"\n[weights]\nx1 = 1\nx2 = 3\n",
+            "led.toml",
+        )
+        .unwrap();
+        let mut frameworks = vec![(String::from("nominal"), framework.clone())];
+        for s in [&equal, &led] {
+            let (f, notes) =
+                apply_scenario(s, &framework, &catalogue, &cities, &observations).unwrap();
+            assert!(notes.is_empty());
+            frameworks.push((s.id.clone(), f));
+        }
+        let cmp = compare(&frameworks, &catalogue, &cities, &observations, None).unwrap();
+        assert_eq!(cmp.year, 2019);
+        let at = |id: &str| cmp.cities.iter().position(|c| c == id).unwrap();
+        assert_eq!(cmp.ranks[at("a")], [Some(2), Some(3), Some(2)]);
+        assert_eq!(cmp.ranks[at("b")], [Some(1), Some(1), Some(3)]);
+        assert_eq!(cmp.ranks[at("c")], [Some(3), Some(1), Some(1)]);
+        assert_eq!(cmp.ranks[at("d")], [Some(4), Some(4), Some(4)]);
+        assert_eq!(
+            [at("a"), at("b"), at("c"), at("d")].map(|c| cmp.shift(c)),
+            [Some(1), Some(2), Some(2), Some(0)]
+        );
+    }
+
+    #[test]
+    fn a_scenario_naming_an_unknown_node_or_zeroing_a_group_is_rejected_with_file_and_line() {
+        let (framework, _, cities, _) = small("arithmetic", "[0, 100]");
+        let bad = Scenario::parse(
+            "[scenario]\nid = \"bad\"\nname = \"Bad\"\n[weights]\nx1 = 0\nx2 = 0\nx9 = 2\n",
+            "bad.toml",
+        )
+        .unwrap();
+        let e = bad.apply(&framework, &cities).unwrap_err().to_string();
+        assert!(
+            e.contains("bad.toml:7: weights.x9: `x9` is not a node of `t.toml`"),
+            "{e}"
+        );
+        assert!(
+            e.contains("bad.toml:5: weights: every child of group `index` has weight 0"),
+            "{e}"
+        );
+        let peers = Scenario::parse(
+            "[scenario]\nid = \"p\"\nname = \"P\"\n[data]\npeers = [\"a\", \"zz\"]\n",
+            "p.toml",
+        )
+        .unwrap();
+        let e = peers.apply(&framework, &cities).unwrap_err().to_string();
+        assert_eq!(e, "p.toml:5: data.peers: `zz` is not a city id of the registry; use an id from cities.toml");
+    }
+
+    #[test]
+    fn pca_weights_follow_squared_first_component_loadings() {
+        let (framework, catalogue, cities, observations) = crate::engine::tests::default_inputs();
+        let pca = Scenario::parse(
+            "[scenario]\nid = \"pca\"\nname = \"PCA\"\nweights = \"pca\"\n",
+            "pca.toml",
+        )
+        .unwrap();
+        let (f, _) = apply_scenario(&pca, &framework, &catalogue, &cities, &observations).unwrap();
+        // Every group's derived weights are shares summing to 1, and differ from equal.
+        let mut differs = false;
+        for (k, node) in f.nodes().iter().enumerate() {
+            let kids = f.children(k);
+            if matches!(node.kind, NodeKind::Group { .. }) && kids.len() > 1 {
+                let total: f64 = kids.iter().map(|&c| f.nodes()[c].weight).sum();
+                assert!((total - 1.0).abs() < 1e-9, "{}: {total}", node.id);
+                differs |= kids
+                    .iter()
+                    .any(|&c| (f.nodes()[c].weight - 1.0 / kids.len() as f64).abs() > 1e-3);
+            }
+        }
+        assert!(differs);
+    }
+}

@@ -1,0 +1,541 @@
+//! Uncertainty analysis: Monte Carlo over the choices behind the index (weights, normalisation,
+//! aggregation, imputation, winsorisation limit, an indicator left out), rank statistics per
+//! city, and the weight map over three domains' weights.
+//!
+//! Every replication `r` of a run seeded `s` draws its inputs from its own stream
+//! (`Rng::stream(s, r)`), so results do not depend on how replications are spread over
+//! threads. Rank statistics come from a `cities x ranks` histogram: exact quantiles in memory
+//! that does not grow with the number of replications.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use healthy_city_model::{Aggregation, Normalisation};
+use rayon::prelude::*;
+
+use crate::engine::{Config, Engine, Scratch};
+use crate::error::{Error, Result};
+use crate::rng::Rng;
+
+/// Replications computed in parallel between two visits of the observer.
+const CHUNK: usize = 4096;
+
+/// Sees every replication in order: run number, inputs, ranks (0: not ranked).
+pub type Observer<'o> = dyn FnMut(usize, &Config, &[u32]) -> Result<()> + 'o;
+
+/// One uncertain input. Each maps a uniform draw `u` in `[0, 1)` to a change of the
+/// replication's [`Config`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum Factor {
+    /// Multiplicative noise on weights, COINr `get_noisy_weights`: `w (1 + x (2v - 1))` with
+    /// `v` uniform, per `(level, x)`; level 1 is the index's children, 2 their children, and so
+    /// on; level 0 applies to every level without its own entry.
+    WeightNoise(Vec<(usize, f64)>),
+    /// Weights of each group's children drawn from a Dirichlet distribution around their
+    /// nominal shares `p`: `Dirichlet(c p)` with concentration `c` (larger: closer).
+    Dirichlet(f64),
+    /// Normalisation of every indicator, one of these alternatives.
+    Normalisation(Vec<Normalisation>),
+    /// Aggregation of every group, one of these alternatives.
+    Aggregation(Vec<Aggregation>),
+    /// Imputation, one of the engine's alternatives ([`Engine::imputations`]).
+    Imputation,
+    /// COINr winsorisation of every indicator with `winmax` between these bounds (inclusive;
+    /// 0 means no treatment).
+    Winmax(usize, usize),
+    /// One indicator left out, or none: `n + 1` equally likely choices.
+    LeaveOneOut,
+}
+
+impl Factor {
+    /// Short name, as in output files.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Factor::WeightNoise(_) | Factor::Dirichlet(_) => "weights",
+            Factor::Normalisation(_) => "normalisation",
+            Factor::Aggregation(_) => "aggregation",
+            Factor::Imputation => "imputation",
+            Factor::Winmax(..) => "winmax",
+            Factor::LeaveOneOut => "leave_one_out",
+        }
+    }
+}
+
+/// Index of a discrete choice among `n` for a uniform draw.
+fn pick(u: f64, n: usize) -> usize {
+    ((u * n as f64) as usize).min(n.saturating_sub(1))
+}
+
+/// Whether every value a normalisation gives is positive (geometric and harmonic means).
+fn positive(normalisation: &Normalisation, scale: [f64; 2]) -> bool {
+    match normalisation {
+        Normalisation::Minmax | Normalisation::Goalposts => scale[0] > 0.0,
+        Normalisation::Rank => true,
+        _ => false,
+    }
+}
+
+/// The uncertain inputs of an analysis on an engine, validated.
+#[derive(Debug, Clone)]
+pub struct Analysis<'a> {
+    /// The engine replications run on.
+    pub engine: &'a Engine,
+    /// The uncertain inputs, in a fixed order.
+    pub factors: Vec<Factor>,
+    depth: Vec<usize>,
+}
+
+/// Rank statistics of one city over the replications.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RankStats {
+    /// City id.
+    pub city: String,
+    /// Nominal rank.
+    pub nominal_rank: u32,
+    /// Mean rank.
+    pub mean_rank: f64,
+    /// Median rank (R's quantile type 7).
+    pub median_rank: f64,
+    /// 5th percentile rank.
+    pub q05_rank: f64,
+    /// 95th percentile rank.
+    pub q95_rank: f64,
+    /// Share of replications ranking the city first.
+    pub p_first: f64,
+    /// Share of replications ranking it in the top 3.
+    pub p_top3: f64,
+}
+
+/// One cell of the weight map.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WeightCell {
+    /// Shares of the three domains' combined nominal weight.
+    pub shares: [f64; 3],
+    /// The city ranked first (the first in peer order if several tie).
+    pub first: usize,
+    /// The chosen city's rank.
+    pub city_rank: u32,
+}
+
+impl<'a> Analysis<'a> {
+    /// Checks the inputs against the engine: noise below 1, positive concentration, non-empty
+    /// alternatives, positive values for geometric and harmonic means, `winmax` bounds in order.
+    pub fn new(engine: &'a Engine, factors: Vec<Factor>) -> Result<Self> {
+        let setting = |key: &str, message: String| Error::Setting {
+            key: key.to_string(),
+            message,
+        };
+        let mut normalisations = vec![];
+        let mut aggregations = vec![];
+        for factor in &factors {
+            match factor {
+                Factor::WeightNoise(levels) => {
+                    for &(level, x) in levels {
+                        if !(0.0..1.0).contains(&x) {
+                            return Err(setting("--weight-noise", format!("noise {x} at level {level} can make weights zero or negative (a weight w varies within w (1 ± {x})); give a share in [0, 1), e.g. 0.25")));
+                        }
+                    }
+                }
+                Factor::Dirichlet(c) if !(*c > 0.0 && c.is_finite()) => {
+                    return Err(setting(
+                        "--dirichlet",
+                        format!("concentration {c} must be a positive number, e.g. 50"),
+                    ));
+                }
+                Factor::Normalisation(list) if list.is_empty() => {
+                    return Err(setting(
+                        "--normalisations",
+                        String::from("give at least one method"),
+                    ));
+                }
+                Factor::Normalisation(list) => normalisations.clone_from(list),
+                Factor::Aggregation(list) if list.is_empty() => {
+                    return Err(setting(
+                        "--aggregations",
+                        String::from("give at least one method"),
+                    ));
+                }
+                Factor::Aggregation(list) => aggregations.clone_from(list),
+                Factor::Winmax(lo, hi) if lo > hi => {
+                    return Err(setting(
+                        "--winmax",
+                        format!("the range {lo}..{hi} is empty: give the smaller bound first"),
+                    ));
+                }
+                Factor::Imputation if engine.imputations.len() < 2 => {
+                    return Err(setting(
+                        "--imputations",
+                        String::from(
+                            "give at least one imputation method other than the framework's",
+                        ),
+                    ));
+                }
+                _ => {}
+            }
+        }
+        if normalisations.is_empty() {
+            normalisations = engine
+                .plan
+                .indicators
+                .iter()
+                .map(|i| i.normalisation.clone())
+                .collect();
+        }
+        if aggregations.is_empty() {
+            aggregations = engine.plan.groups.iter().map(|g| g.aggregation).collect();
+        }
+        for a in &aggregations {
+            if matches!(a, Aggregation::Geometric | Aggregation::Harmonic) {
+                if let Some(n) = normalisations
+                    .iter()
+                    .find(|n| !positive(n, engine.plan.scale))
+                {
+                    return Err(setting("--aggregations", format!("the {a} mean needs positive values, but {} normalisation (scale {:?}) can give 0 or less; use `--scale 1,100` with minmax, or rank normalisation", n.name(), engine.plan.scale)));
+                }
+            }
+        }
+        let mut depth = vec![0; engine.plan.n_nodes()];
+        for group in engine.plan.groups.iter().rev() {
+            for &(child, _) in &group.children {
+                depth[child] = depth[group.node] + 1;
+            }
+        }
+        Ok(Analysis {
+            engine,
+            factors,
+            depth,
+        })
+    }
+
+    /// The replication for one uniform draw per factor.
+    pub fn config(&self, us: &[f64]) -> Config {
+        let engine = self.engine;
+        let mut config = engine.nominal();
+        for (factor, &u) in self.factors.iter().zip(us) {
+            match factor {
+                Factor::WeightNoise(levels) => {
+                    let mut rng = Rng::new(u.to_bits());
+                    let all = levels.iter().find(|l| l.0 == 0).map(|l| l.1);
+                    for (node, w) in config.weights.iter_mut().enumerate() {
+                        if node == engine.plan.root {
+                            continue;
+                        }
+                        let v = rng.uniform();
+                        let x = levels
+                            .iter()
+                            .find(|l| l.0 == self.depth[node])
+                            .map(|l| l.1)
+                            .or(all)
+                            .unwrap_or(0.0);
+                        *w *= 1.0 + x * (2.0 * v - 1.0);
+                    }
+                }
+                Factor::Dirichlet(c) => {
+                    let mut rng = Rng::new(u.to_bits());
+                    for group in &engine.plan.groups {
+                        let total: f64 = group.children.iter().map(|&(_, w)| w).sum();
+                        let mut drawn = 0.0;
+                        for &(child, w) in &group.children {
+                            let g = if w > 0.0 {
+                                rng.gamma(c * w / total)
+                            } else {
+                                0.0
+                            };
+                            config.weights[child] = g;
+                            drawn += g;
+                        }
+                        if drawn > 0.0 {
+                            for &(child, _) in &group.children {
+                                config.weights[child] /= drawn;
+                            }
+                        }
+                    }
+                }
+                Factor::Normalisation(list) => {
+                    config.normalisation = Some(list[pick(u, list.len())].clone());
+                }
+                Factor::Aggregation(list) => config.aggregation = Some(list[pick(u, list.len())]),
+                Factor::Imputation => config.imputation = pick(u, engine.imputations.len()),
+                Factor::Winmax(lo, hi) => config.winmax = Some(lo + pick(u, hi - lo + 1)),
+                Factor::LeaveOneOut => {
+                    let k = pick(u, engine.n_indicators() + 1);
+                    config.left_out = (k < engine.n_indicators()).then_some(k);
+                }
+            }
+        }
+        config
+    }
+
+    /// The inputs of Monte Carlo replication `run` of a run seeded `seed`.
+    pub fn sample(&self, seed: u64, run: usize) -> Config {
+        let mut rng = Rng::stream(seed, run as u64);
+        let us: Vec<f64> = self.factors.iter().map(|_| rng.uniform()).collect();
+        self.config(&us)
+    }
+
+    /// Runs `runs` Monte Carlo replications and returns rank statistics per peer city.
+    /// `observe` sees every replication in order (run number, inputs, ranks; rank 0 means not
+    /// ranked); `progress` gets the number of replications done; `cancel` stops the run with
+    /// [`Error::Interrupted`].
+    pub fn monte_carlo(
+        &self,
+        runs: usize,
+        seed: u64,
+        observe: &mut Observer<'_>,
+        progress: &dyn Fn(usize),
+        cancel: &AtomicBool,
+    ) -> Result<Vec<RankStats>> {
+        let engine = self.engine;
+        let n = engine.n_cities();
+        let mut histogram = vec![0u64; n * n];
+        let mut start = 0;
+        while start < runs {
+            if cancel.load(Ordering::Relaxed) {
+                return Err(Error::Interrupted { done: start });
+            }
+            let end = (start + CHUNK).min(runs);
+            let chunk: Vec<(Config, Vec<u32>)> = (start..end)
+                .into_par_iter()
+                .map_init(
+                    || engine.scratch(),
+                    |s, run| {
+                        let config = self.sample(seed, run);
+                        engine.evaluate(&config, s)?;
+                        Ok((config, s.ranks.clone()))
+                    },
+                )
+                .collect::<Result<_>>()?;
+            for (k, (config, ranks)) in chunk.iter().enumerate() {
+                observe(start + k, config, ranks)?;
+                for (c, &r) in ranks.iter().enumerate() {
+                    // Not ranked counts as last.
+                    let r = if r == 0 { n } else { r as usize };
+                    histogram[c * n + r - 1] += 1;
+                }
+            }
+            start = end;
+            progress(start);
+        }
+        Ok((0..n)
+            .map(|c| {
+                stats(
+                    &engine.cities[c],
+                    engine.nominal_ranks[c],
+                    &histogram[c * n..(c + 1) * n],
+                )
+            })
+            .collect())
+    }
+
+    /// The weight map: for every mix of the three nodes' weights on a grid of `steps` steps
+    /// over the simplex (their combined nominal weight shared out, the other weights fixed),
+    /// the city ranked first and the rank of `city`.
+    pub fn weight_map(
+        &self,
+        nodes: [usize; 3],
+        steps: usize,
+        city: usize,
+    ) -> Result<Vec<WeightCell>> {
+        let engine = self.engine;
+        let nominal = engine.nominal();
+        let total: f64 = nodes.iter().map(|&k| nominal.weights[k]).sum();
+        let cells: Vec<[usize; 3]> = (0..=steps)
+            .flat_map(|i| (0..=steps - i).map(move |j| [i, j, steps - i - j]))
+            .collect();
+        cells
+            .into_par_iter()
+            .map_init(
+                || (engine.scratch(), nominal.clone()),
+                |(s, config), cell| {
+                    let shares = cell.map(|k| k as f64 / steps as f64);
+                    for (&node, share) in nodes.iter().zip(shares) {
+                        config.weights[node] = share * total;
+                    }
+                    evaluate_first(engine, config, s).map(|first| WeightCell {
+                        shares,
+                        first,
+                        city_rank: s.ranks[city],
+                    })
+                },
+            )
+            .collect()
+    }
+}
+
+/// Evaluates and returns the first city (first in peer order among ties).
+pub(crate) fn evaluate_first(engine: &Engine, config: &Config, s: &mut Scratch) -> Result<usize> {
+    engine.evaluate(config, s)?;
+    Ok(s.ranks.iter().position(|&r| r == 1).unwrap_or(0))
+}
+
+/// Quantile of type 7 (R's default) of the ranks counted in `histogram` (`histogram[r - 1]`
+/// replications gave rank `r`).
+fn quantile(histogram: &[u64], total: u64, p: f64) -> f64 {
+    let h = (total - 1) as f64 * p;
+    let lo = h.floor() as u64;
+    let at = |k: u64| -> f64 {
+        // The k-th smallest rank (0-based).
+        let mut seen = 0;
+        for (r, &count) in histogram.iter().enumerate() {
+            seen += count;
+            if seen > k {
+                return (r + 1) as f64;
+            }
+        }
+        histogram.len() as f64
+    };
+    let a = at(lo);
+    if lo + 1 >= total {
+        return a;
+    }
+    a + (h - lo as f64) * (at(lo + 1) - a)
+}
+
+fn stats(city: &str, nominal: u32, histogram: &[u64]) -> RankStats {
+    let total: u64 = histogram.iter().sum();
+    let t = total.max(1) as f64;
+    let mean = histogram
+        .iter()
+        .enumerate()
+        .map(|(r, &k)| (r + 1) as f64 * k as f64)
+        .sum::<f64>()
+        / t;
+    RankStats {
+        city: city.to_string(),
+        nominal_rank: nominal,
+        mean_rank: mean,
+        median_rank: quantile(histogram, total.max(1), 0.5),
+        q05_rank: quantile(histogram, total.max(1), 0.05),
+        q95_rank: quantile(histogram, total.max(1), 0.95),
+        p_first: histogram.first().copied().unwrap_or(0) as f64 / t,
+        p_top3: histogram.iter().take(3).sum::<u64>() as f64 / t,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::tests::default_inputs;
+
+    fn engine() -> Engine {
+        let (framework, catalogue, cities, observations) = default_inputs();
+        Engine::build(&framework, &catalogue, &cities, &observations, None, &[]).unwrap()
+    }
+
+    #[test]
+    fn quantiles_of_a_histogram_are_rs_type_7() {
+        // Ranks 1, 2, 2, 3, 5: R quantile(c(1,2,2,3,5), c(.05, .5, .95)) = 1.2, 2, 4.6.
+        let h = [1, 2, 1, 0, 1];
+        assert!((quantile(&h, 5, 0.05) - 1.2).abs() < 1e-12);
+        assert!((quantile(&h, 5, 0.5) - 2.0).abs() < 1e-12);
+        assert!((quantile(&h, 5, 0.95) - 4.6).abs() < 1e-12);
+        let s = stats("x", 2, &h);
+        assert!((s.mean_rank - 2.6).abs() < 1e-12);
+        assert!((s.p_first - 0.2).abs() < 1e-12 && (s.p_top3 - 0.8).abs() < 1e-12);
+    }
+
+    #[test]
+    fn zero_noise_gives_every_city_its_nominal_rank_with_zero_width() {
+        let engine = engine();
+        let analysis = Analysis::new(&engine, vec![Factor::WeightNoise(vec![(0, 0.0)])]).unwrap();
+        let mut seen = 0;
+        let stats = analysis
+            .monte_carlo(
+                300,
+                1,
+                &mut |_, _, _| {
+                    seen += 1;
+                    Ok(())
+                },
+                &|_| {},
+                &AtomicBool::new(false),
+            )
+            .unwrap();
+        assert_eq!(seen, 300);
+        for s in &stats {
+            let r = f64::from(s.nominal_rank);
+            assert_eq!(
+                (s.mean_rank, s.median_rank, s.q05_rank, s.q95_rank),
+                (r, r, r, r),
+                "{}",
+                s.city
+            );
+            assert_eq!(s.p_first, if s.nominal_rank == 1 { 1.0 } else { 0.0 });
+        }
+    }
+
+    #[test]
+    fn rejects_noise_that_makes_weights_negative_and_geometric_means_of_zeros() {
+        let engine = engine();
+        let e = Analysis::new(&engine, vec![Factor::WeightNoise(vec![(1, 1.2)])]).unwrap_err();
+        assert!(
+            e.to_string()
+                .starts_with("--weight-noise: noise 1.2 at level 1"),
+            "{e}"
+        );
+        let e = Analysis::new(
+            &engine,
+            vec![Factor::Aggregation(vec![Aggregation::Geometric])],
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("`--scale 1,100`"), "{e}");
+    }
+
+    #[test]
+    fn the_same_seed_gives_the_same_replications_in_any_thread_pool() {
+        let engine = engine();
+        let analysis = Analysis::new(
+            &engine,
+            vec![
+                Factor::Dirichlet(20.0),
+                Factor::LeaveOneOut,
+                Factor::Winmax(0, 5),
+            ],
+        )
+        .unwrap();
+        let run = |threads: usize| {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            pool.install(|| {
+                let mut log = Vec::new();
+                let stats = analysis
+                    .monte_carlo(
+                        5000,
+                        42,
+                        &mut |r, c, ranks| {
+                            log.push((r, c.clone(), ranks.to_vec()));
+                            Ok(())
+                        },
+                        &|_| {},
+                        &AtomicBool::new(false),
+                    )
+                    .unwrap();
+                (log, stats)
+            })
+        };
+        let (a, b) = (run(1), run(2));
+        assert_eq!(a, b);
+        // Something varied.
+        assert!(a.1.iter().any(|s| s.q95_rank > s.q05_rank));
+    }
+
+    #[test]
+    fn the_weight_map_cell_at_the_nominal_weights_names_the_nominal_first_city() {
+        let engine = engine();
+        let analysis = Analysis::new(&engine, vec![]).unwrap();
+        let slot = |id: &str| engine.plan.node_ids.iter().position(|n| n == id).unwrap();
+        let nodes = [slot("outcomes"), slot("environment"), slot("services")];
+        let london = engine.city("London").unwrap();
+        // 30 steps: the nominal equal shares (10, 10, 10) lie on the grid.
+        let cells = analysis.weight_map(nodes, 30, london).unwrap();
+        assert_eq!(cells.len(), 31 * 32 / 2);
+        let nominal = cells
+            .iter()
+            .find(|c| c.shares.iter().all(|&s| (s - 1.0 / 3.0).abs() < 1e-12))
+            .unwrap();
+        let first = engine.nominal_ranks.iter().position(|&r| r == 1).unwrap();
+        assert_eq!(nominal.first, first);
+        assert_eq!(nominal.city_rank, engine.nominal_ranks[london]);
+    }
+}
