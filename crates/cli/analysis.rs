@@ -77,18 +77,8 @@ fn with_scenario(inputs: &Inputs, scenario: Option<&str>) -> Result<Framework> {
         return Ok(inputs.framework.clone());
     };
     let scenario = load_scenario(name)?;
-    let (framework, notes) = healthy_city_score::apply_scenario(
-        &scenario,
-        &inputs.framework,
-        &inputs.catalogue,
-        &inputs.cities,
-        &inputs.observations,
-    )
-    .with_context(|| format!("cannot apply the scenario `{}`", scenario.file()))?;
-    for note in notes {
-        status(&format!("note: {}: {note}", scenario.file()));
-    }
-    Ok(framework)
+    healthy_city_score::apply_scenario(&scenario, &inputs.framework, &inputs.cities)
+        .with_context(|| format!("cannot apply the scenario `{}`", scenario.file()))
 }
 
 fn engine(

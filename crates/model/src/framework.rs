@@ -14,6 +14,7 @@ use crate::catalogue::{Catalogue, Direction};
 use crate::cities::is_identifier;
 use crate::error::{line_of, read_text, Error, Problem, Result};
 pub use crate::normalisation::{Normalisation, Treatment, WINSORISE_DEFAULT};
+pub use crate::weighting::Weighting;
 
 /// Over which observations min-max bounds are taken.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -136,6 +137,8 @@ pub enum NodeKind {
         aggregation: Option<Aggregation>,
         /// Minimum present child-weight share override for this group.
         min_share: Option<f64>,
+        /// How the children's weights are set (`weights = ...`; default explicit).
+        weights: Weighting,
     },
     /// A leaf.
     Indicator(IndicatorSpec),
@@ -156,6 +159,10 @@ pub struct IndicatorSpec {
     pub target: Option<f64>,
     /// Outlier treatment overriding the framework default.
     pub treatment: Option<Treatment>,
+    /// Catalogue id of the series the raw values are divided by (population, area, GDP).
+    pub denominator: Option<String>,
+    /// Factor the ratio is multiplied by (e.g. 1000 for "per 1,000"); 1 when absent.
+    pub denominator_scale: Option<f64>,
     /// One line on why the indicator is in the index.
     pub rationale: Option<String>,
 }
@@ -241,6 +248,8 @@ struct RawGroup {
     weight: f64,
     aggregation: Option<Aggregation>,
     min_share: Option<f64>,
+    #[serde(default)]
+    weights: Weighting,
 }
 
 #[derive(Deserialize)]
@@ -256,6 +265,8 @@ struct RawIndicator {
     goalposts: Option<[f64; 2]>,
     target: Option<f64>,
     treatment: Option<Treatment>,
+    denominator: Option<String>,
+    denominator_scale: Option<f64>,
     rationale: Option<String>,
 }
 
@@ -319,6 +330,7 @@ impl Framework {
                 kind: NodeKind::Group {
                     aggregation: group.aggregation,
                     min_share: group.min_share,
+                    weights: group.weights,
                 },
                 line,
             });
@@ -337,6 +349,8 @@ impl Framework {
                     goalposts: indicator.goalposts,
                     target: indicator.target,
                     treatment: indicator.treatment,
+                    denominator: indicator.denominator,
+                    denominator_scale: indicator.denominator_scale,
                     rationale: indicator.rationale,
                 }),
                 line,
@@ -392,6 +406,12 @@ impl Framework {
                 }
                 if normalisation.needs_target() && spec.target.is_none() {
                     problem(line, format!("indicator `{}` uses dist2targ normalisation but gives no `target = <value>` in its units", node.id));
+                }
+                match (&spec.denominator, spec.denominator_scale) {
+                    (Some(d), _) if !is_identifier(d) || *d == node.id => problem(line, format!("indicator `{}`: denominator `{d}` must be the id of another series in the catalogue", node.id)),
+                    (None, Some(_)) => problem(line, format!("indicator `{}` has `denominator_scale` but no `denominator = \"<series id>\"`", node.id)),
+                    (_, Some(k)) if !(k.is_finite() && k > 0.0) => problem(line, format!("indicator `{}`: denominator_scale {k} must be a finite number above 0", node.id)),
+                    _ => {}
                 }
                 if let Some(target) = spec.target.filter(|t| !t.is_finite()) {
                     problem(
@@ -492,12 +512,28 @@ impl Framework {
                     format!("group `{}` has no children", node.id),
                 );
             }
-            if !node.is_indicator()
+            let NodeKind::Group {
+                aggregation,
+                weights,
+                ..
+            } = node.kind
+            else {
+                continue;
+            };
+            if weights == Weighting::Explicit
                 && !children[i].is_empty()
                 && children[i].iter().all(|&c| nodes[c].weight == 0.0)
             {
                 problem(Some(node.line), format!("every child of group `{}` has weight 0: give at least one a positive weight", node.id));
             }
+            check_weighting(
+                &mut problem,
+                node,
+                weights,
+                aggregation,
+                raw.methods.aggregation,
+                children[i].len(),
+            );
         }
         Error::check(problems)?;
         Ok(Framework {
@@ -519,6 +555,23 @@ impl Framework {
     pub fn check_catalogue(&self, catalogue: &Catalogue) -> Result<()> {
         let mut problems = Vec::new();
         for node in self.indicators() {
+            if let NodeKind::Indicator(IndicatorSpec {
+                denominator: Some(d),
+                ..
+            }) = &node.kind
+            {
+                if catalogue.get(d).is_none() {
+                    problems.push(Problem {
+                        file: self.file.clone(),
+                        line: Some(node.line),
+                        message: format!(
+                            "indicator `{}`: denominator `{d}` is not in the catalogue `{}`: add the series there or fix the id",
+                            node.id,
+                            catalogue.file()
+                        ),
+                    });
+                }
+            }
             if catalogue.get(&node.id).is_none() {
                 problems.push(Problem {
                     file: self.file.clone(),
@@ -595,21 +648,82 @@ impl Framework {
         self.nodes[index].weight = weight;
     }
 
+    /// Sets how the children of group `index` are weighted (no effect on an indicator). Used
+    /// by scenarios.
+    pub fn set_weighting(&mut self, index: usize, weighting: Weighting) {
+        if let NodeKind::Group { weights, .. } = &mut self.nodes[index].kind {
+            *weights = weighting;
+        }
+    }
+
     /// Effective weight of every node in the index: the product of its normalised weights
     /// (weight / sum of sibling weights) up to the root. Indexed like [`Framework::nodes`].
+    /// Children of a group whose `weights` is not `explicit` count as equal (the nominal
+    /// weights before any are derived from data).
     pub fn effective_weights(&self) -> Vec<f64> {
         let mut effective = vec![0.0; self.nodes.len()];
         effective[self.root] = 1.0;
         let mut stack = vec![self.root];
         while let Some(i) = stack.pop() {
             let kids = &self.children[i];
-            let total: f64 = kids.iter().map(|&c| self.nodes[c].weight).sum();
+            // Data-driven and equal weights count as equal here (nominal weights).
+            let explicit = matches!(
+                self.nodes[i].kind,
+                NodeKind::Group {
+                    weights: Weighting::Explicit,
+                    ..
+                }
+            );
+            let weight = |c: usize| if explicit { self.nodes[c].weight } else { 1.0 };
+            let total: f64 = kids.iter().map(|&c| weight(c)).sum();
             for &c in kids {
-                effective[c] = effective[i] * self.nodes[c].weight / total;
+                effective[c] = effective[i] * weight(c) / total;
                 stack.push(c);
             }
         }
         effective
+    }
+}
+
+/// Checks a group's `weights` against its children and aggregation.
+fn check_weighting(
+    problem: &mut impl FnMut(Option<usize>, String),
+    node: &Node,
+    weights: Weighting,
+    aggregation: Option<Aggregation>,
+    default: Aggregation,
+    n_children: usize,
+) {
+    let line = Some(node.line);
+    let id = &node.id;
+    match weights {
+        Weighting::Explicit | Weighting::Equal => {}
+        Weighting::Pca | Weighting::Optimised => {
+            if n_children < 2 {
+                problem(line, format!("group `{id}` derives its weights from data (`weights = \"{weights}\"`) but has {n_children} child: it needs at least 2"));
+            }
+            let method = aggregation.unwrap_or(default);
+            if weights == Weighting::Optimised && method.is_cross_city() {
+                problem(line, format!("group `{id}`: optimised weights need a per-city aggregation, not `{method}`; use `arithmetic`, `geometric`, `harmonic` or `generalised`"));
+            }
+        }
+        Weighting::Bod {
+            min_share,
+            max_share,
+        } => {
+            if let Some(method) = aggregation {
+                problem(line, format!("group `{id}` has `weights = \"bod\"`, which replaces its aggregation, and also `aggregation = \"{method}\"`: remove one"));
+            }
+            let k = n_children as f64;
+            if !(0.0..=1.0).contains(&min_share)
+                || !(0.0..=1.0).contains(&max_share)
+                || min_share > max_share
+            {
+                problem(line, format!("group `{id}`: bod shares min_share = {min_share}, max_share = {max_share} must satisfy 0 <= min_share <= max_share <= 1"));
+            } else if min_share * k > 1.0 + 1e-12 || max_share * k < 1.0 - 1e-12 {
+                problem(line, format!("group `{id}`: bod shares [{min_share}, {max_share}] cannot be met by {n_children} children whose shares sum to 1: need min_share <= 1/{n_children} <= max_share"));
+            }
+        }
     }
 }
 
@@ -732,6 +846,52 @@ parent = "air"
         .unwrap();
         let e = f.check_catalogue(&catalogue).unwrap_err().to_string();
         assert_eq!(e, "f.toml:31: indicator `no2` is not in the catalogue `c.toml`: add it there or fix the id");
+    }
+
+    #[test]
+    fn reads_group_weights_and_rejects_impossible_ones_naming_file_line_and_id() {
+        let text = SMALL.replace(
+            "id = \"air\"\nparent = \"index\"",
+            "id = \"air\"\nparent = \"index\"\nweights = \"pca\"",
+        );
+        let f = Framework::parse(&text, "f.toml").unwrap();
+        let NodeKind::Group { weights, .. } = f.get("air").unwrap().kind else {
+            panic!("air is a group");
+        };
+        assert_eq!(weights, Weighting::Pca);
+        // Nominal effective weights treat pca children as equal: pm25 and no2 1/6 each.
+        let w = f.effective_weights();
+        assert!((w[f.index_of("pm25").unwrap()] - 1.0 / 6.0).abs() < 1e-15);
+        // PCA of one child.
+        let text = SMALL.replace(
+            "id = \"health\"\nparent = \"index\"",
+            "id = \"health\"\nparent = \"index\"\nweights = \"optimised\"",
+        );
+        assert_eq!(err(&text), "f.toml:13: group `health` derives its weights from data (`weights = \"optimised\"`) but has 1 child: it needs at least 2");
+        // Shares two children cannot meet, and bod with an aggregation.
+        let text = SMALL.replace(
+            "id = \"air\"\nparent = \"index\"",
+            "id = \"air\"\nparent = \"index\"\nweights = { method = \"bod\", min_share = 0.6 }\naggregation = \"geometric\"",
+        );
+        let e = err(&text);
+        assert!(
+            e.contains("f.toml:18: group `air`: bod shares [0.6, 1] cannot be met by 2 children"),
+            "{e}"
+        );
+        assert!(
+            e.contains(
+                "f.toml:18: group `air` has `weights = \"bod\"`, which replaces its aggregation"
+            ),
+            "{e}"
+        );
+        // Optimised weights need a per-city aggregation.
+        let text = SMALL.replace(
+            "id = \"air\"\nparent = \"index\"",
+            "id = \"air\"\nparent = \"index\"\nweights = \"optimised\"\naggregation = \"copeland\"",
+        );
+        assert!(err(&text).contains(
+            "group `air`: optimised weights need a per-city aggregation, not `copeland`"
+        ));
     }
 
     #[test]

@@ -36,13 +36,14 @@ mod normalisation;
 mod observations;
 mod parquet;
 mod scenario;
+mod weighting;
 
 pub use catalogue::{Catalogue, Direction, Indicator, Level, SourceSpec};
 pub use cities::{is_identifier, Cities, City};
 pub use error::{Error, Problem, Result};
 pub use framework::{
     Aggregation, Bounds, Coverage, DataSpec, Framework, Impute, ImputeGroup, IndicatorSpec,
-    Methods, Missing, Node, NodeKind, Normalisation, Screen, Transform, Treatment,
+    Methods, Missing, Node, NodeKind, Normalisation, Screen, Transform, Treatment, Weighting,
     WINSORISE_DEFAULT,
 };
 pub use observations::{Flag, Observation, Observations, COLUMNS};

@@ -5,9 +5,10 @@
 //! id = "outcome-led"
 //! name = "Outcome-led"
 //! description = "Health outcomes carry twice the weight of each other domain."
-//! # Optional: "equal" (every child of every group weighs the same) or "pca" (each group's
-//! # children weighted by the squared loadings of their first principal component, derived
-//! # from the data when the scenario is scored). Applied before [weights].
+//! # Optional: "equal" (every child of every group weighs the same) or "pca" (every group
+//! # takes the framework setting `weights = "pca"`: its children weighted by the squared
+//! # loadings of their first principal component, derived from the data when scored).
+//! # Applied before [weights]; a written weight makes its group's weights explicit again.
 //! # weights = "pca"
 //!
 //! [weights]            # raw weights of any nodes, relative to their siblings
@@ -32,6 +33,7 @@ use crate::error::{line_of, read_text, Error, Problem, Result};
 use crate::framework::{
     Aggregation, Bounds, Framework, Impute, Missing, NodeKind, Normalisation, Treatment,
 };
+use crate::weighting::Weighting;
 
 /// How a scenario derives weights before its explicit `[weights]`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
@@ -42,7 +44,8 @@ pub enum DerivedWeights {
     Nominal,
     /// Every child of every group weighs the same.
     Equal,
-    /// Each group's children weighted by their first principal component (scored data).
+    /// Every group weighted by its children's first principal component: the framework's
+    /// `weights = "pca"` on every group, derived from the data when scored.
     Pca,
 }
 
@@ -147,8 +150,8 @@ impl Scenario {
         &self.file
     }
 
-    /// The framework with this scenario's overrides (derived PCA weights are left to the
-    /// scoring engine: see [`DerivedWeights::Pca`]). Every problem names the scenario file,
+    /// The framework with this scenario's overrides (PCA weights are derived when it is
+    /// scored: see [`DerivedWeights::Pca`]). Every problem names the scenario file,
     /// the line and the key: an unknown node, a negative or NaN weight, a group whose
     /// children all weigh 0, an unknown peer city, an invalid method setting.
     pub fn apply(&self, framework: &Framework, cities: &Cities) -> Result<Framework> {
@@ -161,9 +164,21 @@ impl Scenario {
                 message,
             });
         };
-        if self.derived == DerivedWeights::Equal {
-            for k in 0..out.nodes().len() {
-                out.set_weight(k, 1.0);
+        match self.derived {
+            DerivedWeights::Nominal => {}
+            DerivedWeights::Equal => {
+                for k in 0..out.nodes().len() {
+                    out.set_weight(k, 1.0);
+                    out.set_weighting(k, Weighting::Explicit);
+                }
+            }
+            DerivedWeights::Pca => {
+                // A group with one child has nothing to weigh.
+                for k in 0..out.nodes().len() {
+                    if out.children(k).len() >= 2 {
+                        out.set_weighting(k, Weighting::Pca);
+                    }
+                }
             }
         }
         for (id, weight, line) in &self.weights {
@@ -179,6 +194,18 @@ impl Scenario {
                 continue;
             }
             out.set_weight(k, *weight);
+            // A written weight makes its group's weights explicit again.
+            if let Some(parent) = out.nodes()[k].parent.clone().and_then(|p| out.index_of(&p)) {
+                if matches!(
+                    out.nodes()[parent].kind,
+                    NodeKind::Group {
+                        weights: Weighting::Pca | Weighting::Equal | Weighting::Optimised,
+                        ..
+                    }
+                ) {
+                    out.set_weighting(parent, Weighting::Explicit);
+                }
+            }
         }
         for (k, node) in out.nodes().iter().enumerate() {
             if matches!(node.kind, NodeKind::Group { .. })

@@ -11,6 +11,7 @@ use std::io::{self, Write};
 use healthy_city_model::{Catalogue, Cities, Framework, Observations};
 use statrs::distribution::{ContinuousCDF, StudentsT};
 
+use crate::denominate::denominate;
 use crate::error::Error;
 use crate::impute::impute;
 use crate::normalise::transform;
@@ -770,7 +771,9 @@ pub fn audit(
 ) -> std::result::Result<Audit, AuditError> {
     let results = score(framework, catalogue, cities, observations)?;
     let plan = Plan::compile(framework, catalogue)?;
-    let raw = Panel::build(framework, cities, observations)?;
+    // Raw = as laid out and denominated (`denominator`), before imputation.
+    let mut raw = Panel::build(framework, cities, observations)?;
+    denominate(&mut raw, framework, observations)?;
     let mut imputed = raw.clone();
     impute(&mut imputed, framework.methods.impute, cities);
     let (treated, _) = treat(

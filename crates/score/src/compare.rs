@@ -1,96 +1,20 @@
-//! Scenarios scored: data-driven (PCA) weights, and the comparison of ranks across scenarios.
+//! Scenarios applied, and the comparison of ranks across scenarios.
 
-use healthy_city_model::{
-    Catalogue, Cities, DerivedWeights, Framework, NodeKind, Observations, Scenario,
-};
+use healthy_city_model::{Catalogue, Cities, Framework, Observations, Scenario};
 
-use crate::audit::pca;
 use crate::error::{Error, Result};
 use crate::results::score;
 
-/// Applies a scenario to a framework: its method, weight and peer overrides, and for
-/// `weights = "pca"` weights derived from the data (see [`pca_weights`]) before its explicit
-/// `[weights]`. Returns the framework and notes on what could not be derived.
+/// Applies a scenario to a framework: its method, weight and peer overrides (a scenario's
+/// `weights = "pca"` sets the framework's `weights = "pca"` on every group, derived from the
+/// data when scored, see [`crate::pca_column_weights`]). Kept as the score crate's entry point
+/// so that scenario-level checks that need the data can live here.
 pub fn apply_scenario(
     scenario: &Scenario,
     framework: &Framework,
-    catalogue: &Catalogue,
     cities: &Cities,
-    observations: &Observations,
-) -> Result<(Framework, Vec<String>)> {
-    let mut out = scenario.apply(framework, cities)?;
-    let mut notes = Vec::new();
-    if scenario.derived == DerivedWeights::Pca {
-        notes = pca_weights(&mut out, catalogue, cities, observations)?;
-        // Explicit weights still win over derived ones.
-        for (id, w, _) in &scenario.weights {
-            if let Some(k) = out.index_of(id) {
-                out.set_weight(k, *w);
-            }
-        }
-    }
-    Ok((out, notes))
-}
-
-/// Sets the weights of every group's children from the first principal component of the
-/// children's scores in the framework's latest ranked year, over the cities ranked in it:
-/// `w_k = l_k^2 / sum(l^2)` with `l` the unit-norm loadings (the OECD/JRC Handbook's
-/// squared-loading weights; COINr's `get_PCA` proposes the raw loadings, which are signed
-/// and do not sum to 1). Deepest groups first, re-scoring between levels, so that a domain's
-/// score uses its derived indicator weights before the domains are weighted. A group whose
-/// PCA is undefined (one child, fewer than 3 complete cities, a constant child) keeps its
-/// weights, with a note.
-pub fn pca_weights(
-    framework: &mut Framework,
-    catalogue: &Catalogue,
-    cities: &Cities,
-    observations: &Observations,
-) -> Result<Vec<String>> {
-    let n = framework.nodes().len();
-    let mut depth = vec![0usize; n];
-    for (d, node) in depth.iter_mut().zip(framework.nodes()) {
-        let mut p = node.parent.clone();
-        while let Some(id) = p {
-            *d += 1;
-            p = framework.get(&id).and_then(|node| node.parent.clone());
-        }
-    }
-    let groups: Vec<usize> = (0..n)
-        .filter(|&k| matches!(framework.nodes()[k].kind, NodeKind::Group { .. }))
-        .collect();
-    let max_depth = groups.iter().map(|&g| depth[g]).max().unwrap_or(0);
-    let mut notes = Vec::new();
-    for level in (0..=max_depth).rev() {
-        let results = score(framework, catalogue, cities, observations)?;
-        let y = results.latest_ranked_year().ok_or(Error::NoRankedYear)?;
-        let ranked: Vec<usize> = (0..results.cities.len())
-            .filter(|&c| results.is_ranked(y, c))
-            .collect();
-        for &g in groups.iter().filter(|&&g| depth[g] == level) {
-            let children = framework.children(g).to_vec();
-            if children.len() < 2 {
-                continue;
-            }
-            let columns: Vec<Vec<f64>> = children
-                .iter()
-                .map(|&child| ranked.iter().map(|&c| results.score(y, c, child)).collect())
-                .collect();
-            let refs: Vec<&[f64]> = columns.iter().map(Vec::as_slice).collect();
-            let Some(p) = pca(&refs) else {
-                notes.push(format!(
-                    "group `{}`: PCA undefined (a constant child or fewer than 3 complete cities in {}); its weights are kept",
-                    framework.nodes()[g].id, results.years[y]
-                ));
-                continue;
-            };
-            let squares: Vec<f64> = p.loadings[0].iter().map(|l| l * l).collect();
-            let total: f64 = squares.iter().sum();
-            for (&child, s) in children.iter().zip(squares) {
-                framework.set_weight(child, s / total);
-            }
-        }
-    }
-    Ok(notes)
+) -> Result<Framework> {
+    Ok(scenario.apply(framework, cities)?)
 }
 
 /// Ranks of the cities under several scenarios, in one year.
@@ -196,9 +120,7 @@ mod tests {
         .unwrap();
         let mut frameworks = vec![(String::from("nominal"), framework.clone())];
         for s in [&equal, &led] {
-            let (f, notes) =
-                apply_scenario(s, &framework, &catalogue, &cities, &observations).unwrap();
-            assert!(notes.is_empty());
+            let f = apply_scenario(s, &framework, &cities).unwrap();
             frameworks.push((s.id.clone(), f));
         }
         let cmp = compare(&frameworks, &catalogue, &cities, &observations, None).unwrap();
@@ -241,26 +163,33 @@ mod tests {
     }
 
     #[test]
-    fn pca_weights_follow_squared_first_component_loadings() {
+    fn a_pca_scenario_weights_every_group_by_squared_first_component_loadings() {
         let (framework, catalogue, cities, observations) = crate::engine::tests::default_inputs();
         let pca = Scenario::parse(
             "[scenario]\nid = \"pca\"\nname = \"PCA\"\nweights = \"pca\"\n",
             "pca.toml",
         )
         .unwrap();
-        let (f, _) = apply_scenario(&pca, &framework, &catalogue, &cities, &observations).unwrap();
-        // Every group's derived weights are shares summing to 1, and differ from equal.
-        let mut differs = false;
-        for (k, node) in f.nodes().iter().enumerate() {
-            let kids = f.children(k);
-            if matches!(node.kind, NodeKind::Group { .. }) && kids.len() > 1 {
-                let total: f64 = kids.iter().map(|&c| f.nodes()[c].weight).sum();
-                assert!((total - 1.0).abs() < 1e-9, "{}: {total}", node.id);
-                differs |= kids
-                    .iter()
-                    .any(|&c| (f.nodes()[c].weight - 1.0 / kids.len() as f64).abs() > 1e-3);
-            }
+        let f = apply_scenario(&pca, &framework, &cities).unwrap();
+        let results = score(&f, &catalogue, &cities, &observations).unwrap();
+        // Every group with 2+ children got derived weights that are shares summing to 1.
+        let groups: Vec<_> = results.derived_weights.iter().collect();
+        assert!(groups.len() >= 5, "{groups:?}");
+        for g in &groups {
+            let total: f64 = g.weights.iter().map(|w| w.1).sum();
+            assert!((total - 1.0).abs() < 1e-9, "{g:?}");
         }
-        assert!(differs);
+        let cmp = compare(
+            &[
+                (String::from("nominal"), framework),
+                (String::from("pca"), f),
+            ],
+            &catalogue,
+            &cities,
+            &observations,
+            None,
+        )
+        .unwrap();
+        assert!((0..cmp.cities.len()).any(|c| cmp.shift(c).unwrap_or(0) > 0));
     }
 }

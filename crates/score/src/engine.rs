@@ -193,7 +193,15 @@ impl Engine {
             });
             plan.get_or_insert(prepared.plan);
         }
-        let plan = plan.ok_or(Error::NoRankedYear)?;
+        let mut plan = plan.ok_or(Error::NoRankedYear)?;
+        // Group weights derived from the data (`weights = "pca"` / `"optimised"`) are the
+        // nominal ones, as `score` derived them (once, not per replication).
+        for derived in &results.derived_weights {
+            if let Some(group) = plan.groups.iter_mut().find(|g| g.node == derived.node) {
+                group.children.clone_from(&derived.weights);
+            }
+        }
+        plan.effective = crate::weights::effective_weights(&plan);
         let goalposts = plan
             .indicators
             .iter()
@@ -820,6 +828,29 @@ pub(crate) mod tests {
         let (framework, ..) = default_inputs();
         check_nominal(&framework, None);
         check_nominal(&framework, Some(2013));
+    }
+
+    /// Regression: the engine took the compiled (equal) weights of `weights = "pca"` and
+    /// `"optimised"` groups instead of those `score` derived; a `"bod"` index aggregates
+    /// through `aggregate_year` in both.
+    #[test]
+    fn data_driven_group_weights_and_bod_match_score() {
+        let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../../indicators/frameworks");
+        let text = std::fs::read_to_string(format!("{root}/healthy-city.toml")).unwrap();
+        let derived = text
+            .replace(
+                "name = \"Environment\"\n",
+                "name = \"Environment\"\nweights = \"pca\"\n",
+            )
+            .replace(
+                "name = \"Health outcomes\"\n",
+                "name = \"Health outcomes\"\nweights = \"optimised\"\n",
+            );
+        assert_eq!(derived.matches("weights = ").count(), 2);
+        let framework = Framework::parse(&derived, "healthy-city.toml").unwrap();
+        check_nominal(&framework, None);
+        let bod = text.replace("id = \"index\"\n", "id = \"index\"\nweights = \"bod\"\n");
+        check_nominal(&Framework::parse(&bod, "healthy-city.toml").unwrap(), None);
     }
 
     #[test]

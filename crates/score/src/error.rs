@@ -107,6 +107,17 @@ pub enum Error {
         child: String,
         value: f64,
     },
+    /// PCA weights could not be derived for a group.
+    #[error("group `{node}` has `weights = \"pca\"`, but PCA needs at least 3 cities with every child present and no constant child; give explicit weights or use `weights = \"equal\"`")]
+    PcaWeights { node: String },
+    /// A denominator series is 0 for a city and year.
+    #[error("indicator `{indicator}` of city `{city}` in {year} is divided by `{denominator}`, which is 0 there: fix the value, or remove it so that the ratio is missing")]
+    ZeroDenominator {
+        indicator: String,
+        denominator: String,
+        city: String,
+        year: i32,
+    },
     /// The year asked for is not ranked.
     #[error("year {year} is not ranked (too few cities meet the coverage rules); ranked years: {ranked}; give one of them with `--year`")]
     YearNotRanked { year: i32, ranked: String },

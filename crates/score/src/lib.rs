@@ -6,6 +6,9 @@
 //! - [`Panel`] lays observations out as one `cities x indicators` matrix per year.
 //! - [`Plan`] is a framework compiled for the hot loop; [`aggregate`] builds one city's tree.
 //! - [`normalise`] and [`rank`] are the individual steps.
+//! - [`resolve_weights`] derives PCA and optimised group weights from the data; [`bod`]
+//!   (benefit of the doubt, by [`simplex_max`]), [`pca_weights`], [`optimise_weights`] and
+//!   [`effective_weight_table`] are the weighting methods on their own.
 //!
 //! The engine never touches the network and never reads files: it takes parsed inputs.
 //!
@@ -18,6 +21,7 @@
 
 mod audit;
 mod compare;
+mod denominate;
 mod engine;
 mod error;
 mod impute;
@@ -35,13 +39,15 @@ mod sensitivity;
 mod testkit;
 mod treat;
 mod uncertainty;
+mod weights;
 
 pub use audit::{
     audit, average_ranks, correlate, correlation_p_value, cronbach_alpha, pca, pearson, spearman,
     Audit, AuditError, AuditInput, Availability, CorrMethod, Correlation, CorrelationRow,
     GroupAudit, Pca, SkewKurtRow, COLLINEAR,
 };
-pub use compare::{apply_scenario, compare, pca_weights, Comparison};
+pub use compare::{apply_scenario, compare, Comparison};
+pub use denominate::denominate;
 pub use engine::{Config, Engine, Scratch};
 pub use error::{Error, Result};
 pub use impute::{impute, impute_column, impute_series};
@@ -61,3 +67,8 @@ pub use treat::{
     WinsorisedPoint,
 };
 pub use uncertainty::{Analysis, Factor, Observer, RankStats, WeightCell};
+pub use weights::{
+    balance_objective, bod, correlations_with_aggregate, effective_weight_table, effective_weights,
+    optimise_weights, pca_column_weights, resolve_weights, simplex_max, BodResult, EffectiveWeight,
+    GroupWeights, LpSolution, OptimisedWeights, PcaWeights, ResolveFailure,
+};

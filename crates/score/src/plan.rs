@@ -2,6 +2,7 @@
 
 use healthy_city_model::{
     Aggregation, Catalogue, Framework, Missing, NodeKind, Normalisation, Transform, Treatment,
+    Weighting,
 };
 
 use crate::error::{Error, Result};
@@ -36,6 +37,10 @@ pub struct GroupPlan {
     pub aggregation: Aggregation,
     /// Minimum share of child weight present.
     pub min_share: f64,
+    /// How the children's weights are set: data-driven weights (PCA, optimised) are filled
+    /// into `children` by [`resolve_weights`](crate::resolve_weights); benefit of the doubt
+    /// replaces the aggregation.
+    pub weighting: Weighting,
 }
 
 /// A compiled framework. Node slots follow [`Framework::nodes`]; indicator slots follow
@@ -108,6 +113,7 @@ impl Plan {
             let NodeKind::Group {
                 aggregation,
                 min_share,
+                weights,
             } = nodes[slot].kind
             else {
                 continue;
@@ -118,10 +124,18 @@ impl Plan {
                     children: framework
                         .children(slot)
                         .iter()
-                        .map(|&c| (c, nodes[c].weight))
+                        .map(|&c| {
+                            let weight = if weights == Weighting::Explicit {
+                                nodes[c].weight
+                            } else {
+                                1.0
+                            };
+                            (c, weight)
+                        })
                         .collect(),
                     aggregation: aggregation.unwrap_or(methods.aggregation),
                     min_share: min_share.unwrap_or(methods.min_share),
+                    weighting: weights,
                 });
             } else {
                 stack.push((slot, true));
@@ -130,16 +144,18 @@ impl Plan {
                 }
             }
         }
-        Ok(Plan {
+        let mut plan = Plan {
             node_ids: nodes.iter().map(|n| n.id.clone()).collect(),
             indicator_nodes,
             indicators,
             groups,
             root: framework.root_index(),
-            effective: framework.effective_weights(),
+            effective: Vec::new(),
             missing: methods.missing,
             scale: methods.scale,
-        })
+        };
+        plan.effective = crate::weights::effective_weights(&plan);
+        Ok(plan)
     }
 
     /// Number of nodes.
@@ -227,7 +243,13 @@ pub fn aggregate_year(
     let nn = plan.n_nodes();
     debug_assert_eq!(scores.len(), n_cities * nn);
     for group in &plan.groups {
-        if group.aggregation.is_cross_city() {
+        if let Weighting::Bod {
+            min_share,
+            max_share,
+        } = group.weighting
+        {
+            crate::weights::bod_group(plan, group, scores, n_cities, [min_share, max_share]);
+        } else if group.aggregation.is_cross_city() {
             cross_city(plan, group, scores, n_cities);
         } else {
             for c in 0..n_cities {
@@ -240,7 +262,7 @@ pub fn aggregate_year(
 }
 
 /// Whether a city's group can be scored at all: present weight, share and missing rule.
-fn eligible(plan: &Plan, group: &GroupPlan, scores: &[f64]) -> bool {
+pub(crate) fn eligible(plan: &Plan, group: &GroupPlan, scores: &[f64]) -> bool {
     let total: f64 = group.children.iter().map(|&(_, w)| w).sum();
     let mut present = 0.0;
     let mut any_missing = false;

@@ -2,13 +2,17 @@
 
 use healthy_city_model::{Catalogue, Cities, Framework, Impute, Observations, Screen};
 
+use crate::denominate::denominate;
 use crate::error::{Error, Result};
 use crate::impute::impute;
 use crate::normalise::{normalise, transform};
 use crate::panel::Panel;
-use crate::plan::{actual_weights, aggregate_year, domain_of, Plan};
+use crate::plan::{actual_weights, aggregate_year, domain_of, AggregateFailure, Plan};
 use crate::rank::rank;
 use crate::treat::{treat, TreatmentReport};
+use crate::weights::{
+    effective_weight_table, resolve_weights, EffectiveWeight, GroupWeights, ResolveFailure,
+};
 
 /// What the results say about one node of the tree.
 #[derive(Debug, Clone, PartialEq)]
@@ -68,6 +72,12 @@ pub struct Results {
     pub screened: Vec<bool>,
     /// The screening threshold used (`methods.screen.min_share`), if any.
     pub screen_min_share: Option<f64>,
+    /// Weights derived from the data (`weights = "pca"` or `"optimised"` groups), pooled
+    /// over every year and city.
+    pub derived_weights: Vec<GroupWeights>,
+    /// Every node's level, weight as used and effective weight in the index (COINr
+    /// `get_eff_weights`), by node slot.
+    pub effective_weights: Vec<EffectiveWeight>,
 }
 
 impl Results {
@@ -173,8 +183,8 @@ impl Results {
 }
 
 /// The steps of [`score`] before outlier treatment, shared with the replication
-/// [`Engine`](crate::Engine): the compiled plan and the panel screened, imputed with `method`
-/// and transformed.
+/// [`Engine`](crate::Engine): the compiled plan and the panel denominated, screened, imputed
+/// with `method` and transformed.
 pub(crate) struct Prepared {
     pub plan: Plan,
     /// Transformed values; `proxy` flags as observed.
@@ -195,6 +205,7 @@ pub(crate) fn prepare(
     framework.check_catalogue(catalogue)?;
     let plan = Plan::compile(framework, catalogue)?;
     let mut panel = Panel::build(framework, cities, observations)?;
+    denominate(&mut panel, framework, observations)?;
     let screened = screen(&mut panel, framework.methods.screen);
     let mut imputed = impute(&mut panel, method, cities);
     if screened.contains(&true) {
@@ -219,7 +230,7 @@ pub fn score(
     observations: &Observations,
 ) -> Result<Results> {
     let Prepared {
-        plan,
+        mut plan,
         panel,
         screened,
         imputed,
@@ -245,23 +256,30 @@ pub fn score(
     let mut imputed_share = vec![0.0; ny * nc];
     let mut ranked = vec![false; ny * nc];
     let mut actual = vec![0.0; nn];
+    for cell in 0..ny * nc {
+        let row = &normalised[cell * ni..(cell + 1) * ni];
+        for (i, &node) in plan.indicator_nodes.iter().enumerate() {
+            scores[cell * nn + node] = row[i];
+        }
+    }
+    let failed = |plan: &Plan, y: usize, f: AggregateFailure| Error::NonPositive {
+        method: f.aggregation.to_string(),
+        domain: domain_of(f.aggregation),
+        node: plan.node_ids[f.node].clone(),
+        city: panel.cities[f.city].clone(),
+        year: panel.years[y],
+        child: plan.node_ids[f.child].clone(),
+        value: f.value,
+    };
+    let derived_weights = resolve_weights(&mut plan, &scores, nc).map_err(|f| match f {
+        ResolveFailure::Aggregate(y, f) => failed(&plan, y, f),
+        ResolveFailure::Pca(node) => Error::PcaWeights {
+            node: plan.node_ids[node].clone(),
+        },
+    })?;
     for y in 0..ny {
         let block = &mut scores[y * nc * nn..(y + 1) * nc * nn];
-        for c in 0..nc {
-            let row = &normalised[(y * nc + c) * ni..(y * nc + c + 1) * ni];
-            for (i, &node) in plan.indicator_nodes.iter().enumerate() {
-                block[c * nn + node] = row[i];
-            }
-        }
-        aggregate_year(&plan, block, nc).map_err(|f| Error::NonPositive {
-            method: f.aggregation.to_string(),
-            domain: domain_of(f.aggregation),
-            node: plan.node_ids[f.node].clone(),
-            city: panel.cities[f.city].clone(),
-            year: panel.years[y],
-            child: plan.node_ids[f.child].clone(),
-            value: f.value,
-        })?;
+        aggregate_year(&plan, block, nc).map_err(|f| failed(&plan, y, f))?;
         for c in 0..nc {
             let out = &scores[(y * nc + c) * nn..(y * nc + c + 1) * nn];
             let cell = y * nc + c;
@@ -362,6 +380,8 @@ pub fn score(
         year_min_share: framework.coverage.year_min_share,
         screened,
         screen_min_share: framework.methods.screen.map(|s| s.min_share),
+        derived_weights,
+        effective_weights: effective_weight_table(&plan),
     })
 }
 

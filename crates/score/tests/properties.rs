@@ -1,0 +1,231 @@
+//! Property tests (proptest): invariants of normalisation, aggregation, ranking and benefit of
+//! the doubt on random small panels.
+
+use std::fmt::Write as _;
+
+use healthy_city_model::{Catalogue, Cities, Framework, Observations};
+use healthy_city_score::{bod, rank, score, Results};
+use proptest::prelude::*;
+
+/// A random one-year panel: `values[city][indicator]` (NaN = missing), and a direction per
+/// indicator (`true` = higher is better). Values on a coarse grid so that ties occur.
+fn panel() -> impl Strategy<Value = (Vec<Vec<f64>>, Vec<bool>)> {
+    (3usize..8, 2usize..5).prop_flat_map(|(n, k)| {
+        (
+            prop::collection::vec(
+                prop::collection::vec(
+                    prop_oneof![9 => (0u32..40).prop_map(|v| f64::from(v) * 0.5), 1 => Just(f64::NAN)],
+                    k,
+                ),
+                n,
+            ),
+            prop::collection::vec(any::<bool>(), k),
+        )
+    })
+}
+
+/// Scores the panel (`None` on an error, e.g. a constant indicator): indicators alternate between two groups under the index; `methods` is
+/// added to `[methods]`. `order` is the order of the cities in the registry, `rows` the order
+/// of the observation rows.
+fn run(
+    values: &[Vec<f64>],
+    higher: &[bool],
+    methods: &str,
+    order: &[usize],
+    rows: Option<&[usize]>,
+) -> Option<Results> {
+    let mut f = format!("[index]\nid = \"p\"\nname = \"P\"\n[methods]\n{methods}\n[[group]]\nid = \"index\"\n[[group]]\nid = \"g0\"\nparent = \"index\"\n[[group]]\nid = \"g1\"\nparent = \"index\"\n");
+    let mut c = String::new();
+    for (i, &h) in higher.iter().enumerate() {
+        write!(f, "[[indicator]]\nid = \"x{i}\"\nparent = \"g{}\"\n", i % 2).unwrap();
+        let direction = if h { "higher" } else { "lower" };
+        write!(c, "[[indicator]]\nid = \"x{i}\"\nname = \"X\"\nunit = \"u\"\ndirection = \"{direction}\"\nlevel = \"city\"\nsource = {{ adapter = \"a\", publisher = \"p\", dataset = \"d\", release = \"r\", licence = \"l\", query = \"q\" }}\n").unwrap();
+    }
+    let mut cities = String::new();
+    for &city in order {
+        write!(cities, "[[city]]\nid = \"c{city}\"\nname = \"C{city}\"\ncountry = \"AAA\"\nregion = \"R\"\nlatitude = 0.0\nlongitude = 0.0\n").unwrap();
+    }
+    let mut lines: Vec<String> = Vec::new();
+    for (city, row) in values.iter().enumerate() {
+        for (i, v) in row.iter().enumerate().filter(|(_, v)| !v.is_nan()) {
+            lines.push(format!("c{city},x{i},2020,{v},s,"));
+        }
+    }
+    let ordered: Vec<&str> = match rows {
+        Some(perm) => perm.iter().map(|&r| lines[r].as_str()).collect(),
+        None => lines.iter().map(String::as_str).collect(),
+    };
+    let data = format!(
+        "city,indicator,year,value,source,flag\n{}\n",
+        ordered.join("\n")
+    );
+    score(
+        &Framework::parse(&f, "p.toml").unwrap(),
+        &Catalogue::parse(&c, "c.toml").unwrap(),
+        &Cities::parse(&cities, "cities.toml").unwrap(),
+        &Observations::from_csv(data.as_bytes(), "obs.csv").unwrap(),
+    )
+    .ok()
+}
+
+fn node(r: &Results, id: &str) -> usize {
+    r.nodes.iter().position(|n| n.id == id).unwrap()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// Every order-preserving normalisation keeps the order of raw values in the good
+    /// direction: `x_a < x_b` gives `n_a <= n_b` (higher is better) or `n_a >= n_b` (lower).
+    #[test]
+    fn normalisation_is_monotone_in_the_good_direction(
+        (values, higher) in panel(),
+        method in prop::sample::select(vec!["minmax", "zscore", "dist2max", "rank", "prank", "borda"]),
+    ) {
+        let n = values.len();
+        let order: Vec<usize> = (0..n).collect();
+        let r = run(&values, &higher, &format!("normalisation = \"{method}\""), &order, None);
+        // A constant indicator (or one with too few values) is an error, not a property.
+        prop_assume!(r.is_some());
+        let r = r.unwrap();
+        for (i, &h) in higher.iter().enumerate() {
+            let x = node(&r, &format!("x{i}"));
+            for a in 0..n {
+                for b in 0..n {
+                    let (va, vb) = (values[a][i], values[b][i]);
+                    if va.is_nan() || vb.is_nan() || va >= vb {
+                        continue;
+                    }
+                    let (sa, sb) = (
+                        r.score(0, r.city_slot(&format!("c{a}")).unwrap(), x),
+                        r.score(0, r.city_slot(&format!("c{b}")).unwrap(), x),
+                    );
+                    if h {
+                        prop_assert!(sa <= sb, "{method} x{i}: {va} -> {sa}, {vb} -> {sb}");
+                    } else {
+                        prop_assert!(sa >= sb, "{method} x{i}: {va} -> {sa}, {vb} -> {sb}");
+                    }
+                }
+            }
+        }
+    }
+
+    /// Scores and ranks of every city and node are the same whatever the order of the
+    /// observation rows and of the cities in the registry (tolerance 1e-12, ranks exact).
+    #[test]
+    fn scores_and_ranks_do_not_depend_on_row_or_city_order(
+        (values, higher) in panel(),
+        seed in any::<u64>(),
+        aggregation in prop::sample::select(vec!["arithmetic", "geometric", "copeland", "ampi"]),
+    ) {
+        let n = values.len();
+        let methods = format!("scale = [1, 100]\naggregation = \"{aggregation}\"");
+        let order: Vec<usize> = (0..n).collect();
+        let a = run(&values, &higher, &methods, &order, None);
+        prop_assume!(a.is_some());
+        let a = a.unwrap();
+        // A deterministic Fisher-Yates shuffle from the seed (xorshift).
+        let n_rows = values.iter().flatten().filter(|v| !v.is_nan()).count();
+        let mut rows: Vec<usize> = (0..n_rows).collect();
+        let mut state = seed | 1;
+        for i in (1..rows.len()).rev() {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            rows.swap(i, (state % (i as u64 + 1)) as usize);
+        }
+        let reversed: Vec<usize> = (0..n).rev().collect();
+        let b = run(&values, &higher, &methods, &reversed, Some(&rows)).unwrap();
+        for city in 0..n {
+            let id = format!("c{city}");
+            let (Some(ca), Some(cb)) = (a.city_slot(&id), b.city_slot(&id)) else {
+                prop_assert_eq!(a.city_slot(&id).is_some(), b.city_slot(&id).is_some());
+                continue;
+            };
+            for node in 0..a.nodes.len() {
+                let (sa, sb) = (a.score(0, ca, node), b.score(0, cb, node));
+                prop_assert!(
+                    (sa.is_nan() && sb.is_nan()) || (sa - sb).abs() <= 1e-12,
+                    "{} {}: {} vs {}", id, a.nodes[node].id, sa, sb
+                );
+                prop_assert_eq!(a.rank(0, ca, node), b.rank(0, cb, node));
+            }
+        }
+    }
+
+    /// A city that improves one indicator in its good direction never loses index score
+    /// under min-max normalisation with arithmetic or geometric aggregation (1e-9).
+    #[test]
+    fn improving_an_indicator_never_lowers_the_city_score(
+        (values, higher) in panel(),
+        pick in any::<(usize, usize)>(),
+        step in 1u32..20,
+        aggregation in prop::sample::select(vec!["arithmetic", "geometric"]),
+    ) {
+        let (n, k) = (values.len(), higher.len());
+        let (city, i) = (pick.0 % n, pick.1 % k);
+        prop_assume!(!values[city][i].is_nan());
+        let methods = format!("scale = [1, 100]\naggregation = \"{aggregation}\"");
+        let order: Vec<usize> = (0..n).collect();
+        let before = run(&values, &higher, &methods, &order, None);
+        prop_assume!(before.is_some());
+        let before = before.unwrap();
+        let mut better = values.clone();
+        let delta = f64::from(step) * 0.5;
+        better[city][i] += if higher[i] { delta } else { -delta };
+        let after = run(&better, &higher, &methods, &order, None).unwrap();
+        let id = format!("c{city}");
+        let (sb, sa) = (
+            before.score(0, before.city_slot(&id).unwrap(), before.root),
+            after.score(0, after.city_slot(&id).unwrap(), after.root),
+        );
+        prop_assert!(sa >= sb - 1e-9, "{sb} -> {sa}");
+    }
+
+    /// Competition ranks: NaN is unranked, every other score gets `1 + the number of scores
+    /// above it`, so ranks lie in `1..=n` (n = scores present) and the best is 1.
+    #[test]
+    fn ranks_are_competition_ranks_in_one_to_n(
+        scores in prop::collection::vec(prop_oneof![4 => (0u32..20).prop_map(f64::from), 1 => Just(f64::NAN)], 0..30),
+    ) {
+        let ranks = rank(&scores, None);
+        let present = scores.iter().filter(|s| !s.is_nan()).count() as u32;
+        for (s, r) in scores.iter().zip(&ranks) {
+            if s.is_nan() {
+                prop_assert_eq!(*r, None);
+            } else {
+                let above = scores.iter().filter(|t| **t > *s).count() as u32;
+                prop_assert_eq!(*r, Some(above + 1));
+                prop_assert!((1..=present).contains(&r.unwrap()));
+            }
+        }
+        if present > 0 {
+            prop_assert!(ranks.contains(&Some(1)));
+        }
+    }
+
+    /// Benefit of the doubt on random non-negative data: every score in [0, 1], every
+    /// solution feasible (no city above 1 under a city's weights), and a city that is the
+    /// (positive) best on some indicator scores exactly 1.
+    #[test]
+    fn bod_scores_lie_in_zero_one_and_the_best_on_any_indicator_score_one(
+        (n, k, x) in (2usize..8, 1usize..5).prop_flat_map(|(n, k)| {
+            (Just(n), Just(k), prop::collection::vec((0u32..100).prop_map(f64::from), n * k))
+        }),
+    ) {
+        let r = bod(&x, n, k, [0.0, 1.0]);
+        for (c, res) in r.iter().enumerate() {
+            prop_assert!((0.0..=1.0).contains(&res.score), "{}", res.score);
+            for j in 0..n {
+                let v: f64 = (0..k).map(|i| res.weights[i] * x[j * k + i]).sum();
+                prop_assert!(v <= 1.0 + 1e-9);
+            }
+            let best = (0..k).any(|i| {
+                x[c * k + i] > 0.0 && (0..n).all(|j| x[j * k + i] <= x[c * k + i])
+            });
+            if best {
+                prop_assert_eq!(res.score, 1.0);
+            }
+        }
+    }
+}
