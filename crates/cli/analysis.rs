@@ -362,7 +362,8 @@ pub fn uncertainty(args: &UncertaintyArgs) -> Result<()> {
     if args.runs < 1 {
         bail!("--runs: give at least 1 replication");
     }
-    let (_, engine) = setup(&args.common, &args.inputs)?;
+    let (inputs, engine) = setup(&args.common, &args.inputs)?;
+    let focus = city(&engine, &args.city)?;
     let analysis = Analysis::new(&engine, factors(&args.inputs, &engine)?)?;
     let mut staging = Staging::new(&args.common.out)?;
     let mut runs = csv(&mut staging, "uncertainty-runs.csv")?;
@@ -444,6 +445,30 @@ pub fn uncertainty(args: &UncertaintyArgs) -> Result<()> {
     }
     out.flush()?;
     drop(out);
+    let names: Vec<String> = analysis
+        .factors
+        .iter()
+        .map(|f| f.name().replace('_', " "))
+        .collect();
+    let (svg, png) = (
+        staging.path("charts/rank-intervals.svg")?,
+        staging.path("charts/rank-intervals.png")?,
+    );
+    healthy_city_report::write_rank_intervals(
+        &stats,
+        &healthy_city_report::IntervalChart {
+            index: &inputs.framework.name,
+            year: engine.year,
+            runs: args.runs,
+            seed,
+            inputs: &names.join(", "),
+            names: &engine.city_names,
+            focus: Some(focus),
+            source: &healthy_city_report::source_footnote(&inputs.framework, &inputs.catalogue),
+        },
+        &svg,
+        &png,
+    )?;
     print(&text)?;
     status(&format!(
         "{} replications in {elapsed:.2} s ({:.0} per second)",

@@ -42,8 +42,8 @@ pub enum Command {
     /// winsorisation and leaving one indicator out, each switchable.
     ///
     /// Writes DIR/uncertainty.csv (city, nominal_rank, mean_rank, median_rank, q05_rank,
-    /// q95_rank, p_first, p_top3) and DIR/uncertainty-runs.csv (the inputs of every
-    /// replication). Without any input option, weights vary by ±25% at every level,
+    /// q95_rank, p_first, p_top3), DIR/uncertainty-runs.csv (the inputs of every
+    /// replication) and the chart DIR/charts/rank-intervals.svg and .png. Without any input option, weights vary by ±25% at every level,
     /// normalisation among minmax, zscore and rank, and one indicator may be left out.
     Uncertainty(UncertaintyArgs),
     /// Sobol sensitivity indices: which uncertain input drives the ranks.
@@ -147,6 +147,10 @@ pub struct UncertaintyArgs {
     /// Number of replications.
     #[arg(long, value_name = "N", default_value_t = 1000)]
     pub runs: usize,
+
+    /// City highlighted in the rank-interval chart (id or name).
+    #[arg(long, value_name = "NAME", default_value = "London")]
+    pub city: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

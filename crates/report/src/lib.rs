@@ -31,12 +31,14 @@
 mod chart;
 mod error;
 mod footnote;
+mod intervals;
 mod ranking;
 mod tables;
 mod trajectory;
 
 pub use error::{Error, Result};
 pub use footnote::source_footnote;
+pub use intervals::{draw_rank_intervals, intervals_size, write_rank_intervals, IntervalChart};
 pub use ranking::{draw_ranking, ranking_size, write_ranking};
 pub use tables::{format_table, write_ranking_csv, write_scores_csv};
 pub use trajectory::{draw_trajectory, write_trajectory, LONDON_REFERENCES, TRAJECTORY_SIZE};

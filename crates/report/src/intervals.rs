@@ -1,0 +1,264 @@
+//! The rank-interval chart of an uncertainty analysis: per city, the 5-95% range of its rank
+//! over the replications, the median and the nominal rank.
+
+use std::path::Path;
+
+use healthy_city_score::RankStats;
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, VPos};
+
+use crate::chart::{
+    anchored, drawing, frame, okabe_ito, ordinal, register_fonts, text, unit, width,
+    write_svg_and_png, Line, INK, MUTED, RULE,
+};
+use crate::error::Result;
+
+const CHART: &str = "rank intervals";
+
+/// What the chart shows besides the statistics.
+#[derive(Debug, Clone)]
+pub struct IntervalChart<'a> {
+    /// Index name, for the title.
+    pub index: &'a str,
+    /// Year analysed.
+    pub year: i32,
+    /// Replications.
+    pub runs: usize,
+    /// Seed of the draws.
+    pub seed: u64,
+    /// The uncertain inputs, in words.
+    pub inputs: &'a str,
+    /// Display name of each city, in the order of the statistics.
+    pub names: &'a [String],
+    /// City highlighted (position in the statistics).
+    pub focus: Option<usize>,
+    /// Source footnote.
+    pub source: &'a str,
+}
+
+/// Pixel size for `n` cities (about 28 pixels a city).
+pub fn intervals_size(n: usize) -> (u32, u32) {
+    let n = u32::try_from(n).unwrap_or(u32::MAX / 64);
+    (1600, (360 + 28 * n).max(700))
+}
+
+/// Draws the chart: one row per city, best nominal rank at the top; a bar from the 5th to the
+/// 95th percentile rank, a dot at the median and a ring at the nominal rank; rank 1 on the left.
+pub fn draw_rank_intervals<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    stats: &[RankStats],
+    chart: &IntervalChart<'_>,
+) -> Result<()>
+where
+    DB::ErrorType: 'static,
+{
+    register_fonts()?;
+    let mut order: Vec<usize> = (0..stats.len()).collect();
+    order.sort_by_key(|&c| (stats[c].nominal_rank, c));
+    let n = stats.len();
+    let title = format!("{}: how sure is each rank? {}", chart.index, chart.year);
+    let mut subtitle = vec![
+        Line::plain(format!(
+            "Rank over {} replications (seed {}) varying {}.",
+            chart.runs, chart.seed, chart.inputs
+        )),
+        Line::plain(String::from(
+            "Bar: 5th to 95th percentile rank; dot: median; ring: nominal rank. Rank 1 is best, on the left.",
+        )),
+    ];
+    if let Some(c) = chart.focus {
+        let s = &stats[c];
+        subtitle.push(Line {
+            text: format!(
+                "{}: nominal {}, median {}, 90% of runs between {} and {}; first in {:.1}% of runs",
+                chart.names[c],
+                ordinal(s.nominal_rank),
+                s.median_rank,
+                s.q05_rank,
+                s.q95_rank,
+                100.0 * s.p_first
+            ),
+            color: okabe_ito::VERMILLION,
+            bold: true,
+        });
+    }
+    let plot = frame(area, &title, &subtitle, chart.source, CHART)?;
+    let u = unit(area);
+    let (_, plot_h) = plot.dim_in_pixel();
+    let x_axis = 72.0 * u;
+    let pitch = (f64::from(plot_h) - x_axis) / n.max(1) as f64;
+    let size = (24.0 * u).min(pitch * 0.78);
+    let normal = text(size, false, INK);
+    let bold = text(size, true, okabe_ito::VERMILLION);
+    let style = |c: usize| {
+        if Some(c) == chart.focus {
+            bold.clone()
+        } else {
+            normal.clone()
+        }
+    };
+    let gap = (14.0 * u) as i32;
+    let mut name_w = 0;
+    for &c in &order {
+        name_w = name_w.max(width(area, &chart.names[c], &style(c), CHART)?);
+    }
+    let label_area = name_w + 2 * gap;
+    let hi = n.max(2) as f64 + 0.5;
+    let mut plotted = ChartBuilder::on(&plot)
+        .margin_right(3 * gap)
+        .margin_top((8.0 * u) as i32)
+        .x_label_area_size(x_axis as i32)
+        .y_label_area_size(label_area)
+        .build_cartesian_2d(0.5..hi, 0.0..n.max(1) as f64)
+        .map_err(drawing(CHART))?;
+    let fmt = |v: &f64| format!("{v:.0}");
+    plotted
+        .configure_mesh()
+        .disable_y_mesh()
+        .y_labels(0)
+        .x_labels(n.clamp(2, 12))
+        .x_label_formatter(&fmt)
+        .x_desc("Rank (1 = best)")
+        .label_style(text(22.0 * u, false, MUTED))
+        .axis_desc_style(text(24.0 * u, false, INK))
+        .bold_line_style(RULE)
+        .light_line_style(WHITE.mix(0.0))
+        .axis_style(MUTED)
+        .set_all_tick_mark_size((6.0 * u) as i32)
+        .draw()
+        .map_err(drawing(CHART))?;
+    let top = |i: usize| (n - i) as f64 - 0.5;
+    let colour = |c: usize| {
+        if Some(c) == chart.focus {
+            okabe_ito::VERMILLION
+        } else {
+            okabe_ito::BLUE
+        }
+    };
+    if let Some(i) = order.iter().position(|&c| Some(c) == chart.focus) {
+        plotted
+            .draw_series(std::iter::once(Rectangle::new(
+                [(0.5, top(i) - 0.5), (hi, top(i) + 0.5)],
+                okabe_ito::VERMILLION.mix(0.10).filled(),
+            )))
+            .map_err(drawing(CHART))?;
+    }
+    let half = (0.22_f64).min(10.0 * u / pitch.max(1.0));
+    plotted
+        .draw_series(order.iter().enumerate().map(|(i, &c)| {
+            let s = &stats[c];
+            Rectangle::new(
+                [
+                    (s.q05_rank - 0.2, top(i) - half),
+                    (s.q95_rank + 0.2, top(i) + half),
+                ],
+                colour(c).mix(0.45).filled(),
+            )
+        }))
+        .map_err(drawing(CHART))?;
+    let radius = ((8.0 * u).min(pitch * 0.3)).max(2.0) as i32;
+    plotted
+        .draw_series(
+            order.iter().enumerate().map(|(i, &c)| {
+                Circle::new((stats[c].median_rank, top(i)), radius, colour(c).filled())
+            }),
+        )
+        .map_err(drawing(CHART))?;
+    plotted
+        .draw_series(order.iter().enumerate().map(|(i, &c)| {
+            Circle::new(
+                (f64::from(stats[c].nominal_rank), top(i)),
+                radius + 3,
+                ShapeStyle::from(&INK).stroke_width(2),
+            )
+        }))
+        .map_err(drawing(CHART))?;
+    let (bx, by) = area.get_base_pixel();
+    for (i, &c) in order.iter().enumerate() {
+        let (x0, yc) = plotted.backend_coord(&(0.5, top(i)));
+        let (x0, yc) = (x0 - bx, yc - by);
+        area.draw_text(
+            &chart.names[c],
+            &anchored(&style(c), HPos::Right, VPos::Center),
+            (x0 - gap, yc),
+        )
+        .map_err(drawing(CHART))?;
+    }
+    Ok(())
+}
+
+/// Writes the chart as an SVG and a PNG preview, sized by [`intervals_size`].
+pub fn write_rank_intervals(
+    stats: &[RankStats],
+    chart: &IntervalChart<'_>,
+    svg_path: &Path,
+    png_path: &Path,
+) -> Result<()> {
+    write_svg_and_png(
+        svg_path,
+        png_path,
+        intervals_size(stats.len()),
+        CHART,
+        |area| draw_rank_intervals(area, stats, chart),
+        |area| draw_rank_intervals(area, stats, chart),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::chart::testdata::svg_texts;
+
+    fn stats() -> Vec<RankStats> {
+        let row = |city: &str, nominal: u32, median: f64, q05: f64, q95: f64, p: f64| RankStats {
+            city: city.to_string(),
+            nominal_rank: nominal,
+            mean_rank: median,
+            median_rank: median,
+            q05_rank: q05,
+            q95_rank: q95,
+            p_first: p,
+            p_top3: 1.0,
+        };
+        vec![
+            row("b", 2, 2.0, 1.0, 3.0, 0.3),
+            row("a", 1, 1.0, 1.0, 2.0, 0.7),
+            row("c", 3, 3.0, 2.0, 3.0, 0.0),
+        ]
+    }
+
+    #[test]
+    fn names_every_city_and_says_how_sure_the_focus_city_is() {
+        let names: Vec<String> = ["Beta", "Alpha", "Gamma"].map(String::from).to_vec();
+        let chart = IntervalChart {
+            index: "Tiny index",
+            year: 2019,
+            runs: 1000,
+            seed: 7,
+            inputs: "weights",
+            names: &names,
+            focus: Some(0),
+            source: "Source: test data.",
+        };
+        let mut s = String::new();
+        {
+            let area = SVGBackend::with_string(&mut s, intervals_size(3)).into_drawing_area();
+            draw_rank_intervals(&area, &stats(), &chart).unwrap();
+            area.present().unwrap();
+        }
+        let texts = svg_texts(&s);
+        for name in ["Alpha", "Beta", "Gamma"] {
+            assert!(texts.iter().any(|t| t == name), "{name} missing: {texts:?}");
+        }
+        assert!(
+            texts.iter().any(|t| t.contains(
+                "Beta: nominal 2nd, median 2, 90% of runs between 1 and 3; first in 30.0% of runs"
+            )),
+            "{texts:?}"
+        );
+        // Labels are drawn top to bottom: Alpha (nominal 1st) before Beta and Gamma.
+        let at = |name: &str| texts.iter().position(|t| t == name).unwrap();
+        assert!(at("Alpha") < at("Beta") && at("Beta") < at("Gamma"));
+    }
+}
