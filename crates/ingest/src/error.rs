@@ -65,6 +65,21 @@ pub enum Error {
     /// One source gives two different values for the same city, indicator and year.
     #[error("{0}")]
     Conflict(Box<Conflict>),
+    /// A download failed (after any retries).
+    #[error("cannot download `{url}`: {message}")]
+    Http {
+        url: String,
+        message: String,
+        #[source]
+        source: Option<Box<dyn std::error::Error + Send + Sync>>,
+    },
+    /// A source of the catalogue failed: the snapshot is left as it was.
+    #[error("source `{source_key}` failed")]
+    Source {
+        source_key: String,
+        #[source]
+        source: Box<Error>,
+    },
     /// The observations built do not validate against the registry and the catalogue.
     #[error(
         "the ingested observations do not validate against the city registry and the catalogue"

@@ -58,6 +58,7 @@
 mod coinr;
 mod error;
 mod gho;
+mod http;
 mod lenstore;
 mod master_index;
 mod snapshot;
@@ -68,6 +69,9 @@ mod who_aap;
 pub use coinr::{coinr_id, import_coinr, write_coinr_import, CoinrImport, COINR_FILES};
 pub use error::{Conflict, Error, Result};
 pub use gho::{parse_gho_csv, parse_gho_odata};
+pub use http::{
+    default_cache_dir, BodyKind, Client, Fetched, HttpConfig, NoProgress, Origin, Progress,
+};
 pub use lenstore::parse_lenstore;
 pub use master_index::{parse_master_index, reference_year};
 pub use snapshot::{build_snapshot, write_snapshot, IndicatorReport, IngestReport, Snapshot};
