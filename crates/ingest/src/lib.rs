@@ -55,6 +55,7 @@
 //! # std::fs::remove_dir_all(&data).unwrap();
 //! ```
 
+mod api;
 mod coinr;
 mod error;
 mod gho;
@@ -66,6 +67,9 @@ mod table;
 mod wdi;
 mod who_aap;
 
+pub use api::{
+    parse_eurostat_tsv, parse_jsonstat, parse_sdmx_json, parse_socrata, parse_wb_api, WbPage,
+};
 pub use coinr::{coinr_id, import_coinr, write_coinr_import, CoinrImport, COINR_FILES};
 pub use error::{Conflict, Error, Result};
 pub use gho::{parse_gho_csv, parse_gho_odata};

@@ -76,6 +76,7 @@ pub fn parse_wdi_csv(bytes: &[u8], file: &str) -> Result<SourceTable> {
                     flag: Flag::None,
                     revision: 0,
                     direction: None,
+                    status: None,
                 });
             }
         }
