@@ -71,6 +71,10 @@ pub struct SourceSpec {
     /// Publisher's address for the dataset.
     #[serde(default)]
     pub url: Option<String>,
+    /// Address `healthy-city ingest --fetch` downloads the data from (an API query or a bulk
+    /// download); `{countries}` stands for the registry's ISO3 codes joined with `;`.
+    #[serde(default)]
+    pub download: Option<String>,
 }
 
 /// One indicator of the catalogue.
