@@ -294,7 +294,7 @@ country = "GBR"
 region = "Europe & Central Asia"
 latitude = 51.51
 longitude = -0.13
-aliases = { eurostat = ["UK001C"] }
+aliases = { eurostat = ["UK001C"], oecd = ["UKI"] }
 
 [[city]]
 id = "new-york"
@@ -303,6 +303,7 @@ country = "USA"
 region = "North America"
 latitude = 40.71
 longitude = -74.01
+aliases = { cdc_places = ["NY/New York"] }
 "#;
 
 const CATALOGUE: &str = r#"
@@ -329,7 +330,27 @@ unit = "persons"
 direction = "higher"
 level = "city"
 source = { adapter = "eurostat_json", publisher = "Eurostat", dataset = "Urban Audit urb_cpop1", release = "2025-06-20", licence = "CC BY 4.0", query = "A.DE1001V", download = "https://ec.europa.eu/eurostat/api/dissemination/statistics/1.0/data/urb_cpop1?format=JSON&lang=EN&cities=UK001C" }
+
+[[indicator]]
+id = "regional_le"
+name = "Regional life expectancy"
+unit = "years"
+direction = "higher"
+level = "city"
+source = { adapter = "sdmx_json", publisher = "OECD", dataset = "Regional demography", release = "2.0", licence = "OECD terms", query = "LFEXP._T", download = "https://sdmx.oecd.org/public/rest/data/OECD.CFE.EDS,DSD_REG_DEMO@DF_LIFE_EXP,2.0/all?startPeriod=2019" }
+
+[[indicator]]
+id = "obesity_places"
+name = "Obesity among adults"
+unit = "%"
+direction = "lower"
+level = "city"
+source = { adapter = "socrata", publisher = "CDC", dataset = "PLACES: Place Data", release = "2023", licence = "US Government work", query = "OBESITY.AgeAdjPrv", download = "https://data.cdc.gov/resource/eav7-hnsx.json?measureid=OBESITY" }
 "#;
+
+const SDMX: &str = r#"{"meta":{"schema":"sdmx-json-data-schema 2.0.0"},"data":{"dataSets":[{"structure":0,"series":{"0:0:0":{"observations":{"0":[81.2,0],"1":[80.1,1]}},"1:0:0":{"observations":{"1":[82.9,null]}}}}],"structures":[{"dimensions":{"series":[{"id":"REF_AREA","values":[{"id":"UKI"},{"id":"FR1"}]},{"id":"MEASURE","values":[{"id":"LFEXP"}]},{"id":"SEX","values":[{"id":"_T"}]}],"observation":[{"id":"TIME_PERIOD","values":[{"id":"2019"},{"id":"2020"}]}]},"attributes":{"observation":[{"id":"OBS_STATUS","values":[{"id":"A"},{"id":"E"}]}]}}]}}"#;
+
+const PLACES: &str = r#"[{"year":"2021","stateabbr":"NY","statedesc":"New York","locationname":"New York","datasource":"BRFSS","measure":"Obesity among adults","data_value_unit":"%","data_value_type":"Age-adjusted prevalence","data_value":"25.1","low_confidence_limit":"24.8","high_confidence_limit":"25.4","measureid":"OBESITY","datavaluetypeid":"AgeAdjPrv"},{"year":"2021","stateabbr":"TX","locationname":"Houston","measureid":"OBESITY","datavaluetypeid":"AgeAdjPrv","data_value":"33.9"}]"#;
 
 const GHO: &str = r#"{"@odata.context":"https://ghoapi.azureedge.net/api/$metadata#NCDMORT3070","value":[
 {"Id":1,"IndicatorCode":"NCDMORT3070","SpatialDimType":"COUNTRY","SpatialDim":"GBR","TimeDim":2019,"Dim1":"SEX_BTSX","Value":"10.7 [9.5-12.1]","NumericValue":10.7,"Low":9.5,"High":12.1},
@@ -356,6 +377,12 @@ fn publisher(
                 _ => Reply::json(WB_1),
             },
             "/eurostat/api/dissemination/statistics/1.0/data/urb_cpop1" => Reply::json(URB),
+            "/public/rest/data/OECD.CFE.EDS,DSD_REG_DEMO@DF_LIFE_EXP,2.0/all" => Reply::new(
+                200,
+                "application/vnd.sdmx.data+json; charset=utf-8; version=2.0",
+                SDMX,
+            ),
+            "/resource/eav7-hnsx.json" => Reply::json(PLACES),
             _ => Reply::status(404),
         }
     })
@@ -369,7 +396,7 @@ fn fetch(
     let cities = Cities::parse(CITIES, "cities.toml").unwrap();
     let catalogue = Catalogue::parse(CATALOGUE, "catalogue.toml").unwrap();
     let client = Client::new(config(None)).unwrap();
-    let bases: BTreeMap<String, String> = ["gho", "worldbank", "eurostat"]
+    let bases: BTreeMap<String, String> = ["gho", "worldbank", "eurostat", "oecd", "cdc"]
         .iter()
         .map(|s| (s.to_string(), server.url()))
         .collect();
@@ -410,13 +437,16 @@ fn expected() -> Vec<(String, String, i32, f64, Flag)> {
         row("london", "ncd", 2019, 10.7, Flag::Proxy),
         row("london", "population", 2019, 8_961_989.0, Flag::None),
         row("london", "population", 2020, 9_002_488.0, Flag::None),
+        row("london", "regional_le", 2019, 81.2, Flag::None),
+        row("london", "regional_le", 2020, 80.1, Flag::Estimate),
         row("new-york", "le", 2019, 78.79, Flag::Proxy),
         row("new-york", "ncd", 2019, 13.2, Flag::Proxy),
+        row("new-york", "obesity_places", 2021, 25.1, Flag::None),
     ]
 }
 
 #[test]
-fn fetches_gho_every_world_bank_page_for_the_registry_countries_and_eurostat_cities() {
+fn fetches_gho_every_world_bank_page_for_the_registry_countries_eurostat_oecd_and_cdc_cities() {
     let server = publisher(|_, _| None);
     let snapshot = fetch(&server, None, false).unwrap();
     assert_eq!(rows(&snapshot), expected());
@@ -425,9 +455,31 @@ fn fetches_gho_every_world_bank_page_for_the_registry_countries_and_eurostat_cit
     let population = &snapshot.report.indicators[2];
     assert_eq!((population.rows_read, population.unmatched), (3, 1)); // DE001C
     assert!(snapshot.sources_md.contains("## `wb-api-2025-01-28`: WDI"));
+    let report = |id: &str| {
+        snapshot
+            .report
+            .indicators
+            .iter()
+            .find(|i| i.indicator == id)
+            .unwrap()
+    };
+    assert_eq!(
+        (
+            report("regional_le").rows_read,
+            report("regional_le").unmatched
+        ),
+        (3, 1)
+    ); // FR1
+    assert_eq!(
+        (
+            report("obesity_places").rows_read,
+            report("obesity_places").unmatched
+        ),
+        (2, 1)
+    ); // TX/Houston
     assert_eq!(
         snapshot.sources_md.matches("| Download | `").count(),
-        4,
+        6,
         "one per request, two World Bank pages"
     );
 }
@@ -570,7 +622,7 @@ fn a_response_far_larger_than_expected_leaves_the_previous_snapshot() {
         ..config(None)
     })
     .unwrap();
-    let bases: BTreeMap<String, String> = ["gho", "worldbank", "eurostat"]
+    let bases: BTreeMap<String, String> = ["gho", "worldbank", "eurostat", "oecd", "cdc"]
         .iter()
         .map(|s| (s.to_string(), server.url()))
         .collect();
@@ -621,4 +673,48 @@ fn allow_partial_keeps_the_previous_values_of_a_failed_source_and_says_so() {
         .contains("the values below are kept from the previous snapshot |"));
     // Without a previous snapshot there is nothing to keep: the failure stands.
     assert!(matches!(fetch(&server, None, true), Err(Error::Sources(_))));
+}
+
+#[test]
+fn the_who_workbook_by_url_gives_the_same_values_as_the_file() {
+    let Some(data) = shared_data() else { return };
+    let indicators = root().join("indicators");
+    let cities = Cities::load(&indicators.join("cities.toml")).unwrap();
+    let text = std::fs::read_to_string(indicators.join("catalogue.toml")).unwrap();
+    // The catalogue's first indicator (pm25, from the workbook) alone, with a download address.
+    let pm25 = text.split("[[indicator]]").nth(1).unwrap();
+    let with_url = format!(
+        "[[indicator]]{pm25}download = \"https://who.example/who_aap_2021_v9_11august2022.xlsx\"\n"
+    );
+    let from_url = Catalogue::parse(&with_url, "catalogue.toml").unwrap();
+    let from_file = Catalogue::parse(&format!("[[indicator]]{pm25}"), "catalogue.toml").unwrap();
+    let file = data.join("who-aap/who_aap_2021_v9_11august2022.xlsx");
+    let server = MockServer::start(move |r: &Request, _| {
+        if r.path() == "/who_aap_2021_v9_11august2022.xlsx" {
+            Reply::new(
+                200,
+                "application/octet-stream",
+                std::fs::read(&file).unwrap(),
+            )
+        } else {
+            Reply::status(404)
+        }
+    });
+    let client = Client::new(config(None)).unwrap();
+    let bases = BTreeMap::from([("who".to_string(), server.url())]);
+    let options = FetchOptions {
+        client: &client,
+        base_urls: &bases,
+        progress: &NoProgress,
+        previous: None,
+        allow_partial: false,
+    };
+    let fetched = fetch_snapshot(None, &cities, &from_url, 2000, &options).unwrap();
+    let built = build_snapshot(&data, &cities, &from_file, 2000).unwrap();
+    assert_eq!(fetched.observations.rows(), built.observations.rows());
+    assert_eq!(fetched.observations.len(), 354);
+    assert_eq!(fetched.report.indicators[0].rows_read, 32_191);
+    assert!(fetched.sources_md.contains(
+        "| SHA-256 | `a521a304d59dc3c26b85b554e915dad27952ee41829d8d45c821d455e7e0a8ff` |"
+    ));
 }
