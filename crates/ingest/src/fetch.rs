@@ -264,8 +264,8 @@ fn kind(adapter: Adapter, url: &str) -> BodyKind {
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("csv"));
     match adapter {
-        Adapter::WhoAap | Adapter::Wdi if csv => BodyKind::Text,
-        Adapter::WhoAap | Adapter::Wdi => BodyKind::Binary,
+        Adapter::WhoAap | Adapter::Wdi | Adapter::Table if csv => BodyKind::Text,
+        Adapter::WhoAap | Adapter::Wdi | Adapter::Table => BodyKind::Binary,
         Adapter::GhoCsv | Adapter::EurostatTsv | Adapter::MasterIndex | Adapter::Lenstore => {
             BodyKind::Text
         }

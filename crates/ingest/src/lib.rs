@@ -67,6 +67,7 @@ mod api;
 mod coinr;
 mod error;
 mod fetch;
+mod generic;
 mod gho;
 mod http;
 mod lenstore;
@@ -82,6 +83,7 @@ pub use api::{
 pub use coinr::{coinr_id, import_coinr, write_coinr_import, CoinrImport, COINR_FILES};
 pub use error::{Conflict, Error, Result};
 pub use fetch::{fetch_snapshot, Download, FetchOptions, SourceFailure};
+pub use generic::parse_table;
 pub use gho::{parse_gho_csv, parse_gho_odata};
 pub use http::{
     default_cache_dir, BodyKind, Client, Fetched, HttpConfig, NoProgress, Origin, Progress,

@@ -14,7 +14,7 @@ use crate::error::{read_file, Conflict, Error, Result};
 use crate::fetch::Download;
 use crate::http::hex;
 use crate::table::{SourceRecord, SourceTable};
-use crate::{api, gho, lenstore, master_index, wdi, who_aap};
+use crate::{api, generic, gho, lenstore, master_index, wdi, who_aap};
 
 /// The observations built from the source files, what happened to each indicator, and the
 /// provenance file that goes with them.
@@ -153,9 +153,10 @@ pub(crate) enum Adapter {
     EurostatTsv,
     SdmxJson,
     Socrata,
+    Table,
 }
 
-const ADAPTERS: &str = "`who_aap`, `wdi_csv`, `gho_csv`, `gho_odata`, `master_index`, `lenstore`, `wb_api`, `eurostat_json`, `eurostat_tsv`, `sdmx_json`, `socrata`";
+const ADAPTERS: &str = "`who_aap`, `wdi_csv`, `gho_csv`, `gho_odata`, `master_index`, `lenstore`, `wb_api`, `eurostat_json`, `eurostat_tsv`, `sdmx_json`, `socrata`, `table`";
 
 impl Adapter {
     pub(crate) fn from_name(name: &str) -> Option<Self> {
@@ -171,6 +172,7 @@ impl Adapter {
             "eurostat_tsv" => Adapter::EurostatTsv,
             "sdmx_json" => Adapter::SdmxJson,
             "socrata" => Adapter::Socrata,
+            "table" => Adapter::Table,
             _ => return None,
         })
     }
@@ -181,8 +183,21 @@ impl Adapter {
     /// The API adapters serve both levels: at city level they match through their alias key
     /// (`eurostat`: Urban Audit codes such as `UK001C`; `oecd`: region codes; `cdc_places`:
     /// `ST/City`), at national level through ISO3 codes.
-    fn alias_source(self, level: Level) -> Option<&'static str> {
-        match (self, level) {
+    /// The generic `table` adapter matches through `columns.aliases` (default `table`) at city
+    /// level.
+    fn alias_source(self, indicator: &Indicator) -> Option<String> {
+        if self == Adapter::Table {
+            return (indicator.level == Level::City).then(|| {
+                indicator
+                    .source
+                    .columns
+                    .as_ref()
+                    .and_then(|c| c.aliases.clone())
+                    .unwrap_or_else(|| "table".to_string())
+            });
+        }
+        let level = indicator.level;
+        let key = match (self, level) {
             (Adapter::WhoAap, _) => Some("who_aap"),
             (Adapter::MasterIndex, _) => Some("master_index"),
             (Adapter::Lenstore, _) => Some("lenstore"),
@@ -197,10 +212,12 @@ impl Adapter {
                 | Adapter::WbApi
                 | Adapter::EurostatJson
                 | Adapter::EurostatTsv
-                | Adapter::SdmxJson,
+                | Adapter::SdmxJson
+                | Adapter::Table,
                 _,
             ) => None,
-        }
+        };
+        key.map(str::to_string)
     }
 
     /// The publisher service a download goes to, as named by `--base-url NAME=URL`.
@@ -214,6 +231,7 @@ impl Adapter {
             Adapter::EurostatJson | Adapter::EurostatTsv => "eurostat",
             Adapter::SdmxJson => "oecd",
             Adapter::Socrata => "cdc",
+            Adapter::Table => "table",
         }
     }
 
@@ -242,6 +260,16 @@ impl Adapter {
             Adapter::EurostatJson | Adapter::EurostatTsv => format!("eurostat-{release}"),
             Adapter::SdmxJson => format!("oecd-{release}"),
             Adapter::Socrata => format!("cdc-places-{release}"),
+            Adapter::Table => {
+                let dataset: String = spec
+                    .dataset
+                    .to_lowercase()
+                    .split(|c: char| !c.is_ascii_alphanumeric())
+                    .filter(|w| !w.is_empty())
+                    .collect::<Vec<_>>()
+                    .join("-");
+                format!("{dataset}-{release}")
+            }
         }
     }
 
@@ -271,6 +299,13 @@ impl Adapter {
             Adapter::EurostatTsv => api::parse_eurostat_tsv(bytes, file),
             Adapter::SdmxJson => api::parse_sdmx_json(bytes, file),
             Adapter::Socrata => api::parse_socrata(bytes, file),
+            Adapter::Table => {
+                let columns = indicator.source.columns.as_ref().ok_or_else(|| Error::Catalogue {
+                    indicator: indicator.id.clone(),
+                    message: "adapter `table` needs `columns = { place = ..., year = ..., value = ... }` in its source".to_string(),
+                })?;
+                generic::parse_table(bytes, file, columns, &indicator.source.query)
+            }
             Adapter::GhoCsv => gho::parse_gho_csv(bytes, file),
             Adapter::GhoOdata => gho::parse_gho_odata(bytes, file),
             Adapter::MasterIndex => master_index::parse_master_index(bytes, file),
@@ -498,8 +533,9 @@ fn ingest_indicator(
     first_year: i32,
 ) -> Result<(IndicatorReport, Vec<Observation>)> {
     let key = adapter.key(&indicator.source);
+    let alias = adapter.alias_source(indicator);
     let matches = |place: &str| -> Vec<&City> {
-        match adapter.alias_source(indicator.level) {
+        match &alias {
             Some(source) => cities.by_alias(source, place).into_iter().collect(),
             None => by_country.get(place).cloned().unwrap_or_default(),
         }
@@ -565,7 +601,7 @@ fn ingest_indicator(
                         "the source spells the city two ways: keep one by removing the alias `{}` (or `{}`) from the `{}` aliases of `{}` in `cities.toml`",
                         record.place,
                         first.place,
-                        adapter.alias_source(indicator.level).unwrap_or("country"),
+                        alias.as_deref().unwrap_or("country"),
                         city.id
                     )
                 };
@@ -1120,6 +1156,48 @@ Atlantis,1,4000
             .collect();
         assert_eq!(london, [("london".to_string(), 2019, 11.41, Flag::None)]);
         assert_eq!(snapshot.report.indicators[0].superseded, 1);
+    }
+
+    #[test]
+    fn reads_a_generic_csv_through_its_column_mapping_and_table_aliases() {
+        let folder = Folder::new("table", AAP);
+        std::fs::write(
+            folder.0.join("survey.csv"),
+            "Town,Year,Happy\nLondres,2023,7.1\nNew York City,2023,6.8\nAtlantis,2023,9.9\n",
+        )
+        .unwrap();
+        let cities = CITIES
+            .replace(
+                "lenstore = [\"London\"] }",
+                "lenstore = [\"London\"], survey = [\"Londres\"] }",
+            )
+            .replace(
+                "lenstore = [\"New York\"] }",
+                "lenstore = [\"New York\"], survey = [\"New York City\"] }",
+            );
+        let cities = Cities::parse(&cities, "cities.toml").unwrap();
+        let extra = r#"
+[[indicator]]
+id = "happiness"
+name = "Happiness"
+unit = "score"
+direction = "higher"
+level = "city"
+source = { adapter = "table", publisher = "A survey", dataset = "City Survey", release = "2023", licence = "CC BY 4.0", query = "Happy", file = "survey.csv", columns = { place = "Town", year = "Year", aliases = "survey" } }
+"#;
+        let snapshot = build_snapshot(&folder.0, &cities, &catalogue(extra), 2000).unwrap();
+        assert_eq!(
+            values(&snapshot, "happiness"),
+            [
+                ("london".to_string(), 2023, 7.1, Flag::None),
+                ("new-york".to_string(), 2023, 6.8, Flag::None)
+            ]
+        );
+        let report = &snapshot.report.indicators[3];
+        assert_eq!(
+            (report.source.as_str(), report.unmatched),
+            ("city-survey-2023", 1)
+        );
     }
 
     #[test]

@@ -36,7 +36,7 @@ mod normalisation;
 mod observations;
 mod parquet;
 
-pub use catalogue::{Catalogue, Direction, Indicator, Level, SourceSpec};
+pub use catalogue::{Catalogue, Columns, Direction, Indicator, Level, SourceSpec};
 pub use cities::{is_identifier, Cities, City};
 pub use error::{Error, Problem, Result};
 pub use framework::{
