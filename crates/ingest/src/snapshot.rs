@@ -74,6 +74,9 @@ pub struct IndicatorReport {
     pub origin: Option<String>,
     /// Why the source failed, when `--allow-partial` kept the previous snapshot's values.
     pub failed: Option<String>,
+    /// The publisher's status flags on the values kept (Eurostat `e`, `p`; SDMX `OBS_STATUS`),
+    /// with their counts.
+    pub statuses: BTreeMap<String, usize>,
 }
 
 impl fmt::Display for IngestReport {
@@ -556,6 +559,7 @@ fn ingest_indicator(
         unmatched_names: None,
         origin: None,
         failed: None,
+        statuses: BTreeMap::new(),
     };
     let mut held: BTreeMap<(&str, i32), Held> = BTreeMap::new();
     for record in table.records.iter().filter(|r| r.measure == measure) {
@@ -591,7 +595,12 @@ fn ingest_indicator(
                     held.insert(slot, Held { record });
                 }
             } else {
-                let fix = if first.place == record.place {
+                let fix = if first.place == record.place && alias.is_none() {
+                    format!(
+                        "the source gives two values for `{}` in {}: check the query (a breakdown such as sex may be missing from it) or report it to the publisher",
+                        record.place, record.year
+                    )
+                } else if first.place == record.place {
                     format!(
                         "the file has two rows for `{}` in {}: correct the file, or remove the alias `{}` from `cities.toml`",
                         record.place, record.year, record.place
@@ -636,6 +645,11 @@ fn ingest_indicator(
     report.unmatched = unmatched.len();
     if adapter.lists_unmatched() {
         report.unmatched_names = Some(unmatched.into_iter().cloned().collect());
+    }
+    for h in held.values() {
+        if let Some(status) = &h.record.status {
+            *report.statuses.entry(status.clone()).or_insert(0) += 1;
+        }
     }
     let observations: Vec<Observation> = held
         .into_iter()
@@ -696,6 +710,7 @@ fn keep_previous(
         unmatched_names: None,
         origin: None,
         failed: Some(why.to_string()),
+        statuses: BTreeMap::new(),
     };
     (report, kept)
 }
@@ -791,7 +806,7 @@ download was read. This file is generated: rebuild rather than edit.
             spec.url.as_deref().unwrap_or("-"),
             thousands(source.table.rows_read),
         );
-        for indicator in indicators {
+        for indicator in &indicators {
             let rows: Vec<&Observation> = observations
                 .rows()
                 .iter()
@@ -817,6 +832,27 @@ download was read. This file is generated: rebuild rather than edit.
                 indicator.source.query,
                 thousands(rows.len()),
                 cities.len()
+            );
+        }
+        let statuses: Vec<String> = report
+            .indicators
+            .iter()
+            .filter(|r| indicators.iter().any(|i| i.id == r.indicator))
+            .filter(|r| !r.statuses.is_empty())
+            .map(|r| {
+                let flags: Vec<String> = r
+                    .statuses
+                    .iter()
+                    .map(|(flag, n)| format!("`{flag}` {n}"))
+                    .collect();
+                format!("`{}`: {}", r.indicator, flags.join(", "))
+            })
+            .collect();
+        if !statuses.is_empty() {
+            let _ = writeln!(
+                out,
+                "\nPublisher status flags on the values kept (`e` or `E` are flagged `estimate`): {}.",
+                statuses.join("; ")
             );
         }
     }

@@ -455,6 +455,10 @@ fn fetches_gho_every_world_bank_page_for_the_registry_countries_eurostat_oecd_an
     let population = &snapshot.report.indicators[2];
     assert_eq!((population.rows_read, population.unmatched), (3, 1)); // DE001C
     assert!(snapshot.sources_md.contains("## `wb-api-2025-01-28`: WDI"));
+    assert!(snapshot.sources_md.contains(
+        "Publisher status flags on the values kept (`e` or `E` are flagged `estimate`): `population`: `p` 1."
+    ), "{}", snapshot.sources_md);
+    assert!(snapshot.sources_md.contains("`regional_le`: `A` 1, `E` 1."));
     let report = |id: &str| {
         snapshot
             .report
@@ -717,4 +721,24 @@ fn the_who_workbook_by_url_gives_the_same_values_as_the_file() {
     assert!(fetched.sources_md.contains(
         "| SHA-256 | `a521a304d59dc3c26b85b554e915dad27952ee41829d8d45c821d455e7e0a8ff` |"
     ));
+}
+
+#[test]
+fn two_different_values_for_one_country_and_year_name_the_url_and_both_records() {
+    let server = publisher(|r, _| {
+        (r.query("page") == Some("2")).then(|| {
+            Reply::json(WB_2.replace(
+                r#""countryiso3code":"USA","date":"2019""#,
+                r#""countryiso3code":"GBR","date":"2019""#,
+            ))
+        })
+    });
+    let err = fetch(&server, None, false).unwrap_err().to_string();
+    assert_eq!(
+        err,
+        format!(
+            "`{}/v2/country/GBR;USA/indicator/SP.DYN.LE00.IN?format=json&per_page=2&date=2019:2020` record 3: two different values for city `london`, indicator `le`, year 2019: `81.4` (record 2, `GBR`) and `78.79` (`GBR`); the source gives two values for `GBR` in 2019: check the query (a breakdown such as sex may be missing from it) or report it to the publisher",
+            server.url()
+        )
+    );
 }

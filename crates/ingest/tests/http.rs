@@ -234,3 +234,26 @@ fn keeps_at_most_the_per_host_limit_of_requests_in_flight() {
     });
     assert_eq!(peak.load(Ordering::SeqCst), 2);
 }
+
+#[test]
+fn a_server_that_stalls_times_out_and_is_retried() {
+    let server = MockServer::start(|_, n| {
+        if n == 0 {
+            std::thread::sleep(Duration::from_millis(1500));
+        }
+        Reply::json("[2]")
+    });
+    let client = Client::new(HttpConfig {
+        timeout: Duration::from_millis(300),
+        ..config(None)
+    })
+    .unwrap();
+    let start = Instant::now();
+    let fetched = get(&client, &format!("{}/slow", server.url()), BodyKind::Json).unwrap();
+    assert_eq!((fetched.body, fetched.attempts), (b"[2]".to_vec(), 2));
+    assert!(
+        start.elapsed() < Duration::from_millis(1400),
+        "{:?}",
+        start.elapsed()
+    );
+}
