@@ -1,4 +1,4 @@
-//! Generic tables (CSV or XLSX) read through the catalogue's column mapping
+//! Generic tables (CSV, XLSX or Parquet) read through the catalogue's column mapping
 //! (`adapter = "table"`, `columns = { place, year, value, measure, sheet, aliases }`).
 
 use std::io::Cursor;
@@ -9,7 +9,8 @@ use healthy_city_model::{Columns, Flag};
 use crate::error::{Error, Result};
 use crate::table::{csv_with_header, number, SourceRecord, SourceTable};
 
-/// Reads a CSV or XLSX table (an XLSX is recognised by its zip signature) with `columns`:
+/// Reads a CSV, XLSX or Parquet table (XLSX and Parquet are recognised by their signatures,
+/// `PK` and `PAR1`) with `columns`:
 /// places from `columns.place`, years from `columns.year`; in a long table (`columns.measure`
 /// set) the measure is that column's cell and the value `columns.value`'s; in a wide table the
 /// measure is `query` and the value the column `columns.value` (default: `query`). Missing
@@ -23,6 +24,8 @@ pub fn parse_table(
 ) -> Result<SourceTable> {
     let (position, header, rows) = if bytes.starts_with(b"PK") {
         xlsx_rows(bytes, file, columns.sheet.as_deref())?
+    } else if bytes.starts_with(b"PAR1") {
+        parquet_rows(bytes, file)?
     } else {
         csv_rows(bytes, file)?
     };
@@ -161,6 +164,36 @@ fn xlsx_rows(bytes: &[u8], file: &str, sheet: Option<&str>) -> Result<Rows> {
     Ok(("row", header, rows.collect()))
 }
 
+fn parquet_rows(bytes: &[u8], file: &str) -> Result<Rows> {
+    use polars::prelude::{DataType, ParquetReader, SerReader};
+    let error = |e: polars::prelude::PolarsError| {
+        Error::format(file, None, format!("not a readable Parquet table: {e}"))
+    };
+    let frame = ParquetReader::new(Cursor::new(bytes))
+        .finish()
+        .map_err(error)?;
+    let header: Vec<String> = frame
+        .get_column_names()
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    let mut columns = Vec::new();
+    for column in frame.columns() {
+        let strings = column.cast(&DataType::String).map_err(error)?;
+        let strings: Vec<String> = strings
+            .str()
+            .map_err(error)?
+            .iter()
+            .map(|s| s.unwrap_or("").to_string())
+            .collect();
+        columns.push(strings);
+    }
+    let rows = (0..frame.height())
+        .map(|i| (i + 1, columns.iter().map(|c| c[i].clone()).collect()))
+        .collect();
+    Ok(("row", header, rows))
+}
+
 fn text(cell: &Data) -> String {
     match cell {
         Data::Empty => String::new(),
@@ -287,5 +320,40 @@ mod xlsx_tests {
                 .to_string(),
             "`obesity.xlsx`: no sheet `Sheet9`; the workbook has [\"Notes\", \"Data\"]"
         );
+    }
+}
+
+#[cfg(test)]
+mod parquet_tests {
+    use super::*;
+    use polars::prelude::{df, ParquetWriter};
+
+    #[test]
+    fn reads_a_long_parquet_table() {
+        let mut frame = df!(
+            "city" => ["London", "London", "Paris"],
+            "year" => [2019i32, 2020, 2019],
+            "indicator" => ["pm25", "pm25", "pm25"],
+            "value" => [Some(11.41f64), None, Some(14.2)]
+        )
+        .unwrap();
+        let mut bytes = Vec::new();
+        ParquetWriter::new(&mut bytes).finish(&mut frame).unwrap();
+        let columns = Columns {
+            place: "city".to_string(),
+            year: "year".to_string(),
+            value: Some("value".to_string()),
+            measure: Some("indicator".to_string()),
+            sheet: None,
+            aliases: None,
+        };
+        let table = parse_table(&bytes, "t.parquet", &columns, "pm25").unwrap();
+        let got: Vec<(&str, i32, f64, usize)> = table
+            .records
+            .iter()
+            .map(|r| (r.place.as_str(), r.year, r.value, r.line))
+            .collect();
+        assert_eq!(got, [("London", 2019, 11.41, 1), ("Paris", 2019, 14.2, 3)]);
+        assert_eq!(table.rows_read, 3);
     }
 }

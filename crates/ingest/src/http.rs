@@ -21,7 +21,7 @@ pub enum BodyKind {
     Json,
     /// Delimited text: CSV or TSV.
     Text,
-    /// A zip archive or an XLSX workbook (which is a zip).
+    /// A zip archive, an XLSX workbook (which is a zip) or a Parquet file.
     Binary,
 }
 
@@ -44,6 +44,7 @@ impl BodyKind {
                     || ct.contains("octet-stream")
                     || ct.contains("spreadsheetml")
                     || ct.contains("excel")
+                    || ct.contains("parquet")
             }
         }
     }
@@ -52,7 +53,7 @@ impl BodyKind {
         match self {
             BodyKind::Json => "JSON",
             BodyKind::Text => "CSV or TSV text",
-            BodyKind::Binary => "a zip archive or workbook",
+            BodyKind::Binary => "a zip archive, workbook or Parquet file",
         }
     }
 }

@@ -75,7 +75,7 @@ pub struct SourceSpec {
     /// download); `{countries}` stands for the registry's ISO3 codes joined with `;`.
     #[serde(default)]
     pub download: Option<String>,
-    /// For the generic `table` adapter (CSV or XLSX): which columns hold what.
+    /// For the generic `table` adapter (CSV, XLSX or Parquet): which columns hold what.
     #[serde(default)]
     pub columns: Option<Columns>,
 }
