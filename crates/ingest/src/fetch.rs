@@ -290,6 +290,9 @@ fn download(
             .client
             .get(url, kind(adapter, url), service, options.progress)
     };
+    if adapter == Adapter::Socrata {
+        return socrata_pages(url, indicator, &get);
+    }
     let first = get(url)?;
     let mut downloads = vec![record(&first)];
     let table = if adapter == Adapter::WbApi {
@@ -339,6 +342,73 @@ fn download(
         adapter,
         table,
         sha256: first.sha256.clone(),
+        downloads,
+        failed: None,
+    })
+}
+
+/// Rows per Socrata page when the catalogue's address sets no `$limit`.
+const SOCRATA_PAGE: usize = 50_000;
+
+/// Fetches a Socrata (CDC PLACES) answer page by page: `$limit` rows at a time (the address's
+/// own `$limit`, else 50,000; Socrata silently stops at 1,000 without one), following `$offset`
+/// until a page comes back short.
+fn socrata_pages(
+    url: &str,
+    indicator: &Indicator,
+    get: &dyn Fn(&str) -> Result<crate::http::Fetched>,
+) -> Result<Loaded> {
+    let limit = reqwest::Url::parse(url)
+        .ok()
+        .and_then(|u| {
+            u.query_pairs()
+                .find(|(k, _)| k == "$limit")
+                .and_then(|(_, v)| v.parse::<usize>().ok())
+        })
+        .filter(|&l| l > 0)
+        .unwrap_or(SOCRATA_PAGE);
+    let mut table: Option<SourceTable> = None;
+    let mut downloads = Vec::new();
+    let mut sha256 = String::new();
+    for page in 0.. {
+        let page_url = with_query(
+            &with_query(url, "$limit", &limit.to_string()),
+            "$offset",
+            &(page * limit).to_string(),
+        );
+        let fetched = get(&page_url)?;
+        let mut rows = crate::api::parse_socrata(&fetched.body, &page_url)?;
+        let n = rows.rows_read;
+        for r in &mut rows.records {
+            r.line += page * limit;
+        }
+        if page == 0 {
+            sha256.clone_from(&fetched.sha256);
+        }
+        downloads.push(record(&fetched));
+        match &mut table {
+            Some(t) => t.append(rows),
+            None => table = Some(rows),
+        }
+        if n < limit {
+            break;
+        }
+    }
+    let table = table.unwrap_or_else(|| SourceTable::new(url, "record"));
+    if table.rows_read == 0 {
+        return Err(Error::format(
+            url,
+            None,
+            format!(
+                "the answer holds no rows for query `{}`: check the catalogue's `download` address",
+                indicator.source.query
+            ),
+        ));
+    }
+    Ok(Loaded {
+        adapter: Adapter::Socrata,
+        table,
+        sha256,
         downloads,
         failed: None,
     })

@@ -742,3 +742,51 @@ fn two_different_values_for_one_country_and_year_name_the_url_and_both_records()
         )
     );
 }
+
+#[test]
+fn follows_socrata_offsets_until_a_short_page() {
+    let server = publisher(|r, _| {
+        if r.path() != "/resource/eav7-hnsx.json" {
+            return None;
+        }
+        let records: Vec<serde_json::Value> = serde_json::from_str(PLACES).unwrap();
+        let offset: usize = r.query("%24offset").unwrap().parse().unwrap();
+        let limit: usize = r.query("%24limit").unwrap().parse().unwrap();
+        let page: Vec<_> = records.into_iter().skip(offset).take(limit).collect();
+        Some(Reply::json(serde_json::to_vec(&page).unwrap()))
+    });
+    let cities = Cities::parse(CITIES, "cities.toml").unwrap();
+    let catalogue = Catalogue::parse(
+        &CATALOGUE.replace("?measureid=OBESITY", "?measureid=OBESITY&$limit=1"),
+        "catalogue.toml",
+    )
+    .unwrap();
+    let client = Client::new(config(None)).unwrap();
+    let bases: BTreeMap<String, String> = ["gho", "worldbank", "eurostat", "oecd", "cdc"]
+        .iter()
+        .map(|s| (s.to_string(), server.url()))
+        .collect();
+    let options = FetchOptions {
+        client: &client,
+        base_urls: &bases,
+        progress: &NoProgress,
+        previous: None,
+        allow_partial: false,
+    };
+    let snapshot = fetch_snapshot(None, &cities, &catalogue, 2000, &options).unwrap();
+    assert_eq!(rows(&snapshot), expected());
+    let pages: Vec<String> = server
+        .requests()
+        .iter()
+        .filter(|r| r.path() == "/resource/eav7-hnsx.json")
+        .map(|r| r.query("%24offset").unwrap().to_string())
+        .collect();
+    assert_eq!(pages, ["0", "1", "2"]);
+    let places = snapshot
+        .report
+        .indicators
+        .iter()
+        .find(|i| i.indicator == "obesity_places")
+        .unwrap();
+    assert_eq!((places.rows_read, places.unmatched), (2, 1));
+}
