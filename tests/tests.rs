@@ -443,6 +443,11 @@ fn ingest_of_an_unreadable_workbook_names_it_and_leaves_the_snapshot_untouched()
     assert_eq!(fs::read_dir(&snapshot).unwrap().count(), 1);
 }
 
+#[path = "../crates/ingest/tests/support/mock.rs"]
+mod mock;
+
+mod ingest_fetch;
+
 #[test]
 fn import_coinr_writes_a_framework_that_run_scores_as_coinr_does() {
     let Some(data) = shared_data() else { return };

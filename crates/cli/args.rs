@@ -322,11 +322,14 @@ pub enum Format {
 }
 
 #[derive(Debug, clap::Args)]
+#[allow(clippy::struct_excessive_bools)] // independent command-line switches
 pub struct IngestArgs {
     /// Folder holding the publishers' files (WHO, World Bank, the 55-city compilation, Lenstore),
     /// laid out as the catalogue's `source.file` entries say, e.g. ../shared/data.
-    #[arg(long, value_name = "DIR")]
-    pub from: PathBuf,
+    ///
+    /// With `--fetch`, only the sources without a `download` address are read from it.
+    #[arg(long, value_name = "DIR", required_unless_present = "fetch")]
+    pub from: Option<PathBuf>,
 
     /// Snapshot folder to (re)write; replaced only if every source succeeds.
     #[arg(long, value_name = "DIR", default_value = "indicators/snapshot")]
@@ -343,4 +346,52 @@ pub struct IngestArgs {
     /// First year kept in the snapshot.
     #[arg(long, value_name = "YEAR", default_value_t = 2000)]
     pub first_year: i32,
+
+    /// Download every source that has a `download` address in the catalogue from its publisher
+    /// (World Bank, WHO GHO, Eurostat, OECD, CDC), through the cache.
+    #[arg(long)]
+    pub fetch: bool,
+
+    /// With `--fetch`: use cached responses only, never the network.
+    #[arg(long, requires = "fetch")]
+    pub offline: bool,
+
+    /// With `--fetch`: replace a publisher's scheme, host and port (a mirror, a proxy, a test
+    /// server). NAME is one of gho, worldbank, eurostat, oecd, who, cdc. Repeatable.
+    #[arg(long, value_name = "NAME=URL", requires = "fetch")]
+    pub base_url: Vec<String>,
+
+    /// Response cache. Default: $HEALTHY_CITY_CACHE_DIR, else the user's cache folder
+    /// (e.g. ~/.cache/healthy-city/http).
+    #[arg(long, value_name = "DIR")]
+    pub cache_dir: Option<PathBuf>,
+
+    /// Do not cache responses.
+    #[arg(long, conflicts_with_all = ["cache_dir", "offline"])]
+    pub no_cache: bool,
+
+    /// With `--fetch`: when a source fails, keep its indicators' values from the previous
+    /// snapshot (marked as such in the summary and SOURCES.md) instead of failing.
+    #[arg(long, requires = "fetch")]
+    pub allow_partial: bool,
+
+    /// Seconds allowed for one request, body included.
+    #[arg(long, value_name = "SECONDS", default_value_t = 300)]
+    pub timeout: u64,
+
+    /// Retries of a request after a 5xx, a 429 or a broken connection.
+    #[arg(long, value_name = "N", default_value_t = 4)]
+    pub retries: u32,
+
+    /// Back-off before the first retry, in milliseconds (doubled at each retry, with jitter).
+    #[arg(long, value_name = "MS", default_value_t = 500)]
+    pub retry_delay_ms: u64,
+
+    /// Largest response accepted, in megabytes.
+    #[arg(long, value_name = "MB", default_value_t = 512)]
+    pub max_body_mb: u64,
+
+    /// Requests in flight at once to one host.
+    #[arg(long, value_name = "N", default_value_t = 2)]
+    pub per_host: usize,
 }

@@ -3,6 +3,7 @@
 
 mod analysis;
 mod args;
+mod ingest;
 mod inputs;
 mod output;
 
@@ -12,9 +13,7 @@ use std::process::ExitCode;
 use anyhow::{bail, Context, Result};
 use clap::Parser;
 
-use args::{
-    Args, AuditArgs, CoinrArgs, Command, Format, ImportCommand, IngestArgs, InputArgs, RunArgs,
-};
+use args::{Args, AuditArgs, CoinrArgs, Command, Format, ImportCommand, InputArgs, RunArgs};
 use inputs::Inputs;
 use output::Staging;
 
@@ -60,7 +59,7 @@ fn is_interrupted(err: &anyhow::Error) -> bool {
 fn run(args: Args) -> Result<()> {
     match args.command {
         Command::Run(run) => run_index(&run),
-        Command::Ingest(ingest) => run_ingest(&ingest),
+        Command::Ingest(args) => ingest::run(&args),
         Command::Validate(input) => validate(&input),
         Command::Audit(audit) => run_audit(&audit),
         Command::Import(ImportCommand::Coinr(coinr)) => import_coinr(&coinr),
@@ -182,29 +181,6 @@ fn print_latest(
             )?;
         }
     }
-    Ok(())
-}
-
-fn run_ingest(args: &IngestArgs) -> Result<()> {
-    let cities = healthy_city_model::Cities::load(&args.cities)?;
-    let catalogue = healthy_city_model::Catalogue::load(&args.catalogue)?;
-    if !args.from.is_dir() {
-        bail!(
-            "the data folder `{}` does not exist: give the folder holding the publishers' files with `--from`",
-            args.from.display()
-        );
-    }
-    let snapshot =
-        healthy_city_ingest::build_snapshot(&args.from, &cities, &catalogue, args.first_year)
-            .with_context(|| format!("cannot build the snapshot from `{}`", args.from.display()))?;
-    healthy_city_ingest::write_snapshot(&snapshot, &args.out)
-        .with_context(|| format!("cannot write the snapshot to `{}`", args.out.display()))?;
-    status(&snapshot.report.to_string());
-    status(&format!(
-        "wrote {} observations to {}",
-        snapshot.observations.len(),
-        args.out.display()
-    ));
     Ok(())
 }
 

@@ -65,6 +65,17 @@ pub enum Error {
     /// One source gives two different values for the same city, indicator and year.
     #[error("{0}")]
     Conflict(Box<Conflict>),
+    /// A download failed (after any retries).
+    #[error("cannot download `{url}`: {message}")]
+    Http {
+        url: String,
+        message: String,
+        #[source]
+        source: Option<Box<dyn std::error::Error + Send + Sync>>,
+    },
+    /// One or more sources could not be downloaded or read: nothing was written.
+    #[error("{} failed; the snapshot is left as it was (`--allow-partial` keeps the previous values of failed sources):\n{}", if .0.len() == 1 { "1 source".to_string() } else { format!("{} sources", .0.len()) }, .0.iter().map(|f| format!("  - {f}")).collect::<Vec<_>>().join("\n"))]
+    Sources(Vec<crate::fetch::SourceFailure>),
     /// The observations built do not validate against the registry and the catalogue.
     #[error(
         "the ingested observations do not validate against the city registry and the catalogue"

@@ -83,6 +83,7 @@ pub fn parse_gho_csv(bytes: &[u8], file: &str) -> Result<SourceTable> {
                 flag: Flag::None,
                 revision: 0,
                 direction: None,
+                status: None,
             });
         }
     }
@@ -158,6 +159,7 @@ pub fn parse_gho_odata(bytes: &[u8], file: &str) -> Result<SourceTable> {
                 flag: Flag::None,
                 revision: 0,
                 direction: None,
+                status: None,
             });
         }
     }

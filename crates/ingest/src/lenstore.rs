@@ -62,6 +62,7 @@ pub fn parse_lenstore(bytes: &[u8], file: &str, year: i32) -> Result<SourceTable
                     flag: *flag,
                     revision: 0,
                     direction: None,
+                    status: None,
                 });
             }
         }

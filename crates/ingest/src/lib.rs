@@ -17,6 +17,14 @@
 //! the latter `proxy`), and returns a [`Snapshot`]: validated [`Observations`](healthy_city_model::Observations),
 //! an [`IngestReport`] and the text of `SOURCES.md`. [`write_snapshot`] writes both files atomically.
 //!
+//! [`fetch_snapshot`] does the same from the publishers' servers: each catalogue source with a
+//! `download` address is fetched by a [`Client`] (rustls; retries with back-off and jitter,
+//! `Retry-After`, a body-size limit, a content-type check, a revalidating cache, offline mode, a
+//! per-host limit), parsed by the same parser as its file ([`parse_wb_api`], [`parse_jsonstat`],
+//! [`parse_eurostat_tsv`], [`parse_sdmx_json`], [`parse_socrata`] for the API-only formats) and
+//! recorded with its URL, retrieval time and SHA-256. A failed source fails the whole build
+//! ([`Error::Sources`]) unless the previous snapshot's values are kept (`allow_partial`).
+//!
 //! ```
 //! use healthy_city_ingest::{build_snapshot, write_snapshot};
 //! use healthy_city_model::{Catalogue, Cities};
@@ -55,9 +63,13 @@
 //! # std::fs::remove_dir_all(&data).unwrap();
 //! ```
 
+mod api;
 mod coinr;
 mod error;
+mod fetch;
+mod generic;
 mod gho;
+mod http;
 mod lenstore;
 mod master_index;
 mod snapshot;
@@ -65,12 +77,20 @@ mod table;
 mod wdi;
 mod who_aap;
 
+pub use api::{
+    parse_eurostat_tsv, parse_jsonstat, parse_sdmx_json, parse_socrata, parse_wb_api, WbPage,
+};
 pub use coinr::{coinr_id, import_coinr, write_coinr_import, CoinrImport, COINR_FILES};
 pub use error::{Conflict, Error, Result};
+pub use fetch::{fetch_snapshot, Download, FetchOptions, SourceFailure};
+pub use generic::parse_table;
 pub use gho::{parse_gho_csv, parse_gho_odata};
+pub use http::{
+    default_cache_dir, BodyKind, Client, Fetched, HttpConfig, NoProgress, Origin, Progress,
+};
 pub use lenstore::parse_lenstore;
 pub use master_index::{parse_master_index, reference_year};
 pub use snapshot::{build_snapshot, write_snapshot, IndicatorReport, IngestReport, Snapshot};
 pub use table::{SourceRecord, SourceTable};
-pub use wdi::parse_wdi_csv;
+pub use wdi::{parse_wdi_csv, parse_wdi_zip};
 pub use who_aap::{parse_who_aap_csv, parse_who_aap_xlsx};

@@ -80,6 +80,7 @@ pub fn parse_master_index(bytes: &[u8], file: &str) -> Result<SourceTable> {
             flag,
             revision: 0,
             direction,
+            status: None,
         });
     }
     Ok(table)

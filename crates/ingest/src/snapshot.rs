@@ -11,8 +11,10 @@ use healthy_city_model::{
 use sha2::{Digest, Sha256};
 
 use crate::error::{read_file, Conflict, Error, Result};
+use crate::fetch::Download;
+use crate::http::hex;
 use crate::table::{SourceRecord, SourceTable};
-use crate::{gho, lenstore, master_index, wdi, who_aap};
+use crate::{api, generic, gho, lenstore, master_index, wdi, who_aap};
 
 /// The observations built from the source files, what happened to each indicator, and the
 /// provenance file that goes with them.
@@ -67,6 +69,14 @@ pub struct IndicatorReport {
     /// Those places, listed for sources meant to match the registry (the city compilations);
     /// `None` for the WHO database and national files, where only the count is given.
     pub unmatched_names: Option<Vec<String>>,
+    /// Where a downloaded source came from (`network`, `cache (revalidated)`,
+    /// `cache (offline)`); `None` for a file.
+    pub origin: Option<String>,
+    /// Why the source failed, when `--allow-partial` kept the previous snapshot's values.
+    pub failed: Option<String>,
+    /// The publisher's status flags on the values kept (Eurostat `e`, `p`; SDMX `OBS_STATUS`),
+    /// with their counts.
+    pub statuses: BTreeMap<String, usize>,
 }
 
 impl fmt::Display for IngestReport {
@@ -110,6 +120,11 @@ impl fmt::Display for IngestReport {
             if i.superseded > 0 {
                 write!(f, ", {} superseded by a newer version", i.superseded)?;
             }
+            if let Some(why) = &i.failed {
+                write!(f, "; FAILED, previous values kept: {why}")?;
+                writeln!(f)?;
+                continue;
+            }
             match &i.unmatched_names {
                 None => write!(f, "; {} places matched no city", thousands(i.unmatched))?,
                 Some(names) if names.is_empty() => write!(f, "; every name matched")?,
@@ -117,6 +132,9 @@ impl fmt::Display for IngestReport {
                     let names: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
                     write!(f, "; unmatched: {}", names.join(", "))?;
                 }
+            }
+            if let Some(origin) = &i.origin {
+                write!(f, "; from {origin}")?;
             }
             writeln!(f)?;
         }
@@ -126,19 +144,25 @@ impl fmt::Display for IngestReport {
 
 /// The adapters, by the name a catalogue source gives.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Adapter {
+pub(crate) enum Adapter {
     WhoAap,
     Wdi,
     GhoCsv,
     GhoOdata,
     MasterIndex,
     Lenstore,
+    WbApi,
+    EurostatJson,
+    EurostatTsv,
+    SdmxJson,
+    Socrata,
+    Table,
 }
 
-const ADAPTERS: &str = "`who_aap`, `wdi_csv`, `gho_csv`, `gho_odata`, `master_index`, `lenstore`";
+const ADAPTERS: &str = "`who_aap`, `wdi_csv`, `gho_csv`, `gho_odata`, `master_index`, `lenstore`, `wb_api`, `eurostat_json`, `eurostat_tsv`, `sdmx_json`, `socrata`, `table`";
 
 impl Adapter {
-    fn from_name(name: &str) -> Option<Self> {
+    pub(crate) fn from_name(name: &str) -> Option<Self> {
         Some(match name {
             "who_aap" => Adapter::WhoAap,
             "wdi_csv" => Adapter::Wdi,
@@ -146,18 +170,71 @@ impl Adapter {
             "gho_odata" => Adapter::GhoOdata,
             "master_index" => Adapter::MasterIndex,
             "lenstore" => Adapter::Lenstore,
+            "wb_api" => Adapter::WbApi,
+            "eurostat_json" => Adapter::EurostatJson,
+            "eurostat_tsv" => Adapter::EurostatTsv,
+            "sdmx_json" => Adapter::SdmxJson,
+            "socrata" => Adapter::Socrata,
+            "table" => Adapter::Table,
             _ => return None,
         })
     }
 
     /// The alias key of `cities.toml` a city-level source matches through; `None` for
     /// national sources, matched through each city's `country`.
-    fn alias_source(self) -> Option<&'static str> {
+    ///
+    /// The API adapters serve both levels: at city level they match through their alias key
+    /// (`eurostat`: Urban Audit codes such as `UK001C`; `oecd`: region codes; `cdc_places`:
+    /// `ST/City`), at national level through ISO3 codes.
+    /// The generic `table` adapter matches through `columns.aliases` (default `table`) at city
+    /// level.
+    fn alias_source(self, indicator: &Indicator) -> Option<String> {
+        if self == Adapter::Table {
+            return (indicator.level == Level::City).then(|| {
+                indicator
+                    .source
+                    .columns
+                    .as_ref()
+                    .and_then(|c| c.aliases.clone())
+                    .unwrap_or_else(|| "table".to_string())
+            });
+        }
+        let level = indicator.level;
+        let key = match (self, level) {
+            (Adapter::WhoAap, _) => Some("who_aap"),
+            (Adapter::MasterIndex, _) => Some("master_index"),
+            (Adapter::Lenstore, _) => Some("lenstore"),
+            (Adapter::EurostatJson | Adapter::EurostatTsv, Level::City) => Some("eurostat"),
+            (Adapter::SdmxJson, Level::City) => Some("oecd"),
+            (Adapter::Socrata, _) => Some("cdc_places"),
+            (Adapter::WbApi, Level::City) => Some("world_bank"),
+            (
+                Adapter::Wdi
+                | Adapter::GhoCsv
+                | Adapter::GhoOdata
+                | Adapter::WbApi
+                | Adapter::EurostatJson
+                | Adapter::EurostatTsv
+                | Adapter::SdmxJson
+                | Adapter::Table,
+                _,
+            ) => None,
+        };
+        key.map(str::to_string)
+    }
+
+    /// The publisher service a download goes to, as named by `--base-url NAME=URL`.
+    pub(crate) fn service(self) -> &'static str {
         match self {
-            Adapter::WhoAap => Some("who_aap"),
-            Adapter::MasterIndex => Some("master_index"),
-            Adapter::Lenstore => Some("lenstore"),
-            Adapter::Wdi | Adapter::GhoCsv | Adapter::GhoOdata => None,
+            Adapter::WhoAap => "who",
+            Adapter::Wdi | Adapter::WbApi => "worldbank",
+            Adapter::GhoCsv | Adapter::GhoOdata => "gho",
+            Adapter::MasterIndex => "master-index",
+            Adapter::Lenstore => "lenstore",
+            Adapter::EurostatJson | Adapter::EurostatTsv => "eurostat",
+            Adapter::SdmxJson => "oecd",
+            Adapter::Socrata => "cdc",
+            Adapter::Table => "table",
         }
     }
 
@@ -182,22 +259,56 @@ impl Adapter {
             Adapter::GhoOdata => "gho-odata".to_string(),
             Adapter::MasterIndex => format!("master-index-{release}"),
             Adapter::Lenstore => format!("lenstore-{release}"),
+            Adapter::WbApi => format!("wb-api-{release}"),
+            Adapter::EurostatJson | Adapter::EurostatTsv => format!("eurostat-{release}"),
+            Adapter::SdmxJson => format!("oecd-{release}"),
+            Adapter::Socrata => format!("cdc-places-{release}"),
+            Adapter::Table => {
+                let dataset: String = spec
+                    .dataset
+                    .to_lowercase()
+                    .split(|c: char| !c.is_ascii_alphanumeric())
+                    .filter(|w| !w.is_empty())
+                    .collect::<Vec<_>>()
+                    .join("-");
+                format!("{dataset}-{release}")
+            }
         }
     }
 
-    fn parse(self, bytes: &[u8], file: &str, indicator: &Indicator) -> Result<SourceTable> {
+    pub(crate) fn parse(
+        self,
+        bytes: &[u8],
+        file: &str,
+        indicator: &Indicator,
+    ) -> Result<SourceTable> {
         match self {
             Adapter::WhoAap => {
-                if Path::new(file)
-                    .extension()
-                    .is_some_and(|e| e.eq_ignore_ascii_case("csv"))
+                if !bytes.starts_with(b"PK")
+                    && (Path::new(file)
+                        .extension()
+                        .is_some_and(|e| e.eq_ignore_ascii_case("csv"))
+                        || file.starts_with("http"))
                 {
                     who_aap::parse_who_aap_csv(bytes, file)
                 } else {
                     who_aap::parse_who_aap_xlsx(bytes, file)
                 }
             }
+            Adapter::Wdi if bytes.starts_with(b"PK") => wdi::parse_wdi_zip(bytes, file),
             Adapter::Wdi => wdi::parse_wdi_csv(bytes, file),
+            Adapter::WbApi => api::parse_wb_api(bytes, file).map(|(_, table)| table),
+            Adapter::EurostatJson => api::parse_jsonstat(bytes, file),
+            Adapter::EurostatTsv => api::parse_eurostat_tsv(bytes, file),
+            Adapter::SdmxJson => api::parse_sdmx_json(bytes, file),
+            Adapter::Socrata => api::parse_socrata(bytes, file),
+            Adapter::Table => {
+                let columns = indicator.source.columns.as_ref().ok_or_else(|| Error::Catalogue {
+                    indicator: indicator.id.clone(),
+                    message: "adapter `table` needs `columns = { place = ..., year = ..., value = ... }` in its source".to_string(),
+                })?;
+                generic::parse_table(bytes, file, columns, &indicator.source.query)
+            }
             Adapter::GhoCsv => gho::parse_gho_csv(bytes, file),
             Adapter::GhoOdata => gho::parse_gho_odata(bytes, file),
             Adapter::MasterIndex => master_index::parse_master_index(bytes, file),
@@ -229,11 +340,54 @@ impl Adapter {
     }
 }
 
-/// A parsed source file and what is known about it.
-struct Loaded {
-    adapter: Adapter,
-    table: SourceTable,
-    sha256: String,
+/// A parsed source (a file or a download) and what is known about it.
+pub(crate) struct Loaded {
+    pub(crate) adapter: Adapter,
+    pub(crate) table: SourceTable,
+    pub(crate) sha256: String,
+    /// The requests that fetched it (several for a paged API); empty for a file.
+    pub(crate) downloads: Vec<Download>,
+    /// Why the download failed, when `--allow-partial` keeps the previous values instead.
+    pub(crate) failed: Option<String>,
+}
+
+/// How [`assemble`] gets each indicator's source.
+pub(crate) trait Sources {
+    /// The key of the indicator's source (a file path or a URL): indicators with the same key
+    /// share one read.
+    fn key(&self, indicator: &Indicator, adapter: Adapter) -> Result<String>;
+    /// Reads and parses a source.
+    fn load(&mut self, key: &str, indicator: &Indicator, adapter: Adapter) -> Result<Loaded>;
+}
+
+/// Files under a data folder.
+pub(crate) struct Files<'a>(pub(crate) &'a Path);
+
+impl Sources for Files<'_> {
+    fn key(&self, indicator: &Indicator, _: Adapter) -> Result<String> {
+        indicator
+            .source
+            .file
+            .clone()
+            .ok_or_else(|| Error::Catalogue {
+                indicator: indicator.id.clone(),
+                message:
+                    "its source has no `file` (the path of the source file inside the data folder)"
+                        .to_string(),
+            })
+    }
+
+    fn load(&mut self, file: &str, indicator: &Indicator, adapter: Adapter) -> Result<Loaded> {
+        let bytes = read_file(&self.0.join(file))?;
+        let table = adapter.parse(&bytes, file, indicator)?;
+        Ok(Loaded {
+            adapter,
+            table,
+            sha256: hex(&Sha256::digest(&bytes)),
+            downloads: Vec::new(),
+            failed: None,
+        })
+    }
 }
 
 /// A value held for one (city, year) of an indicator while the file is read.
@@ -254,6 +408,18 @@ pub fn build_snapshot(
     cities: &Cities,
     catalogue: &Catalogue,
     first_year: i32,
+) -> Result<Snapshot> {
+    assemble(&mut Files(data_dir), cities, catalogue, first_year, None)
+}
+
+/// [`build_snapshot`] over any [`Sources`]; a source loaded with `failed` set takes its
+/// indicators' values from `previous`.
+pub(crate) fn assemble(
+    sources: &mut dyn Sources,
+    cities: &Cities,
+    catalogue: &Catalogue,
+    first_year: i32,
+    previous: Option<&Observations>,
 ) -> Result<Snapshot> {
     let mut loaded: BTreeMap<String, Loaded> = BTreeMap::new();
     let mut by_country: HashMap<&str, Vec<&City>> = HashMap::new();
@@ -277,28 +443,20 @@ pub fn build_snapshot(
                 spec.adapter
             ))
         })?;
-        let file = spec.file.as_deref().ok_or_else(|| {
-            catalogue_error(
-                "its source has no `file` (the path of the source file inside the data folder)"
-                    .to_string(),
-            )
-        })?;
+        let file = &sources.key(indicator, adapter)?;
         if !loaded.contains_key(file) {
-            let bytes = read_file(&data_dir.join(file))?;
-            let table = adapter.parse(&bytes, file, indicator)?;
-            let sha256 = hex(&Sha256::digest(&bytes));
-            loaded.insert(
-                file.to_string(),
-                Loaded {
-                    adapter,
-                    table,
-                    sha256,
-                },
-            );
+            let source = sources.load(file, indicator, adapter)?;
+            loaded.insert(file.clone(), source);
         }
         let Some(source) = loaded.get(file) else {
             continue;
         };
+        if let Some(why) = &source.failed {
+            let (report, kept) = keep_previous(indicator, adapter, file, why, previous, cities);
+            rows.extend(kept);
+            reports.push(report);
+            continue;
+        }
         if source.adapter != adapter {
             return Err(catalogue_error(format!(
                 "file `{file}` is read with adapter `{}` here but with another adapter by an earlier indicator: use one adapter per file",
@@ -328,7 +486,7 @@ pub fn build_snapshot(
                 known.join(", ")
             )));
         }
-        let (report, kept) = ingest_indicator(
+        let (mut report, kept) = ingest_indicator(
             indicator,
             adapter,
             table,
@@ -337,6 +495,9 @@ pub fn build_snapshot(
             &by_country,
             first_year,
         )?;
+        if let Some(download) = source.downloads.first() {
+            report.origin = Some(download.origin.as_str().to_string());
+        }
         rows.extend(kept);
         reports.push(report);
     }
@@ -350,7 +511,13 @@ pub fn build_snapshot(
         registry_cities: cities.len(),
         indicators: reports,
     };
-    let sources_md = sources_md(catalogue, &loaded, &report, &observations);
+    let mut keys = Vec::new();
+    for indicator in catalogue.iter() {
+        if let Some(adapter) = Adapter::from_name(&indicator.source.adapter) {
+            keys.push(sources.key(indicator, adapter)?);
+        }
+    }
+    let sources_md = sources_md(catalogue, &keys, &loaded, &report, &observations);
     Ok(Snapshot {
         observations,
         report,
@@ -369,8 +536,9 @@ fn ingest_indicator(
     first_year: i32,
 ) -> Result<(IndicatorReport, Vec<Observation>)> {
     let key = adapter.key(&indicator.source);
+    let alias = adapter.alias_source(indicator);
     let matches = |place: &str| -> Vec<&City> {
-        match adapter.alias_source() {
+        match &alias {
             Some(source) => cities.by_alias(source, place).into_iter().collect(),
             None => by_country.get(place).cloned().unwrap_or_default(),
         }
@@ -389,6 +557,9 @@ fn ingest_indicator(
         cities_without_value: Vec::new(),
         unmatched: 0,
         unmatched_names: None,
+        origin: None,
+        failed: None,
+        statuses: BTreeMap::new(),
     };
     let mut held: BTreeMap<(&str, i32), Held> = BTreeMap::new();
     for record in table.records.iter().filter(|r| r.measure == measure) {
@@ -424,7 +595,12 @@ fn ingest_indicator(
                     held.insert(slot, Held { record });
                 }
             } else {
-                let fix = if first.place == record.place {
+                let fix = if first.place == record.place && alias.is_none() {
+                    format!(
+                        "the source gives two values for `{}` in {}: check the query (a breakdown such as sex may be missing from it) or report it to the publisher",
+                        record.place, record.year
+                    )
+                } else if first.place == record.place {
                     format!(
                         "the file has two rows for `{}` in {}: correct the file, or remove the alias `{}` from `cities.toml`",
                         record.place, record.year, record.place
@@ -434,7 +610,7 @@ fn ingest_indicator(
                         "the source spells the city two ways: keep one by removing the alias `{}` (or `{}`) from the `{}` aliases of `{}` in `cities.toml`",
                         record.place,
                         first.place,
-                        adapter.alias_source().unwrap_or("country"),
+                        alias.as_deref().unwrap_or("country"),
                         city.id
                     )
                 };
@@ -470,6 +646,11 @@ fn ingest_indicator(
     if adapter.lists_unmatched() {
         report.unmatched_names = Some(unmatched.into_iter().cloned().collect());
     }
+    for h in held.values() {
+        if let Some(status) = &h.record.status {
+            *report.statuses.entry(status.clone()).or_insert(0) += 1;
+        }
+    }
     let observations: Vec<Observation> = held
         .into_iter()
         .map(|((city, year), h)| Observation {
@@ -489,9 +670,55 @@ fn ingest_indicator(
     Ok((report, observations))
 }
 
-/// The text of `SOURCES.md`: the rules, then one section per source file.
+/// An indicator whose source failed under `--allow-partial`: its values in the previous
+/// snapshot, unchanged (same source key and flags), and a report saying so.
+fn keep_previous(
+    indicator: &Indicator,
+    adapter: Adapter,
+    file: &str,
+    why: &str,
+    previous: Option<&Observations>,
+    cities: &Cities,
+) -> (IndicatorReport, Vec<Observation>) {
+    let kept: Vec<Observation> = previous
+        .map(|p| {
+            p.rows()
+                .iter()
+                .filter(|o| o.indicator == indicator.id)
+                .cloned()
+                .collect()
+        })
+        .unwrap_or_default();
+    let matched: BTreeSet<&str> = kept.iter().map(|o| o.city.as_str()).collect();
+    let report = IndicatorReport {
+        indicator: indicator.id.clone(),
+        source: adapter.key(&indicator.source),
+        file: file.to_string(),
+        rows_read: 0,
+        values_read: 0,
+        before_first_year: 0,
+        kept: kept.len(),
+        duplicates: 0,
+        superseded: 0,
+        cities_matched: matched.len(),
+        cities_without_value: cities
+            .iter()
+            .filter(|c| !matched.contains(c.id.as_str()))
+            .map(|c| c.id.clone())
+            .collect(),
+        unmatched: 0,
+        unmatched_names: None,
+        origin: None,
+        failed: Some(why.to_string()),
+        statuses: BTreeMap::new(),
+    };
+    (report, kept)
+}
+
+/// The text of `SOURCES.md`: the rules, then one section per source file or download.
 fn sources_md(
     catalogue: &Catalogue,
+    keys: &[String],
     loaded: &BTreeMap<String, Loaded>,
     report: &IngestReport,
     observations: &Observations,
@@ -530,11 +757,9 @@ download was read. This file is generated: rebuild rather than edit.
 "
     );
     let mut files: Vec<&str> = Vec::new();
-    for indicator in catalogue.iter() {
-        if let Some(file) = indicator.source.file.as_deref() {
-            if !files.contains(&file) {
-                files.push(file);
-            }
+    for key in keys {
+        if !files.contains(&key.as_str()) {
+            files.push(key);
         }
     }
     for file in files {
@@ -543,26 +768,45 @@ download was read. This file is generated: rebuild rather than edit.
         };
         let indicators: Vec<&Indicator> = catalogue
             .iter()
-            .filter(|i| i.source.file.as_deref() == Some(file))
+            .zip(keys)
+            .filter(|(_, k)| k.as_str() == file)
+            .map(|(i, _)| i)
             .collect();
         let Some(first) = indicators.first() else {
             continue;
         };
         let spec = &first.source;
         let key = source.adapter.key(spec);
+        let fetched = if let Some(why) = &source.failed {
+            format!("| Download | `{file}` |\n| Status | failed ({why}); the values below are kept from the previous snapshot |\n")
+        } else if source.downloads.is_empty() {
+            format!("| File | `{file}` |\n| SHA-256 | `{}` |\n", source.sha256)
+        } else {
+            let mut rows = String::new();
+            for d in &source.downloads {
+                let _ = write!(
+                    rows,
+                    "| Download | `{}` |\n| Retrieved | {} ({}) |\n| SHA-256 | `{}` |\n",
+                    d.url,
+                    d.retrieved,
+                    d.origin.as_str(),
+                    d.sha256
+                );
+            }
+            rows
+        };
         let _ = write!(
             out,
-            "\n## `{key}`: {}\n\n| | |\n|---|---|\n| Publisher | {} |\n| Dataset | {} |\n| Release | {} |\n| Licence | {} |\n| URL | {} |\n| File | `{file}` |\n| SHA-256 | `{}` |\n| Rows read | {} |\n\n| Indicator | Query | Level | Values kept | Cities | Years |\n|---|---|---|---:|---:|---|\n",
+            "\n## `{key}`: {}\n\n| | |\n|---|---|\n| Publisher | {} |\n| Dataset | {} |\n| Release | {} |\n| Licence | {} |\n| URL | {} |\n{fetched}| Rows read | {} |\n\n| Indicator | Query | Level | Values kept | Cities | Years |\n|---|---|---|---:|---:|---|\n",
             spec.dataset,
             spec.publisher,
             spec.dataset,
             spec.release,
             spec.licence,
             spec.url.as_deref().unwrap_or("-"),
-            source.sha256,
             thousands(source.table.rows_read),
         );
-        for indicator in indicators {
+        for indicator in &indicators {
             let rows: Vec<&Observation> = observations
                 .rows()
                 .iter()
@@ -588,6 +832,27 @@ download was read. This file is generated: rebuild rather than edit.
                 indicator.source.query,
                 thousands(rows.len()),
                 cities.len()
+            );
+        }
+        let statuses: Vec<String> = report
+            .indicators
+            .iter()
+            .filter(|r| indicators.iter().any(|i| i.id == r.indicator))
+            .filter(|r| !r.statuses.is_empty())
+            .map(|r| {
+                let flags: Vec<String> = r
+                    .statuses
+                    .iter()
+                    .map(|(flag, n)| format!("`{flag}` {n}"))
+                    .collect();
+                format!("`{}`: {}", r.indicator, flags.join(", "))
+            })
+            .collect();
+        if !statuses.is_empty() {
+            let _ = writeln!(
+                out,
+                "\nPublisher status flags on the values kept (`e` or `E` are flagged `estimate`): {}.",
+                statuses.join("; ")
             );
         }
     }
@@ -700,14 +965,6 @@ fn copy_others(from: &Path, to: &Path) -> Result<()> {
         }
     }
     Ok(())
-}
-
-fn hex(bytes: &[u8]) -> String {
-    let mut out = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        let _ = write!(out, "{b:02x}");
-    }
-    out
 }
 
 /// `32191` -> `32,191`.
@@ -935,6 +1192,48 @@ Atlantis,1,4000
             .collect();
         assert_eq!(london, [("london".to_string(), 2019, 11.41, Flag::None)]);
         assert_eq!(snapshot.report.indicators[0].superseded, 1);
+    }
+
+    #[test]
+    fn reads_a_generic_csv_through_its_column_mapping_and_table_aliases() {
+        let folder = Folder::new("table", AAP);
+        std::fs::write(
+            folder.0.join("survey.csv"),
+            "Town,Year,Happy\nLondres,2023,7.1\nNew York City,2023,6.8\nAtlantis,2023,9.9\n",
+        )
+        .unwrap();
+        let cities = CITIES
+            .replace(
+                "lenstore = [\"London\"] }",
+                "lenstore = [\"London\"], survey = [\"Londres\"] }",
+            )
+            .replace(
+                "lenstore = [\"New York\"] }",
+                "lenstore = [\"New York\"], survey = [\"New York City\"] }",
+            );
+        let cities = Cities::parse(&cities, "cities.toml").unwrap();
+        let extra = r#"
+[[indicator]]
+id = "happiness"
+name = "Happiness"
+unit = "score"
+direction = "higher"
+level = "city"
+source = { adapter = "table", publisher = "A survey", dataset = "City Survey", release = "2023", licence = "CC BY 4.0", query = "Happy", file = "survey.csv", columns = { place = "Town", year = "Year", aliases = "survey" } }
+"#;
+        let snapshot = build_snapshot(&folder.0, &cities, &catalogue(extra), 2000).unwrap();
+        assert_eq!(
+            values(&snapshot, "happiness"),
+            [
+                ("london".to_string(), 2023, 7.1, Flag::None),
+                ("new-york".to_string(), 2023, 6.8, Flag::None)
+            ]
+        );
+        let report = &snapshot.report.indicators[3];
+        assert_eq!(
+            (report.source.as_str(), report.unmatched),
+            ("city-survey-2023", 1)
+        );
     }
 
     #[test]

@@ -27,6 +27,8 @@ pub struct SourceRecord {
     pub revision: i32,
     /// Direction the source gives for the measure, where it gives one.
     pub direction: Option<Direction>,
+    /// The publisher's status flag, as published (Eurostat `e`, `p`, `b`; SDMX `OBS_STATUS`).
+    pub status: Option<String>,
 }
 
 /// Everything a parser read from one file.
@@ -55,6 +57,14 @@ impl SourceTable {
             position,
             ..SourceTable::default()
         }
+    }
+
+    /// Appends the rows of a later page of the same response (World Bank API paging).
+    pub fn append(&mut self, page: SourceTable) {
+        self.rows_read += page.rows_read;
+        self.places.extend(page.places);
+        self.measures.extend(page.measures);
+        self.records.extend(page.records);
     }
 
     /// `line 12`, `row 3`, `record 7`.

@@ -76,6 +76,7 @@ pub fn parse_wdi_csv(bytes: &[u8], file: &str) -> Result<SourceTable> {
                     flag: Flag::None,
                     revision: 0,
                     direction: None,
+                    status: None,
                 });
             }
         }
@@ -89,6 +90,38 @@ pub fn parse_wdi_csv(bytes: &[u8], file: &str) -> Result<SourceTable> {
         ));
     }
     Ok(table)
+}
+
+/// Reads the World Bank's bulk download zip (`downloadformat=csv`): the one
+/// `API_<CODE>_DS2_...csv` member is parsed with [`parse_wdi_csv`]; the `Metadata_*` members
+/// are ignored. Errors name the member as `file!member`.
+pub fn parse_wdi_zip(bytes: &[u8], file: &str) -> Result<SourceTable> {
+    let not_zip = |message: String| Error::format(file, None, message);
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes))
+        .map_err(|e| not_zip(format!("not a readable zip archive: {e}")))?;
+    let names: Vec<String> = archive.file_names().map(str::to_string).collect();
+    let data: Vec<&String> = names
+        .iter()
+        .filter(|n| {
+            n.starts_with("API_")
+                && std::path::Path::new(n)
+                    .extension()
+                    .is_some_and(|e| e.eq_ignore_ascii_case("csv"))
+        })
+        .collect();
+    let [member] = data.as_slice() else {
+        return Err(not_zip(format!(
+            "expected one `API_..._DS2_...csv` member, found {}: {names:?}",
+            data.len()
+        )));
+    };
+    let mut entry = archive
+        .by_name(member)
+        .map_err(|e| not_zip(format!("cannot open member `{member}`: {e}")))?;
+    let mut csv = Vec::new();
+    std::io::Read::read_to_end(&mut entry, &mut csv)
+        .map_err(|e| not_zip(format!("cannot inflate member `{member}`: {e}")))?;
+    parse_wdi_csv(&csv, &format!("{file}!{member}"))
 }
 
 #[cfg(test)]

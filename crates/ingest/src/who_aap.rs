@@ -207,6 +207,7 @@ fn from_rows(
                     flag: Flag::None,
                     revision,
                     direction: None,
+                    status: None,
                 });
             }
         }

@@ -71,6 +71,36 @@ pub struct SourceSpec {
     /// Publisher's address for the dataset.
     #[serde(default)]
     pub url: Option<String>,
+    /// Address `healthy-city ingest --fetch` downloads the data from (an API query or a bulk
+    /// download); `{countries}` stands for the registry's ISO3 codes joined with `;`.
+    #[serde(default)]
+    pub download: Option<String>,
+    /// For the generic `table` adapter (CSV, XLSX or Parquet): which columns hold what.
+    #[serde(default)]
+    pub columns: Option<Columns>,
+}
+
+/// The column mapping of a generic table source (`adapter = "table"`).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Columns {
+    /// Column naming the place (a city name or code, or an ISO3 code for a national indicator).
+    pub place: String,
+    /// Column holding the reference year.
+    pub year: String,
+    /// Column holding the values. Long tables (with `measure`) need it; in wide tables it
+    /// defaults to the column the `query` names.
+    #[serde(default)]
+    pub value: Option<String>,
+    /// Long tables: the column naming the measure; rows whose measure is the `query` are read.
+    #[serde(default)]
+    pub measure: Option<String>,
+    /// XLSX: the sheet to read (default: the first).
+    #[serde(default)]
+    pub sheet: Option<String>,
+    /// The `cities.toml` alias key city-level places match through (default: `table`).
+    #[serde(default)]
+    pub aliases: Option<String>,
 }
 
 /// One indicator of the catalogue.

@@ -38,7 +38,7 @@ mod parquet;
 mod scenario;
 mod weighting;
 
-pub use catalogue::{Catalogue, Direction, Indicator, Level, SourceSpec};
+pub use catalogue::{Catalogue, Columns, Direction, Indicator, Level, SourceSpec};
 pub use cities::{is_identifier, Cities, City};
 pub use error::{Error, Problem, Result};
 pub use framework::{

@@ -1,0 +1,181 @@
+//! `healthy-city ingest`: rebuild the snapshot from the publishers' files (`--from`) or from
+//! their servers (`--fetch`), and write it only if every source succeeded.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Mutex;
+use std::time::Duration;
+
+use anyhow::{bail, Context, Result};
+use healthy_city_ingest::{Client, FetchOptions, HttpConfig, Progress};
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use crate::args::IngestArgs;
+use crate::status;
+
+/// Publisher services `--base-url` accepts.
+const SERVICES: [&str; 6] = ["gho", "worldbank", "eurostat", "oecd", "who", "cdc"];
+
+pub fn run(args: &IngestArgs) -> Result<()> {
+    let cities = healthy_city_model::Cities::load(&args.cities)?;
+    let catalogue = healthy_city_model::Catalogue::load(&args.catalogue)?;
+    if let Some(from) = &args.from {
+        if !from.is_dir() {
+            bail!(
+                "the data folder `{}` does not exist: give the folder holding the publishers' files with `--from`",
+                from.display()
+            );
+        }
+    }
+    let snapshot = if args.fetch {
+        fetch(args, &cities, &catalogue)?
+    } else {
+        let from = args
+            .from
+            .as_deref()
+            .context("give the data folder with `--from`, or download with `--fetch`")?;
+        healthy_city_ingest::build_snapshot(from, &cities, &catalogue, args.first_year)
+            .with_context(|| format!("cannot build the snapshot from `{}`", from.display()))?
+    };
+    healthy_city_ingest::write_snapshot(&snapshot, &args.out)
+        .with_context(|| format!("cannot write the snapshot to `{}`", args.out.display()))?;
+    status(&snapshot.report.to_string());
+    status(&format!(
+        "wrote {} observations to {}",
+        snapshot.observations.len(),
+        args.out.display()
+    ));
+    Ok(())
+}
+
+fn fetch(
+    args: &IngestArgs,
+    cities: &healthy_city_model::Cities,
+    catalogue: &healthy_city_model::Catalogue,
+) -> Result<healthy_city_ingest::Snapshot> {
+    let mut base_urls = BTreeMap::new();
+    for entry in &args.base_url {
+        let Some((name, url)) = entry.split_once('=') else {
+            bail!("`--base-url {entry}` is not NAME=URL (e.g. `--base-url gho=http://127.0.0.1:8080`)");
+        };
+        if !SERVICES.contains(&name) {
+            bail!(
+                "`--base-url {entry}`: unknown publisher `{name}`; use one of {}",
+                SERVICES.join(", ")
+            );
+        }
+        base_urls.insert(name.to_string(), url.to_string());
+    }
+    let cache_dir = if args.no_cache {
+        None
+    } else {
+        args.cache_dir
+            .clone()
+            .or_else(healthy_city_ingest::default_cache_dir)
+    };
+    if args.offline && cache_dir.is_none() {
+        bail!("`--offline` needs a cache folder: give one with `--cache-dir`");
+    }
+    let config = HttpConfig {
+        cache_dir,
+        offline: args.offline,
+        timeout: Duration::from_secs(args.timeout),
+        retries: args.retries,
+        base_delay: Duration::from_millis(args.retry_delay_ms),
+        max_body: args.max_body_mb.saturating_mul(1024 * 1024),
+        per_host: args.per_host,
+        ..HttpConfig::default()
+    };
+    let client = Client::new(config)?;
+    let previous_path = args.out.join("observations.csv");
+    let previous = if args.allow_partial && previous_path.exists() {
+        Some(
+            healthy_city_model::Observations::load(&previous_path).with_context(|| {
+                format!(
+                    "`--allow-partial` keeps values from the previous snapshot, but `{}` cannot be read",
+                    previous_path.display()
+                )
+            })?,
+        )
+    } else {
+        None
+    };
+    if args.allow_partial && previous.is_none() {
+        status(&format!(
+            "warning: `--allow-partial` has no previous snapshot at `{}` to keep values from: a failed source fails the build",
+            previous_path.display()
+        ));
+    }
+    let bars = Bars::new();
+    let options = FetchOptions {
+        client: &client,
+        base_urls: &base_urls,
+        progress: &bars,
+        previous: previous.as_ref(),
+        allow_partial: args.allow_partial,
+    };
+    let snapshot = healthy_city_ingest::fetch_snapshot(
+        args.from.as_deref(),
+        cities,
+        catalogue,
+        args.first_year,
+        &options,
+    );
+    bars.clear();
+    snapshot.context("cannot build the snapshot from the publishers")
+}
+
+/// One progress bar per publisher service, drawn on standard error only when it is a terminal
+/// (indicatif hides them otherwise) and NO_COLOR is unset.
+struct Bars {
+    multi: MultiProgress,
+    bars: Mutex<HashMap<String, ProgressBar>>,
+}
+
+impl Bars {
+    fn new() -> Self {
+        let target = if std::env::var_os("NO_COLOR").is_some() {
+            ProgressDrawTarget::hidden()
+        } else {
+            ProgressDrawTarget::stderr()
+        };
+        Bars {
+            multi: MultiProgress::with_draw_target(target),
+            bars: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn clear(&self) {
+        let _ = self.multi.clear();
+    }
+}
+
+impl Progress for Bars {
+    fn start(&self, source: &str, _url: &str, len: Option<u64>) {
+        let mut bars = self
+            .bars
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let bar = bars.entry(source.to_string()).or_insert_with(|| {
+            let bar = self.multi.add(ProgressBar::new(0));
+            bar.set_style(
+                ProgressStyle::with_template("{prefix:>10} {bar:30} {bytes}/{total_bytes}")
+                    .unwrap_or_else(|_| ProgressStyle::default_bar()),
+            );
+            bar.set_prefix(source.to_string());
+            bar
+        });
+        bar.inc_length(len.unwrap_or(0));
+    }
+
+    fn advance(&self, source: &str, bytes: u64) {
+        let bars = self
+            .bars
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(bar) = bars.get(source) {
+            bar.inc(bytes);
+        }
+    }
+
+    fn finish(&self, _source: &str) {}
+}

@@ -1,0 +1,516 @@
+//! Building the snapshot from the publishers' servers: every catalogue source with a
+//! `download` address is fetched (in parallel, within the downloader's per-host limit), parsed
+//! by the same parser as its file, and recorded with its provenance.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use healthy_city_model::{Catalogue, Cities, Indicator, Observations};
+use sha2::{Digest, Sha256};
+
+use crate::error::{read_file, Error, Result};
+use crate::http::{hex, BodyKind, Client, Origin, Progress};
+use crate::snapshot::{assemble, Adapter, Loaded, Snapshot, Sources};
+use crate::table::SourceTable;
+
+/// One request behind a downloaded source.
+#[derive(Debug, Clone)]
+pub struct Download {
+    /// The URL requested (after `--base-url`).
+    pub url: String,
+    /// SHA-256 of the body.
+    pub sha256: String,
+    /// When the body was retrieved (UTC, RFC 3339).
+    pub retrieved: String,
+    /// Network or cache.
+    pub origin: Origin,
+}
+
+/// How [`fetch_snapshot`] downloads.
+pub struct FetchOptions<'a> {
+    /// The downloader (cache, retries, limits).
+    pub client: &'a Client,
+    /// `--base-url NAME=URL`: per publisher service (`gho`, `worldbank`, `eurostat`, `oecd`,
+    /// `who`, `cdc`), the scheme, host and port (and any path prefix) that replace the
+    /// catalogue's.
+    pub base_urls: &'a BTreeMap<String, String>,
+    /// Drawn as downloads progress.
+    pub progress: &'a dyn Progress,
+    /// The snapshot being replaced: with `allow_partial`, a failed source's indicators keep
+    /// their values from it.
+    pub previous: Option<&'a Observations>,
+    /// Keep the previous values of failed sources instead of failing.
+    pub allow_partial: bool,
+}
+
+impl std::fmt::Debug for FetchOptions<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FetchOptions")
+            .field("base_urls", &self.base_urls)
+            .field("allow_partial", &self.allow_partial)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A source that failed.
+#[derive(Debug)]
+pub struct SourceFailure {
+    /// The publisher service (`gho`, `worldbank`, ...).
+    pub service: String,
+    /// The URL requested.
+    pub url: String,
+    /// The catalogue indicators it feeds.
+    pub indicators: Vec<String>,
+    /// What went wrong.
+    pub error: Error,
+}
+
+impl std::fmt::Display for SourceFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "source `{}` (indicators {}): {}",
+            self.service,
+            self.indicators
+                .iter()
+                .map(|i| format!("`{i}`"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            error_chain(&self.error)
+        )
+    }
+}
+
+/// An error and its causes, `: `-separated.
+pub(crate) fn error_chain(err: &dyn std::error::Error) -> String {
+    let mut out = err.to_string();
+    let mut source = err.source();
+    while let Some(s) = source {
+        let text = s.to_string();
+        if !out.contains(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+        source = s.source();
+    }
+    out
+}
+
+/// Builds the snapshot as [`build_snapshot`](crate::build_snapshot) does, but takes every
+/// source with a `download` address from the publisher (or the cache); sources without one
+/// (the compilations) are read from `data_dir`.
+///
+/// If any download fails, the result is [`Error::Sources`] listing every failed source (so
+/// nothing is written), unless `allow_partial` is set and a previous snapshot is given: then
+/// the failed sources' indicators keep their previous values, and the report and `SOURCES.md`
+/// say so.
+pub fn fetch_snapshot(
+    data_dir: Option<&Path>,
+    cities: &Cities,
+    catalogue: &Catalogue,
+    first_year: i32,
+    options: &FetchOptions<'_>,
+) -> Result<Snapshot> {
+    let countries: BTreeSet<&str> = cities.iter().map(|c| c.country.as_str()).collect();
+    let countries = countries.into_iter().collect::<Vec<_>>().join(";");
+    // Every download, once, with the adapter and indicators that use it.
+    let mut wanted: BTreeMap<String, (Adapter, Vec<String>)> = BTreeMap::new();
+    let mut order: Vec<String> = Vec::new();
+    for indicator in catalogue.iter() {
+        let Some(adapter) = Adapter::from_name(&indicator.source.adapter) else {
+            continue;
+        };
+        let Some(template) = &indicator.source.download else {
+            continue;
+        };
+        let url = resolve(template, adapter, options.base_urls, &countries).map_err(|message| {
+            Error::Catalogue {
+                indicator: indicator.id.clone(),
+                message,
+            }
+        })?;
+        let entry = wanted.entry(url.clone()).or_insert_with(|| {
+            order.push(url.clone());
+            (adapter, Vec::new())
+        });
+        entry.1.push(indicator.id.clone());
+    }
+    let indicator_of = |id: &str| catalogue.iter().find(|i| i.id == id);
+    let results: Vec<(String, Result<Loaded>)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = order
+            .iter()
+            .map(|url| {
+                let (adapter, ids) = &wanted[url];
+                let indicator = ids.first().and_then(|id| indicator_of(id));
+                scope.spawn(move || {
+                    let result = match indicator {
+                        Some(indicator) => download(url, *adapter, indicator, options),
+                        None => Err(Error::Catalogue {
+                            indicator: String::new(),
+                            message: format!("no indicator uses `{url}`"),
+                        }),
+                    };
+                    (url.clone(), result)
+                })
+            })
+            .collect();
+        handles.into_iter().filter_map(|h| h.join().ok()).collect()
+    });
+    let mut loaded: BTreeMap<String, Loaded> = BTreeMap::new();
+    let mut failures = Vec::new();
+    for (url, result) in results {
+        let (adapter, indicators) = &wanted[&url];
+        match result {
+            Ok(source) => {
+                loaded.insert(url, source);
+            }
+            Err(error) => failures.push(SourceFailure {
+                service: adapter.service().to_string(),
+                url,
+                indicators: indicators.clone(),
+                error,
+            }),
+        }
+    }
+    if !failures.is_empty() {
+        match options.previous {
+            Some(_) if options.allow_partial => {
+                for failure in &failures {
+                    tracing::warn!("{failure}; keeping the previous snapshot's values");
+                    let (adapter, _) = wanted[&failure.url];
+                    loaded.insert(
+                        failure.url.clone(),
+                        Loaded {
+                            adapter,
+                            table: SourceTable::new(&failure.url, "record"),
+                            sha256: String::new(),
+                            downloads: Vec::new(),
+                            failed: Some(error_chain(&failure.error)),
+                        },
+                    );
+                }
+            }
+            _ => return Err(Error::Sources(failures)),
+        }
+    }
+    let mut sources = Fetched {
+        data_dir,
+        base_urls: options.base_urls,
+        countries,
+        loaded,
+    };
+    assemble(
+        &mut sources,
+        cities,
+        catalogue,
+        first_year,
+        options.previous,
+    )
+}
+
+/// Downloaded sources, with the files of the others.
+struct Fetched<'a> {
+    data_dir: Option<&'a Path>,
+    base_urls: &'a BTreeMap<String, String>,
+    countries: String,
+    loaded: BTreeMap<String, Loaded>,
+}
+
+impl Sources for Fetched<'_> {
+    fn key(&self, indicator: &Indicator, adapter: Adapter) -> Result<String> {
+        let catalogue_error = |message: String| Error::Catalogue {
+            indicator: indicator.id.clone(),
+            message,
+        };
+        if let Some(template) = &indicator.source.download {
+            return resolve(template, adapter, self.base_urls, &self.countries)
+                .map_err(catalogue_error);
+        }
+        indicator.source.file.clone().ok_or_else(|| {
+            catalogue_error(
+                "its source has neither `download` (an address to fetch) nor `file`".to_string(),
+            )
+        })
+    }
+
+    fn load(&mut self, key: &str, indicator: &Indicator, adapter: Adapter) -> Result<Loaded> {
+        if let Some(source) = self.loaded.remove(key) {
+            return Ok(source);
+        }
+        let Some(dir) = self.data_dir else {
+            return Err(Error::Catalogue {
+                indicator: indicator.id.clone(),
+                message: format!(
+                    "its source has no `download` address, so its file `{key}` is read from the data folder: give it with `--from`"
+                ),
+            });
+        };
+        let bytes = read_file(&dir.join(key))?;
+        let table = adapter.parse(&bytes, key, indicator)?;
+        Ok(Loaded {
+            adapter,
+            table,
+            sha256: hex(&Sha256::digest(&bytes)),
+            downloads: Vec::new(),
+            failed: None,
+        })
+    }
+}
+
+/// The body kind an adapter's download should have.
+fn kind(adapter: Adapter, url: &str) -> BodyKind {
+    let path = url.split('?').next().unwrap_or(url);
+    let csv = Path::new(path)
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("csv"));
+    match adapter {
+        Adapter::WhoAap | Adapter::Wdi | Adapter::Table if csv => BodyKind::Text,
+        Adapter::WhoAap | Adapter::Wdi | Adapter::Table => BodyKind::Binary,
+        Adapter::GhoCsv | Adapter::EurostatTsv | Adapter::MasterIndex | Adapter::Lenstore => {
+            BodyKind::Text
+        }
+        Adapter::GhoOdata
+        | Adapter::WbApi
+        | Adapter::EurostatJson
+        | Adapter::SdmxJson
+        | Adapter::Socrata => BodyKind::Json,
+    }
+}
+
+/// Fetches and parses one source (every page of a paged World Bank answer).
+fn download(
+    url: &str,
+    adapter: Adapter,
+    indicator: &Indicator,
+    options: &FetchOptions<'_>,
+) -> Result<Loaded> {
+    let service = adapter.service();
+    let get = |url: &str| {
+        options
+            .client
+            .get(url, kind(adapter, url), service, options.progress)
+    };
+    if adapter == Adapter::Socrata {
+        return socrata_pages(url, indicator, &get);
+    }
+    let first = get(url)?;
+    let mut downloads = vec![record(&first)];
+    let table = if adapter == Adapter::WbApi {
+        let (paging, mut table) = crate::api::parse_wb_api(&first.body, url)?;
+        for page in 2..=paging.pages {
+            let page_url = with_query(url, "page", &page.to_string());
+            let fetched = get(&page_url)?;
+            let (got, rows) = crate::api::parse_wb_api(&fetched.body, &page_url)?;
+            if got.page != page || (rows.rows_read == 0 && got.total > 0) {
+                return Err(Error::format(
+                    &page_url,
+                    None,
+                    format!(
+                        "page {page} of {} is missing (the server answered page {} with {} rows)",
+                        paging.pages, got.page, rows.rows_read
+                    ),
+                ));
+            }
+            downloads.push(record(&fetched));
+            table.append(rows);
+        }
+        if table.rows_read as u64 != paging.total {
+            return Err(Error::format(
+                url,
+                None,
+                format!(
+                    "the answer announces {} rows but its {} pages hold {}",
+                    paging.total, paging.pages, table.rows_read
+                ),
+            ));
+        }
+        table
+    } else {
+        adapter.parse(&first.body, url, indicator)?
+    };
+    if table.rows_read == 0 {
+        return Err(Error::format(
+            url,
+            None,
+            format!(
+                "the answer holds no rows for query `{}`: check the catalogue's `download` address",
+                indicator.source.query
+            ),
+        ));
+    }
+    Ok(Loaded {
+        adapter,
+        table,
+        sha256: first.sha256.clone(),
+        downloads,
+        failed: None,
+    })
+}
+
+/// Rows per Socrata page when the catalogue's address sets no `$limit`.
+const SOCRATA_PAGE: usize = 50_000;
+
+/// Fetches a Socrata (CDC PLACES) answer page by page: `$limit` rows at a time (the address's
+/// own `$limit`, else 50,000; Socrata silently stops at 1,000 without one), following `$offset`
+/// until a page comes back short.
+fn socrata_pages(
+    url: &str,
+    indicator: &Indicator,
+    get: &dyn Fn(&str) -> Result<crate::http::Fetched>,
+) -> Result<Loaded> {
+    let limit = reqwest::Url::parse(url)
+        .ok()
+        .and_then(|u| {
+            u.query_pairs()
+                .find(|(k, _)| k == "$limit")
+                .and_then(|(_, v)| v.parse::<usize>().ok())
+        })
+        .filter(|&l| l > 0)
+        .unwrap_or(SOCRATA_PAGE);
+    let mut table: Option<SourceTable> = None;
+    let mut downloads = Vec::new();
+    let mut sha256 = String::new();
+    for page in 0.. {
+        let page_url = with_query(
+            &with_query(url, "$limit", &limit.to_string()),
+            "$offset",
+            &(page * limit).to_string(),
+        );
+        let fetched = get(&page_url)?;
+        let mut rows = crate::api::parse_socrata(&fetched.body, &page_url)?;
+        let n = rows.rows_read;
+        for r in &mut rows.records {
+            r.line += page * limit;
+        }
+        if page == 0 {
+            sha256.clone_from(&fetched.sha256);
+        }
+        downloads.push(record(&fetched));
+        match &mut table {
+            Some(t) => t.append(rows),
+            None => table = Some(rows),
+        }
+        if n < limit {
+            break;
+        }
+    }
+    let table = table.unwrap_or_else(|| SourceTable::new(url, "record"));
+    if table.rows_read == 0 {
+        return Err(Error::format(
+            url,
+            None,
+            format!(
+                "the answer holds no rows for query `{}`: check the catalogue's `download` address",
+                indicator.source.query
+            ),
+        ));
+    }
+    Ok(Loaded {
+        adapter: Adapter::Socrata,
+        table,
+        sha256,
+        downloads,
+        failed: None,
+    })
+}
+
+fn record(fetched: &crate::http::Fetched) -> Download {
+    Download {
+        url: fetched.url.clone(),
+        sha256: fetched.sha256.clone(),
+        retrieved: fetched.retrieved.clone(),
+        origin: fetched.origin,
+    }
+}
+
+/// `url` with `key=value` set in its query.
+fn with_query(url: &str, key: &str, value: &str) -> String {
+    match reqwest::Url::parse(url) {
+        Ok(mut parsed) => {
+            let pairs: Vec<(String, String)> = parsed
+                .query_pairs()
+                .filter(|(k, _)| k != key)
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect();
+            parsed
+                .query_pairs_mut()
+                .clear()
+                .extend_pairs(pairs)
+                .append_pair(key, value);
+            parsed.to_string()
+        }
+        Err(_) => format!("{url}&{key}={value}"),
+    }
+}
+
+/// The catalogue's `download` with `{countries}` filled in and the service's `--base-url`
+/// applied (scheme, host and port replaced; a path in the base is put before the path).
+fn resolve(
+    template: &str,
+    adapter: Adapter,
+    base_urls: &BTreeMap<String, String>,
+    countries: &str,
+) -> std::result::Result<String, String> {
+    let url = template.replace("{countries}", countries);
+    let Some(base) = base_urls.get(adapter.service()) else {
+        return Ok(url);
+    };
+    let original = reqwest::Url::parse(&url)
+        .map_err(|e| format!("`download` `{url}` is not a valid URL: {e}"))?;
+    let base = reqwest::Url::parse(base).map_err(|e| {
+        format!(
+            "`--base-url {}={base}` is not a valid URL: {e}",
+            adapter.service()
+        )
+    })?;
+    let prefix = base.path().trim_end_matches('/');
+    let mut out = format!("{}://{}", base.scheme(), base.host_str().unwrap_or(""));
+    if let Some(port) = base.port() {
+        out.push(':');
+        out.push_str(&port.to_string());
+    }
+    out.push_str(prefix);
+    out.push_str(original.path());
+    if let Some(query) = original.query() {
+        out.push('?');
+        out.push_str(query);
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn applies_the_base_url_and_fills_in_the_countries() {
+        let bases = BTreeMap::from([(
+            "worldbank".to_string(),
+            "http://127.0.0.1:8080/mirror/".to_string(),
+        )]);
+        assert_eq!(
+            resolve(
+                "https://api.worldbank.org/v2/country/{countries}/indicator/SP.DYN.LE00.IN?format=json&per_page=1000",
+                Adapter::WbApi,
+                &bases,
+                "FRA;GBR"
+            )
+            .unwrap(),
+            "http://127.0.0.1:8080/mirror/v2/country/FRA;GBR/indicator/SP.DYN.LE00.IN?format=json&per_page=1000"
+        );
+        assert_eq!(
+            resolve(
+                "https://ghoapi.azureedge.net/api/NCD_PAA",
+                Adapter::GhoOdata,
+                &bases,
+                ""
+            )
+            .unwrap(),
+            "https://ghoapi.azureedge.net/api/NCD_PAA"
+        );
+        assert_eq!(
+            with_query("http://h/v2/x?format=json&page=1", "page", "3"),
+            "http://h/v2/x?format=json&page=3"
+        );
+    }
+}
