@@ -806,3 +806,58 @@ fn the_weight_map_at_the_nominal_weights_names_runs_first_city() {
         .unwrap();
     assert_eq!(nominal[3], first);
 }
+
+#[test]
+fn run_reports_each_indicators_effective_weight_in_the_index() {
+    let out = TempDir::new().unwrap();
+    healthy_city()
+        .args(["run", "--out"])
+        .arg(out.path())
+        .assert()
+        .success();
+    let rows = read_csv(&out.path().join("weights.csv"));
+    let effective = |id: &str| -> f64 {
+        rows.iter().find(|r| r[0] == id).unwrap()[3]
+            .parse()
+            .unwrap()
+    };
+    // Five equal domains; homicide is safety's only indicator, pm25 one of three in environment.
+    assert!((effective("index") - 1.0).abs() < 1e-12);
+    assert!((effective("homicide") - 0.2).abs() < 1e-12);
+    assert!((effective("pm25") - 0.2 / 3.0).abs() < 1e-12);
+    let indicators: f64 = rows
+        .iter()
+        .filter(|r| r[1] == "1")
+        .map(|r| r[3].parse::<f64>().unwrap())
+        .sum();
+    assert!((indicators - 1.0).abs() < 1e-12);
+}
+
+#[cfg(unix)]
+#[test]
+fn ctrl_c_stops_a_long_uncertainty_run_without_writing_a_file() {
+    let out = TempDir::new().unwrap();
+    let bin = assert_cmd::cargo::cargo_bin("healthy-city");
+    let mut child = std::process::Command::new(bin)
+        .args(["uncertainty", "--runs", "100000000", "--out"])
+        .arg(out.path())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(130),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(String::from_utf8_lossy(&output.stderr).contains("interrupted after"));
+    // Nothing written, not even the staging folder.
+    assert_eq!(fs::read_dir(out.path()).unwrap().count(), 0);
+}

@@ -110,6 +110,8 @@ fn run_index(args: &RunArgs) -> Result<()> {
     healthy_city_report::write_ranking_csv(&results, &ranking_csv)?;
     let scores_csv = staging.path("scores.csv")?;
     healthy_city_report::write_scores_csv(&results, &scores_csv)?;
+    let weights_csv = staging.path("weights.csv")?;
+    write_weights_csv(&results, &weights_csv)?;
     let (svg, png) = (
         staging.path("charts/ranking.svg")?,
         staging.path("charts/ranking.png")?,
@@ -151,6 +153,20 @@ fn run_index(args: &RunArgs) -> Result<()> {
         status(&format!("wrote {}", path.display()));
     }
     Ok(())
+}
+
+/// The weight of every node as used (derived weights included) and its effective weight in the
+/// index: `node,level,weight,effective_weight` (COINr `get_eff_weights`).
+fn write_weights_csv(results: &healthy_city_score::Results, path: &std::path::Path) -> Result<()> {
+    let file = std::fs::File::create(path)
+        .with_context(|| format!("cannot create `{}`", path.display()))?;
+    let mut out = io::BufWriter::new(file);
+    writeln!(out, "node,level,weight,effective_weight")?;
+    for w in &results.effective_weights {
+        writeln!(out, "{},{},{},{}", w.id, w.level, w.weight, w.effective)?;
+    }
+    out.flush()
+        .with_context(|| format!("cannot write `{}`", path.display()))
 }
 
 /// The latest ranking as CSV or JSON lines.
