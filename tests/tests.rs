@@ -838,7 +838,7 @@ fn run_reports_each_indicators_effective_weight_in_the_index() {
 fn ctrl_c_stops_a_long_uncertainty_run_without_writing_a_file() {
     let out = TempDir::new().unwrap();
     let bin = assert_cmd::cargo::cargo_bin("healthy-city");
-    let mut child = std::process::Command::new(bin)
+    let child = std::process::Command::new(bin)
         .args(["uncertainty", "--runs", "100000000", "--out"])
         .arg(out.path())
         .stdout(std::process::Stdio::null())
