@@ -861,3 +861,32 @@ fn ctrl_c_stops_a_long_uncertainty_run_without_writing_a_file() {
     // Nothing written, not even the staging folder.
     assert_eq!(fs::read_dir(out.path()).unwrap().count(), 0);
 }
+
+#[test]
+fn run_writes_what_winsorising_did_when_the_framework_treats_outliers() {
+    let dir = TempDir::new().unwrap();
+    let framework = framework_copy(dir.path(), |t| {
+        t.replace(
+            "missing = \"skip\"",
+            "missing = \"skip\"\ntreatment = \"winsorise\"",
+        )
+    });
+    let out = dir.path().join("out");
+    healthy_city()
+        .args(["run", "--framework"])
+        .arg(&framework)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
+    let rows = read_csv(&out.join("treatment.csv"));
+    // One row per indicator of the default index, pooled over the panel (no year).
+    assert_eq!(rows.len(), 11);
+    for row in &rows {
+        assert_eq!((row[1].as_str(), row[2].as_str()), ("", "winsorise"));
+        // A failing indicator was winsorised (points listed) or logged.
+        if row[5] == "false" {
+            assert!(row[9] != "0" || row[10] == "true", "{row:?}");
+        }
+    }
+}

@@ -112,6 +112,8 @@ fn run_index(args: &RunArgs) -> Result<()> {
     healthy_city_report::write_scores_csv(&results, &scores_csv)?;
     let weights_csv = staging.path("weights.csv")?;
     write_weights_csv(&results, &weights_csv)?;
+    let treatment_csv = staging.path("treatment.csv")?;
+    write_treatment_csv(&results, &treatment_csv)?;
     let (svg, png) = (
         staging.path("charts/ranking.svg")?,
         staging.path("charts/ranking.png")?,
@@ -164,6 +166,48 @@ fn write_weights_csv(results: &healthy_city_score::Results, path: &std::path::Pa
     writeln!(out, "node,level,weight,effective_weight")?;
     for w in &results.effective_weights {
         writeln!(out, "{},{},{},{}", w.id, w.level, w.weight, w.effective)?;
+    }
+    out.flush()
+        .with_context(|| format!("cannot write `{}`", path.display()))
+}
+
+/// What outlier treatment did, one row per treated indicator and scope (COINr's
+/// `Treat` details): skewness and kurtosis before and after, points winsorised, log fallback,
+/// and the changed points as `city year old>new` separated by `;`. Only a header when the
+/// framework treats nothing.
+fn write_treatment_csv(
+    results: &healthy_city_score::Results,
+    path: &std::path::Path,
+) -> Result<()> {
+    let file = std::fs::File::create(path)
+        .with_context(|| format!("cannot create `{}`", path.display()))?;
+    let mut out = io::BufWriter::new(file);
+    writeln!(
+        out,
+        "indicator,year,treatment,skew_before,kurt_before,pass_before,skew_after,kurt_after,pass_after,nwin,log,points"
+    )?;
+    for t in &results.treatment.indicators {
+        let points: Vec<String> = t
+            .points
+            .iter()
+            .map(|p| format!("{} {} {}>{}", p.city, p.year, p.old, p.new))
+            .collect();
+        writeln!(
+            out,
+            "{},{},{},{},{},{},{},{},{},{},{},\"{}\"",
+            t.indicator,
+            t.year.map_or_else(String::new, |y| y.to_string()),
+            t.treatment.name(),
+            t.before.skew,
+            t.before.kurt,
+            t.before.pass,
+            t.after.skew,
+            t.after.kurt,
+            t.after.pass,
+            t.nwin,
+            t.log,
+            points.join("; ")
+        )?;
     }
     out.flush()
         .with_context(|| format!("cannot write `{}`", path.display()))
