@@ -35,6 +35,8 @@ fn record(line: usize, place: &str, measure: &str, year: i32, value: f64) -> Sou
         revision: 0,
         direction: None,
         status: None,
+        low: None,
+        high: None,
     }
 }
 

@@ -105,6 +105,8 @@ pub fn parse_table(
                 revision: 0,
                 direction: None,
                 status: None,
+                low: None,
+                high: None,
             });
         }
     }

@@ -15,7 +15,9 @@ fn is_breakdown(code: &str) -> bool {
 
 /// Reads a GHO portal CSV export. Keeps country rows (`Location type` = `Country`) for the
 /// total of every breakdown (both sexes, all beverage types); the value is `FactValueNumeric`,
-/// never the display text `Value`. Places are `SpatialDimValueCode`s (ISO3), measures `IndicatorCode`s.
+/// never the display text `Value`, and its uncertainty interval `FactValueNumericLow` /
+/// `FactValueNumericHigh` where given (an interval that does not hold the value is an error).
+/// Places are `SpatialDimValueCode`s (ISO3), measures `IndicatorCode`s.
 pub fn parse_gho_csv(bytes: &[u8], file: &str) -> Result<SourceTable> {
     let (mut reader, mut lines, header) = csv_with_header(bytes, file, false)?;
     let column = |name: &str| header.iter().position(|h| h.trim() == name);
@@ -32,6 +34,8 @@ pub fn parse_gho_csv(bytes: &[u8], file: &str) -> Result<SourceTable> {
     let place_col = required("SpatialDimValueCode")?;
     let year_col = required("Period")?;
     let value_col = required("FactValueNumeric")?;
+    let low_col = column("FactValueNumericLow");
+    let high_col = column("FactValueNumericHigh");
     let type_col = column("Location type");
     let dims: Vec<usize> = ["Dim1ValueCode", "Dim2ValueCode", "Dim3ValueCode"]
         .iter()
@@ -47,6 +51,7 @@ pub fn parse_gho_csv(bytes: &[u8], file: &str) -> Result<SourceTable> {
         let line = lines.of(&record);
         let field = |i: usize| record.get(i).unwrap_or("").trim();
         if type_col.is_some_and(|c| field(c) != "Country") {
+            table.aggregate(field(place_col));
             continue;
         }
         let (place, measure) = (field(place_col), field(code_col));
@@ -74,6 +79,19 @@ pub fn parse_gho_csv(bytes: &[u8], file: &str) -> Result<SourceTable> {
             )
         })?;
         if let Some(value) = value {
+            let bound = |col: Option<usize>, name: &str| {
+                col.map_or(Ok(None), |c| number(field(c)))
+                    .map_err(|message| {
+                        Error::format(
+                            file,
+                            at(),
+                            format!("country `{place}`, year {year}, `{name}`: {message}"),
+                        )
+                    })
+            };
+            let low = bound(low_col, "FactValueNumericLow")?;
+            let high = bound(high_col, "FactValueNumericHigh")?;
+            check_interval(file, &at, place, year, value, low, high)?;
             table.records.push(SourceRecord {
                 line,
                 place: place.to_string(),
@@ -84,16 +102,41 @@ pub fn parse_gho_csv(bytes: &[u8], file: &str) -> Result<SourceTable> {
                 revision: 0,
                 direction: None,
                 status: None,
+                low,
+                high,
             });
         }
     }
     Ok(table)
 }
 
+/// An error when the publisher's interval does not hold its value.
+fn check_interval(
+    file: &str,
+    at: &dyn Fn() -> Option<String>,
+    place: &str,
+    year: i32,
+    value: f64,
+    low: Option<f64>,
+    high: Option<f64>,
+) -> Result<()> {
+    match healthy_city_model::interval_problem(value, low, high) {
+        Some(message) => Err(Error::format(
+            file,
+            at(),
+            format!("country `{place}`, year {year}: {message}"),
+        )),
+        None => Ok(()),
+    }
+}
+
 /// Reads a GHO OData API response (`{"@odata.context": ..., "value": [...]}`). Keeps
 /// `SpatialDimType` = `COUNTRY` records for both sexes (and the total of any other breakdown);
-/// the value is `NumericValue`, never the display text `Value`. Positions are 1-based record
-/// numbers in `value`.
+/// the value is `NumericValue`, never the display text `Value`, and its uncertainty interval
+/// `Low` / `High` where not null (an interval that does not hold the value is an error).
+/// Positions are 1-based record numbers in `value`. Rows of other `SpatialDimType`s (regions,
+/// income groups, the globe) are counted in [`SourceTable::aggregates`]; a paged answer's
+/// `@odata.nextLink` is kept in [`SourceTable::next`].
 pub fn parse_gho_odata(bytes: &[u8], file: &str) -> Result<SourceTable> {
     let json: Value = serde_json::from_slice(strip_bom(bytes)).map_err(|source| Error::Json {
         file: file.to_string(),
@@ -107,11 +150,18 @@ pub fn parse_gho_odata(bytes: &[u8], file: &str) -> Result<SourceTable> {
         ));
     };
     let mut table = SourceTable::new(file, "record");
+    table.next = json
+        .get("@odata.nextLink")
+        .and_then(Value::as_str)
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(str::to_string);
     for (i, row) in rows.iter().enumerate() {
         let line = i + 1;
         table.rows_read += 1;
         let text = |key: &str| row.get(key).and_then(Value::as_str).unwrap_or("").trim();
         if text("SpatialDimType") != "COUNTRY" {
+            table.aggregate(text("SpatialDim"));
             continue;
         }
         let (place, measure) = (text("SpatialDim"), text("IndicatorCode"));
@@ -150,6 +200,17 @@ pub fn parse_gho_odata(bytes: &[u8], file: &str) -> Result<SourceTable> {
             }
         };
         if let Some(value) = value {
+            let bound = |name: &str| match row.get(name) {
+                None | Some(Value::Null) => Ok(None),
+                Some(Value::Number(n)) if n.as_f64().is_some_and(f64::is_finite) => Ok(n.as_f64()),
+                Some(other) => Err(Error::format(
+                    file,
+                    at(),
+                    format!("country `{place}`, year {year}: `{name}` `{other}` is not a number"),
+                )),
+            };
+            let (low, high) = (bound("Low")?, bound("High")?);
+            check_interval(file, &at, place, year, value, low, high)?;
             table.records.push(SourceRecord {
                 line,
                 place: place.to_string(),
@@ -160,6 +221,8 @@ pub fn parse_gho_odata(bytes: &[u8], file: &str) -> Result<SourceTable> {
                 revision: 0,
                 direction: None,
                 status: None,
+                low,
+                high,
             });
         }
     }
@@ -204,6 +267,7 @@ SA_0000001400,Alcohol,numeric,EMR,Eastern Mediterranean,Country,AFG,Afghanistan,
             ]
         );
         assert!(!table.places.contains("EUR"));
+        assert_eq!(table.aggregates.get("EUR"), Some(&1), "the WHO region row");
     }
 
     const ODATA: &str = r#"{
@@ -239,6 +303,57 @@ SA_0000001400,Alcohol,numeric,EMR,Eastern Mediterranean,Country,AFG,Afghanistan,
             .collect();
         assert_eq!(got, [("GBR", 2022, 18.987, 1)]);
         assert_eq!(table.places.iter().collect::<Vec<_>>(), ["FRA", "GBR"]);
+        // The REGION and GLOBAL rows, one each, are aggregates: counted, never values.
+        assert_eq!(
+            table
+                .aggregates
+                .iter()
+                .map(|(c, n)| (c.as_str(), *n))
+                .collect::<Vec<_>>(),
+            [("EUR", 1), ("GLOBAL", 1)]
+        );
+        assert_eq!(table.next, None);
+    }
+
+    #[test]
+    fn keeps_the_publishers_interval_from_the_portal_csv_and_odata() {
+        let table = parse_gho_csv(PORTAL.as_bytes(), "gho.csv").unwrap();
+        // GBR 2022: FactValueNumericLow 23.9, FactValueNumericHigh 29.9; AFG alcohol: none.
+        assert_eq!(
+            table
+                .records
+                .iter()
+                .map(|r| (r.place.as_str(), r.low, r.high))
+                .collect::<Vec<_>>(),
+            [("GBR", Some(23.9), Some(29.9)), ("AFG", None, None)]
+        );
+        let table = parse_gho_odata(ODATA.as_bytes(), "paa.json").unwrap();
+        assert_eq!(
+            (table.records[0].low, table.records[0].high),
+            (Some(15.0), Some(23.5))
+        );
+    }
+
+    #[test]
+    fn rejects_an_interval_that_does_not_hold_the_value_naming_file_position_country_and_year() {
+        let bad = ODATA.replace(r#""Low": 15.0"#, r#""Low": 19.5"#);
+        let err = parse_gho_odata(bad.as_bytes(), "paa.json")
+            .unwrap_err()
+            .to_string();
+        assert_eq!(err, "`paa.json` record 1: country `GBR`, year 2022: `low` 19.5 is above `value` 18.987: the interval must hold the value (low <= value <= high)");
+        let bad = PORTAL.replace(",29.9,26.8 [", ",26.0,26.8 [");
+        let err = parse_gho_csv(bad.as_bytes(), "gho.csv")
+            .unwrap_err()
+            .to_string();
+        assert_eq!(err, "`gho.csv` line 2: country `GBR`, year 2022: `high` 26 is below `value` 26.82: the interval must hold the value (low <= value <= high)");
+        let bad = ODATA.replace(r#""High": 23.5"#, r#""High": "23.5""#);
+        let err = parse_gho_odata(bad.as_bytes(), "paa.json")
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            err,
+            "`paa.json` record 1: country `GBR`, year 2022: `High` `\"23.5\"` is not a number"
+        );
     }
 
     #[test]

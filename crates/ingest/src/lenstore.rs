@@ -63,6 +63,8 @@ pub fn parse_lenstore(bytes: &[u8], file: &str, year: i32) -> Result<SourceTable
                     revision: 0,
                     direction: None,
                     status: None,
+                    low: None,
+                    high: None,
                 });
             }
         }

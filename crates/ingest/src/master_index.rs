@@ -81,6 +81,8 @@ pub fn parse_master_index(bytes: &[u8], file: &str) -> Result<SourceTable> {
             revision: 0,
             direction,
             status: None,
+            low: None,
+            high: None,
         });
     }
     Ok(table)

@@ -664,6 +664,8 @@ fn ingest_indicator(
             } else {
                 h.record.flag
             },
+            low: h.record.low,
+            high: h.record.high,
         })
         .collect();
     report.kept = observations.len();
@@ -754,6 +756,9 @@ download was read. This file is generated: rebuild rather than edit.
   WHO AAP workbook repeats a settlement-year from an older database version with another value,
   the newer version's value is kept; any other disagreement stops the build.
 - `source` column: the short key given in each section below.
+- `low`, `high` columns: the publisher's uncertainty interval around the value where it gives
+  one (WHO GHO OData `Low` and `High`, portal `FactValueNumericLow` and `FactValueNumericHigh`),
+  empty otherwise; never computed here.
 "
     );
     let mut files: Vec<&str> = Vec::new();
@@ -1279,7 +1284,7 @@ source = { adapter = "wdi_csv", publisher = "World Bank", dataset = "WDI", relea
         let csv = std::fs::read_to_string(dir.join("observations.csv")).unwrap();
         assert!(
             csv.starts_with(
-                "city,indicator,year,value,source,flag\nfrankfurt,pm25,2013,16.94,who-aap-v5,\n"
+                "city,indicator,year,value,source,flag,low,high\nfrankfurt,pm25,2013,16.94,who-aap-v5,,,\n"
             ),
             "{csv}"
         );

@@ -1,6 +1,6 @@
 //! The common shape every parser returns: records of (place, measure, year, value).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use healthy_city_model::{Direction, Flag};
 
@@ -29,6 +29,12 @@ pub struct SourceRecord {
     pub direction: Option<Direction>,
     /// The publisher's status flag, as published (Eurostat `e`, `p`, `b`; SDMX `OBS_STATUS`).
     pub status: Option<String>,
+    /// Lower bound of the publisher's uncertainty interval (WHO GHO `Low`,
+    /// `FactValueNumericLow`), when it gives one.
+    pub low: Option<f64>,
+    /// Upper bound of the publisher's uncertainty interval (WHO GHO `High`,
+    /// `FactValueNumericHigh`), when it gives one.
+    pub high: Option<f64>,
 }
 
 /// Everything a parser read from one file.
@@ -46,6 +52,13 @@ pub struct SourceTable {
     pub measures: BTreeSet<String>,
     /// The release the file states about itself, where it states one (World Bank `Last Updated Date`).
     pub release: Option<String>,
+    /// Codes the publisher itself marks as aggregates rather than countries (WHO GHO rows whose
+    /// `SpatialDimType` is not `COUNTRY`, portal rows whose `Location type` is not `Country`),
+    /// with their number of data rows. Their values are not read; they are listed as unmatched
+    /// aggregates in the ingest report.
+    pub aggregates: BTreeMap<String, usize>,
+    /// The address of the next page of a paged answer (WHO GHO OData `@odata.nextLink`).
+    pub next: Option<String>,
     /// The non-missing values.
     pub records: Vec<SourceRecord>,
 }
@@ -59,12 +72,22 @@ impl SourceTable {
         }
     }
 
-    /// Appends the rows of a later page of the same response (World Bank API paging).
+    /// Appends the rows of a later page of the same response (World Bank API, GHO OData and
+    /// Socrata paging); the next page is the later page's.
     pub fn append(&mut self, page: SourceTable) {
         self.rows_read += page.rows_read;
         self.places.extend(page.places);
         self.measures.extend(page.measures);
         self.records.extend(page.records);
+        for (code, rows) in page.aggregates {
+            *self.aggregates.entry(code).or_insert(0) += rows;
+        }
+        self.next = page.next;
+    }
+
+    /// Counts one data row of an aggregate code (see [`SourceTable::aggregates`]).
+    pub(crate) fn aggregate(&mut self, code: &str) {
+        *self.aggregates.entry(code.to_string()).or_insert(0) += 1;
     }
 
     /// `line 12`, `row 3`, `record 7`.

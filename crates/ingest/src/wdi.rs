@@ -77,6 +77,8 @@ pub fn parse_wdi_csv(bytes: &[u8], file: &str) -> Result<SourceTable> {
                     revision: 0,
                     direction: None,
                     status: None,
+                    low: None,
+                    high: None,
                 });
             }
         }

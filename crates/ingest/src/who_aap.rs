@@ -208,6 +208,8 @@ fn from_rows(
                     revision,
                     direction: None,
                     status: None,
+                    low: None,
+                    high: None,
                 });
             }
         }

@@ -4,7 +4,8 @@
 //! - [`Catalogue`]: the indicator catalogue (`indicators/catalogue.toml`): units, directions, sources.
 //! - [`Framework`]: an index definition (`indicators/frameworks/*.toml`): a tree of groups and
 //!   indicators with weights and methods.
-//! - [`Observations`]: long, tidy data (`city,indicator,year,value,source,flag`) as CSV or Parquet.
+//! - [`Observations`]: long, tidy data (`city,indicator,year,value,source,flag,low,high`; the
+//!   publisher's interval `low`, `high` optional) as CSV or Parquet.
 //!
 //! Every loader validates what it reads and reports each problem with its file, line and id.
 //!
@@ -46,6 +47,8 @@ pub use framework::{
     Methods, Missing, Node, NodeKind, Normalisation, Screen, Transform, Treatment, Weighting,
     WINSORISE_DEFAULT,
 };
-pub use observations::{Flag, Observation, Observations, COLUMNS};
+pub use observations::{
+    interval_problem, Flag, Observation, Observations, COLUMNS, REQUIRED_COLUMNS,
+};
 pub use parquet::to_dataframe;
 pub use scenario::{parse_method, DerivedWeights, MethodOverrides, Scenario};

@@ -1,6 +1,8 @@
 //! Observations: the long, tidy data every index is scored from.
 //!
-//! One row per (city, indicator, year): `city,indicator,year,value,source,flag`, as CSV or Parquet.
+//! One row per (city, indicator, year): `city,indicator,year,value,source,flag,low,high`, as CSV
+//! or Parquet. `low` and `high` (the publisher's uncertainty interval) are optional: files with
+//! the first six columns only are read as before.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -12,8 +14,21 @@ use crate::catalogue::Catalogue;
 use crate::cities::Cities;
 use crate::error::{Error, Problem, Result};
 
-/// The columns of an observations file, in order.
-pub const COLUMNS: [&str; 6] = ["city", "indicator", "year", "value", "source", "flag"];
+/// The columns of an observations file, in order, as written.
+pub const COLUMNS: [&str; 8] = [
+    "city",
+    "indicator",
+    "year",
+    "value",
+    "source",
+    "flag",
+    "low",
+    "high",
+];
+
+/// The columns every observations file has; `low` and `high` may follow (files written before
+/// they existed stop here).
+pub const REQUIRED_COLUMNS: [&str; 6] = ["city", "indicator", "year", "value", "source", "flag"];
 
 /// What is special about a value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
@@ -78,6 +93,42 @@ pub struct Observation {
     pub source: String,
     /// Proxy, imputed, estimate, or nothing.
     pub flag: Flag,
+    /// Lower bound of the publisher's uncertainty interval (WHO GHO `Low`), when it gives one.
+    pub low: Option<f64>,
+    /// Upper bound of the publisher's uncertainty interval (WHO GHO `High`), when it gives one.
+    pub high: Option<f64>,
+}
+
+impl Observation {
+    /// Why the interval does not hold the value (`low <= value <= high`, each bound finite
+    /// where given), or `None` when it does or there is none.
+    pub fn interval_problem(&self) -> Option<String> {
+        let at = || {
+            format!(
+                "city `{}`, indicator `{}`, year {}",
+                self.city, self.indicator, self.year
+            )
+        };
+        interval_problem(self.value, self.low, self.high).map(|m| format!("{}: {m}", at()))
+    }
+}
+
+/// Why `low <= value <= high` fails (each bound optional), or `None`.
+pub fn interval_problem(value: f64, low: Option<f64>, high: Option<f64>) -> Option<String> {
+    for (name, bound) in [("low", low), ("high", high)] {
+        if bound.is_some_and(|b| !b.is_finite()) {
+            return Some(format!("`{name}` is not a finite number"));
+        }
+    }
+    match (low, high) {
+        (Some(l), _) if l > value => Some(format!(
+            "`low` {l} is above `value` {value}: the interval must hold the value (low <= value <= high)"
+        )),
+        (_, Some(h)) if h < value => Some(format!(
+            "`high` {h} is below `value` {value}: the interval must hold the value (low <= value <= high)"
+        )),
+        _ => None,
+    }
 }
 
 /// A set of observations with where each came from (for error messages).
@@ -135,12 +186,13 @@ impl Observations {
             .iter()
             .map(|h| h.trim().trim_start_matches('\u{feff}').to_string())
             .collect();
-        if header != COLUMNS {
+        let with_interval = header == COLUMNS;
+        if !with_interval && header != REQUIRED_COLUMNS {
             return Err(Error::Csv {
                 file: file.to_string(),
                 line: Some(1),
                 message: format!(
-                    "the header is `{}`; observations need exactly `{}`",
+                    "the header is `{}`; observations need exactly `{}` (or without `,low,high`)",
                     header.join(","),
                     COLUMNS.join(",")
                 ),
@@ -190,15 +242,41 @@ impl Observations {
                     None
                 }
             };
-            if let (Some(year), Some(value), Some(flag)) = (year, value, flag) {
-                rows.push(Observation {
+            let mut bound = |i: usize, name: &str| -> Option<Option<f64>> {
+                let text = if with_interval { field(i) } else { "" };
+                if text.is_empty() {
+                    return Some(None);
+                }
+                match text.parse::<f64>() {
+                    Ok(v) if v.is_finite() => Some(Some(v)),
+                    _ => {
+                        problem(format!(
+                            "city `{city}`, indicator `{indicator}`, year {}: `{name}` `{text}` is not a number (leave it empty when the publisher gives no interval)",
+                            field(2)
+                        ));
+                        None
+                    }
+                }
+            };
+            let (low, high) = (bound(6, "low"), bound(7, "high"));
+            if let (Some(year), Some(value), Some(flag), Some(low), Some(high)) =
+                (year, value, flag, low, high)
+            {
+                let row = Observation {
                     city: city.to_string(),
                     indicator: indicator.to_string(),
                     year,
                     value,
                     source: field(4).to_string(),
                     flag,
-                });
+                    low,
+                    high,
+                };
+                if let Some(message) = row.interval_problem() {
+                    problem(message);
+                    continue;
+                }
+                rows.push(row);
                 lines.push(line);
             }
         }
@@ -211,7 +289,8 @@ impl Observations {
     }
 
     /// Checks the observations against the registry and the catalogue: known city and
-    /// indicator, one value per (city, indicator, year). Every problem is reported.
+    /// indicator, one value per (city, indicator, year), an interval holding its value. Every
+    /// problem is reported.
     pub fn validate(&self, cities: &Cities, catalogue: &Catalogue) -> Result<()> {
         let mut problems = Vec::new();
         let mut seen: HashMap<(&str, &str, i32), usize> = HashMap::new();
@@ -240,6 +319,9 @@ impl Observations {
                     row.year,
                     catalogue.file()
                 ));
+            }
+            if let Some(message) = row.interval_problem() {
+                problem(message);
             }
             if let Some(first) = seen.insert((&row.city, &row.indicator, row.year), line) {
                 problem(format!(
@@ -282,7 +364,8 @@ impl Observations {
         self.lines = order.iter().map(|&i| self.lines[i]).collect();
     }
 
-    /// Writes CSV (values in their shortest round-trip form).
+    /// Writes CSV with every column of [`COLUMNS`] (values in their shortest round-trip form;
+    /// `low` and `high` empty when unknown).
     pub fn write_csv<W: Write>(&self, out: W) -> std::io::Result<()> {
         let mut writer = csv::Writer::from_writer(out);
         writer.write_record(COLUMNS)?;
@@ -294,6 +377,8 @@ impl Observations {
                 &row.value.to_string(),
                 row.source.as_str(),
                 row.flag.as_str(),
+                &row.low.map(|v| v.to_string()).unwrap_or_default(),
+                &row.high.map(|v| v.to_string()).unwrap_or_default(),
             ])?;
         }
         writer.flush()
@@ -357,21 +442,82 @@ mod tests {
     #[test]
     fn rejects_a_wrong_header() {
         let e = check("city,indicator,value\nlondon,pm25,1\n");
-        assert_eq!(e, "`obs.csv`:1: the header is `city,indicator,value`; observations need exactly `city,indicator,year,value,source,flag`");
+        assert_eq!(e, "`obs.csv`:1: the header is `city,indicator,value`; observations need exactly `city,indicator,year,value,source,flag,low,high` (or without `,low,high`)");
     }
 
     #[test]
     fn csv_round_trips_exactly() {
-        let text = "city,indicator,year,value,source,flag\nlondon,pm25,2019,0.1,s,proxy\nlondon,pm25,2020,14.790000000000001,s,\n";
+        let text = "city,indicator,year,value,source,flag,low,high\nlondon,pm25,2019,0.1,s,proxy,,\nlondon,pm25,2020,14.790000000000001,s,,9.5,21.25\n";
         let obs = Observations::from_csv(text.as_bytes(), "obs.csv").unwrap();
+        assert_eq!(
+            (obs.rows()[1].low, obs.rows()[1].high),
+            (Some(9.5), Some(21.25))
+        );
         let mut out = Vec::new();
         obs.write_csv(&mut out).unwrap();
         assert_eq!(String::from_utf8(out).unwrap(), text);
     }
 
     #[test]
+    fn reads_a_file_without_the_interval_columns_and_writes_them_empty() {
+        let text = "city,indicator,year,value,source,flag\nlondon,pm25,2019,0.1,s,proxy\n";
+        assert_eq!(check(text), "ok");
+        let obs = Observations::from_csv(text.as_bytes(), "obs.csv").unwrap();
+        assert_eq!((obs.rows()[0].low, obs.rows()[0].high), (None, None));
+        let mut out = Vec::new();
+        obs.write_csv(&mut out).unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "city,indicator,year,value,source,flag,low,high\nlondon,pm25,2019,0.1,s,proxy,,\n"
+        );
+    }
+
+    #[test]
+    fn accepts_a_one_sided_or_degenerate_interval() {
+        let text = "city,indicator,year,value,source,flag,low,high\nlondon,pm25,2019,5,s,,5,\nlondon,pm25,2020,5,s,,,5\nlondon,pm25,2021,5,s,,5,5\n";
+        assert_eq!(check(text), "ok");
+    }
+
+    #[test]
+    fn rejects_an_interval_that_does_not_hold_the_value_naming_line_city_indicator_and_year() {
+        let e = check("city,indicator,year,value,source,flag,low,high\nlondon,pm25,2019,11.41,s,,9.5,12\nlondon,pm25,2020,11.41,s,,12,13\n");
+        assert_eq!(e, "obs.csv:3: city `london`, indicator `pm25`, year 2020: `low` 12 is above `value` 11.41: the interval must hold the value (low <= value <= high)");
+        let e = check(
+            "city,indicator,year,value,source,flag,low,high\nlondon,pm25,2019,11.41,s,,9.5,11\n",
+        );
+        assert_eq!(e, "obs.csv:2: city `london`, indicator `pm25`, year 2019: `high` 11 is below `value` 11.41: the interval must hold the value (low <= value <= high)");
+        let e = check(
+            "city,indicator,year,value,source,flag,low,high\nlondon,pm25,2019,11.41,s,,about 9,\n",
+        );
+        assert_eq!(e, "obs.csv:2: city `london`, indicator `pm25`, year 2019: `low` `about 9` is not a number (leave it empty when the publisher gives no interval)");
+    }
+
+    #[test]
+    fn validate_rejects_an_interval_built_in_memory_that_does_not_hold_the_value() {
+        let cities = Cities::parse(CITIES, "cities.toml").unwrap();
+        let catalogue = Catalogue::parse(CATALOGUE, "catalogue.toml").unwrap();
+        let obs = Observations::from_rows(
+            vec![Observation {
+                city: "london".to_string(),
+                indicator: "pm25".to_string(),
+                year: 2019,
+                value: 3.0,
+                source: "s".to_string(),
+                flag: Flag::None,
+                low: Some(1.0),
+                high: Some(2.0),
+            }],
+            "ingested observations",
+        );
+        assert_eq!(
+            obs.validate(&cities, &catalogue).unwrap_err().to_string(),
+            "ingested observations:1: city `london`, indicator `pm25`, year 2019: `high` 2 is below `value` 3: the interval must hold the value (low <= value <= high)"
+        );
+    }
+
+    #[test]
     fn parquet_round_trips_exactly() {
-        let text = "city,indicator,year,value,source,flag\nlondon,pm25,2019,0.1,s,proxy\nlondon,pm25,2020,14.790000000000001,s,\n";
+        let text = "city,indicator,year,value,source,flag,low,high\nlondon,pm25,2019,0.1,s,proxy,,\nlondon,pm25,2020,14.790000000000001,s,,9.5,21.25\n";
         let obs = Observations::from_csv(text.as_bytes(), "obs.csv").unwrap();
         let mut bytes = Vec::new();
         obs.write_parquet(&mut bytes).unwrap();

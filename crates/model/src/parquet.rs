@@ -6,7 +6,7 @@ use polars::io::mmap::MmapBytesReader;
 use polars::prelude::*;
 
 use crate::error::{Error, Problem, Result};
-use crate::observations::{Flag, Observation, Observations, COLUMNS};
+use crate::observations::{Flag, Observation, Observations, COLUMNS, REQUIRED_COLUMNS};
 
 fn parquet_error(file: &str, err: &PolarsError) -> Error {
     Error::Parquet {
@@ -15,7 +15,8 @@ fn parquet_error(file: &str, err: &PolarsError) -> Error {
     }
 }
 
-/// The observations as a polars DataFrame with the columns of [`COLUMNS`].
+/// The observations as a polars DataFrame with the columns of [`COLUMNS`] (`low` and `high`
+/// nullable Float64).
 pub fn to_dataframe(observations: &Observations) -> PolarsResult<DataFrame> {
     let rows = observations.rows();
     let columns = vec![
@@ -45,6 +46,14 @@ pub fn to_dataframe(observations: &Observations) -> PolarsResult<DataFrame> {
             "flag".into(),
             rows.iter().map(|r| r.flag.as_str()).collect::<Vec<_>>(),
         ),
+        Column::new(
+            "low".into(),
+            rows.iter().map(|r| r.low).collect::<Vec<Option<f64>>>(),
+        ),
+        Column::new(
+            "high".into(),
+            rows.iter().map(|r| r.high).collect::<Vec<Option<f64>>>(),
+        ),
     ];
     DataFrame::new(rows.len(), columns)
 }
@@ -66,11 +75,12 @@ pub(crate) fn read<R: MmapBytesReader>(reader: R, file: &str) -> Result<Observat
         .iter()
         .map(|n| n.as_str())
         .collect();
-    if names != COLUMNS {
+    let with_interval = names == COLUMNS;
+    if !with_interval && names != REQUIRED_COLUMNS {
         return Err(Error::Parquet {
             file: file.to_string(),
             message: format!(
-                "the columns are `{}`; observations need exactly `{}`",
+                "the columns are `{}`; observations need exactly `{}` (or without `low,high`)",
                 names.join(","),
                 COLUMNS.join(",")
             ),
@@ -103,6 +113,21 @@ pub(crate) fn read<R: MmapBytesReader>(reader: R, file: &str) -> Result<Observat
         .map_err(|e| parquet_error(file, &e))?
         .iter()
         .collect();
+    let bound = |name: &str| -> Result<Vec<Option<f64>>> {
+        if !with_interval {
+            return Ok(vec![None; frame.height()]);
+        }
+        let column = frame
+            .column(name)
+            .and_then(|c| c.cast(&DataType::Float64))
+            .map_err(|e| parquet_error(file, &e))?;
+        Ok(column
+            .f64()
+            .map_err(|e| parquet_error(file, &e))?
+            .iter()
+            .collect())
+    };
+    let (low, high) = (bound("low")?, bound("high")?);
 
     let mut rows = Vec::with_capacity(frame.height());
     let mut problems = Vec::new();
@@ -124,14 +149,22 @@ pub(crate) fn read<R: MmapBytesReader>(reader: R, file: &str) -> Result<Observat
             }
         };
         match (year[i], value[i]) {
-            (Some(year), Some(value)) if value.is_finite() => rows.push(Observation {
-                city,
-                indicator,
-                year,
-                value,
-                source: source[i].clone().unwrap_or_default(),
-                flag,
-            }),
+            (Some(year), Some(value)) if value.is_finite() => {
+                let row = Observation {
+                    city,
+                    indicator,
+                    year,
+                    value,
+                    source: source[i].clone().unwrap_or_default(),
+                    flag,
+                    low: low[i],
+                    high: high[i],
+                };
+                match row.interval_problem() {
+                    Some(message) => problem(message),
+                    None => rows.push(row),
+                }
+            }
             _ => problem(format!(
                 "city `{city}`, indicator `{indicator}`: year or value is missing or not a number"
             )),
@@ -139,4 +172,48 @@ pub(crate) fn read<R: MmapBytesReader>(reader: R, file: &str) -> Result<Observat
     }
     Error::check(problems)?;
     Ok(Observations::from_rows(rows, file))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn frame_bytes(mut frame: DataFrame) -> Vec<u8> {
+        let mut bytes = Vec::new();
+        ParquetWriter::new(&mut bytes).finish(&mut frame).unwrap();
+        bytes
+    }
+
+    fn base_columns() -> Vec<Column> {
+        vec![
+            Column::new("city".into(), ["london"]),
+            Column::new("indicator".into(), ["obesity"]),
+            Column::new("year".into(), [2022i32]),
+            Column::new("value".into(), [26.82f64]),
+            Column::new("source".into(), ["gho-portal"]),
+            Column::new("flag".into(), ["proxy"]),
+        ]
+    }
+
+    #[test]
+    fn reads_a_parquet_file_without_the_interval_columns() {
+        let bytes = frame_bytes(DataFrame::new(1, base_columns()).unwrap());
+        let obs = read(std::io::Cursor::new(bytes), "old.parquet").unwrap();
+        assert_eq!(
+            (obs.rows()[0].value, obs.rows()[0].low, obs.rows()[0].high),
+            (26.82, None, None)
+        );
+    }
+
+    #[test]
+    fn rejects_a_parquet_interval_that_does_not_hold_the_value() {
+        let mut columns = base_columns();
+        columns.push(Column::new("low".into(), [Some(27.0f64)]));
+        columns.push(Column::new("high".into(), [Some(29.9f64)]));
+        let bytes = frame_bytes(DataFrame::new(1, columns).unwrap());
+        let err = read(std::io::Cursor::new(bytes), "obs.parquet")
+            .unwrap_err()
+            .to_string();
+        assert_eq!(err, "obs.parquet:1: row 1: city `london`, indicator `obesity`, year 2022: `low` 27 is above `value` 26.82: the interval must hold the value (low <= value <= high)");
+    }
 }
