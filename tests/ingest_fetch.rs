@@ -67,7 +67,9 @@ fn ingest_fetch(data: &Path, server: &mock::MockServer, out: &Path, cache: &Path
         .arg("--cache-dir")
         .arg(cache)
         .arg("--out")
-        .arg(out);
+        .arg(out)
+        .arg("--report")
+        .arg(out.with_extension("report"));
     command
 }
 
@@ -82,6 +84,13 @@ fn ingest_fetch_from_mock_publishers_regenerates_the_committed_observations() {
         .assert()
         .success()
         .stderr(predicate::str::contains("; from network"));
+    // `--fetch` writes the same unmatched list as `--from`: the World Bank's aggregates
+    // included, from the zipped bulk download.
+    let unmatched = fs::read_to_string(dir.path().join("snapshot.report/unmatched.csv")).unwrap();
+    assert!(
+        unmatched.contains("\nwdi-2025-01-28,life_expectancy,WLD,,aggregate,63\n"),
+        "{unmatched}"
+    );
     assert!(
         fs::read(snapshot.join("observations.csv")).unwrap()
             == fs::read(root.join("indicators/snapshot/observations.csv")).unwrap(),

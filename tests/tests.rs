@@ -363,21 +363,87 @@ fn ingest_from_the_publishers_files_regenerates_the_committed_snapshot() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let dir = TempDir::new().unwrap();
     let snapshot = dir.path().join("snapshot");
+    let report = dir.path().join("report");
     healthy_city()
         .current_dir(root)
         .args(["ingest", "--from"])
         .arg(&data)
         .arg("--out")
         .arg(&snapshot)
+        .arg("--report")
+        .arg(&report)
         .assert()
         .success()
-        .stderr(predicate::str::contains("observations"));
+        .stderr(predicate::str::contains("observations"))
+        .stderr(predicate::str::contains(format!(
+            "that matched no city (places and aggregates, every source) in {}",
+            report.join("unmatched.csv").display()
+        )));
     for file in ["observations.csv", "SOURCES.md"] {
         assert!(
             fs::read(snapshot.join(file)).unwrap() == fs::read(root.join("indicators/snapshot").join(file)).unwrap(),
             "{file} differs from indicators/snapshot/{file}: run `healthy-city ingest --from ../shared/data` and commit"
         );
     }
+    assert_eq!(
+        fs::read_dir(&snapshot).unwrap().count(),
+        2,
+        "the report stays out of the snapshot folder"
+    );
+    // Unmatched places of every kind of source, counted by hand in the publishers' files:
+    // WHO AAP's London in Canada (6 PM2.5 values), the World Bank's world aggregate (63 years
+    // of life expectancy), the GHO's GLOBAL rows of physical inactivity (23 years).
+    let rows = read_csv(&report.join("unmatched.csv"));
+    let find = |indicator: &str, code: &str| {
+        rows.iter()
+            .find(|r| r[1] == indicator && r[2] == code)
+            .unwrap_or_else(|| panic!("no `{indicator}`, `{code}` in unmatched.csv"))
+            .clone()
+    };
+    assert_eq!(
+        find("pm25", "CAN/London"),
+        ["who-aap-v5", "pm25", "CAN/London", "CAN", "place", "6"]
+    );
+    assert_eq!(
+        find("life_expectancy", "WLD"),
+        [
+            "wdi-2025-01-28",
+            "life_expectancy",
+            "WLD",
+            "",
+            "aggregate",
+            "63"
+        ]
+    );
+    assert_eq!(
+        find("physical_inactivity", "GLOBAL"),
+        [
+            "gho-odata",
+            "physical_inactivity",
+            "GLOBAL",
+            "",
+            "aggregate",
+            "23"
+        ]
+    );
+}
+
+#[test]
+fn ingest_refuses_a_report_folder_that_is_the_snapshot_folder() {
+    let dir = TempDir::new().unwrap();
+    let snapshot = dir.path().join("snapshot");
+    healthy_city()
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["ingest", "--from"])
+        .arg(dir.path())
+        .arg("--out")
+        .arg(&snapshot)
+        .arg("--report")
+        .arg(&snapshot)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("is the snapshot folder"));
+    assert!(!snapshot.exists());
 }
 
 #[test]

@@ -335,6 +335,13 @@ pub struct IngestArgs {
     #[arg(long, value_name = "DIR", default_value = "indicators/snapshot")]
     pub out: PathBuf,
 
+    /// Folder for the ingest report (created if needed; never the snapshot folder): writes
+    /// DIR/unmatched.csv (source, indicator, code_or_name, country, kind, rows), every code or
+    /// name of every source that matched no registry city, aggregates such as WLD marked
+    /// `aggregate`. Written only when the build succeeds.
+    #[arg(long, value_name = "DIR", default_value = "out/ingest")]
+    pub report: PathBuf,
+
     /// City registry. Default: indicators/cities.toml.
     #[arg(long, value_name = "FILE", default_value = "indicators/cities.toml")]
     pub cities: PathBuf,

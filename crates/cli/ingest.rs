@@ -26,6 +26,12 @@ pub fn run(args: &IngestArgs) -> Result<()> {
             );
         }
     }
+    if same_folder(&args.report, &args.out) {
+        bail!(
+            "`--report {}` is the snapshot folder: give the report its own folder (default `out/ingest`), the snapshot is committed and compared byte for byte",
+            args.report.display()
+        );
+    }
     let snapshot = if args.fetch {
         fetch(args, &cities, &catalogue)?
     } else {
@@ -36,15 +42,34 @@ pub fn run(args: &IngestArgs) -> Result<()> {
         healthy_city_ingest::build_snapshot(from, &cities, &catalogue, args.first_year)
             .with_context(|| format!("cannot build the snapshot from `{}`", from.display()))?
     };
+    let unmatched = healthy_city_ingest::write_report(&snapshot.report, &args.report)
+        .with_context(|| {
+            format!(
+                "cannot write the ingest report to `{}`",
+                args.report.display()
+            )
+        })?;
     healthy_city_ingest::write_snapshot(&snapshot, &args.out)
         .with_context(|| format!("cannot write the snapshot to `{}`", args.out.display()))?;
     status(&snapshot.report.to_string());
+    status(&format!(
+        "listed all {} codes and names that matched no city (places and aggregates, every source) in {}",
+        snapshot.report.unmatched_total(),
+        unmatched.display()
+    ));
     status(&format!(
         "wrote {} observations to {}",
         snapshot.observations.len(),
         args.out.display()
     ));
     Ok(())
+}
+
+/// Whether two paths name the same folder (compared after resolving what exists of them).
+fn same_folder(a: &std::path::Path, b: &std::path::Path) -> bool {
+    let resolve =
+        |p: &std::path::Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+    a == b || resolve(a) == resolve(b)
 }
 
 fn fetch(

@@ -15,7 +15,9 @@
 //! [`build_snapshot`] runs the catalogue's adapters on a data folder, matches places to the city
 //! registry (through aliases for city sources, through `country` for national ones, flagging
 //! the latter `proxy`), and returns a [`Snapshot`]: validated [`Observations`](healthy_city_model::Observations),
-//! an [`IngestReport`] and the text of `SOURCES.md`. [`write_snapshot`] writes both files atomically.
+//! an [`IngestReport`] and the text of `SOURCES.md`. [`write_snapshot`] writes both files atomically;
+//! [`write_report`] writes the report's `unmatched.csv` (every code or name that matched no city,
+//! aggregates marked) into a separate report folder.
 //!
 //! [`fetch_snapshot`] does the same from the publishers' servers: each catalogue source with a
 //! `download` address is fetched by a [`Client`] (rustls; retries with back-off and jitter,
@@ -26,7 +28,7 @@
 //! ([`Error::Sources`]) unless the previous snapshot's values are kept (`allow_partial`).
 //!
 //! ```
-//! use healthy_city_ingest::{build_snapshot, write_snapshot};
+//! use healthy_city_ingest::{build_snapshot, write_report, write_snapshot};
 //! use healthy_city_model::{Catalogue, Cities};
 //!
 //! let cities = Cities::parse(r#"
@@ -60,6 +62,11 @@
 //! assert_eq!(snapshot.report.indicators[0].unmatched_names, Some(vec!["Atlantis".to_string()]));
 //! write_snapshot(&snapshot, &data.join("snapshot")).unwrap();
 //! assert!(data.join("snapshot/SOURCES.md").exists());
+//! let unmatched = write_report(&snapshot.report, &data.join("report")).unwrap();
+//! assert_eq!(
+//!     std::fs::read_to_string(unmatched).unwrap(),
+//!     "source,indicator,code_or_name,country,kind,rows\nlenstore-2021,lenstore_sunshine,Atlantis,,place,1\n"
+//! );
 //! # std::fs::remove_dir_all(&data).unwrap();
 //! ```
 
@@ -90,7 +97,10 @@ pub use http::{
 };
 pub use lenstore::parse_lenstore;
 pub use master_index::{parse_master_index, reference_year};
-pub use snapshot::{build_snapshot, write_snapshot, IndicatorReport, IngestReport, Snapshot};
+pub use snapshot::{
+    build_snapshot, write_report, write_snapshot, IndicatorReport, IngestReport, PlaceKind,
+    Snapshot, UnmatchedPlace, UNMATCHED_COLUMNS, UNMATCHED_CSV,
+};
 pub use table::{SourceRecord, SourceTable};
 pub use wdi::{parse_wdi_csv, parse_wdi_zip};
 pub use who_aap::{parse_who_aap_csv, parse_who_aap_xlsx};

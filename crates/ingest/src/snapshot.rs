@@ -64,11 +64,16 @@ pub struct IndicatorReport {
     pub cities_matched: usize,
     /// Registry cities (ids) with no value.
     pub cities_without_value: Vec<String>,
-    /// Number of the file's places (names or codes) that matched no registry city.
+    /// Number of the file's places (names or codes, aggregates included) that matched no
+    /// registry city.
     pub unmatched: usize,
-    /// Those places, listed for sources meant to match the registry (the city compilations);
-    /// `None` for the WHO database and national files, where only the count is given.
+    /// Those places, named in the printed summary for sources meant to match the registry (the
+    /// city compilations); `None` for the others, whose places are too many to print: every
+    /// source's are in [`IndicatorReport::unmatched_places`] (and `unmatched.csv`).
     pub unmatched_names: Option<Vec<String>>,
+    /// Every place of the source that matched no registry city, with its country where known,
+    /// whether it is a place or an aggregate, and its number of values; sorted by name.
+    pub unmatched_places: Vec<UnmatchedPlace>,
     /// Where a downloaded source came from (`network`, `cache (revalidated)`,
     /// `cache (offline)`); `None` for a file.
     pub origin: Option<String>,
@@ -77,6 +82,69 @@ pub struct IndicatorReport {
     /// The publisher's status flags on the values kept (Eurostat `e`, `p`; SDMX `OBS_STATUS`),
     /// with their counts.
     pub statuses: BTreeMap<String, usize>,
+}
+
+/// Whether an unmatched code stands for one place or for a group of countries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum PlaceKind {
+    /// A city, settlement, region or country.
+    Place,
+    /// A group of countries: a code the publisher marks as one (WHO GHO regions, income groups
+    /// and `GLOBAL`), a World Bank region or income aggregate (`WLD`, `EMU`, `HIC`, ...), or a
+    /// Eurostat or OECD group (`EU27_2020`, `EA20`, `OECD`).
+    Aggregate,
+}
+
+impl PlaceKind {
+    /// `place` or `aggregate`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PlaceKind::Place => "place",
+            PlaceKind::Aggregate => "aggregate",
+        }
+    }
+}
+
+/// A code or name of a source that matched no registry city.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UnmatchedPlace {
+    /// As the source writes it (`CAN/London`, `WLD`, `Atlantis`, `DE001C`).
+    pub code_or_name: String,
+    /// The ISO3 country, where the source says it (WHO AAP's `ISO3/` prefix, a national
+    /// source's own country code, `USA` for CDC PLACES).
+    pub country: Option<String>,
+    /// Place or aggregate.
+    pub kind: PlaceKind,
+    /// The source's values of the indicator's measure under it, all years (for an aggregate
+    /// the publisher marks itself, its data rows, which are never read as values).
+    pub rows: usize,
+}
+
+/// World Bank aggregates: regions, income and lending groups, demographic dividend groups and
+/// the world, as the `Metadata_Country` files list them (with an empty `Region`), plus `INX`
+/// (not classified).
+const WORLD_BANK_AGGREGATES: [&str; 49] = [
+    "AFE", "AFW", "ARB", "CEB", "CSS", "EAP", "EAR", "EAS", "ECA", "ECS", "EMU", "EUU", "FCS",
+    "HIC", "HPC", "IBD", "IBT", "IDA", "IDB", "IDX", "INX", "LAC", "LCN", "LDC", "LIC", "LMC",
+    "LMY", "LTE", "MEA", "MIC", "MNA", "NAC", "OED", "OSS", "PRE", "PSS", "PST", "SAS", "SSA",
+    "SSF", "SST", "TEA", "TEC", "TLA", "TMN", "TSA", "TSS", "UMC", "WLD",
+];
+
+/// Whether a code names a group of countries rather than one place.
+fn is_aggregate_code(code: &str) -> bool {
+    if WORLD_BANK_AGGREGATES.contains(&code) {
+        return true;
+    }
+    // Eurostat and OECD groups: EU27_2020, EU28, EA20, EA19, EEA, EFTA, OECD, OECDE.
+    let upper = code.to_ascii_uppercase();
+    if ["EEA", "EFTA", "OECD", "OECDE", "EU", "EA"].contains(&upper.as_str()) {
+        return true;
+    }
+    ["EU", "EA"].iter().any(|p| {
+        upper
+            .strip_prefix(p)
+            .is_some_and(|rest| rest.starts_with(|c: char| c.is_ascii_digit()))
+    })
 }
 
 impl fmt::Display for IngestReport {
@@ -125,7 +193,18 @@ impl fmt::Display for IngestReport {
                 writeln!(f)?;
                 continue;
             }
+            let aggregates = i
+                .unmatched_places
+                .iter()
+                .filter(|p| p.kind == PlaceKind::Aggregate)
+                .count();
             match &i.unmatched_names {
+                None if aggregates > 0 => write!(
+                    f,
+                    "; {} places matched no city ({} of them aggregates)",
+                    thousands(i.unmatched),
+                    thousands(aggregates)
+                )?,
                 None => write!(f, "; {} places matched no city", thousands(i.unmatched))?,
                 Some(names) if names.is_empty() => write!(f, "; every name matched")?,
                 Some(names) => {
@@ -140,6 +219,80 @@ impl fmt::Display for IngestReport {
         }
         Ok(())
     }
+}
+
+/// The columns of `unmatched.csv`, in order.
+pub const UNMATCHED_COLUMNS: [&str; 6] = [
+    "source",
+    "indicator",
+    "code_or_name",
+    "country",
+    "kind",
+    "rows",
+];
+
+/// The file [`write_report`] writes into the report folder.
+pub const UNMATCHED_CSV: &str = "unmatched.csv";
+
+impl IngestReport {
+    /// Unmatched places of all indicators (rows of `unmatched.csv`).
+    pub fn unmatched_total(&self) -> usize {
+        self.indicators
+            .iter()
+            .map(|i| i.unmatched_places.len())
+            .sum()
+    }
+
+    /// Every place of every source that matched no registry city, as CSV with the columns of
+    /// [`UNMATCHED_COLUMNS`]: one row per indicator and place, in catalogue order then by
+    /// name; `country` empty where the source does not say it.
+    pub fn unmatched_csv(&self) -> String {
+        let mut writer = csv::Writer::from_writer(Vec::new());
+        let mut rows = vec![UNMATCHED_COLUMNS.map(str::to_string).to_vec()];
+        for i in &self.indicators {
+            for p in &i.unmatched_places {
+                rows.push(vec![
+                    i.source.clone(),
+                    i.indicator.clone(),
+                    p.code_or_name.clone(),
+                    p.country.clone().unwrap_or_default(),
+                    p.kind.as_str().to_string(),
+                    p.rows.to_string(),
+                ]);
+            }
+        }
+        for row in rows {
+            // Writing to a Vec cannot fail.
+            let _ = writer.write_record(&row);
+        }
+        let bytes = writer.into_inner().unwrap_or_default();
+        String::from_utf8(bytes).unwrap_or_default()
+    }
+}
+
+/// Writes the ingest report, `unmatched.csv` (see [`IngestReport::unmatched_csv`]), into `dir`
+/// (created if needed): first to a temporary file beside it, then renamed into place, so the
+/// file is either the previous one or the new one, never half written. Returns its path.
+pub fn write_report(report: &IngestReport, dir: &Path) -> Result<PathBuf> {
+    let write_error = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| Error::Write { path, source }
+    };
+    std::fs::create_dir_all(dir).map_err(write_error(dir))?;
+    let path = dir.join(UNMATCHED_CSV);
+    let tmp = dir.join(format!(".{UNMATCHED_CSV}.tmp-{}", std::process::id()));
+    if let Err(err) = std::fs::write(&tmp, report.unmatched_csv()) {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(write_error(&tmp)(err));
+    }
+    std::fs::rename(&tmp, &path).map_err(|source| {
+        let _ = std::fs::remove_file(&tmp);
+        Error::Write {
+            path: path.clone(),
+            source,
+        }
+    })?;
+    Ok(path)
 }
 
 /// The adapters, by the name a catalogue source gives.
@@ -235,6 +388,22 @@ impl Adapter {
             Adapter::SdmxJson => "oecd",
             Adapter::Socrata => "cdc",
             Adapter::Table => "table",
+        }
+    }
+
+    /// The ISO3 country of an unmatched place, where the source says it: the `ISO3/` prefix of a
+    /// WHO AAP settlement, a national source's own code, `USA` for CDC PLACES.
+    fn country_of(self, place: &str, national: bool, kind: PlaceKind) -> Option<String> {
+        let iso3 = |c: &str| c.len() == 3 && c.bytes().all(|b| b.is_ascii_uppercase());
+        match self {
+            Adapter::WhoAap => place
+                .split_once('/')
+                .map(|(c, _)| c)
+                .filter(|c| iso3(c))
+                .map(str::to_string),
+            Adapter::Socrata => Some("USA".to_string()),
+            _ if national && kind == PlaceKind::Place && iso3(place) => Some(place.to_string()),
+            _ => None,
         }
     }
 
@@ -557,6 +726,7 @@ fn ingest_indicator(
         cities_without_value: Vec::new(),
         unmatched: 0,
         unmatched_names: None,
+        unmatched_places: Vec::new(),
         origin: None,
         failed: None,
         statuses: BTreeMap::new(),
@@ -642,7 +812,42 @@ fn ingest_indicator(
         .iter()
         .filter(|p| matches(p).is_empty())
         .collect();
-    report.unmatched = unmatched.len();
+    let mut values: HashMap<&str, usize> = HashMap::new();
+    for record in table.records.iter().filter(|r| r.measure == measure) {
+        *values.entry(record.place.as_str()).or_insert(0) += 1;
+    }
+    let mut places: BTreeMap<&str, UnmatchedPlace> = BTreeMap::new();
+    for place in &unmatched {
+        let kind = if is_aggregate_code(place) {
+            PlaceKind::Aggregate
+        } else {
+            PlaceKind::Place
+        };
+        places.insert(
+            place,
+            UnmatchedPlace {
+                code_or_name: (*place).clone(),
+                country: adapter.country_of(place, alias.is_none(), kind),
+                kind,
+                rows: values.get(place.as_str()).copied().unwrap_or(0),
+            },
+        );
+    }
+    for (code, rows) in &table.aggregates {
+        if !matches(code).is_empty() {
+            continue;
+        }
+        let entry = places.entry(code).or_insert_with(|| UnmatchedPlace {
+            code_or_name: code.clone(),
+            country: None,
+            kind: PlaceKind::Aggregate,
+            rows: 0,
+        });
+        entry.kind = PlaceKind::Aggregate;
+        entry.rows += rows;
+    }
+    report.unmatched = places.len();
+    report.unmatched_places = places.into_values().collect();
     if adapter.lists_unmatched() {
         report.unmatched_names = Some(unmatched.into_iter().cloned().collect());
     }
@@ -710,6 +915,7 @@ fn keep_previous(
             .collect(),
         unmatched: 0,
         unmatched_names: None,
+        unmatched_places: Vec::new(),
         origin: None,
         failed: Some(why.to_string()),
         statuses: BTreeMap::new(),
@@ -1170,6 +1376,67 @@ Atlantis,1,4000
         let summary = snapshot.report.to_string();
         assert!(summary.contains("unmatched: `Atlantis`"), "{summary}");
         assert!(summary.starts_with("ingested 7 values of 3 indicators from 3 files for 3 registry cities (years from 2000)"), "{summary}");
+    }
+
+    #[test]
+    fn lists_every_unmatched_place_of_every_source_with_country_kind_and_values() {
+        let folder = Folder::new("unmatched", AAP);
+        let snapshot = build(&folder, "").unwrap();
+        // By hand from the fixtures: the AAP file's `CAN/London` (one PM2.5 value, 2019); the
+        // WDI file's `CAN` (2019 and 2020) and the aggregate `WLD` (2019 and 2020); Lenstore's
+        // `Atlantis` (one value).
+        assert_eq!(
+            snapshot.report.unmatched_csv(),
+            "source,indicator,code_or_name,country,kind,rows
+who-aap-v5,pm25,CAN/London,CAN,place,1
+wdi-2025-01-28,life_expectancy,CAN,CAN,place,2
+wdi-2025-01-28,life_expectancy,WLD,,aggregate,2
+lenstore-2021,lenstore_sunshine,Atlantis,,place,1
+"
+        );
+        assert_eq!(snapshot.report.unmatched_total(), 4);
+        let summary = snapshot.report.to_string();
+        assert!(
+            summary.contains("; 2 places matched no city (1 of them aggregates)"),
+            "{summary}"
+        );
+    }
+
+    #[test]
+    fn classifies_publishers_group_codes_as_aggregates() {
+        for code in ["WLD", "EMU", "HIC", "EU27_2020", "EA20", "OECD", "EFTA"] {
+            assert!(is_aggregate_code(code), "{code}");
+        }
+        for code in ["GBR", "CAN", "UK001C", "EST", "EUR/Paris", "Atlantis"] {
+            assert!(!is_aggregate_code(code), "{code}");
+        }
+    }
+
+    #[test]
+    fn writes_the_report_atomically_into_its_own_folder() {
+        let folder = Folder::new("report", AAP);
+        let snapshot = build(&folder, "").unwrap();
+        let dir = folder.0.join("out/ingest");
+        let path = write_report(&snapshot.report, &dir).unwrap();
+        assert_eq!(path, dir.join("unmatched.csv"));
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            snapshot.report.unmatched_csv()
+        );
+        // A second run replaces the file and leaves no temporary file.
+        write_report(&snapshot.report, &dir).unwrap();
+        let names: Vec<String> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(names, ["unmatched.csv"]);
+        // A report folder that cannot be created is an error naming it.
+        let blocked = folder.0.join("aap.csv").join("report");
+        let err = write_report(&snapshot.report, &blocked)
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("cannot write `"), "{err}");
+        assert!(err.contains("aap.csv/report`"), "{err}");
     }
 
     #[test]
