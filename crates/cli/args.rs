@@ -398,6 +398,11 @@ pub struct IngestArgs {
     #[arg(long, value_name = "MB", default_value_t = 512)]
     pub max_body_mb: u64,
 
+    /// Most pages followed for one source (World Bank pages, WHO GHO `@odata.nextLink`, CDC
+    /// `$offset`); more is an error, as is a next-page link back to a page already fetched.
+    #[arg(long, value_name = "N", default_value_t = 1000)]
+    pub max_pages: usize,
+
     /// Requests in flight at once to one host.
     #[arg(long, value_name = "N", default_value_t = 2)]
     pub per_host: usize,

@@ -108,6 +108,7 @@ fn fetch(
         base_delay: Duration::from_millis(args.retry_delay_ms),
         max_body: args.max_body_mb.saturating_mul(1024 * 1024),
         per_host: args.per_host,
+        max_pages: args.max_pages,
         ..HttpConfig::default()
     };
     let client = Client::new(config)?;

@@ -290,13 +290,24 @@ fn download(
             .client
             .get(url, kind(adapter, url), service, options.progress)
     };
+    let max_pages = options.client.config().max_pages.max(1);
     if adapter == Adapter::Socrata {
-        return socrata_pages(url, indicator, &get);
+        return socrata_pages(url, indicator, &get, max_pages);
     }
     let first = get(url)?;
     let mut downloads = vec![record(&first)];
     let table = if adapter == Adapter::WbApi {
         let (paging, mut table) = crate::api::parse_wb_api(&first.body, url)?;
+        if paging.pages > max_pages as u64 {
+            return Err(Error::format(
+                url,
+                None,
+                format!(
+                    "the answer has {} pages, more than the {max_pages} allowed: narrow the query (countries, years) or raise `--max-pages`",
+                    paging.pages
+                ),
+            ));
+        }
         for page in 2..=paging.pages {
             let page_url = with_query(url, "page", &page.to_string());
             let fetched = get(&page_url)?;
@@ -325,6 +336,9 @@ fn download(
             ));
         }
         table
+    } else if adapter == Adapter::GhoOdata {
+        let table = crate::gho::parse_gho_odata(&first.body, url)?;
+        odata_pages(url, table, &get, options, max_pages, &mut downloads)?
     } else {
         adapter.parse(&first.body, url, indicator)?
     };
@@ -347,6 +361,78 @@ fn download(
     })
 }
 
+/// Follows a GHO OData answer's `@odata.nextLink` page by page (a relative link is resolved
+/// against the page that gave it; a link to the publisher's own host goes through
+/// `--base-url gho=` when one is set), appending each page's rows with positions counted over
+/// all pages. More than `max_pages` pages, or a link back to a page already fetched, is an
+/// error rather than an endless loop.
+fn odata_pages(
+    url: &str,
+    mut table: SourceTable,
+    get: &dyn Fn(&str) -> Result<crate::http::Fetched>,
+    options: &FetchOptions<'_>,
+    max_pages: usize,
+    downloads: &mut Vec<Download>,
+) -> Result<SourceTable> {
+    let mut fetched_urls: BTreeSet<String> = BTreeSet::from([url.to_string()]);
+    let mut current = url.to_string();
+    let mut pages = 1;
+    while let Some(link) = table.next.take() {
+        let next = next_page(&current, &link, options.base_urls).map_err(|message| {
+            Error::format(
+                &current,
+                None,
+                format!("`@odata.nextLink` `{link}`: {message}"),
+            )
+        })?;
+        if !fetched_urls.insert(next.clone()) {
+            return Err(Error::format(
+                &current,
+                None,
+                format!(
+                    "`@odata.nextLink` of page {pages} leads back to `{next}`, a page already fetched: the server's paging loops; report it to the publisher"
+                ),
+            ));
+        }
+        if pages >= max_pages {
+            return Err(Error::format(
+                url,
+                None,
+                format!(
+                    "more than {max_pages} pages of `@odata.nextLink`: stopped following them; narrow the query (`$filter`) or raise `--max-pages`"
+                ),
+            ));
+        }
+        pages += 1;
+        let fetched = get(&next)?;
+        let mut rows = crate::gho::parse_gho_odata(&fetched.body, &next)?;
+        for r in &mut rows.records {
+            r.line += table.rows_read;
+        }
+        downloads.push(record(&fetched));
+        table.append(rows);
+        current = next;
+    }
+    Ok(table)
+}
+
+/// The absolute address of a next-page link given by the page at `current`.
+fn next_page(
+    current: &str,
+    link: &str,
+    base_urls: &BTreeMap<String, String>,
+) -> std::result::Result<String, String> {
+    let here = reqwest::Url::parse(current).map_err(|e| e.to_string())?;
+    let next = here
+        .join(link)
+        .map_err(|e| format!("not a valid address: {e}"))?;
+    if next.origin() == here.origin() || !base_urls.contains_key("gho") {
+        return Ok(next.to_string());
+    }
+    // An absolute link to the publisher's own host while a mirror or test server stands in.
+    resolve(next.as_str(), Adapter::GhoOdata, base_urls, "")
+}
+
 /// Rows per Socrata page when the catalogue's address sets no `$limit`.
 const SOCRATA_PAGE: usize = 50_000;
 
@@ -357,6 +443,7 @@ fn socrata_pages(
     url: &str,
     indicator: &Indicator,
     get: &dyn Fn(&str) -> Result<crate::http::Fetched>,
+    max_pages: usize,
 ) -> Result<Loaded> {
     let limit = reqwest::Url::parse(url)
         .ok()
@@ -371,6 +458,15 @@ fn socrata_pages(
     let mut downloads = Vec::new();
     let mut sha256 = String::new();
     for page in 0.. {
+        if page >= max_pages {
+            return Err(Error::format(
+                url,
+                None,
+                format!(
+                    "more than {max_pages} pages of {limit} rows: stopped paging; narrow the query or raise `--max-pages`"
+                ),
+            ));
+        }
         let page_url = with_query(
             &with_query(url, "$limit", &limit.to_string()),
             "$offset",

@@ -124,6 +124,9 @@ pub struct HttpConfig {
     pub per_host: usize,
     /// Seed of the back-off jitter (deterministic delays for a given seed).
     pub seed: u64,
+    /// Most pages followed for one source (World Bank `pages`, GHO OData `@odata.nextLink`,
+    /// Socrata `$offset`); a source needing more fails rather than looping forever.
+    pub max_pages: usize,
 }
 
 impl Default for HttpConfig {
@@ -140,6 +143,7 @@ impl Default for HttpConfig {
             max_body: 512 * 1024 * 1024,
             per_host: 2,
             seed: 0x5eed,
+            max_pages: 1000,
         }
     }
 }

@@ -790,3 +790,145 @@ fn follows_socrata_offsets_until_a_short_page() {
         .unwrap();
     assert_eq!((places.rows_read, places.unmatched), (2, 1));
 }
+
+// --- GHO OData paging ----------------------------------------------------------------------
+
+const GHO_PAGE_1: &str = r#"{"@odata.context":"https://ghoapi.azureedge.net/api/$metadata#NCDMORT3070","value":[
+{"Id":1,"IndicatorCode":"NCDMORT3070","SpatialDimType":"COUNTRY","SpatialDim":"GBR","TimeDim":2019,"Dim1":"SEX_BTSX","Value":"10.7 [9.5-12.1]","NumericValue":10.7,"Low":9.5,"High":12.1},
+{"Id":3,"IndicatorCode":"NCDMORT3070","SpatialDimType":"REGION","SpatialDim":"EUR","TimeDim":2019,"Dim1":"SEX_BTSX","Value":"16.0","NumericValue":16.0,"Low":null,"High":null}],
+"@odata.nextLink":"NEXT"}"#;
+
+const GHO_PAGE_2: &str = r#"{"@odata.context":"https://ghoapi.azureedge.net/api/$metadata#NCDMORT3070","value":[
+{"Id":2,"IndicatorCode":"NCDMORT3070","SpatialDimType":"COUNTRY","SpatialDim":"USA","TimeDim":2019,"Dim1":"SEX_BTSX","Value":"13.2","NumericValue":13.2,"Low":null,"High":null}]}"#;
+
+/// A GHO serving `GHO_PAGE_1` (linking to `$skip=2`), then `next(request)` for any `$skip` page.
+fn paged_gho(next: fn(&Request) -> Reply) -> MockServer {
+    publisher(move |r, _| {
+        if r.path() != "/api/NCDMORT3070" {
+            return None;
+        }
+        Some(match r.query("$skip") {
+            None => {
+                let link = format!(
+                    "http://{}/api/NCDMORT3070?$filter=Dim1%20eq%20%27SEX_BTSX%27&$skip=2",
+                    r.headers["host"]
+                );
+                Reply::json(GHO_PAGE_1.replace("NEXT", &link))
+            }
+            Some(_) => next(r),
+        })
+    })
+}
+
+#[test]
+fn follows_the_gho_odata_next_link_across_two_pages() {
+    let server = paged_gho(|_| Reply::json(GHO_PAGE_2));
+    let snapshot = fetch(&server, None, false).unwrap();
+    // GBR 10.7 (with its interval 9.5-12.1) from page 1, USA 13.2 from page 2.
+    assert_eq!(rows(&snapshot), expected());
+    let ncd: Vec<_> = snapshot
+        .observations
+        .rows()
+        .iter()
+        .filter(|o| o.indicator == "ncd")
+        .map(|o| (o.city.as_str(), o.value, o.low, o.high))
+        .collect();
+    assert_eq!(
+        ncd,
+        [
+            ("london", 10.7, Some(9.5), Some(12.1)),
+            ("new-york", 13.2, None, None)
+        ]
+    );
+    let gho: Vec<String> = server
+        .requests()
+        .iter()
+        .filter(|r| r.path() == "/api/NCDMORT3070")
+        .map(|r| r.target.clone())
+        .collect();
+    assert_eq!(
+        gho,
+        [
+            "/api/NCDMORT3070?$filter=Dim1%20eq%20%27SEX_BTSX%27",
+            "/api/NCDMORT3070?$filter=Dim1%20eq%20%27SEX_BTSX%27&$skip=2"
+        ]
+    );
+    let report = &snapshot.report.indicators[0];
+    assert_eq!(report.rows_read, 3, "two rows on page 1, one on page 2");
+    assert_eq!(
+        report
+            .unmatched_places
+            .iter()
+            .map(|p| (p.code_or_name.as_str(), p.kind.as_str(), p.rows))
+            .collect::<Vec<_>>(),
+        [("EUR", "aggregate", 1)]
+    );
+    assert!(snapshot.sources_md.contains(&format!(
+        "| Download | `{}/api/NCDMORT3070?$filter=Dim1%20eq%20%27SEX_BTSX%27&$skip=2` |",
+        server.url()
+    )));
+}
+
+#[test]
+fn a_gho_next_link_back_to_a_fetched_page_is_a_clear_error() {
+    let server = paged_gho(|r| {
+        let link = format!(
+            "http://{}/api/NCDMORT3070?$filter=Dim1%20eq%20%27SEX_BTSX%27",
+            r.headers["host"]
+        );
+        Reply::json(GHO_PAGE_1.replace("NEXT", &link))
+    });
+    let err = fetch(&server, None, false).unwrap_err().to_string();
+    assert!(
+        err.contains(&format!(
+            "`@odata.nextLink` of page 2 leads back to `{}/api/NCDMORT3070?$filter=Dim1%20eq%20%27SEX_BTSX%27`, a page already fetched: the server's paging loops",
+            server.url()
+        )),
+        "{err}"
+    );
+}
+
+#[test]
+fn gho_paging_stops_at_the_page_cap_with_a_clear_error() {
+    // Every page links to the next one, forever.
+    let server = paged_gho(|r| {
+        let skip: usize = r.query("$skip").unwrap().parse().unwrap();
+        let link = format!(
+            "http://{}/api/NCDMORT3070?$filter=Dim1%20eq%20%27SEX_BTSX%27&$skip={}",
+            r.headers["host"],
+            skip + 2
+        );
+        Reply::json(GHO_PAGE_1.replace("NEXT", &link))
+    });
+    let cities = Cities::parse(CITIES, "cities.toml").unwrap();
+    let catalogue = Catalogue::parse(CATALOGUE, "catalogue.toml").unwrap();
+    let client = Client::new(HttpConfig {
+        max_pages: 3,
+        ..config(None)
+    })
+    .unwrap();
+    let bases: BTreeMap<String, String> = ["gho", "worldbank", "eurostat", "oecd", "cdc"]
+        .iter()
+        .map(|s| (s.to_string(), server.url()))
+        .collect();
+    let options = FetchOptions {
+        client: &client,
+        base_urls: &bases,
+        progress: &NoProgress,
+        previous: None,
+        allow_partial: false,
+    };
+    let err = fetch_snapshot(None, &cities, &catalogue, 2000, &options)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("more than 3 pages of `@odata.nextLink`: stopped following them"),
+        "{err}"
+    );
+    let asked = server
+        .requests()
+        .iter()
+        .filter(|r| r.path() == "/api/NCDMORT3070")
+        .count();
+    assert_eq!(asked, 3);
+}
