@@ -382,10 +382,42 @@ pub fn parse_jsonstat(bytes: &[u8], file: &str) -> Result<SourceTable> {
 
 // --- Eurostat bulk TSV ----------------------------------------------------------------------
 
+/// The first two bytes of every gzip stream.
+const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
+
+/// Decompresses a gzip body (every member, as `gzip -d` does).
+fn gunzip(bytes: &[u8], file: &str) -> Result<Vec<u8>> {
+    let mut out = Vec::new();
+    std::io::Read::read_to_end(&mut flate2::read::MultiGzDecoder::new(bytes), &mut out).map_err(
+        |e| {
+            Error::format(
+                file,
+                None,
+                format!(
+                    "the body starts like gzip (bytes 1f 8b) but does not decompress after {} bytes: {e}",
+                    out.len()
+                ),
+            )
+        },
+    )?;
+    Ok(out)
+}
+
 /// Reads a Eurostat bulk TSV download: the header `freq,indic_ur,cities\TIME_PERIOD` then one
 /// column per period; each row starts with its comma-separated dimension codes; a cell is a
 /// number, a number and flags (`3150000 e`) or `:` for missing (possibly flagged, `: c`).
+///
+/// A gzip body (Eurostat serves bulk files as `.tsv.gz`, as `application/octet-stream`,
+/// `application/gzip` or with `Content-Encoding: gzip`) is recognised by its magic bytes
+/// `1f 8b` and decompressed first, whatever the headers said.
 pub fn parse_eurostat_tsv(bytes: &[u8], file: &str) -> Result<SourceTable> {
+    let inflated;
+    let bytes = if bytes.starts_with(&GZIP_MAGIC) {
+        inflated = gunzip(bytes, file)?;
+        inflated.as_slice()
+    } else {
+        bytes
+    };
     let text = std::str::from_utf8(strip_bom(bytes))
         .map_err(|_| Error::format(file, None, "not UTF-8 text".to_string()))?;
     let mut lines = text.lines().enumerate();
@@ -901,6 +933,41 @@ mod tests {
                 .unwrap_err()
                 .to_string(),
             "`urb.tsv` line 3: place `DE004F`, year 2022: `lots` is not a number"
+        );
+    }
+
+    fn gzip(bytes: &[u8]) -> Vec<u8> {
+        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        std::io::Write::write_all(&mut encoder, bytes).unwrap();
+        encoder.finish().unwrap()
+    }
+
+    #[test]
+    fn reads_a_gzipped_eurostat_tsv_as_the_plain_one_and_names_a_corrupt_one() {
+        let tsv = "freq,indic_ur,cities\\TIME_PERIOD\t2020 \t2021 \nA,DE1001V,UK001C\t8961989\t9002488 p\n";
+        let plain = parse_eurostat_tsv(tsv.as_bytes(), "urb.tsv").unwrap();
+        let gz = gzip(tsv.as_bytes());
+        assert_eq!(&gz[..2], [0x1f, 0x8b]);
+        let unzipped = parse_eurostat_tsv(&gz, "urb.tsv.gz").unwrap();
+        assert_eq!(unzipped.records, plain.records);
+        assert_eq!(
+            values(&unzipped)[1],
+            (
+                "UK001C".to_string(),
+                "A.DE1001V".to_string(),
+                2021,
+                9_002_488.0,
+                Some("p".to_string())
+            )
+        );
+        let err = parse_eurostat_tsv(&gz[..gz.len() / 2], "urb.tsv.gz")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with(
+                "`urb.tsv.gz`: the body starts like gzip (bytes 1f 8b) but does not decompress"
+            ),
+            "{err}"
         );
     }
 

@@ -932,3 +932,66 @@ fn gho_paging_stops_at_the_page_cap_with_a_clear_error() {
         .count();
     assert_eq!(asked, 3);
 }
+
+// --- Eurostat bulk TSV, gzipped -----------------------------------------------------------
+
+#[test]
+fn reads_eurostat_bulk_tsv_served_gzipped_under_every_header_eurostat_uses() {
+    const TSV: &str = "freq,indic_ur,cities\\TIME_PERIOD\t2019 \t2020 \nA,DE1001V,UK001C\t8961989\t9002488 p\nA,DE1001V,DE001C\t3669491\t: \n";
+    let catalogue = r#"
+[[indicator]]
+id = "population"
+name = "Population"
+unit = "persons"
+direction = "higher"
+level = "city"
+source = { adapter = "eurostat_tsv", publisher = "Eurostat", dataset = "Urban Audit urb_cpop1", release = "2025-06-20", licence = "CC BY 4.0", query = "A.DE1001V", download = "https://ec.europa.eu/eurostat/api/dissemination/sdmx/2.1/data/urb_cpop1?format=TSV&compressed=true" }
+"#;
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(TSV.as_bytes()).unwrap();
+    let gz = gz.finish().unwrap();
+    for (content_type, encoding) in [
+        ("application/octet-stream", None),
+        ("application/gzip", None),
+        ("text/tab-separated-values", Some("gzip")),
+    ] {
+        let body = gz.clone();
+        let server = MockServer::start(move |_, _| {
+            let reply = Reply::new(200, content_type, body.clone());
+            match encoding {
+                Some(e) => reply.header("Content-Encoding", e),
+                None => reply,
+            }
+        });
+        let cities = Cities::parse(CITIES, "cities.toml").unwrap();
+        let catalogue = Catalogue::parse(catalogue, "catalogue.toml").unwrap();
+        let client = Client::new(config(None)).unwrap();
+        let bases = BTreeMap::from([("eurostat".to_string(), server.url())]);
+        let options = FetchOptions {
+            client: &client,
+            base_urls: &bases,
+            progress: &NoProgress,
+            previous: None,
+            allow_partial: false,
+        };
+        let snapshot = fetch_snapshot(None, &cities, &catalogue, 2000, &options)
+            .unwrap_or_else(|e| panic!("{content_type}: {e}"));
+        // London (UK001C): 8,961,989 in 2019 and 9,002,488 (flagged `p`) in 2020; DE001C is
+        // no registry city.
+        assert_eq!(
+            rows(&snapshot),
+            [
+                row("london", "population", 2019, 8_961_989.0, Flag::None),
+                row("london", "population", 2020, 9_002_488.0, Flag::None),
+            ],
+            "{content_type}"
+        );
+        let report = &snapshot.report.indicators[0];
+        assert_eq!(
+            (report.rows_read, report.unmatched),
+            (2, 1),
+            "{content_type}"
+        );
+        assert_eq!(report.statuses.get("p"), Some(&1));
+    }
+}
