@@ -10,14 +10,25 @@ use healthy_city_model::Flag;
 use serde_json::Value;
 
 use crate::error::{Error, Result};
-use crate::table::{number, strip_bom, SourceRecord, SourceTable};
+use crate::table::{number, strip_bom, xml_instead, SourceRecord, SourceTable};
 
 /// Dimension ids that name the place (country, region or city).
 const PLACE_DIMENSIONS: [&str; 6] = ["geo", "cities", "REF_AREA", "GEO", "COUNTRY", "LOCATION"];
 /// Dimension ids that name the period.
 const TIME_DIMENSIONS: [&str; 3] = ["time", "TIME_PERIOD", "TIME"];
 
-fn json(bytes: &[u8], file: &str) -> Result<Value> {
+/// How to ask each API for JSON, quoted when it answers XML.
+pub(crate) const WB_JSON: &str =
+    "add `format=json` to the address (the World Bank API answers XML without it)";
+pub(crate) const JSONSTAT_JSON: &str = "ask the dissemination API for JSON-stat: `/api/dissemination/statistics/1.0/data/{dataset}?format=JSON` (the `/sdmx/2.1/` and `/sdmx/3.0/` addresses answer SDMX-ML)";
+pub(crate) const SDMX_JSON: &str = "ask for SDMX-JSON with the header `Accept: application/vnd.sdmx.data+json; charset=utf-8; version=2.0` (healthy-city sends it for `sdmx_json` sources; a proxy may have dropped it) or add `format=jsondata` to the address";
+pub(crate) const SOCRATA_JSON: &str =
+    "use the `.json` resource (`/resource/{id}.json`), not `.xml` or `.csv`";
+
+fn json(bytes: &[u8], file: &str, hint: &str) -> Result<Value> {
+    if let Some(err) = xml_instead(bytes, file, "JSON", hint) {
+        return Err(err);
+    }
     serde_json::from_slice(strip_bom(bytes)).map_err(|source| Error::Json {
         file: file.to_string(),
         source,
@@ -74,7 +85,7 @@ pub struct WbPage {
 /// give no place), measures `indicator.id`s, the release the header's `lastupdated`; positions
 /// are record numbers counted over all pages.
 pub fn parse_wb_api(bytes: &[u8], file: &str) -> Result<(WbPage, SourceTable)> {
-    let json = json(bytes, file)?;
+    let json = json(bytes, file, WB_JSON)?;
     let Some([header, rows]) = json.as_array().map(Vec::as_slice).and_then(|a| match a {
         [h, r] => Some([h, r]),
         [h] if h.get("message").is_some() => Some([h, &Value::Null]),
@@ -198,7 +209,7 @@ pub fn parse_wb_api(bytes: &[u8], file: &str) -> Result<(WbPage, SourceTable)> {
 /// (same indexing) keeps the flags, `e` read as an estimate. The place dimension is `geo`, or
 /// `cities` in Urban Audit datasets; the time dimension `time`. Positions are the value's index.
 pub fn parse_jsonstat(bytes: &[u8], file: &str) -> Result<SourceTable> {
-    let json = json(bytes, file)?;
+    let json = json(bytes, file, JSONSTAT_JSON)?;
     let bad = |message: String| Error::format(file, None, message);
     let ids: Vec<&str> = json
         .get("id")
@@ -418,6 +429,14 @@ pub fn parse_eurostat_tsv(bytes: &[u8], file: &str) -> Result<SourceTable> {
     } else {
         bytes
     };
+    if let Some(err) = xml_instead(
+        bytes,
+        file,
+        "tab-separated text",
+        "ask for the bulk TSV: `/api/dissemination/sdmx/2.1/data/{dataset}?format=TSV&compressed=true` (without `format=TSV` the SDMX API answers SDMX-ML)",
+    ) {
+        return Err(err);
+    }
     let text = std::str::from_utf8(strip_bom(bytes))
         .map_err(|_| Error::format(file, None, "not UTF-8 text".to_string()))?;
     let mut lines = text.lines().enumerate();
@@ -523,7 +542,7 @@ pub fn parse_eurostat_tsv(bytes: &[u8], file: &str) -> Result<SourceTable> {
 /// the time dimension `TIME_PERIOD`; an `OBS_STATUS` attribute is kept as the status (`E`
 /// read as an estimate).
 pub fn parse_sdmx_json(bytes: &[u8], file: &str) -> Result<SourceTable> {
-    let json = json(bytes, file)?;
+    let json = json(bytes, file, SDMX_JSON)?;
     let bad = |message: String| Error::format(file, None, message);
     let root = json.get("data").unwrap_or(&json);
     let structure = root
@@ -710,7 +729,7 @@ pub fn parse_sdmx_json(bytes: &[u8], file: &str) -> Result<SourceTable> {
 /// publishes it. Places are `stateabbr/locationname` (`NY/New York`), measures
 /// `measureid.datavaluetypeid` (`OBESITY.AgeAdjPrv`), values `data_value`, years `year`.
 pub fn parse_socrata(bytes: &[u8], file: &str) -> Result<SourceTable> {
-    let json = json(bytes, file)?;
+    let json = json(bytes, file, SOCRATA_JSON)?;
     let Some(rows) = json.as_array() else {
         return Err(Error::format(
             file,
@@ -1050,6 +1069,78 @@ mod tests {
         assert_eq!(
             parse_socrata(bad.as_bytes(), "places").unwrap_err().to_string(),
             "`places` record 1: place `NY/New York`, year 2021, `data_value`: `about 25` is not a number"
+        );
+    }
+
+    const SDMX_ML: &str = "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<message:GenericData xmlns:message=\"http://www.sdmx.org/resources/sdmxml/schemas/v2_1/message\"><message:Header/></message:GenericData>";
+
+    #[test]
+    fn an_xml_answer_is_named_as_xml_with_how_to_ask_each_api_for_json() {
+        let start = "the answer is XML (it starts `<?xml version=\"1.0\" encoding=\"utf-8\"?> <message:GenericData`), not";
+        let err = parse_sdmx_json(SDMX_ML.as_bytes(), "https://sdmx.oecd.org/x")
+            .unwrap_err()
+            .to_string();
+        assert_eq!(err, format!("`https://sdmx.oecd.org/x`: {start} JSON: ask for SDMX-JSON with the header `Accept: application/vnd.sdmx.data+json; charset=utf-8; version=2.0` (healthy-city sends it for `sdmx_json` sources; a proxy may have dropped it) or add `format=jsondata` to the address"));
+        let err = parse_wb_api(SDMX_ML.as_bytes(), "wb")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("add `format=json` to the address"), "{err}");
+        let err = parse_jsonstat(SDMX_ML.as_bytes(), "e")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains(&format!(
+                "{start} JSON: ask the dissemination API for JSON-stat"
+            )),
+            "{err}"
+        );
+        let err = parse_socrata(SDMX_ML.as_bytes(), "c")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("use the `.json` resource"), "{err}");
+        let err = parse_eurostat_tsv(SDMX_ML.as_bytes(), "t")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains(&format!("{start} tab-separated text: ask for the bulk TSV")),
+            "{err}"
+        );
+        // A byte-order mark and leading blank lines do not hide it.
+        let bom = format!("\u{feff}\n  {SDMX_ML}");
+        assert!(parse_sdmx_json(bom.as_bytes(), "o")
+            .unwrap_err()
+            .to_string()
+            .contains("the answer is XML"));
+    }
+
+    #[test]
+    fn a_dimension_the_header_or_structure_does_not_declare_is_an_error_naming_the_position() {
+        // Eurostat TSV: a row with one code fewer than the header's dimensions.
+        let tsv = "freq,indic_ur,cities\\TIME_PERIOD\t2020 \nA,DE1001V,UK001C\t1\nA,UK001C\t2\n";
+        assert_eq!(
+            parse_eurostat_tsv(tsv.as_bytes(), "urb.tsv")
+                .unwrap_err()
+                .to_string(),
+            "`urb.tsv` line 3: 2 dimension codes where the header names 3"
+        );
+        // JSON-stat: a dimension in `id` that `dimension` does not describe.
+        let body = URB.replace(
+            r#""id":["freq","indic_ur","cities","time"]"#,
+            r#""id":["freq","sex","cities","time"]"#,
+        );
+        assert_eq!(
+            parse_jsonstat(body.as_bytes(), "urb")
+                .unwrap_err()
+                .to_string(),
+            "`urb`: dimension `sex` has no `category.index`"
+        );
+        // SDMX-JSON: a position beyond a dimension's values.
+        let body = SDMX2.replace(r#""1:0:0":{"#, r#""1:1:0":{"#);
+        assert_eq!(
+            parse_sdmx_json(body.as_bytes(), "oecd")
+                .unwrap_err()
+                .to_string(),
+            "`oecd` observation 3: position 1 is outside dimension `MEASURE`"
         );
     }
 

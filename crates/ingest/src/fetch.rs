@@ -277,6 +277,18 @@ fn kind(adapter: Adapter, url: &str) -> BodyKind {
     }
 }
 
+/// The `Accept` header an adapter's requests send: SDMX-JSON for the OECD (whose SDMX API
+/// answers SDMX-ML otherwise), JSON for the other JSON APIs, none for files.
+fn accept(adapter: Adapter) -> Option<&'static str> {
+    match adapter {
+        Adapter::SdmxJson => Some("application/vnd.sdmx.data+json; charset=utf-8; version=2.0"),
+        Adapter::GhoOdata | Adapter::WbApi | Adapter::EurostatJson | Adapter::Socrata => {
+            Some("application/json")
+        }
+        _ => None,
+    }
+}
+
 /// Fetches and parses one source (every page of a paged World Bank answer).
 fn download(
     url: &str,
@@ -286,9 +298,13 @@ fn download(
 ) -> Result<Loaded> {
     let service = adapter.service();
     let get = |url: &str| {
-        options
-            .client
-            .get(url, kind(adapter, url), service, options.progress)
+        options.client.get_accepting(
+            url,
+            kind(adapter, url),
+            accept(adapter),
+            service,
+            options.progress,
+        )
     };
     let max_pages = options.client.config().max_pages.max(1);
     if adapter == Adapter::Socrata {

@@ -138,6 +138,14 @@ fn check_interval(
 /// income groups, the globe) are counted in [`SourceTable::aggregates`]; a paged answer's
 /// `@odata.nextLink` is kept in [`SourceTable::next`].
 pub fn parse_gho_odata(bytes: &[u8], file: &str) -> Result<SourceTable> {
+    if let Some(err) = crate::table::xml_instead(
+        bytes,
+        file,
+        "JSON",
+        "ask the OData API for JSON with the header `Accept: application/json` (healthy-city sends it) or `$format=json` in the address",
+    ) {
+        return Err(err);
+    }
     let json: Value = serde_json::from_slice(strip_bom(bytes)).map_err(|source| Error::Json {
         file: file.to_string(),
         source,

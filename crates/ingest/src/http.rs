@@ -32,7 +32,11 @@ impl BodyKind {
             return false;
         }
         match self {
-            BodyKind::Json => ct.contains("json") || ct.starts_with("text/plain"),
+            // XML is let through to the parser, which says the answer is XML and how to ask
+            // this publisher for JSON (SDMX-ML, an XML error page served with status 200).
+            BodyKind::Json => {
+                ct.contains("json") || ct.starts_with("text/plain") || ct.contains("xml")
+            }
             BodyKind::Text => {
                 ct.starts_with("text/")
                     || ct.contains("csv")
@@ -259,6 +263,19 @@ impl Client {
         source: &str,
         progress: &dyn Progress,
     ) -> Result<Fetched> {
+        self.get_accepting(url, kind, None, source, progress)
+    }
+
+    /// [`Client::get`] sending an `Accept` header (content negotiation: the OECD's SDMX API
+    /// answers SDMX-ML unless asked for `application/vnd.sdmx.data+json`).
+    pub fn get_accepting(
+        &self,
+        url: &str,
+        kind: BodyKind,
+        accept: Option<&str>,
+        source: &str,
+        progress: &dyn Progress,
+    ) -> Result<Fetched> {
         let cached = self.cached(url);
         if self.config.offline {
             return match cached {
@@ -291,7 +308,7 @@ impl Client {
         let mut attempt = 0u32;
         loop {
             attempt += 1;
-            match self.attempt(url, kind, cached.as_ref(), source, progress) {
+            match self.attempt(url, kind, accept, cached.as_ref(), source, progress) {
                 Ok(mut fetched) => {
                     fetched.attempts = attempt;
                     return Ok(fetched);
@@ -338,11 +355,15 @@ impl Client {
         &self,
         url: &str,
         kind: BodyKind,
+        accept: Option<&str>,
         cached: Option<&(CacheMeta, Vec<u8>)>,
         source: &str,
         progress: &dyn Progress,
     ) -> std::result::Result<Fetched, Failure> {
         let mut request = self.http.get(url);
+        if let Some(accept) = accept {
+            request = request.header(reqwest::header::ACCEPT, accept);
+        }
         if let Some((meta, _)) = cached {
             if let Some(etag) = &meta.etag {
                 request = request.header(reqwest::header::IF_NONE_MATCH, etag);
@@ -713,5 +734,8 @@ mod tests {
         assert!(BodyKind::Binary.accepts("application/zip"));
         assert!(!BodyKind::Binary.accepts("application/json"));
         assert!(BodyKind::Text.accepts("text/tab-separated-values"));
+        // XML reaches the parser, which names it and says how to ask for JSON.
+        assert!(BodyKind::Json.accepts("application/vnd.sdmx.genericdata+xml; version=2.1"));
+        assert!(!BodyKind::Json.accepts("application/xhtml+xml"));
     }
 }

@@ -114,6 +114,25 @@ pub(crate) fn number(text: &str) -> std::result::Result<Option<f64>, String> {
     }
 }
 
+/// The error for an XML (or HTML) body where JSON or delimited text was expected: an SDMX-ML
+/// message, or an XML error page served with status 200. `format` names what was expected,
+/// `hint` how to ask the publisher for it. `None` when the body does not start with `<`.
+pub(crate) fn xml_instead(bytes: &[u8], file: &str, format: &str, hint: &str) -> Option<Error> {
+    let body = strip_bom(bytes).trim_ascii_start();
+    if !body.starts_with(b"<") {
+        return None;
+    }
+    let start: String = String::from_utf8_lossy(&body[..body.len().min(60)])
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    Some(Error::format(
+        file,
+        None,
+        format!("the answer is XML (it starts `{start}`), not {format}: {hint}"),
+    ))
+}
+
 /// Strips a UTF-8 byte-order mark.
 pub(crate) fn strip_bom(bytes: &[u8]) -> &[u8] {
     bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes)

@@ -995,3 +995,79 @@ source = { adapter = "eurostat_tsv", publisher = "Eurostat", dataset = "Urban Au
         assert_eq!(report.statuses.get("p"), Some(&1));
     }
 }
+
+// --- Bad input, per case ---------------------------------------------------------------------
+
+#[test]
+fn oecd_requests_ask_for_sdmx_json_and_an_sdmx_ml_answer_says_xml_and_which_accept_to_send() {
+    let server = publisher(|r, _| {
+        r.path().starts_with("/public/rest/data/").then(|| {
+            Reply::new(
+                200,
+                "application/vnd.sdmx.genericdata+xml; version=2.1",
+                "<?xml version=\"1.0\" encoding=\"utf-8\"?><message:GenericData></message:GenericData>",
+            )
+        })
+    });
+    let err = fetch(&server, None, false).unwrap_err().to_string();
+    assert!(
+        err.contains("source `oecd` (indicators `regional_le`)"),
+        "{err}"
+    );
+    assert!(
+        err.contains("the answer is XML (it starts `<?xml version=\"1.0\" encoding=\"utf-8\"?><message:GenericData><`), not JSON: ask for SDMX-JSON with the header `Accept: application/vnd.sdmx.data+json; charset=utf-8; version=2.0`"),
+        "{err}"
+    );
+    let accepts: BTreeMap<String, String> = server
+        .requests()
+        .iter()
+        .map(|r| {
+            (
+                r.path().to_string(),
+                r.headers.get("accept").cloned().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        accepts["/public/rest/data/OECD.CFE.EDS,DSD_REG_DEMO@DF_LIFE_EXP,2.0/all"],
+        "application/vnd.sdmx.data+json; charset=utf-8; version=2.0"
+    );
+    assert_eq!(accepts["/api/NCDMORT3070"], "application/json");
+}
+
+#[test]
+fn an_xml_error_page_served_with_200_where_gho_json_was_asked_says_xml_not_a_json_position() {
+    let err = ingest_under(|r, _| {
+        (r.path() == "/api/NCDMORT3070").then(|| {
+            Reply::new(
+                200,
+                "application/xml",
+                "<?xml version=\"1.0\"?><error><code>InvalidQuery</code></error>",
+            )
+        })
+    })
+    .unwrap();
+    assert!(
+        err.contains("/api/NCDMORT3070?$filter=Dim1%20eq%20%27SEX_BTSX%27`: the answer is XML (it starts `<?xml version=\"1.0\"?><error><code>InvalidQuery</code></error`), not JSON: ask the OData API for JSON with the header `Accept: application/json`"),
+        "{err}"
+    );
+    assert!(!err.contains("line 1 column 1"), "{err}");
+}
+
+#[test]
+fn a_gho_breakdown_left_out_of_the_query_is_an_error_naming_both_records() {
+    // An unknown dimension (urban and rural residence) gives GBR two values for 2019.
+    let server = publisher(|r, _| {
+        (r.path() == "/api/NCDMORT3070").then(|| {
+            Reply::json(GHO.replace(
+                r#""SpatialDim":"USA","TimeDim":2019,"Dim1":"SEX_BTSX","Value":"13.2","NumericValue":13.2"#,
+                r#""SpatialDim":"GBR","TimeDim":2019,"Dim1":"SEX_BTSX","Dim2":"RESIDENCEAREATYPE_RUR","Value":"13.2","NumericValue":13.2"#,
+            ))
+        })
+    });
+    let err = fetch(&server, None, false).unwrap_err().to_string();
+    assert!(
+        err.ends_with("record 2: two different values for city `london`, indicator `ncd`, year 2019: `10.7` (record 1, `GBR`) and `13.2` (`GBR`); the source gives two values for `GBR` in 2019: check the query (a breakdown such as sex may be missing from it) or report it to the publisher"),
+        "{err}"
+    );
+}
