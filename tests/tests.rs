@@ -19,6 +19,17 @@ fn read_csv(path: &Path) -> Vec<Vec<String>> {
         .collect()
 }
 
+/// The SVG of chart `name` under `out`, after checking that its PNG preview is there too.
+fn chart(out: &Path, name: &str) -> String {
+    let png = out.join(format!("charts/{name}.png"));
+    assert!(
+        fs::read(&png).is_ok_and(|b| b.starts_with(b"\x89PNG")),
+        "{} missing or not a PNG",
+        png.display()
+    );
+    fs::read_to_string(out.join(format!("charts/{name}.svg"))).unwrap()
+}
+
 /// A path as a TOML basic string.
 fn toml_string(path: &Path) -> String {
     let text = path.display().to_string();
@@ -662,6 +673,47 @@ fn compare_writes_one_rank_column_per_scenario_and_the_largest_shift() {
         let shift = ranks.iter().max().unwrap() - ranks.iter().min().unwrap();
         assert_eq!(row[5], shift.to_string());
     }
+    // The slope chart: a column per scenario; London, the default focus, named with its rank
+    // at both ends.
+    let svg = chart(out.path(), "compare");
+    for label in ["nominal", "equal-weights", "outcome-led"] {
+        assert!(svg.contains(&format!(">\n{label}\n<")), "{label} missing");
+    }
+    let london = rows.iter().find(|r| r[0] == "london").unwrap();
+    for label in [
+        format!("London  {}", london[2]),
+        format!("{}  London", london[4]),
+    ] {
+        assert!(svg.contains(&format!(">\n{label}\n<")), "{label} missing");
+    }
+}
+
+#[test]
+fn compare_highlights_the_city_given_and_refuses_an_unknown_one() {
+    let out = TempDir::new().unwrap();
+    healthy_city()
+        .args([
+            "compare",
+            "--scenario",
+            "equal-weights",
+            "--city",
+            "paris",
+            "--out",
+        ])
+        .arg(out.path())
+        .assert()
+        .success();
+    assert!(chart(out.path(), "compare").contains("Paris: "));
+    let empty = TempDir::new().unwrap();
+    healthy_city()
+        .args(["compare", "--city", "Atlantis", "--out"])
+        .arg(empty.path())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "city `Atlantis` is not among the cities compared",
+        ));
+    assert_eq!(fs::read_dir(empty.path()).unwrap().count(), 0);
 }
 
 #[test]
@@ -806,6 +858,12 @@ fn sensitivity_writes_first_order_and_total_effect_indices_per_input() {
         assert!(v.iter().all(|x| x.is_finite()), "{row:?}");
         assert!(v[1] <= v[2] && v[4] <= v[5], "intervals in order: {row:?}");
     }
+    // The chart names the output and each input.
+    let svg = chart(out.path(), "sensitivity");
+    assert!(svg.contains("mean absolute rank shift"));
+    for input in ["weights", "leave one out"] {
+        assert!(svg.contains(&format!(">\n{input}\n<")), "{input} missing");
+    }
 }
 
 #[test]
@@ -828,6 +886,17 @@ fn path_to_first_puts_london_first_when_rescored() {
         );
         assert!((0.0..=1.0 + 1e-12).contains(&v[3]), "{row:?}");
     }
+    // The chart: a bar per indicator that moves, named from the catalogue.
+    let svg = chart(out.path(), "path-to-first");
+    assert!(svg.contains("what would it take for London to rank first?"));
+    let moving = rows.iter().filter(|r| r[3] != "0").count();
+    assert!(moving > 0);
+    assert_eq!(
+        svg.matches("\u{2192}").count(),
+        moving + 3,
+        "a label per bar, three in the subtitle"
+    );
+    assert!(svg.contains("Prevalence of obesity among adults"));
 }
 
 #[test]
@@ -871,6 +940,16 @@ fn the_weight_map_at_the_nominal_weights_names_runs_first_city() {
         })
         .unwrap();
     assert_eq!(nominal[3], first);
+    // The ternary chart: the three domains at the corners, the nominal weights marked.
+    let svg = chart(out.path(), "weight-map");
+    for label in [
+        "Health outcomes",
+        "Environment",
+        "Health services",
+        "Nominal weights",
+    ] {
+        assert!(svg.contains(&format!(">\n{label}\n<")), "{label} missing");
+    }
 }
 
 #[test]

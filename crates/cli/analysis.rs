@@ -41,6 +41,9 @@ pub const SCENARIOS: [(&str, &str); 4] = [
     ),
 ];
 
+/// Cities drawn in the comparison chart, by nominal rank (the focus city is added).
+const COMPARE_TOP: usize = 15;
+
 /// Set by Ctrl-C: long runs stop at the next chunk, and nothing is written.
 pub static CANCEL: AtomicBool = AtomicBool::new(false);
 
@@ -171,6 +174,23 @@ pub fn compare(args: &CompareArgs) -> Result<()> {
         &inputs.observations,
         common.year,
     )?;
+    let wanted = args.city.trim();
+    let focus = cmp
+        .cities
+        .iter()
+        .position(|id| id.eq_ignore_ascii_case(wanted))
+        .or_else(|| {
+            cmp.names
+                .iter()
+                .position(|n| n.eq_ignore_ascii_case(wanted))
+        })
+        .with_context(|| {
+            format!(
+                "city `{}` is not among the cities compared: give a city id or name (e.g. `{}`)",
+                args.city,
+                cmp.names.first().map_or("London", String::as_str)
+            )
+        })?;
     let mut order: Vec<usize> = (0..cmp.cities.len())
         .filter(|&c| cmp.ranks[c].iter().any(Option::is_some))
         .collect();
@@ -193,6 +213,21 @@ pub fn compare(args: &CompareArgs) -> Result<()> {
     }
     out.flush()?;
     drop(out);
+    let (svg, png) = (
+        staging.path("charts/compare.svg")?,
+        staging.path("charts/compare.png")?,
+    );
+    healthy_city_report::write_compare(
+        &cmp,
+        &healthy_city_report::CompareChart {
+            index: &inputs.framework.name,
+            focus: Some(focus),
+            top: COMPARE_TOP,
+            source: &healthy_city_report::source_footnote(&inputs.framework, &inputs.catalogue),
+        },
+        &svg,
+        &png,
+    )?;
 
     let width = cmp
         .scenarios
@@ -481,7 +516,7 @@ pub fn uncertainty(args: &UncertaintyArgs) -> Result<()> {
 #[allow(clippy::result_large_err)]
 pub fn sensitivity(args: &SensitivityArgs) -> Result<()> {
     catch_ctrl_c();
-    let (_, engine) = setup(&args.common, &args.inputs)?;
+    let (inputs, engine) = setup(&args.common, &args.inputs)?;
     let analysis = Analysis::new(&engine, factors(&args.inputs, &engine)?)?;
     let focus = args.city.as_deref().map(|c| city(&engine, c)).transpose()?;
     let k = analysis.factors.len();
@@ -569,6 +604,39 @@ pub fn sensitivity(args: &SensitivityArgs) -> Result<()> {
     }
     out.flush()?;
     drop(out);
+    let names: Vec<String> = analysis
+        .factors
+        .iter()
+        .map(|f| f.name().replace('_', " "))
+        .collect();
+    let (svg, png) = (
+        staging.path("charts/sensitivity.svg")?,
+        staging.path("charts/sensitivity.png")?,
+    );
+    healthy_city_report::write_sensitivity(
+        &indices,
+        &healthy_city_report::SensitivityChart {
+            index: &inputs.framework.name,
+            year: engine.year,
+            output: &focus.map_or_else(
+                || String::from("mean absolute rank shift"),
+                |c| format!("rank of {}", engine.city_names[c]),
+            ),
+            inputs: &names,
+            runs: args.runs,
+            rebuilds: total,
+            sampler: if sampler == Sampler::Sobol {
+                "Owen-scrambled Sobol"
+            } else {
+                "pseudo-random"
+            },
+            seed: args.inputs.seed,
+            bootstrap: args.bootstrap,
+            source: &healthy_city_report::source_footnote(&inputs.framework, &inputs.catalogue),
+        },
+        &svg,
+        &png,
+    )?;
     print(&text)?;
     status(&format!(
         "{total} rebuilds in {elapsed:.2} s ({:.0} per second)",
@@ -580,7 +648,7 @@ pub fn sensitivity(args: &SensitivityArgs) -> Result<()> {
 #[allow(clippy::result_large_err)]
 pub fn path_to_first(args: &PathArgs) -> Result<()> {
     let common = &args.common;
-    let (_, engine) = setup(common, &args.inputs)?;
+    let (inputs, engine) = setup(common, &args.inputs)?;
     let framework_file = common.input.framework.as_ref().map_or_else(
         || String::from("the framework"),
         |p| format!("`{}`", p.display()),
@@ -675,6 +743,38 @@ pub fn path_to_first(args: &PathArgs) -> Result<()> {
     }
     out.flush()?;
     drop(out);
+    let labels: Vec<healthy_city_report::PathLabel> = p
+        .steps
+        .iter()
+        .map(|s| {
+            inputs.catalogue.get(&s.indicator).map_or_else(
+                || healthy_city_report::PathLabel {
+                    name: s.indicator.clone(),
+                    unit: String::new(),
+                },
+                |i| healthy_city_report::PathLabel {
+                    name: i.name.clone(),
+                    unit: i.unit.clone(),
+                },
+            )
+        })
+        .collect();
+    let (svg, png) = (
+        staging.path("charts/path-to-first.svg")?,
+        staging.path("charts/path-to-first.png")?,
+    );
+    healthy_city_report::write_path_to_first(
+        &p,
+        &healthy_city_report::PathChart {
+            index: &inputs.framework.name,
+            city: name,
+            runner_up: runner,
+            labels: &labels,
+            source: &healthy_city_report::source_footnote(&inputs.framework, &inputs.catalogue),
+        },
+        &svg,
+        &png,
+    )?;
     print(&text)?;
     finish(staging)
 }
@@ -786,6 +886,35 @@ pub fn weight_map(args: &WeightMapArgs) -> Result<()> {
             100.0 * count as f64 / cells.len() as f64
         );
     }
+    let nominal_weights = engine.nominal().weights;
+    let total: f64 = nodes.iter().map(|&k| nominal_weights[k]).sum();
+    let domain = |k: usize| {
+        let id = engine.plan.node_ids[nodes[k]].as_str();
+        framework
+            .get(id)
+            .and_then(|n| n.name.as_deref())
+            .or_else(|| inputs.catalogue.get(id).map(|i| i.name.as_str()))
+            .unwrap_or(id)
+    };
+    let (svg, png) = (
+        staging.path("charts/weight-map.svg")?,
+        staging.path("charts/weight-map.png")?,
+    );
+    healthy_city_report::write_weight_map(
+        &cells,
+        &healthy_city_report::WeightMapChart {
+            index: &framework.name,
+            year: engine.year,
+            domains: [domain(0), domain(1), domain(2)],
+            steps,
+            names: &engine.city_names,
+            focus: c,
+            nominal: nodes.map(|k| nominal_weights[k] / total),
+            source: &healthy_city_report::source_footnote(&framework, &inputs.catalogue),
+        },
+        &svg,
+        &png,
+    )?;
     print(&text)?;
     status(&format!("{} rebuilds in {elapsed:.2} s", cells.len()));
     finish(staging)

@@ -36,7 +36,8 @@ pub enum Command {
     Import(ImportCommand),
     /// Ranks of every city under several weighting scenarios, and each city's largest shift.
     ///
-    /// Writes DIR/compare.csv (city, name, one rank column per scenario, largest_shift).
+    /// Writes DIR/compare.csv (city, name, one rank column per scenario, largest_shift) and
+    /// the chart DIR/charts/compare.svg and .png (the top 15 cities and --city).
     Compare(CompareArgs),
     /// Monte Carlo uncertainty analysis of the ranks: weights, methods, imputation,
     /// winsorisation and leaving one indicator out, each switchable.
@@ -50,17 +51,20 @@ pub enum Command {
     ///
     /// First-order (Saltelli 2010) and total-effect (Jansen) indices with bootstrap 95%
     /// intervals, of the mean absolute rank shift against the nominal ranking (or of one
-    /// city's rank with --city). Writes DIR/sensitivity.csv. Runs N (k + 2) rebuilds.
+    /// city's rank with --city). Writes DIR/sensitivity.csv and the chart
+    /// DIR/charts/sensitivity.svg and .png. Runs N (k + 2) rebuilds.
     Sensitivity(SensitivityArgs),
     /// The least improvement that makes a city rank first, indicator by indicator.
     ///
     /// No indicator improves beyond the best peer value (or --cap). Writes
-    /// DIR/path-to-first.csv (indicator, current, target, change, effort, limit).
+    /// DIR/path-to-first.csv (indicator, current, target, change, effort, limit) and the chart
+    /// DIR/charts/path-to-first.svg and .png.
     PathToFirst(PathArgs),
     /// Which city ranks first for every mix of three domains' weights.
     ///
     /// Writes DIR/weight-map.csv (w_a, w_b, w_c, first_city, city_rank): shares of the three
-    /// domains' combined weight, the other weights fixed.
+    /// domains' combined weight, the other weights fixed; and the ternary chart
+    /// DIR/charts/weight-map.svg and .png.
     WeightMap(WeightMapArgs),
 }
 
@@ -88,6 +92,10 @@ pub struct CompareArgs {
     /// itself is always the first column (`nominal`).
     #[arg(long = "scenario", value_name = "NAME|FILE")]
     pub scenarios: Vec<String>,
+
+    /// City highlighted in the chart, with its rank under every scenario (id or name).
+    #[arg(long, value_name = "NAME", default_value = "London")]
+    pub city: String,
 }
 
 #[derive(Debug, clap::Args)]

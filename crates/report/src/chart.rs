@@ -43,12 +43,16 @@ pub(crate) mod okabe_ito {
     pub const BLUISH_GREEN: RGBColor = RGBColor(0x00, 0x9E, 0x73);
     pub const BLUE: RGBColor = RGBColor(0x00, 0x72, 0xB2);
     pub const VERMILLION: RGBColor = RGBColor(0xD5, 0x5E, 0x00);
+    pub const REDDISH_PURPLE: RGBColor = RGBColor(0xCC, 0x79, 0xA7);
+    pub const YELLOW: RGBColor = RGBColor(0xF0, 0xE4, 0x42);
 }
 
 /// Text and rules in neutral greys.
 pub(crate) const INK: RGBColor = RGBColor(0x1A, 0x1A, 0x1A);
 pub(crate) const MUTED: RGBColor = RGBColor(0x55, 0x55, 0x55);
 pub(crate) const RULE: RGBColor = RGBColor(0xDD, 0xDD, 0xDD);
+/// Lines and marks that give context without drawing the eye.
+pub(crate) const GREY: RGBColor = RGBColor(0xA6, 0xA6, 0xA6);
 
 /// Size unit of an area: 1.0 on a 1600-pixel-wide chart; every font size and margin is a
 /// multiple of it, so the SVG and PNG of any size keep their proportions.
@@ -562,6 +566,19 @@ pub(crate) fn city(results: &Results, name: &str) -> Result<usize> {
         city: name.to_string(),
         known: results.cities.join(", "),
     })
+}
+
+/// A count with thousands separated: "5,120".
+pub(crate) fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    out
 }
 
 /// "1st", "2nd", "3rd", "4th", "11th", "21st"...

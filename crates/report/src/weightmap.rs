@@ -1,0 +1,681 @@
+//! The weight map: which city ranks first for every split of three domains' combined weight,
+//! on a ternary plot.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use healthy_city_score::WeightCell;
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, VPos};
+
+use crate::chart::{
+    anchored, drawing, frame, okabe_ito, ordinal, register_fonts, text, thousands, unit,
+    write_svg_and_png, Line, GREY, INK, MUTED,
+};
+use crate::error::Result;
+
+const CHART: &str = "weight map";
+
+/// Pixel size of the weight map.
+pub const WEIGHT_MAP_SIZE: (u32, u32) = (1600, 1400);
+
+/// Colours of the cities first somewhere, by decreasing share; the focus city is always
+/// vermillion, cities beyond these share grey.
+const PALETTE: [RGBColor; 6] = [
+    okabe_ito::BLUE,
+    okabe_ito::ORANGE,
+    okabe_ito::BLUISH_GREEN,
+    okabe_ito::SKY_BLUE,
+    okabe_ito::REDDISH_PURPLE,
+    okabe_ito::YELLOW,
+];
+
+/// What the chart shows besides the cells.
+#[derive(Debug, Clone)]
+pub struct WeightMapChart<'a> {
+    /// Index name, for the title.
+    pub index: &'a str,
+    /// Year mapped.
+    pub year: i32,
+    /// Display names of the three domains, in the order of the cells' shares.
+    pub domains: [&'a str; 3],
+    /// Grid steps over the simplex (1 / step).
+    pub steps: usize,
+    /// Display name of each city, by the slot the cells use.
+    pub names: &'a [String],
+    /// The city whose first place is outlined and whose rank the cells hold.
+    pub focus: usize,
+    /// The nominal split of the three domains' combined weight.
+    pub nominal: [f64; 3],
+    /// Source footnote.
+    pub source: &'a str,
+}
+
+/// A lattice point: (level of the third share, position along the level), both in steps.
+type Point = (usize, usize);
+
+/// Cells by lattice point.
+struct Lattice<'a> {
+    steps: usize,
+    cells: Vec<Option<&'a WeightCell>>,
+}
+
+impl<'a> Lattice<'a> {
+    fn new(cells: &'a [WeightCell], steps: usize) -> Self {
+        let mut lattice = vec![None; (steps + 1) * (steps + 1)];
+        for cell in cells {
+            let k = (cell.shares[2] * steps as f64).round() as usize;
+            let j = (cell.shares[1] * steps as f64).round() as usize;
+            if k <= steps && j <= steps - k {
+                lattice[k * (steps + 1) + j] = Some(cell);
+            }
+        }
+        Self {
+            steps,
+            cells: lattice,
+        }
+    }
+
+    fn get(&self, (k, j): Point) -> Option<&'a WeightCell> {
+        self.cells.get(k * (self.steps + 1) + j).copied().flatten()
+    }
+
+    /// The triangles of row `k` (between levels k and k + 1), left to right: up, down, up...
+    fn row(&self, k: usize) -> Vec<[Point; 3]> {
+        let m = self.steps - k;
+        let mut row = Vec::with_capacity(2 * m);
+        for j in 0..m {
+            row.push([(k, j), (k, j + 1), (k + 1, j)]);
+            if j + 1 < m {
+                row.push([(k + 1, j), (k + 1, j + 1), (k, j + 1)]);
+            }
+        }
+        row
+    }
+
+    /// The city first on most of a triangle's corners (the smallest slot among equals).
+    fn first(&self, t: &[Point; 3]) -> Option<usize> {
+        let firsts: Vec<usize> = t
+            .iter()
+            .filter_map(|&p| self.get(p))
+            .map(|c| c.first)
+            .collect();
+        let mut best: Option<(usize, usize)> = None;
+        for &f in &firsts {
+            let n = firsts.iter().filter(|&&g| g == f).count();
+            if best.is_none_or(|(bf, bn)| n > bn || (n == bn && f < bf)) {
+                best = Some((f, n));
+            }
+        }
+        best.map(|b| b.0)
+    }
+}
+
+/// Each city first somewhere, with its share of the grid's cells, by decreasing share (ties by
+/// slot).
+fn shares(cells: &[WeightCell]) -> Vec<(usize, f64)> {
+    let mut counts: BTreeMap<usize, usize> = BTreeMap::new();
+    for cell in cells {
+        *counts.entry(cell.first).or_default() += 1;
+    }
+    let mut shares: Vec<(usize, f64)> = counts
+        .into_iter()
+        .map(|(c, n)| (c, n as f64 / cells.len().max(1) as f64))
+        .collect();
+    shares.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    shares
+}
+
+/// "46%" or "0.4%" (below 1%).
+fn percent(share: f64) -> String {
+    if share > 0.0 && share < 0.01 {
+        format!("{:.1}%", 100.0 * share)
+    } else {
+        format!("{:.0}%", 100.0 * share)
+    }
+}
+
+/// Draws the map: a triangle whose corners give all of the three domains' combined weight to
+/// one of them (the other weights fixed), each small triangle of the grid coloured by the city
+/// ranked first there; the focus city's first-place region outlined (or, if it is first
+/// nowhere, its best rank ringed); the nominal weights marked with a dot; a legend with each
+/// city's share of the map.
+pub fn draw_weight_map<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    cells: &[WeightCell],
+    chart: &WeightMapChart<'_>,
+) -> Result<()>
+where
+    DB::ErrorType: 'static,
+{
+    register_fonts()?;
+    let steps = chart.steps.max(1);
+    let lattice = Lattice::new(cells, steps);
+    let shares = shares(cells);
+    let focus_name = &chart.names[chart.focus];
+    let focus_share = shares
+        .iter()
+        .find(|s| s.0 == chart.focus)
+        .map_or(0.0, |s| s.1);
+    let best = cells
+        .iter()
+        .filter(|c| c.city_rank > 0)
+        .min_by_key(|c| c.city_rank);
+    let [a, b, c] = chart.domains;
+    let title = format!(
+        "{}, {}: first place across the domain weights",
+        chart.index, chart.year
+    );
+    let nominal_text = format!(
+        "{a} {}, {b} {}, {c} {}",
+        percent(chart.nominal[0]),
+        percent(chart.nominal[1]),
+        percent(chart.nominal[2])
+    );
+    let mut subtitle = vec![
+        Line::plain(format!(
+            "Each point splits the three domains' combined weight (other domains fixed); a corner gives it all to one. Colour: the city ranked first. {} splits, step {}.",
+            thousands(cells.len()),
+            percent(1.0 / steps as f64)
+        )),
+        Line::plain(format!(
+            "Read a domain's share on the grid lines parallel to the side opposite its corner (every 20%). Dot: the nominal weights ({nominal_text})."
+        )),
+    ];
+    subtitle.push(Line {
+        text: if focus_share > 0.0 {
+            format!(
+                "{focus_name} is first on {} of the map (outlined).",
+                percent(focus_share)
+            )
+        } else {
+            match best {
+                Some(cell) => format!(
+                    "{focus_name} is first nowhere on the map; its best rank, {}, is at {a} {}, {b} {}, {c} {} (ringed).",
+                    ordinal(cell.city_rank),
+                    percent(cell.shares[0]),
+                    percent(cell.shares[1]),
+                    percent(cell.shares[2])
+                ),
+                None => format!("{focus_name} is not ranked anywhere on the map."),
+            }
+        },
+        color: okabe_ito::VERMILLION,
+        bold: true,
+    });
+    let plot = frame(area, &title, &subtitle, chart.source, CHART)?;
+
+    // Colours: the focus city vermillion, the others by share, then grey.
+    let mut colours: BTreeMap<usize, RGBColor> = BTreeMap::new();
+    let mut palette = PALETTE.iter();
+    for &(city, _) in &shares {
+        let colour = if city == chart.focus {
+            okabe_ito::VERMILLION
+        } else {
+            palette.next().copied().unwrap_or(GREY)
+        };
+        colours.insert(city, colour);
+    }
+    let colour = |city: usize| colours.get(&city).copied().unwrap_or(GREY);
+
+    // Geometry: the triangle left, the legend right.
+    let u = unit(area);
+    let gap = (14.0 * u) as i32;
+    let (pw, ph) = plot.dim_in_pixel();
+    let (pw, ph) = (f64::from(pw), f64::from(ph));
+    let legend_w = 430.0 * u;
+    let (side_room, top_room, bottom_room) = (110.0 * u, 60.0 * u, 130.0 * u);
+    let side = (pw - legend_w - 2.0 * side_room)
+        .min((ph - top_room - bottom_room) / 3f64.sqrt() * 2.0)
+        .max(10.0);
+    let height = side * 3f64.sqrt() / 2.0;
+    let (bx, by) = plot.get_base_pixel();
+    let (ax, ay) = area.get_base_pixel();
+    let ox = f64::from(bx - ax) + side_room;
+    let oy = f64::from(by - ay) + top_room + height;
+    // Shares (a, b, c) to pixels: a at the bottom left, b at the bottom right, c at the top.
+    let px = |b: f64, c: f64| -> (f64, f64) { (ox + side * (b + c / 2.0), oy - height * c) };
+    let at = |b: f64, c: f64| {
+        let (x, y) = px(b, c);
+        (x.round() as i32, y.round() as i32)
+    };
+    let point = |(k, j): Point| {
+        let s = steps as f64;
+        px(j as f64 / s, k as f64 / s)
+    };
+
+    // Cells, merged into runs of one colour along each row, each grown by half a pixel so
+    // that neighbours meet without a seam.
+    for k in 0..steps {
+        let row = lattice.row(k);
+        let mut start = 0;
+        while start < row.len() {
+            let first = lattice.first(&row[start]);
+            let mut end = start;
+            while end + 1 < row.len() && lattice.first(&row[end + 1]) == first {
+                end += 1;
+            }
+            if let Some(city) = first {
+                let corners: Vec<(f64, f64)> = row[start..=end]
+                    .iter()
+                    .flatten()
+                    .map(|&p| point(p))
+                    .collect();
+                let level = |top: bool| {
+                    let y = if top {
+                        point((k + 1, 0)).1
+                    } else {
+                        point((k, 0)).1
+                    };
+                    let xs = corners
+                        .iter()
+                        .filter(|p| (p.1 - y).abs() < 0.5)
+                        .map(|p| p.0);
+                    let lo = xs.clone().fold(f64::INFINITY, f64::min);
+                    let hi = xs.fold(f64::NEG_INFINITY, f64::max);
+                    (lo, hi, y)
+                };
+                let (bl, br, yb) = level(false);
+                let (tl, tr, yt) = level(true);
+                let grow = 0.5;
+                let poly = vec![
+                    ((bl - grow).round() as i32, (yb + grow).round() as i32),
+                    ((br + grow).round() as i32, (yb + grow).round() as i32),
+                    ((tr + grow).round() as i32, (yt - grow).round() as i32),
+                    ((tl - grow).round() as i32, (yt - grow).round() as i32),
+                ];
+                area.draw(&Polygon::new(poly, colour(city).filled()))
+                    .map_err(drawing(CHART))?;
+            }
+            start = end + 1;
+        }
+    }
+
+    // Grid every 20% of each share, and the ticks: the third share on the left side, the first
+    // along the bottom, the second on the right side.
+    let grid = WHITE.mix(0.7).stroke_width((1.5 * u).max(1.0) as u32);
+    let tick_style = text(20.0 * u, false, MUTED);
+    for t in 1..5 {
+        let v = f64::from(t) / 5.0;
+        for line in [
+            [at(0.0, v), at(1.0 - v, v)],         // c = v
+            [at(1.0 - v, 0.0), at(0.0, 1.0 - v)], // a = v
+            [at(v, 1.0 - v), at(v, 0.0)],         // b = v
+        ] {
+            area.draw(&PathElement::new(line.to_vec(), grid))
+                .map_err(drawing(CHART))?;
+        }
+    }
+    // No ticks at the corners: the domains' names are there.
+    for t in 1..5 {
+        let v = f64::from(t) / 5.0;
+        let label = percent(v);
+        let (x, y) = at(0.0, v);
+        area.draw_text(
+            &label,
+            &anchored(&tick_style, HPos::Right, VPos::Center),
+            (x - gap, y),
+        )
+        .map_err(drawing(CHART))?;
+        let (x, y) = at(1.0 - v, 0.0);
+        area.draw_text(
+            &label,
+            &anchored(&tick_style, HPos::Center, VPos::Top),
+            (x, y + gap / 2),
+        )
+        .map_err(drawing(CHART))?;
+        let (x, y) = at(v, 1.0 - v);
+        area.draw_text(
+            &label,
+            &anchored(&tick_style, HPos::Left, VPos::Center),
+            (x + gap, y),
+        )
+        .map_err(drawing(CHART))?;
+    }
+    let edge = MUTED.stroke_width((2.0 * u).max(1.0) as u32);
+    area.draw(&PathElement::new(
+        vec![at(0.0, 0.0), at(1.0, 0.0), at(0.0, 1.0), at(0.0, 0.0)],
+        edge,
+    ))
+    .map_err(drawing(CHART))?;
+
+    // Corners and sides, named.
+    let corner = text(26.0 * u, true, INK);
+    let side_style = text(22.0 * u, false, INK);
+    let (x, y) = at(0.0, 0.0);
+    area.draw_text(
+        a,
+        &anchored(&corner, HPos::Center, VPos::Top),
+        (x, y + 3 * gap),
+    )
+    .map_err(drawing(CHART))?;
+    let (x, y) = at(1.0, 0.0);
+    area.draw_text(
+        b,
+        &anchored(&corner, HPos::Center, VPos::Top),
+        (x, y + 3 * gap),
+    )
+    .map_err(drawing(CHART))?;
+    let (x, y) = at(0.0, 1.0);
+    area.draw_text(
+        c,
+        &anchored(&corner, HPos::Center, VPos::Bottom),
+        (x, y - gap),
+    )
+    .map_err(drawing(CHART))?;
+    let (x, y) = at(0.5, 0.0);
+    area.draw_text(
+        &format!("\u{2190} share of {a}"),
+        &anchored(&side_style, HPos::Center, VPos::Top),
+        (x, y + 3 * gap + (26.0 * u) as i32),
+    )
+    .map_err(drawing(CHART))?;
+    let (x, y) = at(0.0, 0.5);
+    area.draw_text(
+        &format!("share of {c} \u{2191}"),
+        &anchored(&side_style, HPos::Right, VPos::Center),
+        (x - 6 * gap, y),
+    )
+    .map_err(drawing(CHART))?;
+    let (x, y) = at(0.5, 0.5);
+    area.draw_text(
+        &format!("share of {b} \u{2193}"),
+        &anchored(&side_style, HPos::Left, VPos::Center),
+        (x + 6 * gap, y),
+    )
+    .map_err(drawing(CHART))?;
+
+    // The focus city's first place outlined: the edges of its triangles that no other of its
+    // triangles shares.
+    let line = INK.stroke_width((4.0 * u).max(1.0) as u32);
+    let mut edges: BTreeMap<(Point, Point), usize> = BTreeMap::new();
+    for k in 0..steps {
+        for t in lattice.row(k) {
+            if lattice.first(&t) == Some(chart.focus) {
+                for (p, q) in [(t[0], t[1]), (t[1], t[2]), (t[2], t[0])] {
+                    *edges.entry((p.min(q), p.max(q))).or_default() += 1;
+                }
+            }
+        }
+    }
+    for ((p, q), n) in edges {
+        if n == 1 {
+            let (p, q) = (point(p), point(q));
+            let r = |v: (f64, f64)| (v.0.round() as i32, v.1.round() as i32);
+            area.draw(&PathElement::new(vec![r(p), r(q)], line))
+                .map_err(drawing(CHART))?;
+        }
+    }
+    let radius = (10.0 * u).max(3.0) as i32;
+    if focus_share == 0.0 {
+        if let Some(cell) = best {
+            let at_best = at(cell.shares[1], cell.shares[2]);
+            area.draw(&Circle::new(at_best, radius + 4, line))
+                .map_err(drawing(CHART))?;
+        }
+    }
+    let at_nominal = at(chart.nominal[1], chart.nominal[2]);
+    area.draw(&Circle::new(at_nominal, radius + 3, WHITE.filled()))
+        .map_err(drawing(CHART))?;
+    area.draw(&Circle::new(at_nominal, radius, INK.filled()))
+        .map_err(drawing(CHART))?;
+
+    // Legend: each city first somewhere (up to the palette), then the rest as one; the marks.
+    let (lx, ly) = (
+        f64::from(bx - ax) + pw - legend_w + 2.0 * f64::from(gap),
+        f64::from(by - ay) + top_room,
+    );
+    let (lx, mut y) = (lx as i32, ly as i32);
+    let swatch = (26.0 * u) as i32;
+    let row_h = (40.0 * u) as i32;
+    let entry = text(24.0 * u, false, INK);
+    let entry_bold = text(24.0 * u, true, okabe_ito::VERMILLION);
+    area.draw_text(
+        "First place (share of the map)",
+        &anchored(&text(24.0 * u, true, INK), HPos::Left, VPos::Center),
+        (lx, y),
+    )
+    .map_err(drawing(CHART))?;
+    y += row_h;
+    let named: Vec<&(usize, f64)> = shares
+        .iter()
+        .filter(|s| s.0 == chart.focus || colour(s.0) != GREY)
+        .collect();
+    let rest: Vec<&(usize, f64)> = shares
+        .iter()
+        .filter(|s| s.0 != chart.focus && colour(s.0) == GREY)
+        .collect();
+    let mut entries: Vec<(RGBColor, String, bool)> = named
+        .iter()
+        .map(|&&(city, share)| {
+            (
+                colour(city),
+                format!("{}  {}", chart.names[city], percent(share)),
+                city == chart.focus,
+            )
+        })
+        .collect();
+    if !rest.is_empty() {
+        let share: f64 = rest.iter().map(|s| s.1).sum();
+        entries.push((
+            GREY,
+            format!("{} other cities  {}", rest.len(), percent(share)),
+            false,
+        ));
+    }
+    for (colour, label, bold) in &entries {
+        area.draw(&Rectangle::new(
+            [(lx, y - swatch / 2), (lx + swatch, y + swatch / 2)],
+            colour.filled(),
+        ))
+        .map_err(drawing(CHART))?;
+        let style = if *bold { &entry_bold } else { &entry };
+        area.draw_text(
+            label,
+            &anchored(style, HPos::Left, VPos::Center),
+            (lx + swatch + gap, y),
+        )
+        .map_err(drawing(CHART))?;
+        y += row_h;
+    }
+    y += row_h / 2;
+    let mark_x = lx + swatch / 2;
+    area.draw(&Circle::new((mark_x, y), radius, INK.filled()))
+        .map_err(drawing(CHART))?;
+    area.draw_text(
+        "Nominal weights",
+        &anchored(&entry, HPos::Left, VPos::Center),
+        (lx + swatch + gap, y),
+    )
+    .map_err(drawing(CHART))?;
+    y += row_h;
+    if focus_share > 0.0 {
+        area.draw(&PathElement::new(vec![(lx, y), (lx + swatch, y)], line))
+            .map_err(drawing(CHART))?;
+        area.draw_text(
+            &format!("{focus_name} first"),
+            &anchored(&entry, HPos::Left, VPos::Center),
+            (lx + swatch + gap, y),
+        )
+        .map_err(drawing(CHART))?;
+    } else if best.is_some() {
+        area.draw(&Circle::new((mark_x, y), radius + 4, line))
+            .map_err(drawing(CHART))?;
+        area.draw_text(
+            &format!("{focus_name}'s best rank"),
+            &anchored(&entry, HPos::Left, VPos::Center),
+            (lx + swatch + gap, y),
+        )
+        .map_err(drawing(CHART))?;
+    }
+    Ok(())
+}
+
+/// Writes the map (see [`draw_weight_map`]) as an SVG and a PNG preview of
+/// [`WEIGHT_MAP_SIZE`].
+pub fn write_weight_map(
+    cells: &[WeightCell],
+    chart: &WeightMapChart<'_>,
+    svg_path: &Path,
+    png_path: &Path,
+) -> Result<()> {
+    write_svg_and_png(
+        svg_path,
+        png_path,
+        WEIGHT_MAP_SIZE,
+        CHART,
+        |area| draw_weight_map(area, cells, chart),
+        |area| draw_weight_map(area, cells, chart),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::chart::testdata::{png_size, svg_texts};
+
+    /// A map on a grid of 4 steps: city 0 first where the first share is at least a half, city 2
+    /// where the third is, city 1 elsewhere; city 1 (the focus) ranks 2nd where it is not first.
+    fn cells() -> Vec<WeightCell> {
+        let steps = 4_u32;
+        let mut cells = Vec::new();
+        for i in 0..=steps {
+            for j in 0..=steps - i {
+                let k = steps - i - j;
+                let shares = [i, j, k].map(|x| f64::from(x) / f64::from(steps));
+                let first = if shares[0] >= 0.5 {
+                    0
+                } else if shares[2] >= 0.5 {
+                    2
+                } else {
+                    1
+                };
+                cells.push(WeightCell {
+                    shares,
+                    first,
+                    city_rank: if first == 1 { 1 } else { 2 },
+                });
+            }
+        }
+        cells
+    }
+
+    fn chart(names: &[String], focus: usize) -> WeightMapChart<'_> {
+        WeightMapChart {
+            index: "Tiny index",
+            year: 2019,
+            domains: ["Outcomes", "Environment", "Services"],
+            steps: 4,
+            names,
+            focus,
+            nominal: [0.5, 0.25, 0.25],
+            source: "Source: test data.",
+        }
+    }
+
+    fn svg(focus: usize) -> String {
+        let names = ["Alpha", "Beta", "Gamma", "Delta"].map(String::from);
+        let mut s = String::new();
+        {
+            let area = SVGBackend::with_string(&mut s, WEIGHT_MAP_SIZE).into_drawing_area();
+            draw_weight_map(&area, &cells(), &chart(&names, focus)).unwrap();
+            area.present().unwrap();
+        }
+        s
+    }
+
+    #[test]
+    fn the_legend_gives_each_first_citys_share_of_the_grid() {
+        // 15 points: Alpha first on 6 (first share 2/4, 3/4, 4/4: 3 + 2 + 1 points), Gamma on
+        // 5 (third share 2/4 or more, first below: 3 + 2), Beta on the other 4.
+        let texts = svg_texts(&svg(1));
+        let has = |t: &str| texts.iter().any(|x| x == t);
+        for label in [
+            "Alpha  40%",
+            "Gamma  33%",
+            "Beta  27%",
+            "Nominal weights",
+            "Beta first",
+        ] {
+            assert!(has(label), "{label}: {texts:?}");
+        }
+        assert!(!texts.iter().any(|t| t.contains("Delta")));
+        assert!(has("Beta is first on 27% of the map (outlined)."));
+        for corner in ["Outcomes", "Environment", "Services"] {
+            assert!(has(corner), "{corner}");
+        }
+    }
+
+    #[test]
+    fn every_grid_triangle_is_coloured_and_the_focus_region_outlined() {
+        let s = svg(1);
+        // 16 small triangles, merged into runs of one colour along each of the 4 rows.
+        let polygons = s.matches("<polygon").count();
+        assert!((4..=16).contains(&polygons), "{polygons}");
+        let fills: Vec<&str> = s
+            .split("<polygon")
+            .skip(1)
+            .map(|p| {
+                p.split("fill=\"")
+                    .nth(1)
+                    .unwrap()
+                    .split('"')
+                    .next()
+                    .unwrap()
+            })
+            .collect();
+        // Alpha blue, Beta (the focus) vermillion, Gamma orange.
+        for fill in ["#0072B2", "#D55E00", "#E69F00"] {
+            assert!(fills.contains(&fill), "{fill}: {fills:?}");
+        }
+        // The outline: thick ink lines (the triangle's own sides are grey).
+        assert!(s.contains("stroke=\"#1A1A1A\""));
+    }
+
+    #[test]
+    fn a_focus_city_first_nowhere_has_its_best_rank_ringed() {
+        // Delta: 2nd where the second share is 0, lower as it grows.
+        let mut cells = cells();
+        for cell in &mut cells {
+            cell.city_rank = 2 + (cell.shares[1] * 4.0).round() as u32;
+        }
+        let names = ["Alpha", "Beta", "Gamma", "Delta"].map(String::from);
+        let mut s = String::new();
+        {
+            let area = SVGBackend::with_string(&mut s, WEIGHT_MAP_SIZE).into_drawing_area();
+            draw_weight_map(&area, &cells, &chart(&names, 3)).unwrap();
+            area.present().unwrap();
+        }
+        let texts = svg_texts(&s);
+        // The first cell of rank 2 in grid order: all weight to Services.
+        assert!(
+            texts.iter().any(|t| t.contains(
+                "Delta is first nowhere on the map; its best rank, 2nd, is at Outcomes 0%, Environment 0%, Services 100% (ringed)."
+            )) || texts.join(" ").contains("its best rank, 2nd, is at Outcomes 0%, Environment 0%, Services 100% (ringed)."),
+            "{texts:?}"
+        );
+        assert!(texts.iter().any(|t| t == "Delta's best rank"));
+        let texts = svg_texts(&svg(0));
+        assert!(texts
+            .iter()
+            .any(|t| t == "Alpha is first on 40% of the map (outlined)."));
+    }
+
+    #[test]
+    fn renders_byte_identical_files_of_the_stated_size() {
+        let dir = tempfile::tempdir().unwrap();
+        let names = ["Alpha", "Beta", "Gamma", "Delta"].map(String::from);
+        let write = |k: &str| {
+            let (svg, png) = (
+                dir.path().join(format!("{k}.svg")),
+                dir.path().join(format!("{k}.png")),
+            );
+            write_weight_map(&cells(), &chart(&names, 1), &svg, &png).unwrap();
+            (std::fs::read(svg).unwrap(), std::fs::read(png).unwrap())
+        };
+        let (a, b) = (write("a"), write("b"));
+        assert_eq!(a, b);
+        assert_eq!(png_size(&a.1), WEIGHT_MAP_SIZE);
+    }
+}
