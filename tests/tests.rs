@@ -878,7 +878,7 @@ fn path_to_first_puts_london_first_when_rescored() {
     let rows = read_csv(&out.path().join("path-to-first.csv"));
     assert_eq!(rows.len(), 11);
     for row in &rows {
-        let v: Vec<f64> = row[1..].iter().map(|x| x.parse().unwrap()).collect();
+        let v: Vec<f64> = row[1..6].iter().map(|x| x.parse().unwrap()).collect();
         // target = current + change, effort in [0, 1], never beyond the limit.
         assert!(
             (v[0] + v[2] - v[1]).abs() < 1e-6 * v[1].abs().max(1.0),
@@ -886,6 +886,10 @@ fn path_to_first_puts_london_first_when_rescored() {
         );
         assert!((0.0..=1.0 + 1e-12).contains(&v[3]), "{row:?}");
     }
+    // The catalogue's level: obesity is the country's value, PM2.5 the city's (WHO AAP).
+    let level = |id: &str| rows.iter().find(|r| r[0] == id).unwrap()[6].clone();
+    assert_eq!(level("obesity"), "national");
+    assert_eq!(level("pm25"), "city");
     // The chart: a bar per indicator that moves, named from the catalogue.
     let svg = chart(out.path(), "path-to-first");
     assert!(svg.contains("what would it take for London to rank first?"));

@@ -9,7 +9,9 @@ use std::sync::Once;
 use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
-use healthy_city_model::{parse_method, Aggregation, Framework, Impute, Normalisation, Scenario};
+use healthy_city_model::{
+    parse_method, Aggregation, Framework, Impute, Level, Normalisation, Scenario,
+};
 use healthy_city_score::{Analysis, Config, Engine, Factor, Sampler};
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -710,7 +712,11 @@ pub fn path_to_first(args: &PathArgs) -> Result<()> {
     };
     let mut staging = Staging::new(&common.out)?;
     let mut out = csv(&mut staging, "path-to-first.csv")?;
-    writeln!(out, "indicator,current,target,change,effort,limit")?;
+    writeln!(out, "indicator,current,target,change,effort,limit,level")?;
+    let level = |id: &str| match inputs.catalogue.get(id).map(|i| i.level) {
+        Some(Level::National) => "national",
+        Some(Level::City) | None => "city",
+    };
     let name = &engine.city_names[c];
     let runner = engine
         .city(&p.runner_up.0)
@@ -726,19 +732,30 @@ pub fn path_to_first(args: &PathArgs) -> Result<()> {
     }
     let _ = writeln!(
         text,
-        "Effort: share of the peer range closed (1 = from the worst peer to the best); total {:.3}\n\n{:<22} {:>12} {:>12} {:>12} {:>7}",
+        "Effort: share of the peer range closed (1 = from the worst peer to the best); total {:.3}\n\n{:<22} {:>12} {:>12} {:>12} {:>7}  level",
         p.effort, "indicator", "current", "target", "change", "effort"
     );
     for s in &p.steps {
         writeln!(
             out,
-            "{},{},{},{},{},{}",
-            s.indicator, s.current, s.target, s.change, s.effort, s.limit
+            "{},{},{},{},{},{},{}",
+            s.indicator,
+            s.current,
+            s.target,
+            s.change,
+            s.effort,
+            s.limit,
+            level(&s.indicator)
         )?;
         let _ = writeln!(
             text,
-            "{:<22} {:>12.4} {:>12.4} {:>+12.4} {:>7.3}",
-            s.indicator, s.current, s.target, s.change, s.effort
+            "{:<22} {:>12.4} {:>12.4} {:>+12.4} {:>7.3}  {}",
+            s.indicator,
+            s.current,
+            s.target,
+            s.change,
+            s.effort,
+            level(&s.indicator)
         );
     }
     out.flush()?;
@@ -751,10 +768,12 @@ pub fn path_to_first(args: &PathArgs) -> Result<()> {
                 || healthy_city_report::PathLabel {
                     name: s.indicator.clone(),
                     unit: String::new(),
+                    national: false,
                 },
                 |i| healthy_city_report::PathLabel {
                     name: i.name.clone(),
                     unit: i.unit.clone(),
+                    national: i.level == Level::National,
                 },
             )
         })

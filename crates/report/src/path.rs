@@ -23,6 +23,9 @@ pub struct PathLabel {
     pub name: String,
     /// Unit of its values ("%", "µg/m³").
     pub unit: String,
+    /// A national value standing in for the city (catalogue `level = "national"`): the chart
+    /// says so, because moving it means moving the country's figure.
+    pub national: bool,
 }
 
 /// What the chart shows besides the path.
@@ -90,13 +93,19 @@ fn value(v: f64, decimals: usize) -> String {
 }
 
 /// "26.2% → 6.1%", "11.4 → 5.5 µg/m³": both values to the decimals that give the larger three
-/// significant figures; "(limit)" when the target is as far as the step may go.
-fn move_label(step: &PathStep, unit: &str) -> String {
+/// significant figures; "(limit)" when the target is as far as the step may go, "national" when
+/// the value is the country's.
+fn move_label(step: &PathStep, label: &PathLabel) -> String {
     let d = decimals(step.current.abs().max(step.target.abs()));
     let (a, b) = (value(step.current, d), value(step.target, d));
     let at_limit = (step.target - step.limit).abs() <= 1e-9 * step.limit.abs().max(1.0);
-    let limit = if at_limit { "  (limit)" } else { "" };
-    match unit.trim() {
+    let limit = match (at_limit, label.national) {
+        (true, true) => "  (limit; national)",
+        (true, false) => "  (limit)",
+        (false, true) => "  (national)",
+        (false, false) => "",
+    };
+    match label.unit.trim() {
         "%" => format!("{a}% \u{2192} {b}%{limit}"),
         "" => format!("{a} \u{2192} {b}{limit}"),
         unit => format!("{a} \u{2192} {b} {unit}{limit}"),
@@ -173,6 +182,13 @@ where
             path.effort
         )),
     ];
+    let national = rows.iter().filter(|&&i| chart.labels[i].national).count();
+    if national > 0 {
+        subtitle.push(Line::plain(format!(
+            "(national): {national} of the {n} indicators that move are national values standing in for {}: moving them means moving the country's figure.",
+            chart.city
+        )));
+    }
     let still: Vec<String> = path
         .steps
         .iter()
@@ -226,7 +242,7 @@ where
     let label_area = name_w + 2 * gap;
     let moves: Vec<String> = rows
         .iter()
-        .map(|&i| move_label(&path.steps[i], &chart.labels[i].unit))
+        .map(|&i| move_label(&path.steps[i], &chart.labels[i]))
         .collect();
     // Labels right of the bars; reserve what the longest needs beyond the plot.
     let span = f64::from(plot_w) - f64::from(label_area);
@@ -362,6 +378,7 @@ mod tests {
         let l = |name: &str, unit: &str| PathLabel {
             name: name.to_string(),
             unit: unit.to_string(),
+            national: !matches!(unit, "µg/m³" | "per 1,000 people"),
         };
         vec![
             l(
@@ -408,14 +425,18 @@ mod tests {
             "{texts:?}"
         );
         for label in [
-            "26.2% \u{2192} 6.1%  (limit)",
-            "4,269 \u{2192} 10,658 current US$",
+            "26.2% \u{2192} 6.1%  (limit; national)",
+            "4,269 \u{2192} 10,658 current US$  (national)",
             "2.93 \u{2192} 3.30 per 1,000 people",
             "Prevalence of obesity among adults",
             "Current health expenditure per capita",
         ] {
             assert!(has(label), "{label}: {texts:?}");
         }
+        assert!(
+            texts.join(" ").contains("(national): 2 of the 3 indicators that move are national values standing in for London"),
+            "{texts:?}"
+        );
         // PM10 does not move: named once, in the subtitle, with no bar.
         assert!(has("Unchanged: PM10 annual mean concentration."));
         let bars = s
