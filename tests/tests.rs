@@ -75,6 +75,8 @@ fn run_writes_the_ranking_scores_and_charts_with_london_ranked_over_eight_years(
         "charts/ranking.png",
         "charts/trajectory-london.svg",
         "charts/trajectory-london.png",
+        "charts/profile-london.svg",
+        "charts/profile-london.png",
     ] {
         let path = out.path().join(file);
         assert!(
@@ -89,6 +91,23 @@ fn run_writes_the_ranking_scores_and_charts_with_london_ranked_over_eight_years(
         .map(|row| row[1].as_str())
         .collect();
     assert!(london_years.len() >= 8, "London ranked in {london_years:?}");
+    // The profile names every domain and marks national values.
+    let profile = fs::read_to_string(out.path().join("charts/profile-london.svg")).unwrap();
+    assert!(profile.contains("London: strengths and weaknesses, Healthy City Index, 2019"));
+    for domain in [
+        "Health outcomes",
+        "Environment",
+        "Health services",
+        "Safety",
+    ] {
+        assert!(
+            profile.contains(domain),
+            "{domain} missing from the profile"
+        );
+    }
+    assert!(profile.contains("Intentional homicides \u{2014} national"));
+    assert!(profile.contains("PM2.5 annual mean concentration"));
+    assert!(!profile.contains("PM2.5 annual mean concentration \u{2014} national"));
     // No staging folder is left behind.
     let leftovers: Vec<_> = fs::read_dir(out.path())
         .unwrap()
@@ -143,6 +162,8 @@ fn run_is_deterministic_to_the_byte() {
         "charts/ranking.svg",
         "charts/ranking.png",
         "charts/trajectory-london.png",
+        "charts/profile-london.svg",
+        "charts/profile-london.png",
     ] {
         assert_eq!(
             fs::read(a.path().join(file)).unwrap(),

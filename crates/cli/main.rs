@@ -139,6 +139,28 @@ fn run_index(args: &RunArgs) -> Result<()> {
         &svg,
         &png,
     )?;
+    let national: Vec<&str> = inputs
+        .catalogue
+        .iter()
+        .filter(|i| i.level == healthy_city_model::Level::National)
+        .map(|i| i.id.as_str())
+        .collect();
+    let profile = format!("charts/profile-{city_id}");
+    let (svg, png) = (
+        staging.path(&format!("{profile}.svg"))?,
+        staging.path(&format!("{profile}.png"))?,
+    );
+    healthy_city_report::write_profile(
+        &results,
+        &healthy_city_report::ProfileChart {
+            city: &city_id,
+            year: Some(latest),
+            national: &national,
+            source: &footnote,
+        },
+        &svg,
+        &png,
+    )?;
     let written = staging.commit()?;
 
     let stdout = io::stdout();

@@ -113,7 +113,7 @@ fn move_label(step: &PathStep, label: &PathLabel) -> String {
 }
 
 /// A name up to its first bracket or comma ("Prevalence of obesity among adults").
-fn plain_name(name: &str) -> &str {
+pub(crate) fn plain_name(name: &str) -> &str {
     let cut = name
         .find(" (")
         .into_iter()
@@ -125,7 +125,7 @@ fn plain_name(name: &str) -> &str {
 
 /// The name shown beside a bar: [`plain_name`] on up to two lines of `max` pixels, the second
 /// cut with an ellipsis if need be.
-fn short_name<DB: DrawingBackend>(
+pub(crate) fn short_name<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     name: &str,
     style: &TextStyle,

@@ -1,0 +1,549 @@
+//! The profile chart: one city's strengths and weaknesses, domain by domain and indicator by
+//! indicator, against the peers ranked that year and the city ranked first.
+
+use std::path::Path;
+
+use healthy_city_score::Results;
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, VPos};
+
+use crate::chart::{
+    anchored, city, drawing, frame, okabe_ito, ordinal, ranked_year, register_fonts, text, unit,
+    width, write_svg_and_png, Line, GREY, INK, MUTED, RULE,
+};
+use crate::error::Result;
+use crate::path::{plain_name, short_name};
+
+const CHART: &str = "profile";
+
+/// The middle half of the peers: a light grey band.
+const BAND: RGBColor = RGBColor(0xD9, 0xD9, 0xD9);
+
+/// What the chart needs besides the scores.
+#[derive(Debug, Clone, Copy)]
+pub struct ProfileChart<'a> {
+    /// The city profiled, by id or display name.
+    pub city: &'a str,
+    /// Year slot; `None` for the latest ranked year.
+    pub year: Option<usize>,
+    /// Ids of the indicators measured for the country, not the city (catalogue
+    /// `level = "national"`): their rows say so.
+    pub national: &'a [&'a str],
+    /// Source footnote.
+    pub source: &'a str,
+}
+
+/// One row: a domain (a child of the index) or an indicator under it.
+struct Row {
+    node: usize,
+    domain: bool,
+}
+
+/// The domains in framework order, each followed by the indicators beneath it (at any depth).
+fn rows(results: &Results) -> Vec<Row> {
+    let under = |node: usize, domain: usize| {
+        let mut at = Some(node);
+        while let Some(n) = at {
+            if n == domain {
+                return true;
+            }
+            at = results.nodes[n].parent;
+        }
+        false
+    };
+    let mut rows = Vec::new();
+    for d in results.domains() {
+        rows.push(Row {
+            node: d,
+            domain: true,
+        });
+        if results.nodes[d].is_indicator {
+            continue;
+        }
+        rows.extend(
+            (0..results.nodes.len())
+                .filter(|&n| results.nodes[n].is_indicator && n != d && under(n, d))
+                .map(|node| Row {
+                    node,
+                    domain: false,
+                }),
+        );
+    }
+    rows
+}
+
+/// The ranked cities' scores on a node, sorted, NaN left out.
+fn peers(results: &Results, y: usize, node: usize) -> Vec<f64> {
+    let mut v: Vec<f64> = (0..results.cities.len())
+        .filter(|&c| results.is_ranked(y, c))
+        .map(|c| results.score(y, c, node))
+        .filter(|s| s.is_finite())
+        .collect();
+    v.sort_by(f64::total_cmp);
+    v
+}
+
+/// Type-7 quantile of sorted values (as R's default and spreadsheets' PERCENTILE).
+fn quantile(sorted: &[f64], p: f64) -> f64 {
+    match sorted.len() {
+        0 => f64::NAN,
+        1 => sorted[0],
+        n => {
+            let h = (n - 1) as f64 * p;
+            let lo = h.floor() as usize;
+            let hi = (lo + 1).min(n - 1);
+            sorted[lo] + (h - lo as f64) * (sorted[hi] - sorted[lo])
+        }
+    }
+}
+
+/// A node's display name up to its first bracket or comma, or its id.
+fn name(results: &Results, node: usize) -> &str {
+    let n = &results.nodes[node];
+    match plain_name(&n.name) {
+        "" => &n.id,
+        plain => plain,
+    }
+}
+
+/// The names of the rows where the city's rank is in the top (`best`) or bottom quarter of
+/// the cities ranked on that node.
+fn quarter(results: &Results, y: usize, c: usize, rows: &[Row], best: bool) -> Vec<String> {
+    rows.iter()
+        .filter(|r| !r.domain)
+        .filter_map(|r| {
+            let rank = f64::from(results.rank(y, c, r.node)?);
+            let n = peers(results, y, r.node).len() as f64;
+            let hit = if best {
+                rank <= (n / 4.0).max(1.0)
+            } else {
+                rank > 0.75 * n && n >= 4.0
+            };
+            hit.then(|| name(results, r.node).to_string())
+        })
+        .collect()
+}
+
+/// Pixel size of the chart: 1600 wide, tall enough for a row per domain and indicator.
+#[must_use]
+pub fn profile_size(results: &Results) -> (u32, u32) {
+    let n = u32::try_from(rows(results).len()).unwrap_or(u32::MAX);
+    (1600, (420 + 58 * n).max(700))
+}
+
+/// Draws the profile of `chart.city`: a row per domain (bold) and per indicator beneath it, on
+/// the normalised scale the index aggregates; on each row the ranked cities' full range (thin
+/// grey line), their middle half (thick grey bar) and median (dark tick), the city ranked first
+/// in the index (orange ring) and the city (blue dot), with the city's score and rank on that
+/// row at the right. Indicators measured for the country are marked "(national)".
+pub fn draw_profile<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    results: &Results,
+    chart: &ProfileChart<'_>,
+) -> Result<()>
+where
+    DB::ErrorType: 'static,
+{
+    register_fonts()?;
+    let y = ranked_year(results, chart.year)?;
+    let c = city(results, chart.city)?;
+    let rows = rows(results);
+    let n_ranked = results.n_ranked(y);
+    let leader = (0..results.cities.len())
+        .find(|&k| results.rank(y, k, results.root) == Some(1))
+        .unwrap_or(c);
+    let city_name = &results.city_names[c];
+    let leader_name = &results.city_names[leader];
+    let year = results.years[y];
+
+    let title = format!(
+        "{city_name}: strengths and weaknesses, {}, {year}",
+        results.index_name
+    );
+    let rank_text = results.rank(y, c, results.root).map_or_else(
+        || format!("{city_name} is not ranked in {year} (too little data)"),
+        |r| format!("{city_name} ranks {} of {n_ranked}", ordinal(r)),
+    );
+    let mut subtitle = vec![
+        Line::plain(format!(
+            "{rank_text}. Each row: the normalised score the index aggregates. Grey: the {n_ranked} cities ranked (line: full range; band: middle half; tick: median)."
+        )),
+        Line::plain(format!(
+            "Blue dot: {city_name}; orange ring: {leader_name}, first in the index. Right: {city_name}'s score and rank on the row."
+        )),
+    ];
+    let strong = quarter(results, y, c, &rows, true);
+    let weak = quarter(results, y, c, &rows, false);
+    if !strong.is_empty() {
+        subtitle.push(Line {
+            text: format!("Strengths (top quarter): {}.", strong.join("; ")),
+            color: okabe_ito::BLUE,
+            bold: true,
+        });
+    }
+    if !weak.is_empty() {
+        subtitle.push(Line {
+            text: format!("Weaknesses (bottom quarter): {}.", weak.join("; ")),
+            color: okabe_ito::VERMILLION,
+            bold: true,
+        });
+    }
+    if rows
+        .iter()
+        .any(|r| !r.domain && chart.national.contains(&results.nodes[r.node].id.as_str()))
+    {
+        subtitle.push(Line::plain(String::from(
+            "\u{2014} national: a national value standing in for the city.",
+        )));
+    }
+    let plot = frame(area, &title, &subtitle, chart.source, CHART)?;
+
+    // The x range: the scale's [0, 100] when every value is inside it, else the data's range.
+    let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+    for r in &rows {
+        for k in 0..results.cities.len() {
+            let s = results.score(y, k, r.node);
+            if s.is_finite() && (results.is_ranked(y, k) || k == c) {
+                lo = lo.min(s);
+                hi = hi.max(s);
+            }
+        }
+    }
+    let (x0, x1) = if !lo.is_finite() || (lo >= 0.0 && hi <= 100.0) {
+        (0.0, 100.0)
+    } else {
+        let pad = 0.04 * (hi - lo).max(1e-9);
+        (lo - pad, hi + pad)
+    };
+
+    let u = unit(area);
+    let gap = (14.0 * u) as i32;
+    let n = rows.len().max(1);
+    let domain_style = text(26.0 * u, true, INK);
+    let indicator_style = text(22.0 * u, false, INK);
+    let value_style = text(22.0 * u, false, INK);
+    let indent = (28.0 * u) as i32;
+    let max_label = i32::try_from(plot.dim_in_pixel().0).unwrap_or(i32::MAX) * 3 / 10;
+    let mut labels: Vec<Vec<String>> = Vec::with_capacity(rows.len());
+    let mut label_w = 0;
+    for r in &rows {
+        let base = name(results, r.node);
+        let lines = if r.domain {
+            vec![base.to_string()]
+        } else if chart.national.contains(&results.nodes[r.node].id.as_str()) {
+            short_name(
+                area,
+                &format!("{base} \u{2014} national"),
+                &indicator_style,
+                max_label,
+            )?
+        } else {
+            short_name(area, base, &indicator_style, max_label)?
+        };
+        for line in &lines {
+            let w = if r.domain {
+                width(area, line, &domain_style, CHART)?
+            } else {
+                width(area, line, &indicator_style, CHART)? + indent
+            };
+            label_w = label_w.max(w);
+        }
+        labels.push(lines);
+    }
+    let values: Vec<String> = rows
+        .iter()
+        .map(|r| {
+            let s = results.score(y, c, r.node);
+            match (s.is_finite(), results.rank(y, c, r.node)) {
+                (false, _) => String::from("no data"),
+                (true, Some(k)) => format!("{s:.1}  {}", ordinal(k)),
+                (true, None) => format!("{s:.1}"),
+            }
+        })
+        .collect();
+    let mut value_w = width(area, "score  rank", &value_style, CHART)?;
+    for v in &values {
+        value_w = value_w.max(width(area, v, &value_style, CHART)?);
+    }
+    let x_axis = 72.0 * u;
+    let mut plotted = ChartBuilder::on(&plot)
+        .margin_right(value_w + 2 * gap)
+        .margin_top((40.0 * u) as i32)
+        .x_label_area_size(x_axis as i32)
+        .y_label_area_size(label_w + 2 * gap)
+        .build_cartesian_2d(x0..x1, 0.0..n as f64)
+        .map_err(drawing(CHART))?;
+    let fmt = |v: &f64| format!("{v:.0}");
+    plotted
+        .configure_mesh()
+        .disable_y_mesh()
+        .y_labels(0)
+        .x_labels(11)
+        .x_label_formatter(&fmt)
+        .x_desc("Normalised score (higher is healthier)")
+        .label_style(text(22.0 * u, false, MUTED))
+        .axis_desc_style(text(24.0 * u, false, INK))
+        .bold_line_style(RULE)
+        .light_line_style(WHITE.mix(0.0))
+        .axis_style(MUTED)
+        .set_all_tick_mark_size((6.0 * u) as i32)
+        .draw()
+        .map_err(drawing(CHART))?;
+
+    let coord = plotted.as_coord_spec().clone();
+    let (bx, by) = area.get_base_pixel();
+    let at = |x: f64, row: f64| {
+        let (px, py) = coord.translate(&(x, row));
+        (px - bx, py - by)
+    };
+    let centre = |r: usize| (n - r) as f64 - 0.5;
+    let (left, _) = at(x0, 0.0);
+    let (right, _) = at(x1, 0.0);
+    let (_, top) = at(x0, n as f64);
+    area.draw_text(
+        "score  rank",
+        &anchored(&text(20.0 * u, false, MUTED), HPos::Left, VPos::Bottom),
+        (right + gap, top - gap / 2),
+    )
+    .map_err(drawing(CHART))?;
+    let thin = (3.0 * u).max(1.0) as u32;
+    let half = (11.0 * u) as i32;
+    let radius = (10.0 * u).max(3.0) as i32;
+    for (k, row) in rows.iter().enumerate() {
+        let (_, py) = at(x0, centre(k));
+        if row.domain && k > 0 {
+            // A rule above each domain after the first.
+            let (_, ry) = at(x0, centre(k) + 0.5);
+            area.draw(&PathElement::new(
+                [(left - label_w - gap, ry), (right, ry)],
+                RULE.stroke_width(thin),
+            ))
+            .map_err(drawing(CHART))?;
+        }
+        let (style, x) = if row.domain {
+            (&domain_style, left - label_w - gap)
+        } else {
+            (&indicator_style, left - label_w - gap + indent)
+        };
+        let line_h = (style.font.get_size() * 1.1) as i32;
+        let n_lines = i32::try_from(labels[k].len()).unwrap_or(1);
+        for (l, line) in labels[k].iter().enumerate() {
+            let dy = (2 * i32::try_from(l).unwrap_or(0) - (n_lines - 1)) * line_h / 2;
+            area.draw_text(
+                line,
+                &anchored(style, HPos::Left, VPos::Center),
+                (x, py + dy),
+            )
+            .map_err(drawing(CHART))?;
+        }
+        let peers = peers(results, y, row.node);
+        if let (Some(&min), Some(&max)) = (peers.first(), peers.last()) {
+            // The middle half as a light band, the full range as a line through it, the
+            // median as a tick taller than the dots so it shows beside or behind them.
+            let (qa, _) = at(quantile(&peers, 0.25), 0.0);
+            let (qb, _) = at(quantile(&peers, 0.75), 0.0);
+            area.draw(&Rectangle::new(
+                [(qa, py - half), (qb.max(qa + 1), py + half)],
+                BAND.filled(),
+            ))
+            .map_err(drawing(CHART))?;
+            let (xa, _) = at(min, 0.0);
+            let (xb, _) = at(max, 0.0);
+            area.draw(&PathElement::new(
+                [(xa, py), (xb, py)],
+                GREY.stroke_width(thin),
+            ))
+            .map_err(drawing(CHART))?;
+            let (qm, _) = at(quantile(&peers, 0.5), 0.0);
+            let tick = radius + (6.0 * u) as i32;
+            area.draw(&PathElement::new(
+                [(qm, py - tick), (qm, py + tick)],
+                INK.stroke_width((4.0 * u).max(1.0) as u32),
+            ))
+            .map_err(drawing(CHART))?;
+        }
+        let best = results.score(y, leader, row.node);
+        if best.is_finite() && leader != c {
+            let (lx, _) = at(best, 0.0);
+            area.draw(&Circle::new(
+                (lx, py),
+                radius + (2.0 * u) as i32,
+                okabe_ito::ORANGE.stroke_width((4.0 * u).max(1.0) as u32),
+            ))
+            .map_err(drawing(CHART))?;
+        }
+        let s = results.score(y, c, row.node);
+        if s.is_finite() {
+            let (cx, _) = at(s, 0.0);
+            area.draw(&Circle::new((cx, py), radius, okabe_ito::BLUE.filled()))
+                .map_err(drawing(CHART))?;
+        }
+        let style = if row.domain {
+            text(22.0 * u, true, INK)
+        } else {
+            value_style.clone()
+        };
+        area.draw_text(
+            &values[k],
+            &anchored(&style, HPos::Left, VPos::Center),
+            (right + gap, py),
+        )
+        .map_err(drawing(CHART))?;
+    }
+    Ok(())
+}
+
+/// Writes the profile chart (see [`draw_profile`]) as an SVG and a PNG preview, sized by
+/// [`profile_size`].
+pub fn write_profile(
+    results: &Results,
+    chart: &ProfileChart<'_>,
+    svg_path: &Path,
+    png_path: &Path,
+) -> Result<()> {
+    ranked_year(results, chart.year)?;
+    city(results, chart.city)?;
+    write_svg_and_png(
+        svg_path,
+        png_path,
+        profile_size(results),
+        CHART,
+        |area| draw_profile(area, results, chart),
+        |area| draw_profile(area, results, chart),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::chart::testdata::{png_size, results, svg_texts};
+
+    const SOURCE: &str = "Source: test data.";
+
+    fn chart(city: &str) -> ProfileChart<'_> {
+        ProfileChart {
+            city,
+            year: None,
+            national: &["life"],
+            source: SOURCE,
+        }
+    }
+
+    #[test]
+    fn rows_are_domains_then_their_indicators() {
+        let r = results();
+        let got: Vec<(&str, bool)> = rows(&r)
+            .iter()
+            .map(|row| (r.nodes[row.node].id.as_str(), row.domain))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("health", true),
+                ("life", false),
+                ("air", true),
+                ("pm25", false)
+            ]
+        );
+    }
+
+    #[test]
+    fn quantiles_are_type_7() {
+        // R: quantile(c(0, 50, 100), c(.25, .5, .75)) = 25, 50, 75; of c(1, 2, 4, 8): 1.75, 3, 5.
+        let a = [0.0, 50.0, 100.0];
+        assert_eq!(
+            [0.25, 0.5, 0.75].map(|p| quantile(&a, p)),
+            [25.0, 50.0, 75.0]
+        );
+        let b = [1.0, 2.0, 4.0, 8.0];
+        assert_eq!([0.25, 0.5, 0.75].map(|p| quantile(&b, p)), [1.75, 3.0, 5.0]);
+    }
+
+    #[test]
+    fn labels_scores_ranks_and_the_national_mark() {
+        // 2019 (chart.rs testdata): Paris life 76 -> 50, pm25 20 -> 50, index 50, 2nd of 3;
+        // London first (life 100, pm25 75); Tokyo 0 and 0.
+        let r = results();
+        let mut s = String::new();
+        {
+            let area = SVGBackend::with_string(&mut s, profile_size(&r)).into_drawing_area();
+            draw_profile(&area, &r, &chart("Paris")).unwrap();
+            area.present().unwrap();
+        }
+        let texts = svg_texts(&s);
+        let has = |t: &str| texts.iter().any(|x| x == t);
+        assert!(
+            has("Paris: strengths and weaknesses, Tiny healthy-city index, 2019"),
+            "{texts:?}"
+        );
+        for t in [
+            "Health",
+            "Life expectancy \u{2014} national",
+            "Air",
+            "PM2.5",
+            "50.0  2nd",
+        ] {
+            assert!(has(t), "{t}: {texts:?}");
+        }
+        assert_eq!(texts.iter().filter(|t| *t == "50.0  2nd").count(), 4);
+        assert!(
+            texts.join(" ").contains("Paris ranks 2nd of 3"),
+            "{texts:?}"
+        );
+        assert!(texts.join(" ").contains("orange ring: London, first"));
+        // Of three cities, the top quarter is the first: Paris is in neither quarter.
+        assert!(!texts.join(" ").contains("Strengths"));
+        assert!(!texts.join(" ").contains("Weaknesses"));
+    }
+
+    #[test]
+    fn the_leader_has_strengths_and_no_ring() {
+        let r = results();
+        let mut s = String::new();
+        {
+            let area = SVGBackend::with_string(&mut s, profile_size(&r)).into_drawing_area();
+            draw_profile(&area, &r, &chart("london")).unwrap();
+            area.present().unwrap();
+        }
+        let texts = svg_texts(&s);
+        assert!(
+            texts
+                .join(" ")
+                .contains("Strengths (top quarter): Life expectancy; PM2.5."),
+            "{texts:?}"
+        );
+        assert!(texts.iter().any(|t| t == "100.0  1st"));
+        assert!(texts.iter().any(|t| t == "75.0  1st"));
+    }
+
+    #[test]
+    fn renders_byte_identical_files_of_the_stated_size() {
+        let r = results();
+        let dir = tempfile::tempdir().unwrap();
+        let paths: Vec<_> = ["a.svg", "a.png", "b.svg", "b.png"]
+            .iter()
+            .map(|f| dir.path().join(f))
+            .collect();
+        write_profile(&r, &chart("Paris"), &paths[0], &paths[1]).unwrap();
+        write_profile(&r, &chart("Paris"), &paths[2], &paths[3]).unwrap();
+        let read = |i: usize| std::fs::read(&paths[i]).unwrap();
+        assert_eq!(read(0), read(2));
+        assert_eq!(read(1), read(3));
+        assert_eq!(png_size(&read(1)), profile_size(&r));
+    }
+
+    #[test]
+    fn an_unknown_city_is_an_error_naming_it() {
+        let r = results();
+        let dir = tempfile::tempdir().unwrap();
+        let err = write_profile(
+            &r,
+            &chart("Atlantis"),
+            &dir.path().join("p.svg"),
+            &dir.path().join("p.png"),
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("Atlantis"), "{err}");
+    }
+}
