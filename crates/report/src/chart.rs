@@ -6,6 +6,7 @@ use std::path::Path;
 use std::sync::OnceLock;
 
 use healthy_city_score::Results;
+use plotters::chart::MeshStyle;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -94,6 +95,23 @@ impl Ranged for Ticked {
 
     fn range(&self) -> std::ops::Range<f64> {
         self.range.clone()
+    }
+}
+
+/// The house style of a chart's axes: muted tick labels, axis titles in ink, light rules at the
+/// major ticks and none between them, short tick marks; sizes in [`unit`]s.
+pub(crate) trait HouseStyle {
+    fn house_style(&mut self, u: f64) -> &mut Self;
+}
+
+impl<X: Ranged, Y: Ranged, DB: DrawingBackend> HouseStyle for MeshStyle<'_, '_, X, Y, DB> {
+    fn house_style(&mut self, u: f64) -> &mut Self {
+        self.label_style(text(22.0 * u, false, MUTED))
+            .axis_desc_style(text(24.0 * u, false, INK))
+            .bold_line_style(RULE)
+            .light_line_style(WHITE.mix(0.0))
+            .axis_style(MUTED)
+            .set_all_tick_mark_size((6.0 * u) as i32)
     }
 }
 

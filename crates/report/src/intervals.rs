@@ -10,7 +10,7 @@ use plotters::style::text_anchor::{HPos, VPos};
 
 use crate::chart::{
     anchored, drawing, frame, okabe_ito, ordinal, register_fonts, text, unit, width,
-    write_svg_and_png, Line, INK, MUTED, RULE,
+    write_svg_and_png, HouseStyle, Line, INK,
 };
 use crate::error::Result;
 
@@ -120,12 +120,7 @@ where
         .x_labels(n.clamp(2, 12))
         .x_label_formatter(&fmt)
         .x_desc("Rank (1 = best)")
-        .label_style(text(22.0 * u, false, MUTED))
-        .axis_desc_style(text(24.0 * u, false, INK))
-        .bold_line_style(RULE)
-        .light_line_style(WHITE.mix(0.0))
-        .axis_style(MUTED)
-        .set_all_tick_mark_size((6.0 * u) as i32)
+        .house_style(u)
         .draw()
         .map_err(drawing(CHART))?;
     let top = |i: usize| (n - i) as f64 - 0.5;

@@ -10,7 +10,7 @@ use plotters::style::text_anchor::{HPos, VPos};
 
 use crate::chart::{
     anchored, drawing, frame, okabe_ito, ordinal, register_fonts, text, thousands, unit, width,
-    wrap, write_svg_and_png, Line, INK, MUTED, RULE,
+    wrap, write_svg_and_png, HouseStyle, Line, INK,
 };
 use crate::error::Result;
 
@@ -267,12 +267,7 @@ where
         .x_labels(11)
         .x_label_formatter(&fmt)
         .x_desc("Effort: share of the peer range closed (0 = no change, 1 = worst peer to best)")
-        .label_style(text(22.0 * u, false, MUTED))
-        .axis_desc_style(text(24.0 * u, false, INK))
-        .bold_line_style(RULE)
-        .light_line_style(WHITE.mix(0.0))
-        .axis_style(MUTED)
-        .set_all_tick_mark_size((6.0 * u) as i32)
+        .house_style(u)
         .draw()
         .map_err(drawing(CHART))?;
     let half = (0.3_f64).min(20.0 * u / pitch.max(1.0));

@@ -10,7 +10,7 @@ use plotters::style::text_anchor::{HPos, VPos};
 
 use crate::chart::{
     anchored, city, drawing, frame, okabe_ito, ordinal, ranked_year, register_fonts, text, unit,
-    width, write_svg_and_png, Line, GREY, INK, MUTED, RULE,
+    width, write_svg_and_png, HouseStyle, Line, GREY, INK, MUTED, RULE,
 };
 use crate::error::Result;
 use crate::path::{plain_name, short_name};
@@ -282,12 +282,7 @@ where
         .x_labels(11)
         .x_label_formatter(&fmt)
         .x_desc("Normalised score (higher is healthier)")
-        .label_style(text(22.0 * u, false, MUTED))
-        .axis_desc_style(text(24.0 * u, false, INK))
-        .bold_line_style(RULE)
-        .light_line_style(WHITE.mix(0.0))
-        .axis_style(MUTED)
-        .set_all_tick_mark_size((6.0 * u) as i32)
+        .house_style(u)
         .draw()
         .map_err(drawing(CHART))?;
 

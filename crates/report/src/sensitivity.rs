@@ -10,7 +10,7 @@ use plotters::style::text_anchor::{HPos, VPos};
 
 use crate::chart::{
     anchored, drawing, frame, okabe_ito, register_fonts, text, thousands, unit, width,
-    write_svg_and_png, Line, INK, MUTED, RULE,
+    write_svg_and_png, HouseStyle, Line, INK, MUTED,
 };
 use crate::error::Result;
 
@@ -150,12 +150,7 @@ where
         .x_labels(if ticks > 12 { ticks / 2 + 1 } else { ticks })
         .x_label_formatter(&fmt)
         .x_desc("Sobol index (share of the output's variance; 1 = all of it)")
-        .label_style(text(22.0 * u, false, MUTED))
-        .axis_desc_style(text(24.0 * u, false, INK))
-        .bold_line_style(RULE)
-        .light_line_style(WHITE.mix(0.0))
-        .axis_style(MUTED)
-        .set_all_tick_mark_size((6.0 * u) as i32)
+        .house_style(u)
         .draw()
         .map_err(drawing(CHART))?;
     if lo < 0.0 {

@@ -9,7 +9,7 @@ use plotters::style::text_anchor::{HPos, VPos};
 
 use crate::chart::{
     anchored, city, drawing, frame, okabe_ito, ordinal, ranked_year, register_fonts, text, unit,
-    width, wrap, write_svg_and_png, Line, Ticked, INK, MUTED, RULE,
+    width, wrap, write_svg_and_png, HouseStyle, Line, Ticked, INK, MUTED,
 };
 use crate::error::Result;
 
@@ -218,12 +218,7 @@ where
         .y_label_formatter(&y_fmt)
         .x_desc("Year")
         .y_desc("Rank (1 = healthiest)")
-        .label_style(text(22.0 * u, false, MUTED))
-        .axis_desc_style(text(24.0 * u, false, INK))
-        .bold_line_style(RULE)
-        .light_line_style(WHITE.mix(0.0))
-        .axis_style(MUTED)
-        .set_all_tick_mark_size((6.0 * u) as i32)
+        .house_style(u)
         .draw()
         .map_err(drawing(CHART))?;
 
