@@ -215,10 +215,7 @@ pub fn compare(args: &CompareArgs) -> Result<()> {
     }
     out.flush()?;
     drop(out);
-    let (svg, png) = (
-        staging.path("charts/compare.svg")?,
-        staging.path("charts/compare.png")?,
-    );
+    let (svg, png) = staging.chart("compare")?;
     healthy_city_report::write_compare(
         &cmp,
         &healthy_city_report::CompareChart {
@@ -487,10 +484,7 @@ pub fn uncertainty(args: &UncertaintyArgs) -> Result<()> {
         .iter()
         .map(|f| f.name().replace('_', " "))
         .collect();
-    let (svg, png) = (
-        staging.path("charts/rank-intervals.svg")?,
-        staging.path("charts/rank-intervals.png")?,
-    );
+    let (svg, png) = staging.chart("rank-intervals")?;
     healthy_city_report::write_rank_intervals(
         &stats,
         &healthy_city_report::IntervalChart {
@@ -611,10 +605,7 @@ pub fn sensitivity(args: &SensitivityArgs) -> Result<()> {
         .iter()
         .map(|f| f.name().replace('_', " "))
         .collect();
-    let (svg, png) = (
-        staging.path("charts/sensitivity.svg")?,
-        staging.path("charts/sensitivity.png")?,
-    );
+    let (svg, png) = staging.chart("sensitivity")?;
     healthy_city_report::write_sensitivity(
         &indices,
         &healthy_city_report::SensitivityChart {
@@ -778,10 +769,7 @@ pub fn path_to_first(args: &PathArgs) -> Result<()> {
             )
         })
         .collect();
-    let (svg, png) = (
-        staging.path("charts/path-to-first.svg")?,
-        staging.path("charts/path-to-first.png")?,
-    );
+    let (svg, png) = staging.chart("path-to-first")?;
     healthy_city_report::write_path_to_first(
         &p,
         &healthy_city_report::PathChart {
@@ -915,10 +903,7 @@ pub fn weight_map(args: &WeightMapArgs) -> Result<()> {
             .or_else(|| inputs.catalogue.get(id).map(|i| i.name.as_str()))
             .unwrap_or(id)
     };
-    let (svg, png) = (
-        staging.path("charts/weight-map.svg")?,
-        staging.path("charts/weight-map.png")?,
-    );
+    let (svg, png) = staging.chart("weight-map")?;
     healthy_city_report::write_weight_map(
         &cells,
         &healthy_city_report::WeightMapChart {

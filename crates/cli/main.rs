@@ -114,10 +114,7 @@ fn run_index(args: &RunArgs) -> Result<()> {
     write_weights_csv(&results, &weights_csv)?;
     let treatment_csv = staging.path("treatment.csv")?;
     write_treatment_csv(&results, &treatment_csv)?;
-    let (svg, png) = (
-        staging.path("charts/ranking.svg")?,
-        staging.path("charts/ranking.png")?,
-    );
+    let (svg, png) = staging.chart("ranking")?;
     healthy_city_report::write_ranking(
         &results,
         Some(latest),
@@ -126,11 +123,7 @@ fn run_index(args: &RunArgs) -> Result<()> {
         &svg,
         &png,
     )?;
-    let trajectory = format!("charts/trajectory-{city_id}");
-    let (svg, png) = (
-        staging.path(&format!("{trajectory}.svg"))?,
-        staging.path(&format!("{trajectory}.png"))?,
-    );
+    let (svg, png) = staging.chart(&format!("trajectory-{city_id}"))?;
     healthy_city_report::write_trajectory(
         &results,
         &city_id,
@@ -145,11 +138,7 @@ fn run_index(args: &RunArgs) -> Result<()> {
         .filter(|i| i.level == healthy_city_model::Level::National)
         .map(|i| i.id.as_str())
         .collect();
-    let profile = format!("charts/profile-{city_id}");
-    let (svg, png) = (
-        staging.path(&format!("{profile}.svg"))?,
-        staging.path(&format!("{profile}.png"))?,
-    );
+    let (svg, png) = staging.chart(&format!("profile-{city_id}"))?;
     healthy_city_report::write_profile(
         &results,
         &healthy_city_report::ProfileChart {

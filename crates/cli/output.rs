@@ -41,6 +41,14 @@ impl Staging {
         Ok(path)
     }
 
+    /// Staging paths of a chart's SVG and PNG, `charts/{name}.svg` and `.png`.
+    pub fn chart(&mut self, name: &str) -> Result<(PathBuf, PathBuf)> {
+        Ok((
+            self.path(&format!("charts/{name}.svg"))?,
+            self.path(&format!("charts/{name}.png"))?,
+        ))
+    }
+
     /// Renames every staged file into the output folder; returns their final paths.
     pub fn commit(self) -> Result<Vec<PathBuf>> {
         let mut written = Vec::with_capacity(self.files.len());
