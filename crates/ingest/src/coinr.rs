@@ -4,8 +4,13 @@
 //! - iMeta rows of `Type` `Indicator` become indicators (leaves), `Aggregate` rows groups, the
 //!   one `Aggregate` without a `Parent` the index. `Direction` 1 / -1 becomes `higher` /
 //!   `lower`, `Weight` the weight, `iName` and `Unit` the display name and unit. The first
-//!   `Group` row names the iData column used as the cities' `region`. `Denominator` and `Other`
-//!   rows are not scored and are listed in a comment.
+//!   `Group` row names the iData column used as the cities' `region`. `Other` rows are not
+//!   scored and are listed in a comment.
+//! - `Denominator` rows become catalogue series with their observations, outside the index. An
+//!   indicator's iMeta `Denominator` (the code of such a row) is written as a commented-out
+//!   `denominator = "<id>"` in the framework: COINr divides only when `Denominate()` is called,
+//!   so the import scores the raw values, as `new_coin()` does, and uncommenting the line
+//!   reproduces `Denominate(coin, dset = "Raw")` with iMeta's denominators.
 //! - iData rows become cities (`uCode`, `uName`) and observations; a `Time` column gives the
 //!   year, else the year passed in. Empty cells and `NA` are missing and are not written.
 //! - Ids: COINr codes are lowercased, every character other than a letter, digit, `_` or `-`
@@ -175,6 +180,8 @@ struct MetaRow {
     weight: f64,
     unit: String,
     target: Option<f64>,
+    /// iMeta `Denominator`: the code of the `Denominator` row dividing this indicator.
+    denominator: Option<String>,
 }
 
 /// Reads iMeta: one row per code.
@@ -188,10 +195,11 @@ fn read_imeta(meta: &Csv) -> Result<Vec<MetaRow>> {
     let c_parent = meta.require("Parent", "the aggregate each row belongs to")?;
     let c_direction = meta.require("Direction", "1 if higher is better, -1 if lower")?;
     let c_weight = meta.require("Weight", "the weight within the parent")?;
-    let (c_name, c_unit, c_target) = (
+    let (c_name, c_unit, c_target, c_denominator) = (
         meta.column("iName"),
         meta.column("Unit"),
         meta.column("Target"),
+        meta.column("Denominator"),
     );
     let mut rows = Vec::new();
     for (line, row) in &meta.rows {
@@ -245,6 +253,9 @@ fn read_imeta(meta: &Csv) -> Result<Vec<MetaRow>> {
             }
         }
         let parent = field(row, Some(c_parent));
+        let denominator = field(row, c_denominator);
+        let denominator =
+            (kind == "Indicator" && !is_na(denominator)).then(|| denominator.to_string());
         rows.push(MetaRow {
             line,
             id: coinr_id(&code),
@@ -262,6 +273,7 @@ fn read_imeta(meta: &Csv) -> Result<Vec<MetaRow>> {
                 .unwrap_or("unspecified")
                 .to_string(),
             target,
+            denominator,
         });
     }
     Ok(rows)
@@ -285,7 +297,7 @@ pub fn import_coinr(
     let mut owner: HashMap<String, (String, usize)> = HashMap::new();
     for row in rows
         .iter()
-        .filter(|r| matches!(r.kind.as_str(), "Indicator" | "Aggregate"))
+        .filter(|r| matches!(r.kind.as_str(), "Indicator" | "Aggregate" | "Denominator"))
     {
         if let Some((other, line)) = owner.insert(row.id.clone(), (row.code.clone(), row.line)) {
             return Err(meta.error(
@@ -302,6 +314,17 @@ pub fn import_coinr(
     let by_code: HashMap<&str, &MetaRow> = rows.iter().map(|r| (r.code.as_str(), r)).collect();
     let aggregates: Vec<&MetaRow> = rows.iter().filter(|r| r.kind == "Aggregate").collect();
     let indicators: Vec<&MetaRow> = rows.iter().filter(|r| r.kind == "Indicator").collect();
+    let denominators: Vec<&MetaRow> = rows.iter().filter(|r| r.kind == "Denominator").collect();
+    for ind in &indicators {
+        if let Some(d) = &ind.denominator {
+            if by_code
+                .get(d.as_str())
+                .is_none_or(|r| r.kind != "Denominator")
+            {
+                return Err(meta.error(ind.line, "Denominator", format!("indicator `{}` names Denominator `{d}`, which is not a row of Type `Denominator`: add the row (and its iData column) or clear the cell", ind.code)));
+            }
+        }
+    }
     for row in aggregates.iter().chain(&indicators) {
         if let Some(parent) = &row.parent {
             if by_code
@@ -360,6 +383,9 @@ pub fn import_coinr(
     let mut columns = Vec::new();
     for ind in &indicators {
         columns.push((data.require(&ind.code, "an indicator of iMeta")?, *ind));
+    }
+    for d in &denominators {
+        columns.push((data.require(&d.code, "a denominator of iMeta")?, *d));
     }
     for (c, name) in data.header.iter().enumerate() {
         let known = by_code.contains_key(name.as_str())
@@ -495,6 +521,13 @@ pub fn import_coinr(
             quote(&ind.id), quote(&ind.name), quote(&ind.unit), quote(idata_file), quote(&ind.code)
         );
     }
+    for d in &denominators {
+        let _ = write!(
+            catalogue,
+            "\n# COINr Denominator: divides indicators (framework `denominator`), never scored itself.\n[[indicator]]\nid = {}\nname = {}\nunit = {}\ndirection = \"higher\"\nlevel = \"city\"\nsource = {{ adapter = \"coinr\", publisher = \"COINr iData\", dataset = {}, release = \"imported\", licence = \"as the source data\", query = {} }}\n",
+            quote(&d.id), quote(&d.name), quote(&d.unit), quote(idata_file), quote(&d.code)
+        );
+    }
 
     // framework.toml: the index, then groups from the top level down, then indicators.
     let mut framework = format!(
@@ -506,7 +539,7 @@ pub fn import_coinr(
     );
     let unscored: Vec<String> = rows
         .iter()
-        .filter(|r| matches!(r.kind.as_str(), "Denominator" | "Other"))
+        .filter(|r| r.kind == "Other")
         .map(|r| format!("`{}` ({})", r.code, r.kind))
         .collect();
     if !unscored.is_empty() {
@@ -543,6 +576,13 @@ pub fn import_coinr(
         );
         if let Some(t) = ind.target {
             let _ = writeln!(framework, "# COINr Target: {t}");
+        }
+        if let Some(d) = &ind.denominator {
+            let _ = writeln!(
+                framework,
+                "# denominator = {}  # COINr iMeta Denominator `{d}`: uncomment to divide, as Denominate() does",
+                quote(&ids[d])
+            );
         }
     }
 
@@ -709,6 +749,74 @@ LON,London,Europe,,9.5
             i.observations
         );
         assert!(i.cities.contains("region = \"unknown\""), "{}", i.cities);
+    }
+
+    /// A coin with a `Denominator` row: beds per person, 0.1, 0.3 and 0.2.
+    const IMETA_DENOM: &str =
+        "Level,iCode,iName,Direction,Weight,Parent,Type,Unit,Target,Denominator
+1,Beds,Hospital beds,1,1,Health,Indicator,beds,,Pop
+1,PM,PM2.5,-1,1,Health,Indicator,ug/m3,,
+2,Health,Health,1,1,Index,Aggregate,,,
+3,Index,Index,1,1,,Aggregate,,,
+,Pop,Population,,,,Denominator,people,,
+";
+    const IDATA_DENOM: &str = "uCode,uName,Beds,PM,Pop
+AAA,A,100,10,1000
+BBB,B,300,20,1000
+CCC,C,400,30,2000
+";
+
+    #[test]
+    fn denominators_are_imported_and_divide_once_uncommented() {
+        let i = import_coinr(
+            IDATA_DENOM.as_bytes(),
+            "iData.csv",
+            IMETA_DENOM.as_bytes(),
+            "iMeta.csv",
+            Some(2021),
+        )
+        .unwrap();
+        let (f, c, k, o) = load(&i);
+        assert_eq!(k.get("pop").unwrap().unit, "people");
+        assert!(f.get("pop").is_none(), "a denominator is not scored");
+        assert!(i.observations.contains("ccc,pop,2021,2000.0,coinr,"));
+        assert!(i
+            .framework
+            .contains("# denominator = \"pop\"  # COINr iMeta Denominator `Pop`"));
+        let beds = |framework: &Framework| {
+            let r = healthy_city_score::score(framework, &k, &c, &o).unwrap();
+            let node = r.nodes.iter().position(|n| n.id == "beds").unwrap();
+            ["aaa", "bbb", "ccc"].map(|u| r.score(0, r.city_slot(u).unwrap(), node))
+        };
+        let close = |got: [f64; 3], want: [f64; 3]| {
+            assert!(
+                got.iter().zip(want).all(|(g, w)| (g - w).abs() < 1e-9),
+                "{got:?} != {want:?}"
+            );
+        };
+        // As imported (COINr's new_coin): raw beds 100, 300, 400 min-maxed to 0-100.
+        close(beds(&f), [0.0, 100.0 * 200.0 / 300.0, 100.0]);
+        // Uncommented (COINr's Denominate): 0.1, 0.3, 0.2 beds per person.
+        let on = Framework::parse(
+            &i.framework.replace("# denominator", "denominator"),
+            "framework.toml",
+        )
+        .unwrap();
+        close(beds(&on), [0.0, 100.0, 50.0]);
+        // A Denominator cell naming no Denominator row is an error at its line.
+        let bad = IMETA_DENOM.replace(",,Pop\n", ",,Area\n");
+        let e = import_coinr(
+            IDATA_DENOM.as_bytes(),
+            "iData.csv",
+            bad.as_bytes(),
+            "iMeta.csv",
+            Some(2021),
+        )
+        .unwrap_err();
+        assert!(
+            e.to_string().starts_with("`iMeta.csv` line 2, column `Denominator`: indicator `Beds` names Denominator `Area`"),
+            "{e}"
+        );
     }
 
     /// The COINr reference coin (55 cities, 10 indicators, 28 NAs) imports into valid files.
