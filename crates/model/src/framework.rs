@@ -526,6 +526,11 @@ impl Framework {
             {
                 problem(Some(node.line), format!("every child of group `{}` has weight 0: give at least one a positive weight", node.id));
             }
+            if weights == (Weighting::Optimised { to_weights: true }) {
+                if let Some(&c) = children[i].iter().find(|&&c| nodes[c].weight <= 0.0) {
+                    problem(Some(nodes[c].line), format!("group `{}` optimises towards its children's weights (`targets = \"weights\"`), but `{}` has weight {}: give every child a weight above 0, its target share of influence", node.id, nodes[c].id, nodes[c].weight));
+                }
+            }
             check_weighting(
                 &mut problem,
                 node,
@@ -698,12 +703,12 @@ fn check_weighting(
     let id = &node.id;
     match weights {
         Weighting::Explicit | Weighting::Equal => {}
-        Weighting::Pca | Weighting::Optimised => {
+        Weighting::Pca | Weighting::Optimised { .. } => {
             if n_children < 2 {
                 problem(line, format!("group `{id}` derives its weights from data (`weights = \"{weights}\"`) but has {n_children} child: it needs at least 2"));
             }
             let method = aggregation.unwrap_or(default);
-            if weights == Weighting::Optimised && method.is_cross_city() {
+            if matches!(weights, Weighting::Optimised { .. }) && method.is_cross_city() {
                 problem(line, format!("group `{id}`: optimised weights need a per-city aggregation, not `{method}`; use `arithmetic`, `geometric`, `harmonic` or `generalised`"));
             }
         }
@@ -901,6 +906,20 @@ parent = "air"
             "id = \"life\"\nparent = \"health\"\nweight = 0",
         );
         assert_eq!(err(&text), "f.toml:13: every child of group `health` has weight 0: give at least one a positive weight");
+    }
+
+    #[test]
+    fn optimising_towards_the_weights_needs_every_weight_above_zero() {
+        let text = SMALL
+            .replace(
+                "id = \"air\"\nparent = \"index\"",
+                "id = \"air\"\nparent = \"index\"\nweights = { method = \"optimised\", targets = \"weights\" }",
+            )
+            .replace(
+                "id = \"no2\"\nparent = \"air\"",
+                "id = \"no2\"\nparent = \"air\"\nweight = 0",
+            );
+        assert_eq!(err(&text), "f.toml:32: group `air` optimises towards its children's weights (`targets = \"weights\"`), but `no2` has weight 0: give every child a weight above 0, its target share of influence");
     }
 
     #[test]

@@ -199,7 +199,7 @@ impl Scenario {
                 if matches!(
                     out.nodes()[parent].kind,
                     NodeKind::Group {
-                        weights: Weighting::Pca | Weighting::Equal | Weighting::Optimised,
+                        weights: Weighting::Pca | Weighting::Equal | Weighting::Optimised { .. },
                         ..
                     }
                 ) {

@@ -125,7 +125,10 @@ impl Plan {
                         .children(slot)
                         .iter()
                         .map(|&c| {
-                            let weight = if weights == Weighting::Explicit {
+                            let weight = if matches!(
+                                weights,
+                                Weighting::Explicit | Weighting::Optimised { to_weights: true }
+                            ) {
                                 nodes[c].weight
                             } else {
                                 1.0

@@ -582,7 +582,12 @@ pub fn resolve_weights(
             (p.weights, p.n)
         } else {
             let start: Vec<f64> = group.children.iter().map(|&(_, w)| w).collect();
-            let targets = vec![1.0; start.len()];
+            // `targets = "weights"`: the written weights (plan.rs keeps them); else equal.
+            let targets = if weighting == (Weighting::Optimised { to_weights: true }) {
+                start.clone()
+            } else {
+                vec![1.0; start.len()]
+            };
             let o = optimise_weights(&refs, &targets, &start, group.aggregation);
             let n = (0..rows)
                 .filter(|&r| !work[r * nn + group.node].is_nan())
@@ -821,6 +826,14 @@ mod tests {
     /// engine's min-max leaves it as it is, to rounding) through [`score`](crate::score),
     /// with `extra[g]` added to group `g` (0 = the index, then Health, Environment, SafeActive).
     fn score_normalised(extra: [&str; 4]) -> Option<(crate::Results, Table)> {
+        score_normalised_weighted(extra, &[])
+    }
+
+    /// [`score_normalised`] with `weight = w` written for each `(code, w)` of `weights`.
+    fn score_normalised_weighted(
+        extra: [&str; 4],
+        weights: &[(&str, f64)],
+    ) -> Option<(crate::Results, Table)> {
         use healthy_city_model::{Cities, Observations};
         use std::fmt::Write as _;
         let dir = coinr_dir()?;
@@ -846,6 +859,9 @@ mod tests {
                     group.to_lowercase()
                 )
                 .unwrap();
+                if let Some((_, w)) = weights.iter().find(|(code, _)| code == n) {
+                    writeln!(f, "weight = {w}").unwrap();
+                }
                 write!(c, "[[indicator]]\nid = \"{}\"\nname = \"{n}\"\nunit = \"u\"\ndirection = \"higher\"\nlevel = \"city\"\nsource = {{ adapter = \"a\", publisher = \"p\", dataset = \"d\", release = \"r\", licence = \"l\", query = \"q\" }}\n", n.to_lowercase()).unwrap();
             }
         }
@@ -992,6 +1008,57 @@ mod tests {
         );
         assert!(after < before, "{after} vs {before}");
         assert_eq!(r.derived_weights[0].n, 55);
+    }
+
+    /// `weights = { method = "optimised", targets = "weights" }` through `score`: on COINr's
+    /// Environment group with written weights 4, 2, 1, 1, the derived weights bring the
+    /// correlation shares nearer those targets than both the written weights themselves and
+    /// the equal-influence optimum do, and GRN_01 (target 1/2) ends with the largest share.
+    #[test]
+    fn optimised_towards_the_written_weights_follows_them() {
+        let written = [
+            ("GRN_01", 4.0),
+            ("GRN_02", 2.0),
+            ("GRN_03", 1.0),
+            ("GRN_07", 1.0),
+        ];
+        let to = "weights = { method = \"optimised\", targets = \"weights\" }";
+        let Some((r, table)) = score_normalised_weighted(["", "", to, ""], &written) else {
+            return;
+        };
+        let Some((equal, _)) = score_normalised(["", "", "weights = \"optimised\"", ""]) else {
+            return;
+        };
+        let (_, names) = GROUPS[1];
+        let cols = columns_of(&table, names);
+        let refs: Vec<&[f64]> = cols.iter().map(Vec::as_slice).collect();
+        let targets: Vec<f64> = written.iter().map(|&(_, w)| w).collect();
+        let derived = |r: &crate::Results| -> Vec<f64> {
+            r.derived_weights[0]
+                .weights
+                .iter()
+                .map(|&(_, w)| w)
+                .collect()
+        };
+        assert_eq!(
+            r.derived_weights[0].weighting,
+            Weighting::Optimised { to_weights: true }
+        );
+        let objective = |w: &[f64]| {
+            balance_objective(
+                &correlations_with_aggregate(&refs, w, Aggregation::Arithmetic),
+                &targets,
+            )
+        };
+        let ours = objective(&derived(&r));
+        assert!(ours < objective(&targets), "{ours} vs the written weights");
+        assert!(
+            ours < objective(&derived(&equal)),
+            "{ours} vs equal influence"
+        );
+        let shares = correlations_with_aggregate(&refs, &derived(&r), Aggregation::Arithmetic);
+        let first = shares[0];
+        assert!(shares[1..].iter().all(|&s| s < first), "{shares:?}");
     }
 
     /// Four cities, two higher-is-better indicators under the index, min-max 0-100; `index`
