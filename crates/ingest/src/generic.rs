@@ -7,7 +7,7 @@ use calamine::{Data, Reader, Xlsx};
 use healthy_city_model::{Columns, Flag};
 
 use crate::error::{Error, Result};
-use crate::table::{csv_with_header, number, SourceRecord, SourceTable};
+use crate::table::{csv_with_header, number, xml_instead, SourceRecord, SourceTable};
 
 /// Reads a CSV, XLSX or Parquet table (XLSX and Parquet are recognised by their signatures,
 /// `PK` and `PAR1`) with `columns`:
@@ -26,6 +26,13 @@ pub fn parse_table(
         xlsx_rows(bytes, file, columns.sheet.as_deref())?
     } else if bytes.starts_with(b"PAR1") {
         parquet_rows(bytes, file)?
+    } else if let Some(err) = xml_instead(
+        bytes,
+        file,
+        "a CSV, XLSX or Parquet table",
+        "check that the address or file gives the table itself, not a web page or an error message",
+    ) {
+        return Err(err);
     } else {
         csv_rows(bytes, file)?
     };

@@ -19,6 +19,14 @@ fn is_breakdown(code: &str) -> bool {
 /// `FactValueNumericHigh` where given (an interval that does not hold the value is an error).
 /// Places are `SpatialDimValueCode`s (ISO3), measures `IndicatorCode`s.
 pub fn parse_gho_csv(bytes: &[u8], file: &str) -> Result<SourceTable> {
+    if let Some(err) = crate::table::xml_instead(
+        bytes,
+        file,
+        "the GHO portal's CSV export",
+        "export the indicator from the GHO data portal as CSV (the table itself, not the web page)",
+    ) {
+        return Err(err);
+    }
     let (mut reader, mut lines, header) = csv_with_header(bytes, file, false)?;
     let column = |name: &str| header.iter().position(|h| h.trim() == name);
     let required = |name: &str| {

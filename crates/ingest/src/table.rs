@@ -212,4 +212,50 @@ mod tests {
         assert_eq!(number("abc"), Err("`abc` is not a number".to_string()));
         assert!(number("inf").is_err());
     }
+
+    /// An HTML page or an XML message where a file was expected (a wrong link, the World Bank's
+    /// answer to an unknown indicator code) is named as such by every file parser, with what
+    /// to check, never reported as a parse error at line 1.
+    #[test]
+    fn every_file_parser_names_an_xml_or_html_answer() {
+        let wb_error = br#"<?xml version="1.0" encoding="utf-8"?><wb:error xmlns:wb="http://www.worldbank.org"><wb:message id="120" key="Invalid value">The provided parameter value is not valid</wb:message></wb:error>"#;
+        let html = b"\xEF\xBB\xBF  <!DOCTYPE html><html><body>Page not found</body></html>";
+        let columns = healthy_city_model::Columns {
+            place: "city".to_string(),
+            year: "year".to_string(),
+            value: None,
+            measure: None,
+            sheet: None,
+            aliases: None,
+        };
+        let results = [
+            ("wdi csv", crate::wdi::parse_wdi_csv(wb_error, "f").err()),
+            ("wdi zip", crate::wdi::parse_wdi_zip(wb_error, "f").err()),
+            ("gho csv", crate::gho::parse_gho_csv(html, "f").err()),
+            (
+                "aap xlsx",
+                crate::who_aap::parse_who_aap_xlsx(html, "f").err(),
+            ),
+            (
+                "aap csv",
+                crate::who_aap::parse_who_aap_csv(html, "f").err(),
+            ),
+            (
+                "table",
+                crate::generic::parse_table(html, "f", &columns, "pm25").err(),
+            ),
+        ];
+        for (parser, err) in results {
+            let message = err.map(|e| e.to_string()).unwrap_or_default();
+            assert!(
+                message.contains("the answer is XML (it starts `<"),
+                "{parser}: {message}"
+            );
+        }
+        let zip = crate::wdi::parse_wdi_zip(wb_error, "f")
+            .unwrap_err()
+            .to_string();
+        assert!(zip.contains("unknown indicator code"), "{zip}");
+        assert!(zip.contains("<wb:error"), "{zip}");
+    }
 }

@@ -6,11 +6,18 @@ use healthy_city_model::Flag;
 use crate::error::{Error, Result};
 use crate::table::{number, strip_bom, Lines, SourceRecord, SourceTable};
 
+/// What to check when the World Bank answers XML: it does so, with status 200, for an
+/// indicator code it does not know.
+const WB_XML_HINT: &str = "the World Bank answers an XML message for an unknown indicator code: check the code in the catalogue's `download` address (e.g. `SP.DYN.LE00.IN`)";
+
 /// Reads a World Bank bulk CSV: the preamble (`Data Source`, `Last Updated Date`, blank lines),
 /// the header `Country Name,Country Code,Indicator Name,Indicator Code,1960,...` and one row per
 /// country or aggregate, with a trailing comma. Empty cells are missing. Places are the
 /// `Country Code`s, measures the `Indicator Code`s; the `Last Updated Date` becomes the release.
 pub fn parse_wdi_csv(bytes: &[u8], file: &str) -> Result<SourceTable> {
+    if let Some(err) = crate::table::xml_instead(bytes, file, "the WDI CSV", WB_XML_HINT) {
+        return Err(err);
+    }
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
@@ -98,6 +105,9 @@ pub fn parse_wdi_csv(bytes: &[u8], file: &str) -> Result<SourceTable> {
 /// `API_<CODE>_DS2_...csv` member is parsed with [`parse_wdi_csv`]; the `Metadata_*` members
 /// are ignored. Errors name the member as `file!member`.
 pub fn parse_wdi_zip(bytes: &[u8], file: &str) -> Result<SourceTable> {
+    if let Some(err) = crate::table::xml_instead(bytes, file, "a zip archive", WB_XML_HINT) {
+        return Err(err);
+    }
     let not_zip = |message: String| Error::format(file, None, message);
     let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes))
         .map_err(|e| not_zip(format!("not a readable zip archive: {e}")))?;

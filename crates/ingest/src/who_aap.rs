@@ -74,9 +74,16 @@ impl From<&Data> for Cell {
     }
 }
 
+/// What to check when an HTML or XML page comes where the AAP data was expected.
+const AAP_XML_HINT: &str =
+    "give the Ambient Air Quality Database workbook itself (.xlsx), not the web page linking to it";
+
 /// Reads the WHO AAP workbook (XLSX bytes): the first sheet whose header names `ISO3` and the
 /// city column (`AAP_2022_city_v9` in V5; the README sheet is skipped). Positions are sheet rows.
 pub fn parse_who_aap_xlsx(bytes: &[u8], file: &str) -> Result<SourceTable> {
+    if let Some(err) = crate::table::xml_instead(bytes, file, "an XLSX workbook", AAP_XML_HINT) {
+        return Err(err);
+    }
     let workbook_error = |source| Error::Workbook {
         file: file.to_string(),
         source,
@@ -103,6 +110,9 @@ pub fn parse_who_aap_xlsx(bytes: &[u8], file: &str) -> Result<SourceTable> {
 
 /// Reads the WHO AAP data sheet saved as CSV (UTF-8, with or without BOM). Positions are lines.
 pub fn parse_who_aap_csv(bytes: &[u8], file: &str) -> Result<SourceTable> {
+    if let Some(err) = crate::table::xml_instead(bytes, file, "the AAP CSV", AAP_XML_HINT) {
+        return Err(err);
+    }
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
