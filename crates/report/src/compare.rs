@@ -10,7 +10,7 @@ use plotters::style::text_anchor::{HPos, VPos};
 
 use crate::chart::{
     anchored, drawing, frame, okabe_ito, ordinal, register_fonts, text, unit, width,
-    write_svg_and_png, Line, GREY, INK, RULE,
+    write_svg_and_png, Line, GREY, INK, MUTED, RULE,
 };
 use crate::error::Result;
 
@@ -249,6 +249,19 @@ where
         .map_err(drawing(CHART))?;
     }
 
+    // Rank guides every 5th rank, faint, so a grey line can be read off in the middle of the
+    // chart as well as at its labelled ends; their numbers come after the lines.
+    let guides: Vec<u32> = (5..=deepest).step_by(5).collect();
+    for &r in &guides {
+        let y = -f64::from(r);
+        plotted
+            .draw_series(std::iter::once(PathElement::new(
+                [(0.0, y), (x_max, y)],
+                RULE.mix(0.6).stroke_width((1.5 * u).max(1.0) as u32),
+            )))
+            .map_err(drawing(CHART))?;
+    }
+
     // Lines, the focus city last so it is drawn over the others.
     let mut order: Vec<usize> = shown
         .iter()
@@ -283,6 +296,24 @@ where
                 r.map(|r| Circle::new((i as f64, -f64::from(r)), radius(c), colour.filled()))
             }))
             .map_err(drawing(CHART))?;
+    }
+
+    // The guides' numbers beside each inner column, on a white ground over the lines.
+    let guide_style = anchored(&text(18.0 * u, false, MUTED), HPos::Right, VPos::Center);
+    for &r in &guides {
+        for col in 1..k.saturating_sub(1) {
+            let (px, py) = at(col as f64, -f64::from(r));
+            let n = r.to_string();
+            let (w, h) = (width(area, &n, &guide_style, CHART)?, (18.0 * u) as i32);
+            let x = px - gap / 2 - (2.0 * u) as i32;
+            area.draw(&Rectangle::new(
+                [(x - w - gap / 4, py - h / 2), (x + 1, py + h / 2)],
+                WHITE.filled(),
+            ))
+            .map_err(drawing(CHART))?;
+            area.draw_text(&n, &guide_style, (x, py))
+                .map_err(drawing(CHART))?;
+        }
     }
 
     // The focus city's rank at every inner column, above its point on a white ground.
@@ -426,9 +457,11 @@ mod tests {
         let s = svg(&cmp, &chart(Some(3), 2));
         assert_eq!(
             s.matches("<polyline").count(),
-            3 + 6,
-            "3 column rules and 6 segments"
+            3 + 1 + 6,
+            "3 column rules, a rank guide at 5th (Delta's deepest) and 6 segments"
         );
+        // The guide is numbered once, beside the one inner column.
+        assert_eq!(svg_texts(&s).iter().filter(|t| *t == "5").count(), 1);
     }
 
     #[test]
@@ -442,9 +475,10 @@ mod tests {
                 .any(|t| t == "Epsilon: 5th nominal; a 4th, b not ranked (largest shift 1)"),
             "{texts:?}"
         );
-        // Every city drawn: no "left out" line. Segments: 4 cities x 2, Epsilon 1.
+        // Every city drawn: no "left out" line. Segments: 4 cities x 2, Epsilon 1; a guide
+        // at 5th.
         assert!(!texts.iter().any(|t| t.starts_with("Drawn:")));
-        assert_eq!(s.matches("<polyline").count(), 3 + 9);
+        assert_eq!(s.matches("<polyline").count(), 3 + 1 + 9);
         // Beta and Alpha share no end label; each rank on the right has its own.
         assert!(texts.iter().any(|t| t == "2  Gamma"));
     }
