@@ -10,7 +10,7 @@ use healthy_city_model::Flag;
 use serde_json::Value;
 
 use crate::error::{Error, Result};
-use crate::table::{number, strip_bom, xml_instead, SourceRecord, SourceTable};
+use crate::table::{json_number, number, strip_bom, xml_instead, SourceRecord, SourceTable};
 
 /// Dimension ids that name the place (country, region or city).
 const PLACE_DIMENSIONS: [&str; 6] = ["geo", "cities", "REF_AREA", "GEO", "COUNTRY", "LOCATION"];
@@ -175,20 +175,9 @@ pub fn parse_wb_api(bytes: &[u8], file: &str) -> Result<(WbPage, SourceTable)> {
                 format!("country `{place}`: `date` `{date}` is not a year"),
             )
         })?;
-        let value = match row.get("value") {
-            None | Some(Value::Null) => None,
-            Some(Value::Number(n)) => n.as_f64(),
-            Some(Value::String(s)) => number(s).map_err(|m| {
-                Error::format(file, at(), format!("country `{place}`, year {year}: {m}"))
-            })?,
-            Some(other) => {
-                return Err(Error::format(
-                    file,
-                    at(),
-                    format!("country `{place}`, year {year}: `value` `{other}` is not a number"),
-                ))
-            }
-        };
+        let value = json_number(row.get("value"), Some("value"), true).map_err(|m| {
+            Error::format(file, at(), format!("country `{place}`, year {year}: {m}"))
+        })?;
         if let Some(value) = value {
             let mut r = record(line, &place, &measure, year, value);
             let status = text(row.get("obs_status"));
@@ -370,17 +359,8 @@ pub fn parse_jsonstat(bytes: &[u8], file: &str) -> Result<SourceTable> {
                 format!("place `{place}`: period `{period}` is not a year"),
             )
         })?;
-        let value = match v {
-            Value::Null => None,
-            Value::Number(n) => n.as_f64(),
-            other => {
-                return Err(Error::format(
-                    file,
-                    at(),
-                    format!("place `{place}`, year {year}: `{other}` is not a number"),
-                ))
-            }
-        };
+        let value = json_number(Some(v), None, false)
+            .map_err(|m| Error::format(file, at(), format!("place `{place}`, year {year}: {m}")))?;
         if let Some(value) = value {
             let mut r = record(i + 1, place, &measure_of(&coords), year, value);
             r.status = status_of(i);
@@ -692,20 +672,8 @@ pub fn parse_sdmx_json(bytes: &[u8], file: &str) -> Result<SourceTable> {
                 format!("place `{place}`: period `{period}` is not a year"),
             )
         })?;
-        let value = match o.get(0) {
-            None | Some(Value::Null) => None,
-            Some(Value::Number(n)) => n.as_f64(),
-            Some(Value::String(s)) => number(s).map_err(|m| {
-                Error::format(file, at(), format!("place `{place}`, year {year}: {m}"))
-            })?,
-            Some(other) => {
-                return Err(Error::format(
-                    file,
-                    at(),
-                    format!("place `{place}`, year {year}: `{other}` is not a number"),
-                ))
-            }
-        };
+        let value = json_number(o.get(0), None, true)
+            .map_err(|m| Error::format(file, at(), format!("place `{place}`, year {year}: {m}")))?;
         if let Some(value) = value {
             let mut r = record(line, place, &measure, year, value);
             if let Some((k, values)) = &status_values {

@@ -4,7 +4,7 @@ use healthy_city_model::Flag;
 use serde_json::Value;
 
 use crate::error::{Error, Result};
-use crate::table::{csv_with_header, number, strip_bom, SourceRecord, SourceTable};
+use crate::table::{csv_with_header, json_number, number, strip_bom, SourceRecord, SourceTable};
 
 /// Whether a GHO dimension value is a breakdown rather than the total: a sex other than both
 /// sexes, a beverage type other than all types.
@@ -202,30 +202,13 @@ pub fn parse_gho_odata(bytes: &[u8], file: &str) -> Result<SourceTable> {
                 format!("country `{place}`: `TimeDim` is not a year"),
             )
         })?;
-        let value = match row.get("NumericValue") {
-            None | Some(Value::Null) => None,
-            Some(Value::Number(n)) => n.as_f64().filter(|v| v.is_finite()),
-            Some(other) => {
-                return Err(Error::format(
-                    file,
-                    at(),
-                    format!(
-                        "country `{place}`, year {year}: `NumericValue` `{other}` is not a number"
-                    ),
-                ))
-            }
+        let cell = |name: &str| {
+            json_number(row.get(name), Some(name), false).map_err(|m| {
+                Error::format(file, at(), format!("country `{place}`, year {year}: {m}"))
+            })
         };
-        if let Some(value) = value {
-            let bound = |name: &str| match row.get(name) {
-                None | Some(Value::Null) => Ok(None),
-                Some(Value::Number(n)) if n.as_f64().is_some_and(f64::is_finite) => Ok(n.as_f64()),
-                Some(other) => Err(Error::format(
-                    file,
-                    at(),
-                    format!("country `{place}`, year {year}: `{name}` `{other}` is not a number"),
-                )),
-            };
-            let (low, high) = (bound("Low")?, bound("High")?);
+        if let Some(value) = cell("NumericValue")? {
+            let (low, high) = (cell("Low")?, cell("High")?);
             check_interval(file, &at, place, year, value, low, high)?;
             table.records.push(SourceRecord {
                 line,

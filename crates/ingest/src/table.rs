@@ -133,6 +133,27 @@ pub(crate) fn xml_instead(bytes: &[u8], file: &str, format: &str, hint: &str) ->
     ))
 }
 
+/// A JSON cell read as a published number: absent or `null` is missing, a JSON number is
+/// itself, a string is read by [`number`] where `strings` allows it (the World Bank and SDMX
+/// send some values as text); anything else is an error message naming the cell and, given
+/// `name`, its key ("`value` `true` is not a number").
+pub(crate) fn json_number(
+    cell: Option<&serde_json::Value>,
+    name: Option<&str>,
+    strings: bool,
+) -> std::result::Result<Option<f64>, String> {
+    use serde_json::Value;
+    match cell {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Number(n)) if n.as_f64().is_some() => Ok(n.as_f64()),
+        Some(Value::String(s)) if strings => number(s),
+        Some(other) => Err(match name {
+            Some(name) => format!("`{name}` `{other}` is not a number"),
+            None => format!("`{other}` is not a number"),
+        }),
+    }
+}
+
 /// Strips a UTF-8 byte-order mark.
 pub(crate) fn strip_bom(bytes: &[u8]) -> &[u8] {
     bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes)
