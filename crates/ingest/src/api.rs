@@ -1120,37 +1120,11 @@ mod tests {
         assert_eq!(err, "`https://ec.europa.eu/x` is not readable as JSON");
     }
 
-    /// The shared data folder, or `None` (with a notice) when it is absent and
-    /// `HEALTHY_CITY_REQUIRE_DATA` is not `1`.
-    #[allow(clippy::print_stderr)]
-    fn shared_data() -> Option<std::path::PathBuf> {
-        let dir = std::env::var_os("HEALTHY_CITY_DATA").map_or_else(
-            || {
-                std::path::PathBuf::from(concat!(
-                    env!("CARGO_MANIFEST_DIR"),
-                    "/../../../shared/data"
-                ))
-            },
-            std::path::PathBuf::from,
-        );
-        if dir.is_dir() {
-            return Some(dir);
-        }
-        assert!(
-            std::env::var("HEALTHY_CITY_REQUIRE_DATA").as_deref() != Ok("1"),
-            "HEALTHY_CITY_REQUIRE_DATA=1 but the data folder `{}` is absent",
-            dir.display()
-        );
-        eprintln!(
-            "notice: skipping a test on the published data: `{}` is absent (set HEALTHY_CITY_REQUIRE_DATA=1 to make this a failure)",
-            dir.display()
-        );
-        None
-    }
-
     #[test]
     fn reads_the_published_api_samples() {
-        let Some(data) = shared_data() else { return };
+        let Some(data) = crate::testdata::shared_data() else {
+            return;
+        };
         let read = |f: &str| std::fs::read(data.join("api-samples").join(f)).unwrap();
         let (page, wb) = parse_wb_api(&read("worldbank_v2_recorded_answer.json"), "wb").unwrap();
         assert_eq!((page.total, wb.rows_read, wb.records.len()), (4, 4, 2));

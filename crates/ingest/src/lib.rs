@@ -81,6 +81,8 @@ mod lenstore;
 mod master_index;
 mod snapshot;
 mod table;
+#[cfg(test)]
+mod testdata;
 mod wdi;
 mod who_aap;
 

@@ -1602,32 +1602,11 @@ source = { adapter = "wdi_csv", publisher = "World Bank", dataset = "WDI", relea
 
     // --- Tests on the real published files in ../shared/data -----------------------------
 
-    /// The shared data folder, or `None` (with a notice) when it is absent and
-    /// `HEALTHY_CITY_REQUIRE_DATA` is not `1`.
-    #[allow(clippy::print_stderr)]
-    fn shared_data() -> Option<PathBuf> {
-        let dir = std::env::var_os("HEALTHY_CITY_DATA").map_or_else(
-            || PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data")),
-            PathBuf::from,
-        );
-        if dir.is_dir() {
-            return Some(dir);
-        }
-        assert!(
-            std::env::var("HEALTHY_CITY_REQUIRE_DATA").as_deref() != Ok("1"),
-            "HEALTHY_CITY_REQUIRE_DATA=1 but the data folder `{}` is absent",
-            dir.display()
-        );
-        eprintln!(
-            "notice: skipping a test on the published data: `{}` is absent (set HEALTHY_CITY_REQUIRE_DATA=1 to make this a failure)",
-            dir.display()
-        );
-        None
-    }
-
     #[test]
     fn reads_the_whole_who_workbook() {
-        let Some(data) = shared_data() else { return };
+        let Some(data) = crate::testdata::shared_data() else {
+            return;
+        };
         let file = "who-aap/who_aap_2021_v9_11august2022.xlsx";
         let bytes = std::fs::read(data.join(file)).unwrap();
         let table = who_aap::parse_who_aap_xlsx(&bytes, file).unwrap();
@@ -1662,7 +1641,9 @@ source = { adapter = "wdi_csv", publisher = "World Bank", dataset = "WDI", relea
 
     #[test]
     fn rebuilds_the_committed_snapshot_byte_for_byte() {
-        let Some(data) = shared_data() else { return };
+        let Some(data) = crate::testdata::shared_data() else {
+            return;
+        };
         let root = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."));
         let indicators = root.join("indicators");
         let cities = Cities::load(&indicators.join("cities.toml")).unwrap();
