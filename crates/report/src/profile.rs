@@ -107,14 +107,22 @@ fn name(results: &Results, node: usize) -> &str {
     }
 }
 
-/// The names of the rows where the city's rank is in the top (`best`) or bottom quarter of
-/// the cities ranked on that node.
-fn quarter(results: &Results, y: usize, c: usize, rows: &[Row], best: bool) -> Vec<String> {
+/// The names of the indicator rows where the city's rank is in the top (`best`) or bottom
+/// quarter of the cities ranked on that node (`peers`: each row's, as [`peers`] gives them).
+fn quarter(
+    results: &Results,
+    y: usize,
+    c: usize,
+    rows: &[Row],
+    peers: &[Vec<f64>],
+    best: bool,
+) -> Vec<String> {
     rows.iter()
-        .filter(|r| !r.domain)
-        .filter_map(|r| {
+        .zip(peers)
+        .filter(|(r, _)| !r.domain)
+        .filter_map(|(r, peers)| {
             let rank = f64::from(results.rank(y, c, r.node)?);
-            let n = peers(results, y, r.node).len() as f64;
+            let n = peers.len() as f64;
             let hit = if best {
                 rank <= (n / 4.0).max(1.0)
             } else {
@@ -173,8 +181,9 @@ where
             "Blue dot: {city_name}; orange ring: {leader_name}, first in the index. Right: {city_name}'s score and rank on the row."
         )),
     ];
-    let strong = quarter(results, y, c, &rows, true);
-    let weak = quarter(results, y, c, &rows, false);
+    let peer_scores: Vec<Vec<f64>> = rows.iter().map(|r| peers(results, y, r.node)).collect();
+    let strong = quarter(results, y, c, &rows, &peer_scores, true);
+    let weak = quarter(results, y, c, &rows, &peer_scores, false);
     if !strong.is_empty() {
         subtitle.push(Line {
             text: format!("Strengths (top quarter): {}.", strong.join("; ")),
@@ -332,12 +341,12 @@ where
             )
             .map_err(drawing(CHART))?;
         }
-        let peers = peers(results, y, row.node);
+        let peers = &peer_scores[k];
         if let (Some(&min), Some(&max)) = (peers.first(), peers.last()) {
             // The middle half as a light band, the full range as a line through it, the
             // median as a tick taller than the dots so it shows beside or behind them.
-            let (qa, _) = at(quantile(&peers, 0.25), 0.0);
-            let (qb, _) = at(quantile(&peers, 0.75), 0.0);
+            let (qa, _) = at(quantile(peers, 0.25), 0.0);
+            let (qb, _) = at(quantile(peers, 0.75), 0.0);
             area.draw(&Rectangle::new(
                 [(qa, py - half), (qb.max(qa + 1), py + half)],
                 BAND.filled(),
@@ -350,7 +359,7 @@ where
                 GREY.stroke_width(thin),
             ))
             .map_err(drawing(CHART))?;
-            let (qm, _) = at(quantile(&peers, 0.5), 0.0);
+            let (qm, _) = at(quantile(peers, 0.5), 0.0);
             let tick = radius + (6.0 * u) as i32;
             area.draw(&PathElement::new(
                 [(qm, py - tick), (qm, py + tick)],
