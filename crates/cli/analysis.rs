@@ -58,6 +58,15 @@ fn catch_ctrl_c() {
     });
 }
 
+/// The uncertain inputs' names as charts show them ("leave one out").
+fn factor_labels(analysis: &Analysis) -> Vec<String> {
+    analysis
+        .factors
+        .iter()
+        .map(|f| f.name().replace('_', " "))
+        .collect()
+}
+
 /// A scenario by shipped name or file path.
 fn load_scenario(name: &str) -> Result<Scenario> {
     let path = Path::new(name);
@@ -479,11 +488,7 @@ pub fn uncertainty(args: &UncertaintyArgs) -> Result<()> {
     }
     out.flush()?;
     drop(out);
-    let names: Vec<String> = analysis
-        .factors
-        .iter()
-        .map(|f| f.name().replace('_', " "))
-        .collect();
+    let names = factor_labels(&analysis);
     let (svg, png) = staging.chart("rank-intervals")?;
     healthy_city_report::write_rank_intervals(
         &stats,
@@ -600,11 +605,7 @@ pub fn sensitivity(args: &SensitivityArgs) -> Result<()> {
     }
     out.flush()?;
     drop(out);
-    let names: Vec<String> = analysis
-        .factors
-        .iter()
-        .map(|f| f.name().replace('_', " "))
-        .collect();
+    let names = factor_labels(&analysis);
     let (svg, png) = staging.chart("sensitivity")?;
     healthy_city_report::write_sensitivity(
         &indices,
