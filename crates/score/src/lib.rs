@@ -19,12 +19,15 @@
 //! assert_eq!(rank(&[3.0, 5.0, 5.0, f64::NAN], None), [Some(3), Some(1), Some(1), None]);
 //! ```
 
+mod aggregate;
 mod audit;
+mod bod;
 mod compare;
 mod denominate;
 mod engine;
 mod error;
 mod impute;
+mod lp;
 mod normalise;
 mod panel;
 mod path;
@@ -35,6 +38,7 @@ mod reference;
 mod results;
 mod rng;
 mod sensitivity;
+mod stats;
 #[cfg(test)]
 mod testkit;
 mod treat;
@@ -42,33 +46,20 @@ mod uncertainty;
 mod weights;
 
 pub use audit::{
-    audit, average_ranks, correlate, correlation_p_value, cronbach_alpha, pca, pearson, spearman,
-    Audit, AuditError, AuditInput, Availability, CorrMethod, Correlation, CorrelationRow,
-    GroupAudit, Pca, SkewKurtRow, COLLINEAR,
+    audit, Audit, AuditError, AuditInput, Availability, CorrelationRow, GroupAudit, SkewKurtRow,
+    COLLINEAR,
 };
+pub use bod::{bod, BodResult};
 pub use compare::{apply_scenario, compare, Comparison};
-pub use denominate::denominate;
 pub use engine::{Config, Engine, Scratch};
 pub use error::{Error, Result};
-pub use impute::{impute, impute_column, impute_series};
-pub use normalise::{normalise, normalise_indicator, transform};
 pub use panel::Panel;
 pub use path::{path_to_first, robust_path_to_first, PathStep, PathToFirst, MARGIN};
-pub use plan::{
-    actual_weights, aggregate, aggregate_year, domain_of, AggregateFailure, GroupPlan,
-    IndicatorPlan, Plan,
-};
 pub use rank::rank;
-pub use results::{score, NodeInfo, Results};
+pub use results::{check, data_sets, score, DataSets, NodeInfo, Results};
 pub use rng::Rng;
 pub use sensitivity::{sobol_indices, Sampler, SobolIndex, SOBOL_MAX_ROWS};
-pub use treat::{
-    skew_kurt, treat, treat_indicator, IndicatorTreatment, SkewKurt, TreatmentReport,
-    WinsorisedPoint,
-};
+pub use stats::{quantile, CorrMethod, Correlation, Pca};
+pub use treat::{IndicatorTreatment, SkewKurt, TreatmentReport, WinsorisedPoint};
 pub use uncertainty::{Analysis, Factor, Observer, RankStats, WeightCell};
-pub use weights::{
-    balance_objective, bod, correlations_with_aggregate, effective_weight_table, effective_weights,
-    optimise_weights, pca_column_weights, resolve_weights, simplex_max, BodResult, EffectiveWeight,
-    GroupWeights, LpSolution, OptimisedWeights, PcaWeights, ResolveFailure,
-};
+pub use weights::{EffectiveWeight, GroupWeights};

@@ -173,7 +173,12 @@ proptest! {
         let mut better = values.clone();
         let delta = f64::from(step) * 0.5;
         better[city][i] += if higher[i] { delta } else { -delta };
-        let after = run(&better, &higher, &methods, &order, None).unwrap();
+        // Improving can make an indicator constant (one city left to catch up with): an
+        // error, not a property. Regression: proptest found `x1 = [NaN, NaN, 11, 6]` with the
+        // 6 raised to 11, and the test unwrapped the error.
+        let after = run(&better, &higher, &methods, &order, None);
+        prop_assume!(after.is_some());
+        let after = after.unwrap();
         let id = format!("c{city}");
         let (sb, sa) = (
             before.score(0, before.city_slot(&id).unwrap(), before.root),
@@ -188,7 +193,10 @@ proptest! {
     fn ranks_are_competition_ranks_in_one_to_n(
         scores in prop::collection::vec(prop_oneof![4 => (0u32..20).prop_map(f64::from), 1 => Just(f64::NAN)], 0..30),
     ) {
-        let ranks = rank(&scores, None);
+        let ranks: Vec<Option<u32>> = rank(&scores, None)
+            .into_iter()
+            .map(|r| r.map(std::num::NonZeroU32::get))
+            .collect();
         let present = scores.iter().filter(|s| !s.is_nan()).count() as u32;
         for (s, r) in scores.iter().zip(&ranks) {
             if s.is_nan() {
