@@ -34,10 +34,10 @@ use crate::treat::{derive, failure_error, scope_label, sorted_present, Failure, 
 /// The data of one imputation alternative.
 #[derive(Debug, Clone)]
 struct Block {
-    /// Transformed values of the peer cities in the year, `[city][indicator]`, NaN missing.
-    x: Vec<f64>,
-    /// Transformed values of every city in the year, `[city][indicator]` (dist2ref's
-    /// reference city need not be a peer).
+    /// Transformed values of every city of the panel in the year, `[city][indicator]`, NaN
+    /// missing. Replications aggregate every city, as `score` does, so that cross-city
+    /// methods (MPI, AMPI, Copeland, benefit of the doubt) compare the same cities; only the
+    /// peers are ranked.
     year: Vec<f64>,
     /// Per indicator: the present transformed values of the statistics scope, in panel order.
     values: Vec<Vec<f64>>,
@@ -94,8 +94,10 @@ pub struct Config {
 #[derive(Debug, Clone)]
 pub struct Scratch {
     plan: Plan,
+    /// Panel slot of each peer city.
+    peers: Vec<usize>,
     weights: Vec<f64>,
-    /// `[city][node]` scores of the last evaluation.
+    /// `[city][node]` scores of the last evaluation, every city of the panel.
     scores: Vec<f64>,
     root: Vec<f64>,
     rounded: Vec<f64>,
@@ -112,7 +114,7 @@ impl Scratch {
 
     /// Score of `node` for peer city `c` in the last evaluation.
     pub fn score(&self, c: usize, node: usize) -> f64 {
-        self.scores[c * self.plan.n_nodes() + node]
+        self.scores[self.peers[c] * self.plan.n_nodes() + node]
     }
 }
 
@@ -193,10 +195,6 @@ impl Engine {
             .iter()
             .map(|p| {
                 let values = &p.panel.values;
-                let x: Vec<f64> = peers
-                    .iter()
-                    .flat_map(|&c| (0..ni).map(move |i| values[(y * nc + c) * ni + i]))
-                    .collect();
                 let sample: Vec<Vec<f64>> = (0..ni)
                     .map(|i| {
                         years
@@ -207,7 +205,6 @@ impl Engine {
                     })
                     .collect();
                 let mut block = Block {
-                    x,
                     year: values[y * nc * ni..(y + 1) * nc * ni].to_vec(),
                     sorted: sample.iter().map(|s| sorted_present(s)).collect(),
                     values: sample,
@@ -304,7 +301,7 @@ impl Engine {
     /// Transformed value of indicator `i` for peer city `c` (framework imputation; NaN if
     /// missing).
     pub fn value(&self, c: usize, i: usize) -> f64 {
-        self.blocks[0].x[c * self.n_indicators() + i]
+        self.blocks[0].year[self.peer_slots[c] * self.n_indicators() + i]
     }
 
     /// A copy of the engine in which peer city `c` has other transformed values
@@ -317,8 +314,7 @@ impl Engine {
         let slot = self.peer_slots[c];
         for block in &mut out.blocks {
             for &(i, v) in values {
-                let old = block.x[c * ni + i];
-                block.x[c * ni + i] = v;
+                let old = block.year[slot * ni + i];
                 block.year[slot * ni + i] = v;
                 let sample = &mut block.values[i];
                 match sample.iter().position(|&s| s == old) {
@@ -360,8 +356,9 @@ impl Engine {
         let n = self.n_cities();
         Scratch {
             plan: self.plan.clone(),
+            peers: self.peer_slots.clone(),
             weights: vec![0.0; self.plan.n_nodes()],
-            scores: vec![f64::NAN; n * self.plan.n_nodes()],
+            scores: vec![f64::NAN; self.panel_cities.len() * self.plan.n_nodes()],
             root: vec![f64::NAN; n],
             rounded: vec![f64::NAN; n],
             order: (0..n).collect(),
@@ -373,7 +370,11 @@ impl Engine {
     /// city. Scores and ranks are left in `s` ([`Scratch::root_scores`], [`Scratch::ranks`]).
     pub fn evaluate(&self, config: &Config, s: &mut Scratch) -> Result<()> {
         let block = &self.blocks[config.imputation.min(self.blocks.len() - 1)];
-        let (n, ni, nn) = (self.n_cities(), self.n_indicators(), self.plan.n_nodes());
+        let (all, ni, nn) = (
+            self.panel_cities.len(),
+            self.n_indicators(),
+            self.plan.n_nodes(),
+        );
         for i in 0..ni {
             self.normalise(block, i, config, s)?;
         }
@@ -388,17 +389,17 @@ impl Engine {
                 child.1 = s.weights[slot];
             }
         }
-        aggregate_year(&s.plan, &mut s.scores, n).map_err(|f| Error::NonPositive {
+        aggregate_year(&s.plan, &mut s.scores, all).map_err(|f| Error::NonPositive {
             method: f.aggregation.to_string(),
             domain: domain_of(f.aggregation),
             node: self.plan.node_ids[f.node].clone(),
-            city: self.cities[f.city].clone(),
+            city: self.panel_cities[f.city].clone(),
             year: self.year,
             child: self.plan.node_ids[f.child].clone(),
             value: f.value,
         })?;
-        for c in 0..n {
-            s.root[c] = s.scores[c * nn + self.plan.root];
+        for (root, &slot) in s.root.iter_mut().zip(&self.peer_slots) {
+            *root = s.scores[slot * nn + self.plan.root];
         }
         rank_into(
             &s.root,
@@ -432,10 +433,14 @@ impl Engine {
     /// Treats and normalises indicator `i` into the indicator's node column of `s.scores`,
     /// with the treatment mapping and the fitted normalisation `score` uses.
     fn normalise(&self, block: &Block, i: usize, config: &Config, s: &mut Scratch) -> Result<()> {
-        let (n, ni, nn) = (self.n_cities(), self.n_indicators(), self.plan.n_nodes());
+        let (all, ni, nn) = (
+            self.panel_cities.len(),
+            self.n_indicators(),
+            self.plan.n_nodes(),
+        );
         let ind = &self.plan.indicators[i];
         let node = self.plan.indicator_nodes[i];
-        let column = (0..n).map(|c| c * nn + node);
+        let column = (0..all).map(|c| c * nn + node);
         if block.sorted[i].is_empty() {
             for at in column {
                 s.scores[at] = f64::NAN;
@@ -508,7 +513,7 @@ impl Engine {
             self.scope,
         )?;
         for (c, at) in column.enumerate() {
-            let raw = block.x[c * ni + i];
+            let raw = block.year[c * ni + i];
             s.scores[at] = match &fitted {
                 Some(f) => f.apply(mapping.apply(raw)),
                 None => f64::NAN,
