@@ -214,7 +214,7 @@ pub(crate) fn winsorise_steps(
 /// is read without winsorising again (the replication engine's varying `winmax`).
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Steps {
-    steps: Vec<Step>,
+    states: Vec<Step>,
     min: f64,
     max: f64,
 }
@@ -232,7 +232,7 @@ impl Steps {
             return Err(Failure::TooFew(sorted.len()));
         }
         Ok(Steps {
-            steps: winsorise_steps(column, sorted, skew_thresh, kurt_thresh, None),
+            states: winsorise_steps(column, sorted, skew_thresh, kurt_thresh, None),
             min: sorted[0],
             max: sorted[sorted.len() - 1],
         })
@@ -241,17 +241,17 @@ impl Steps {
     /// The state the loop stops at with this `winmax`: the first that passes or has moved
     /// `winmax` points, or the last.
     fn last(&self, winmax: usize) -> usize {
-        self.steps
+        self.states
             .iter()
             .position(|s| s.check.pass || s.nwin >= winmax)
-            .unwrap_or(self.steps.len() - 1)
+            .unwrap_or(self.states.len() - 1)
     }
 
     /// The treatment as a mapping: untreated if the values pass, clamped if winsorising made
     /// them pass, else COINr's log fallback.
     pub(crate) fn mapping(&self, winmax: usize) -> Mapping {
         let k = self.last(winmax);
-        let step = self.steps[k];
+        let step = self.states[k];
         if !step.check.pass {
             Mapping::LogCt {
                 min: self.min,
@@ -322,17 +322,16 @@ pub(crate) fn derive(
         }
         Treatment::Log | Treatment::Boxcox { .. } => {
             let before = check(column, 2.0, 3.5);
-            let mapping = match treatment {
-                Treatment::Boxcox { lambda } => Mapping::Boxcox {
+            let mapping = if let Treatment::Boxcox { lambda } = treatment {
+                Mapping::Boxcox {
                     min: sorted.first().copied().unwrap_or(f64::INFINITY),
                     lambda,
-                },
-                _ => {
-                    if let Some(k) = column.iter().position(|&v| v <= 0.0) {
-                        return Err(Failure::Domain(k, column[k]));
-                    }
-                    Mapping::Log
                 }
+            } else {
+                if let Some(k) = column.iter().position(|&v| v <= 0.0) {
+                    return Err(Failure::Domain(k, column[k]));
+                }
+                Mapping::Log
             };
             Ok(Derived {
                 mapping,
@@ -350,11 +349,11 @@ pub(crate) fn derive(
                 return Err(Failure::TooFew(sorted.len()));
             }
             let steps = Steps {
-                steps: winsorise_steps(column, sorted, skew_thresh, kurt_thresh, Some(winmax)),
+                states: winsorise_steps(column, sorted, skew_thresh, kurt_thresh, Some(winmax)),
                 min: sorted[0],
                 max: sorted[sorted.len() - 1],
             };
-            let before = steps.steps[0].check;
+            let before = steps.states[0].check;
             if before.pass {
                 return Ok(Derived {
                     mapping: Mapping::Identity,
@@ -363,7 +362,7 @@ pub(crate) fn derive(
                     after: before,
                 });
             }
-            let last = steps.steps[steps.last(winmax)];
+            let last = steps.states[steps.last(winmax)];
             let mapping = steps.mapping(winmax);
             let after = if last.check.pass {
                 last.check
