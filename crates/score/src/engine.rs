@@ -20,7 +20,7 @@ use std::sync::OnceLock;
 
 use healthy_city_model::{
     Aggregation, Bounds, Catalogue, Cities, Framework, Impute, Normalisation, Observations,
-    Treatment,
+    Treatment, Weighting,
 };
 
 use crate::aggregate::{aggregate_year, domain_of};
@@ -94,10 +94,11 @@ pub struct Config {
 #[derive(Debug, Clone)]
 pub struct Scratch {
     plan: Plan,
-    /// Panel slot of each peer city.
-    peers: Vec<usize>,
+    /// Row of each peer city in `scores` in the last evaluation.
+    rows: Vec<usize>,
     weights: Vec<f64>,
-    /// `[city][node]` scores of the last evaluation, every city of the panel.
+    /// `[row][node]` scores of the last evaluation: every city of the panel's year, or the
+    /// peers only when no cross-city method can see the others ([`Engine::cities_scored`]).
     scores: Vec<f64>,
     root: Vec<f64>,
     rounded: Vec<f64>,
@@ -114,7 +115,7 @@ impl Scratch {
 
     /// Score of `node` for peer city `c` in the last evaluation.
     pub fn score(&self, c: usize, node: usize) -> f64 {
-        self.scores[self.peers[c] * self.plan.n_nodes() + node]
+        self.scores[self.rows[c] * self.plan.n_nodes() + node]
     }
 }
 
@@ -136,9 +137,13 @@ pub struct Engine {
     /// Nominal ranks, by peer city (every peer is ranked).
     pub nominal_ranks: Vec<NonZeroU32>,
     blocks: Vec<Block>,
-    /// Every city of the panel, in panel order, and the panel slot of each peer.
+    /// Every city of the panel, in panel order, their slots, and the panel slot of each peer.
     panel_cities: Vec<String>,
+    all_slots: Vec<usize>,
     peer_slots: Vec<usize>,
+    /// Whether the nominal plan has a cross-city group (MPI, AMPI, Copeland, benefit of the
+    /// doubt), whose scores depend on every city of the year.
+    cross_city: bool,
     /// The years the statistics are taken over, for messages.
     scope: Scope,
     round: Option<u32>,
@@ -236,7 +241,11 @@ impl Engine {
             imputations: alternatives,
             blocks,
             panel_cities: panel.cities.clone(),
+            all_slots: (0..nc).collect(),
             peer_slots: peers,
+            cross_city: plan.groups.iter().any(|g| {
+                g.aggregation.is_cross_city() || matches!(g.weighting, Weighting::Bod { .. })
+            }),
             scope: Scope {
                 bounds,
                 year: panel.years[years.start],
@@ -356,7 +365,7 @@ impl Engine {
         let n = self.n_cities();
         Scratch {
             plan: self.plan.clone(),
-            peers: self.peer_slots.clone(),
+            rows: (0..n).collect(),
             weights: vec![0.0; self.plan.n_nodes()],
             scores: vec![f64::NAN; self.panel_cities.len() * self.plan.n_nodes()],
             root: vec![f64::NAN; n],
@@ -370,13 +379,10 @@ impl Engine {
     /// city. Scores and ranks are left in `s` ([`Scratch::root_scores`], [`Scratch::ranks`]).
     pub fn evaluate(&self, config: &Config, s: &mut Scratch) -> Result<()> {
         let block = &self.blocks[config.imputation.min(self.blocks.len() - 1)];
-        let (all, ni, nn) = (
-            self.panel_cities.len(),
-            self.n_indicators(),
-            self.plan.n_nodes(),
-        );
+        let (ni, nn) = (self.n_indicators(), self.plan.n_nodes());
+        let cities = self.cities_scored(config);
         for i in 0..ni {
-            self.normalise(block, i, config, s)?;
+            self.normalise(block, i, config, cities, s)?;
         }
         // Weights and aggregation for this replication.
         s.weights.copy_from_slice(&config.weights);
@@ -389,17 +395,25 @@ impl Engine {
                 child.1 = s.weights[slot];
             }
         }
-        aggregate_year(&s.plan, &mut s.scores, all).map_err(|f| Error::NonPositive {
+        let n = cities.len();
+        aggregate_year(&s.plan, &mut s.scores[..n * nn], n).map_err(|f| Error::NonPositive {
             method: f.aggregation.to_string(),
             domain: domain_of(f.aggregation),
             node: self.plan.node_ids[f.node].clone(),
-            city: self.panel_cities[f.city].clone(),
+            city: self.panel_cities[cities[f.city]].clone(),
             year: self.year,
             child: self.plan.node_ids[f.child].clone(),
             value: f.value,
         })?;
-        for (root, &slot) in s.root.iter_mut().zip(&self.peer_slots) {
-            *root = s.scores[slot * nn + self.plan.root];
+        if n == self.peer_slots.len() {
+            for (k, row) in s.rows.iter_mut().enumerate() {
+                *row = k;
+            }
+        } else {
+            s.rows.copy_from_slice(&self.peer_slots);
+        }
+        for (root, &row) in s.root.iter_mut().zip(&s.rows) {
+            *root = s.scores[row * nn + self.plan.root];
         }
         rank_into(
             &s.root,
@@ -409,6 +423,17 @@ impl Engine {
             &mut s.ranks,
         );
         Ok(())
+    }
+
+    /// The panel slots of the cities a replication scores: every city of the year when a
+    /// cross-city method (MPI, AMPI, Copeland, benefit of the doubt) compares them, as
+    /// `score` does; else the peers only, which no other city can affect.
+    fn cities_scored(&self, config: &Config) -> &[usize] {
+        if self.cross_city || config.aggregation.is_some_and(Aggregation::is_cross_city) {
+            &self.all_slots
+        } else {
+            &self.peer_slots
+        }
     }
 
     /// Sets the weight of `node` to 0, and of each ancestor it leaves without weighted children.
@@ -432,15 +457,18 @@ impl Engine {
 
     /// Treats and normalises indicator `i` into the indicator's node column of `s.scores`,
     /// with the treatment mapping and the fitted normalisation `score` uses.
-    fn normalise(&self, block: &Block, i: usize, config: &Config, s: &mut Scratch) -> Result<()> {
-        let (all, ni, nn) = (
-            self.panel_cities.len(),
-            self.n_indicators(),
-            self.plan.n_nodes(),
-        );
+    fn normalise(
+        &self,
+        block: &Block,
+        i: usize,
+        config: &Config,
+        cities: &[usize],
+        s: &mut Scratch,
+    ) -> Result<()> {
+        let (ni, nn) = (self.n_indicators(), self.plan.n_nodes());
         let ind = &self.plan.indicators[i];
         let node = self.plan.indicator_nodes[i];
-        let column = (0..all).map(|c| c * nn + node);
+        let column = (0..cities.len()).map(|row| row * nn + node);
         if block.sorted[i].is_empty() {
             for at in column {
                 s.scores[at] = f64::NAN;
@@ -512,7 +540,7 @@ impl Engine {
             self.plan.scale,
             self.scope,
         )?;
-        for (c, at) in column.enumerate() {
+        for (&c, at) in cities.iter().zip(column) {
             let raw = block.year[c * ni + i];
             s.scores[at] = match &fitted {
                 Some(f) => f.apply(mapping.apply(raw)),
