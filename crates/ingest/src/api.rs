@@ -35,22 +35,6 @@ fn json(bytes: &[u8], file: &str, hint: &str) -> Result<Value> {
     })
 }
 
-fn record(line: usize, place: &str, measure: &str, year: i32, value: f64) -> SourceRecord {
-    SourceRecord {
-        line,
-        place: place.to_string(),
-        measure: measure.to_string(),
-        year,
-        value,
-        flag: Flag::None,
-        revision: 0,
-        direction: None,
-        status: None,
-        low: None,
-        high: None,
-    }
-}
-
 /// A status flag as a [`Flag`]: `e` (Eurostat) and `E` (SDMX `OBS_STATUS`) mean estimated.
 fn flag_of(status: Option<&str>) -> Flag {
     match status.map(str::trim) {
@@ -179,7 +163,7 @@ pub fn parse_wb_api(bytes: &[u8], file: &str) -> Result<(WbPage, SourceTable)> {
             Error::format(file, at(), format!("country `{place}`, year {year}: {m}"))
         })?;
         if let Some(value) = value {
-            let mut r = record(line, &place, &measure, year, value);
+            let mut r = SourceRecord::new(line, &place, &measure, year, value);
             let status = text(row.get("obs_status"));
             if !status.is_empty() {
                 r.status = Some(status);
@@ -362,7 +346,7 @@ pub fn parse_jsonstat(bytes: &[u8], file: &str) -> Result<SourceTable> {
         let value = json_number(Some(v), None, false)
             .map_err(|m| Error::format(file, at(), format!("place `{place}`, year {year}: {m}")))?;
         if let Some(value) = value {
-            let mut r = record(i + 1, place, &measure_of(&coords), year, value);
+            let mut r = SourceRecord::new(i + 1, place, measure_of(&coords), year, value);
             r.status = status_of(i);
             r.flag = flag_of(r.status.as_deref());
             table.records.push(r);
@@ -504,7 +488,7 @@ pub fn parse_eurostat_tsv(bytes: &[u8], file: &str) -> Result<SourceTable> {
                     format!("place `{place}`, year {year}: `{cell}` is not a number"),
                 ));
             };
-            let mut r = record(line, place, &measure, *year, value);
+            let mut r = SourceRecord::new(line, place, &measure, *year, value);
             r.flag = flag_of(status.as_deref());
             r.status = status;
             table.records.push(r);
@@ -675,7 +659,7 @@ pub fn parse_sdmx_json(bytes: &[u8], file: &str) -> Result<SourceTable> {
         let value = json_number(o.get(0), None, true)
             .map_err(|m| Error::format(file, at(), format!("place `{place}`, year {year}: {m}")))?;
         if let Some(value) = value {
-            let mut r = record(line, place, &measure, year, value);
+            let mut r = SourceRecord::new(line, place, &measure, year, value);
             if let Some((k, values)) = &status_values {
                 r.status = o
                     .get(k + 1)
@@ -749,7 +733,7 @@ pub fn parse_socrata(bytes: &[u8], file: &str) -> Result<SourceTable> {
         if let Some(value) = value {
             table
                 .records
-                .push(record(line, &place, &measure, year, value));
+                .push(SourceRecord::new(line, &place, &measure, year, value));
         }
     }
     Ok(table)

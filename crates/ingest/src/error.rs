@@ -23,12 +23,13 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
-    /// A file or folder of the snapshot could not be written.
+    /// An output (the snapshot folder, the ingest report, an import's files) could not be
+    /// written; the source says which file or folder and why.
     #[error("cannot write `{}`", path.display())]
     Write {
         path: PathBuf,
         #[source]
-        source: std::io::Error,
+        source: healthy_city_fs::Error,
     },
     /// A CSV file could not be read as CSV.
     #[error("`{file}` is not readable as CSV")]

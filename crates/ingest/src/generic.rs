@@ -4,7 +4,7 @@
 use std::io::Cursor;
 
 use calamine::{Data, Reader, Xlsx};
-use healthy_city_model::{Columns, Flag};
+use healthy_city_model::Columns;
 
 use crate::error::{Error, Result};
 use crate::table::{csv_with_header, number, xml_instead, SourceRecord, SourceTable};
@@ -102,19 +102,9 @@ pub fn parse_table(
             )
         })?;
         if let Some(value) = value {
-            table.records.push(SourceRecord {
-                line,
-                place: place.to_string(),
-                measure: measure.to_string(),
-                year,
-                value,
-                flag: Flag::None,
-                revision: 0,
-                direction: None,
-                status: None,
-                low: None,
-                high: None,
-            });
+            table
+                .records
+                .push(SourceRecord::new(line, place, measure, year, value));
         }
     }
     Ok(table)

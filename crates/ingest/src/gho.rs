@@ -1,6 +1,5 @@
 //! WHO Global Health Observatory: the data portal's CSV export and the OData API's JSON.
 
-use healthy_city_model::Flag;
 use serde_json::Value;
 
 use crate::error::{Error, Result};
@@ -101,17 +100,9 @@ pub fn parse_gho_csv(bytes: &[u8], file: &str) -> Result<SourceTable> {
             let high = bound(high_col, "FactValueNumericHigh")?;
             check_interval(file, &at, place, year, value, low, high)?;
             table.records.push(SourceRecord {
-                line,
-                place: place.to_string(),
-                measure: measure.to_string(),
-                year,
-                value,
-                flag: Flag::None,
-                revision: 0,
-                direction: None,
-                status: None,
                 low,
                 high,
+                ..SourceRecord::new(line, place, measure, year, value)
             });
         }
     }
@@ -211,17 +202,9 @@ pub fn parse_gho_odata(bytes: &[u8], file: &str) -> Result<SourceTable> {
             let (low, high) = (cell("Low")?, cell("High")?);
             check_interval(file, &at, place, year, value, low, high)?;
             table.records.push(SourceRecord {
-                line,
-                place: place.to_string(),
-                measure: measure.to_string(),
-                year,
-                value,
-                flag: Flag::None,
-                revision: 0,
-                direction: None,
-                status: None,
                 low,
                 high,
+                ..SourceRecord::new(line, place, measure, year, value)
             });
         }
     }

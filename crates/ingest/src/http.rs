@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::{Condvar, Mutex, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -486,20 +486,19 @@ impl Client {
         (meta.url == url && hex(&Sha256::digest(&body)) == meta.sha256).then_some((meta, body))
     }
 
-    /// Stores a body in the cache (temporary file, then rename); a cache that cannot be
-    /// written is only a warning.
+    /// Stores a body and its metadata in the cache, each through
+    /// [`healthy_city_fs::write_atomic`]; a cache that cannot be written is only a warning.
     fn store(&self, meta: &CacheMeta, body: &[u8]) {
         let Some((body_path, meta_path)) = self.cache_paths(&meta.url) else {
             return;
         };
-        let result = (|| -> std::io::Result<()> {
-            if let Some(dir) = body_path.parent() {
-                std::fs::create_dir_all(dir)?;
-            }
-            let json = serde_json::to_vec_pretty(meta).map_err(std::io::Error::other)?;
-            write_atomic(&body_path, body)?;
-            write_atomic(&meta_path, &json)
-        })();
+        let result = serde_json::to_vec_pretty(meta)
+            .map_err(|e| e.to_string())
+            .and_then(|json| {
+                healthy_city_fs::write_atomic(&body_path, body)
+                    .and_then(|()| healthy_city_fs::write_atomic(&meta_path, &json))
+                    .map_err(|e| chain(&e))
+            });
         if let Err(e) = result {
             tracing::warn!("cannot write the cache `{}`: {e}", body_path.display());
         }
@@ -668,12 +667,6 @@ fn chain(err: &dyn std::error::Error) -> String {
         source = s.source();
     }
     out
-}
-
-fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let tmp = path.with_extension(format!("tmp-{}", std::process::id()));
-    std::fs::write(&tmp, bytes)?;
-    std::fs::rename(&tmp, path)
 }
 
 pub(crate) fn hex(bytes: &[u8]) -> String {

@@ -54,17 +54,8 @@ pub fn parse_lenstore(bytes: &[u8], file: &str, year: i32) -> Result<SourceTable
             })?;
             if let Some(value) = value {
                 table.records.push(SourceRecord {
-                    line,
-                    place: city.to_string(),
-                    measure: measure.clone(),
-                    year,
-                    value,
                     flag: *flag,
-                    revision: 0,
-                    direction: None,
-                    status: None,
-                    low: None,
-                    high: None,
+                    ..SourceRecord::new(line, city, measure, year, value)
                 });
             }
         }

@@ -72,17 +72,9 @@ pub fn parse_master_index(bytes: &[u8], file: &str) -> Result<SourceTable> {
             Flag::Estimate
         };
         table.records.push(SourceRecord {
-            line,
-            place: city.to_string(),
-            measure: measure.to_string(),
-            year,
-            value,
             flag,
-            revision: 0,
             direction,
-            status: None,
-            low: None,
-            high: None,
+            ..SourceRecord::new(line, city, measure, year, value)
         });
     }
     Ok(table)

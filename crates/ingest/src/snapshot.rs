@@ -271,24 +271,13 @@ impl IngestReport {
 }
 
 /// Writes the ingest report, `unmatched.csv` (see [`IngestReport::unmatched_csv`]), into `dir`
-/// (created if needed): first to a temporary file beside it, then renamed into place, so the
-/// file is either the previous one or the new one, never half written. Returns its path.
+/// (created if needed) through [`healthy_city_fs::write_atomic`], so the file is either the
+/// previous one or the new one, never half written. Returns its path.
 pub fn write_report(report: &IngestReport, dir: &Path) -> Result<PathBuf> {
-    let write_error = |path: &Path| {
-        let path = path.to_path_buf();
-        move |source| Error::Write { path, source }
-    };
-    std::fs::create_dir_all(dir).map_err(write_error(dir))?;
     let path = dir.join(UNMATCHED_CSV);
-    let tmp = dir.join(format!(".{UNMATCHED_CSV}.tmp-{}", std::process::id()));
-    if let Err(err) = std::fs::write(&tmp, report.unmatched_csv()) {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(write_error(&tmp)(err));
-    }
-    std::fs::rename(&tmp, &path).map_err(|source| {
-        let _ = std::fs::remove_file(&tmp);
+    healthy_city_fs::write_atomic(&path, report.unmatched_csv().as_bytes()).map_err(|source| {
         Error::Write {
-            path: path.clone(),
+            path: dir.to_path_buf(),
             source,
         }
     })?;
@@ -1070,112 +1059,82 @@ download was read. This file is generated: rebuild rather than edit.
     out
 }
 
-/// Writes `observations.csv` and `SOURCES.md` into `dir`: first into a temporary sibling folder
-/// (with any other files `dir` already holds copied over), which then replaces `dir` by rename.
-/// A failure before the final rename leaves the previous snapshot untouched; a failed rename
-/// puts the previous folder back.
+/// The two files [`write_snapshot`] generates; everything else in the snapshot folder is
+/// carried over.
+const GENERATED: [&str; 2] = ["observations.csv", "SOURCES.md"];
+
+/// Writes `observations.csv` and `SOURCES.md` into `dir` through
+/// [`healthy_city_fs::replace_dir`]: a new folder is built beside it (with every other file `dir`
+/// already holds carried over), which then replaces `dir` by rename. A failure before the final
+/// rename leaves the previous snapshot untouched; a failed rename puts the previous folder back.
 pub fn write_snapshot(snapshot: &Snapshot, dir: &Path) -> Result<()> {
-    let write_error = |path: &Path| {
-        let path = path.to_path_buf();
-        move |source| Error::Write { path, source }
-    };
-    let name = dir
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .ok_or_else(|| Error::Write {
-            path: dir.to_path_buf(),
-            source: std::io::Error::new(
-                std::io::ErrorKind::InvalidInput,
-                "the snapshot folder has no name",
-            ),
-        })?;
-    let parent = match dir.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    std::fs::create_dir_all(&parent).map_err(write_error(&parent))?;
-    let pid = std::process::id();
-    let tmp = parent.join(format!(".{name}.tmp-{pid}"));
-    let old = parent.join(format!(".{name}.old-{pid}"));
-    let result = (|| {
-        if tmp.exists() {
-            std::fs::remove_dir_all(&tmp).map_err(write_error(&tmp))?;
-        }
-        std::fs::create_dir_all(&tmp).map_err(write_error(&tmp))?;
-        if dir.is_dir() {
-            copy_others(dir, &tmp)?;
-        }
-        let mut csv = Vec::new();
-        let csv_path = tmp.join("observations.csv");
-        snapshot
-            .observations
-            .write_csv(&mut csv)
-            .map_err(write_error(&csv_path))?;
-        std::fs::write(&csv_path, csv).map_err(write_error(&csv_path))?;
-        let md_path = tmp.join("SOURCES.md");
-        std::fs::write(&md_path, &snapshot.sources_md).map_err(write_error(&md_path))?;
-        Ok(())
-    })();
-    if let Err(err) = result {
-        let _ = std::fs::remove_dir_all(&tmp);
-        return Err(err);
-    }
-    if dir.exists() {
-        std::fs::rename(dir, &old).map_err(|source| {
-            let _ = std::fs::remove_dir_all(&tmp);
-            Error::Write {
-                path: dir.to_path_buf(),
-                source,
-            }
-        })?;
-        if let Err(source) = std::fs::rename(&tmp, dir) {
-            let _ = std::fs::rename(&old, dir);
-            let _ = std::fs::remove_dir_all(&tmp);
-            return Err(Error::Write {
-                path: dir.to_path_buf(),
-                source,
-            });
-        }
-        std::fs::remove_dir_all(&old).map_err(write_error(&old))?;
+    let carried = if dir.is_dir() {
+        carried_over(dir)?
     } else {
-        std::fs::rename(&tmp, dir).map_err(|source| {
-            let _ = std::fs::remove_dir_all(&tmp);
-            Error::Write {
-                path: dir.to_path_buf(),
-                source,
+        Vec::new()
+    };
+    healthy_city_fs::replace_dir(dir, |new| {
+        for entry in &carried {
+            match entry {
+                Carried::Folder(relative) => {
+                    let path = new.join(relative);
+                    std::fs::create_dir_all(&path)
+                        .map_err(|source| healthy_city_fs::Error::CreateDir { path, source })?;
+                }
+                Carried::File(relative, bytes) => {
+                    healthy_city_fs::write_atomic(&new.join(relative), bytes)?;
+                }
             }
+        }
+        healthy_city_fs::write_atomic_with(&new.join(GENERATED[0]), |w| {
+            snapshot.observations.write_csv(w)
         })?;
-    }
-    Ok(())
+        healthy_city_fs::write_atomic(&new.join(GENERATED[1]), snapshot.sources_md.as_bytes())
+    })
+    .map_err(|source| Error::Write {
+        path: dir.to_path_buf(),
+        source,
+    })
 }
 
-/// Copies everything in `from` but the two generated files into `to`, recursively.
-fn copy_others(from: &Path, to: &Path) -> Result<()> {
-    let read_error = |source| Error::Read {
-        path: from.to_path_buf(),
-        source,
-    };
-    for entry in std::fs::read_dir(from).map_err(read_error)? {
-        let entry = entry.map_err(read_error)?;
-        let name = entry.file_name();
-        if name == "observations.csv" || name == "SOURCES.md" {
-            continue;
+/// A folder or file of the previous snapshot folder that the new one keeps.
+enum Carried {
+    Folder(PathBuf),
+    File(PathBuf, Vec<u8>),
+}
+
+/// Everything in the snapshot folder `dir` but the generated files, read (recursively, paths
+/// relative to `dir`) before the new folder is built, so that a file that cannot be read fails
+/// the write with the previous snapshot untouched.
+fn carried_over(dir: &Path) -> Result<Vec<Carried>> {
+    let mut out = Vec::new();
+    let mut pending = vec![PathBuf::new()];
+    while let Some(relative) = pending.pop() {
+        let folder = dir.join(&relative);
+        let read_error = |source| Error::Read {
+            path: folder.clone(),
+            source,
+        };
+        let mut entries = Vec::new();
+        for entry in std::fs::read_dir(&folder).map_err(read_error)? {
+            entries.push(entry.map_err(read_error)?.file_name());
         }
-        let (source, target) = (entry.path(), to.join(&name));
-        if source.is_dir() {
-            std::fs::create_dir_all(&target).map_err(|e| Error::Write {
-                path: target.clone(),
-                source: e,
-            })?;
-            copy_others(&source, &target)?;
-        } else {
-            std::fs::copy(&source, &target).map_err(|e| Error::Write {
-                path: target.clone(),
-                source: e,
-            })?;
+        entries.sort();
+        for name in entries {
+            if relative.as_os_str().is_empty() && GENERATED.iter().any(|g| name == *g) {
+                continue;
+            }
+            let (path, inside) = (folder.join(&name), relative.join(&name));
+            if path.is_dir() {
+                out.push(Carried::Folder(inside.clone()));
+                pending.push(inside);
+            } else {
+                let bytes = std::fs::read(&path).map_err(|source| Error::Read { path, source })?;
+                out.push(Carried::File(inside, bytes));
+            }
         }
     }
-    Ok(())
+    Ok(out)
 }
 
 /// `32191` -> `32,191`.
@@ -1573,6 +1532,7 @@ source = { adapter = "wdi_csv", publisher = "World Bank", dataset = "WDI", relea
         assert!(leftovers.is_empty());
     }
 
+    #[cfg(unix)]
     #[test]
     fn a_failed_write_leaves_the_previous_snapshot_untouched() {
         let folder = Folder::new("fail", AAP);
@@ -1580,16 +1540,35 @@ source = { adapter = "wdi_csv", publisher = "World Bank", dataset = "WDI", relea
         let dir = folder.0.join("snapshot");
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::write(dir.join("observations.csv"), "old").unwrap();
-        // The temporary folder's name is taken by a file: writing into it fails.
-        let blocker = folder
-            .0
-            .join(format!(".snapshot.tmp-{}", std::process::id()));
-        std::fs::write(&blocker, "").unwrap();
-        assert!(write_snapshot(&snapshot, &dir).is_err());
+        // A file of the folder that cannot be carried over (a link to nothing): writing fails.
+        std::os::unix::fs::symlink(folder.0.join("nowhere"), dir.join("notes.md")).unwrap();
+        let err = write_snapshot(&snapshot, &dir).unwrap_err().to_string();
+        assert!(err.contains("notes.md`"), "{err}");
         assert_eq!(
             std::fs::read_to_string(dir.join("observations.csv")).unwrap(),
             "old"
         );
+        let leftovers: Vec<_> = std::fs::read_dir(&folder.0)
+            .unwrap()
+            .filter_map(std::result::Result::ok)
+            .filter(|e| e.file_name().to_string_lossy().starts_with('.'))
+            .collect();
+        assert!(leftovers.is_empty());
+    }
+
+    #[test]
+    fn carries_over_the_files_of_subfolders_whatever_their_names() {
+        let folder = Folder::new("carry", AAP);
+        let snapshot = build(&folder, "").unwrap();
+        let dir = folder.0.join("snapshot");
+        std::fs::create_dir_all(dir.join("notes/empty")).unwrap();
+        std::fs::write(dir.join("notes/observations.csv"), "an older extract").unwrap();
+        write_snapshot(&snapshot, &dir).unwrap();
+        assert_eq!(
+            std::fs::read_to_string(dir.join("notes/observations.csv")).unwrap(),
+            "an older extract"
+        );
+        assert!(dir.join("notes/empty").is_dir());
     }
 
     #[test]

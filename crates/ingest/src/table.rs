@@ -37,6 +37,33 @@ pub struct SourceRecord {
     pub high: Option<f64>,
 }
 
+impl SourceRecord {
+    /// A value as published, with nothing more said about it: no flag, revision `0`, no
+    /// direction, status or interval. A parser whose source says more sets those fields on the
+    /// result (`SourceRecord { flag, ..SourceRecord::new(...) }`).
+    pub fn new(
+        line: usize,
+        place: impl Into<String>,
+        measure: impl Into<String>,
+        year: i32,
+        value: f64,
+    ) -> Self {
+        SourceRecord {
+            line,
+            place: place.into(),
+            measure: measure.into(),
+            year,
+            value,
+            flag: Flag::None,
+            revision: 0,
+            direction: None,
+            status: None,
+            low: None,
+            high: None,
+        }
+    }
+}
+
 /// Everything a parser read from one file.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SourceTable {

@@ -1,8 +1,6 @@
 //! World Bank World Development Indicators: the per-indicator bulk CSV download
 //! (`API_<CODE>_DS2_en_csv_v2_<n>.csv`).
 
-use healthy_city_model::Flag;
-
 use crate::error::{Error, Result};
 use crate::table::{number, strip_bom, Lines, SourceRecord, SourceTable};
 
@@ -74,19 +72,9 @@ pub fn parse_wdi_csv(bytes: &[u8], file: &str) -> Result<SourceTable> {
                 )
             })?;
             if let Some(value) = value {
-                table.records.push(SourceRecord {
-                    line,
-                    place: code.to_string(),
-                    measure: indicator.to_string(),
-                    year,
-                    value,
-                    flag: Flag::None,
-                    revision: 0,
-                    direction: None,
-                    status: None,
-                    low: None,
-                    high: None,
-                });
+                table
+                    .records
+                    .push(SourceRecord::new(line, code, indicator, year, value));
             }
         }
     }

@@ -4,7 +4,6 @@
 use std::io::Cursor;
 
 use calamine::{Data, Reader, Xlsx};
-use healthy_city_model::Flag;
 
 use crate::error::{Error, Result};
 use crate::table::{number, strip_bom, Lines, SourceRecord, SourceTable};
@@ -209,17 +208,8 @@ fn from_rows(
             };
             if let Some(value) = value.filter(|v| v.is_finite()) {
                 table.records.push(SourceRecord {
-                    line,
-                    place: place.clone(),
-                    measure: measure.to_string(),
-                    year,
-                    value,
-                    flag: Flag::None,
                     revision,
-                    direction: None,
-                    status: None,
-                    low: None,
-                    high: None,
+                    ..SourceRecord::new(line, &place, measure, year, value)
                 });
             }
         }
