@@ -25,7 +25,7 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use crate::error::{Error, Result};
-use crate::table::{number, strip_bom, Lines};
+use crate::read::{number, strip_bom, Lines};
 
 /// What [`import_coinr`] produced: the text of each file and the id mapping.
 #[derive(Debug, Clone, PartialEq)]

@@ -11,7 +11,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::error::{Error, Result};
+use crate::error::{error_chain, Error, Result};
 
 /// What kind of body a request expects; a response whose `Content-Type` says otherwise
 /// (typically an HTML error page served with status 200) is refused.
@@ -373,7 +373,7 @@ impl Client {
             }
         }
         let mut response = request.send().map_err(|e| Failure::Retry {
-            why: format!("request failed: {}", chain(&e)),
+            why: format!("request failed: {}", error_chain(&e)),
             after: None,
         })?;
         let status = response.status();
@@ -497,7 +497,7 @@ impl Client {
             .and_then(|json| {
                 healthy_city_fs::write_atomic(&body_path, body)
                     .and_then(|()| healthy_city_fs::write_atomic(&meta_path, &json))
-                    .map_err(|e| chain(&e))
+                    .map_err(|e| error_chain(&e))
             });
         if let Err(e) = result {
             tracing::warn!("cannot write the cache `{}`: {e}", body_path.display());
@@ -539,7 +539,7 @@ fn read_body(
             why: format!(
                 "the connection broke after {} bytes of the body: {}",
                 body.len(),
-                chain(&e)
+                error_chain(&e)
             ),
             after: None,
         })?;
@@ -653,20 +653,6 @@ fn fnv(text: &str) -> u64 {
     text.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
         (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
     })
-}
-
-/// An error and its causes, `: `-separated.
-fn chain(err: &dyn std::error::Error) -> String {
-    let mut out = err.to_string();
-    let mut source = err.source();
-    while let Some(s) = source {
-        let text = s.to_string();
-        if !out.contains(&text) {
-            let _ = write!(out, ": {text}");
-        }
-        source = s.source();
-    }
-    out
 }
 
 pub(crate) fn hex(bytes: &[u8]) -> String {

@@ -7,7 +7,8 @@ use calamine::{Data, Reader, Xlsx};
 use healthy_city_model::Columns;
 
 use crate::error::{Error, Result};
-use crate::table::{csv_with_header, number, xml_instead, SourceRecord, SourceTable};
+use crate::read::{csv_with_header, number, xml_instead};
+use crate::table::{SourceRecord, SourceTable};
 
 /// Reads a CSV, XLSX or Parquet table (XLSX and Parquet are recognised by their signatures,
 /// `PK` and `PAR1`) with `columns`:

@@ -3,7 +3,8 @@
 use serde_json::Value;
 
 use crate::error::{Error, Result};
-use crate::table::{csv_with_header, json_number, number, strip_bom, SourceRecord, SourceTable};
+use crate::read::{csv_with_header, json_number, number, strip_bom, xml_instead};
+use crate::table::{SourceRecord, SourceTable};
 
 /// Whether a GHO dimension value is a breakdown rather than the total: a sex other than both
 /// sexes, a beverage type other than all types.
@@ -18,7 +19,7 @@ fn is_breakdown(code: &str) -> bool {
 /// `FactValueNumericHigh` where given (an interval that does not hold the value is an error).
 /// Places are `SpatialDimValueCode`s (ISO3), measures `IndicatorCode`s.
 pub fn parse_gho_csv(bytes: &[u8], file: &str) -> Result<SourceTable> {
-    if let Some(err) = crate::table::xml_instead(
+    if let Some(err) = xml_instead(
         bytes,
         file,
         "the GHO portal's CSV export",
@@ -137,7 +138,7 @@ fn check_interval(
 /// income groups, the globe) are counted in [`SourceTable::aggregates`]; a paged answer's
 /// `@odata.nextLink` is kept in [`SourceTable::next`].
 pub fn parse_gho_odata(bytes: &[u8], file: &str) -> Result<SourceTable> {
-    if let Some(err) = crate::table::xml_instead(
+    if let Some(err) = xml_instead(
         bytes,
         file,
         "JSON",

@@ -3,7 +3,8 @@
 use healthy_city_model::{Direction, Flag};
 
 use crate::error::{Error, Result};
-use crate::table::{csv_with_header, number, SourceRecord, SourceTable};
+use crate::read::{csv_with_header, number};
+use crate::table::{SourceRecord, SourceTable};
 
 /// Reads the Master Index Workbench dataset CSV (`city,measure_id,...,direction,data_level,approx,value,year,...`).
 /// A blank value is missing (no record). The year is the value's own reference year: the latest

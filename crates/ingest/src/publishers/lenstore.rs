@@ -4,7 +4,8 @@
 use healthy_city_model::Flag;
 
 use crate::error::{Error, Result};
-use crate::table::{csv_with_header, number, SourceRecord, SourceTable};
+use crate::read::{csv_with_header, number};
+use crate::table::{SourceRecord, SourceTable};
 
 /// Reads the Lenstore table (`City,Rank,<metric>,...`). Every metric column (all but `City`
 /// and `Rank`) is a measure named by its header; values such as `£1.92` and `20.40%` are read
