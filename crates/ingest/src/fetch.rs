@@ -6,11 +6,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use healthy_city_model::{Catalogue, Cities, Indicator, Observations};
-use sha2::{Digest, Sha256};
 
 use crate::build::assemble;
-use crate::error::{error_chain, read_file, Error, Result, SourceFailure};
-use crate::http::{hex, Client, Fetched, Progress};
+use crate::error::{error_chain, Error, Result, SourceFailure};
+use crate::http::{Client, Fetched, Progress};
 use crate::publishers::{parse_gho_odata, parse_socrata, parse_wb_api, Adapter};
 use crate::snapshot::Snapshot;
 use crate::source::{Download, Loaded, Sources};
@@ -191,15 +190,7 @@ impl Sources for Downloaded<'_> {
                 ),
             });
         };
-        let bytes = read_file(&dir.join(key))?;
-        let table = adapter.parse(&bytes, key, indicator)?;
-        Ok(Loaded {
-            adapter,
-            table,
-            sha256: hex(&Sha256::digest(&bytes)),
-            downloads: Vec::new(),
-            failed: None,
-        })
+        Loaded::read(dir, key, indicator, adapter)
     }
 }
 

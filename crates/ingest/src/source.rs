@@ -36,6 +36,26 @@ pub(crate) struct Loaded {
     pub(crate) failed: Option<String>,
 }
 
+impl Loaded {
+    /// Reads the file `file` of the data folder `dir` and parses it with `adapter`.
+    pub(crate) fn read(
+        dir: &Path,
+        file: &str,
+        indicator: &Indicator,
+        adapter: Adapter,
+    ) -> Result<Self> {
+        let bytes = read_file(&dir.join(file))?;
+        let table = adapter.parse(&bytes, file, indicator)?;
+        Ok(Loaded {
+            adapter,
+            table,
+            sha256: hex(&Sha256::digest(&bytes)),
+            downloads: Vec::new(),
+            failed: None,
+        })
+    }
+}
+
 /// How the snapshot builder gets each indicator's source.
 pub(crate) trait Sources {
     /// The key of the indicator's source (a file path or a URL): indicators with the same key
@@ -63,14 +83,6 @@ impl Sources for Files<'_> {
     }
 
     fn load(&mut self, file: &str, indicator: &Indicator, adapter: Adapter) -> Result<Loaded> {
-        let bytes = read_file(&self.0.join(file))?;
-        let table = adapter.parse(&bytes, file, indicator)?;
-        Ok(Loaded {
-            adapter,
-            table,
-            sha256: hex(&Sha256::digest(&bytes)),
-            downloads: Vec::new(),
-            failed: None,
-        })
+        Loaded::read(self.0, file, indicator, adapter)
     }
 }
