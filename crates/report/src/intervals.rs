@@ -204,8 +204,8 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::chart::render_svg;
-    use crate::testdata::svg_texts;
+    use crate::chart::{render_png, render_svg};
+    use crate::testdata::{png_size, svg_texts};
 
     fn stats() -> Vec<RankStats> {
         let row = |city: &str, nominal: u32, median: f64, q05: f64, q95: f64, p: f64| RankStats {
@@ -255,5 +255,33 @@ mod tests {
         // Labels are drawn top to bottom: Alpha (nominal 1st) before Beta and Gamma.
         let at = |name: &str| texts.iter().position(|t| t == name).unwrap();
         assert!(at("Alpha") < at("Beta") && at("Beta") < at("Gamma"));
+    }
+
+    #[test]
+    fn renders_a_png_of_the_stated_size_deterministically_and_refuses_a_focus_beyond_the_cities() {
+        let names: Vec<String> = ["Beta", "Alpha", "Gamma"].map(String::from).to_vec();
+        let stats = stats();
+        let chart = IntervalChart {
+            stats: &stats,
+            index: "Tiny index",
+            year: Year(2019),
+            runs: 1000,
+            seed: 7,
+            inputs: "weights",
+            names: &names,
+            focus: Some(Focus::new(2)),
+            source: "Source: test data.",
+        };
+        let png = render_png(&chart).unwrap();
+        assert_eq!(png_size(&png), intervals_size(3));
+        assert_eq!(png, render_png(&chart).unwrap());
+        let beyond = IntervalChart {
+            focus: Some(Focus::new(3)),
+            ..chart
+        };
+        assert_eq!(
+            render_svg(&beyond).unwrap_err().to_string(),
+            "the rank intervals chart has 3 cities: no city at slot 3"
+        );
     }
 }
