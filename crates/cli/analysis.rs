@@ -225,11 +225,11 @@ pub fn compare(args: &CompareArgs) -> Result<()> {
     out.flush()?;
     drop(out);
     let (svg, png) = staging.chart("compare")?;
-    healthy_city_report::write_compare(
-        &cmp,
+    healthy_city_report::write_chart(
         &healthy_city_report::CompareChart {
+            comparison: &cmp,
             index: &inputs.framework.name,
-            focus: Some(focus),
+            focus: Some(healthy_city_report::Focus::new(focus)),
             top: COMPARE_TOP,
             source: &healthy_city_report::source_footnote(&inputs.framework, &inputs.catalogue),
         },
@@ -488,16 +488,16 @@ pub fn uncertainty(args: &UncertaintyArgs) -> Result<()> {
     drop(out);
     let names = factor_labels(&analysis);
     let (svg, png) = staging.chart("rank-intervals")?;
-    healthy_city_report::write_rank_intervals(
-        &stats,
+    healthy_city_report::write_chart(
         &healthy_city_report::IntervalChart {
+            stats: &stats,
             index: &inputs.framework.name,
-            year: engine.year,
+            year: healthy_city_report::Year(engine.year),
             runs: args.runs,
             seed,
             inputs: &names.join(", "),
             names: &engine.city_names,
-            focus: Some(focus),
+            focus: Some(healthy_city_report::Focus::new(focus)),
             source: &healthy_city_report::source_footnote(&inputs.framework, &inputs.catalogue),
         },
         &svg,
@@ -599,11 +599,11 @@ pub fn sensitivity(args: &SensitivityArgs) -> Result<()> {
     drop(out);
     let names = factor_labels(&analysis);
     let (svg, png) = staging.chart("sensitivity")?;
-    healthy_city_report::write_sensitivity(
-        &indices,
+    healthy_city_report::write_chart(
         &healthy_city_report::SensitivityChart {
+            indices: &indices,
             index: &inputs.framework.name,
-            year: engine.year,
+            year: healthy_city_report::Year(engine.year),
             output: &focus.map_or_else(
                 || String::from("mean absolute rank shift"),
                 |c| format!("rank of {}", engine.city_names[c]),
@@ -758,9 +758,9 @@ pub fn path_to_first(args: &PathArgs) -> Result<()> {
         })
         .collect();
     let (svg, png) = staging.chart("path-to-first")?;
-    healthy_city_report::write_path_to_first(
-        &p,
+    healthy_city_report::write_chart(
         &healthy_city_report::PathChart {
+            path: &p,
             index: &inputs.framework.name,
             city: name,
             runner_up: runner,
@@ -885,15 +885,15 @@ pub fn weight_map(args: &WeightMapArgs) -> Result<()> {
             .unwrap_or(id)
     };
     let (svg, png) = staging.chart("weight-map")?;
-    healthy_city_report::write_weight_map(
-        &cells,
+    healthy_city_report::write_chart(
         &healthy_city_report::WeightMapChart {
+            cells: &cells,
             index: &framework.name,
-            year: engine.year,
+            year: healthy_city_report::Year(engine.year),
             domains: [domain(0), domain(1), domain(2)],
             steps,
             names: &engine.city_names,
-            focus: c,
+            focus: healthy_city_report::Focus::new(c),
             nominal: nodes.map(|k| nominal_weights[k] / total),
             source: &healthy_city_report::source_footnote(&framework, &inputs.catalogue),
         },

@@ -12,9 +12,6 @@ use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use crate::args::IngestArgs;
 use crate::status;
 
-/// Publisher services `--base-url` accepts.
-const SERVICES: [&str; 6] = ["gho", "worldbank", "eurostat", "oecd", "who", "cdc"];
-
 pub fn run(args: &IngestArgs) -> Result<()> {
     let cities = healthy_city_model::Cities::load(&args.cities)?;
     let catalogue = healthy_city_model::Catalogue::load(&args.catalogue)?;
@@ -82,10 +79,12 @@ fn fetch(
         let Some((name, url)) = entry.split_once('=') else {
             bail!("`--base-url {entry}` is not NAME=URL (e.g. `--base-url gho=http://127.0.0.1:8080`)");
         };
-        if !SERVICES.contains(&name) {
+        if !healthy_city_ingest::base_url_services().any(|s| s == name) {
             bail!(
                 "`--base-url {entry}`: unknown publisher `{name}`; use one of {}",
-                SERVICES.join(", ")
+                healthy_city_ingest::base_url_services()
+                    .collect::<Vec<_>>()
+                    .join(", ")
             );
         }
         base_urls.insert(name.to_string(), url.to_string());

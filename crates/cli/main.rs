@@ -114,21 +114,27 @@ fn run_index(args: &RunArgs) -> Result<()> {
     write_weights_csv(&results, &weights_csv)?;
     let treatment_csv = staging.path("treatment.csv")?;
     write_treatment_csv(&results, &treatment_csv)?;
+    let year = healthy_city_report::Year(results.years[latest]);
+    let city = healthy_city_report::Focus::new(focus);
     let (svg, png) = staging.chart("ranking")?;
-    healthy_city_report::write_ranking(
-        &results,
-        Some(latest),
-        Some(&city_id),
-        &footnote,
+    healthy_city_report::write_chart(
+        &healthy_city_report::RankingChart {
+            results: &results,
+            year,
+            focus: Some(city),
+            source: &footnote,
+        },
         &svg,
         &png,
     )?;
     let (svg, png) = staging.chart(&format!("trajectory-{city_id}"))?;
-    healthy_city_report::write_trajectory(
-        &results,
-        &city_id,
-        &healthy_city_report::LONDON_REFERENCES,
-        &footnote,
+    healthy_city_report::write_chart(
+        &healthy_city_report::TrajectoryChart {
+            results: &results,
+            city,
+            references: &healthy_city_report::LONDON_REFERENCES,
+            source: &footnote,
+        },
         &svg,
         &png,
     )?;
@@ -139,11 +145,11 @@ fn run_index(args: &RunArgs) -> Result<()> {
         .map(|i| i.id.as_str())
         .collect();
     let (svg, png) = staging.chart(&format!("profile-{city_id}"))?;
-    healthy_city_report::write_profile(
-        &results,
+    healthy_city_report::write_chart(
         &healthy_city_report::ProfileChart {
-            city: &city_id,
-            year: Some(latest),
+            results: &results,
+            city,
+            year,
             national: &national,
             source: &footnote,
         },
