@@ -79,3 +79,52 @@ pub(crate) fn bod_one(xc: &[f64], x: &[f64], n: usize, k: usize, shares: [f64; 2
         shares,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::reference::assert_close;
+
+    /// Two indicators, three cities A (4, 1), B (1, 4), C (2, 2). The frontier is the
+    /// segment A-B: C's best weights lie on it, w = (1/5, 1/5) with w·A = w·B = 1, so C
+    /// scores 4/5; A and B are on the frontier and score 1. Tolerance 1e-12.
+    #[test]
+    fn bod_matches_a_hand_computed_frontier() {
+        let x = [4.0, 1.0, 1.0, 4.0, 2.0, 2.0];
+        let r = bod(&x, 3, 2, [0.0, 1.0]);
+        assert_close(r[0].score, 1.0, 1e-12, "A");
+        assert_close(r[1].score, 1.0, 1e-12, "B");
+        assert_close(r[2].score, 0.8, 1e-12, "C");
+        assert_close(r[2].weights[0], 0.2, 1e-12, "C w1");
+        assert_close(r[2].weights[1], 0.2, 1e-12, "C w2");
+        assert_close(r[2].shares[0], 0.5, 1e-12, "C share");
+        // A puts all its weight on its strength: w = (1/4, 0), share 1.
+        assert_close(r[0].shares[0], 1.0, 1e-12, "A share");
+        // D (3, 0.5) instead of C: the vertices of its feasible set are (1/4, 0), (1/5, 1/5)
+        // and (0, 1/4), where it scores 3/4, 7/10 and 1/8: 3/4.
+        let x = [4.0, 1.0, 1.0, 4.0, 3.0, 0.5];
+        assert_close(bod(&x, 3, 2, [0.0, 1.0])[2].score, 0.75, 1e-12, "D");
+    }
+
+    /// Share bounds [0.4, 0.6] (Compind `ci_bod_constr(low_w = 0.4, up_w = 0.6)`): A (4, 1)
+    /// can no longer put everything on its first child. With share `s` of the first child,
+    /// `S = 4 w1 + w2`, `w1 = s S / 4`, `w2 = (1 - s) S`; B's constraint `w1 + 4 w2 <= 1`
+    /// gives `S <= 1 / (4 - 3.75 s)`, largest at `s = 0.6`: `S = 4/7` (w = (3/35, 8/35); C's
+    /// and A's own constraints do not bind). Tolerance 1e-12.
+    #[test]
+    fn constrained_bod_bounds_each_share() {
+        let x = [4.0, 1.0, 1.0, 4.0, 2.0, 2.0];
+        let r = bod(&x, 3, 2, [0.4, 0.6]);
+        assert_close(r[0].score, 4.0 / 7.0, 1e-12, "A");
+        assert_close(r[0].shares[0], 0.6, 1e-12, "A share 1");
+        assert_close(r[0].shares[1], 0.4, 1e-12, "A share 2");
+        // C's unconstrained optimum already has shares 0.5: unchanged.
+        assert_close(r[2].score, 0.8, 1e-12, "C");
+        for row in &r {
+            assert!(row
+                .shares
+                .iter()
+                .all(|s| (0.4 - 1e-12..=0.6 + 1e-12).contains(s)));
+        }
+    }
+}

@@ -85,3 +85,25 @@ pub(crate) fn simplex_max(c: &[f64], a: &[f64], b: &[f64]) -> Option<LpSolution>
     }
     None
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::reference::assert_close;
+
+    #[test]
+    fn simplex_solves_a_textbook_problem() {
+        // max 3x + 5y s.t. x <= 4, 2y <= 12, 3x + 2y <= 18: optimum 36 at (2, 6).
+        let s = simplex_max(
+            &[3.0, 5.0],
+            &[1.0, 0.0, 0.0, 2.0, 3.0, 2.0],
+            &[4.0, 12.0, 18.0],
+        )
+        .unwrap();
+        assert_close(s.value, 36.0, 1e-12, "value");
+        assert_close(s.x[0], 2.0, 1e-12, "x");
+        assert_close(s.x[1], 6.0, 1e-12, "y");
+        // Unbounded: max x with -x <= 1.
+        assert!(simplex_max(&[1.0], &[-1.0], &[1.0]).is_none());
+    }
+}
