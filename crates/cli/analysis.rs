@@ -392,9 +392,7 @@ fn describe(config: &Config, engine: &Engine) -> String {
     let winmax = config
         .winmax
         .map_or_else(|| String::from("framework"), |w| w.to_string());
-    let left = config
-        .left_out
-        .map_or("", |i| engine.plan.indicators[i].id.as_str());
+    let left = config.left_out.map_or("", |i| engine.indicator_id(i));
     format!("{norm},{agg},\"{imp}\",{winmax},{left}")
 }
 
@@ -410,15 +408,15 @@ pub fn uncertainty(args: &UncertaintyArgs) -> Result<()> {
     let analysis = Analysis::new(&engine, factors(&args.inputs, &engine)?)?;
     let mut staging = Staging::new(&args.common.out)?;
     let mut runs = csv(&mut staging, "uncertainty-runs.csv")?;
-    let weighted: Vec<usize> = (0..engine.plan.n_nodes())
-        .filter(|&k| k != engine.plan.root)
+    let weighted: Vec<usize> = (0..engine.node_ids().len())
+        .filter(|&k| k != engine.root())
         .collect();
     write!(
         runs,
         "run,seed,normalisation,aggregation,imputation,winmax,left_out"
     )?;
     for &k in &weighted {
-        write!(runs, ",w_{}", engine.plan.node_ids[k])?;
+        write!(runs, ",w_{}", engine.node_ids()[k])?;
     }
     writeln!(runs)?;
     let bar = progress(args.runs, "uncertainty");
@@ -540,18 +538,12 @@ pub fn sensitivity(args: &SensitivityArgs) -> Result<()> {
         |s, us| {
             let config = analysis.config(us);
             engine.evaluate(&config, s)?;
-            let rank = |c: usize| {
-                if s.ranks[c] == 0 {
-                    n as f64
-                } else {
-                    f64::from(s.ranks[c])
-                }
-            };
+            let rank = |c: usize| s.ranks[c].map_or(n as f64, |r| f64::from(r.get()));
             Ok(match focus {
                 Some(c) => rank(c),
                 None => {
                     (0..n)
-                        .map(|c| (rank(c) - f64::from(nominal[c])).abs())
+                        .map(|c| (rank(c) - f64::from(nominal[c].get())).abs())
                         .sum::<f64>()
                         / n as f64
                 }
@@ -653,14 +645,9 @@ pub fn path_to_first(args: &PathArgs) -> Result<()> {
         let (id, value) = spec
             .split_once('=')
             .with_context(|| format!("--cap `{spec}`: write INDICATOR=VALUE, e.g. pm25=5"))?;
-        let i = engine
-            .plan
-            .indicators
-            .iter()
-            .position(|ind| ind.id == id.trim())
-            .with_context(|| {
-                format!("--cap `{spec}`: `{id}` is not an indicator of {framework_file}")
-            })?;
+        let i = engine.indicator_slot(id.trim()).with_context(|| {
+            format!("--cap `{spec}`: `{id}` is not an indicator of {framework_file}")
+        })?;
         let v: f64 = value
             .trim()
             .parse()
@@ -802,20 +789,13 @@ pub fn weight_map(args: &WeightMapArgs) -> Result<()> {
     let mut nodes = [0; 3];
     for (k, id) in args.domains.iter().enumerate() {
         nodes[k] = engine
-            .plan
-            .node_ids
+            .node_ids()
             .iter()
             .position(|n| n == id.trim())
-            .filter(|&slot| slot != engine.plan.root)
+            .filter(|&slot| slot != engine.root())
             .with_context(|| format!("--domains: `{id}` is not a group or indicator of `{}` (the index itself cannot vary)", framework.file()))?;
     }
-    let parent = |slot: usize| {
-        engine
-            .plan
-            .groups
-            .iter()
-            .position(|g| g.children.iter().any(|&(ch, _)| ch == slot))
-    };
+    let parent = |slot: usize| engine.parent(slot);
     if nodes[0] == nodes[1] || nodes[1] == nodes[2] || nodes[0] == nodes[2] {
         bail!("--domains: give three different nodes");
     }
@@ -842,7 +822,7 @@ pub fn weight_map(args: &WeightMapArgs) -> Result<()> {
     let nominal_first = engine
         .nominal_ranks
         .iter()
-        .position(|&r| r == 1)
+        .position(|r| r.get() == 1)
         .unwrap_or(0);
     let mut staging = Staging::new(&common.out)?;
     let mut out = csv(&mut staging, "weight-map.csv")?;
@@ -897,7 +877,7 @@ pub fn weight_map(args: &WeightMapArgs) -> Result<()> {
     let nominal_weights = engine.nominal().weights;
     let total: f64 = nodes.iter().map(|&k| nominal_weights[k]).sum();
     let domain = |k: usize| {
-        let id = engine.plan.node_ids[nodes[k]].as_str();
+        let id = engine.node_ids()[nodes[k]].as_str();
         framework
             .get(id)
             .and_then(|n| n.name.as_deref())

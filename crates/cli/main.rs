@@ -303,7 +303,7 @@ fn run_audit(args: &AuditArgs) -> Result<()> {
 
 fn validate(args: &InputArgs) -> Result<()> {
     let inputs = Inputs::load(args.framework.as_deref(), args.data.as_deref())?;
-    healthy_city_score::Plan::compile(&inputs.framework, &inputs.catalogue)?;
+    healthy_city_score::check(&inputs.framework, &inputs.catalogue)?;
     status(&format!(
         "ok: `{}` ({} indicators), {} cities, {} indicators in the catalogue, {} observations",
         inputs.framework.file(),

@@ -24,7 +24,7 @@ use std::path::PathBuf;
 
 use healthy_city_ingest::import_coinr;
 use healthy_city_model::{Catalogue, Cities, Framework, Observations};
-use healthy_city_score::{impute, normalise, score, transform, treat, Panel, Plan, Results};
+use healthy_city_score::{data_sets, score, Panel, Results};
 
 const TOL: f64 = 1e-9;
 
@@ -153,20 +153,20 @@ fn assert_panel(panel: &Panel, table: &Table, what: &str) {
 fn reproduces_coinr_default_build_data_sets_treatment_scores_and_ranks() {
     let Some(dir) = reference() else { return };
     let b = build(&dir);
-    let plan = Plan::compile(&b.framework, &b.catalogue).unwrap();
+    // The data sets `score` computes on the way.
+    let sets = data_sets(&b.framework, &b.catalogue, &b.cities, &b.observations).unwrap();
 
     // Imputed (= Screened: COINr's screen after imputation removes nothing).
-    let mut panel = Panel::build(&b.framework, &b.cities, &b.observations).unwrap();
-    let imputed = impute(&mut panel, b.framework.methods.impute, &b.cities);
-    assert_eq!(imputed.iter().filter(|&&f| f).count(), 28);
+    let panel = &sets.imputed;
+    assert_eq!(sets.imputed_flags.iter().filter(|&&f| f).count(), 28);
     let default_build = dir.join("default_build");
     assert_panel(
-        &panel,
+        panel,
         &Table::read(&default_build.join("dset_Imputed.csv")),
         "Imputed",
     );
     assert_panel(
-        &panel,
+        panel,
         &Table::read(&default_build.join("dset_Screened.csv")),
         "Screened",
     );
@@ -178,14 +178,9 @@ fn reproduces_coinr_default_build_data_sets_treatment_scores_and_ranks() {
     );
 
     // Treated, with the treatment log.
-    let (treated, report) = treat(
-        &transform(&panel, &plan).unwrap(),
-        &plan,
-        b.framework.methods.bounds,
-    )
-    .unwrap();
+    let (treated, report) = (&sets.treated, &sets.treatment);
     assert_panel(
-        &treated,
+        treated,
         &Table::read(&default_build.join("dset_Treated.csv")),
         "Treated",
     );
@@ -236,13 +231,8 @@ fn reproduces_coinr_default_build_data_sets_treatment_scores_and_ranks() {
     assert_eq!(ours.len(), 4);
 
     // Normalised.
-    let normalised = normalise(&treated, &plan, b.framework.methods.bounds).unwrap();
-    let as_panel = Panel {
-        values: normalised,
-        ..treated.clone()
-    };
     assert_panel(
-        &as_panel,
+        &sets.normalised,
         &Table::read(&default_build.join("dset_Normalised.csv")),
         "Normalised",
     );

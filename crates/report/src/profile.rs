@@ -1,7 +1,7 @@
 //! The profile chart: one city's strengths and weaknesses, domain by domain and indicator by
 //! indicator, against the peers ranked that year and the city ranked first.
 
-use healthy_city_score::Results;
+use healthy_city_score::{quantile, Results};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
@@ -89,20 +89,6 @@ fn peers(results: &Results, y: usize, node: usize) -> Vec<f64> {
         .collect();
     v.sort_by(f64::total_cmp);
     v
-}
-
-/// Type-7 quantile of sorted values (as R's default and spreadsheets' PERCENTILE).
-fn quantile(sorted: &[f64], p: f64) -> f64 {
-    match sorted.len() {
-        0 => f64::NAN,
-        1 => sorted[0],
-        n => {
-            let h = (n - 1) as f64 * p;
-            let lo = h.floor() as usize;
-            let hi = (lo + 1).min(n - 1);
-            sorted[lo] + (h - lo as f64) * (sorted[hi] - sorted[lo])
-        }
-    }
 }
 
 /// A node's display name up to its first bracket or comma, or its id.
@@ -447,18 +433,6 @@ mod tests {
                 ("pm25", false)
             ]
         );
-    }
-
-    #[test]
-    fn quantiles_are_type_7() {
-        // R: quantile(c(0, 50, 100), c(.25, .5, .75)) = 25, 50, 75; of c(1, 2, 4, 8): 1.75, 3, 5.
-        let a = [0.0, 50.0, 100.0];
-        assert_eq!(
-            [0.25, 0.5, 0.75].map(|p| quantile(&a, p)),
-            [25.0, 50.0, 75.0]
-        );
-        let b = [1.0, 2.0, 4.0, 8.0];
-        assert_eq!([0.25, 0.5, 0.75].map(|p| quantile(&b, p)), [1.75, 3.0, 5.0]);
     }
 
     #[test]

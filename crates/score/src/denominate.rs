@@ -17,7 +17,7 @@ use crate::panel::Panel;
 /// - A denominator of 0 is an error naming the city, the indicator, the series and the year.
 /// - A value is a proxy if it or its denominator is (a national population makes a city's
 ///   per-capita value rest on a national figure).
-pub fn denominate(
+pub(crate) fn denominate(
     panel: &mut Panel,
     framework: &Framework,
     observations: &Observations,

@@ -22,7 +22,7 @@ use crate::panel::Panel;
 /// Fills the missing values of a panel in place and returns which cells were filled (same
 /// layout as `panel.values`). Panel methods carry the proxy flag of the observations a value
 /// came from; cross-sectional fills are never proxies (they come from other cities).
-pub fn impute(panel: &mut Panel, method: Impute, cities: &Cities) -> Vec<bool> {
+pub(crate) fn impute(panel: &mut Panel, method: Impute, cities: &Cities) -> Vec<bool> {
     let (ny, nc, ni) = (panel.years.len(), panel.n_cities(), panel.n_indicators());
     let at = |y: usize, c: usize, i: usize| (y * nc + c) * ni + i;
     let mut imputed = vec![false; panel.values.len()];
@@ -91,7 +91,11 @@ fn group_labels(ids: &[String], cities: &Cities, group: ImputeGroup) -> Vec<usiz
 /// Fills the NaNs of one column with the mean (or median) of its other values, within the
 /// group of each entry when `groups` is given. Returns which entries were filled. A group with
 /// no value leaves its entries NaN (COINr `i_mean`, `i_median`, `i_mean_grp`, `i_median_grp`).
-pub fn impute_column(values: &mut [f64], groups: Option<&[usize]>, median: bool) -> Vec<bool> {
+pub(crate) fn impute_column(
+    values: &mut [f64],
+    groups: Option<&[usize]>,
+    median: bool,
+) -> Vec<bool> {
     let group_of = |k: usize| groups.map_or(0, |g| g[k]);
     let n_groups = groups.map_or(1, |g| g.iter().max().map_or(0, |m| m + 1));
     let mut fill = vec![f64::NAN; n_groups];
@@ -131,7 +135,11 @@ pub fn impute_column(values: &mut [f64], groups: Option<&[usize]>, median: bool)
 /// Fills the NaNs of one city's series over `years` (ascending) by a panel method. Returns,
 /// for each filled position, the positions of the observations its value came from (the same
 /// one twice when carried), and `None` elsewhere. Cross-sectional methods fill nothing here.
-pub fn impute_series(years: &[i32], values: &mut [f64], method: Impute) -> Vec<Option<[usize; 2]>> {
+pub(crate) fn impute_series(
+    years: &[i32],
+    values: &mut [f64],
+    method: Impute,
+) -> Vec<Option<[usize; 2]>> {
     let observed: Vec<usize> = (0..values.len()).filter(|&t| !values[t].is_nan()).collect();
     let mut sources = vec![None; values.len()];
     let (Some(&first), Some(&last)) = (observed.first(), observed.last()) else {

@@ -1,30 +1,73 @@
-//! The scoring engine of healthy-city: normalise, weight, aggregate and rank a framework's
-//! indicators, year by year, on contiguous f64 matrices (cities x indicators).
+//! The scoring engine of healthy-city: screen, denominate, impute, treat, normalise, weight,
+//! aggregate and rank a framework's indicators, year by year, on contiguous f64 matrices
+//! (cities x indicators); audit the result; and re-run it thousands of times for uncertainty,
+//! sensitivity and the path to first place. It never touches the network and never writes a
+//! file: it takes parsed inputs (the model crate's [`Framework`](healthy_city_model::Framework),
+//! [`Catalogue`](healthy_city_model::Catalogue), [`Cities`](healthy_city_model::Cities) and
+//! [`Observations`](healthy_city_model::Observations)) and returns result types.
 //!
-//! - [`score`] runs the whole pipeline on a [`Framework`](healthy_city_model::Framework) and
-//!   [`Observations`](healthy_city_model::Observations) and returns [`Results`].
-//! - [`Panel`] lays observations out as one `cities x indicators` matrix per year.
-//! - [`Plan`] is a framework compiled for the hot loop; [`aggregate`] builds one city's tree.
-//! - [`normalise`] and [`rank`] are the individual steps.
-//! - [`resolve_weights`] derives PCA and optimised group weights from the data; [`bod`]
-//!   (benefit of the doubt, by [`simplex_max`]), [`pca_weights`], [`optimise_weights`] and
-//!   [`effective_weight_table`] are the weighting methods on their own.
+//! Each method is implemented once. [`score`] and every replication of the [`Engine`] make the
+//! same calls on the same values: the treatment mapping (`treat`), the fitted normalisation
+//! (`normalise`), the aggregation (`aggregate`) and the ranking ([`rank`]), so the nominal
+//! replication reproduces [`score`] bit for bit (a property test checks it for every method).
 //!
-//! The engine never touches the network and never reads files: it takes parsed inputs.
+//! - [`score`] returns [`Results`]: per year, city and node a score and a rank, with coverage,
+//!   proxy and imputed shares, the treatment report and the weights used. [`check`] validates
+//!   a framework against a catalogue without data; [`data_sets`] returns the panels of the
+//!   steps before aggregation ([`Panel`]).
+//! - [`audit`] returns the statistical [`Audit`] of a year; [`compare`] a scenario
+//!   [`Comparison`].
+//! - [`Engine`] is one year compiled for replications ([`Config`], [`Scratch`]); [`Analysis`]
+//!   runs Monte Carlo uncertainty and the weight map on it, [`sobol_indices`] sensitivity,
+//!   [`path_to_first`] the least effort to rank first.
+//! - [`bod`], [`rank`] and [`quantile`] are methods usable on their own.
+//!
+//! Inside, statistics live in one leaf module (`stats`), the linear programme in `lp`, benefit
+//! of the doubt in `bod`; the module graph has no cycle.
 //!
 //! ```
-//! use healthy_city_score::rank;
+//! use healthy_city_model::{Catalogue, Cities, Framework, Observations};
+//!
+//! let source = r#"source = { adapter = "x", publisher = "p", dataset = "d", release = "r", licence = "l", query = "q" }"#;
+//! let catalogue = Catalogue::parse(&format!(
+//!     "[[indicator]]\nid = \"life\"\nname = \"Life expectancy\"\nunit = \"years\"\ndirection = \"higher\"\nlevel = \"national\"\n{source}\n"
+//! ), "catalogue.toml")?;
+//! let cities = Cities::parse(
+//!     "[[city]]\nid = \"a\"\nname = \"Alpha\"\ncountry = \"AAA\"\nregion = \"R\"\nlatitude = 0.0\nlongitude = 0.0\n\
+//!      [[city]]\nid = \"b\"\nname = \"Beta\"\ncountry = \"BBB\"\nregion = \"R\"\nlatitude = 0.0\nlongitude = 0.0\n",
+//!     "cities.toml",
+//! )?;
+//! let framework = Framework::parse(
+//!     "[index]\nid = \"small\"\nname = \"Small\"\n[methods]\nscale = [0, 100]\n\
+//!      [[group]]\nid = \"index\"\n[[indicator]]\nid = \"life\"\nparent = \"index\"\n",
+//!     "small.toml",
+//! )?;
+//! let observations = Observations::from_csv(
+//!     "city,indicator,year,value,source,flag\na,life,2019,80,s,\nb,life,2019,70,s,\n".as_bytes(),
+//!     "observations.csv",
+//! )?;
+//! healthy_city_score::check(&framework, &catalogue)?;
+//! let results = healthy_city_score::score(&framework, &catalogue, &cities, &observations)?;
+//! // Min-max over the panel: Alpha 100, first; Beta 0, second.
+//! assert_eq!(results.score(0, 0, results.root), 100.0);
+//! assert_eq!(results.rank(0, 1, results.root), Some(2));
 //!
 //! // Competition ranking: ties share the best rank; NaN is never ranked.
-//! assert_eq!(rank(&[3.0, 5.0, 5.0, f64::NAN], None), [Some(3), Some(1), Some(1), None]);
+//! let ranks = healthy_city_score::rank(&[3.0, 5.0, 5.0, f64::NAN], None);
+//! let ranks: Vec<Option<u32>> = ranks.into_iter().map(|r| r.map(|r| r.get())).collect();
+//! assert_eq!(ranks, [Some(3), Some(1), Some(1), None]);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod aggregate;
 mod audit;
+mod bod;
 mod compare;
 mod denominate;
 mod engine;
 mod error;
 mod impute;
+mod lp;
 mod normalise;
 mod panel;
 mod path;
@@ -35,6 +78,7 @@ mod reference;
 mod results;
 mod rng;
 mod sensitivity;
+mod stats;
 #[cfg(test)]
 mod testkit;
 mod treat;
@@ -42,33 +86,20 @@ mod uncertainty;
 mod weights;
 
 pub use audit::{
-    audit, average_ranks, correlate, correlation_p_value, cronbach_alpha, pca, pearson, spearman,
-    Audit, AuditError, AuditInput, Availability, CorrMethod, Correlation, CorrelationRow,
-    GroupAudit, Pca, SkewKurtRow, COLLINEAR,
+    audit, Audit, AuditError, AuditInput, Availability, CorrelationRow, GroupAudit, SkewKurtRow,
+    COLLINEAR,
 };
+pub use bod::{bod, BodResult};
 pub use compare::{apply_scenario, compare, Comparison};
-pub use denominate::denominate;
 pub use engine::{Config, Engine, Scratch};
 pub use error::{Error, Result};
-pub use impute::{impute, impute_column, impute_series};
-pub use normalise::{normalise, normalise_indicator, transform};
 pub use panel::Panel;
 pub use path::{path_to_first, robust_path_to_first, PathStep, PathToFirst, MARGIN};
-pub use plan::{
-    actual_weights, aggregate, aggregate_year, domain_of, AggregateFailure, GroupPlan,
-    IndicatorPlan, Plan,
-};
 pub use rank::rank;
-pub use results::{score, NodeInfo, Results};
+pub use results::{check, data_sets, score, DataSets, NodeInfo, Results};
 pub use rng::Rng;
 pub use sensitivity::{sobol_indices, Sampler, SobolIndex, SOBOL_MAX_ROWS};
-pub use treat::{
-    skew_kurt, treat, treat_indicator, IndicatorTreatment, SkewKurt, TreatmentReport,
-    WinsorisedPoint,
-};
+pub use stats::{quantile, CorrMethod, Correlation, Pca};
+pub use treat::{IndicatorTreatment, SkewKurt, TreatmentReport, WinsorisedPoint};
 pub use uncertainty::{Analysis, Factor, Observer, RankStats, WeightCell};
-pub use weights::{
-    balance_objective, bod, correlations_with_aggregate, effective_weight_table, effective_weights,
-    optimise_weights, pca_column_weights, resolve_weights, simplex_max, BodResult, EffectiveWeight,
-    GroupWeights, LpSolution, OptimisedWeights, PcaWeights, ResolveFailure,
-};
+pub use weights::{EffectiveWeight, GroupWeights};

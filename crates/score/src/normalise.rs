@@ -11,6 +11,8 @@ use healthy_city_model::{Bounds, Normalisation, Transform};
 use crate::error::{Error, Result};
 use crate::panel::Panel;
 use crate::plan::{IndicatorPlan, Plan};
+use crate::stats::mean_sd;
+use crate::treat::Mapping;
 
 /// Applies a transform to one value, or says which domain it needs.
 fn apply(t: Transform, x: f64) -> std::result::Result<f64, (&'static str, &'static str)> {
@@ -25,7 +27,7 @@ fn apply(t: Transform, x: f64) -> std::result::Result<f64, (&'static str, &'stat
 }
 
 /// Applies each indicator's `transform` (ln, log10, sqrt) to the panel's values.
-pub fn transform(panel: &Panel, plan: &Plan) -> Result<Panel> {
+pub(crate) fn transform(panel: &Panel, plan: &Plan) -> Result<Panel> {
     let (nc, ni) = (panel.n_cities(), panel.n_indicators());
     let mut out = panel.clone();
     for (at, v) in out.values.iter_mut().enumerate() {
@@ -67,7 +69,7 @@ pub(crate) fn transformed(ind: &IndicatorPlan, value: f64, what: &str) -> Result
 /// [`transform`] and [`treat`](crate::treat()). Returns the same layout as `panel.values`, NaN
 /// where missing. `plan.scale` `[l, u]` applies to min-max, goalposts and scaled; the other
 /// methods keep COINr's own scale (1 at the best, reference or target; ranks; z-scores).
-pub fn normalise(panel: &Panel, plan: &Plan, bounds: Bounds) -> Result<Vec<f64>> {
+pub(crate) fn normalise(panel: &Panel, plan: &Plan, bounds: Bounds) -> Result<Vec<f64>> {
     let ni = panel.n_indicators();
     let mut out = vec![f64::NAN; panel.values.len()];
     for (i, ind) in plan.indicators.iter().enumerate() {
@@ -79,9 +81,372 @@ pub fn normalise(panel: &Panel, plan: &Plan, bounds: Bounds) -> Result<Vec<f64>>
     Ok(out)
 }
 
+/// The values one set of statistics is taken over: an indicator's present values in the scope
+/// set by [`Bounds`], before `mapping` (the outlier treatment) is applied to them.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Sample<'a> {
+    /// The present values in panel order (year-major, then city), the order every sum runs in.
+    pub(crate) values: &'a [f64],
+    /// The same values, ascending.
+    pub(crate) sorted: &'a [f64],
+    /// The treatment of every value (monotone, so `sorted` stays sorted under it).
+    pub(crate) mapping: Mapping,
+}
+
+/// Which years a set of statistics is taken over, for messages.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Scope {
+    /// How the scope was chosen.
+    pub(crate) bounds: Bounds,
+    /// The first year in it.
+    pub(crate) year: i32,
+    /// How many years it spans.
+    pub(crate) years: usize,
+}
+
+impl Scope {
+    fn label(&self) -> String {
+        match self.bounds {
+            Bounds::Panel if self.years > 1 => String::from(" in every year"),
+            _ => format!(" in {}", self.year),
+        }
+    }
+
+    /// The label of a zero range: `" in every year"` for panel bounds, however many years.
+    fn range_label(&self) -> String {
+        match self.bounds {
+            Bounds::Panel => String::from(" in every year"),
+            Bounds::Year => format!(" in {}", self.year),
+        }
+    }
+}
+
+/// The reference city's value in a year (dist2ref), after treatment.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Reference {
+    /// Its treated, transformed value in the year (NaN if it has none).
+    pub(crate) value: f64,
+    /// The year.
+    pub(crate) year: i32,
+}
+
+/// A normalisation fitted to its sample: every check done, every statistic taken, ready to
+/// map a treated value. The one implementation of each method, for [`score`](crate::score())
+/// and every replication.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Fitted<'a> {
+    /// `l + (x' - min) / (max - min) * (u - l)`.
+    Minmax {
+        sign: f64,
+        min: f64,
+        max: f64,
+        l: f64,
+        u: f64,
+    },
+    /// `1 - (max - x') / (max - min)`.
+    Dist2max { sign: f64, min: f64, max: f64 },
+    /// `(x' - mean) / sd * s + m`.
+    Zscore {
+        sign: f64,
+        mean: f64,
+        sd: f64,
+        m: f64,
+        s: f64,
+    },
+    /// The share of the way from `lo` to `hi` (natural units), to `[l, u]`, clamped or not.
+    Goalposts {
+        sign: f64,
+        lo: f64,
+        hi: f64,
+        clamp: bool,
+        l: f64,
+        u: f64,
+    },
+    /// `(x' - min) / (t' - min)`.
+    Dist2targ {
+        sign: f64,
+        min: f64,
+        target: f64,
+        cap_max: bool,
+    },
+    /// `1 - (r' - x') / (r' - min)`.
+    Dist2ref {
+        sign: f64,
+        min: f64,
+        reference: f64,
+        cap_max: bool,
+    },
+    /// `x' / max`.
+    Fracmax { sign: f64, max: f64 },
+    /// Rank (1 = worst, ties share the lowest), Borda (`rank - 1`) or percentile rank.
+    Rank {
+        sign: f64,
+        method: RankMethod,
+        sorted: &'a [f64],
+        mapping: Mapping,
+    },
+}
+
+/// The rank-based normalisations.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum RankMethod {
+    Rank,
+    Borda,
+    Prank,
+}
+
+/// Fits `method` for indicator `ind` to `sample` (see [`Sample`]), with the target scale
+/// `[l, u]`: checks everything the method needs once (goalposts, target, a range, enough
+/// values, a best value that is not 0, a reference that has a value and is not the worst, a
+/// target better than the worst) and takes its statistics. `reference` is needed by
+/// dist2ref only. `None` when the sample is empty and the method needs one: every value is
+/// missing and stays so.
+pub(crate) fn fit<'a>(
+    ind: &IndicatorPlan,
+    method: &Normalisation,
+    sample: Sample<'a>,
+    reference: Option<Reference>,
+    scale: [f64; 2],
+    scope: Scope,
+) -> Result<Option<Fitted<'a>>> {
+    let sign = ind.sign;
+    let [l, u] = scale;
+    if let Normalisation::Goalposts | Normalisation::Scaled = method {
+        let [lo, hi] = ind.goalposts.ok_or_else(|| Error::MissingGoalposts {
+            indicator: ind.id.clone(),
+        })?;
+        return Ok(Some(Fitted::Goalposts {
+            sign,
+            lo: transformed(ind, lo, "goalposts")?,
+            hi: transformed(ind, hi, "goalposts")?,
+            clamp: *method == Normalisation::Goalposts,
+            l,
+            u,
+        }));
+    }
+    let Sample {
+        values,
+        sorted,
+        mapping,
+    } = sample;
+    let n = sorted.len();
+    if n == 0 {
+        return Ok(None);
+    }
+    // Direction-adjusted extremes: the mapping is monotone, so they are the sorted ends'.
+    let (first, last) = (mapping.apply(sorted[0]), mapping.apply(sorted[n - 1]));
+    let (min, max) = if sign > 0.0 {
+        (first, last)
+    } else {
+        (-last, -first)
+    };
+    let spread = |method: &'static str| {
+        if min < max {
+            Ok(())
+        } else {
+            Err(Error::ZeroRange {
+                indicator: ind.id.clone(),
+                method,
+                value: sign * min,
+                scope: scope.range_label(),
+            })
+        }
+    };
+    let too_few = |method: &'static str, needed: usize| Error::TooFewValues {
+        indicator: ind.id.clone(),
+        method,
+        needed,
+        found: n,
+        scope: scope.label(),
+    };
+    Ok(Some(match method {
+        Normalisation::Goalposts | Normalisation::Scaled => unreachable!("fitted above"),
+        Normalisation::Minmax => {
+            spread("min-max")?;
+            Fitted::Minmax {
+                sign,
+                min,
+                max,
+                l,
+                u,
+            }
+        }
+        Normalisation::Dist2max => {
+            spread("dist2max")?;
+            Fitted::Dist2max { sign, min, max }
+        }
+        Normalisation::Zscore { mean: m, sd: s } => {
+            let (count, mean, sd) = mean_sd(values.iter().map(|&v| sign * mapping.apply(v)));
+            if count < 2 {
+                return Err(too_few("z-score normalisation", 2));
+            }
+            spread("z-score")?;
+            Fitted::Zscore {
+                sign,
+                mean,
+                sd,
+                m: *m,
+                s: *s,
+            }
+        }
+        Normalisation::Dist2ref { city, cap_max } => {
+            let reference = reference.unwrap_or(Reference {
+                value: f64::NAN,
+                year: scope.year,
+            });
+            if reference.value.is_nan() {
+                return Err(Error::ReferenceMissing {
+                    indicator: ind.id.clone(),
+                    city: city.clone(),
+                    year: reference.year,
+                });
+            }
+            let r = sign * reference.value;
+            if r <= min {
+                return Err(Error::ReferenceIsWorst {
+                    indicator: ind.id.clone(),
+                    city: city.clone(),
+                    year: reference.year,
+                    value: sign * r,
+                });
+            }
+            Fitted::Dist2ref {
+                sign,
+                min,
+                reference: r,
+                cap_max: *cap_max,
+            }
+        }
+        Normalisation::Dist2targ { cap_max } => {
+            let target = ind.target.ok_or_else(|| Error::MissingTarget {
+                indicator: ind.id.clone(),
+            })?;
+            let t = sign * transformed(ind, target, "target")?;
+            if t <= min {
+                return Err(Error::TargetNotBetter {
+                    indicator: ind.id.clone(),
+                    target,
+                    worst: sign * min,
+                    scope: scope.label(),
+                });
+            }
+            Fitted::Dist2targ {
+                sign,
+                min,
+                target: t,
+                cap_max: *cap_max,
+            }
+        }
+        Normalisation::Fracmax => {
+            if max == 0.0 {
+                return Err(Error::ZeroBest {
+                    indicator: ind.id.clone(),
+                    scope: scope.label(),
+                });
+            }
+            Fitted::Fracmax { sign, max }
+        }
+        Normalisation::Rank | Normalisation::Borda | Normalisation::Prank => {
+            let method = match method {
+                Normalisation::Rank => RankMethod::Rank,
+                Normalisation::Borda => RankMethod::Borda,
+                _ => RankMethod::Prank,
+            };
+            if method == RankMethod::Prank && n < 2 {
+                return Err(too_few("percentile rank normalisation", 2));
+            }
+            Fitted::Rank {
+                sign,
+                method,
+                sorted,
+                mapping,
+            }
+        }
+    }))
+}
+
+impl Fitted<'_> {
+    /// The normalised value of `t`, a transformed and treated value in natural direction
+    /// (NaN stays NaN).
+    #[inline]
+    pub(crate) fn apply(&self, t: f64) -> f64 {
+        if t.is_nan() {
+            return f64::NAN;
+        }
+        let cap = |score: f64, cap_max: bool| if cap_max { score.min(1.0) } else { score };
+        match *self {
+            Fitted::Minmax {
+                sign,
+                min,
+                max,
+                l,
+                u,
+            } => l + (sign * t - min) / (max - min) * (u - l),
+            Fitted::Dist2max { sign, min, max } => 1.0 - (max - sign * t) / (max - min),
+            Fitted::Zscore {
+                sign,
+                mean,
+                sd,
+                m,
+                s,
+            } => (sign * t - mean) / sd * s + m,
+            Fitted::Goalposts {
+                sign,
+                lo,
+                hi,
+                clamp,
+                l,
+                u,
+            } => {
+                let share = if sign > 0.0 {
+                    (t - lo) / (hi - lo)
+                } else {
+                    (hi - t) / (hi - lo)
+                };
+                let share = if clamp { share.clamp(0.0, 1.0) } else { share };
+                l + share * (u - l)
+            }
+            Fitted::Dist2targ {
+                sign,
+                min,
+                target,
+                cap_max,
+            } => cap((sign * t - min) / (target - min), cap_max),
+            Fitted::Dist2ref {
+                sign,
+                min,
+                reference,
+                cap_max,
+            } => cap(1.0 - (reference - sign * t) / (reference - min), cap_max),
+            Fitted::Fracmax { sign, max } => sign * t / max,
+            Fitted::Rank {
+                sign,
+                method,
+                sorted,
+                mapping,
+            } => {
+                // R's `rank(ties.method = "min")` of x' = sign * t: 1 + the values worse.
+                let n = sorted.len();
+                let worse = if sign > 0.0 {
+                    sorted.partition_point(|&w| mapping.apply(w) < t)
+                } else {
+                    n - sorted.partition_point(|&w| mapping.apply(w) <= t)
+                };
+                let r = (worse + 1) as f64;
+                match method {
+                    RankMethod::Rank => r,
+                    RankMethod::Borda => r - 1.0,
+                    RankMethod::Prank => (r - 1.0) / (n.max(2) - 1) as f64,
+                }
+            }
+        }
+    }
+}
+
 /// Normalises indicator slot `i` of the panel with the method in `ind`: returns one value per
-/// `(year, city)` cell, year-major, NaN where missing.
-pub fn normalise_indicator(
+/// `(year, city)` cell, year-major, NaN where missing. Fits the method ([`fit`]) on each scope
+/// of [`Bounds`] (for dist2ref, on each year of it, against that year's reference value).
+pub(crate) fn normalise_indicator(
     panel: &Panel,
     i: usize,
     ind: &IndicatorPlan,
@@ -89,257 +454,72 @@ pub fn normalise_indicator(
     bounds: Bounds,
 ) -> Result<Vec<f64>> {
     let (ny, nc, ni) = (panel.years.len(), panel.n_cities(), panel.n_indicators());
-    let [l, u] = scale;
-    let sign = ind.sign;
-    // Direction-adjusted values, year-major.
     let x: Vec<f64> = (0..ny * nc)
-        .map(|cell| sign * panel.values[cell * ni + i])
+        .map(|cell| panel.values[cell * ni + i])
         .collect();
     let mut out = vec![f64::NAN; ny * nc];
-
-    match &ind.normalisation {
-        Normalisation::Goalposts | Normalisation::Scaled => {
-            let [lo, hi] = ind.goalposts.ok_or_else(|| Error::MissingGoalposts {
-                indicator: ind.id.clone(),
-            })?;
-            let (lo, hi) = (
-                transformed(ind, lo, "goalposts")?,
-                transformed(ind, hi, "goalposts")?,
-            );
-            let clamp = ind.normalisation == Normalisation::Goalposts;
-            for (o, &v) in out.iter_mut().zip(&x) {
-                if v.is_nan() {
-                    continue;
+    let reference_city = match &ind.normalisation {
+        Normalisation::Dist2ref { city, .. } => {
+            Some(panel.cities.iter().position(|c| c == city).ok_or_else(|| {
+                Error::UnknownReference {
+                    indicator: ind.id.clone(),
+                    city: city.clone(),
                 }
-                let v = sign * v; // natural units again
-                let share = if sign > 0.0 {
-                    (v - lo) / (hi - lo)
-                } else {
-                    (hi - v) / (hi - lo)
-                };
-                let share = if clamp { share.clamp(0.0, 1.0) } else { share };
-                *o = l + share * (u - l);
-            }
-            return Ok(out);
+            })?)
         }
-        Normalisation::Dist2ref { city, .. } if !panel.cities.iter().any(|c| c == city) => {
-            return Err(Error::UnknownReference {
-                indicator: ind.id.clone(),
-                city: city.clone(),
-            });
+        _ => None,
+    };
+    let scopes: Vec<(usize, usize)> = match (bounds, &ind.normalisation) {
+        // Goalposts take no statistics: one fit for the whole panel.
+        (_, Normalisation::Goalposts | Normalisation::Scaled) | (Bounds::Panel, _) => {
+            vec![(0, ny)]
         }
-        _ => {}
-    }
-
-    let scopes: Vec<(usize, usize)> = match bounds {
-        Bounds::Panel => vec![(0, ny)],
-        Bounds::Year => (0..ny).map(|y| (y, y + 1)).collect(),
+        (Bounds::Year, _) => (0..ny).map(|y| (y, y + 1)).collect(),
     };
     for (first, last) in scopes {
+        let cells = first * nc..last * nc;
+        let values: Vec<f64> = x[cells.clone()]
+            .iter()
+            .copied()
+            .filter(|v| !v.is_nan())
+            .collect();
+        let mut sorted = values.clone();
+        sorted.sort_by(f64::total_cmp);
+        let sample = Sample {
+            values: &values,
+            sorted: &sorted,
+            mapping: Mapping::Identity,
+        };
         let scope = Scope {
-            panel,
-            ind,
-            first,
-            last,
             bounds,
+            year: panel.years.get(first).copied().unwrap_or(0),
+            years: last - first,
         };
-        let xs = &x[first * nc..last * nc];
-        let os = &mut out[first * nc..last * nc];
-        let Some((min, max)) = min_max(xs) else {
-            continue; // no value at all: stays missing
+        // dist2ref fits each year on its own reference value; the others once per scope.
+        let fits: Vec<(std::ops::Range<usize>, Option<Reference>)> = match reference_city {
+            Some(c) => (first..last)
+                .filter(|&y| !x[y * nc..(y + 1) * nc].iter().all(|v| v.is_nan()))
+                .map(|y| {
+                    let reference = Reference {
+                        value: x[y * nc + c],
+                        year: panel.years[y],
+                    };
+                    (y * nc..(y + 1) * nc, Some(reference))
+                })
+                .collect(),
+            None => vec![(cells, None)],
         };
-        match &ind.normalisation {
-            Normalisation::Goalposts | Normalisation::Scaled => {}
-            Normalisation::Minmax => {
-                scope.spread(min, max, "min-max")?;
-                map(xs, os, |v| l + (v - min) / (max - min) * (u - l));
-            }
-            Normalisation::Dist2max => {
-                scope.spread(min, max, "dist2max")?;
-                map(xs, os, |v| 1.0 - (max - v) / (max - min));
-            }
-            Normalisation::Zscore { mean: m, sd: s } => {
-                let (n, mean, sd) = mean_sd(xs);
-                if n < 2 {
-                    return Err(scope.too_few("z-score normalisation", 2, n));
-                }
-                scope.spread(min, max, "z-score")?;
-                map(xs, os, |v| (v - mean) / sd * s + m);
-            }
-            Normalisation::Dist2ref { city, cap_max } => {
-                let c = panel.cities.iter().position(|p| p == city).unwrap_or(0);
-                for y in first..last {
-                    let reference = x[y * nc + c];
-                    if reference.is_nan() {
-                        if x[y * nc..(y + 1) * nc].iter().all(|v| v.is_nan()) {
-                            continue;
-                        }
-                        return Err(Error::ReferenceMissing {
-                            indicator: ind.id.clone(),
-                            city: city.clone(),
-                            year: panel.years[y],
-                        });
-                    }
-                    if reference <= min {
-                        return Err(Error::ReferenceIsWorst {
-                            indicator: ind.id.clone(),
-                            city: city.clone(),
-                            year: panel.years[y],
-                            value: sign * reference,
-                        });
-                    }
-                    let row = (y - first) * nc..(y - first + 1) * nc;
-                    map(&xs[row.clone()], &mut os[row], |v| {
-                        let score = 1.0 - (reference - v) / (reference - min);
-                        if *cap_max {
-                            score.min(1.0)
-                        } else {
-                            score
-                        }
-                    });
-                }
-            }
-            Normalisation::Dist2targ { cap_max } => {
-                let target = ind.target.ok_or_else(|| Error::MissingTarget {
-                    indicator: ind.id.clone(),
-                })?;
-                let t = sign * transformed(ind, target, "target")?;
-                if t <= min {
-                    return Err(Error::TargetNotBetter {
-                        indicator: ind.id.clone(),
-                        target,
-                        worst: sign * min,
-                        scope: scope.label(),
-                    });
-                }
-                map(xs, os, |v| {
-                    let score = (v - min) / (t - min);
-                    if *cap_max {
-                        score.min(1.0)
-                    } else {
-                        score
-                    }
-                });
-            }
-            Normalisation::Fracmax => {
-                if max == 0.0 {
-                    return Err(Error::ZeroBest {
-                        indicator: ind.id.clone(),
-                        scope: scope.label(),
-                    });
-                }
-                map(xs, os, |v| v / max);
-            }
-            Normalisation::Rank | Normalisation::Borda | Normalisation::Prank => {
-                let ranks = rank_min(xs);
-                let n = xs.iter().filter(|v| !v.is_nan()).count();
-                if ind.normalisation == Normalisation::Prank && n < 2 {
-                    return Err(scope.too_few("percentile rank normalisation", 2, n));
-                }
-                let denominator = (n.max(2) - 1) as f64;
-                map(&ranks, os, |r| match ind.normalisation {
-                    Normalisation::Rank => r,
-                    Normalisation::Borda => r - 1.0,
-                    _ => (r - 1.0) / denominator,
-                });
+        for (cells, reference) in fits {
+            let Some(fitted) = fit(ind, &ind.normalisation, sample, reference, scale, scope)?
+            else {
+                continue; // no value at all: stays missing
+            };
+            for cell in cells {
+                out[cell] = fitted.apply(x[cell]);
             }
         }
     }
     Ok(out)
-}
-
-/// The years one set of statistics is taken over, for error messages.
-struct Scope<'a> {
-    panel: &'a Panel,
-    ind: &'a IndicatorPlan,
-    first: usize,
-    last: usize,
-    bounds: Bounds,
-}
-
-impl Scope<'_> {
-    fn label(&self) -> String {
-        match self.bounds {
-            Bounds::Panel if self.last - self.first > 1 => String::from(" in every year"),
-            _ => format!(" in {}", self.panel.years[self.first]),
-        }
-    }
-
-    fn spread(&self, min: f64, max: f64, method: &'static str) -> Result<()> {
-        if min < max {
-            return Ok(());
-        }
-        Err(Error::ZeroRange {
-            indicator: self.ind.id.clone(),
-            method,
-            value: self.ind.sign * min,
-            scope: match self.bounds {
-                Bounds::Panel => String::from(" in every year"),
-                Bounds::Year => format!(" in {}", self.panel.years[self.first]),
-            },
-        })
-    }
-
-    fn too_few(&self, method: &'static str, needed: usize, found: usize) -> Error {
-        Error::TooFewValues {
-            indicator: self.ind.id.clone(),
-            method,
-            needed,
-            found,
-            scope: self.label(),
-        }
-    }
-}
-
-/// Writes `f(x)` for every present `x`; missing stays missing.
-fn map(xs: &[f64], out: &mut [f64], f: impl Fn(f64) -> f64) {
-    for (o, &v) in out.iter_mut().zip(xs) {
-        if !v.is_nan() {
-            *o = f(v);
-        }
-    }
-}
-
-/// Smallest and largest present value, `None` when every value is missing.
-pub(crate) fn min_max(xs: &[f64]) -> Option<(f64, f64)> {
-    xs.iter()
-        .filter(|v| !v.is_nan())
-        .fold(None, |acc, &v| match acc {
-            None => Some((v, v)),
-            Some((lo, hi)) => Some((v.min(lo), v.max(hi))),
-        })
-}
-
-/// Number of present values, their mean and sample standard deviation (n - 1), as R's `mean`
-/// and `sd` with `na.rm = TRUE`.
-fn mean_sd(xs: &[f64]) -> (usize, f64, f64) {
-    let present = || xs.iter().copied().filter(|v| !v.is_nan());
-    let n = present().count();
-    if n == 0 {
-        return (0, f64::NAN, f64::NAN);
-    }
-    let mean = present().sum::<f64>() / n as f64;
-    // R refines the mean with a second pass.
-    let mean = mean + present().map(|v| v - mean).sum::<f64>() / n as f64;
-    let ss: f64 = present().map(|v| (v - mean) * (v - mean)).sum();
-    (n, mean, (ss / (n as f64 - 1.0)).sqrt())
-}
-
-/// Ranks with R's `rank(x, ties.method = "min", na.last = "keep")`: 1 for the smallest value,
-/// tied values share the lowest rank of their group, NaN stays NaN.
-pub(crate) fn rank_min(xs: &[f64]) -> Vec<f64> {
-    let mut order: Vec<usize> = (0..xs.len()).filter(|&k| !xs[k].is_nan()).collect();
-    order.sort_by(|&a, &b| xs[a].total_cmp(&xs[b]));
-    let mut ranks = vec![f64::NAN; xs.len()];
-    let mut start = 0;
-    for (position, &k) in order.iter().enumerate() {
-        // -0.0 and 0.0 tie, as in R.
-        if position > 0 && xs[k] != xs[order[position - 1]] {
-            start = position;
-        }
-        ranks[k] = (start + 1) as f64;
-    }
-    ranks
 }
 
 #[cfg(test)]

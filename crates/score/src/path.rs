@@ -23,6 +23,8 @@ use healthy_city_model::{Aggregation, Normalisation, Transform, Treatment};
 
 use std::sync::atomic::AtomicBool;
 
+use std::num::NonZeroU32;
+
 use crate::engine::{Config, Engine};
 use crate::error::{Error, Result};
 use crate::uncertainty::Analysis;
@@ -126,7 +128,9 @@ fn standing(engine: &Engine, config: &Config, city: usize) -> Result<(f64, u32, 
             (city, f64::NEG_INFINITY),
             |a, b| if b.1 > a.1 { b } else { a },
         );
-    Ok((scores[city], s.ranks[city], other, best))
+    // A peer city with its own values is ranked; 0 only if its index score went missing.
+    let rank = s.ranks[city].map_or(0, NonZeroU32::get);
+    Ok((scores[city], rank, other, best))
 }
 
 /// Finds the path to first place for peer city `city` under `config`. `caps` gives, per

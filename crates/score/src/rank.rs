@@ -1,40 +1,87 @@
 //! Ranking: competition ranking, best first.
 
+use std::num::NonZeroU32;
+
 /// Ranks scores, highest first, by competition ranking: tied scores share the best rank and
 /// the next rank skips (1, 2, 2, 4). NaN is never ranked (`None`). With `decimals`, scores are
 /// rounded half away from zero to that many decimals before they are compared, as published
 /// indices rank on the rounded value.
-pub fn rank(scores: &[f64], decimals: Option<u32>) -> Vec<Option<u32>> {
-    let rounded: Vec<f64> = match decimals {
-        None => scores.to_vec(),
+pub fn rank(scores: &[f64], decimals: Option<u32>) -> Vec<Option<NonZeroU32>> {
+    let n = scores.len();
+    let (mut rounded, mut order, mut ranks) = (vec![0.0; n], vec![0; n], vec![None; n]);
+    rank_into(scores, decimals, &mut rounded, &mut order, &mut ranks);
+    ranks
+}
+
+/// [`rank`] into buffers, without allocating (the replications' hot loop): `rounded` and
+/// `order` are work space of `scores.len()`, `ranks` receives the ranks. The one
+/// implementation of ranking: [`score`](crate::score()) and every replication call it.
+pub(crate) fn rank_into(
+    scores: &[f64],
+    decimals: Option<u32>,
+    rounded: &mut [f64],
+    order: &mut [usize],
+    ranks: &mut [Option<NonZeroU32>],
+) {
+    match decimals {
+        None => rounded.copy_from_slice(scores),
         Some(d) => {
             let factor = 10f64.powi(d as i32);
-            scores
-                .iter()
-                .map(|s| (s * factor).round() / factor)
-                .collect()
+            for (r, s) in rounded.iter_mut().zip(scores) {
+                *r = (s * factor).round() / factor;
+            }
         }
-    };
-    let mut order: Vec<usize> = (0..rounded.len())
-        .filter(|&i| !rounded[i].is_nan())
-        .collect();
-    order.sort_by(|&a, &b| rounded[b].total_cmp(&rounded[a]));
-    let mut ranks = vec![None; rounded.len()];
-    let mut previous: Option<(f64, u32)> = None;
+    }
+    for (k, o) in order.iter_mut().enumerate() {
+        *o = k;
+    }
+    // Highest first, NaN last, ties in input order.
+    order.sort_unstable_by(|&a, &b| {
+        let (x, y) = (rounded[a], rounded[b]);
+        match (x.is_nan(), y.is_nan()) {
+            (true, true) => a.cmp(&b),
+            (true, false) => std::cmp::Ordering::Greater,
+            (false, true) => std::cmp::Ordering::Less,
+            (false, false) => y.total_cmp(&x).then(a.cmp(&b)),
+        }
+    });
+    let mut previous: Option<(f64, NonZeroU32)> = None;
     for (position, &i) in order.iter().enumerate() {
+        let v = rounded[i];
+        if v.is_nan() {
+            ranks[i] = None;
+            continue;
+        }
         let r = match previous {
-            Some((score, r)) if score == rounded[i] => r,
-            _ => position as u32 + 1,
+            // -0.0 and 0.0 tie.
+            Some((score, r)) if score == v => r,
+            _ => NonZeroU32::new(position as u32 + 1).unwrap_or(NonZeroU32::MIN),
         };
         ranks[i] = Some(r);
-        previous = Some((rounded[i], r));
+        previous = Some((v, r));
     }
-    ranks
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The ranks as plain numbers, to compare with literals.
+    fn rank(scores: &[f64], decimals: Option<u32>) -> Vec<Option<u32>> {
+        super::rank(scores, decimals)
+            .into_iter()
+            .map(|r| r.map(NonZeroU32::get))
+            .collect()
+    }
+
+    #[test]
+    fn ranks_share_the_best_rank_on_ties_and_never_rank_nan() {
+        // Moved from the replication engine's own ranking, now this one.
+        assert_eq!(
+            rank(&[3.0, 5.0, f64::NAN, 5.0, 1.0], None),
+            [Some(3), Some(1), None, Some(1), Some(4)]
+        );
+    }
 
     #[test]
     fn ties_share_the_best_rank_and_the_next_rank_skips() {

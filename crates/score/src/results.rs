@@ -1,14 +1,17 @@
 //! Scores and ranks of every node, city and year, with coverage and proxy shares.
 
+use std::num::NonZeroU32;
+
 use healthy_city_model::{Catalogue, Cities, Framework, Impute, Observations, Screen};
 
+use crate::aggregate::{actual_weights, aggregate_year, domain_of, AggregateFailure};
 use crate::denominate::denominate;
 use crate::error::{Error, Result};
 use crate::impute::impute;
 use crate::normalise::{normalise, transform};
 use crate::panel::Panel;
-use crate::plan::{actual_weights, aggregate_year, domain_of, AggregateFailure, Plan};
-use crate::rank::rank;
+use crate::plan::Plan;
+use crate::rank::rank_into;
 use crate::treat::{treat, TreatmentReport};
 use crate::weights::{
     effective_weight_table, resolve_weights, EffectiveWeight, GroupWeights, ResolveFailure,
@@ -47,7 +50,7 @@ pub struct Results {
     /// Scores `[year][city][node]`; indicators hold normalised values. NaN where missing.
     pub scores: Vec<f64>,
     /// Ranks `[year][city][node]` among the cities ranked that year; `None` where unranked.
-    pub ranks: Vec<Option<u32>>,
+    pub ranks: Vec<Option<NonZeroU32>>,
     /// Share of the index's effective weight a city's indicators carry: `[year][city]`.
     pub coverage: Vec<f64>,
     /// Share of the city's index score that rests on national proxies: `[year][city]`.
@@ -92,6 +95,11 @@ impl Results {
 
     /// Rank of a node (only in ranked years, for ranked cities).
     pub fn rank(&self, y: usize, c: usize, node: usize) -> Option<u32> {
+        self.ranks_nonzero(y, c, node).map(NonZeroU32::get)
+    }
+
+    /// Rank of a node as stored: never 0, `None` where not ranked.
+    pub(crate) fn ranks_nonzero(&self, y: usize, c: usize, node: usize) -> Option<NonZeroU32> {
         self.ranks[self.at(y, c) * self.nodes.len() + node]
     }
 
@@ -182,42 +190,122 @@ impl Results {
     }
 }
 
-/// The steps of [`score`] before outlier treatment, shared with the replication
-/// [`Engine`](crate::Engine): the compiled plan and the panel denominated, screened, imputed
-/// with `method` and transformed.
-pub(crate) struct Prepared {
-    pub plan: Plan,
-    /// Transformed values; `proxy` flags as observed.
-    pub panel: Panel,
+/// The steps of [`score`] that every imputation alternative shares: the compiled plan and the
+/// panel built, denominated and screened (raw values).
+pub(crate) struct Base {
+    plan: Plan,
+    /// Denominated, screened values; `proxy` flags as observed.
+    pub(crate) panel: Panel,
     /// `[year][city]`: screened out.
-    pub screened: Vec<bool>,
-    /// Same layout as `panel.values`: imputed.
-    pub imputed: Vec<bool>,
+    screened: Vec<bool>,
 }
 
-pub(crate) fn prepare(
+/// Compiles the framework and builds, denominates and screens the panel: once, whatever the
+/// imputations that follow.
+pub(crate) fn base(
     framework: &Framework,
     catalogue: &Catalogue,
     cities: &Cities,
     observations: &Observations,
-    method: Impute,
-) -> Result<Prepared> {
+) -> Result<Base> {
     framework.check_catalogue(catalogue)?;
     let plan = Plan::compile(framework, catalogue)?;
     let mut panel = Panel::build(framework, cities, observations)?;
     denominate(&mut panel, framework, observations)?;
     let screened = screen(&mut panel, framework.methods.screen);
-    let mut imputed = impute(&mut panel, method, cities);
-    if screened.contains(&true) {
-        // Panel imputation may have filled a screened year from the city's other years.
-        clear_screened(&mut panel, &screened, &mut imputed);
-    }
-    let panel = transform(&panel, &plan)?;
-    Ok(Prepared {
+    Ok(Base {
         plan,
         panel,
         screened,
+    })
+}
+
+/// The steps of [`score`] before outlier treatment, shared with the replication
+/// [`Engine`](crate::Engine): the panel of [`base`] imputed with `method` and transformed.
+#[derive(Clone)]
+pub(crate) struct Prepared {
+    plan: Plan,
+    /// Transformed values; `proxy` flags as observed.
+    pub(crate) panel: Panel,
+    /// `[year][city]`: screened out.
+    screened: Vec<bool>,
+    /// Same layout as `panel.values`: imputed.
+    imputed: Vec<bool>,
+}
+
+/// Imputes the base panel with `method`: the raw imputed panel and its imputation flags.
+fn impute_raw(base: &Base, method: Impute, cities: &Cities) -> (Panel, Vec<bool>) {
+    let mut panel = base.panel.clone();
+    let mut imputed = impute(&mut panel, method, cities);
+    if base.screened.contains(&true) {
+        // Panel imputation may have filled a screened year from the city's other years.
+        clear_screened(&mut panel, &base.screened, &mut imputed);
+    }
+    (panel, imputed)
+}
+
+/// Imputes the base panel with `method` and applies each indicator's transform.
+pub(crate) fn impute_base(base: &Base, method: Impute, cities: &Cities) -> Result<Prepared> {
+    let (panel, imputed) = impute_raw(base, method, cities);
+    let panel = transform(&panel, &base.plan)?;
+    Ok(Prepared {
+        plan: base.plan.clone(),
+        panel,
+        screened: base.screened.clone(),
         imputed,
+    })
+}
+
+/// Checks that a framework can be scored with a catalogue, without data: every indicator is
+/// in the catalogue with a direction, and every normalisation has the goalposts or target it
+/// needs. What `score` checks before it reads a value.
+pub fn check(framework: &Framework, catalogue: &Catalogue) -> Result<()> {
+    framework.check_catalogue(catalogue)?;
+    Plan::compile(framework, catalogue).map(|_| ())
+}
+
+/// The data sets [`score`] computes on the way (COINr's `Raw`, `Imputed`, `Treated` and
+/// `Normalised`), each a panel of the framework's indicators, for inspection and comparison
+/// with other tools.
+#[derive(Debug, Clone)]
+pub struct DataSets {
+    /// Raw values, denominated and screened (`methods.screen`).
+    pub raw: Panel,
+    /// After imputation (`methods.impute`).
+    pub imputed: Panel,
+    /// Whether each value was imputed (same layout as `imputed.values`).
+    pub imputed_flags: Vec<bool>,
+    /// After each indicator's transform and outlier treatment (`methods.treatment`).
+    pub treated: Panel,
+    /// What treatment did.
+    pub treatment: TreatmentReport,
+    /// Normalised values.
+    pub normalised: Panel,
+}
+
+/// The data sets of [`score`] before aggregation: the same calls, stopped after
+/// normalisation.
+pub fn data_sets(
+    framework: &Framework,
+    catalogue: &Catalogue,
+    cities: &Cities,
+    observations: &Observations,
+) -> Result<DataSets> {
+    let base = base(framework, catalogue, cities, observations)?;
+    let (imputed, imputed_flags) = impute_raw(&base, framework.methods.impute, cities);
+    let transformed = transform(&imputed, &base.plan)?;
+    let (treated, treatment) = treat(&transformed, &base.plan, framework.methods.bounds)?;
+    let normalised = Panel {
+        values: normalise(&treated, &base.plan, framework.methods.bounds)?,
+        ..treated.clone()
+    };
+    Ok(DataSets {
+        raw: base.panel,
+        imputed,
+        imputed_flags,
+        treated,
+        treatment,
+        normalised,
     })
 }
 
@@ -229,18 +317,26 @@ pub fn score(
     cities: &Cities,
     observations: &Observations,
 ) -> Result<Results> {
+    let base = base(framework, catalogue, cities, observations)?;
+    let prepared = impute_base(&base, framework.methods.impute, cities)?;
+    Ok(score_prepared(framework, catalogue, cities, prepared)?.0)
+}
+
+/// [`score`] from the prepared panel: treat, normalise, derive data-driven weights, aggregate,
+/// apply the coverage rules and rank. Returns the results and the plan with its derived
+/// weights (the replication engine's nominal plan).
+pub(crate) fn score_prepared(
+    framework: &Framework,
+    catalogue: &Catalogue,
+    cities: &Cities,
+    prepared: Prepared,
+) -> Result<(Results, Plan)> {
     let Prepared {
         mut plan,
         panel,
         screened,
         imputed,
-    } = prepare(
-        framework,
-        catalogue,
-        cities,
-        observations,
-        framework.methods.impute,
-    )?;
+    } = prepared;
     let (treated, treatment) = treat(&panel, &plan, framework.methods.bounds)?;
     let normalised = normalise(&treated, &plan, framework.methods.bounds)?;
 
@@ -317,7 +413,12 @@ pub fn score(
         })
         .collect();
     let mut ranks = vec![None; ny * nc * nn];
-    let mut column = vec![f64::NAN; nc];
+    let (mut column, mut rounded, mut order, mut ranked_column) = (
+        vec![f64::NAN; nc],
+        vec![f64::NAN; nc],
+        vec![0; nc],
+        vec![None; nc],
+    );
     for y in (0..ny).filter(|&y| year_ranked[y]) {
         for node in 0..nn {
             for c in 0..nc {
@@ -327,10 +428,14 @@ pub fn score(
                     f64::NAN
                 };
             }
-            for (c, r) in rank(&column, framework.methods.round)
-                .into_iter()
-                .enumerate()
-            {
+            rank_into(
+                &column,
+                framework.methods.round,
+                &mut rounded,
+                &mut order,
+                &mut ranked_column,
+            );
+            for (c, &r) in ranked_column.iter().enumerate() {
                 ranks[(y * nc + c) * nn + node] = r;
             }
         }
@@ -359,7 +464,8 @@ pub fn score(
                 .map_or_else(|| id.clone(), |c| c.name.clone())
         })
         .collect();
-    Ok(Results {
+    let effective_weights = effective_weight_table(&plan);
+    let results = Results {
         index_id: framework.id.clone(),
         index_name: framework.name.clone(),
         cities: panel.cities,
@@ -381,8 +487,9 @@ pub fn score(
         screened,
         screen_min_share: framework.methods.screen.map(|s| s.min_share),
         derived_weights,
-        effective_weights: effective_weight_table(&plan),
-    })
+        effective_weights,
+    };
+    Ok((results, plan))
 }
 
 /// COINr `Screen(unit_screen = "byNA", dat_thresh = t)`, year by year on raw values: a city

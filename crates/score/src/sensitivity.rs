@@ -20,6 +20,7 @@ use rayon::prelude::*;
 
 use crate::error::{Error, Result};
 use crate::rng::Rng;
+use crate::stats::quantile as percentile;
 
 /// How the rows of `A` and `B` are drawn.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -161,14 +162,6 @@ pub fn sobol_indices<S>(
 
 fn pick(u: f64, n: usize) -> usize {
     ((u * n as f64) as usize).min(n - 1)
-}
-
-/// Type-7 percentile of sorted values.
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    let h = (sorted.len() - 1) as f64 * p;
-    let lo = h.floor() as usize;
-    let hi = (lo + 1).min(sorted.len() - 1);
-    sorted[lo] + (h - lo as f64) * (sorted[hi] - sorted[lo])
 }
 
 /// `(S_i, ST_i)` for every input from the rows `rows` of `y`.

@@ -10,6 +10,7 @@ use healthy_city_model::{Bounds, Treatment};
 use crate::error::{Error, Result};
 use crate::panel::Panel;
 use crate::plan::{IndicatorPlan, Plan};
+use crate::stats::skew_kurt_of;
 
 /// Skewness and kurtosis of a set of values, and whether they pass COINr's check.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -79,33 +80,310 @@ impl TreatmentReport {
 
 /// Skewness and kurtosis of the present values, as COINr's `skew` and `kurt`; `None` with
 /// fewer than 4 values.
-pub fn skew_kurt(xs: &[f64]) -> Option<(f64, f64)> {
-    let present: Vec<f64> = xs.iter().copied().filter(|v| !v.is_nan()).collect();
-    let n = present.len();
-    if n < 4 {
-        return None;
-    }
-    let nf = n as f64;
-    let mean = present.iter().sum::<f64>() / nf;
-    let mean = mean + present.iter().map(|v| v - mean).sum::<f64>() / nf;
-    let (mut s2, mut s3, mut s4) = (0.0, 0.0, 0.0);
-    for v in &present {
-        let d = v - mean;
-        s2 += d * d;
-        s3 += d * d * d;
-        s4 += d * d * d * d;
-    }
-    let g1 = nf.sqrt() * s3 / s2.powf(1.5);
-    let skew = g1 * (nf * (nf - 1.0)).sqrt() / (nf - 2.0);
-    let r = nf * s4 / (s2 * s2);
-    let kurt = ((nf + 1.0) * (r - 3.0) + 6.0) * (nf - 1.0) / ((nf - 2.0) * (nf - 3.0));
-    Some((skew, kurt))
+pub(crate) fn skew_kurt(xs: &[f64]) -> Option<(f64, f64)> {
+    skew_kurt_of(xs.iter().copied().filter(|v| !v.is_nan()))
+}
+
+/// COINr's check of the present values of `values`: skewness, kurtosis and whether
+/// `|skew| < skew_thresh` or `kurt < kurt_thresh` (a constant column, NaN, passes).
+fn check_of<I>(values: I, skew_thresh: f64, kurt_thresh: f64) -> SkewKurt
+where
+    I: Iterator<Item = f64> + Clone,
+{
+    let (skew, kurt) = skew_kurt_of(values.filter(|v| !v.is_nan())).unwrap_or((f64::NAN, f64::NAN));
+    let pass = skew.is_nan() || kurt.is_nan() || skew.abs() < skew_thresh || kurt < kurt_thresh;
+    SkewKurt { skew, kurt, pass }
 }
 
 fn check(xs: &[f64], skew_thresh: f64, kurt_thresh: f64) -> SkewKurt {
-    let (skew, kurt) = skew_kurt(xs).unwrap_or((f64::NAN, f64::NAN));
-    let pass = skew.is_nan() || kurt.is_nan() || skew.abs() < skew_thresh || kurt < kurt_thresh;
-    SkewKurt { skew, kurt, pass }
+    check_of(xs.iter().copied(), skew_thresh, kurt_thresh)
+}
+
+/// A treatment as one monotone map of an indicator's values, derived from the values of its
+/// statistics scope ([`derive`]). `score` applies it to the panel, the replication engine to
+/// each value it normalises: the one implementation of outlier treatment.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum Mapping {
+    /// Untreated.
+    Identity,
+    /// Winsorised: values clamped to `[lo, hi]`.
+    Clamp { lo: f64, hi: f64 },
+    /// COINr's `log_CT` fallback on the original values: `ln(x - min + 0.01 (max - min))`.
+    LogCt { min: f64, max: f64 },
+    /// Natural logarithm.
+    Log,
+    /// Box-Cox `((x - min + 1)^lambda - 1) / lambda`, `ln(x - min + 1)` for lambda 0.
+    Boxcox { min: f64, lambda: f64 },
+}
+
+impl Mapping {
+    /// The treated value of `v` (NaN stays NaN).
+    #[inline]
+    pub(crate) fn apply(self, v: f64) -> f64 {
+        match self {
+            Mapping::Identity => v,
+            Mapping::Clamp { lo, hi } => v.clamp(lo, hi),
+            Mapping::LogCt { min, max } => (v - min + 0.01 * (max - min)).ln(),
+            Mapping::Log => v.ln(),
+            Mapping::Boxcox { min, lambda } => {
+                let shifted = v - min + 1.0;
+                if lambda == 0.0 {
+                    shifted.ln()
+                } else {
+                    (shifted.powf(lambda) - 1.0) / lambda
+                }
+            }
+        }
+    }
+}
+
+/// One state of COINr's winsorising loop: the values clamped to `[lo, hi]`, the points at the
+/// high and low extremes at the last step (`nwin`), and the check of the clamped values.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Step {
+    lo: f64,
+    hi: f64,
+    nwin: usize,
+    check: SkewKurt,
+}
+
+/// COINr's `Treat` winsorising loop on one scope: `column` holds its values in panel order
+/// (NaN missing), `sorted` the present ones ascending (at least one). Each step moves every
+/// point at the extreme on the side of the skew to the next value in (a clamp of the sorted
+/// values), until the check passes, nothing is left to move, or `winmax` points were moved
+/// (`None`: no limit). Returns every state, the untreated one first.
+///
+/// Winsorising only moves the extremes, so the state after `k` steps is the same whatever the
+/// limit: the states for a smaller `winmax` are a prefix ([`Steps::mapping`]).
+pub(crate) fn winsorise_steps(
+    column: &[f64],
+    sorted: &[f64],
+    skew_thresh: f64,
+    kurt_thresh: f64,
+    winmax: Option<usize>,
+) -> Vec<Step> {
+    let m = sorted.len();
+    let checked = |lo: f64, hi: f64| {
+        check_of(
+            column.iter().map(move |v| v.clamp(lo, hi)),
+            skew_thresh,
+            kurt_thresh,
+        )
+    };
+    let (mut lo, mut hi) = (sorted[0], sorted[m - 1]);
+    let mut steps = vec![Step {
+        lo,
+        hi,
+        nwin: 0,
+        check: checked(lo, hi),
+    }];
+    let (mut at_max, mut at_min) = (0, 0);
+    loop {
+        let last = steps[steps.len() - 1];
+        if last.check.pass || winmax.is_some_and(|w| last.nwin >= w) {
+            break;
+        }
+        // COINr counts `nwin` as the points at the last high step plus the last low step:
+        // points already winsorised stay tied at the extreme.
+        if last.check.skew >= 0.0 {
+            let below = sorted.partition_point(|&v| v < hi);
+            if below == 0 {
+                break; // every value is at the extreme: nothing left to winsorise
+            }
+            at_max = m - below;
+            hi = sorted[below - 1].max(lo);
+        } else {
+            let above = sorted.partition_point(|&v| v <= lo);
+            if above == m {
+                break;
+            }
+            at_min = above;
+            lo = sorted[above].min(hi);
+        }
+        steps.push(Step {
+            lo,
+            hi,
+            nwin: at_max + at_min,
+            check: checked(lo, hi),
+        });
+    }
+    steps
+}
+
+/// The states of [`winsorise_steps`] with no limit, from which the mapping for any `winmax`
+/// is read without winsorising again (the replication engine's varying `winmax`).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Steps {
+    states: Vec<Step>,
+    min: f64,
+    max: f64,
+}
+
+impl Steps {
+    /// Every state of the unlimited loop on `column` (see [`winsorise_steps`]); `Err(n)` with
+    /// fewer than 4 values.
+    pub(crate) fn of(
+        column: &[f64],
+        sorted: &[f64],
+        skew_thresh: f64,
+        kurt_thresh: f64,
+    ) -> std::result::Result<Self, Failure> {
+        if sorted.len() < 4 {
+            return Err(Failure::TooFew(sorted.len()));
+        }
+        Ok(Steps {
+            states: winsorise_steps(column, sorted, skew_thresh, kurt_thresh, None),
+            min: sorted[0],
+            max: sorted[sorted.len() - 1],
+        })
+    }
+
+    /// The state the loop stops at with this `winmax`: the first that passes or has moved
+    /// `winmax` points, or the last.
+    fn last(&self, winmax: usize) -> usize {
+        self.states
+            .iter()
+            .position(|s| s.check.pass || s.nwin >= winmax)
+            .unwrap_or(self.states.len() - 1)
+    }
+
+    /// The treatment as a mapping: untreated if the values pass, clamped if winsorising made
+    /// them pass, else COINr's log fallback.
+    pub(crate) fn mapping(&self, winmax: usize) -> Mapping {
+        let k = self.last(winmax);
+        let step = self.states[k];
+        if !step.check.pass {
+            Mapping::LogCt {
+                min: self.min,
+                max: self.max,
+            }
+        } else if k == 0 {
+            Mapping::Identity
+        } else {
+            Mapping::Clamp {
+                lo: step.lo,
+                hi: step.hi,
+            }
+        }
+    }
+}
+
+/// A treatment derived on one scope, with what the report says about it.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Derived {
+    /// The map to apply to every value of the scope.
+    pub(crate) mapping: Mapping,
+    before: SkewKurt,
+    /// The last state of winsorising, if it ran.
+    winsorised: Option<Step>,
+    after: SkewKurt,
+}
+
+impl Derived {
+    /// Whether winsorising failed and the log fallback is used.
+    pub(crate) fn log(&self) -> bool {
+        matches!(self.mapping, Mapping::LogCt { .. })
+    }
+}
+
+/// Why a column cannot be treated.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum Failure {
+    /// Fewer than 4 values for skewness and kurtosis.
+    TooFew(usize),
+    /// A value outside the domain of the log (position in the column, value).
+    Domain(usize, f64),
+}
+
+/// Derives `treatment` on one scope: `column` holds its values in panel order (NaN missing),
+/// `sorted` the present ones ascending. The one place treatment decides what it does; both
+/// [`treat`] and the replication engine apply the [`Mapping`] it returns.
+pub(crate) fn derive(
+    column: &[f64],
+    sorted: &[f64],
+    treatment: Treatment,
+) -> std::result::Result<Derived, Failure> {
+    let mapped = |mapping: Mapping, skew_thresh, kurt_thresh| {
+        check_of(
+            column.iter().map(move |&v| mapping.apply(v)),
+            skew_thresh,
+            kurt_thresh,
+        )
+    };
+    match treatment {
+        Treatment::None => {
+            let before = check(column, 2.0, 3.5);
+            Ok(Derived {
+                mapping: Mapping::Identity,
+                before,
+                winsorised: None,
+                after: before,
+            })
+        }
+        Treatment::Log | Treatment::Boxcox { .. } => {
+            let before = check(column, 2.0, 3.5);
+            let mapping = if let Treatment::Boxcox { lambda } = treatment {
+                Mapping::Boxcox {
+                    min: sorted.first().copied().unwrap_or(f64::INFINITY),
+                    lambda,
+                }
+            } else {
+                if let Some(k) = column.iter().position(|&v| v <= 0.0) {
+                    return Err(Failure::Domain(k, column[k]));
+                }
+                Mapping::Log
+            };
+            Ok(Derived {
+                mapping,
+                before,
+                winsorised: None,
+                after: mapped(mapping, 2.0, 3.5),
+            })
+        }
+        Treatment::Winsorise {
+            winmax,
+            skew_thresh,
+            kurt_thresh,
+        } => {
+            if sorted.len() < 4 {
+                return Err(Failure::TooFew(sorted.len()));
+            }
+            let steps = Steps {
+                states: winsorise_steps(column, sorted, skew_thresh, kurt_thresh, Some(winmax)),
+                min: sorted[0],
+                max: sorted[sorted.len() - 1],
+            };
+            let before = steps.states[0].check;
+            if before.pass {
+                return Ok(Derived {
+                    mapping: Mapping::Identity,
+                    before,
+                    winsorised: None,
+                    after: before,
+                });
+            }
+            let last = steps.states[steps.last(winmax)];
+            let mapping = steps.mapping(winmax);
+            let after = if last.check.pass {
+                last.check
+            } else {
+                mapped(mapping, skew_thresh, kurt_thresh)
+            };
+            Ok(Derived {
+                mapping,
+                before,
+                winsorised: Some(last),
+                after,
+            })
+        }
+    }
+}
+
+/// The present values of a column, ascending.
+pub(crate) fn sorted_present(column: &[f64]) -> Vec<f64> {
+    let mut sorted: Vec<f64> = column.iter().copied().filter(|v| !v.is_nan()).collect();
+    sorted.sort_by(f64::total_cmp);
+    sorted
 }
 
 /// The outcome of treating one column.
@@ -120,172 +398,41 @@ pub(crate) struct Outcome {
     log: bool,
 }
 
-/// Why a column cannot be treated.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub(crate) enum Failure {
-    /// Fewer than 4 values for skewness and kurtosis.
-    TooFew(usize),
-    /// A value outside the domain of the log.
-    Domain(usize, f64),
-}
-
-/// Treats one column in place (NaN = missing, left alone).
+/// Treats one column in place (NaN = missing, left alone) and reports what was done: the
+/// [`derive`]d mapping applied to every value.
 pub(crate) fn treat_column(
     x: &mut [f64],
     treatment: Treatment,
 ) -> std::result::Result<Outcome, Failure> {
-    match treatment {
-        Treatment::None => {
-            let before = check(x, 2.0, 3.5);
-            Ok(Outcome {
-                before,
-                winsorised: None,
-                after: before,
-                nwin: 0,
-                points: Vec::new(),
-                log: false,
-            })
-        }
-        Treatment::Winsorise {
-            winmax,
-            skew_thresh,
-            kurt_thresh,
-        } => winsorise(x, winmax, skew_thresh, kurt_thresh),
-        Treatment::Log | Treatment::Boxcox { .. } => {
-            let before = check(x, 2.0, 3.5);
-            let min = x
-                .iter()
-                .filter(|v| !v.is_nan())
-                .fold(f64::INFINITY, |a, &b| a.min(b));
-            for (k, v) in x.iter_mut().enumerate() {
-                if v.is_nan() {
-                    continue;
-                }
-                *v = match treatment {
-                    Treatment::Boxcox { lambda } => {
-                        let shifted = *v - min + 1.0;
-                        if lambda == 0.0 {
-                            shifted.ln()
-                        } else {
-                            (shifted.powf(lambda) - 1.0) / lambda
-                        }
-                    }
-                    _ if *v > 0.0 => v.ln(),
-                    _ => return Err(Failure::Domain(k, *v)),
-                };
-            }
-            Ok(Outcome {
-                before,
-                winsorised: None,
-                after: check(x, 2.0, 3.5),
-                nwin: 0,
-                points: Vec::new(),
-                log: false,
-            })
-        }
-    }
-}
-
-/// COINr's `Treat` with `f1 = "winsorise"`, `f2 = "log_CT"`, `combine_treat = FALSE`.
-fn winsorise(
-    x: &mut [f64],
-    winmax: usize,
-    skew_thresh: f64,
-    kurt_thresh: f64,
-) -> std::result::Result<Outcome, Failure> {
-    let n = x.iter().filter(|v| !v.is_nan()).count();
-    if n < 4 {
-        return Err(Failure::TooFew(n));
-    }
-    let before = check(x, skew_thresh, kurt_thresh);
-    if before.pass {
-        return Ok(Outcome {
-            before,
-            winsorised: None,
-            after: before,
-            nwin: 0,
-            points: Vec::new(),
-            log: false,
-        });
-    }
-    let original = x.to_vec();
-    let mut at_max: Vec<usize> = Vec::new();
-    let mut at_min: Vec<usize> = Vec::new();
-    let mut nwin = 0;
-    let mut status = before;
-    // COINr counts `nwin` as the points at the last high step plus the last low step: points
-    // already winsorised stay tied at the extreme, so this is the number of points changed.
-    while !status.pass && nwin < winmax {
-        let high = status.skew >= 0.0;
-        let extreme = x.iter().filter(|v| !v.is_nan()).fold(
-            if high {
-                f64::NEG_INFINITY
-            } else {
-                f64::INFINITY
-            },
-            |a, &b| {
-                if high {
-                    a.max(b)
-                } else {
-                    a.min(b)
-                }
-            },
-        );
-        let tied: Vec<usize> = (0..x.len()).filter(|&k| x[k] == extreme).collect();
-        let next = x
-            .iter()
-            .enumerate()
-            .filter(|&(k, v)| !v.is_nan() && !tied.contains(&k))
-            .map(|(_, &v)| v)
-            .reduce(|a, b| if high { a.max(b) } else { a.min(b) });
-        let Some(next) = next else {
-            break; // every value is at the extreme: nothing left to winsorise
-        };
-        for &k in &tied {
-            x[k] = next;
-        }
-        if high {
-            at_max = tied;
-        } else {
-            at_min = tied;
-        }
-        nwin = at_max.len() + at_min.len();
-        status = check(x, skew_thresh, kurt_thresh);
-    }
-    let points = (0..x.len())
-        .filter(|&k| x[k] != original[k] && !original[k].is_nan())
-        .map(|k| (k, original[k], x[k]))
-        .collect();
-    let winsorised = Some(status);
-    if status.pass {
-        return Ok(Outcome {
-            before,
-            winsorised,
-            after: status,
-            nwin,
-            points,
-            log: false,
-        });
-    }
-    // log_CT of the original values: ln(x - min + 0.01 (max - min)).
-    let (min, max) = crate::normalise::min_max(&original).unwrap_or((f64::NAN, f64::NAN));
-    for (v, &o) in x.iter_mut().zip(&original) {
-        *v = (o - min + 0.01 * (max - min)).ln();
+    let derived = derive(x, &sorted_present(x), treatment)?;
+    // The points winsorising moved, even when the log fallback then discards them.
+    let points = derived.winsorised.map_or_else(Vec::new, |s| {
+        (0..x.len())
+            .filter(|&k| !x[k].is_nan() && x[k].clamp(s.lo, s.hi) != x[k])
+            .map(|k| (k, x[k], x[k].clamp(s.lo, s.hi)))
+            .collect()
+    });
+    for v in x.iter_mut() {
+        *v = derived.mapping.apply(*v);
     }
     Ok(Outcome {
-        before,
-        winsorised,
-        after: check(x, skew_thresh, kurt_thresh),
-        nwin,
+        before: derived.before,
+        winsorised: derived.winsorised.map(|s| s.check),
+        after: derived.after,
+        nwin: derived.winsorised.map_or(0, |s| s.nwin),
+        log: derived.log(),
         points,
-        log: true,
     })
 }
 
 /// Treats every indicator of the panel (holding transformed values) with its plan's treatment,
 /// over the whole panel ([`Bounds::Panel`]) or year by year. Returns the treated panel and what
 /// was done; untreated indicators are copied as they are and not reported.
-pub fn treat(panel: &Panel, plan: &Plan, bounds: Bounds) -> Result<(Panel, TreatmentReport)> {
+pub(crate) fn treat(
+    panel: &Panel,
+    plan: &Plan,
+    bounds: Bounds,
+) -> Result<(Panel, TreatmentReport)> {
     let ni = panel.n_indicators();
     let mut out = panel.clone();
     let mut report = TreatmentReport::default();
@@ -302,9 +449,44 @@ pub fn treat(panel: &Panel, plan: &Plan, bounds: Bounds) -> Result<(Panel, Treat
     Ok((out, report))
 }
 
+/// How a treatment scope is named in messages: `" over every year"` or `" in 2019"`.
+pub(crate) fn scope_label(year: Option<i32>) -> String {
+    year.map_or_else(|| String::from(" over every year"), |y| format!(" in {y}"))
+}
+
+/// The error for a treatment failure in a scope; `city_year` names the city and year of a
+/// column position.
+pub(crate) fn failure_error(
+    failure: Failure,
+    indicator: &str,
+    scope: &str,
+    city_year: impl Fn(usize) -> (String, i32),
+) -> Error {
+    match failure {
+        Failure::TooFew(found) => Error::TooFewValues {
+            indicator: indicator.to_string(),
+            method: "outlier treatment (skewness and kurtosis)",
+            needed: 4,
+            found,
+            scope: scope.to_string(),
+        },
+        Failure::Domain(k, value) => {
+            let (city, year) = city_year(k);
+            Error::TransformDomain {
+                transform: "log",
+                indicator: indicator.to_string(),
+                city,
+                year,
+                value,
+                domain: "values must be > 0",
+            }
+        }
+    }
+}
+
 /// Treats indicator slot `i` of the panel with `ind.treatment`: returns its treated values, one
 /// per `(year, city)` cell, year-major, and one report entry per scope with values.
-pub fn treat_indicator(
+pub(crate) fn treat_indicator(
     panel: &Panel,
     i: usize,
     ind: &IndicatorPlan,
@@ -332,26 +514,11 @@ pub fn treat_indicator(
             Bounds::Panel => None,
             Bounds::Year => Some(panel.years[first]),
         };
-        let scope = year.map_or_else(|| String::from(" over every year"), |y| format!(" in {y}"));
+        let scope = scope_label(year);
         let city = |k: usize| panel.cities[(offset + k) % nc].clone();
         let year_of = |k: usize| panel.years[(offset + k) / nc];
-        let outcome = treat_column(column, ind.treatment).map_err(|f| match f {
-            Failure::TooFew(found) => Error::TooFewValues {
-                indicator: ind.id.clone(),
-                method: "outlier treatment (skewness and kurtosis)",
-                needed: 4,
-                found,
-                scope: scope.clone(),
-            },
-            Failure::Domain(k, value) => Error::TransformDomain {
-                transform: "log",
-                indicator: ind.id.clone(),
-                city: city(k),
-                year: year_of(k),
-                value,
-                domain: "values must be > 0",
-            },
-        })?;
+        let outcome = treat_column(column, ind.treatment)
+            .map_err(|f| failure_error(f, &ind.id, &scope, |k| (city(k), year_of(k))))?;
         if outcome.log && ind.normalisation.in_natural_units() {
             return Err(Error::TreatedUnits {
                 indicator: ind.id.clone(),

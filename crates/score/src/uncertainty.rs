@@ -7,6 +7,7 @@
 //! threads. Rank statistics come from a `cities x ranks` histogram: exact quantiles in memory
 //! that does not grow with the number of replications.
 
+use std::num::NonZeroU32;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use healthy_city_model::{Aggregation, Normalisation};
@@ -15,12 +16,13 @@ use rayon::prelude::*;
 use crate::engine::{Config, Engine, Scratch};
 use crate::error::{Error, Result};
 use crate::rng::Rng;
+use crate::stats::quantile_of;
 
 /// Replications computed in parallel between two visits of the observer.
 const CHUNK: usize = 4096;
 
-/// Sees every replication in order: run number, inputs, ranks (0: not ranked).
-pub type Observer<'o> = dyn FnMut(usize, &Config, &[u32]) -> Result<()> + 'o;
+/// Sees every replication in order: run number, inputs, ranks (`None`: not ranked).
+pub type Observer<'o> = dyn FnMut(usize, &Config, &[Option<NonZeroU32>]) -> Result<()> + 'o;
 
 /// One uncertain input. Each maps a uniform draw `u` in `[0, 1)` to a change of the
 /// replication's [`Config`].
@@ -293,7 +295,7 @@ impl<'a> Analysis<'a> {
                 return Err(Error::Interrupted { done: start });
             }
             let end = (start + CHUNK).min(runs);
-            let chunk: Vec<(Config, Vec<u32>)> = (start..end)
+            let chunk: Vec<(Config, Vec<Option<NonZeroU32>>)> = (start..end)
                 .into_par_iter()
                 .map_init(
                     || engine.scratch(),
@@ -308,7 +310,7 @@ impl<'a> Analysis<'a> {
                 observe(start + k, config, ranks)?;
                 for (c, &r) in ranks.iter().enumerate() {
                     // Not ranked counts as last.
-                    let r = if r == 0 { n } else { r as usize };
+                    let r = r.map_or(n, |r| r.get() as usize);
                     histogram[c * n + r - 1] += 1;
                 }
             }
@@ -319,7 +321,7 @@ impl<'a> Analysis<'a> {
             .map(|c| {
                 stats(
                     &engine.cities[c],
-                    engine.nominal_ranks[c],
+                    engine.nominal_ranks[c].get(),
                     &histogram[c * n..(c + 1) * n],
                 )
             })
@@ -353,7 +355,8 @@ impl<'a> Analysis<'a> {
                     evaluate_first(engine, config, s).map(|first| WeightCell {
                         shares,
                         first,
-                        city_rank: s.ranks[city],
+                        // 0: not ranked.
+                        city_rank: s.ranks[city].map_or(0, NonZeroU32::get),
                     })
                 },
             )
@@ -364,30 +367,27 @@ impl<'a> Analysis<'a> {
 /// Evaluates and returns the first city (first in peer order among ties).
 pub(crate) fn evaluate_first(engine: &Engine, config: &Config, s: &mut Scratch) -> Result<usize> {
     engine.evaluate(config, s)?;
-    Ok(s.ranks.iter().position(|&r| r == 1).unwrap_or(0))
+    Ok(s.ranks
+        .iter()
+        .position(|r| r.is_some_and(|r| r.get() == 1))
+        .unwrap_or(0))
 }
 
 /// Quantile of type 7 (R's default) of the ranks counted in `histogram` (`histogram[r - 1]`
 /// replications gave rank `r`).
 fn quantile(histogram: &[u64], total: u64, p: f64) -> f64 {
-    let h = (total - 1) as f64 * p;
-    let lo = h.floor() as u64;
-    let at = |k: u64| -> f64 {
-        // The k-th smallest rank (0-based).
+    // The k-th smallest rank (0-based).
+    let at = |k: usize| -> f64 {
         let mut seen = 0;
         for (r, &count) in histogram.iter().enumerate() {
             seen += count;
-            if seen > k {
+            if seen > k as u64 {
                 return (r + 1) as f64;
             }
         }
         histogram.len() as f64
     };
-    let a = at(lo);
-    if lo + 1 >= total {
-        return a;
-    }
-    a + (h - lo as f64) * (at(lo + 1) - a)
+    quantile_of(total as usize, p, at)
 }
 
 fn stats(city: &str, nominal: u32, histogram: &[u64]) -> RankStats {
@@ -534,8 +534,12 @@ mod tests {
             .iter()
             .find(|c| c.shares.iter().all(|&s| (s - 1.0 / 3.0).abs() < 1e-12))
             .unwrap();
-        let first = engine.nominal_ranks.iter().position(|&r| r == 1).unwrap();
+        let first = engine
+            .nominal_ranks
+            .iter()
+            .position(|r| r.get() == 1)
+            .unwrap();
         assert_eq!(nominal.first, first);
-        assert_eq!(nominal.city_rank, engine.nominal_ranks[london]);
+        assert_eq!(nominal.city_rank, engine.nominal_ranks[london].get());
     }
 }

@@ -14,8 +14,9 @@
 
 use healthy_city_model::{Aggregation, Weighting};
 
-use crate::audit::pca;
-use crate::plan::{aggregate_year, eligible, AggregateFailure, GroupPlan, Plan};
+use crate::aggregate::{aggregate_row, aggregate_year, AggregateFailure};
+use crate::plan::{effective_weights, Plan};
+use crate::stats::{pca, pearson_r};
 
 /// One row of the effective-weights report.
 #[derive(Debug, Clone, PartialEq)]
@@ -30,25 +31,9 @@ pub struct EffectiveWeight {
     pub effective: f64,
 }
 
-/// Effective weight of every node slot (the root 1): the product of its normalised weights
-/// up the tree, as [`Plan::groups`] holds them (explicit, equal, or derived by
-/// [`resolve_weights`]). Children of a benefit-of-the-doubt group get their nominal (equal)
-/// share, since their real weights differ city by city.
-pub fn effective_weights(plan: &Plan) -> Vec<f64> {
-    let mut effective = vec![0.0; plan.n_nodes()];
-    effective[plan.root] = 1.0;
-    for group in plan.groups.iter().rev() {
-        let total: f64 = group.children.iter().map(|&(_, w)| w).sum();
-        for &(child, w) in &group.children {
-            effective[child] = effective[group.node] * w / total;
-        }
-    }
-    effective
-}
-
 /// The effective-weights report (COINr `get_eff_weights(out2 = "df")`): one row per node,
 /// in node-slot order, with its level, weight and effective weight in the index.
-pub fn effective_weight_table(plan: &Plan) -> Vec<EffectiveWeight> {
+pub(crate) fn effective_weight_table(plan: &Plan) -> Vec<EffectiveWeight> {
     let nn = plan.n_nodes();
     let mut level = vec![1u32; nn];
     let mut weight = vec![f64::NAN; nn];
@@ -77,7 +62,7 @@ pub fn effective_weight_table(plan: &Plan) -> Vec<EffectiveWeight> {
 
 /// PCA weights of one group.
 #[derive(Debug, Clone, PartialEq)]
-pub struct PcaWeights {
+pub(crate) struct PcaWeights {
     /// PC1's unit-norm loadings, sign fixed so that they sum to >= 0 (COINr's proposed
     /// weights up to sign).
     pub loadings: Vec<f64>,
@@ -93,7 +78,7 @@ pub struct PcaWeights {
 /// complete rows (R `prcomp(center = TRUE, scale. = TRUE)` after `na.omit`, as COINr
 /// `get_PCA`), weights = squared loadings (they sum to 1 because the loadings have unit norm).
 /// `None` with fewer than 2 columns, fewer than 3 complete rows or a constant column.
-pub fn pca_column_weights(columns: &[&[f64]]) -> Option<PcaWeights> {
+pub(crate) fn pca_column_weights(columns: &[&[f64]]) -> Option<PcaWeights> {
     let p = pca(columns)?;
     let loadings = p.loadings[0].clone();
     let weights = loadings.iter().map(|l| l * l).collect();
@@ -105,266 +90,8 @@ pub fn pca_column_weights(columns: &[&[f64]]) -> Option<PcaWeights> {
     })
 }
 
-/// An optimal solution of a linear programme.
-#[derive(Debug, Clone, PartialEq)]
-pub struct LpSolution {
-    /// The optimal objective value.
-    pub value: f64,
-    /// An optimal point.
-    pub x: Vec<f64>,
-}
-
-/// Maximises `c·x` subject to `A x <= b`, `x >= 0`, with `b >= 0` (so `x = 0` is feasible):
-/// a dense tableau simplex with Bland's rule (no cycling on degenerate vertices). `a` is
-/// row-major, `b.len()` rows by `c.len()` columns. `None` if the problem is unbounded (or
-/// `b` has a negative entry).
-pub fn simplex_max(c: &[f64], a: &[f64], b: &[f64]) -> Option<LpSolution> {
-    let (m, n) = (b.len(), c.len());
-    assert_eq!(a.len(), m * n, "A must be {m} x {n}");
-    if b.iter().any(|&v| v < 0.0 || v.is_nan()) {
-        return None;
-    }
-    // Tableau: m rows of [A | I | b], then the objective row [-c | 0 | 0].
-    let width = n + m + 1;
-    let mut t = vec![0.0; (m + 1) * width];
-    for r in 0..m {
-        t[r * width..r * width + n].copy_from_slice(&a[r * n..(r + 1) * n]);
-        t[r * width + n + r] = 1.0;
-        t[r * width + width - 1] = b[r];
-    }
-    for j in 0..n {
-        t[m * width + j] = -c[j];
-    }
-    let mut basis: Vec<usize> = (n..n + m).collect();
-    let scale = c.iter().chain(a).fold(1.0f64, |s, v| s.max(v.abs()));
-    let eps = 1e-12 * scale;
-    for _ in 0..10_000 {
-        // Bland: the lowest-index column with a negative reduced cost enters.
-        let Some(col) = (0..n + m).find(|&j| t[m * width + j] < -eps) else {
-            let mut x = vec![0.0; n];
-            for (r, &v) in basis.iter().enumerate() {
-                if v < n {
-                    x[v] = t[r * width + width - 1];
-                }
-            }
-            return Some(LpSolution {
-                value: t[m * width + width - 1],
-                x,
-            });
-        };
-        // Ratio test; ties broken by the lowest basic variable index (Bland).
-        let mut pivot: Option<(usize, f64)> = None;
-        for r in 0..m {
-            let coef = t[r * width + col];
-            if coef > eps {
-                let ratio = t[r * width + width - 1] / coef;
-                pivot = match pivot {
-                    Some((p, best))
-                        if ratio > best + eps
-                            || ((ratio - best).abs() <= eps && basis[p] < basis[r]) =>
-                    {
-                        Some((p, best))
-                    }
-                    _ => Some((r, ratio)),
-                };
-            }
-        }
-        let (row, _) = pivot?;
-        let p = t[row * width + col];
-        for v in &mut t[row * width..(row + 1) * width] {
-            *v /= p;
-        }
-        for r in 0..=m {
-            if r == row {
-                continue;
-            }
-            let f = t[r * width + col];
-            if f != 0.0 {
-                for j in 0..width {
-                    t[r * width + j] -= f * t[row * width + j];
-                }
-            }
-        }
-        basis[row] = col;
-    }
-    None
-}
-
-/// Benefit of the doubt for one city.
-#[derive(Debug, Clone, PartialEq)]
-pub struct BodResult {
-    /// The city's score `max w·x_c` over the weights with `w·x_j <= 1` for every city `j`:
-    /// in `[0, 1]`, 1 on the frontier.
-    pub score: f64,
-    /// The most favourable weights `w` (per unit of each child).
-    pub weights: Vec<f64>,
-    /// Each child's share of the score, `w_i x_ci / score` (Compind's reported weights); NaN
-    /// when the score is 0.
-    pub shares: Vec<f64>,
-}
-
-/// Benefit of the doubt (Compind `ci_bod`; with `shares = [lo, hi]` other than `[0, 1]`,
-/// `ci_bod_constr(up_w = hi, low_w = lo)`): for each row `c` of `x` (`n` cities by `k`
-/// children, row-major, no NaN), solve
-///
-/// `max w·x_c` subject to `w·x_j <= 1` for every `j`, `w >= 0`, and
-/// `lo (w·x_c) <= w_i x_ci <= hi (w·x_c)` for every child `i`,
-///
-/// exactly, by [`simplex_max`]. Every score is in `[0, 1]` (city `c`'s own constraint bounds
-/// it), and a city that is best on any child scores 1. Children should not be negative
-/// (min-max normalised, say).
-pub fn bod(x: &[f64], n: usize, k: usize, shares: [f64; 2]) -> Vec<BodResult> {
-    assert_eq!(x.len(), n * k, "x must be {n} x {k}");
-    (0..n)
-        .map(|c| bod_one(&x[c * k..(c + 1) * k], x, n, k, shares))
-        .collect()
-}
-
-/// A benefit-of-the-doubt group for every city of a year (`weights = "bod"`). `scores` is
-/// `[city][node]`. Each eligible city (as for any group: some child present, `min_share`,
-/// `missing`) is scored on the children it has, against the eligible cities that have all of
-/// them; the share bounds are widened to `1/m` when its `m` children cannot meet them.
-pub(crate) fn bod_group(
-    plan: &Plan,
-    group: &GroupPlan,
-    scores: &mut [f64],
-    n: usize,
-    shares: [f64; 2],
-) {
-    let nn = plan.n_nodes();
-    let ok: Vec<bool> = (0..n)
-        .map(|c| eligible(plan, group, &scores[c * nn..(c + 1) * nn]))
-        .collect();
-    let mut out = vec![f64::NAN; n];
-    for c in (0..n).filter(|&c| ok[c]) {
-        let present: Vec<usize> = group
-            .children
-            .iter()
-            .map(|&(child, _)| child)
-            .filter(|&child| !scores[c * nn + child].is_nan())
-            .collect();
-        // The city first, then every other eligible city with all of its children.
-        let peers = std::iter::once(c).chain((0..n).filter(|&j| {
-            j != c && ok[j] && present.iter().all(|&ch| !scores[j * nn + ch].is_nan())
-        }));
-        let x: Vec<f64> = peers
-            .flat_map(|j| present.iter().map(move |&ch| (j, ch)))
-            .map(|(j, ch)| scores[j * nn + ch])
-            .collect();
-        let m = present.len();
-        let even = 1.0 / m as f64;
-        let bounds = [shares[0].min(even), shares[1].max(even)];
-        out[c] = bod_one(&x[..m], &x, x.len() / m, m, bounds).score;
-    }
-    for (c, value) in out.into_iter().enumerate() {
-        scores[c * nn + group.node] = value;
-    }
-}
-
-/// The benefit-of-the-doubt LP of one city `xc` against the `n` rows of `x` (which include
-/// it).
-fn bod_one(xc: &[f64], x: &[f64], n: usize, k: usize, shares: [f64; 2]) -> BodResult {
-    let [lo, hi] = shares;
-    let mut a = x.to_vec();
-    let mut b = vec![1.0; n];
-    for i in 0..k {
-        // Lower: lo (x_c·w) - x_ci w_i <= 0; upper: x_ci w_i - hi (x_c·w) <= 0.
-        for (bound, sign, active) in [(lo, -1.0, lo > 0.0), (hi, 1.0, hi < 1.0)] {
-            if active {
-                for j in 0..k {
-                    let own = if i == j { xc[i] } else { 0.0 };
-                    a.push(sign * (own - bound * xc[j]));
-                }
-                b.push(0.0);
-            }
-        }
-    }
-    // Cannot be unbounded with finite data: the city's own row bounds the objective by 1.
-    // The exact optimum lies in [0, 1]; rounding in the pivots is snapped back, and a score
-    // within 1e-12 of 1 is the frontier, so that frontier cities tie at exactly 1.
-    let (score, weights) = simplex_max(xc, &a, &b).map_or((f64::NAN, vec![f64::NAN; k]), |s| {
-        let v = if s.value > 1.0 - 1e-12 {
-            1.0
-        } else {
-            s.value.max(0.0)
-        };
-        (v, s.x)
-    });
-    let shares = xc
-        .iter()
-        .zip(&weights)
-        .map(|(xi, wi)| {
-            if score > 0.0 {
-                xi * wi / score
-            } else {
-                f64::NAN
-            }
-        })
-        .collect();
-    BodResult {
-        score,
-        weights,
-        shares,
-    }
-}
-
-/// Pearson's r on the pairwise complete rows (no p-value: this runs in the optimiser's loop).
-fn correlation(x: &[f64], y: &[f64]) -> f64 {
-    let (mut n, mut sx, mut sy) = (0.0, 0.0, 0.0);
-    for (&a, &b) in x.iter().zip(y) {
-        if !a.is_nan() && !b.is_nan() {
-            n += 1.0;
-            sx += a;
-            sy += b;
-        }
-    }
-    if n < 2.0 {
-        return f64::NAN;
-    }
-    let (mx, my) = (sx / n, sy / n);
-    let (mut sxy, mut sxx, mut syy) = (0.0, 0.0, 0.0);
-    for (&a, &b) in x.iter().zip(y) {
-        if !a.is_nan() && !b.is_nan() {
-            sxy += (a - mx) * (b - my);
-            sxx += (a - mx) * (a - mx);
-            syy += (b - my) * (b - my);
-        }
-    }
-    sxy / (sxx * syy).sqrt()
-}
-
-/// The score of one row of children under a per-city aggregation: missing children skipped
-/// and weights renormalised (as [`aggregate`](crate::aggregate) with `missing = "skip"`);
-/// NaN if none is present or a value is outside the method's domain.
-fn aggregate_row(row: &[f64], weights: &[f64], method: Aggregation) -> f64 {
-    let (mut present, mut acc) = (0.0, 0.0);
-    for (&x, &w) in row.iter().zip(weights) {
-        if x.is_nan() || w == 0.0 {
-            continue;
-        }
-        present += w;
-        acc += match method {
-            Aggregation::Geometric => w * x.ln(),
-            Aggregation::Harmonic => w / x,
-            Aggregation::Generalised { p } => w * x.powf(p),
-            _ => w * x,
-        };
-    }
-    let v = match method {
-        Aggregation::Geometric => (acc / present).exp(),
-        Aggregation::Harmonic => present / acc,
-        Aggregation::Generalised { p } => (acc / present).powf(1.0 / p),
-        _ => acc / present,
-    };
-    if present > 0.0 && v.is_finite() {
-        v
-    } else {
-        f64::NAN
-    }
-}
-
 /// Each column's Pearson correlation with the aggregate of the columns under `weights`.
-pub fn correlations_with_aggregate(
+pub(crate) fn correlations_with_aggregate(
     columns: &[&[f64]],
     weights: &[f64],
     method: Aggregation,
@@ -379,11 +106,11 @@ pub fn correlations_with_aggregate(
             aggregate_row(&row, weights, method)
         })
         .collect();
-    columns.iter().map(|c| correlation(c, &score)).collect()
+    columns.iter().map(|c| pearson_r(c, &score).0).collect()
 }
 
 /// The objective of [`optimise_weights`]: `sum_i (r_i / sum r - t_i / sum t)^2`.
-pub fn balance_objective(correlations: &[f64], targets: &[f64]) -> f64 {
+pub(crate) fn balance_objective(correlations: &[f64], targets: &[f64]) -> f64 {
     let (sr, st): (f64, f64) = (correlations.iter().sum(), targets.iter().sum());
     let value: f64 = correlations
         .iter()
@@ -399,7 +126,7 @@ pub fn balance_objective(correlations: &[f64], targets: &[f64]) -> f64 {
 
 /// Weights optimised towards target correlations.
 #[derive(Debug, Clone, PartialEq)]
-pub struct OptimisedWeights {
+pub(crate) struct OptimisedWeights {
     /// The weights, summing to 1.
     pub weights: Vec<f64>,
     /// Each child's Pearson correlation with the group score under those weights.
@@ -416,7 +143,7 @@ pub struct OptimisedWeights {
 /// expansion 2, contraction 1/2, shrink 1/2) over `p`, with weights `w = p^2 / sum p^2` so
 /// that they stay positive and sum to 1, starting from `start` (e.g. the nominal weights),
 /// until the objective's spread over the simplex is below 1e-14 or 5000 iterations.
-pub fn optimise_weights(
+pub(crate) fn optimise_weights(
     columns: &[&[f64]],
     targets: &[f64],
     start: &[f64],
@@ -536,7 +263,7 @@ pub struct GroupWeights {
 
 /// Why data-driven weights could not be derived.
 #[derive(Debug, Clone, PartialEq)]
-pub enum ResolveFailure {
+pub(crate) enum ResolveFailure {
     /// Aggregating the children failed (year slot and failure).
     Aggregate(usize, AggregateFailure),
     /// PCA was impossible: fewer than 3 complete rows or a constant child (group node slot).
@@ -549,7 +276,7 @@ pub enum ResolveFailure {
 /// values (NaN if missing); it is not changed. The children's scores are **pooled over every
 /// year and city** (one set of weights for the whole panel, so that scores stay comparable
 /// across years; with one year this is COINr's single data set).
-pub fn resolve_weights(
+pub(crate) fn resolve_weights(
     plan: &mut Plan,
     scores: &[f64],
     n_cities: usize,
@@ -614,66 +341,8 @@ mod tests {
     use healthy_city_model::{Catalogue, Framework};
 
     use super::*;
+    use crate::bod::bod;
     use crate::reference::{assert_close, coinr_dir, read, Table};
-
-    #[test]
-    fn simplex_solves_a_textbook_problem() {
-        // max 3x + 5y s.t. x <= 4, 2y <= 12, 3x + 2y <= 18: optimum 36 at (2, 6).
-        let s = simplex_max(
-            &[3.0, 5.0],
-            &[1.0, 0.0, 0.0, 2.0, 3.0, 2.0],
-            &[4.0, 12.0, 18.0],
-        )
-        .unwrap();
-        assert_close(s.value, 36.0, 1e-12, "value");
-        assert_close(s.x[0], 2.0, 1e-12, "x");
-        assert_close(s.x[1], 6.0, 1e-12, "y");
-        // Unbounded: max x with -x <= 1.
-        assert!(simplex_max(&[1.0], &[-1.0], &[1.0]).is_none());
-    }
-
-    /// Two indicators, three cities A (4, 1), B (1, 4), C (2, 2). The frontier is the
-    /// segment A-B: C's best weights lie on it, w = (1/5, 1/5) with w·A = w·B = 1, so C
-    /// scores 4/5; A and B are on the frontier and score 1. Tolerance 1e-12.
-    #[test]
-    fn bod_matches_a_hand_computed_frontier() {
-        let x = [4.0, 1.0, 1.0, 4.0, 2.0, 2.0];
-        let r = bod(&x, 3, 2, [0.0, 1.0]);
-        assert_close(r[0].score, 1.0, 1e-12, "A");
-        assert_close(r[1].score, 1.0, 1e-12, "B");
-        assert_close(r[2].score, 0.8, 1e-12, "C");
-        assert_close(r[2].weights[0], 0.2, 1e-12, "C w1");
-        assert_close(r[2].weights[1], 0.2, 1e-12, "C w2");
-        assert_close(r[2].shares[0], 0.5, 1e-12, "C share");
-        // A puts all its weight on its strength: w = (1/4, 0), share 1.
-        assert_close(r[0].shares[0], 1.0, 1e-12, "A share");
-        // D (3, 0.5) instead of C: the vertices of its feasible set are (1/4, 0), (1/5, 1/5)
-        // and (0, 1/4), where it scores 3/4, 7/10 and 1/8: 3/4.
-        let x = [4.0, 1.0, 1.0, 4.0, 3.0, 0.5];
-        assert_close(bod(&x, 3, 2, [0.0, 1.0])[2].score, 0.75, 1e-12, "D");
-    }
-
-    /// Share bounds [0.4, 0.6] (Compind `ci_bod_constr(low_w = 0.4, up_w = 0.6)`): A (4, 1)
-    /// can no longer put everything on its first child. With share `s` of the first child,
-    /// `S = 4 w1 + w2`, `w1 = s S / 4`, `w2 = (1 - s) S`; B's constraint `w1 + 4 w2 <= 1`
-    /// gives `S <= 1 / (4 - 3.75 s)`, largest at `s = 0.6`: `S = 4/7` (w = (3/35, 8/35); C's
-    /// and A's own constraints do not bind). Tolerance 1e-12.
-    #[test]
-    fn constrained_bod_bounds_each_share() {
-        let x = [4.0, 1.0, 1.0, 4.0, 2.0, 2.0];
-        let r = bod(&x, 3, 2, [0.4, 0.6]);
-        assert_close(r[0].score, 4.0 / 7.0, 1e-12, "A");
-        assert_close(r[0].shares[0], 0.6, 1e-12, "A share 1");
-        assert_close(r[0].shares[1], 0.4, 1e-12, "A share 2");
-        // C's unconstrained optimum already has shares 0.5: unchanged.
-        assert_close(r[2].score, 0.8, 1e-12, "C");
-        for row in &r {
-            assert!(row
-                .shares
-                .iter()
-                .all(|s| (0.4 - 1e-12..=0.6 + 1e-12).contains(s)));
-        }
-    }
 
     fn columns_of(table: &Table, names: &[&str]) -> Vec<Vec<f64>> {
         names
