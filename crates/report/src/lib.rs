@@ -16,7 +16,14 @@
 //!     path to first place, with the move in the indicator's units;
 //!   - [`draw_weight_map`] / [`write_weight_map`]: a ternary map of the city ranked first for
 //!     every split of three domains' weight.
-//! - Tables: [`write_ranking_csv`], [`write_scores_csv`], and [`format_table`] for the terminal.
+//! - Tables: one [`Table`] type (typed [`Cell`]s under named [`Column`]s) and one writer per
+//!   format: [`write_csv`] (the csv crate, quoting where needed; [`CsvRows`] row by row),
+//!   [`write_json_lines`] (serde_json) and [`write_terminal`] (aligned text), or
+//!   [`write_table`] in a chosen [`Format`]. Every command's tables are built here from the
+//!   results: [`ranking_table`], [`scores_table`], [`weights_table`], [`treatment_table`],
+//!   [`latest_table`] and [`ranking_terminal_table`] ([`format_table`] as text) for `run`;
+//!   [`audit_tables`]; [`compare_table`], [`uncertainty_table`], [`RunsLog`],
+//!   [`sensitivity_table`], [`path_table`], [`weight_map_table`] and their terminal views.
 //!
 //! Charts use only the embedded DejaVu Sans fonts, so the same results give byte-identical
 //! files on every machine. Every write goes to the given path only.
@@ -46,6 +53,7 @@ mod path;
 mod profile;
 mod ranking;
 mod sensitivity;
+mod table;
 mod tables;
 mod trajectory;
 mod weightmap;
@@ -58,6 +66,17 @@ pub use path::{draw_path_to_first, path_size, write_path_to_first, PathChart, Pa
 pub use profile::{draw_profile, profile_size, write_profile, ProfileChart};
 pub use ranking::{draw_ranking, ranking_size, write_ranking};
 pub use sensitivity::{draw_sensitivity, sensitivity_size, write_sensitivity, SensitivityChart};
-pub use tables::{format_table, write_ranking_csv, write_scores_csv};
+pub use table::{
+    render_terminal, write_csv, write_json_lines, write_table, write_terminal, Align, Cell, Column,
+    CsvRows, Format, Notation, Table, Width,
+};
+pub use tables::{
+    audit_availability_table, audit_correlations_table, audit_cronbach_table, audit_pca_table,
+    audit_skew_kurt_table, audit_tables, compare_table, compare_terminal_table, format_table,
+    latest_table, path_table, path_terminal_table, ranking_table, ranking_terminal_table,
+    scores_table, sensitivity_table, sensitivity_terminal_table, treatment_table,
+    uncertainty_table, uncertainty_terminal_table, weight_map_firsts_table, weight_map_table,
+    weights_table, write_ranking_csv, write_scores_csv, RunsLog,
+};
 pub use trajectory::{draw_trajectory, write_trajectory, LONDON_REFERENCES, TRAJECTORY_SIZE};
 pub use weightmap::{draw_weight_map, write_weight_map, WeightMapChart, WEIGHT_MAP_SIZE};
