@@ -53,7 +53,7 @@ pub use error::{Error, Result};
 pub use impute::{impute, impute_column, impute_series};
 pub use normalise::{normalise, normalise_indicator, transform};
 pub use panel::Panel;
-pub use path::{path_to_first, robust_path_to_first, PathStep, PathToFirst, MARGIN};
+pub use path::{path_to_first, resolve_caps, robust_path_to_first, PathStep, PathToFirst, MARGIN};
 pub use plan::{
     actual_weights, aggregate, aggregate_year, domain_of, AggregateFailure, GroupPlan,
     IndicatorPlan, Plan,
@@ -61,7 +61,9 @@ pub use plan::{
 pub use rank::rank;
 pub use results::{score, NodeInfo, Results};
 pub use rng::Rng;
-pub use sensitivity::{sobol_indices, Sampler, SobolIndex, SOBOL_MAX_ROWS};
+pub use sensitivity::{
+    sensitivity, sobol_indices, Objective, Sampler, SobolDesign, SobolIndex, SOBOL_MAX_ROWS,
+};
 pub use treat::{
     skew_kurt, treat, treat_indicator, IndicatorTreatment, SkewKurt, TreatmentReport,
     WinsorisedPoint,

@@ -129,6 +129,25 @@ fn standing(engine: &Engine, config: &Config, city: usize) -> Result<(f64, u32, 
     Ok((scores[city], s.ranks[city], other, best))
 }
 
+/// Caps given by indicator id, resolved to the indicator slots [`path_to_first`] takes. A cap
+/// naming no indicator of the engine's framework is a setting named `cap`.
+pub fn resolve_caps(engine: &Engine, caps: &[(String, f64)]) -> Result<Vec<(usize, f64)>> {
+    caps.iter()
+        .map(|(id, value)| {
+            engine
+                .plan
+                .indicators
+                .iter()
+                .position(|ind| ind.id == id.trim())
+                .map(|i| (i, *value))
+                .ok_or_else(|| Error::Setting {
+                    key: String::from("cap"),
+                    message: format!("`{id}` is not an indicator of the framework"),
+                })
+        })
+        .collect()
+}
+
 /// Finds the path to first place for peer city `city` under `config`. `caps` gives, per
 /// indicator slot, a limit in the indicator's own units that replaces the best peer value
 /// when it is less far.

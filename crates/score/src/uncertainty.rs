@@ -326,6 +326,44 @@ impl<'a> Analysis<'a> {
             .collect())
     }
 
+    /// The node slots of the weight map's three nodes, by id: each a group or indicator of
+    /// the framework (not the index itself), three different ones, sharing a parent so that
+    /// their weights trade off. Errors are settings named `domains`.
+    pub fn weight_map_nodes(&self, ids: &[String; 3]) -> Result<[usize; 3]> {
+        let plan = &self.engine.plan;
+        let setting = |message: String| Error::Setting {
+            key: String::from("domains"),
+            message,
+        };
+        let mut nodes = [0; 3];
+        for (slot, id) in nodes.iter_mut().zip(ids) {
+            *slot = plan
+                .node_ids
+                .iter()
+                .position(|n| n == id.trim())
+                .filter(|&k| k != plan.root)
+                .ok_or_else(|| {
+                    setting(format!(
+                        "`{id}` is not a group or indicator of the framework (the index itself cannot vary)"
+                    ))
+                })?;
+        }
+        if nodes[0] == nodes[1] || nodes[1] == nodes[2] || nodes[0] == nodes[2] {
+            return Err(setting(String::from("give three different nodes")));
+        }
+        let parent = |slot: usize| {
+            plan.groups
+                .iter()
+                .position(|g| g.children.iter().any(|&(ch, _)| ch == slot))
+        };
+        if parent(nodes[0]) != parent(nodes[1]) || parent(nodes[1]) != parent(nodes[2]) {
+            return Err(setting(String::from(
+                "the three nodes must share a parent, so that their weights trade off",
+            )));
+        }
+        Ok(nodes)
+    }
+
     /// The weight map: for every mix of the three nodes' weights on a grid of `steps` steps
     /// over the simplex (their combined nominal weight shared out, the other weights fixed),
     /// the city ranked first and the rank of `city`.
@@ -537,5 +575,37 @@ mod tests {
         let first = engine.nominal_ranks.iter().position(|&r| r == 1).unwrap();
         assert_eq!(nominal.first, first);
         assert_eq!(nominal.city_rank, engine.nominal_ranks[london]);
+    }
+
+    #[test]
+    fn the_weight_map_takes_three_siblings_and_refuses_the_index_or_a_cousin() {
+        let engine = engine();
+        let analysis = Analysis::new(&engine, Vec::new()).unwrap();
+        let ids = |a: &str, b: &str, c: &str| [a.to_string(), b.to_string(), c.to_string()];
+        let nodes = analysis
+            .weight_map_nodes(&ids("outcomes", "environment", "services"))
+            .unwrap();
+        assert_eq!(
+            nodes.map(|k| engine.plan.node_ids[k].as_str()),
+            ["outcomes", "environment", "services"]
+        );
+        let root = engine.plan.node_ids[engine.plan.root].clone();
+        let err = analysis
+            .weight_map_nodes(&ids(&root, "environment", "services"))
+            .unwrap_err();
+        assert!(err.to_string().starts_with("domains: `"), "{err}");
+        assert!(
+            err.to_string().contains("the index itself cannot vary"),
+            "{err}"
+        );
+        let err = analysis
+            .weight_map_nodes(&ids("outcomes", "outcomes", "services"))
+            .unwrap_err();
+        assert_eq!(err.to_string(), "domains: give three different nodes");
+        let leaf = engine.plan.indicators[0].id.clone();
+        let err = analysis
+            .weight_map_nodes(&ids(&leaf, "environment", "services"))
+            .unwrap_err();
+        assert!(err.to_string().contains("must share a parent"), "{err}");
     }
 }
