@@ -1,0 +1,113 @@
+//! `healthy-city path-to-first`: the least improvement that makes a city rank first.
+
+use std::fmt::Write as _;
+
+use anyhow::{Context, Result};
+use healthy_city_model::Level;
+
+use crate::analysis::{self, city, setup};
+use crate::args::PathArgs;
+use crate::publish::{self, Outputs};
+
+#[allow(clippy::result_large_err)]
+pub fn run(args: &PathArgs) -> Result<()> {
+    let common = &args.common;
+    let (inputs, engine) = setup(common, &args.inputs)?;
+    let framework_file = common.input.framework.as_ref().map_or_else(
+        || String::from("the framework"),
+        |p| format!("`{}`", p.display()),
+    );
+    let c = city(&engine, &args.city)?;
+    let caps = healthy_city_score::resolve_caps(&engine, &args.caps).with_context(|| {
+        format!("--cap: every capped indicator must be an indicator of {framework_file}")
+    })?;
+    let mut robust_note = String::new();
+    let p = match args.robust {
+        None => healthy_city_score::path_to_first(&engine, &engine.nominal(), c, &caps)
+            .map_err(analysis::flag)?,
+        Some(share) => {
+            let analysis = analysis::analysis(&args.inputs, &engine)?;
+            let (path, won, ok) = healthy_city_score::robust_path_to_first(
+                &analysis,
+                c,
+                &caps,
+                share,
+                args.runs,
+                args.inputs.seed,
+            )
+            .map_err(analysis::flag)?;
+            robust_note = if ok {
+                format!(
+                    "Robust: first in {:.1}% of {} uncertainty runs (asked {:.1}%; seed {}).\n",
+                    100.0 * won,
+                    args.runs,
+                    100.0 * share,
+                    args.inputs.seed
+                )
+            } else {
+                format!("Robust: even with every indicator at its limit, first in only {:.1}% of {} uncertainty runs (asked {:.1}%).\n", 100.0 * won, args.runs, 100.0 * share)
+            };
+            path
+        }
+    };
+    let name = &engine.city_names[c];
+    let runner = engine
+        .city(&p.runner_up.0)
+        .map_or(p.runner_up.0.as_str(), |k| engine.city_names[k].as_str());
+    let mut text = format!(
+        "Path to first place for {name} in {} ({}): rank {} -> {}, score {:.2} -> {:.2}; best other city {runner} {:.2} (ahead by {})\n",
+        p.year, p.method, p.rank_before, p.rank_after, p.score[0], p.score[1], p.runner_up.1,
+        if p.gap.abs() >= 1e-3 { format!("{:.3}", p.gap) } else { format!("{:.1e}", p.gap) }
+    );
+    text.push_str(&robust_note);
+    if !p.reached && args.robust.is_none() {
+        let _ = writeln!(text, "First place is out of reach within the limits: every indicator below is at its limit (best peer value or --cap).");
+    }
+    let _ = writeln!(
+        text,
+        "Effort: share of the peer range closed (1 = from the worst peer to the best); total {:.3}\n",
+        p.effort
+    );
+    let table = healthy_city_report::path_table(&p, &inputs.catalogue);
+    let mut outputs = Outputs::new(&common.out)?;
+    outputs.table("path-to-first.csv", &table)?;
+    let labels: Vec<healthy_city_report::PathLabel> = p
+        .steps
+        .iter()
+        .map(|s| {
+            inputs.catalogue.get(&s.indicator).map_or_else(
+                || healthy_city_report::PathLabel {
+                    name: s.indicator.clone(),
+                    unit: String::new(),
+                    national: false,
+                },
+                |i| healthy_city_report::PathLabel {
+                    name: i.name.clone(),
+                    unit: i.unit.clone(),
+                    national: i.level == Level::National,
+                },
+            )
+        })
+        .collect();
+    let (svg, png) = outputs.chart("path-to-first")?;
+    healthy_city_report::write_path_to_first(
+        &p,
+        &healthy_city_report::PathChart {
+            index: &inputs.framework.name,
+            city: name,
+            runner_up: runner,
+            labels: &labels,
+            source: &healthy_city_report::source_footnote(&inputs.framework, &inputs.catalogue),
+        },
+        &svg,
+        &png,
+    )?;
+    let terminal = healthy_city_report::path_terminal_table(&p, &inputs.catalogue);
+    publish::print_result(
+        common.format,
+        &(text.clone() + &healthy_city_report::render_terminal(&terminal)),
+        &text,
+        &table,
+    )?;
+    outputs.commit()
+}

@@ -1,0 +1,90 @@
+//! `healthy-city weight-map`: which city ranks first for every mix of three domains' weights.
+
+use std::time::Instant;
+
+use anyhow::{Context, Result};
+use healthy_city_score::Analysis;
+
+use crate::analysis::{city, engine, with_scenario};
+use crate::args::WeightMapArgs;
+use crate::inputs::Inputs;
+use crate::publish::{self, status, Outputs};
+
+pub fn run(args: &WeightMapArgs) -> Result<()> {
+    let common = &args.common;
+    let inputs = Inputs::load(
+        common.input.framework.as_deref(),
+        common.input.data.as_deref(),
+    )?;
+    let framework = with_scenario(&inputs, args.scenario.as_deref())?;
+    let engine = engine(&inputs, &framework, common.year, &[])?;
+    let c = city(&engine, &args.city)?;
+    let analysis = Analysis::new(&engine, Vec::new())?;
+    let nodes = analysis
+        .weight_map_nodes(&args.domains)
+        .with_context(|| format!("--domains: the nodes of `{}`", framework.file()))?;
+    let steps = args.step.steps;
+    let started = Instant::now();
+    let cells = analysis.weight_map(nodes, steps, c)?;
+    let elapsed = started.elapsed().as_secs_f64();
+    let first_share = cells.iter().filter(|x| x.city_rank == 1).count() as f64 / cells.len() as f64;
+    let nominal_first = engine
+        .nominal_ranks
+        .iter()
+        .position(|&r| r == 1)
+        .unwrap_or(0);
+    let table = healthy_city_report::weight_map_table(&cells, &engine.cities);
+    let mut outputs = Outputs::new(&common.out)?;
+    outputs.table("weight-map.csv", &table)?;
+    let best_rank = cells
+        .iter()
+        .map(|x| x.city_rank)
+        .filter(|&r| r > 0)
+        .min()
+        .unwrap_or(0);
+    let text = format!(
+        "Weight map of {} in {}: {} mixes of {} (step {}), other weights fixed\n\
+         {} is first in {:.1}% of the simplex (best rank {best_rank}; nominal rank {}).\n\
+         At the nominal weights {} is first.\n\nFirst place by share of the simplex:\n",
+        args.domains.join(", "),
+        engine.year,
+        cells.len(),
+        args.domains.join(" / "),
+        args.step,
+        engine.city_names[c],
+        100.0 * first_share,
+        engine.nominal_ranks[c],
+        engine.city_names[nominal_first],
+    );
+    let firsts = healthy_city_report::weight_map_firsts_table(&cells, &engine.city_names);
+    let nominal_weights = engine.nominal().weights;
+    let total: f64 = nodes.iter().map(|&k| nominal_weights[k]).sum();
+    let domain = |k: usize| {
+        let id = engine.plan.node_ids[nodes[k]].as_str();
+        framework
+            .get(id)
+            .and_then(|n| n.name.as_deref())
+            .or_else(|| inputs.catalogue.get(id).map(|i| i.name.as_str()))
+            .unwrap_or(id)
+    };
+    let (svg, png) = outputs.chart("weight-map")?;
+    healthy_city_report::write_weight_map(
+        &cells,
+        &healthy_city_report::WeightMapChart {
+            index: &framework.name,
+            year: engine.year,
+            domains: [domain(0), domain(1), domain(2)],
+            steps,
+            names: &engine.city_names,
+            focus: c,
+            nominal: nodes.map(|k| nominal_weights[k] / total),
+            source: &healthy_city_report::source_footnote(&framework, &inputs.catalogue),
+        },
+        &svg,
+        &png,
+    )?;
+    let around = text.clone() + &healthy_city_report::render_terminal(&firsts);
+    publish::print_result(common.format, &around, &around, &table)?;
+    status(&format!("{} rebuilds in {elapsed:.2} s", cells.len()));
+    outputs.commit()
+}
