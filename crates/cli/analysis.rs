@@ -100,6 +100,7 @@ pub fn engine(
         year,
         imputations,
     )
+    .map_err(flag)
     .with_context(|| format!("cannot score `{}`", framework.file()))
 }
 
@@ -185,18 +186,54 @@ pub fn setup(common: &AnalysisInput, args: &Uncertain) -> Result<(Inputs, Engine
     Ok((inputs, engine))
 }
 
-/// The command-line flag of each analysis setting the score crate names.
-const FLAGS: [(&str, &str); 0] = [];
+/// The command-line flag of each analysis setting the score crate names, and what to add
+/// when its message mentions a setting that has a flag of its own.
+const FLAGS: [(&str, &str); 11] = [
+    ("weight noise", "--weight-noise"),
+    ("dirichlet", "--dirichlet"),
+    ("normalisations", "--normalisations"),
+    ("aggregations", "--aggregations"),
+    ("winmax", "--winmax"),
+    ("imputations", "--imputations"),
+    ("rows", "--runs"),
+    ("city", "--city"),
+    ("scenarios", "--scenario"),
+    ("cap", "--cap"),
+    ("domains", "--domains"),
+];
 
-/// A score-crate error with the setting it names given as the command-line flag that sets it.
+/// Flags named by the score crate's messages in its own terms: (phrase, the flag's hint).
+const HINTS: [(&str, &str); 2] = [
+    (
+        "the scale [1, 100]",
+        "the scale is set with `--scale 1,100`",
+    ),
+    ("pseudo-random sampler", "`--sampler random`"),
+];
+
+/// A score-crate error with the setting it names given as the command-line flag that sets it
+/// (and the flags its message refers to); other errors pass unchanged.
 pub fn flag(err: healthy_city_score::Error) -> anyhow::Error {
     match err {
         healthy_city_score::Error::Setting { key, message } => {
-            let key = FLAGS
+            let flag = FLAGS
                 .iter()
                 .find(|(setting, _)| *setting == key)
                 .map_or(key.clone(), |(_, flag)| (*flag).to_string());
-            anyhow::Error::new(healthy_city_score::Error::Setting { key, message })
+            let hints: Vec<&str> = HINTS
+                .iter()
+                .filter(|(phrase, _)| message.contains(phrase))
+                .map(|(_, hint)| *hint)
+                .collect();
+            let message = if hints.is_empty() {
+                message
+            } else {
+                format!("{message} ({})", hints.join("; "))
+            };
+            anyhow::Error::new(healthy_city_score::Error::Setting { key: flag, message })
+        }
+        err @ healthy_city_score::Error::YearNotRanked { .. } => {
+            anyhow::Error::new(err).context("--year")
         }
         other => anyhow::Error::new(other),
     }

@@ -39,7 +39,8 @@ pub fn run(args: &CompareArgs) -> Result<()> {
         &inputs.cities,
         &inputs.observations,
         common.year,
-    )?;
+    )
+    .map_err(crate::analysis::flag)?;
     let wanted = args.city.trim();
     let focus = cmp
         .cities

@@ -18,9 +18,9 @@ pub fn run(args: &PathArgs) -> Result<()> {
         |p| format!("`{}`", p.display()),
     );
     let c = city(&engine, &args.city)?;
-    let caps = healthy_city_score::resolve_caps(&engine, &args.caps).with_context(|| {
-        format!("--cap: every capped indicator must be an indicator of {framework_file}")
-    })?;
+    let caps = healthy_city_score::resolve_caps(&engine, &args.caps)
+        .map_err(analysis::flag)
+        .with_context(|| format!("cannot cap the indicators of {framework_file}"))?;
     let mut robust_note = String::new();
     let p = match args.robust {
         None => healthy_city_score::path_to_first(&engine, &engine.nominal(), c, &caps)

@@ -5,7 +5,7 @@ use std::time::Instant;
 use anyhow::{Context, Result};
 use healthy_city_score::Analysis;
 
-use crate::analysis::{city, engine, with_scenario};
+use crate::analysis::{city, engine, flag, with_scenario};
 use crate::args::WeightMapArgs;
 use crate::inputs::Inputs;
 use crate::publish::{self, status, Outputs};
@@ -22,7 +22,8 @@ pub fn run(args: &WeightMapArgs) -> Result<()> {
     let analysis = Analysis::new(&engine, Vec::new())?;
     let nodes = analysis
         .weight_map_nodes(&args.domains)
-        .with_context(|| format!("--domains: the nodes of `{}`", framework.file()))?;
+        .map_err(flag)
+        .with_context(|| format!("cannot map the weights of `{}`", framework.file()))?;
     let steps = args.step.steps;
     let started = Instant::now();
     let cells = analysis.weight_map(nodes, steps, c)?;

@@ -173,7 +173,7 @@ fn path_with_margin(
     let (score0, rank0, _, _) = standing(engine, config, city)?;
     if score0.is_nan() {
         return Err(Error::Setting {
-            key: String::from("--city"),
+            key: String::from("city"),
             message: format!(
                 "`{}` has no index score in {}",
                 engine.cities[city], engine.year

@@ -164,14 +164,14 @@ pub fn sobol_indices<S>(
 ) -> Result<Vec<SobolIndex>> {
     if n < 2 {
         return Err(Error::Setting {
-            key: String::from("--runs"),
+            key: String::from("rows"),
             message: format!("Sobol indices need at least 2 runs (rows of the sample), got {n}"),
         });
     }
     if sampler == Sampler::Sobol && n > SOBOL_MAX_ROWS {
         return Err(Error::Setting {
-            key: String::from("--runs"),
-            message: format!("the Sobol sampler gives at most {SOBOL_MAX_ROWS} rows, got {n}; use fewer runs or `--sampler random`"),
+            key: String::from("rows"),
+            message: format!("the Sobol sampler gives at most {SOBOL_MAX_ROWS} rows, got {n}; use fewer rows or the pseudo-random sampler"),
         });
     }
     // y[j] = [f(A_j), f(B_j), f(A_B^1_j), ..., f(A_B^k_j)].
@@ -356,7 +356,7 @@ mod tests {
         .unwrap_err();
         assert_eq!(
             e.to_string(),
-            "--runs: Sobol indices need at least 2 runs (rows of the sample), got 1"
+            "rows: Sobol indices need at least 2 runs (rows of the sample), got 1"
         );
     }
 

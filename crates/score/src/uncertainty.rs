@@ -131,39 +131,39 @@ impl<'a> Analysis<'a> {
                 Factor::WeightNoise(levels) => {
                     for &(level, x) in levels {
                         if !(0.0..1.0).contains(&x) {
-                            return Err(setting("--weight-noise", format!("noise {x} at level {level} can make weights zero or negative (a weight w varies within w (1 ± {x})); give a share in [0, 1), e.g. 0.25")));
+                            return Err(setting("weight noise", format!("noise {x} at level {level} can make weights zero or negative (a weight w varies within w (1 ± {x})); give a share in [0, 1), e.g. 0.25")));
                         }
                     }
                 }
                 Factor::Dirichlet(c) if !(*c > 0.0 && c.is_finite()) => {
                     return Err(setting(
-                        "--dirichlet",
+                        "dirichlet",
                         format!("concentration {c} must be a positive number, e.g. 50"),
                     ));
                 }
                 Factor::Normalisation(list) if list.is_empty() => {
                     return Err(setting(
-                        "--normalisations",
+                        "normalisations",
                         String::from("give at least one method"),
                     ));
                 }
                 Factor::Normalisation(list) => normalisations.clone_from(list),
                 Factor::Aggregation(list) if list.is_empty() => {
                     return Err(setting(
-                        "--aggregations",
+                        "aggregations",
                         String::from("give at least one method"),
                     ));
                 }
                 Factor::Aggregation(list) => aggregations.clone_from(list),
                 Factor::Winmax(lo, hi) if lo > hi => {
                     return Err(setting(
-                        "--winmax",
+                        "winmax",
                         format!("the range {lo}..{hi} is empty: give the smaller bound first"),
                     ));
                 }
                 Factor::Imputation if engine.imputations.len() < 2 => {
                     return Err(setting(
-                        "--imputations",
+                        "imputations",
                         String::from(
                             "give at least one imputation method other than the framework's",
                         ),
@@ -189,7 +189,7 @@ impl<'a> Analysis<'a> {
                     .iter()
                     .find(|n| !positive(n, engine.plan.scale))
                 {
-                    return Err(setting("--aggregations", format!("the {a} mean needs positive values, but {} normalisation (scale {:?}) can give 0 or less; use `--scale 1,100` with minmax, or rank normalisation", n.name(), engine.plan.scale)));
+                    return Err(setting("aggregations", format!("the {a} mean needs positive values, but {} normalisation (scale {:?}) can give 0 or less; use minmax on the scale [1, 100], or rank normalisation", n.name(), engine.plan.scale)));
                 }
             }
         }
@@ -507,7 +507,7 @@ mod tests {
         let e = Analysis::new(&engine, vec![Factor::WeightNoise(vec![(1, 1.2)])]).unwrap_err();
         assert!(
             e.to_string()
-                .starts_with("--weight-noise: noise 1.2 at level 1"),
+                .starts_with("weight noise: noise 1.2 at level 1"),
             "{e}"
         );
         let e = Analysis::new(
@@ -515,7 +515,7 @@ mod tests {
             vec![Factor::Aggregation(vec![Aggregation::Geometric])],
         )
         .unwrap_err();
-        assert!(e.to_string().contains("`--scale 1,100`"), "{e}");
+        assert!(e.to_string().contains("the scale [1, 100]"), "{e}");
     }
 
     #[test]
