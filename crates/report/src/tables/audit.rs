@@ -171,3 +171,85 @@ pub fn audit_tables(audit: &Audit) -> [(&'static str, Table); 5] {
         ("audit/pca.csv", audit_pca_table(audit)),
     ]
 }
+
+#[cfg(test)]
+mod tests {
+    use healthy_city_score::{
+        Availability, CorrMethod, Correlation, CorrelationRow, GroupAudit, Pca, SkewKurtRow,
+    };
+
+    use super::*;
+
+    fn audit() -> Audit {
+        Audit {
+            year: 2020,
+            n_cities: 4,
+            availability: vec![Availability {
+                kind: "indicator",
+                id: String::from("b"),
+                present: 3,
+                total: 4,
+            }],
+            skew_kurt: vec![SkewKurtRow {
+                dataset: "raw",
+                indicator: String::from("b"),
+                n: 3,
+                skew: f64::NAN,
+                kurt: f64::NAN,
+                flag: false,
+            }],
+            correlations: vec![CorrelationRow {
+                dataset: "raw",
+                method: CorrMethod::Pearson,
+                relation: "pair",
+                var1: String::from("a"),
+                var2: String::from("b"),
+                corr: Correlation {
+                    r: 0.99,
+                    p: 1.5e-7,
+                    n: 3,
+                },
+                collinear: true,
+            }],
+            groups: vec![GroupAudit {
+                group: String::from("index"),
+                children: vec![String::from("a"), String::from("b")],
+                alpha: None,
+                pca: Some(Pca {
+                    n: 3,
+                    variances: vec![1.5, 0.5],
+                    loadings: vec![vec![0.5, 0.5], vec![0.5, -0.5]],
+                }),
+            }],
+        }
+    }
+
+    #[test]
+    fn the_audit_tables_write_statistics_in_exponent_form_and_missing_ones_empty() {
+        let [availability, skew_kurt, correlations, cronbach, pca] =
+            audit_tables(&audit()).map(|(_, t)| t.to_csv());
+        assert_eq!(
+            availability,
+            "year,kind,id,present,total,share\n2020,indicator,b,3,4,0.75\n"
+        );
+        assert_eq!(
+            skew_kurt,
+            "year,dataset,indicator,n,skew,kurt,flag\n2020,raw,b,3,,,false\n"
+        );
+        assert!(correlations
+            .starts_with("year,dataset,method,relation,var1,var2,r,pvalue,n,collinear\n"));
+        assert_eq!(
+            correlations,
+            "year,dataset,method,relation,var1,var2,r,pvalue,n,collinear\n2020,raw,pearson,pair,a,b,0.99,1.5e-7,3,true\n"
+        );
+        assert_eq!(cronbach, "year,group,k,n,alpha\n2020,index,2,0,\n");
+        assert_eq!(
+            pca,
+            "year,group,n,component,sdev,variance,prop_variance,cum_prop,variable,loading\n\
+             2020,index,3,PC1,1.224744871391589,1.5,0.75,0.75,a,0.5\n\
+             2020,index,3,PC1,1.224744871391589,1.5,0.75,0.75,b,0.5\n\
+             2020,index,3,PC2,0.7071067811865476,0.5,0.25,1,a,0.5\n\
+             2020,index,3,PC2,0.7071067811865476,0.5,0.25,1,b,-0.5\n"
+        );
+    }
+}
