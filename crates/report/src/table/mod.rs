@@ -404,6 +404,15 @@ mod tests {
         assert_eq!(t.to_csv(), "p,q\n1.5e-7,0.25\n0,NaN\n2e16,0.0000001\n");
     }
 
+    /// Moved from the score crate's audit (its `num`), whose CSV files use this notation.
+    #[test]
+    fn csv_numbers_round_trip_and_na_is_empty() {
+        assert_eq!(number(f64::NAN, Notation::Exponent), "");
+        assert_eq!(number(0.25, Notation::Exponent), "0.25");
+        assert_eq!(number(0.0, Notation::Exponent), "0");
+        assert_eq!(number(1.25e-21, Notation::Exponent), "1.25e-21");
+    }
+
     #[test]
     fn the_terminal_table_aligns_fitted_columns_and_marks_missing_cells() {
         assert_eq!(
