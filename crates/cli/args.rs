@@ -331,9 +331,10 @@ pub struct AuditArgs {
 pub enum Format {
     /// Aligned text for the terminal.
     Table,
-    /// CSV: city, year, score, rank, proxy_share.
+    /// CSV: the table of the command's CSV file (`run`: the latest ranking, city, year,
+    /// score, rank, proxy_share).
     Csv,
-    /// JSON lines: one object per ranked city.
+    /// JSON lines: the same table, one object per row (`run`: per ranked city).
     Json,
 }
 

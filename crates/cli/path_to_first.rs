@@ -1,7 +1,5 @@
 //! `healthy-city path-to-first`: the least improvement that makes a city rank first.
 
-use std::fmt::Write as _;
-
 use anyhow::{Context, Result};
 use healthy_city_model::Level;
 
@@ -21,13 +19,13 @@ pub fn run(args: &PathArgs) -> Result<()> {
     let caps = healthy_city_score::resolve_caps(&engine, &args.caps)
         .map_err(analysis::flag)
         .with_context(|| format!("cannot cap the indicators of {framework_file}"))?;
-    let mut robust_note = String::new();
+    let mut robust = None;
     let p = match args.robust {
         None => healthy_city_score::path_to_first(&engine, &engine.nominal(), c, &caps)
             .map_err(analysis::flag)?,
         Some(share) => {
             let analysis = analysis::analysis(&args.inputs, &engine)?;
-            let (path, won, ok) = healthy_city_score::robust_path_to_first(
+            let (path, won, reached) = healthy_city_score::robust_path_to_first(
                 &analysis,
                 c,
                 &caps,
@@ -36,17 +34,13 @@ pub fn run(args: &PathArgs) -> Result<()> {
                 args.inputs.seed,
             )
             .map_err(analysis::flag)?;
-            robust_note = if ok {
-                format!(
-                    "Robust: first in {:.1}% of {} uncertainty runs (asked {:.1}%; seed {}).\n",
-                    100.0 * won,
-                    args.runs,
-                    100.0 * share,
-                    args.inputs.seed
-                )
-            } else {
-                format!("Robust: even with every indicator at its limit, first in only {:.1}% of {} uncertainty runs (asked {:.1}%).\n", 100.0 * won, args.runs, 100.0 * share)
-            };
+            robust = Some(healthy_city_report::RobustOutcome {
+                won,
+                reached,
+                runs: args.runs,
+                share,
+                seed: args.inputs.seed,
+            });
             path
         }
     };
@@ -54,20 +48,7 @@ pub fn run(args: &PathArgs) -> Result<()> {
     let runner = engine
         .city(&p.runner_up.0)
         .map_or(p.runner_up.0.as_str(), |k| engine.city_names[k].as_str());
-    let mut text = format!(
-        "Path to first place for {name} in {} ({}): rank {} -> {}, score {:.2} -> {:.2}; best other city {runner} {:.2} (ahead by {})\n",
-        p.year, p.method, p.rank_before, p.rank_after, p.score[0], p.score[1], p.runner_up.1,
-        if p.gap.abs() >= 1e-3 { format!("{:.3}", p.gap) } else { format!("{:.1e}", p.gap) }
-    );
-    text.push_str(&robust_note);
-    if !p.reached && args.robust.is_none() {
-        let _ = writeln!(text, "First place is out of reach within the limits: every indicator below is at its limit (best peer value or --cap).");
-    }
-    let _ = writeln!(
-        text,
-        "Effort: share of the peer range closed (1 = from the worst peer to the best); total {:.3}\n",
-        p.effort
-    );
+    let text = healthy_city_report::path_summary(&p, name, runner, robust.as_ref());
     let table = healthy_city_report::path_table(&p, &inputs.catalogue);
     let mut outputs = Outputs::new(&common.out)?;
     outputs.table("path-to-first.csv", &table)?;

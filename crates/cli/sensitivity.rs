@@ -72,9 +72,14 @@ pub fn run(args: &SensitivityArgs) -> Result<()> {
         &svg,
         &png,
     )?;
-    let title = format!(
-        "Sobol indices of the {output} in {} ({} rows, {total} rebuilds, {sampling} sampling, seed {}, {} bootstrap resamples)\n\n",
-        engine.year, args.runs, args.inputs.seed, args.bootstrap,
+    let title = healthy_city_report::sensitivity_title(
+        &output,
+        engine.year,
+        args.runs,
+        total,
+        sampling,
+        args.inputs.seed,
+        args.bootstrap,
     );
     let terminal = healthy_city_report::sensitivity_terminal_table(&analysis.factors, &indices);
     publish::print_result(

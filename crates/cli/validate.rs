@@ -8,7 +8,7 @@ use crate::publish::status;
 
 pub fn run(args: &InputArgs) -> Result<()> {
     let inputs = Inputs::load(args.framework.as_deref(), args.data.as_deref())?;
-    healthy_city_score::Plan::compile(&inputs.framework, &inputs.catalogue)?;
+    healthy_city_score::check_framework(&inputs.framework, &inputs.catalogue)?;
     status(&format!(
         "ok: `{}` ({} indicators), {} cities, {} indicators in the catalogue, {} observations",
         inputs.framework.file(),

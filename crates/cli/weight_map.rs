@@ -28,40 +28,16 @@ pub fn run(args: &WeightMapArgs) -> Result<()> {
     let started = Instant::now();
     let cells = analysis.weight_map(nodes, steps, c)?;
     let elapsed = started.elapsed().as_secs_f64();
-    let first_share = cells.iter().filter(|x| x.city_rank == 1).count() as f64 / cells.len() as f64;
-    let nominal_first = engine
-        .nominal_ranks
-        .iter()
-        .position(|&r| r == 1)
-        .unwrap_or(0);
     let table = healthy_city_report::weight_map_table(&cells, &engine.cities);
     let mut outputs = Outputs::new(&common.out)?;
     outputs.table("weight-map.csv", &table)?;
-    let best_rank = cells
-        .iter()
-        .map(|x| x.city_rank)
-        .filter(|&r| r > 0)
-        .min()
-        .unwrap_or(0);
-    let text = format!(
-        "Weight map of {} in {}: {} mixes of {} (step {}), other weights fixed\n\
-         {} is first in {:.1}% of the simplex (best rank {best_rank}; nominal rank {}).\n\
-         At the nominal weights {} is first.\n\nFirst place by share of the simplex:\n",
-        args.domains.join(", "),
-        engine.year,
-        cells.len(),
-        args.domains.join(" / "),
-        args.step,
-        engine.city_names[c],
-        100.0 * first_share,
-        engine.nominal_ranks[c],
-        engine.city_names[nominal_first],
-    );
+    let text =
+        healthy_city_report::weight_map_summary(&cells, &engine, c, &args.domains, args.step.value);
     let firsts = healthy_city_report::weight_map_firsts_table(&cells, &engine.city_names);
     let nominal_weights = engine.nominal().weights;
     let total: f64 = nodes.iter().map(|&k| nominal_weights[k]).sum();
     let domain = |k: usize| {
-        let id = engine.plan.node_ids[nodes[k]].as_str();
+        let id = engine.node_ids()[nodes[k]].as_str();
         framework
             .get(id)
             .and_then(|n| n.name.as_deref())

@@ -39,6 +39,7 @@ mod sensitivity;
 mod testkit;
 mod treat;
 mod uncertainty;
+mod views;
 mod weights;
 
 pub use audit::{
@@ -69,6 +70,7 @@ pub use treat::{
     WinsorisedPoint,
 };
 pub use uncertainty::{Analysis, Factor, Observer, RankStats, WeightCell};
+pub use views::check_framework;
 pub use weights::{
     balance_objective, bod, correlations_with_aggregate, effective_weight_table, effective_weights,
     optimise_weights, pca_column_weights, resolve_weights, simplex_max, BodResult, EffectiveWeight,

@@ -161,8 +161,8 @@ pub struct RunsLog<'e> {
 impl<'e> RunsLog<'e> {
     /// The log of replications on `engine`.
     pub fn new(engine: &'e Engine) -> Self {
-        let weighted = (0..engine.plan.n_nodes())
-            .filter(|&k| k != engine.plan.root)
+        let weighted = (0..engine.node_ids().len())
+            .filter(|&k| k != engine.root())
             .collect();
         RunsLog { engine, weighted }
     }
@@ -183,7 +183,7 @@ impl<'e> RunsLog<'e> {
         columns.extend(
             self.weighted
                 .iter()
-                .map(|&k| Column::new(format!("w_{}", self.engine.plan.node_ids[k]))),
+                .map(|&k| Column::new(format!("w_{}", self.engine.node_ids()[k]))),
         );
         columns
     }
@@ -208,7 +208,7 @@ impl<'e> RunsLog<'e> {
             config.winmax.map_or_else(framework, Cell::from),
             config
                 .left_out
-                .map_or("", |i| engine.plan.indicators[i].id.as_str())
+                .map_or("", |i| engine.indicator_id(i))
                 .into(),
         ];
         row.extend(self.weighted.iter().map(|&k| Cell::from(config.weights[k])));
@@ -376,4 +376,114 @@ pub fn weight_map_firsts_table(cells: &[WeightCell], names: &[String]) -> Table 
         ]);
     }
     table
+}
+
+/// The title of the Sobol indices' terminal table: what is measured, the year and the design.
+pub fn sensitivity_title(
+    output: &str,
+    year: i32,
+    runs: usize,
+    rebuilds: usize,
+    sampling: &str,
+    seed: u64,
+    bootstrap: usize,
+) -> String {
+    format!(
+        "Sobol indices of the {output} in {year} ({runs} rows, {rebuilds} rebuilds, {sampling} sampling, seed {seed}, {bootstrap} bootstrap resamples)\n\n"
+    )
+}
+
+/// How the robust variant of the path to first ended: the share of replications won, whether
+/// it reaches the share asked for, and the design.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RobustOutcome {
+    /// Share of the uncertainty replications the city wins on the path.
+    pub won: f64,
+    /// Whether `won` reaches `share`.
+    pub reached: bool,
+    /// Replications per check.
+    pub runs: usize,
+    /// The share asked for.
+    pub share: f64,
+    /// Seed of the replications.
+    pub seed: u64,
+}
+
+/// The lines above the path-to-first table: the city's rank and score before and after, the
+/// best other city and the lead, the robust outcome, whether first place is within reach, and
+/// the total effort.
+pub fn path_summary(
+    path: &PathToFirst,
+    city: &str,
+    runner_up: &str,
+    robust: Option<&RobustOutcome>,
+) -> String {
+    use std::fmt::Write as _;
+    let p = path;
+    let mut text = format!(
+        "Path to first place for {city} in {} ({}): rank {} -> {}, score {:.2} -> {:.2}; best other city {runner_up} {:.2} (ahead by {})\n",
+        p.year, p.method, p.rank_before, p.rank_after, p.score[0], p.score[1], p.runner_up.1,
+        if p.gap.abs() >= 1e-3 { format!("{:.3}", p.gap) } else { format!("{:.1e}", p.gap) }
+    );
+    match robust {
+        Some(r) if r.reached => {
+            let _ = writeln!(
+                text,
+                "Robust: first in {:.1}% of {} uncertainty runs (asked {:.1}%; seed {}).",
+                100.0 * r.won,
+                r.runs,
+                100.0 * r.share,
+                r.seed
+            );
+        }
+        Some(r) => {
+            let _ = writeln!(text, "Robust: even with every indicator at its limit, first in only {:.1}% of {} uncertainty runs (asked {:.1}%).", 100.0 * r.won, r.runs, 100.0 * r.share);
+        }
+        None if !p.reached => {
+            let _ = writeln!(text, "First place is out of reach within the limits: every indicator below is at its limit (best peer value or --cap).");
+        }
+        None => {}
+    }
+    let _ = writeln!(
+        text,
+        "Effort: share of the peer range closed (1 = from the worst peer to the best); total {:.3}\n",
+        p.effort
+    );
+    text
+}
+
+/// The lines above the weight map's list of first cities: the mixes mapped, how often the
+/// focus city is first and its best rank, and the city first at the nominal weights.
+pub fn weight_map_summary(
+    cells: &[WeightCell],
+    engine: &Engine,
+    focus: usize,
+    domains: &[String; 3],
+    step: f64,
+) -> String {
+    let first_share = cells.iter().filter(|x| x.city_rank == 1).count() as f64 / cells.len() as f64;
+    let nominal_first = engine
+        .nominal_ranks
+        .iter()
+        .position(|&r| r == 1)
+        .unwrap_or(0);
+    let best_rank = cells
+        .iter()
+        .map(|x| x.city_rank)
+        .filter(|&r| r > 0)
+        .min()
+        .unwrap_or(0);
+    format!(
+        "Weight map of {} in {}: {} mixes of {} (step {step}), other weights fixed\n\
+         {} is first in {:.1}% of the simplex (best rank {best_rank}; nominal rank {}).\n\
+         At the nominal weights {} is first.\n\nFirst place by share of the simplex:\n",
+        domains.join(", "),
+        engine.year,
+        cells.len(),
+        domains.join(" / "),
+        engine.city_names[focus],
+        100.0 * first_share,
+        engine.nominal_ranks[focus],
+        engine.city_names[nominal_first],
+    )
 }
