@@ -50,6 +50,7 @@ fn record(case: &str, dir: &Path, steps: &[Step], digests: &mut BTreeMap<String,
             .collect();
         let output = healthy_city()
             .args(&args)
+            .current_dir(dir)
             .env("RAYON_NUM_THREADS", "2")
             .output()
             .unwrap();
@@ -227,8 +228,13 @@ fn lenstore_case(dir: &Path, digests: &mut BTreeMap<String, String>) {
 }
 
 fn coinr_case(dir: &Path, reference: &Path, digests: &mut BTreeMap<String, String>) {
-    let idata = reference.join("iData.csv").display().to_string();
-    let imeta = reference.join("iMeta.csv").display().to_string();
+    // Copied into the case's folder and named relatively: `import coinr` writes the iData path
+    // into the dataset's name, which the charts' footnotes draw (in PNG pixels too), so an
+    // absolute path would make the baseline depend on where the checkout is.
+    for file in ["iData.csv", "iMeta.csv"] {
+        fs::copy(reference.join(file), dir.join(file)).unwrap();
+    }
+    let (idata, imeta) = ("iData.csv", "iMeta.csv");
     let f = "{dir}/imported/framework.toml";
     let steps = [
         step(
@@ -239,9 +245,9 @@ fn coinr_case(dir: &Path, reference: &Path, digests: &mut BTreeMap<String, Strin
                 "--year",
                 "2024",
                 "--idata",
-                &idata,
+                idata,
                 "--imeta",
-                &imeta,
+                imeta,
                 "--out",
                 "{dir}/imported",
             ],

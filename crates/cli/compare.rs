@@ -63,11 +63,11 @@ pub fn run(args: &CompareArgs) -> Result<()> {
     let mut outputs = Outputs::new(&common.out)?;
     outputs.table("compare.csv", &table)?;
     let (svg, png) = outputs.chart("compare")?;
-    healthy_city_report::write_compare(
-        &cmp,
+    healthy_city_report::write_chart(
         &healthy_city_report::CompareChart {
+            comparison: &cmp,
             index: &inputs.framework.name,
-            focus: Some(focus),
+            focus: Some(healthy_city_report::Focus::new(focus)),
             top: COMPARE_TOP,
             source: &healthy_city_report::source_footnote(&inputs.framework, &inputs.catalogue),
         },

@@ -157,9 +157,6 @@ pub fn step(text: &str) -> Result<Step, String> {
     })
 }
 
-/// Publisher services `--base-url` accepts.
-pub const SERVICES: [&str; 6] = ["gho", "worldbank", "eurostat", "oecd", "who", "cdc"];
-
 /// `NAME=URL` for `--base-url`: a publisher service and the address replacing its scheme, host
 /// and port.
 pub fn base_url(entry: &str) -> Result<(String, String), String> {
@@ -168,10 +165,12 @@ pub fn base_url(entry: &str) -> Result<(String, String), String> {
             "write NAME=URL, e.g. `--base-url gho=http://127.0.0.1:8080`",
         ));
     };
-    if !SERVICES.contains(&name) {
+    if !healthy_city_ingest::base_url_services().any(|s| s == name) {
         return Err(format!(
             "unknown publisher `{name}`; use one of {}",
-            SERVICES.join(", ")
+            healthy_city_ingest::base_url_services()
+                .collect::<Vec<_>>()
+                .join(", ")
         ));
     }
     Ok((name.to_string(), url.to_string()))

@@ -71,9 +71,9 @@ pub fn run(args: &PathArgs) -> Result<()> {
         })
         .collect();
     let (svg, png) = outputs.chart("path-to-first")?;
-    healthy_city_report::write_path_to_first(
-        &p,
+    healthy_city_report::write_chart(
         &healthy_city_report::PathChart {
+            path: &p,
             index: &inputs.framework.name,
             city: name,
             runner_up: runner,

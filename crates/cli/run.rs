@@ -42,21 +42,27 @@ pub fn run(args: &RunArgs) -> Result<()> {
         "treatment.csv",
         &healthy_city_report::treatment_table(&results),
     )?;
+    let year = healthy_city_report::Year(results.years[latest]);
+    let city = healthy_city_report::Focus::new(focus);
     let (svg, png) = outputs.chart("ranking")?;
-    healthy_city_report::write_ranking(
-        &results,
-        Some(latest),
-        Some(&city_id),
-        &footnote,
+    healthy_city_report::write_chart(
+        &healthy_city_report::RankingChart {
+            results: &results,
+            year,
+            focus: Some(city),
+            source: &footnote,
+        },
         &svg,
         &png,
     )?;
     let (svg, png) = outputs.chart(&format!("trajectory-{city_id}"))?;
-    healthy_city_report::write_trajectory(
-        &results,
-        &city_id,
-        &healthy_city_report::LONDON_REFERENCES,
-        &footnote,
+    healthy_city_report::write_chart(
+        &healthy_city_report::TrajectoryChart {
+            results: &results,
+            city,
+            references: &healthy_city_report::LONDON_REFERENCES,
+            source: &footnote,
+        },
         &svg,
         &png,
     )?;
@@ -67,11 +73,11 @@ pub fn run(args: &RunArgs) -> Result<()> {
         .map(|i| i.id.as_str())
         .collect();
     let (svg, png) = outputs.chart(&format!("profile-{city_id}"))?;
-    healthy_city_report::write_profile(
-        &results,
+    healthy_city_report::write_chart(
         &healthy_city_report::ProfileChart {
-            city: &city_id,
-            year: Some(latest),
+            results: &results,
+            city,
+            year,
             national: &national,
             source: &footnote,
         },

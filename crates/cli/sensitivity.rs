@@ -52,11 +52,11 @@ pub fn run(args: &SensitivityArgs) -> Result<()> {
     outputs.table("sensitivity.csv", &table)?;
     let names = factor_labels(&analysis);
     let (svg, png) = outputs.chart("sensitivity")?;
-    healthy_city_report::write_sensitivity(
-        &indices,
+    healthy_city_report::write_chart(
         &healthy_city_report::SensitivityChart {
+            indices: &indices,
             index: &inputs.framework.name,
-            year: engine.year,
+            year: healthy_city_report::Year(engine.year),
             output: &focus.map_or_else(
                 || String::from("mean absolute rank shift"),
                 |c| format!("rank of {}", engine.city_names[c]),

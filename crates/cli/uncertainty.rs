@@ -54,16 +54,16 @@ pub fn run(args: &UncertaintyArgs) -> Result<()> {
     outputs.table("uncertainty.csv", &table)?;
     let names = factor_labels(&analysis);
     let (svg, png) = outputs.chart("rank-intervals")?;
-    healthy_city_report::write_rank_intervals(
-        &stats,
+    healthy_city_report::write_chart(
         &healthy_city_report::IntervalChart {
+            stats: &stats,
             index: &inputs.framework.name,
-            year: engine.year,
+            year: healthy_city_report::Year(engine.year),
             runs: args.runs,
             seed,
             inputs: &names.join(", "),
             names: &engine.city_names,
-            focus: Some(focus),
+            focus: Some(healthy_city_report::Focus::new(focus)),
             source: &healthy_city_report::source_footnote(&inputs.framework, &inputs.catalogue),
         },
         &svg,

@@ -45,15 +45,15 @@ pub fn run(args: &WeightMapArgs) -> Result<()> {
             .unwrap_or(id)
     };
     let (svg, png) = outputs.chart("weight-map")?;
-    healthy_city_report::write_weight_map(
-        &cells,
+    healthy_city_report::write_chart(
         &healthy_city_report::WeightMapChart {
+            cells: &cells,
             index: &framework.name,
-            year: engine.year,
+            year: healthy_city_report::Year(engine.year),
             domains: [domain(0), domain(1), domain(2)],
             steps,
             names: &engine.city_names,
-            focus: c,
+            focus: healthy_city_report::Focus::new(c),
             nominal: nodes.map(|k| nominal_weights[k] / total),
             source: &healthy_city_report::source_footnote(&framework, &inputs.catalogue),
         },

@@ -25,7 +25,7 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use crate::error::{Error, Result};
-use crate::table::{number, strip_bom, Lines};
+use crate::read::{number, strip_bom, Lines};
 
 /// What [`import_coinr`] produced: the text of each file and the id mapping.
 #[derive(Debug, Clone, PartialEq)]
@@ -596,12 +596,15 @@ pub fn import_coinr(
     })
 }
 
-/// Writes the four files of an import into `out` (created if needed).
+/// Writes the four files of an import into `out` (created if needed), staged with
+/// [`healthy_city_fs::Staging`]: they appear together or not at all, and on a failure the
+/// previous files are left as they were, with no temporary folder behind.
 pub fn write_coinr_import(import: &CoinrImport, out: &Path) -> Result<()> {
-    std::fs::create_dir_all(out).map_err(|source| Error::Write {
+    let write_error = |source| Error::Write {
         path: out.to_path_buf(),
         source,
-    })?;
+    };
+    let mut staging = healthy_city_fs::Staging::new(out).map_err(write_error)?;
     let texts = [
         &import.framework,
         &import.cities,
@@ -609,9 +612,9 @@ pub fn write_coinr_import(import: &CoinrImport, out: &Path) -> Result<()> {
         &import.observations,
     ];
     for (name, text) in COINR_FILES.iter().zip(texts) {
-        let path = out.join(name);
-        std::fs::write(&path, text).map_err(|source| Error::Write { path, source })?;
+        staging.write(name, text.as_bytes()).map_err(write_error)?;
     }
+    staging.commit().map_err(write_error)?;
     Ok(())
 }
 
@@ -673,6 +676,53 @@ LON,London,Europe,,9.5
         assert_eq!(i.ids["LIV_04"], "liv_04");
         assert_eq!(i.ids["SIN"], "sin");
         assert!(i.framework.contains("# COINr Target: 85"));
+    }
+
+    #[test]
+    fn writes_the_four_files_together_or_leaves_the_previous_ones_and_no_temporary_folder() {
+        let i = import_coinr(
+            IDATA.as_bytes(),
+            "iData.csv",
+            IMETA.as_bytes(),
+            "iMeta.csv",
+            Some(2021),
+        )
+        .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("import");
+        write_coinr_import(&i, &out).unwrap();
+        for (name, text) in
+            COINR_FILES
+                .iter()
+                .zip([&i.framework, &i.cities, &i.catalogue, &i.observations])
+        {
+            assert_eq!(&std::fs::read_to_string(out.join(name)).unwrap(), text);
+        }
+        // A second import whose third file cannot be put in place (a folder has its name):
+        // nothing of it appears, the previous files stay, and no staging folder is left.
+        std::fs::remove_file(out.join(COINR_FILES[2])).unwrap();
+        std::fs::create_dir(out.join(COINR_FILES[2])).unwrap();
+        let mut other = i.clone();
+        other.framework.push_str("# a second import\n");
+        other.observations.push_str("# a second import\n");
+        let err = write_coinr_import(&other, &out).unwrap_err();
+        assert_eq!(err.to_string(), format!("cannot write `{}`", out.display()));
+        assert_eq!(
+            std::fs::read_to_string(out.join(COINR_FILES[0])).unwrap(),
+            i.framework
+        );
+        assert_eq!(
+            std::fs::read_to_string(out.join(COINR_FILES[3])).unwrap(),
+            i.observations
+        );
+        let mut names: Vec<String> = std::fs::read_dir(&out)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        let mut expected = COINR_FILES.map(str::to_string).to_vec();
+        expected.sort();
+        assert_eq!(names, expected);
     }
 
     #[test]

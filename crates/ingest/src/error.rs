@@ -23,12 +23,13 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
-    /// A file or folder of the snapshot could not be written.
+    /// An output (the snapshot folder, the ingest report, an import's files) could not be
+    /// written; the source says which file or folder and why.
     #[error("cannot write `{}`", path.display())]
     Write {
         path: PathBuf,
         #[source]
-        source: std::io::Error,
+        source: healthy_city_fs::Error,
     },
     /// A CSV file could not be read as CSV.
     #[error("`{file}` is not readable as CSV")]
@@ -75,7 +76,7 @@ pub enum Error {
     },
     /// One or more sources could not be downloaded or read: nothing was written.
     #[error("{} failed; the snapshot is left as it was (`--allow-partial` keeps the previous values of failed sources):\n{}", if .0.len() == 1 { "1 source".to_string() } else { format!("{} sources", .0.len()) }, .0.iter().map(|f| format!("  - {f}")).collect::<Vec<_>>().join("\n"))]
-    Sources(Vec<crate::fetch::SourceFailure>),
+    Sources(Vec<SourceFailure>),
     /// The observations built do not validate against the registry and the catalogue.
     #[error(
         "the ingested observations do not validate against the city registry and the catalogue"
@@ -156,4 +157,48 @@ pub(crate) fn read_file(path: &std::path::Path) -> Result<Vec<u8>> {
             }
         }
     })
+}
+
+/// A source that failed.
+#[derive(Debug)]
+pub struct SourceFailure {
+    /// The publisher service (`gho`, `worldbank`, ...).
+    pub service: String,
+    /// The URL requested.
+    pub url: String,
+    /// The catalogue indicators it feeds.
+    pub indicators: Vec<String>,
+    /// What went wrong.
+    pub error: Error,
+}
+
+impl std::fmt::Display for SourceFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "source `{}` (indicators {}): {}",
+            self.service,
+            self.indicators
+                .iter()
+                .map(|i| format!("`{i}`"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            error_chain(&self.error)
+        )
+    }
+}
+
+/// An error and its causes, `: `-separated.
+pub(crate) fn error_chain(err: &dyn std::error::Error) -> String {
+    let mut out = err.to_string();
+    let mut source = err.source();
+    while let Some(s) = source {
+        let text = s.to_string();
+        if !out.contains(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+        source = s.source();
+    }
+    out
 }

@@ -6,25 +6,14 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use healthy_city_model::{Catalogue, Cities, Indicator, Observations};
-use sha2::{Digest, Sha256};
 
-use crate::error::{read_file, Error, Result};
-use crate::http::{hex, BodyKind, Client, Origin, Progress};
-use crate::snapshot::{assemble, Adapter, Loaded, Snapshot, Sources};
+use crate::build::assemble;
+use crate::error::{error_chain, Error, Result, SourceFailure};
+use crate::http::{Client, Fetched, Progress};
+use crate::publishers::{parse_gho_odata, parse_socrata, parse_wb_api, Adapter};
+use crate::snapshot::Snapshot;
+use crate::source::{Download, Loaded, Sources};
 use crate::table::SourceTable;
-
-/// One request behind a downloaded source.
-#[derive(Debug, Clone)]
-pub struct Download {
-    /// The URL requested (after `--base-url`).
-    pub url: String,
-    /// SHA-256 of the body.
-    pub sha256: String,
-    /// When the body was retrieved (UTC, RFC 3339).
-    pub retrieved: String,
-    /// Network or cache.
-    pub origin: Origin,
-}
 
 /// How [`fetch_snapshot`] downloads.
 pub struct FetchOptions<'a> {
@@ -50,50 +39,6 @@ impl std::fmt::Debug for FetchOptions<'_> {
             .field("allow_partial", &self.allow_partial)
             .finish_non_exhaustive()
     }
-}
-
-/// A source that failed.
-#[derive(Debug)]
-pub struct SourceFailure {
-    /// The publisher service (`gho`, `worldbank`, ...).
-    pub service: String,
-    /// The URL requested.
-    pub url: String,
-    /// The catalogue indicators it feeds.
-    pub indicators: Vec<String>,
-    /// What went wrong.
-    pub error: Error,
-}
-
-impl std::fmt::Display for SourceFailure {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "source `{}` (indicators {}): {}",
-            self.service,
-            self.indicators
-                .iter()
-                .map(|i| format!("`{i}`"))
-                .collect::<Vec<_>>()
-                .join(", "),
-            error_chain(&self.error)
-        )
-    }
-}
-
-/// An error and its causes, `: `-separated.
-pub(crate) fn error_chain(err: &dyn std::error::Error) -> String {
-    let mut out = err.to_string();
-    let mut source = err.source();
-    while let Some(s) = source {
-        let text = s.to_string();
-        if !out.contains(&text) {
-            out.push_str(": ");
-            out.push_str(&text);
-        }
-        source = s.source();
-    }
-    out
 }
 
 /// Builds the snapshot as [`build_snapshot`](crate::build_snapshot) does, but takes every
@@ -193,7 +138,7 @@ pub fn fetch_snapshot(
             _ => return Err(Error::Sources(failures)),
         }
     }
-    let mut sources = Fetched {
+    let mut sources = Downloaded {
         data_dir,
         base_urls: options.base_urls,
         countries,
@@ -209,14 +154,14 @@ pub fn fetch_snapshot(
 }
 
 /// Downloaded sources, with the files of the others.
-struct Fetched<'a> {
+struct Downloaded<'a> {
     data_dir: Option<&'a Path>,
     base_urls: &'a BTreeMap<String, String>,
     countries: String,
     loaded: BTreeMap<String, Loaded>,
 }
 
-impl Sources for Fetched<'_> {
+impl Sources for Downloaded<'_> {
     fn key(&self, indicator: &Indicator, adapter: Adapter) -> Result<String> {
         let catalogue_error = |message: String| Error::Catalogue {
             indicator: indicator.id.clone(),
@@ -245,47 +190,7 @@ impl Sources for Fetched<'_> {
                 ),
             });
         };
-        let bytes = read_file(&dir.join(key))?;
-        let table = adapter.parse(&bytes, key, indicator)?;
-        Ok(Loaded {
-            adapter,
-            table,
-            sha256: hex(&Sha256::digest(&bytes)),
-            downloads: Vec::new(),
-            failed: None,
-        })
-    }
-}
-
-/// The body kind an adapter's download should have.
-fn kind(adapter: Adapter, url: &str) -> BodyKind {
-    let path = url.split('?').next().unwrap_or(url);
-    let csv = Path::new(path)
-        .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("csv"));
-    match adapter {
-        Adapter::WhoAap | Adapter::Wdi | Adapter::Table if csv => BodyKind::Text,
-        Adapter::WhoAap | Adapter::Wdi | Adapter::Table => BodyKind::Binary,
-        Adapter::GhoCsv | Adapter::EurostatTsv | Adapter::MasterIndex | Adapter::Lenstore => {
-            BodyKind::Text
-        }
-        Adapter::GhoOdata
-        | Adapter::WbApi
-        | Adapter::EurostatJson
-        | Adapter::SdmxJson
-        | Adapter::Socrata => BodyKind::Json,
-    }
-}
-
-/// The `Accept` header an adapter's requests send: SDMX-JSON for the OECD (whose SDMX API
-/// answers SDMX-ML otherwise), JSON for the other JSON APIs, none for files.
-fn accept(adapter: Adapter) -> Option<&'static str> {
-    match adapter {
-        Adapter::SdmxJson => Some("application/vnd.sdmx.data+json; charset=utf-8; version=2.0"),
-        Adapter::GhoOdata | Adapter::WbApi | Adapter::EurostatJson | Adapter::Socrata => {
-            Some("application/json")
-        }
-        _ => None,
+        Loaded::read(dir, key, indicator, adapter)
     }
 }
 
@@ -300,8 +205,8 @@ fn download(
     let get = |url: &str| {
         options.client.get_accepting(
             url,
-            kind(adapter, url),
-            accept(adapter),
+            adapter.body_kind(url),
+            adapter.accept(),
             service,
             options.progress,
         )
@@ -313,7 +218,7 @@ fn download(
     let first = get(url)?;
     let mut downloads = vec![record(&first)];
     let table = if adapter == Adapter::WbApi {
-        let (paging, mut table) = crate::api::parse_wb_api(&first.body, url)?;
+        let (paging, mut table) = parse_wb_api(&first.body, url)?;
         if paging.pages > max_pages as u64 {
             return Err(Error::format(
                 url,
@@ -327,7 +232,7 @@ fn download(
         for page in 2..=paging.pages {
             let page_url = with_query(url, "page", &page.to_string());
             let fetched = get(&page_url)?;
-            let (got, rows) = crate::api::parse_wb_api(&fetched.body, &page_url)?;
+            let (got, rows) = parse_wb_api(&fetched.body, &page_url)?;
             if got.page != page || (rows.rows_read == 0 && got.total > 0) {
                 return Err(Error::format(
                     &page_url,
@@ -353,7 +258,7 @@ fn download(
         }
         table
     } else if adapter == Adapter::GhoOdata {
-        let table = crate::gho::parse_gho_odata(&first.body, url)?;
+        let table = parse_gho_odata(&first.body, url)?;
         odata_pages(url, table, &get, options, max_pages, &mut downloads)?
     } else {
         adapter.parse(&first.body, url, indicator)?
@@ -385,7 +290,7 @@ fn download(
 fn odata_pages(
     url: &str,
     mut table: SourceTable,
-    get: &dyn Fn(&str) -> Result<crate::http::Fetched>,
+    get: &dyn Fn(&str) -> Result<Fetched>,
     options: &FetchOptions<'_>,
     max_pages: usize,
     downloads: &mut Vec<Download>,
@@ -421,7 +326,7 @@ fn odata_pages(
         }
         pages += 1;
         let fetched = get(&next)?;
-        let mut rows = crate::gho::parse_gho_odata(&fetched.body, &next)?;
+        let mut rows = parse_gho_odata(&fetched.body, &next)?;
         for r in &mut rows.records {
             r.line += table.rows_read;
         }
@@ -458,7 +363,7 @@ const SOCRATA_PAGE: usize = 50_000;
 fn socrata_pages(
     url: &str,
     indicator: &Indicator,
-    get: &dyn Fn(&str) -> Result<crate::http::Fetched>,
+    get: &dyn Fn(&str) -> Result<Fetched>,
     max_pages: usize,
 ) -> Result<Loaded> {
     let limit = reqwest::Url::parse(url)
@@ -489,7 +394,7 @@ fn socrata_pages(
             &(page * limit).to_string(),
         );
         let fetched = get(&page_url)?;
-        let mut rows = crate::api::parse_socrata(&fetched.body, &page_url)?;
+        let mut rows = parse_socrata(&fetched.body, &page_url)?;
         let n = rows.rows_read;
         for r in &mut rows.records {
             r.line += page * limit;
@@ -526,7 +431,7 @@ fn socrata_pages(
     })
 }
 
-fn record(fetched: &crate::http::Fetched) -> Download {
+fn record(fetched: &Fetched) -> Download {
     Download {
         url: fetched.url.clone(),
         sha256: fetched.sha256.clone(),

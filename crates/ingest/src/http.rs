@@ -4,14 +4,14 @@
 use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::{Condvar, Mutex, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::error::{Error, Result};
+use crate::error::{error_chain, Error, Result};
 
 /// What kind of body a request expects; a response whose `Content-Type` says otherwise
 /// (typically an HTML error page served with status 200) is refused.
@@ -373,7 +373,7 @@ impl Client {
             }
         }
         let mut response = request.send().map_err(|e| Failure::Retry {
-            why: format!("request failed: {}", chain(&e)),
+            why: format!("request failed: {}", error_chain(&e)),
             after: None,
         })?;
         let status = response.status();
@@ -486,20 +486,19 @@ impl Client {
         (meta.url == url && hex(&Sha256::digest(&body)) == meta.sha256).then_some((meta, body))
     }
 
-    /// Stores a body in the cache (temporary file, then rename); a cache that cannot be
-    /// written is only a warning.
+    /// Stores a body and its metadata in the cache, each through
+    /// [`healthy_city_fs::write_atomic`]; a cache that cannot be written is only a warning.
     fn store(&self, meta: &CacheMeta, body: &[u8]) {
         let Some((body_path, meta_path)) = self.cache_paths(&meta.url) else {
             return;
         };
-        let result = (|| -> std::io::Result<()> {
-            if let Some(dir) = body_path.parent() {
-                std::fs::create_dir_all(dir)?;
-            }
-            let json = serde_json::to_vec_pretty(meta).map_err(std::io::Error::other)?;
-            write_atomic(&body_path, body)?;
-            write_atomic(&meta_path, &json)
-        })();
+        let result = serde_json::to_vec_pretty(meta)
+            .map_err(|e| e.to_string())
+            .and_then(|json| {
+                healthy_city_fs::write_atomic(&body_path, body)
+                    .and_then(|()| healthy_city_fs::write_atomic(&meta_path, &json))
+                    .map_err(|e| error_chain(&e))
+            });
         if let Err(e) = result {
             tracing::warn!("cannot write the cache `{}`: {e}", body_path.display());
         }
@@ -540,7 +539,7 @@ fn read_body(
             why: format!(
                 "the connection broke after {} bytes of the body: {}",
                 body.len(),
-                chain(&e)
+                error_chain(&e)
             ),
             after: None,
         })?;
@@ -654,26 +653,6 @@ fn fnv(text: &str) -> u64 {
     text.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
         (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
     })
-}
-
-/// An error and its causes, `: `-separated.
-fn chain(err: &dyn std::error::Error) -> String {
-    let mut out = err.to_string();
-    let mut source = err.source();
-    while let Some(s) = source {
-        let text = s.to_string();
-        if !out.contains(&text) {
-            let _ = write!(out, ": {text}");
-        }
-        source = s.source();
-    }
-    out
-}
-
-fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let tmp = path.with_extension(format!("tmp-{}", std::process::id()));
-    std::fs::write(&tmp, bytes)?;
-    std::fs::rename(&tmp, path)
 }
 
 pub(crate) fn hex(bytes: &[u8]) -> String {

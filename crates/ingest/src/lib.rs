@@ -15,7 +15,8 @@
 //! [`build_snapshot`] runs the catalogue's adapters on a data folder, matches places to the city
 //! registry (through aliases for city sources, through `country` for national ones, flagging
 //! the latter `proxy`), and returns a [`Snapshot`]: validated [`Observations`](healthy_city_model::Observations),
-//! an [`IngestReport`] and the text of `SOURCES.md`. [`write_snapshot`] writes both files atomically;
+//! an [`IngestReport`] and the text of `SOURCES.md`. [`write_snapshot`] writes both files atomically
+//! (keeping the other files of the folder);
 //! [`write_report`] writes the report's `unmatched.csv` (every code or name that matched no city,
 //! aggregates marked) into a separate report folder.
 //!
@@ -26,6 +27,27 @@
 //! [`parse_eurostat_tsv`], [`parse_sdmx_json`], [`parse_socrata`] for the API-only formats) and
 //! recorded with its URL, retrieval time and SHA-256. A failed source fails the whole build
 //! ([`Error::Sources`]) unless the previous snapshot's values are kept (`allow_partial`).
+//!
+//! One table, [`PUBLISHERS`] and the adapters behind it, says for each catalogue `adapter` which
+//! parser reads it, the publisher service its downloads go to ([`base_url_services`] are the
+//! names `--base-url` takes), how its places match the registry and the short key of its
+//! values; the builder, the downloader and the CLI all read it. Every file is written through
+//! `healthy-city-fs`: the snapshot folder replaced whole, the report and the HTTP cache
+//! atomically, a COINr import's four files staged to appear together.
+//!
+//! Modules (private; an arrow reads "uses"; there is no circle, and every module uses `error`):
+//!
+//! ```text
+//! fetch      -> build, source, publishers, http, snapshot   (downloading the sources)
+//! build      -> provenance, snapshot, report, source, publishers, table   (matching, checks)
+//! provenance -> report, source                               (SOURCES.md)
+//! snapshot   -> report                                       (the snapshot and writing it)
+//! source     -> publishers, http, table                      (a parsed source, its provenance)
+//! publishers -> world_bank, who_gho, who_aap, eurostat, oecd, cdc, master_index, lenstore,
+//!               generic, http, table                         (the table of adapters)
+//! world_bank, who_gho, ... generic -> read, table            (one parser module per publisher)
+//! coinr      -> read                                         (the COINr import)
+//! ```
 //!
 //! ```
 //! use healthy_city_ingest::{build_snapshot, write_report, write_snapshot};
@@ -70,39 +92,38 @@
 //! # std::fs::remove_dir_all(&data).unwrap();
 //! ```
 
-mod api;
+mod build;
 mod coinr;
 mod error;
 mod fetch;
-mod generic;
-mod gho;
 mod http;
-mod lenstore;
-mod master_index;
+mod provenance;
+mod publishers;
+mod read;
+mod report;
 mod snapshot;
+mod source;
 mod table;
 #[cfg(test)]
 mod testdata;
-mod wdi;
-mod who_aap;
 
-pub use api::{
-    parse_eurostat_tsv, parse_jsonstat, parse_sdmx_json, parse_socrata, parse_wb_api, WbPage,
-};
+pub use build::build_snapshot;
 pub use coinr::{coinr_id, import_coinr, write_coinr_import, CoinrImport, COINR_FILES};
-pub use error::{Conflict, Error, Result};
-pub use fetch::{fetch_snapshot, Download, FetchOptions, SourceFailure};
-pub use generic::parse_table;
-pub use gho::{parse_gho_csv, parse_gho_odata};
+pub use error::{Conflict, Error, Result, SourceFailure};
+pub use fetch::{fetch_snapshot, FetchOptions};
 pub use http::{
     default_cache_dir, BodyKind, Client, Fetched, HttpConfig, NoProgress, Origin, Progress,
 };
-pub use lenstore::parse_lenstore;
-pub use master_index::{parse_master_index, reference_year};
-pub use snapshot::{
-    build_snapshot, write_report, write_snapshot, IndicatorReport, IngestReport, PlaceKind,
-    Snapshot, UnmatchedPlace, UNMATCHED_COLUMNS, UNMATCHED_CSV,
+pub use publishers::{
+    base_url_services, parse_eurostat_tsv, parse_gho_csv, parse_gho_odata, parse_jsonstat,
+    parse_lenstore, parse_master_index, parse_sdmx_json, parse_socrata, parse_table, parse_wb_api,
+    parse_wdi_csv, parse_wdi_zip, parse_who_aap_csv, parse_who_aap_xlsx, reference_year, Publisher,
+    WbPage, PUBLISHERS,
 };
+pub use report::{
+    write_report, IndicatorReport, IngestReport, PlaceKind, UnmatchedPlace, UNMATCHED_COLUMNS,
+    UNMATCHED_CSV,
+};
+pub use snapshot::{write_snapshot, Snapshot};
+pub use source::Download;
 pub use table::{SourceRecord, SourceTable};
-pub use wdi::{parse_wdi_csv, parse_wdi_zip};
-pub use who_aap::{parse_who_aap_csv, parse_who_aap_xlsx};

@@ -11,8 +11,8 @@ use std::path::PathBuf;
 
 use healthy_city_model::{Catalogue, Cities, Framework, Observations};
 use healthy_city_report::{
-    format_table, write_ranking, write_ranking_csv, write_scores_csv, write_trajectory,
-    LONDON_REFERENCES,
+    format_table, write_chart, write_ranking_csv, write_scores_csv, Focus, RankingChart,
+    TrajectoryChart, Year, LONDON_REFERENCES,
 };
 
 const NAMES: [&str; 45] = [
@@ -186,19 +186,22 @@ fn main() -> Result<(), Box<dyn Error>> {
         let observations = Observations::from_csv(data.as_bytes(), "synthetic.csv")?;
         let results = healthy_city_score::score(&framework, &catalogue, &cities, &observations)?;
         let path = |name: &str| dir.join(format!("{tag}-{name}"));
-        write_ranking(
-            &results,
-            None,
-            Some("london"),
+        let london = Focus::find(&results, "London")?;
+        let ranking = RankingChart {
+            results: &results,
+            year: Year::latest_ranked(&results)?,
+            focus: Some(london),
             source,
-            &path("ranking.svg"),
-            &path("ranking.png"),
-        )?;
-        write_trajectory(
-            &results,
-            "London",
-            &LONDON_REFERENCES,
+        };
+        write_chart(&ranking, &path("ranking.svg"), &path("ranking.png"))?;
+        let trajectory = TrajectoryChart {
+            results: &results,
+            city: london,
+            references: &LONDON_REFERENCES,
             source,
+        };
+        write_chart(
+            &trajectory,
             &path("trajectory.svg"),
             &path("trajectory.png"),
         )?;

@@ -1,28 +1,32 @@
 //! The scenario comparison chart: a slope (bump) chart of each city's rank under the
 //! framework's own weights and under each weighting scenario.
 
-use std::path::Path;
-
 use healthy_city_score::Comparison;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
 
-use crate::chart::{
-    anchored, drawing, frame, okabe_ito, ordinal, register_fonts, text, unit, width,
-    write_svg_and_png, Line, GREY, INK, MUTED, RULE,
-};
+use crate::chart::{drawing, Chart};
 use crate::error::Result;
+use crate::focus::Focus;
+use crate::format::{ordinal, width};
+use crate::frame::{frame, Line};
+use crate::style::{anchored, okabe_ito, register_fonts, text, unit, GREY, INK, MUTED, RULE};
 
-const CHART: &str = "scenario comparison";
+const CHART: &str = CompareChart::NAME;
 
-/// What the chart shows besides the comparison.
+/// The scenario comparison chart: one column per scenario (the framework's own weights first,
+/// as `nominal`), rank 1 at the top, one line per drawn city joining its ranks; the focus city
+/// in vermillion with its rank at every column, the others grey; each drawn city named with
+/// its rank at both ends. A city not ranked under a scenario leaves a gap in its line.
 #[derive(Debug, Clone)]
 pub struct CompareChart<'a> {
+    /// The ranks under each scenario.
+    pub comparison: &'a Comparison,
     /// Index name, for the title.
     pub index: &'a str,
-    /// City highlighted (position in the comparison's cities), drawn even outside the top.
-    pub focus: Option<usize>,
+    /// City highlighted (its position in the comparison's cities), drawn even outside the top.
+    pub focus: Option<Focus>,
     /// How many cities to draw, by nominal rank (the first column); the rest are left out so
     /// that 45 lines do not tangle.
     pub top: usize,
@@ -30,13 +34,13 @@ pub struct CompareChart<'a> {
     pub source: &'a str,
 }
 
-/// The cities drawn: the top `top` by nominal rank and the focus city, best first (ties by
+/// The cities drawn: the top `top` by nominal rank and the `focus` city, best first (ties by
 /// position).
-fn shown(cmp: &Comparison, chart: &CompareChart<'_>) -> Vec<usize> {
-    let top = u32::try_from(chart.top).unwrap_or(u32::MAX);
+fn shown(cmp: &Comparison, focus: Option<usize>, top: usize) -> Vec<usize> {
+    let top = u32::try_from(top).unwrap_or(u32::MAX);
     let mut shown: Vec<usize> = (0..cmp.cities.len())
         .filter(|&c| {
-            Some(c) == chart.focus
+            Some(c) == focus
                 || cmp.ranks[c]
                     .first()
                     .copied()
@@ -63,10 +67,22 @@ fn deepest(cmp: &Comparison, shown: &[usize]) -> u32 {
         .max(2)
 }
 
-/// Pixel size of the chart: 1600 wide, about 40 pixels a rank from 1 to the deepest drawn.
-pub fn compare_size(cmp: &Comparison, chart: &CompareChart<'_>) -> (u32, u32) {
-    let rows = deepest(cmp, &shown(cmp, chart));
-    (1600, (440 + 40 * rows.min(1000)).max(900))
+impl Chart for CompareChart<'_> {
+    const NAME: &'static str = "scenario comparison";
+
+    /// 1600 wide, about 40 pixels a rank from 1 to the deepest drawn (at least 900).
+    fn size(&self) -> (u32, u32) {
+        let focus = self.focus.map(Focus::slot);
+        let rows = deepest(self.comparison, &shown(self.comparison, focus, self.top));
+        (1600, (440 + 40 * rows.min(1000)).max(900))
+    }
+
+    fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Result<()>
+    where
+        DB::ErrorType: 'static,
+    {
+        draw(area, self)
+    }
 }
 
 /// A rank, or "not ranked".
@@ -74,20 +90,17 @@ fn rank_text(rank: Option<u32>) -> String {
     rank.map_or_else(|| String::from("not ranked"), ordinal)
 }
 
-/// Draws the chart: one column per scenario (the framework's own weights first, as
-/// `nominal`), rank 1 at the top, one line per drawn city joining its ranks; the focus city in
-/// vermillion with its rank at every column, the others grey; each drawn city named with its
-/// rank at both ends. A city not ranked under a scenario leaves a gap in its line.
-pub fn draw_compare<DB: DrawingBackend>(
-    area: &DrawingArea<DB, Shift>,
-    cmp: &Comparison,
-    chart: &CompareChart<'_>,
-) -> Result<()>
+fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, chart: &CompareChart<'_>) -> Result<()>
 where
     DB::ErrorType: 'static,
 {
     register_fonts()?;
-    let shown = shown(cmp, chart);
+    let cmp = chart.comparison;
+    let focus = chart
+        .focus
+        .map(|f| f.within(cmp.cities.len(), CHART))
+        .transpose()?;
+    let shown = shown(cmp, focus, chart.top);
     let deepest = deepest(cmp, &shown);
     let k = cmp.scenarios.len();
     let ranked = cmp
@@ -102,8 +115,8 @@ where
     let mut subtitle = vec![Line::plain(String::from(
         "Rank of each city (1 = best) with the framework's own weights (nominal) and under each scenario.",
     ))];
-    let focus_name = chart.focus.map(|c| cmp.names[c].as_str());
-    let outside = chart.focus.filter(|&c| {
+    let focus_name = focus.map(|c| cmp.names[c].as_str());
+    let outside = focus.filter(|&c| {
         cmp.ranks[c]
             .first()
             .copied()
@@ -121,7 +134,7 @@ where
             chart.top
         )));
     }
-    if let Some(c) = chart.focus {
+    if let Some(c) = focus {
         let ranks = &cmp.ranks[c];
         let others: Vec<String> = cmp
             .scenarios
@@ -178,7 +191,7 @@ where
         }
     };
     let label_style = |cities: &[usize]| {
-        if cities.iter().any(|&c| Some(c) == chart.focus) {
+        if cities.iter().any(|&c| Some(c) == focus) {
             bold.clone()
         } else {
             normal.clone()
@@ -266,15 +279,15 @@ where
     let mut order: Vec<usize> = shown
         .iter()
         .copied()
-        .filter(|&c| Some(c) != chart.focus)
+        .filter(|&c| Some(c) != focus)
         .collect();
-    order.extend(chart.focus.filter(|c| shown.contains(c)));
+    order.extend(focus.filter(|c| shown.contains(c)));
     let radius = |c: usize| {
-        let r = if Some(c) == chart.focus { 9.0 } else { 6.0 };
+        let r = if Some(c) == focus { 9.0 } else { 6.0 };
         ((r * u).min(pitch * 0.4)).max(2.0) as i32
     };
     for &c in &order {
-        let (colour, stroke) = if Some(c) == chart.focus {
+        let (colour, stroke) = if Some(c) == focus {
             (okabe_ito::VERMILLION, 5.0 * u)
         } else {
             (GREY, 2.5 * u)
@@ -317,7 +330,7 @@ where
     }
 
     // The focus city's rank at every inner column, above its point on a white ground.
-    if let Some(c) = chart.focus.filter(|c| shown.contains(c)) {
+    if let Some(c) = focus.filter(|c| shown.contains(c)) {
         let style = anchored(&bold, HPos::Center, VPos::Bottom);
         for (i, r) in cmp.ranks[c].iter().enumerate() {
             let Some(r) = r else { continue };
@@ -361,28 +374,11 @@ where
     Ok(())
 }
 
-/// Writes the chart (see [`draw_compare`]) as an SVG and a PNG preview, sized by
-/// [`compare_size`].
-pub fn write_compare(
-    cmp: &Comparison,
-    chart: &CompareChart<'_>,
-    svg_path: &Path,
-    png_path: &Path,
-) -> Result<()> {
-    write_svg_and_png(
-        svg_path,
-        png_path,
-        compare_size(cmp, chart),
-        CHART,
-        |area| draw_compare(area, cmp, chart),
-        |area| draw_compare(area, cmp, chart),
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::chart::testdata::{png_size, svg_texts};
+    use crate::chart::{render_svg, write_chart};
+    use crate::testdata::{png_size, svg_texts};
 
     /// Five cities under the nominal weights and two scenarios; Epsilon is not ranked under
     /// `b`.
@@ -407,31 +403,25 @@ mod tests {
         }
     }
 
-    fn chart(focus: Option<usize>, top: usize) -> CompareChart<'static> {
+    fn chart(cmp: &Comparison, focus: Option<usize>, top: usize) -> CompareChart<'_> {
         CompareChart {
+            comparison: cmp,
             index: "Tiny index",
-            focus,
+            focus: focus.map(Focus::new),
             top,
             source: "Source: test data.",
         }
     }
 
-    fn svg(cmp: &Comparison, chart: &CompareChart<'_>) -> String {
-        let mut s = String::new();
-        {
-            let area =
-                SVGBackend::with_string(&mut s, compare_size(cmp, chart)).into_drawing_area();
-            draw_compare(&area, cmp, chart).unwrap();
-            area.present().unwrap();
-        }
-        s
+    fn svg(chart: &CompareChart<'_>) -> String {
+        render_svg(chart).unwrap()
     }
 
     #[test]
     fn draws_the_top_cities_and_the_focus_city_and_says_who_is_left_out() {
         let cmp = comparison();
         // Top 2 and Delta (4th): Gamma and Epsilon are left out.
-        let texts = svg_texts(&svg(&cmp, &chart(Some(3), 2)));
+        let texts = svg_texts(&svg(&chart(&cmp, Some(3), 2)));
         let has = |t: &str| texts.iter().any(|x| x == t);
         assert!(
             has("Tiny index: does the ranking hold under other weights? 2019"),
@@ -454,7 +444,7 @@ mod tests {
             .iter()
             .any(|t| t.contains("Gamma") || t.contains("Epsilon")));
         // One line per drawn pair of neighbouring ranks: 3 cities x 2 segments.
-        let s = svg(&cmp, &chart(Some(3), 2));
+        let s = svg(&chart(&cmp, Some(3), 2));
         assert_eq!(
             s.matches("<polyline").count(),
             3 + 1 + 6,
@@ -467,7 +457,7 @@ mod tests {
     #[test]
     fn a_city_not_ranked_under_a_scenario_leaves_a_gap_and_says_so() {
         let cmp = comparison();
-        let s = svg(&cmp, &chart(Some(4), 5));
+        let s = svg(&chart(&cmp, Some(4), 5));
         let texts = svg_texts(&s);
         assert!(
             texts
@@ -487,17 +477,17 @@ mod tests {
     fn renders_byte_identical_files_of_the_stated_size() {
         let dir = tempfile::tempdir().unwrap();
         let cmp = comparison();
-        let c = chart(Some(1), 3);
+        let c = chart(&cmp, Some(1), 3);
         let write = |k: &str| {
             let (svg, png) = (
                 dir.path().join(format!("{k}.svg")),
                 dir.path().join(format!("{k}.png")),
             );
-            write_compare(&cmp, &c, &svg, &png).unwrap();
+            write_chart(&c, &svg, &png).unwrap();
             (std::fs::read(svg).unwrap(), std::fs::read(png).unwrap())
         };
         let (a, b) = (write("a"), write("b"));
         assert_eq!(a, b);
-        assert_eq!(png_size(&a.1), compare_size(&cmp, &c));
+        assert_eq!(png_size(&a.1), c.size());
     }
 }

@@ -31,12 +31,27 @@ pub enum Error {
         #[source]
         source: Box<Error>,
     },
-    /// A PNG path without the `.png` extension (the encoder picks the format by extension).
+    /// A PNG path without the `.png` extension (a guard against an SVG and a PNG path swapped).
     #[error("cannot write the PNG `{path}`: the file name must end in `.png`")]
     PngExtension {
         /// The file.
         path: PathBuf,
     },
+    /// A chart too large to render as a bitmap.
+    #[error(
+        "cannot draw the {chart} chart as a PNG of {width} x {height} pixels: it is too large"
+    )]
+    TooLarge {
+        /// Which chart.
+        chart: &'static str,
+        /// Width in pixels.
+        width: u32,
+        /// Height in pixels.
+        height: u32,
+    },
+    /// A rendered chart could not be written.
+    #[error(transparent)]
+    File(#[from] healthy_city_fs::Error),
     /// A file could not be written.
     #[error("cannot write `{path}`")]
     Io {
@@ -77,6 +92,24 @@ pub enum Error {
         /// The year.
         year: i32,
     },
+    /// A year that is not in the results.
+    #[error("year {year} is not in the results: they hold {years}")]
+    UnknownYear {
+        /// The year asked for.
+        year: i32,
+        /// The years in the results, comma-separated.
+        years: String,
+    },
+    /// A focus city beyond the chart's cities.
+    #[error("the {chart} chart has {n_cities} cities: no city at slot {slot}")]
+    FocusSlot {
+        /// Which chart.
+        chart: &'static str,
+        /// The slot given.
+        slot: usize,
+        /// How many cities the chart has.
+        n_cities: usize,
+    },
     /// A city that is not in the results.
     #[error("unknown city `{city}`; the results hold: {known}")]
     UnknownCity {
@@ -94,7 +127,7 @@ impl Error {
     /// Attaches a chart's output path to drawing errors; data errors pass through unchanged.
     pub(crate) fn at(self, path: &std::path::Path) -> Self {
         match self {
-            Self::Draw { .. } | Self::Font { .. } => Self::Chart {
+            Self::Draw { .. } | Self::Font { .. } | Self::TooLarge { .. } => Self::Chart {
                 path: path.to_path_buf(),
                 source: Box::new(self),
             },

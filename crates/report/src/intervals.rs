@@ -1,28 +1,31 @@
 //! The rank-interval chart of an uncertainty analysis: per city, the 5-95% range of its rank
 //! over the replications, the median and the nominal rank.
 
-use std::path::Path;
-
 use healthy_city_score::RankStats;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
 
-use crate::chart::{
-    anchored, drawing, frame, okabe_ito, ordinal, register_fonts, text, unit, width,
-    write_svg_and_png, HouseStyle, Line, INK,
-};
+use crate::chart::{drawing, Chart};
 use crate::error::Result;
+use crate::focus::{Focus, Year};
+use crate::format::{ordinal, width};
+use crate::frame::{frame, Line};
+use crate::style::{anchored, okabe_ito, register_fonts, text, unit, HouseStyle, INK};
 
-const CHART: &str = "rank intervals";
+const CHART: &str = IntervalChart::NAME;
 
-/// What the chart shows besides the statistics.
+/// The rank-interval chart: one row per city, best nominal rank at the top; a bar from the 5th
+/// to the 95th percentile rank, a dot at the median and a ring at the nominal rank; rank 1 on
+/// the left.
 #[derive(Debug, Clone)]
 pub struct IntervalChart<'a> {
+    /// Each city's rank statistics over the replications.
+    pub stats: &'a [RankStats],
     /// Index name, for the title.
     pub index: &'a str,
     /// Year analysed.
-    pub year: i32,
+    pub year: Year,
     /// Replications.
     pub runs: usize,
     /// Seed of the draws.
@@ -31,29 +34,44 @@ pub struct IntervalChart<'a> {
     pub inputs: &'a str,
     /// Display name of each city, in the order of the statistics.
     pub names: &'a [String],
-    /// City highlighted (position in the statistics).
-    pub focus: Option<usize>,
+    /// City highlighted (its position in the statistics).
+    pub focus: Option<Focus>,
     /// Source footnote.
     pub source: &'a str,
 }
 
 /// Pixel size for `n` cities (about 28 pixels a city).
-pub fn intervals_size(n: usize) -> (u32, u32) {
+fn intervals_size(n: usize) -> (u32, u32) {
     let n = u32::try_from(n).unwrap_or(u32::MAX / 64);
     (1600, (360 + 28 * n).max(700))
 }
 
-/// Draws the chart: one row per city, best nominal rank at the top; a bar from the 5th to the
-/// 95th percentile rank, a dot at the median and a ring at the nominal rank; rank 1 on the left.
-pub fn draw_rank_intervals<DB: DrawingBackend>(
-    area: &DrawingArea<DB, Shift>,
-    stats: &[RankStats],
-    chart: &IntervalChart<'_>,
-) -> Result<()>
+impl Chart for IntervalChart<'_> {
+    const NAME: &'static str = "rank intervals";
+
+    /// 1600 wide, about 28 pixels a city (at least 700).
+    fn size(&self) -> (u32, u32) {
+        intervals_size(self.stats.len())
+    }
+
+    fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Result<()>
+    where
+        DB::ErrorType: 'static,
+    {
+        draw(area, self)
+    }
+}
+
+fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, chart: &IntervalChart<'_>) -> Result<()>
 where
     DB::ErrorType: 'static,
 {
     register_fonts()?;
+    let stats = chart.stats;
+    let focus = chart
+        .focus
+        .map(|f| f.within(stats.len().min(chart.names.len()), CHART))
+        .transpose()?;
     let mut order: Vec<usize> = (0..stats.len()).collect();
     order.sort_by_key(|&c| (stats[c].nominal_rank, c));
     let n = stats.len();
@@ -67,7 +85,7 @@ where
             "Bar: 5th to 95th percentile rank; dot: median; ring: nominal rank. Rank 1 is best, on the left.",
         )),
     ];
-    if let Some(c) = chart.focus {
+    if let Some(c) = focus {
         let s = &stats[c];
         subtitle.push(Line {
             text: format!(
@@ -92,7 +110,7 @@ where
     let normal = text(size, false, INK);
     let bold = text(size, true, okabe_ito::VERMILLION);
     let style = |c: usize| {
-        if Some(c) == chart.focus {
+        if Some(c) == focus {
             bold.clone()
         } else {
             normal.clone()
@@ -125,13 +143,13 @@ where
         .map_err(drawing(CHART))?;
     let top = |i: usize| (n - i) as f64 - 0.5;
     let colour = |c: usize| {
-        if Some(c) == chart.focus {
+        if Some(c) == focus {
             okabe_ito::VERMILLION
         } else {
             okabe_ito::BLUE
         }
     };
-    if let Some(i) = order.iter().position(|&c| Some(c) == chart.focus) {
+    if let Some(i) = order.iter().position(|&c| Some(c) == focus) {
         plotted
             .draw_series(std::iter::once(Rectangle::new(
                 [(0.5, top(i) - 0.5), (hi, top(i) + 0.5)],
@@ -183,27 +201,11 @@ where
     Ok(())
 }
 
-/// Writes the chart as an SVG and a PNG preview, sized by [`intervals_size`].
-pub fn write_rank_intervals(
-    stats: &[RankStats],
-    chart: &IntervalChart<'_>,
-    svg_path: &Path,
-    png_path: &Path,
-) -> Result<()> {
-    write_svg_and_png(
-        svg_path,
-        png_path,
-        intervals_size(stats.len()),
-        CHART,
-        |area| draw_rank_intervals(area, stats, chart),
-        |area| draw_rank_intervals(area, stats, chart),
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::chart::testdata::svg_texts;
+    use crate::chart::{render_png, render_svg};
+    use crate::testdata::{png_size, svg_texts};
 
     fn stats() -> Vec<RankStats> {
         let row = |city: &str, nominal: u32, median: f64, q05: f64, q95: f64, p: f64| RankStats {
@@ -226,22 +228,20 @@ mod tests {
     #[test]
     fn names_every_city_and_says_how_sure_the_focus_city_is() {
         let names: Vec<String> = ["Beta", "Alpha", "Gamma"].map(String::from).to_vec();
+        let stats = stats();
         let chart = IntervalChart {
+            stats: &stats,
             index: "Tiny index",
-            year: 2019,
+            year: Year(2019),
             runs: 1000,
             seed: 7,
             inputs: "weights",
             names: &names,
-            focus: Some(0),
+            focus: Some(Focus::new(0)),
             source: "Source: test data.",
         };
-        let mut s = String::new();
-        {
-            let area = SVGBackend::with_string(&mut s, intervals_size(3)).into_drawing_area();
-            draw_rank_intervals(&area, &stats(), &chart).unwrap();
-            area.present().unwrap();
-        }
+        assert_eq!(chart.size(), intervals_size(3));
+        let s = render_svg(&chart).unwrap();
         let texts = svg_texts(&s);
         for name in ["Alpha", "Beta", "Gamma"] {
             assert!(texts.iter().any(|t| t == name), "{name} missing: {texts:?}");
@@ -255,5 +255,33 @@ mod tests {
         // Labels are drawn top to bottom: Alpha (nominal 1st) before Beta and Gamma.
         let at = |name: &str| texts.iter().position(|t| t == name).unwrap();
         assert!(at("Alpha") < at("Beta") && at("Beta") < at("Gamma"));
+    }
+
+    #[test]
+    fn renders_a_png_of_the_stated_size_deterministically_and_refuses_a_focus_beyond_the_cities() {
+        let names: Vec<String> = ["Beta", "Alpha", "Gamma"].map(String::from).to_vec();
+        let stats = stats();
+        let chart = IntervalChart {
+            stats: &stats,
+            index: "Tiny index",
+            year: Year(2019),
+            runs: 1000,
+            seed: 7,
+            inputs: "weights",
+            names: &names,
+            focus: Some(Focus::new(2)),
+            source: "Source: test data.",
+        };
+        let png = render_png(&chart).unwrap();
+        assert_eq!(png_size(&png), intervals_size(3));
+        assert_eq!(png, render_png(&chart).unwrap());
+        let beyond = IntervalChart {
+            focus: Some(Focus::new(3)),
+            ..chart
+        };
+        assert_eq!(
+            render_svg(&beyond).unwrap_err().to_string(),
+            "the rank intervals chart has 3 cities: no city at slot 3"
+        );
     }
 }

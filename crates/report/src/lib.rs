@@ -1,21 +1,29 @@
 //! Presentation of healthy-city results: publication charts and tables. The crate never
-//! recomputes a score; it only shows what [`healthy_city_score::Results`] holds.
+//! recomputes a score; it only shows what [`healthy_city_score::Results`] and the score
+//! crate's analyses hold.
 //!
-//! - Charts, each as one backend-generic `draw_*` function and a `write_*` that writes an SVG
-//!   (publication) and a PNG (preview) through it:
-//!   - [`draw_ranking`] / [`write_ranking`]: one year's index scores as bars, best at the top,
-//!     a focus city highlighted;
-//!   - [`draw_trajectory`] / [`write_trajectory`]: one city's rank year by year, rank 1 at the
-//!     top, with reference ranks such as [`LONDON_REFERENCES`];
-//!   - [`draw_rank_intervals`] / [`write_rank_intervals`]: each city's 5-95% rank interval over
-//!     an uncertainty analysis;
-//!   - [`draw_compare`] / [`write_compare`]: a slope chart of ranks across weighting scenarios;
-//!   - [`draw_sensitivity`] / [`write_sensitivity`]: Sobol first-order and total-effect indices
-//!     with their bootstrap intervals;
-//!   - [`draw_path_to_first`] / [`write_path_to_first`]: the effort per indicator on a city's
-//!     path to first place, with the move in the indicator's units;
-//!   - [`draw_weight_map`] / [`write_weight_map`]: a ternary map of the city ranked first for
-//!     every split of three domains' weight.
+//! - Charts: every chart is a type implementing [`Chart`] — its size and one drawing, generic
+//!   over the plotters backend. [`render_svg`] gives the SVG (publication; the HTML report
+//!   inlines it), [`render_png`] the PNG (preview), and [`write_chart`] writes both, each
+//!   atomically. The charts:
+//!   - [`RankingChart`]: one year's index scores as bars, best at the top, a focus city
+//!     highlighted;
+//!   - [`TrajectoryChart`]: one city's rank year by year, rank 1 at the top, with reference
+//!     ranks such as [`LONDON_REFERENCES`];
+//!   - [`ProfileChart`]: one city's strengths and weaknesses, domain by domain and indicator by
+//!     indicator, against the peers and the city ranked first;
+//!   - [`IntervalChart`]: each city's 5-95% rank interval over an uncertainty analysis;
+//!   - [`CompareChart`]: a slope chart of ranks across weighting scenarios;
+//!   - [`SensitivityChart`]: Sobol first-order and total-effect indices with their bootstrap
+//!     intervals;
+//!   - [`PathChart`]: the effort per indicator on a city's path to first place, with the move
+//!     in the indicator's units ([`PathLabel`]);
+//!   - [`WeightMapChart`]: a ternary map of the city ranked first for every split of three
+//!     domains' weight.
+//!
+//!   The city a chart highlights is a [`Focus`] (its slot in the chart's cities, found once
+//!   by id or name) and the year it shows a [`Year`] (a calendar year), in every chart.
+//!   [`source_footnote`] gives the "Source: ..." line printed under each.
 //! - Tables: one [`Table`] type (typed [`Cell`]s under named [`Column`]s) and one writer per
 //!   format: [`write_csv`] (the csv crate, quoting where needed; [`CsvRows`] row by row),
 //!   [`write_json_lines`] (serde_json) and [`write_terminal`] (aligned text), or
@@ -26,19 +34,34 @@
 //!   [`sensitivity_table`], [`path_table`], [`weight_map_table`] and their terminal views.
 //!
 //! Charts use only the embedded DejaVu Sans fonts, so the same results give byte-identical
-//! files on every machine. Every write goes to the given path only.
+//! files on every machine.
 //!
 //! ```no_run
 //! use std::path::Path;
 //!
-//! use healthy_city_report::{format_table, write_ranking, write_ranking_csv, write_trajectory};
-//! use healthy_city_report::LONDON_REFERENCES;
+//! use healthy_city_report::{
+//!     format_table, render_svg, write_chart, write_ranking_csv, Focus, RankingChart,
+//!     TrajectoryChart, Year, LONDON_REFERENCES,
+//! };
 //! use healthy_city_score::Results;
 //!
 //! fn publish(results: &Results) -> healthy_city_report::Result<String> {
 //!     let source = "Source: WHO Ambient Air Quality Database 2022; World Bank WDI; WHO GHO.";
-//!     write_ranking(results, None, Some("london"), source, Path::new("ranking.svg"), Path::new("ranking.png"))?;
-//!     write_trajectory(results, "london", &LONDON_REFERENCES, source, Path::new("london.svg"), Path::new("london.png"))?;
+//!     let london = Focus::find(results, "london")?;
+//!     let ranking = RankingChart {
+//!         results,
+//!         year: Year::latest_ranked(results)?,
+//!         focus: Some(london),
+//!         source,
+//!     };
+//!     write_chart(&ranking, Path::new("ranking.svg"), Path::new("ranking.png"))?;
+//!     let trajectory = TrajectoryChart {
+//!         results,
+//!         city: london,
+//!         references: &LONDON_REFERENCES,
+//!         source,
+//!     };
+//!     let _inline: String = render_svg(&trajectory)?; // for an HTML page
 //!     write_ranking_csv(results, Path::new("ranking.csv"))?;
 //!     format_table(results, None, Some("london"))
 //! }
@@ -47,25 +70,34 @@
 mod chart;
 mod compare;
 mod error;
+mod focus;
 mod footnote;
+mod format;
+mod frame;
 mod intervals;
 mod path;
+mod png;
 mod profile;
 mod ranking;
 mod sensitivity;
+mod style;
 mod table;
 mod tables;
+#[cfg(test)]
+mod testdata;
 mod trajectory;
 mod weightmap;
 
-pub use compare::{compare_size, draw_compare, write_compare, CompareChart};
+pub use chart::{render_png, render_svg, write_chart, Chart};
+pub use compare::CompareChart;
 pub use error::{Error, Result};
+pub use focus::{Focus, Year};
 pub use footnote::source_footnote;
-pub use intervals::{draw_rank_intervals, intervals_size, write_rank_intervals, IntervalChart};
-pub use path::{draw_path_to_first, path_size, write_path_to_first, PathChart, PathLabel};
-pub use profile::{draw_profile, profile_size, write_profile, ProfileChart};
-pub use ranking::{draw_ranking, ranking_size, write_ranking};
-pub use sensitivity::{draw_sensitivity, sensitivity_size, write_sensitivity, SensitivityChart};
+pub use intervals::IntervalChart;
+pub use path::{PathChart, PathLabel};
+pub use profile::ProfileChart;
+pub use ranking::RankingChart;
+pub use sensitivity::SensitivityChart;
 pub use table::{
     render_terminal, write_csv, write_json_lines, write_table, write_terminal, Align, Cell, Column,
     CsvRows, Format, Notation, Table, Width,
@@ -79,5 +111,5 @@ pub use tables::{
     weight_map_firsts_table, weight_map_summary, weight_map_table, weights_table,
     write_ranking_csv, write_scores_csv, RobustOutcome, RunsLog,
 };
-pub use trajectory::{draw_trajectory, write_trajectory, LONDON_REFERENCES, TRAJECTORY_SIZE};
-pub use weightmap::{draw_weight_map, write_weight_map, WeightMapChart, WEIGHT_MAP_SIZE};
+pub use trajectory::{TrajectoryChart, LONDON_REFERENCES};
+pub use weightmap::WeightMapChart;

@@ -1,20 +1,18 @@
 //! The path-to-first chart: the effort each indicator takes on the least improvement that
 //! ranks a city first, with the move in the indicator's own units.
 
-use std::path::Path;
-
 use healthy_city_score::{PathStep, PathToFirst};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
 
-use crate::chart::{
-    anchored, drawing, frame, okabe_ito, ordinal, register_fonts, text, thousands, unit, width,
-    wrap, write_svg_and_png, HouseStyle, Line, INK,
-};
+use crate::chart::{drawing, Chart};
 use crate::error::Result;
+use crate::format::{ordinal, thousands, width, wrap};
+use crate::frame::{frame, Line};
+use crate::style::{anchored, okabe_ito, register_fonts, text, unit, HouseStyle, INK};
 
-const CHART: &str = "path to first";
+const CHART: &str = PathChart::NAME;
 
 /// An indicator as the chart names it.
 #[derive(Debug, Clone)]
@@ -28,9 +26,17 @@ pub struct PathLabel {
     pub national: bool,
 }
 
-/// What the chart shows besides the path.
+/// The path-to-first chart: a bar per indicator that moves, largest effort at the top, its
+/// length the effort (the share of the peer range closed, 0 to 1), labelled with the move from
+/// the current value to the target in the indicator's units; "(limit)" marks a target at the
+/// best peer value or cap. The title and subtitle give the rank and score before and after.
+///
+/// The city is the path's own ([`PathToFirst::city`]); the chart takes its display name and
+/// the runner-up's, as labels.
 #[derive(Debug, Clone)]
 pub struct PathChart<'a> {
+    /// The path drawn.
+    pub path: &'a PathToFirst,
     /// Index name, for the title.
     pub index: &'a str,
     /// Display name of the city.
@@ -58,7 +64,7 @@ fn moving(path: &PathToFirst) -> Vec<usize> {
 }
 
 /// Pixel size for a path: about 80 pixels an indicator that moves.
-pub fn path_size(path: &PathToFirst) -> (u32, u32) {
+fn path_size(path: &PathToFirst) -> (u32, u32) {
     let n = u32::try_from(moving(path).len()).unwrap_or(u32::MAX / 256);
     (1600, (520 + 80 * n).max(800))
 }
@@ -147,19 +153,28 @@ where
     Ok(lines)
 }
 
-/// Draws the chart: a bar per indicator that moves, largest effort at the top, its length the
-/// effort (the share of the peer range closed, 0 to 1), labelled with the move from the current
-/// value to the target in the indicator's units; "(limit)" marks a target at the best peer
-/// value or cap. The title and subtitle give the rank and score before and after.
-pub fn draw_path_to_first<DB: DrawingBackend>(
-    area: &DrawingArea<DB, Shift>,
-    path: &PathToFirst,
-    chart: &PathChart<'_>,
-) -> Result<()>
+impl Chart for PathChart<'_> {
+    const NAME: &'static str = "path to first";
+
+    /// 1600 wide, about 80 pixels an indicator that moves (at least 800).
+    fn size(&self) -> (u32, u32) {
+        path_size(self.path)
+    }
+
+    fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Result<()>
+    where
+        DB::ErrorType: 'static,
+    {
+        draw(area, self)
+    }
+}
+
+fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, chart: &PathChart<'_>) -> Result<()>
 where
     DB::ErrorType: 'static,
 {
     register_fonts()?;
+    let path = chart.path;
     let rows = moving(path);
     let n = rows.len();
     let title = format!(
@@ -313,28 +328,11 @@ where
     Ok(())
 }
 
-/// Writes the chart (see [`draw_path_to_first`]) as an SVG and a PNG preview, sized by
-/// [`path_size`].
-pub fn write_path_to_first(
-    path: &PathToFirst,
-    chart: &PathChart<'_>,
-    svg_path: &Path,
-    png_path: &Path,
-) -> Result<()> {
-    write_svg_and_png(
-        svg_path,
-        png_path,
-        path_size(path),
-        CHART,
-        |area| draw_path_to_first(area, path, chart),
-        |area| draw_path_to_first(area, path, chart),
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::chart::testdata::{png_size, svg_texts};
+    use crate::chart::{render_svg, write_chart};
+    use crate::testdata::{png_size, svg_texts};
 
     fn step(id: &str, current: f64, target: f64, effort: f64, limit: f64) -> PathStep {
         PathStep {
@@ -386,8 +384,9 @@ mod tests {
         ]
     }
 
-    fn chart(labels: &[PathLabel]) -> PathChart<'_> {
+    fn chart<'a>(path: &'a PathToFirst, labels: &'a [PathLabel]) -> PathChart<'a> {
         PathChart {
+            path,
             index: "Tiny index",
             city: "London",
             runner_up: "Stockholm",
@@ -400,12 +399,9 @@ mod tests {
     fn labels_each_move_in_its_units_largest_effort_first() {
         let labels = labels();
         let p = path();
-        let mut s = String::new();
-        {
-            let area = SVGBackend::with_string(&mut s, path_size(&p)).into_drawing_area();
-            draw_path_to_first(&area, &p, &chart(&labels)).unwrap();
-            area.present().unwrap();
-        }
+        let c = chart(&p, &labels);
+        assert_eq!(c.size(), path_size(&p));
+        let s = render_svg(&c).unwrap();
         let texts = svg_texts(&s);
         let has = |t: &str| texts.iter().any(|x| x == t);
         assert!(
@@ -500,7 +496,7 @@ mod tests {
                 dir.path().join(format!("{k}.svg")),
                 dir.path().join(format!("{k}.png")),
             );
-            write_path_to_first(&path(), &chart(&labels), &svg, &png).unwrap();
+            write_chart(&chart(&path(), &labels), &svg, &png).unwrap();
             (std::fs::read(svg).unwrap(), std::fs::read(png).unwrap())
         };
         let (a, b) = (write("a"), write("b"));

@@ -1,32 +1,39 @@
 //! The profile chart: one city's strengths and weaknesses, domain by domain and indicator by
 //! indicator, against the peers ranked that year and the city ranked first.
 
-use std::path::Path;
-
 use healthy_city_score::Results;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
 
-use crate::chart::{
-    anchored, city, drawing, frame, okabe_ito, ordinal, ranked_year, register_fonts, text, unit,
-    width, write_svg_and_png, HouseStyle, Line, GREY, INK, MUTED, RULE,
-};
+use crate::chart::{drawing, Chart};
 use crate::error::Result;
+use crate::focus::{Focus, Year};
+use crate::format::{ordinal, width};
+use crate::frame::{frame, Line};
 use crate::path::{plain_name, short_name};
+use crate::style::{
+    anchored, okabe_ito, register_fonts, text, unit, HouseStyle, GREY, INK, MUTED, RULE,
+};
 
-const CHART: &str = "profile";
+const CHART: &str = ProfileChart::NAME;
 
 /// The middle half of the peers: a light grey band.
 const BAND: RGBColor = RGBColor(0xD9, 0xD9, 0xD9);
 
-/// What the chart needs besides the scores.
+/// The profile chart: a row per domain (bold) and per indicator beneath it, on the normalised
+/// scale the index aggregates; on each row the ranked cities' full range (thin grey line),
+/// their middle half (thick grey bar) and median (dark tick), the city ranked first in the
+/// index (orange ring) and the city profiled (blue dot), with the city's score and rank on
+/// that row at the right. Indicators measured for the country are marked "(national)".
 #[derive(Debug, Clone, Copy)]
 pub struct ProfileChart<'a> {
-    /// The city profiled, by id or display name.
-    pub city: &'a str,
-    /// Year slot; `None` for the latest ranked year.
-    pub year: Option<usize>,
+    /// The results drawn.
+    pub results: &'a Results,
+    /// The city profiled.
+    pub city: Focus,
+    /// The year (it must be a ranked year of the results).
+    pub year: Year,
     /// Ids of the indicators measured for the country, not the city (catalogue
     /// `level = "national"`): their rows say so.
     pub national: &'a [&'a str],
@@ -134,28 +141,35 @@ fn quarter(
 }
 
 /// Pixel size of the chart: 1600 wide, tall enough for a row per domain and indicator.
-#[must_use]
-pub fn profile_size(results: &Results) -> (u32, u32) {
+fn profile_size(results: &Results) -> (u32, u32) {
     let n = u32::try_from(rows(results).len()).unwrap_or(u32::MAX);
     (1600, (420 + 58 * n).max(700))
 }
 
-/// Draws the profile of `chart.city`: a row per domain (bold) and per indicator beneath it, on
-/// the normalised scale the index aggregates; on each row the ranked cities' full range (thin
-/// grey line), their middle half (thick grey bar) and median (dark tick), the city ranked first
-/// in the index (orange ring) and the city (blue dot), with the city's score and rank on that
-/// row at the right. Indicators measured for the country are marked "(national)".
-pub fn draw_profile<DB: DrawingBackend>(
-    area: &DrawingArea<DB, Shift>,
-    results: &Results,
-    chart: &ProfileChart<'_>,
-) -> Result<()>
+impl Chart for ProfileChart<'_> {
+    const NAME: &'static str = "profile";
+
+    /// 1600 wide, about 58 pixels a domain or indicator (at least 700).
+    fn size(&self) -> (u32, u32) {
+        profile_size(self.results)
+    }
+
+    fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Result<()>
+    where
+        DB::ErrorType: 'static,
+    {
+        draw(area, self)
+    }
+}
+
+fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, chart: &ProfileChart<'_>) -> Result<()>
 where
     DB::ErrorType: 'static,
 {
     register_fonts()?;
-    let y = ranked_year(results, chart.year)?;
-    let c = city(results, chart.city)?;
+    let results = chart.results;
+    let y = chart.year.ranked_slot(results)?;
+    let c = chart.city.within(results.cities.len(), CHART)?;
     let rows = rows(results);
     let n_ranked = results.n_ranked(y);
     let leader = (0..results.cities.len())
@@ -398,37 +412,20 @@ where
     Ok(())
 }
 
-/// Writes the profile chart (see [`draw_profile`]) as an SVG and a PNG preview, sized by
-/// [`profile_size`].
-pub fn write_profile(
-    results: &Results,
-    chart: &ProfileChart<'_>,
-    svg_path: &Path,
-    png_path: &Path,
-) -> Result<()> {
-    ranked_year(results, chart.year)?;
-    city(results, chart.city)?;
-    write_svg_and_png(
-        svg_path,
-        png_path,
-        profile_size(results),
-        CHART,
-        |area| draw_profile(area, results, chart),
-        |area| draw_profile(area, results, chart),
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::chart::testdata::{png_size, results, svg_texts};
+    use crate::chart::{render_svg, write_chart};
+    use crate::testdata::{png_size, results, svg_texts};
 
     const SOURCE: &str = "Source: test data.";
 
-    fn chart(city: &str) -> ProfileChart<'_> {
+    /// The profile of `city` (by id or name) in the latest ranked year.
+    fn chart<'a>(r: &'a Results, city: &str) -> ProfileChart<'a> {
         ProfileChart {
-            city,
-            year: None,
+            results: r,
+            city: Focus::find(r, city).unwrap(),
+            year: Year::latest_ranked(r).unwrap(),
             national: &["life"],
             source: SOURCE,
         }
@@ -469,12 +466,7 @@ mod tests {
         // 2019 (chart.rs testdata): Paris life 76 -> 50, pm25 20 -> 50, index 50, 2nd of 3;
         // London first (life 100, pm25 75); Tokyo 0 and 0.
         let r = results();
-        let mut s = String::new();
-        {
-            let area = SVGBackend::with_string(&mut s, profile_size(&r)).into_drawing_area();
-            draw_profile(&area, &r, &chart("Paris")).unwrap();
-            area.present().unwrap();
-        }
+        let s = render_svg(&chart(&r, "Paris")).unwrap();
         let texts = svg_texts(&s);
         let has = |t: &str| texts.iter().any(|x| x == t);
         assert!(
@@ -504,12 +496,7 @@ mod tests {
     #[test]
     fn the_leader_has_strengths_and_no_ring() {
         let r = results();
-        let mut s = String::new();
-        {
-            let area = SVGBackend::with_string(&mut s, profile_size(&r)).into_drawing_area();
-            draw_profile(&area, &r, &chart("london")).unwrap();
-            area.present().unwrap();
-        }
+        let s = render_svg(&chart(&r, "london")).unwrap();
         let texts = svg_texts(&s);
         assert!(
             texts
@@ -529,25 +516,36 @@ mod tests {
             .iter()
             .map(|f| dir.path().join(f))
             .collect();
-        write_profile(&r, &chart("Paris"), &paths[0], &paths[1]).unwrap();
-        write_profile(&r, &chart("Paris"), &paths[2], &paths[3]).unwrap();
+        write_chart(&chart(&r, "Paris"), &paths[0], &paths[1]).unwrap();
+        write_chart(&chart(&r, "Paris"), &paths[2], &paths[3]).unwrap();
         let read = |i: usize| std::fs::read(&paths[i]).unwrap();
         assert_eq!(read(0), read(2));
         assert_eq!(read(1), read(3));
         assert_eq!(png_size(&read(1)), profile_size(&r));
+        assert_eq!(chart(&r, "Paris").size(), profile_size(&r));
     }
 
     #[test]
     fn an_unknown_city_is_an_error_naming_it() {
         let r = results();
-        let dir = tempfile::tempdir().unwrap();
-        let err = write_profile(
-            &r,
-            &chart("Atlantis"),
-            &dir.path().join("p.svg"),
-            &dir.path().join("p.png"),
-        )
-        .unwrap_err();
+        let err = Focus::find(&r, "Atlantis").unwrap_err();
         assert!(err.to_string().contains("Atlantis"), "{err}");
+    }
+
+    #[test]
+    fn a_year_not_in_the_results_is_an_error_naming_it_and_writes_nothing() {
+        let r = results();
+        let dir = tempfile::tempdir().unwrap();
+        let (svg, png) = (dir.path().join("p.svg"), dir.path().join("p.png"));
+        let c = ProfileChart {
+            year: Year(2030),
+            ..chart(&r, "Paris")
+        };
+        let err = write_chart(&c, &svg, &png).unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "year 2030 is not in the results: they hold 2017, 2018, 2019"
+        );
+        assert!(!svg.exists() && !png.exists());
     }
 }

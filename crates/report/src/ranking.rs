@@ -1,19 +1,32 @@
 //! The ranking chart: one year's index scores as horizontal bars, best at the top.
 
-use std::path::Path;
-
 use healthy_city_score::Results;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
 
-use crate::chart::{
-    anchored, city, drawing, frame, okabe_ito, ordinal, ranked_year, register_fonts, text, unit,
-    width, write_svg_and_png, HouseStyle, Line, INK,
-};
+use crate::chart::{drawing, Chart};
 use crate::error::Result;
+use crate::focus::{Focus, Year};
+use crate::format::{ordinal, width};
+use crate::frame::{frame, Line};
+use crate::style::{anchored, okabe_ito, register_fonts, text, unit, HouseStyle, INK};
 
-const CHART: &str = "ranking";
+const CHART: &str = RankingChart::NAME;
+
+/// The ranking chart: one year's index scores as a bar per ranked city, best at the top,
+/// labelled with rank and name; the focus city highlighted, its rank and score called out.
+#[derive(Debug, Clone, Copy)]
+pub struct RankingChart<'a> {
+    /// The results drawn.
+    pub results: &'a Results,
+    /// The year ranked (it must be a ranked year of the results).
+    pub year: Year,
+    /// The city highlighted, if any.
+    pub focus: Option<Focus>,
+    /// Source footnote.
+    pub source: &'a str,
+}
 
 /// One ranked city: slot, rank, score, and whether its rank is shared.
 struct Row {
@@ -70,27 +83,44 @@ fn score_range(rows: &[Row]) -> (f64, f64, &'static str) {
 
 /// Pixel size of the ranking chart for `n` ranked cities: 1600 wide, tall enough to keep every
 /// label readable (about 28 pixels a city).
-pub fn ranking_size(n: usize) -> (u32, u32) {
+fn ranking_size(n: usize) -> (u32, u32) {
     let n = u32::try_from(n).unwrap_or(u32::MAX / 64);
     (1600, (320 + 28 * n).max(700))
 }
 
-/// Draws the ranking of year slot `year` (the latest ranked year if `None`): a bar per ranked
-/// city, best at the top, labelled with rank and name, the `focus` city highlighted and its rank
-/// and score called out; `source` is the footnote.
-pub fn draw_ranking<DB: DrawingBackend>(
-    area: &DrawingArea<DB, Shift>,
-    results: &Results,
-    year: Option<usize>,
-    focus: Option<&str>,
-    source: &str,
-) -> Result<()>
+impl Chart for RankingChart<'_> {
+    const NAME: &'static str = "ranking";
+
+    /// 1600 wide, about 28 pixels a ranked city (at least 700).
+    fn size(&self) -> (u32, u32) {
+        let n = self
+            .year
+            .ranked_slot(self.results)
+            .map_or(0, |y| self.results.n_ranked(y));
+        ranking_size(n)
+    }
+
+    fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Result<()>
+    where
+        DB::ErrorType: 'static,
+    {
+        draw(area, self)
+    }
+}
+
+fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, chart: &RankingChart<'_>) -> Result<()>
 where
     DB::ErrorType: 'static,
 {
     register_fonts()?;
-    let y = ranked_year(results, year)?;
-    let focus = focus.map(|f| city(results, f)).transpose()?;
+    let RankingChart {
+        results, source, ..
+    } = *chart;
+    let y = chart.year.ranked_slot(results)?;
+    let focus = chart
+        .focus
+        .map(|f| f.within(results.cities.len(), CHART))
+        .transpose()?;
     let rows = rows(results, y);
     let n = rows.len();
     let year_label = results.years[y];
@@ -248,32 +278,11 @@ where
     Ok(())
 }
 
-/// Writes the ranking chart (see [`draw_ranking`]) as an SVG and a PNG preview, sized by
-/// [`ranking_size`].
-pub fn write_ranking(
-    results: &Results,
-    year: Option<usize>,
-    focus: Option<&str>,
-    source: &str,
-    svg_path: &Path,
-    png_path: &Path,
-) -> Result<()> {
-    let y = ranked_year(results, year)?;
-    let size = ranking_size(results.n_ranked(y));
-    write_svg_and_png(
-        svg_path,
-        png_path,
-        size,
-        CHART,
-        |area| draw_ranking(area, results, Some(y), focus, source),
-        |area| draw_ranking(area, results, Some(y), focus, source),
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::chart::testdata::{png_size, results, svg_texts};
+    use crate::chart::{render_svg, write_chart};
+    use crate::testdata::{png_size, results, svg_texts};
 
     const SOURCE: &str = "Source: test data. Tiny healthy-city index, panel min-max 0-100.";
 
@@ -281,15 +290,21 @@ mod tests {
         svg_texts(svg).iter().any(|t| t == text)
     }
 
+    /// The chart of year slot `year` (the latest ranked year if `None`), `focus` by id or name.
+    fn chart<'a>(r: &'a Results, year: Option<usize>, focus: Option<&str>) -> RankingChart<'a> {
+        RankingChart {
+            results: r,
+            year: year.map_or_else(|| Year::latest_ranked(r).unwrap(), |y| Year(r.years[y])),
+            focus: focus.map(|f| Focus::find(r, f).unwrap()),
+            source: SOURCE,
+        }
+    }
+
     fn svg(year: Option<usize>, focus: Option<&str>) -> String {
         let r = results();
-        let mut s = String::new();
-        {
-            let area = SVGBackend::with_string(&mut s, ranking_size(3)).into_drawing_area();
-            draw_ranking(&area, &r, year, focus, SOURCE).unwrap();
-            area.present().unwrap();
-        }
-        s
+        let chart = chart(&r, year, focus);
+        assert_eq!(chart.size(), ranking_size(3));
+        render_svg(&chart).unwrap()
     }
 
     #[test]
@@ -342,8 +357,9 @@ mod tests {
         };
         let (svg_a, png_a) = paths("a");
         let (svg_b, png_b) = paths("b");
-        write_ranking(&r, None, Some("london"), SOURCE, &svg_a, &png_a).unwrap();
-        write_ranking(&r, None, Some("london"), SOURCE, &svg_b, &png_b).unwrap();
+        let c = chart(&r, None, Some("london"));
+        write_chart(&c, &svg_a, &png_a).unwrap();
+        write_chart(&c, &svg_b, &png_b).unwrap();
         let png = std::fs::read(&png_a).unwrap();
         assert_eq!(png_size(&png), ranking_size(3));
         assert_eq!(png, std::fs::read(&png_b).unwrap());
@@ -357,16 +373,10 @@ mod tests {
     fn a_png_path_without_the_extension_is_refused_by_name() {
         let dir = tempfile::tempdir().unwrap();
         let png = dir.path().join("ranking.tmp");
-        let err = write_ranking(
-            &results(),
-            None,
-            None,
-            SOURCE,
-            &dir.path().join("r.svg"),
-            &png,
-        )
-        .unwrap_err()
-        .to_string();
+        let r = results();
+        let err = write_chart(&chart(&r, None, None), &dir.path().join("r.svg"), &png)
+            .unwrap_err()
+            .to_string();
         assert!(
             err.ends_with("ranking.tmp`: the file name must end in `.png`"),
             "{err}"

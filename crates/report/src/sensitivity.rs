@@ -1,28 +1,31 @@
 //! The sensitivity chart: Sobol first-order and total-effect indices of each uncertain input,
 //! with their bootstrap intervals.
 
-use std::path::Path;
-
 use healthy_city_score::SobolIndex;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
 
-use crate::chart::{
-    anchored, drawing, frame, okabe_ito, register_fonts, text, thousands, unit, width,
-    write_svg_and_png, HouseStyle, Line, INK, MUTED,
-};
+use crate::chart::{drawing, Chart};
 use crate::error::Result;
+use crate::focus::Year;
+use crate::format::{thousands, width};
+use crate::frame::{frame, Line};
+use crate::style::{anchored, okabe_ito, register_fonts, text, unit, HouseStyle, INK, MUTED};
 
-const CHART: &str = "sensitivity";
+const CHART: &str = SensitivityChart::NAME;
 
-/// What the chart shows besides the indices.
+/// The sensitivity chart: a row per uncertain input, the one with the largest total effect at
+/// the top; in each row a bar for the total effect and one for the first-order index, each
+/// with a whisker over its 95% bootstrap interval and its value at the end.
 #[derive(Debug, Clone)]
 pub struct SensitivityChart<'a> {
+    /// The Sobol indices, one per uncertain input.
+    pub indices: &'a [SobolIndex],
     /// Index name, for the title.
     pub index: &'a str,
     /// Year analysed.
-    pub year: i32,
+    pub year: Year,
     /// The output analysed, in words ("rank of London").
     pub output: &'a str,
     /// Name of each uncertain input, in the order of the indices.
@@ -42,7 +45,7 @@ pub struct SensitivityChart<'a> {
 }
 
 /// Pixel size for `k` inputs (about 120 pixels an input).
-pub fn sensitivity_size(k: usize) -> (u32, u32) {
+fn sensitivity_size(k: usize) -> (u32, u32) {
     let k = u32::try_from(k).unwrap_or(u32::MAX / 256);
     (1600, (460 + 120 * k).max(760))
 }
@@ -78,18 +81,31 @@ fn x_range(indices: &[SobolIndex]) -> (f64, f64) {
     ((lo * 10.0).floor() / 10.0, (hi * 10.0).ceil() / 10.0)
 }
 
-/// Draws the chart: a row per input, the one with the largest total effect at the top; in each
-/// row a bar for the total effect and one for the first-order index, each with a whisker over
-/// its 95% bootstrap interval and its value at the end.
-pub fn draw_sensitivity<DB: DrawingBackend>(
+impl Chart for SensitivityChart<'_> {
+    const NAME: &'static str = "sensitivity";
+
+    /// 1600 wide, about 120 pixels an input (at least 760).
+    fn size(&self) -> (u32, u32) {
+        sensitivity_size(self.indices.len())
+    }
+
+    fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Result<()>
+    where
+        DB::ErrorType: 'static,
+    {
+        draw(area, self)
+    }
+}
+
+fn draw<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
-    indices: &[SobolIndex],
     chart: &SensitivityChart<'_>,
 ) -> Result<()>
 where
     DB::ErrorType: 'static,
 {
     register_fonts()?;
+    let indices = chart.indices;
     let order = order(indices);
     let k = indices.len();
     let title = format!(
@@ -247,28 +263,11 @@ where
     Ok(())
 }
 
-/// Writes the chart (see [`draw_sensitivity`]) as an SVG and a PNG preview, sized by
-/// [`sensitivity_size`].
-pub fn write_sensitivity(
-    indices: &[SobolIndex],
-    chart: &SensitivityChart<'_>,
-    svg_path: &Path,
-    png_path: &Path,
-) -> Result<()> {
-    write_svg_and_png(
-        svg_path,
-        png_path,
-        sensitivity_size(indices.len()),
-        CHART,
-        |area| draw_sensitivity(area, indices, chart),
-        |area| draw_sensitivity(area, indices, chart),
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::chart::testdata::{png_size, svg_texts};
+    use crate::chart::{render_svg, write_chart};
+    use crate::testdata::{png_size, svg_texts};
 
     fn indices() -> Vec<SobolIndex> {
         let ix = |s: f64, t: f64| SobolIndex {
@@ -280,10 +279,11 @@ mod tests {
         vec![ix(0.035, 0.110), ix(0.254, 0.499), ix(0.419, 0.653)]
     }
 
-    fn chart(inputs: &[String]) -> SensitivityChart<'_> {
+    fn chart<'a>(indices: &'a [SobolIndex], inputs: &'a [String]) -> SensitivityChart<'a> {
         SensitivityChart {
+            indices,
             index: "Tiny index",
-            year: 2019,
+            year: Year(2019),
             output: "rank of London",
             inputs,
             runs: 1024,
@@ -297,13 +297,10 @@ mod tests {
 
     fn svg() -> String {
         let inputs = ["weights", "normalisation", "leave one out"].map(String::from);
-        let mut s = String::new();
-        {
-            let area = SVGBackend::with_string(&mut s, sensitivity_size(3)).into_drawing_area();
-            draw_sensitivity(&area, &indices(), &chart(&inputs)).unwrap();
-            area.present().unwrap();
-        }
-        s
+        let indices = indices();
+        let chart = chart(&indices, &inputs);
+        assert_eq!(chart.size(), sensitivity_size(3));
+        render_svg(&chart).unwrap()
     }
 
     #[test]
@@ -351,7 +348,7 @@ mod tests {
                 dir.path().join(format!("{k}.svg")),
                 dir.path().join(format!("{k}.png")),
             );
-            write_sensitivity(&indices(), &chart(&inputs), &svg, &png).unwrap();
+            write_chart(&chart(&indices(), &inputs), &svg, &png).unwrap();
             (std::fs::read(svg).unwrap(), std::fs::read(png).unwrap())
         };
         let (a, b) = (write("a"), write("b"));

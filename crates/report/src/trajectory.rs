@@ -1,19 +1,20 @@
 //! The trajectory chart: one city's index rank in every ranked year, rank 1 at the top.
 
-use std::path::Path;
-
 use healthy_city_score::Results;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
 
-use crate::chart::{
-    anchored, city, drawing, frame, okabe_ito, ordinal, ranked_year, register_fonts, text, unit,
-    width, wrap, write_svg_and_png, HouseStyle, Line, Ticked, INK, MUTED,
-};
+use crate::chart::{drawing, Chart};
 use crate::error::Result;
+use crate::focus::{ranked_year, Focus};
+use crate::format::{ordinal, width, wrap};
+use crate::frame::{frame, Line};
+use crate::style::{
+    anchored, okabe_ito, register_fonts, text, unit, HouseStyle, Ticked, INK, MUTED,
+};
 
-const CHART: &str = "trajectory";
+const CHART: &str = TrajectoryChart::NAME;
 
 /// The Healthy London Partnership's reference ranks: the 2015 starting point, seventh of 14 in
 /// the Greater London Authority's own comparison on other measures (not a rank of this index),
@@ -22,7 +23,38 @@ pub const LONDON_REFERENCES: [(u32, &str); 2] =
     [(7, "7th: 2015 starting point (GLA)"), (1, "1st: the aim")];
 
 /// Pixel size of the trajectory chart.
-pub const TRAJECTORY_SIZE: (u32, u32) = (1600, 1000);
+const TRAJECTORY_SIZE: (u32, u32) = (1600, 1000);
+
+/// The trajectory chart: one city's index rank in every ranked year, a line with points, rank 1
+/// at the top, each point labelled with its rank and the number of cities ranked that year,
+/// unranked years as gaps, and a dashed reference line for each of `references`.
+#[derive(Debug, Clone, Copy)]
+pub struct TrajectoryChart<'a> {
+    /// The results drawn.
+    pub results: &'a Results,
+    /// The city whose ranks are drawn.
+    pub city: Focus,
+    /// Reference ranks, each with its label (see [`LONDON_REFERENCES`]).
+    pub references: &'a [(u32, &'a str)],
+    /// Source footnote.
+    pub source: &'a str,
+}
+
+impl Chart for TrajectoryChart<'_> {
+    const NAME: &'static str = "trajectory";
+
+    /// 1600 x 1000.
+    fn size(&self) -> (u32, u32) {
+        TRAJECTORY_SIZE
+    }
+
+    fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Result<()>
+    where
+        DB::ErrorType: 'static,
+    {
+        draw(area, self)
+    }
+}
 
 /// One year on the x axis: year, the city's rank (None: unranked), cities ranked (0: the year is
 /// not ranked at all).
@@ -119,23 +151,22 @@ fn label_place(points: &[Point], k: usize, r: u32, offset: i32) -> (HPos, i32, b
     }
 }
 
-/// Draws `city`'s index rank in every ranked year: a line with points, rank 1 at the top, each
-/// point labelled with its rank and the number of cities ranked that year, unranked years as
-/// gaps, and a dashed reference line for each `(rank, label)` in `references` (see
-/// [`LONDON_REFERENCES`]); `source` is the footnote.
-pub fn draw_trajectory<DB: DrawingBackend>(
+fn draw<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
-    results: &Results,
-    city_name: &str,
-    references: &[(u32, &str)],
-    source: &str,
+    chart: &TrajectoryChart<'_>,
 ) -> Result<()>
 where
     DB::ErrorType: 'static,
 {
     register_fonts()?;
+    let TrajectoryChart {
+        results,
+        references,
+        source,
+        ..
+    } = *chart;
     ranked_year(results, None)?;
-    let slot = city(results, city_name)?;
+    let slot = chart.city.within(results.cities.len(), CHART)?;
     let points = points(results, slot);
     let name = &results.city_names[slot];
     let (y0, y1) = match (points.first(), points.last()) {
@@ -325,44 +356,28 @@ where
     Ok(())
 }
 
-/// Writes the trajectory chart (see [`draw_trajectory`]) as an SVG and a PNG preview of
-/// [`TRAJECTORY_SIZE`].
-pub fn write_trajectory(
-    results: &Results,
-    city_name: &str,
-    references: &[(u32, &str)],
-    source: &str,
-    svg_path: &Path,
-    png_path: &Path,
-) -> Result<()> {
-    ranked_year(results, None)?;
-    city(results, city_name)?;
-    write_svg_and_png(
-        svg_path,
-        png_path,
-        TRAJECTORY_SIZE,
-        CHART,
-        |area| draw_trajectory(area, results, city_name, references, source),
-        |area| draw_trajectory(area, results, city_name, references, source),
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::chart::testdata::{png_size, results, svg_texts};
+    use crate::chart::{render_svg, write_chart};
+    use crate::focus::city;
+    use crate::testdata::{png_size, results, svg_texts};
 
     const SOURCE: &str = "Source: test data. Tiny healthy-city index, panel min-max 0-100.";
 
+    /// The chart of `city` (by id or name) with the London references.
+    fn chart<'a>(r: &'a Results, city: &str) -> TrajectoryChart<'a> {
+        TrajectoryChart {
+            results: r,
+            city: Focus::find(r, city).unwrap(),
+            references: &LONDON_REFERENCES,
+            source: SOURCE,
+        }
+    }
+
     fn svg(city: &str) -> String {
         let r = results();
-        let mut s = String::new();
-        {
-            let area = SVGBackend::with_string(&mut s, TRAJECTORY_SIZE).into_drawing_area();
-            draw_trajectory(&area, &r, city, &LONDON_REFERENCES, SOURCE).unwrap();
-            area.present().unwrap();
-        }
-        s
+        render_svg(&chart(&r, city)).unwrap()
     }
 
     #[test]
@@ -436,7 +451,7 @@ mod tests {
                 .unwrap();
             }
         }
-        crate::chart::testdata::results_of(&data)
+        crate::testdata::results_of(&data)
     }
 
     #[test]
@@ -448,12 +463,7 @@ mod tests {
         let runs = unranked_runs(&points(&r, slot));
         assert_eq!(runs, [(1, 2), (4, 5)]);
 
-        let mut s = String::new();
-        {
-            let area = SVGBackend::with_string(&mut s, TRAJECTORY_SIZE).into_drawing_area();
-            draw_trajectory(&area, &r, "london", &LONDON_REFERENCES, SOURCE).unwrap();
-            area.present().unwrap();
-        }
+        let s = render_svg(&chart(&r, "london")).unwrap();
         // Each text element with its x.
         let texts: Vec<(i32, String)> = s
             .split("<text")
@@ -491,31 +501,32 @@ mod tests {
         let r = results();
         let (a, b) = (dir.path().join("a.png"), dir.path().join("b.png"));
         let svg = dir.path().join("t.svg");
-        write_trajectory(&r, "London", &LONDON_REFERENCES, SOURCE, &svg, &a).unwrap();
-        write_trajectory(&r, "London", &LONDON_REFERENCES, SOURCE, &svg, &b).unwrap();
+        write_chart(&chart(&r, "London"), &svg, &a).unwrap();
+        write_chart(&chart(&r, "London"), &svg, &b).unwrap();
         let png = std::fs::read(&a).unwrap();
         assert_eq!(png_size(&png), TRAJECTORY_SIZE);
+        assert_eq!(chart(&r, "London").size(), TRAJECTORY_SIZE);
         assert_eq!(png, std::fs::read(&b).unwrap());
     }
 
     #[test]
     fn an_unknown_city_is_refused_before_any_file_is_written() {
         let dir = tempfile::tempdir().unwrap();
-        let png = dir.path().join("t.png");
-        let err = write_trajectory(
-            &results(),
-            "Atlantis",
-            &[],
-            SOURCE,
-            &dir.path().join("t.svg"),
-            &png,
-        )
-        .unwrap_err()
-        .to_string();
+        let (svg, png) = (dir.path().join("t.svg"), dir.path().join("t.png"));
+        let r = results();
+        let err = Focus::find(&r, "Atlantis").unwrap_err().to_string();
         assert_eq!(
             err,
             "unknown city `Atlantis`; the results hold: london, paris, tokyo"
         );
+        // A slot beyond the results' cities is refused by the chart, and nothing is written.
+        let beyond = TrajectoryChart {
+            city: Focus::new(3),
+            ..chart(&r, "london")
+        };
+        let err = write_chart(&beyond, &svg, &png).unwrap_err().to_string();
+        assert_eq!(err, "the trajectory chart has 3 cities: no city at slot 3");
         assert!(!png.exists());
+        assert!(!svg.exists());
     }
 }

@@ -2,23 +2,23 @@
 //! on a ternary plot.
 
 use std::collections::BTreeMap;
-use std::path::Path;
 
 use healthy_city_score::WeightCell;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
 
-use crate::chart::{
-    anchored, drawing, frame, okabe_ito, ordinal, register_fonts, text, thousands, unit,
-    write_svg_and_png, Line, GREY, INK, MUTED,
-};
+use crate::chart::{drawing, Chart};
 use crate::error::Result;
+use crate::focus::{Focus, Year};
+use crate::format::{ordinal, thousands};
+use crate::frame::{frame, Line};
+use crate::style::{anchored, okabe_ito, register_fonts, text, unit, GREY, INK, MUTED};
 
-const CHART: &str = "weight map";
+const CHART: &str = WeightMapChart::NAME;
 
 /// Pixel size of the weight map.
-pub const WEIGHT_MAP_SIZE: (u32, u32) = (1600, 1400);
+const WEIGHT_MAP_SIZE: (u32, u32) = (1600, 1400);
 
 /// Colours of the cities first somewhere, by decreasing share; the focus city is always
 /// vermillion, cities beyond these share grey.
@@ -31,21 +31,28 @@ const PALETTE: [RGBColor; 6] = [
     okabe_ito::YELLOW,
 ];
 
-/// What the chart shows besides the cells.
+/// The weight map: a triangle whose corners give all of the three domains' combined weight to
+/// one of them (the other weights fixed), each small triangle of the grid coloured by the city
+/// ranked first there; the focus city's first-place region outlined (or, if it is first
+/// nowhere, its best rank ringed); the nominal weights marked with a dot; a legend with each
+/// city's share of the map.
 #[derive(Debug, Clone)]
 pub struct WeightMapChart<'a> {
+    /// The grid: the city first, and the focus city's rank, at each split of the weights.
+    pub cells: &'a [WeightCell],
     /// Index name, for the title.
     pub index: &'a str,
     /// Year mapped.
-    pub year: i32,
+    pub year: Year,
     /// Display names of the three domains, in the order of the cells' shares.
     pub domains: [&'a str; 3],
     /// Grid steps over the simplex (1 / step).
     pub steps: usize,
     /// Display name of each city, by the slot the cells use.
     pub names: &'a [String],
-    /// The city whose first place is outlined and whose rank the cells hold.
-    pub focus: usize,
+    /// The city whose first place is outlined and whose rank the cells hold (its slot in
+    /// `names`).
+    pub focus: Focus,
     /// The nominal split of the three domains' combined weight.
     pub nominal: [f64; 3],
     /// Source footnote.
@@ -136,28 +143,34 @@ fn percent(share: f64) -> String {
     }
 }
 
-/// Draws the map: a triangle whose corners give all of the three domains' combined weight to
-/// one of them (the other weights fixed), each small triangle of the grid coloured by the city
-/// ranked first there; the focus city's first-place region outlined (or, if it is first
-/// nowhere, its best rank ringed); the nominal weights marked with a dot; a legend with each
-/// city's share of the map.
-pub fn draw_weight_map<DB: DrawingBackend>(
-    area: &DrawingArea<DB, Shift>,
-    cells: &[WeightCell],
-    chart: &WeightMapChart<'_>,
-) -> Result<()>
+impl Chart for WeightMapChart<'_> {
+    const NAME: &'static str = "weight map";
+
+    /// 1600 x 1400.
+    fn size(&self) -> (u32, u32) {
+        WEIGHT_MAP_SIZE
+    }
+
+    fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Result<()>
+    where
+        DB::ErrorType: 'static,
+    {
+        draw(area, self)
+    }
+}
+
+fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, chart: &WeightMapChart<'_>) -> Result<()>
 where
     DB::ErrorType: 'static,
 {
     register_fonts()?;
+    let cells = chart.cells;
+    let focus = chart.focus.within(chart.names.len(), CHART)?;
     let steps = chart.steps.max(1);
     let lattice = Lattice::new(cells, steps);
     let shares = shares(cells);
-    let focus_name = &chart.names[chart.focus];
-    let focus_share = shares
-        .iter()
-        .find(|s| s.0 == chart.focus)
-        .map_or(0.0, |s| s.1);
+    let focus_name = &chart.names[focus];
+    let focus_share = shares.iter().find(|s| s.0 == focus).map_or(0.0, |s| s.1);
     let best = cells
         .iter()
         .filter(|c| c.city_rank > 0)
@@ -210,7 +223,7 @@ where
     let mut colours: BTreeMap<usize, RGBColor> = BTreeMap::new();
     let mut palette = PALETTE.iter();
     for &(city, _) in &shares {
-        let colour = if city == chart.focus {
+        let colour = if city == focus {
             okabe_ito::VERMILLION
         } else {
             palette.next().copied().unwrap_or(GREY)
@@ -392,7 +405,7 @@ where
     let mut edges: BTreeMap<(Point, Point), usize> = BTreeMap::new();
     for k in 0..steps {
         for t in lattice.row(k) {
-            if lattice.first(&t) == Some(chart.focus) {
+            if lattice.first(&t) == Some(focus) {
                 for (p, q) in [(t[0], t[1]), (t[1], t[2]), (t[2], t[0])] {
                     *edges.entry((p.min(q), p.max(q))).or_default() += 1;
                 }
@@ -440,11 +453,11 @@ where
     y += row_h;
     let named: Vec<&(usize, f64)> = shares
         .iter()
-        .filter(|s| s.0 == chart.focus || colour(s.0) != GREY)
+        .filter(|s| s.0 == focus || colour(s.0) != GREY)
         .collect();
     let rest: Vec<&(usize, f64)> = shares
         .iter()
-        .filter(|s| s.0 != chart.focus && colour(s.0) == GREY)
+        .filter(|s| s.0 != focus && colour(s.0) == GREY)
         .collect();
     let mut entries: Vec<(RGBColor, String, bool)> = named
         .iter()
@@ -452,7 +465,7 @@ where
             (
                 colour(city),
                 format!("{}  {}", chart.names[city], percent(share)),
-                city == chart.focus,
+                city == focus,
             )
         })
         .collect();
@@ -512,28 +525,11 @@ where
     Ok(())
 }
 
-/// Writes the map (see [`draw_weight_map`]) as an SVG and a PNG preview of
-/// [`WEIGHT_MAP_SIZE`].
-pub fn write_weight_map(
-    cells: &[WeightCell],
-    chart: &WeightMapChart<'_>,
-    svg_path: &Path,
-    png_path: &Path,
-) -> Result<()> {
-    write_svg_and_png(
-        svg_path,
-        png_path,
-        WEIGHT_MAP_SIZE,
-        CHART,
-        |area| draw_weight_map(area, cells, chart),
-        |area| draw_weight_map(area, cells, chart),
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::chart::testdata::{png_size, svg_texts};
+    use crate::chart::{render_svg, write_chart};
+    use crate::testdata::{png_size, svg_texts};
 
     /// A map on a grid of 4 steps: city 0 first where the first share is at least a half, city 2
     /// where the third is, city 1 elsewhere; city 1 (the focus) ranks 2nd where it is not first.
@@ -561,14 +557,15 @@ mod tests {
         cells
     }
 
-    fn chart(names: &[String], focus: usize) -> WeightMapChart<'_> {
+    fn chart<'a>(cells: &'a [WeightCell], names: &'a [String], focus: usize) -> WeightMapChart<'a> {
         WeightMapChart {
+            cells,
             index: "Tiny index",
-            year: 2019,
+            year: Year(2019),
             domains: ["Outcomes", "Environment", "Services"],
             steps: 4,
             names,
-            focus,
+            focus: Focus::new(focus),
             nominal: [0.5, 0.25, 0.25],
             source: "Source: test data.",
         }
@@ -576,13 +573,8 @@ mod tests {
 
     fn svg(focus: usize) -> String {
         let names = ["Alpha", "Beta", "Gamma", "Delta"].map(String::from);
-        let mut s = String::new();
-        {
-            let area = SVGBackend::with_string(&mut s, WEIGHT_MAP_SIZE).into_drawing_area();
-            draw_weight_map(&area, &cells(), &chart(&names, focus)).unwrap();
-            area.present().unwrap();
-        }
-        s
+        let cells = cells();
+        render_svg(&chart(&cells, &names, focus)).unwrap()
     }
 
     #[test]
@@ -641,12 +633,7 @@ mod tests {
             cell.city_rank = 2 + (cell.shares[1] * 4.0).round() as u32;
         }
         let names = ["Alpha", "Beta", "Gamma", "Delta"].map(String::from);
-        let mut s = String::new();
-        {
-            let area = SVGBackend::with_string(&mut s, WEIGHT_MAP_SIZE).into_drawing_area();
-            draw_weight_map(&area, &cells, &chart(&names, 3)).unwrap();
-            area.present().unwrap();
-        }
+        let s = render_svg(&chart(&cells, &names, 3)).unwrap();
         let texts = svg_texts(&s);
         // The first cell of rank 2 in grid order: all weight to Services.
         assert!(
@@ -671,11 +658,12 @@ mod tests {
                 dir.path().join(format!("{k}.svg")),
                 dir.path().join(format!("{k}.png")),
             );
-            write_weight_map(&cells(), &chart(&names, 1), &svg, &png).unwrap();
+            write_chart(&chart(&cells(), &names, 1), &svg, &png).unwrap();
             (std::fs::read(svg).unwrap(), std::fs::read(png).unwrap())
         };
         let (a, b) = (write("a"), write("b"));
         assert_eq!(a, b);
         assert_eq!(png_size(&a.1), WEIGHT_MAP_SIZE);
+        assert_eq!(chart(&cells(), &names, 1).size(), WEIGHT_MAP_SIZE);
     }
 }

@@ -4,10 +4,11 @@
 use std::io::Cursor;
 
 use calamine::{Data, Reader, Xlsx};
-use healthy_city_model::{Columns, Flag};
+use healthy_city_model::Columns;
 
 use crate::error::{Error, Result};
-use crate::table::{csv_with_header, number, xml_instead, SourceRecord, SourceTable};
+use crate::read::{csv_with_header, number, xml_instead};
+use crate::table::{SourceRecord, SourceTable};
 
 /// Reads a CSV, XLSX or Parquet table (XLSX and Parquet are recognised by their signatures,
 /// `PK` and `PAR1`) with `columns`:
@@ -102,19 +103,9 @@ pub fn parse_table(
             )
         })?;
         if let Some(value) = value {
-            table.records.push(SourceRecord {
-                line,
-                place: place.to_string(),
-                measure: measure.to_string(),
-                year,
-                value,
-                flag: Flag::None,
-                revision: 0,
-                direction: None,
-                status: None,
-                low: None,
-                high: None,
-            });
+            table
+                .records
+                .push(SourceRecord::new(line, place, measure, year, value));
         }
     }
     Ok(table)

@@ -4,10 +4,10 @@
 use std::io::Cursor;
 
 use calamine::{Data, Reader, Xlsx};
-use healthy_city_model::Flag;
 
 use crate::error::{Error, Result};
-use crate::table::{number, strip_bom, Lines, SourceRecord, SourceTable};
+use crate::read::{number, strip_bom, xml_instead, Lines};
+use crate::table::{SourceRecord, SourceTable};
 
 /// The measures of the database, named as in the V6.1 schema.
 pub(crate) const POLLUTANTS: [&str; 3] = [
@@ -81,7 +81,7 @@ const AAP_XML_HINT: &str =
 /// Reads the WHO AAP workbook (XLSX bytes): the first sheet whose header names `ISO3` and the
 /// city column (`AAP_2022_city_v9` in V5; the README sheet is skipped). Positions are sheet rows.
 pub fn parse_who_aap_xlsx(bytes: &[u8], file: &str) -> Result<SourceTable> {
-    if let Some(err) = crate::table::xml_instead(bytes, file, "an XLSX workbook", AAP_XML_HINT) {
+    if let Some(err) = xml_instead(bytes, file, "an XLSX workbook", AAP_XML_HINT) {
         return Err(err);
     }
     let workbook_error = |source| Error::Workbook {
@@ -110,7 +110,7 @@ pub fn parse_who_aap_xlsx(bytes: &[u8], file: &str) -> Result<SourceTable> {
 
 /// Reads the WHO AAP data sheet saved as CSV (UTF-8, with or without BOM). Positions are lines.
 pub fn parse_who_aap_csv(bytes: &[u8], file: &str) -> Result<SourceTable> {
-    if let Some(err) = crate::table::xml_instead(bytes, file, "the AAP CSV", AAP_XML_HINT) {
+    if let Some(err) = xml_instead(bytes, file, "the AAP CSV", AAP_XML_HINT) {
         return Err(err);
     }
     let mut reader = csv::ReaderBuilder::new()
@@ -209,17 +209,8 @@ fn from_rows(
             };
             if let Some(value) = value.filter(|v| v.is_finite()) {
                 table.records.push(SourceRecord {
-                    line,
-                    place: place.clone(),
-                    measure: measure.to_string(),
-                    year,
-                    value,
-                    flag: Flag::None,
                     revision,
-                    direction: None,
-                    status: None,
-                    low: None,
-                    high: None,
+                    ..SourceRecord::new(line, &place, measure, year, value)
                 });
             }
         }
@@ -250,6 +241,7 @@ fn revision_of(text: &str) -> i32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::BTreeSet;
 
     const V5: &str = "\u{feff}WHO Region,ISO3,WHO Country Name,City or Locality,Measurement Year,PM2.5 (\u{3bc}g/m3),PM10 (\u{3bc}g/m3),NO2 (\u{3bc}g/m3),PM25 temporal coverage (%),PM10 temporal coverage (%),NO2 temporal coverage (%),Reference,Number and type of monitoring stations,Version of the database,Status,,
 European Region,GBR,United Kingdom,London,2019,11.41,20.51,34.83,,,,European Environment Agency,NA,2022,,,
@@ -363,5 +355,42 @@ Eastern Mediterranean Region,ISR,Israel,Tel Aviv,2015,24.1,64.2,,,,,MoEP,NA,2018
             .unwrap_err()
             .to_string();
         assert_eq!(err, "`aap.xlsx` is not readable as an XLSX workbook");
+    }
+
+    #[test]
+    fn reads_the_whole_who_workbook() {
+        let Some(data) = crate::testdata::shared_data() else {
+            return;
+        };
+        let file = "who-aap/who_aap_2021_v9_11august2022.xlsx";
+        let bytes = std::fs::read(data.join(file)).unwrap();
+        let table = parse_who_aap_xlsx(&bytes, file).unwrap();
+        assert_eq!(table.rows_read, 32_191);
+        assert_eq!(table.places.len(), 6_905);
+        let countries: BTreeSet<&str> = table
+            .places
+            .iter()
+            .filter_map(|p| p.split('/').next())
+            .collect();
+        assert_eq!(countries.len(), 118);
+        let london: Vec<(i32, f64)> = table
+            .records
+            .iter()
+            .filter(|r| r.place == "GBR/London" && r.measure == "pm25_concentration")
+            .map(|r| (r.year, r.value))
+            .collect();
+        assert_eq!(
+            london,
+            [
+                (2010, 14.39),
+                (2013, 15.59),
+                (2014, 14.38),
+                (2015, 11.72),
+                (2016, 12.27),
+                (2017, 12.45),
+                (2018, 11.47),
+                (2019, 11.41)
+            ]
+        );
     }
 }

@@ -1,10 +1,10 @@
 //! WHO Global Health Observatory: the data portal's CSV export and the OData API's JSON.
 
-use healthy_city_model::Flag;
 use serde_json::Value;
 
 use crate::error::{Error, Result};
-use crate::table::{csv_with_header, json_number, number, strip_bom, SourceRecord, SourceTable};
+use crate::read::{csv_with_header, json_number, number, strip_bom, xml_instead};
+use crate::table::{SourceRecord, SourceTable};
 
 /// Whether a GHO dimension value is a breakdown rather than the total: a sex other than both
 /// sexes, a beverage type other than all types.
@@ -19,7 +19,7 @@ fn is_breakdown(code: &str) -> bool {
 /// `FactValueNumericHigh` where given (an interval that does not hold the value is an error).
 /// Places are `SpatialDimValueCode`s (ISO3), measures `IndicatorCode`s.
 pub fn parse_gho_csv(bytes: &[u8], file: &str) -> Result<SourceTable> {
-    if let Some(err) = crate::table::xml_instead(
+    if let Some(err) = xml_instead(
         bytes,
         file,
         "the GHO portal's CSV export",
@@ -101,17 +101,9 @@ pub fn parse_gho_csv(bytes: &[u8], file: &str) -> Result<SourceTable> {
             let high = bound(high_col, "FactValueNumericHigh")?;
             check_interval(file, &at, place, year, value, low, high)?;
             table.records.push(SourceRecord {
-                line,
-                place: place.to_string(),
-                measure: measure.to_string(),
-                year,
-                value,
-                flag: Flag::None,
-                revision: 0,
-                direction: None,
-                status: None,
                 low,
                 high,
+                ..SourceRecord::new(line, place, measure, year, value)
             });
         }
     }
@@ -146,7 +138,7 @@ fn check_interval(
 /// income groups, the globe) are counted in [`SourceTable::aggregates`]; a paged answer's
 /// `@odata.nextLink` is kept in [`SourceTable::next`].
 pub fn parse_gho_odata(bytes: &[u8], file: &str) -> Result<SourceTable> {
-    if let Some(err) = crate::table::xml_instead(
+    if let Some(err) = xml_instead(
         bytes,
         file,
         "JSON",
@@ -211,17 +203,9 @@ pub fn parse_gho_odata(bytes: &[u8], file: &str) -> Result<SourceTable> {
             let (low, high) = (cell("Low")?, cell("High")?);
             check_interval(file, &at, place, year, value, low, high)?;
             table.records.push(SourceRecord {
-                line,
-                place: place.to_string(),
-                measure: measure.to_string(),
-                year,
-                value,
-                flag: Flag::None,
-                revision: 0,
-                direction: None,
-                status: None,
                 low,
                 high,
+                ..SourceRecord::new(line, place, measure, year, value)
             });
         }
     }

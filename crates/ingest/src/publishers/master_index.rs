@@ -3,7 +3,8 @@
 use healthy_city_model::{Direction, Flag};
 
 use crate::error::{Error, Result};
-use crate::table::{csv_with_header, number, SourceRecord, SourceTable};
+use crate::read::{csv_with_header, number};
+use crate::table::{SourceRecord, SourceTable};
 
 /// Reads the Master Index Workbench dataset CSV (`city,measure_id,...,direction,data_level,approx,value,year,...`).
 /// A blank value is missing (no record). The year is the value's own reference year: the latest
@@ -72,17 +73,9 @@ pub fn parse_master_index(bytes: &[u8], file: &str) -> Result<SourceTable> {
             Flag::Estimate
         };
         table.records.push(SourceRecord {
-            line,
-            place: city.to_string(),
-            measure: measure.to_string(),
-            year,
-            value,
             flag,
-            revision: 0,
             direction,
-            status: None,
-            low: None,
-            high: None,
+            ..SourceRecord::new(line, city, measure, year, value)
         });
     }
     Ok(table)

@@ -4,7 +4,8 @@
 use healthy_city_model::Flag;
 
 use crate::error::{Error, Result};
-use crate::table::{csv_with_header, number, SourceRecord, SourceTable};
+use crate::read::{csv_with_header, number};
+use crate::table::{SourceRecord, SourceTable};
 
 /// Reads the Lenstore table (`City,Rank,<metric>,...`). Every metric column (all but `City`
 /// and `Rank`) is a measure named by its header; values such as `£1.92` and `20.40%` are read
@@ -54,17 +55,8 @@ pub fn parse_lenstore(bytes: &[u8], file: &str, year: i32) -> Result<SourceTable
             })?;
             if let Some(value) = value {
                 table.records.push(SourceRecord {
-                    line,
-                    place: city.to_string(),
-                    measure: measure.clone(),
-                    year,
-                    value,
                     flag: *flag,
-                    revision: 0,
-                    direction: None,
-                    status: None,
-                    low: None,
-                    high: None,
+                    ..SourceRecord::new(line, city, measure, year, value)
                 });
             }
         }
