@@ -176,3 +176,27 @@ fn ingest_fetch_allow_partial_keeps_the_failed_publishers_previous_values() {
         2
     );
 }
+
+#[test]
+fn ingest_fetch_warns_on_standard_error_before_it_retries_a_request() {
+    let Some(data) = shared_data() else { return };
+    let server = mock_publishers(&data, Some(503));
+    let dir = TempDir::new().unwrap();
+    // A warning from the ingest crate (`tracing::warn!`) reaches standard error as a plain
+    // `warning:` line: the retry after the first 503, naming the address.
+    ingest_fetch(
+        &data,
+        &server,
+        &dir.path().join("snapshot"),
+        &dir.path().join("cache"),
+    )
+    .env("NO_COLOR", "1")
+    .assert()
+    .code(2)
+    .stderr(
+        predicate::str::is_match(
+            "(?m)^warning: http://127\\.0\\.0\\.1:[0-9]+/api/[^ ]+: .*503.*; retrying in ",
+        )
+        .unwrap(),
+    );
+}

@@ -541,6 +541,141 @@ fn ingest_of_an_unreadable_workbook_names_it_and_leaves_the_snapshot_untouched()
     assert_eq!(fs::read_dir(&snapshot).unwrap().count(), 1);
 }
 
+#[test]
+fn a_city_name_with_a_quote_and_a_comma_round_trips_through_compare_csv() {
+    let dir = TempDir::new().unwrap();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("indicators");
+    let cities = fs::read_to_string(root.join("cities.toml"))
+        .unwrap()
+        .replace("name = \"London\"", "name = 'London, \"Greater\"'");
+    let cities_path = dir.path().join("cities.toml");
+    fs::write(&cities_path, cities).unwrap();
+    let framework = framework_copy(dir.path(), |t| {
+        t.replace(
+            &toml_string(&root.join("cities.toml")),
+            &toml_string(&cities_path),
+        )
+    });
+    let out = dir.path().join("out");
+    healthy_city()
+        .args([
+            "compare",
+            "--scenario",
+            "equal-weights",
+            "--city",
+            "london",
+            "--framework",
+        ])
+        .arg(&framework)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
+    let text = fs::read_to_string(out.join("compare.csv")).unwrap();
+    assert!(
+        text.contains("london,\"London, \"\"Greater\"\"\","),
+        "{text}"
+    );
+    let london: Vec<Vec<String>> = read_csv(&out.join("compare.csv"))
+        .into_iter()
+        .filter(|r| r[0] == "london")
+        .collect();
+    assert_eq!(london.len(), 1);
+    assert_eq!(london[0][1], "London, \"Greater\"");
+    assert_eq!(london[0].len(), 5, "city, name, two scenarios, shift");
+}
+
+#[test]
+fn format_csv_and_json_print_the_table_of_the_commands_file() {
+    let out = TempDir::new().unwrap();
+    let csv = healthy_city()
+        .args([
+            "compare",
+            "--scenario",
+            "equal-weights",
+            "--format",
+            "csv",
+            "--out",
+        ])
+        .arg(out.path())
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(
+            "Ranks in 2019 under each scenario",
+        ))
+        .get_output()
+        .stdout
+        .clone();
+    assert_eq!(
+        String::from_utf8(csv).unwrap(),
+        fs::read_to_string(out.path().join("compare.csv")).unwrap()
+    );
+    let json = healthy_city()
+        .args([
+            "compare",
+            "--scenario",
+            "equal-weights",
+            "--format",
+            "json",
+            "--out",
+        ])
+        .arg(out.path())
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let json = String::from_utf8(json).unwrap();
+    let rows = read_csv(&out.path().join("compare.csv"));
+    assert_eq!(json.lines().count(), rows.len());
+    let first = json.lines().next().unwrap();
+    assert_eq!(
+        first,
+        format!(
+            "{{\"city\":\"{}\",\"name\":\"{}\",\"nominal\":{},\"equal-weights\":{},\"largest_shift\":{}}}",
+            rows[0][0], rows[0][1], rows[0][2], rows[0][3], rows[0][4]
+        )
+    );
+}
+
+#[test]
+fn a_bad_option_value_is_a_usage_error_naming_the_flag() {
+    let out = TempDir::new().unwrap();
+    for (args, flag, says) in [
+        (
+            ["uncertainty", "--winmax", "5..2"],
+            "--winmax",
+            "the range 5..2 is empty",
+        ),
+        (["uncertainty", "--scale", "100,1"], "--scale", "L < U"),
+        (
+            ["path-to-first", "--cap", "pm25"],
+            "--cap",
+            "INDICATOR=VALUE",
+        ),
+        (
+            ["uncertainty", "--normalisations", "minmax,nope"],
+            "--normalisations",
+            "nope",
+        ),
+        (
+            ["weight-map", "--domains", "a,b"],
+            "--domains",
+            "exactly three",
+        ),
+    ] {
+        healthy_city()
+            .args(args)
+            .arg("--out")
+            .arg(out.path())
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(flag))
+            .stderr(predicate::str::contains(says));
+    }
+    assert_eq!(fs::read_dir(out.path()).unwrap().count(), 0);
+}
+
 #[path = "../crates/ingest/tests/support/mock.rs"]
 mod mock;
 

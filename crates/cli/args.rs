@@ -3,6 +3,9 @@
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
+use healthy_city_model::{Aggregation, Impute, Normalisation};
+
+use crate::parse;
 
 /// A transparent, reproducible healthy-city ranking: public indicators in, a composite index,
 /// ranks and publication charts out.
@@ -80,6 +83,11 @@ pub struct AnalysisInput {
     /// Folder for the outputs (created if needed; files replaced only on success).
     #[arg(long, value_name = "DIR", default_value = "out")]
     pub out: PathBuf,
+
+    /// How the result table is printed on standard output (csv and json print the table the
+    /// command writes to its CSV file; the text around it goes to standard error).
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
 }
 
 #[derive(Debug, clap::Args)]
@@ -106,8 +114,8 @@ pub struct Uncertain {
 
     /// Weight noise: `X` for ±X (e.g. 0.25) at every level, or `LEVEL=X` (1: the index's
     /// children, 2: theirs). Repeatable. Weights vary as w (1 + X (2u - 1)), u uniform.
-    #[arg(long = "weight-noise", value_name = "[LEVEL=]X")]
-    pub weight_noise: Vec<String>,
+    #[arg(long = "weight-noise", value_name = "[LEVEL=]X", value_parser = parse::weight_noise)]
+    pub weight_noise: Vec<(usize, f64)>,
 
     /// Dirichlet weights around each group's nominal shares, with this concentration
     /// (larger: closer to nominal). Replaces --weight-noise.
@@ -115,29 +123,29 @@ pub struct Uncertain {
     pub dirichlet: Option<f64>,
 
     /// Normalisation alternatives, comma-separated (e.g. minmax,zscore,rank).
-    #[arg(long, value_name = "LIST", value_delimiter = ',')]
-    pub normalisations: Vec<String>,
+    #[arg(long, value_name = "LIST", value_delimiter = ',', value_parser = parse::normalisation)]
+    pub normalisations: Vec<Normalisation>,
 
     /// Aggregation alternatives, comma-separated (e.g. arithmetic,geometric; geometric needs
     /// --scale 1,100).
-    #[arg(long, value_name = "LIST", value_delimiter = ',')]
-    pub aggregations: Vec<String>,
+    #[arg(long, value_name = "LIST", value_delimiter = ',', value_parser = parse::aggregation)]
+    pub aggregations: Vec<Aggregation>,
 
     /// Imputation alternatives besides the framework's, comma-separated (e.g. latest,linear).
-    #[arg(long, value_name = "LIST", value_delimiter = ',')]
-    pub imputations: Vec<String>,
+    #[arg(long, value_name = "LIST", value_delimiter = ',', value_parser = parse::imputation)]
+    pub imputations: Vec<Impute>,
 
     /// COINr winsorisation of every indicator with winmax drawn in LO..HI (0: none).
-    #[arg(long, value_name = "LO..HI")]
-    pub winmax: Option<String>,
+    #[arg(long, value_name = "LO..HI", value_parser = parse::winmax)]
+    pub winmax: Option<(usize, usize)>,
 
     /// Leave one indicator out (or none), each equally likely.
     #[arg(long)]
     pub leave_one_out: bool,
 
     /// Normalised scale [L, U] instead of the framework's, e.g. 1,100 for geometric means.
-    #[arg(long, value_name = "L,U")]
-    pub scale: Option<String>,
+    #[arg(long, value_name = "L,U", value_parser = parse::scale)]
+    pub scale: Option<[f64; 2]>,
 
     /// Seed of the random draws; the same seed gives the same files.
     #[arg(long, value_name = "S", default_value_t = 1)]
@@ -153,7 +161,7 @@ pub struct UncertaintyArgs {
     pub inputs: Uncertain,
 
     /// Number of replications.
-    #[arg(long, value_name = "N", default_value_t = 1000)]
+    #[arg(long, value_name = "N", default_value_t = 1000, value_parser = parse::replications)]
     pub runs: usize,
 
     /// City highlighted in the rank-interval chart (id or name).
@@ -205,16 +213,16 @@ pub struct PathArgs {
 
     /// Most an indicator may reach, in its own units: INDICATOR=VALUE (repeatable), when
     /// less far than the best peer value.
-    #[arg(long = "cap", value_name = "ID=VALUE")]
-    pub caps: Vec<String>,
+    #[arg(long = "cap", value_name = "ID=VALUE", value_parser = parse::cap)]
+    pub caps: Vec<(String, f64)>,
 
     /// Robust variant: improve until the city is first in at least this share (0-1] of the
     /// uncertainty replications (inputs as for `uncertainty`: --weight-noise, ...).
-    #[arg(long, value_name = "P")]
+    #[arg(long, value_name = "P", value_parser = parse::share)]
     pub robust: Option<f64>,
 
     /// Replications per check of the robust variant.
-    #[arg(long, value_name = "N", default_value_t = 1000)]
+    #[arg(long, value_name = "N", default_value_t = 1000, value_parser = parse::replications)]
     pub runs: usize,
 
     #[command(flatten)]
@@ -227,16 +235,16 @@ pub struct WeightMapArgs {
     pub common: AnalysisInput,
 
     /// The three nodes (domains) whose weights vary, comma-separated.
-    #[arg(long, value_name = "A,B,C", value_delimiter = ',', required = true)]
-    pub domains: Vec<String>,
+    #[arg(long, value_name = "A,B,C", value_parser = parse::three_nodes)]
+    pub domains: [String; 3],
 
     /// City whose rank is mapped (id or name).
     #[arg(long, value_name = "NAME", default_value = "London")]
     pub city: String,
 
     /// Grid step over the simplex (1/step must be a whole number; 0.01 gives 5,151 cells).
-    #[arg(long, value_name = "STEP", default_value_t = 0.02)]
-    pub step: f64,
+    #[arg(long, value_name = "STEP", default_value = "0.02", value_parser = parse::step)]
+    pub step: parse::Step,
 
     /// Scenario to use instead of the framework as it is (a shipped name or a file).
     #[arg(long, value_name = "NAME|FILE")]
@@ -323,9 +331,10 @@ pub struct AuditArgs {
 pub enum Format {
     /// Aligned text for the terminal.
     Table,
-    /// CSV: city, year, score, rank, proxy_share.
+    /// CSV: the table of the command's CSV file (`run`: the latest ranking, city, year,
+    /// score, rank, proxy_share).
     Csv,
-    /// JSON lines: one object per ranked city.
+    /// JSON lines: the same table, one object per row (`run`: per ranked city).
     Json,
 }
 
@@ -373,8 +382,8 @@ pub struct IngestArgs {
 
     /// With `--fetch`: replace a publisher's scheme, host and port (a mirror, a proxy, a test
     /// server). NAME is one of gho, worldbank, eurostat, oecd, who, cdc. Repeatable.
-    #[arg(long, value_name = "NAME=URL", requires = "fetch")]
-    pub base_url: Vec<String>,
+    #[arg(long, value_name = "NAME=URL", requires = "fetch", value_parser = parse::base_url)]
+    pub base_url: Vec<(String, String)>,
 
     /// Response cache. Default: $HEALTHY_CITY_CACHE_DIR, else the user's cache folder
     /// (e.g. ~/.cache/healthy-city/http).

@@ -10,7 +10,7 @@ use healthy_city_ingest::{Client, FetchOptions, HttpConfig, Progress};
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::args::IngestArgs;
-use crate::status;
+use crate::publish::status;
 
 pub fn run(args: &IngestArgs) -> Result<()> {
     let cities = healthy_city_model::Cities::load(&args.cities)?;
@@ -74,21 +74,7 @@ fn fetch(
     cities: &healthy_city_model::Cities,
     catalogue: &healthy_city_model::Catalogue,
 ) -> Result<healthy_city_ingest::Snapshot> {
-    let mut base_urls = BTreeMap::new();
-    for entry in &args.base_url {
-        let Some((name, url)) = entry.split_once('=') else {
-            bail!("`--base-url {entry}` is not NAME=URL (e.g. `--base-url gho=http://127.0.0.1:8080`)");
-        };
-        if !healthy_city_ingest::base_url_services().any(|s| s == name) {
-            bail!(
-                "`--base-url {entry}`: unknown publisher `{name}`; use one of {}",
-                healthy_city_ingest::base_url_services()
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            );
-        }
-        base_urls.insert(name.to_string(), url.to_string());
-    }
+    let base_urls: BTreeMap<String, String> = args.base_url.iter().cloned().collect();
     let cache_dir = if args.no_cache {
         None
     } else {

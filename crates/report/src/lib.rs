@@ -24,7 +24,14 @@
 //!   The city a chart highlights is a [`Focus`] (its slot in the chart's cities, found once
 //!   by id or name) and the year it shows a [`Year`] (a calendar year), in every chart.
 //!   [`source_footnote`] gives the "Source: ..." line printed under each.
-//! - Tables: [`write_ranking_csv`], [`write_scores_csv`], and [`format_table`] for the terminal.
+//! - Tables: one [`Table`] type (typed [`Cell`]s under named [`Column`]s) and one writer per
+//!   format: [`write_csv`] (the csv crate, quoting where needed; [`CsvRows`] row by row),
+//!   [`write_json_lines`] (serde_json) and [`write_terminal`] (aligned text), or
+//!   [`write_table`] in a chosen [`Format`]. Every command's tables are built here from the
+//!   results: [`ranking_table`], [`scores_table`], [`weights_table`], [`treatment_table`],
+//!   [`latest_table`] and [`ranking_terminal_table`] ([`format_table`] as text) for `run`;
+//!   [`audit_tables`]; [`compare_table`], [`uncertainty_table`], [`RunsLog`],
+//!   [`sensitivity_table`], [`path_table`], [`weight_map_table`] and their terminal views.
 //!
 //! Charts use only the embedded DejaVu Sans fonts, so the same results give byte-identical
 //! files on every machine.
@@ -74,6 +81,7 @@ mod profile;
 mod ranking;
 mod sensitivity;
 mod style;
+mod table;
 mod tables;
 #[cfg(test)]
 mod testdata;
@@ -90,6 +98,18 @@ pub use path::{PathChart, PathLabel};
 pub use profile::ProfileChart;
 pub use ranking::RankingChart;
 pub use sensitivity::SensitivityChart;
-pub use tables::{format_table, write_ranking_csv, write_scores_csv};
+pub use table::{
+    render_terminal, write_csv, write_json_lines, write_table, write_terminal, Align, Cell, Column,
+    CsvRows, Format, Notation, Table, Width,
+};
+pub use tables::{
+    audit_availability_table, audit_correlations_table, audit_cronbach_table, audit_pca_table,
+    audit_skew_kurt_table, audit_tables, compare_table, compare_terminal_table, format_table,
+    latest_table, path_summary, path_table, path_terminal_table, ranking_table,
+    ranking_terminal_table, scores_table, sensitivity_table, sensitivity_terminal_table,
+    sensitivity_title, treatment_table, uncertainty_table, uncertainty_terminal_table,
+    weight_map_firsts_table, weight_map_summary, weight_map_table, weights_table,
+    write_ranking_csv, write_scores_csv, RobustOutcome, RunsLog,
+};
 pub use trajectory::{TrajectoryChart, LONDON_REFERENCES};
 pub use weightmap::WeightMapChart;

@@ -6,7 +6,6 @@
 //! the pairwise complete observations, Cronbach's alpha and PCA the complete rows of a group.
 
 use std::collections::HashMap;
-use std::io::{self, Write};
 
 use healthy_city_model::{Catalogue, Cities, Framework, Observations};
 
@@ -150,17 +149,6 @@ pub struct Audit {
 /// `|r|` above which siblings are flagged as collinear.
 pub const COLLINEAR: f64 = 0.9;
 
-/// A CSV field: shortest round-trip form, exponent form for tiny or huge magnitudes, NA empty.
-fn num(x: f64) -> String {
-    if x.is_nan() {
-        String::new()
-    } else if x != 0.0 && !(1e-5..1e16).contains(&x.abs()) {
-        format!("{x:e}")
-    } else {
-        x.to_string()
-    }
-}
-
 impl Audit {
     /// Computes every statistic of the audit.
     pub fn compute(input: &AuditInput) -> Audit {
@@ -291,123 +279,6 @@ impl Audit {
             correlations,
             groups,
         }
-    }
-
-    /// `availability.csv`: kind, id, present, total, share.
-    pub fn write_availability(&self, w: &mut impl Write) -> io::Result<()> {
-        writeln!(w, "year,kind,id,present,total,share")?;
-        for a in &self.availability {
-            let share = if a.total == 0 {
-                f64::NAN
-            } else {
-                a.present as f64 / a.total as f64
-            };
-            writeln!(
-                w,
-                "{},{},{},{},{},{}",
-                self.year,
-                a.kind,
-                a.id,
-                a.present,
-                a.total,
-                num(share)
-            )?;
-        }
-        Ok(())
-    }
-
-    /// `skew_kurt.csv`: dataset, indicator, n, skew, kurt, flag.
-    pub fn write_skew_kurt(&self, w: &mut impl Write) -> io::Result<()> {
-        writeln!(w, "year,dataset,indicator,n,skew,kurt,flag")?;
-        for s in &self.skew_kurt {
-            writeln!(
-                w,
-                "{},{},{},{},{},{},{}",
-                self.year,
-                s.dataset,
-                s.indicator,
-                s.n,
-                num(s.skew),
-                num(s.kurt),
-                s.flag
-            )?;
-        }
-        Ok(())
-    }
-
-    /// `correlations.csv`: long form with p-values.
-    pub fn write_correlations(&self, w: &mut impl Write) -> io::Result<()> {
-        writeln!(
-            w,
-            "year,dataset,method,relation,var1,var2,r,pvalue,n,collinear"
-        )?;
-        for c in &self.correlations {
-            writeln!(
-                w,
-                "{},{},{},{},{},{},{},{},{},{}",
-                self.year,
-                c.dataset,
-                c.method.as_str(),
-                c.relation,
-                c.var1,
-                c.var2,
-                num(c.corr.r),
-                num(c.corr.p),
-                c.corr.n,
-                c.collinear
-            )?;
-        }
-        Ok(())
-    }
-
-    /// `cronbach.csv`: group, children, rows used, alpha.
-    pub fn write_cronbach(&self, w: &mut impl Write) -> io::Result<()> {
-        writeln!(w, "year,group,k,n,alpha")?;
-        for g in &self.groups {
-            let (alpha, n) = g.alpha.unwrap_or((f64::NAN, 0));
-            writeln!(
-                w,
-                "{},{},{},{},{}",
-                self.year,
-                g.group,
-                g.children.len(),
-                n,
-                num(alpha)
-            )?;
-        }
-        Ok(())
-    }
-
-    /// `pca.csv`: one row per group, component and variable.
-    pub fn write_pca(&self, w: &mut impl Write) -> io::Result<()> {
-        writeln!(
-            w,
-            "year,group,n,component,sdev,variance,prop_variance,cum_prop,variable,loading"
-        )?;
-        for g in &self.groups {
-            let Some(pca) = &g.pca else { continue };
-            let mut cum = 0.0;
-            for (c, (&variance, share)) in pca.variances.iter().zip(pca.proportions()).enumerate() {
-                cum += share;
-                for (variable, loading) in g.children.iter().zip(&pca.loadings[c]) {
-                    writeln!(
-                        w,
-                        "{},{},{},PC{},{},{},{},{},{},{}",
-                        self.year,
-                        g.group,
-                        pca.n,
-                        c + 1,
-                        variance.sqrt(),
-                        variance,
-                        share,
-                        cum,
-                        variable,
-                        loading
-                    )?;
-                }
-            }
-        }
-        Ok(())
     }
 
     /// A few lines for the terminal: what needs a look.
@@ -577,10 +448,6 @@ mod tests {
             .iter()
             .any(|c| c.relation == "pair" && c.collinear && c.corr.n == 3));
         assert_eq!(audit.groups.len(), 1);
-        let mut csv = Vec::new();
-        audit.write_correlations(&mut csv).unwrap();
-        let csv = String::from_utf8(csv).unwrap();
-        assert!(csv.starts_with("year,dataset,method,relation,var1,var2,r,pvalue,n,collinear\n"));
         assert!(audit
             .summary()
             .contains("collinear siblings (|r| > 0.9): a~b"));
@@ -716,14 +583,6 @@ c,pm25,2019,30,s,
             err,
             "year `1990` is not in the data (years 2018..=2019); pick a year in that range"
         );
-    }
-
-    #[test]
-    fn csv_numbers_round_trip_and_na_is_empty() {
-        assert_eq!(num(f64::NAN), "");
-        assert_eq!(num(0.25), "0.25");
-        assert_eq!(num(0.0), "0");
-        assert_eq!(num(1.25e-21), "1.25e-21");
     }
 
     /// Columns of a reference table by name.

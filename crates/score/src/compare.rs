@@ -59,7 +59,7 @@ pub fn compare(
         );
     }
     let first = all.first().ok_or_else(|| Error::Setting {
-        key: String::from("--scenario"),
+        key: String::from("scenarios"),
         message: String::from("give at least one scenario"),
     })?;
     let year = match year {

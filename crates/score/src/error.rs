@@ -119,7 +119,7 @@ pub enum Error {
         year: i32,
     },
     /// The year asked for is not ranked.
-    #[error("year {year} is not ranked (too few cities meet the coverage rules); ranked years: {ranked}; give one of them with `--year`")]
+    #[error("year {year} is not ranked (too few cities meet the coverage rules); ranked years: {ranked}; analyse one of those")]
     YearNotRanked { year: i32, ranked: String },
     /// No year has enough cities ranked.
     #[error("no year has enough cities ranked (coverage.year_min_share): lower the coverage thresholds or add data")]

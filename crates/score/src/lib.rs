@@ -94,11 +94,13 @@ pub use compare::{apply_scenario, compare, Comparison};
 pub use engine::{Config, Engine, Scratch};
 pub use error::{Error, Result};
 pub use panel::Panel;
-pub use path::{path_to_first, robust_path_to_first, PathStep, PathToFirst, MARGIN};
+pub use path::{path_to_first, resolve_caps, robust_path_to_first, PathStep, PathToFirst, MARGIN};
 pub use rank::rank;
 pub use results::{check, data_sets, score, DataSets, NodeInfo, Results};
 pub use rng::Rng;
-pub use sensitivity::{sobol_indices, Sampler, SobolIndex, SOBOL_MAX_ROWS};
+pub use sensitivity::{
+    sensitivity, sobol_indices, Objective, Sampler, SobolDesign, SobolIndex, SOBOL_MAX_ROWS,
+};
 pub use stats::{quantile, CorrMethod, Correlation, Pca};
 pub use treat::{IndicatorTreatment, SkewKurt, TreatmentReport, WinsorisedPoint};
 pub use uncertainty::{Analysis, Factor, Observer, RankStats, WeightCell};

@@ -133,6 +133,25 @@ fn standing(engine: &Engine, config: &Config, city: usize) -> Result<(f64, u32, 
     Ok((scores[city], rank, other, best))
 }
 
+/// Caps given by indicator id, resolved to the indicator slots [`path_to_first`] takes. A cap
+/// naming no indicator of the engine's framework is a setting named `cap`.
+pub fn resolve_caps(engine: &Engine, caps: &[(String, f64)]) -> Result<Vec<(usize, f64)>> {
+    caps.iter()
+        .map(|(id, value)| {
+            engine
+                .plan
+                .indicators
+                .iter()
+                .position(|ind| ind.id == id.trim())
+                .map(|i| (i, *value))
+                .ok_or_else(|| Error::Setting {
+                    key: String::from("cap"),
+                    message: format!("`{id}` is not an indicator of the framework"),
+                })
+        })
+        .collect()
+}
+
 /// Finds the path to first place for peer city `city` under `config`. `caps` gives, per
 /// indicator slot, a limit in the indicator's own units that replaces the best peer value
 /// when it is less far.
@@ -158,7 +177,7 @@ fn path_with_margin(
     let (score0, rank0, _, _) = standing(engine, config, city)?;
     if score0.is_nan() {
         return Err(Error::Setting {
-            key: String::from("--city"),
+            key: String::from("city"),
             message: format!(
                 "`{}` has no index score in {}",
                 engine.cities[city], engine.year

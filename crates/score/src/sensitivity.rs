@@ -14,6 +14,7 @@
 //! 65,536 rows), which converges faster than pseudo-random sampling on smooth models, or
 //! pseudo-random draws from the seeded stream of each row.
 
+use std::num::NonZeroU32;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use rayon::prelude::*;
@@ -29,6 +30,78 @@ pub enum Sampler {
     Sobol,
     /// Pseudo-random, from the seeded stream of each row.
     Random,
+}
+
+/// What a sensitivity analysis measures of each replication's ranks. An unranked city counts
+/// as last (rank `n`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Objective {
+    /// The mean absolute rank shift of the cities against the nominal ranking.
+    MeanRankShift,
+    /// The rank of this city slot.
+    CityRank(usize),
+}
+
+impl Objective {
+    /// The objective of one replication's `ranks` (`None`: not ranked) against the `nominal`
+    /// ones.
+    pub fn value(self, ranks: &[Option<NonZeroU32>], nominal: &[NonZeroU32]) -> f64 {
+        let n = ranks.len();
+        let rank = |c: usize| ranks[c].map_or(n as f64, |r| f64::from(r.get()));
+        match self {
+            Objective::CityRank(c) => rank(c),
+            Objective::MeanRankShift => {
+                (0..n)
+                    .map(|c| (rank(c) - f64::from(nominal[c].get())).abs())
+                    .sum::<f64>()
+                    / n as f64
+            }
+        }
+    }
+}
+
+/// How a sensitivity analysis samples and bootstraps: `runs` rows of each sample matrix
+/// (`runs (k + 2)` rebuilds for `k` inputs), drawn by `sampler` from `seed`, and `bootstrap`
+/// resamples for the intervals.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SobolDesign {
+    /// Rows of each sample matrix.
+    pub runs: usize,
+    /// How they are drawn.
+    pub sampler: Sampler,
+    /// Seed of the draws.
+    pub seed: u64,
+    /// Bootstrap resamples.
+    pub bootstrap: usize,
+}
+
+/// Sobol indices of `objective` for every uncertain input of `analysis` (in its order): each
+/// replication rebuilt on the engine and ranked. `progress` sees the rows done; `cancel` stops
+/// the run at the next chunk.
+pub fn sensitivity(
+    analysis: &crate::uncertainty::Analysis<'_>,
+    objective: Objective,
+    design: SobolDesign,
+    progress: &dyn Fn(usize),
+    cancel: &AtomicBool,
+) -> Result<Vec<SobolIndex>> {
+    let engine = analysis.engine;
+    let nominal = &engine.nominal_ranks;
+    sobol_indices(
+        analysis.factors.len(),
+        design.runs,
+        design.sampler,
+        design.seed,
+        design.bootstrap,
+        || engine.scratch(),
+        |s, us| {
+            let config = analysis.config(us);
+            engine.evaluate(&config, s)?;
+            Ok(objective.value(&s.ranks, nominal))
+        },
+        progress,
+        cancel,
+    )
 }
 
 /// Sobol indices of one input.
@@ -88,14 +161,14 @@ pub fn sobol_indices<S>(
 ) -> Result<Vec<SobolIndex>> {
     if n < 2 {
         return Err(Error::Setting {
-            key: String::from("--runs"),
+            key: String::from("rows"),
             message: format!("Sobol indices need at least 2 runs (rows of the sample), got {n}"),
         });
     }
     if sampler == Sampler::Sobol && n > SOBOL_MAX_ROWS {
         return Err(Error::Setting {
-            key: String::from("--runs"),
-            message: format!("the Sobol sampler gives at most {SOBOL_MAX_ROWS} rows, got {n}; use fewer runs or `--sampler random`"),
+            key: String::from("rows"),
+            message: format!("the Sobol sampler gives at most {SOBOL_MAX_ROWS} rows, got {n}; use fewer rows or the pseudo-random sampler"),
         });
     }
     // y[j] = [f(A_j), f(B_j), f(A_B^1_j), ..., f(A_B^k_j)].
@@ -272,7 +345,20 @@ mod tests {
         .unwrap_err();
         assert_eq!(
             e.to_string(),
-            "--runs: Sobol indices need at least 2 runs (rows of the sample), got 1"
+            "rows: Sobol indices need at least 2 runs (rows of the sample), got 1"
         );
+    }
+
+    #[test]
+    fn the_objective_is_the_mean_absolute_rank_shift_or_one_citys_rank_unranked_last() {
+        let r = |v: u32| NonZeroU32::new(v);
+        let nominal: Vec<NonZeroU32> = [1, 2, 3, 4].into_iter().filter_map(r).collect();
+        // City 3 unranked (None) counts as rank 4, the number of cities.
+        let ranks = [r(2), r(1), r(3), None];
+        let all: Vec<Option<NonZeroU32>> = nominal.iter().copied().map(Some).collect();
+        assert!((Objective::MeanRankShift.value(&ranks, &nominal) - 0.5).abs() < 1e-12);
+        assert!((Objective::MeanRankShift.value(&all, &nominal)).abs() < 1e-12);
+        assert_eq!(Objective::CityRank(0).value(&ranks, &nominal), 2.0);
+        assert_eq!(Objective::CityRank(3).value(&ranks, &nominal), 4.0);
     }
 }

@@ -133,39 +133,39 @@ impl<'a> Analysis<'a> {
                 Factor::WeightNoise(levels) => {
                     for &(level, x) in levels {
                         if !(0.0..1.0).contains(&x) {
-                            return Err(setting("--weight-noise", format!("noise {x} at level {level} can make weights zero or negative (a weight w varies within w (1 ± {x})); give a share in [0, 1), e.g. 0.25")));
+                            return Err(setting("weight noise", format!("noise {x} at level {level} can make weights zero or negative (a weight w varies within w (1 ± {x})); give a share in [0, 1), e.g. 0.25")));
                         }
                     }
                 }
                 Factor::Dirichlet(c) if !(*c > 0.0 && c.is_finite()) => {
                     return Err(setting(
-                        "--dirichlet",
+                        "dirichlet",
                         format!("concentration {c} must be a positive number, e.g. 50"),
                     ));
                 }
                 Factor::Normalisation(list) if list.is_empty() => {
                     return Err(setting(
-                        "--normalisations",
+                        "normalisations",
                         String::from("give at least one method"),
                     ));
                 }
                 Factor::Normalisation(list) => normalisations.clone_from(list),
                 Factor::Aggregation(list) if list.is_empty() => {
                     return Err(setting(
-                        "--aggregations",
+                        "aggregations",
                         String::from("give at least one method"),
                     ));
                 }
                 Factor::Aggregation(list) => aggregations.clone_from(list),
                 Factor::Winmax(lo, hi) if lo > hi => {
                     return Err(setting(
-                        "--winmax",
+                        "winmax",
                         format!("the range {lo}..{hi} is empty: give the smaller bound first"),
                     ));
                 }
                 Factor::Imputation if engine.imputations.len() < 2 => {
                     return Err(setting(
-                        "--imputations",
+                        "imputations",
                         String::from(
                             "give at least one imputation method other than the framework's",
                         ),
@@ -191,7 +191,7 @@ impl<'a> Analysis<'a> {
                     .iter()
                     .find(|n| !positive(n, engine.plan.scale))
                 {
-                    return Err(setting("--aggregations", format!("the {a} mean needs positive values, but {} normalisation (scale {:?}) can give 0 or less; use `--scale 1,100` with minmax, or rank normalisation", n.name(), engine.plan.scale)));
+                    return Err(setting("aggregations", format!("the {a} mean needs positive values, but {} normalisation (scale {:?}) can give 0 or less; use minmax on the scale [1, 100], or rank normalisation", n.name(), engine.plan.scale)));
                 }
             }
         }
@@ -326,6 +326,44 @@ impl<'a> Analysis<'a> {
                 )
             })
             .collect())
+    }
+
+    /// The node slots of the weight map's three nodes, by id: each a group or indicator of
+    /// the framework (not the index itself), three different ones, sharing a parent so that
+    /// their weights trade off. Errors are settings named `domains`.
+    pub fn weight_map_nodes(&self, ids: &[String; 3]) -> Result<[usize; 3]> {
+        let plan = &self.engine.plan;
+        let setting = |message: String| Error::Setting {
+            key: String::from("domains"),
+            message,
+        };
+        let mut nodes = [0; 3];
+        for (slot, id) in nodes.iter_mut().zip(ids) {
+            *slot = plan
+                .node_ids
+                .iter()
+                .position(|n| n == id.trim())
+                .filter(|&k| k != plan.root)
+                .ok_or_else(|| {
+                    setting(format!(
+                        "`{id}` is not a group or indicator of the framework (the index itself cannot vary)"
+                    ))
+                })?;
+        }
+        if nodes[0] == nodes[1] || nodes[1] == nodes[2] || nodes[0] == nodes[2] {
+            return Err(setting(String::from("give three different nodes")));
+        }
+        let parent = |slot: usize| {
+            plan.groups
+                .iter()
+                .position(|g| g.children.iter().any(|&(ch, _)| ch == slot))
+        };
+        if parent(nodes[0]) != parent(nodes[1]) || parent(nodes[1]) != parent(nodes[2]) {
+            return Err(setting(String::from(
+                "the three nodes must share a parent, so that their weights trade off",
+            )));
+        }
+        Ok(nodes)
     }
 
     /// The weight map: for every mix of the three nodes' weights on a grid of `steps` steps
@@ -469,7 +507,7 @@ mod tests {
         let e = Analysis::new(&engine, vec![Factor::WeightNoise(vec![(1, 1.2)])]).unwrap_err();
         assert!(
             e.to_string()
-                .starts_with("--weight-noise: noise 1.2 at level 1"),
+                .starts_with("weight noise: noise 1.2 at level 1"),
             "{e}"
         );
         let e = Analysis::new(
@@ -477,7 +515,7 @@ mod tests {
             vec![Factor::Aggregation(vec![Aggregation::Geometric])],
         )
         .unwrap_err();
-        assert!(e.to_string().contains("`--scale 1,100`"), "{e}");
+        assert!(e.to_string().contains("the scale [1, 100]"), "{e}");
     }
 
     #[test]
@@ -541,5 +579,37 @@ mod tests {
             .unwrap();
         assert_eq!(nominal.first, first);
         assert_eq!(nominal.city_rank, engine.nominal_ranks[london].get());
+    }
+
+    #[test]
+    fn the_weight_map_takes_three_siblings_and_refuses_the_index_or_a_cousin() {
+        let engine = engine();
+        let analysis = Analysis::new(&engine, Vec::new()).unwrap();
+        let ids = |a: &str, b: &str, c: &str| [a.to_string(), b.to_string(), c.to_string()];
+        let nodes = analysis
+            .weight_map_nodes(&ids("outcomes", "environment", "services"))
+            .unwrap();
+        assert_eq!(
+            nodes.map(|k| engine.plan.node_ids[k].as_str()),
+            ["outcomes", "environment", "services"]
+        );
+        let root = engine.plan.node_ids[engine.plan.root].clone();
+        let err = analysis
+            .weight_map_nodes(&ids(&root, "environment", "services"))
+            .unwrap_err();
+        assert!(err.to_string().starts_with("domains: `"), "{err}");
+        assert!(
+            err.to_string().contains("the index itself cannot vary"),
+            "{err}"
+        );
+        let err = analysis
+            .weight_map_nodes(&ids("outcomes", "outcomes", "services"))
+            .unwrap_err();
+        assert_eq!(err.to_string(), "domains: give three different nodes");
+        let leaf = engine.plan.indicators[0].id.clone();
+        let err = analysis
+            .weight_map_nodes(&ids(&leaf, "environment", "services"))
+            .unwrap_err();
+        assert!(err.to_string().contains("must share a parent"), "{err}");
     }
 }

@@ -1,0 +1,229 @@
+//! clap value parsers: every option that is more than a plain number or name is parsed and
+//! checked here, so a bad value is a usage error (exit 2) naming the flag, and the commands get
+//! typed values.
+
+use std::fmt;
+
+use healthy_city_model::{parse_method, Aggregation, Impute, Normalisation};
+
+/// `X` (every level) or `LEVEL=X` for `--weight-noise`: `(level, x)`, level 0 for every level.
+pub fn weight_noise(spec: &str) -> Result<(usize, f64), String> {
+    let (level, x) = match spec.split_once('=') {
+        Some((l, x)) => (
+            l.trim()
+                .parse::<usize>()
+                .ok()
+                .filter(|&l| l > 0)
+                .ok_or("the level must be a whole number from 1 (the index's children)")?,
+            x,
+        ),
+        None => (0, spec),
+    };
+    let x = x
+        .trim()
+        .parse::<f64>()
+        .map_err(|_| "give a share such as 0.25 or LEVEL=0.25")?;
+    Ok((level, x))
+}
+
+/// Refuses an empty item of a method list (`--normalisations minmax,,rank`).
+fn named(name: &str) -> Result<&str, String> {
+    if name.trim().is_empty() {
+        Err(String::from("give at least one method"))
+    } else {
+        Ok(name)
+    }
+}
+
+/// A normalisation method of the framework format (`minmax`, `zscore`, `rank`, ...).
+pub fn normalisation(name: &str) -> Result<Normalisation, String> {
+    parse_method(named(name)?)
+}
+
+/// An aggregation method of the framework format (`arithmetic`, `geometric`, ...).
+pub fn aggregation(name: &str) -> Result<Aggregation, String> {
+    parse_method(named(name)?)
+}
+
+/// An imputation method of the framework format (`latest`, `linear`, ...).
+pub fn imputation(name: &str) -> Result<Impute, String> {
+    parse_method(named(name)?)
+}
+
+/// `LO..HI` for `--winmax`: whole numbers, the smaller first.
+pub fn winmax(spec: &str) -> Result<(usize, usize), String> {
+    let (lo, hi) = spec
+        .split_once("..")
+        .and_then(|(a, b)| Some((a.trim().parse().ok()?, b.trim().parse().ok()?)))
+        .ok_or("give a range of whole numbers such as 0..5")?;
+    if lo > hi {
+        return Err(format!(
+            "the range {lo}..{hi} is empty: give the smaller bound first"
+        ));
+    }
+    Ok((lo, hi))
+}
+
+/// `L,U` for `--scale`: two numbers with `L < U`.
+pub fn scale(spec: &str) -> Result<[f64; 2], String> {
+    let parts: Vec<f64> = spec
+        .split(',')
+        .map(|p| p.trim().parse::<f64>())
+        .collect::<Result<_, _>>()
+        .ok()
+        .filter(|p: &Vec<f64>| p.len() == 2 && p[0] < p[1])
+        .ok_or("give two numbers L,U with L < U, e.g. 1,100")?;
+    Ok([parts[0], parts[1]])
+}
+
+/// `INDICATOR=VALUE` for `--cap`: an indicator id and a finite number in its units.
+pub fn cap(spec: &str) -> Result<(String, f64), String> {
+    let (id, value) = spec
+        .split_once('=')
+        .ok_or("write INDICATOR=VALUE, e.g. pm25=5")?;
+    let v = value
+        .trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|v| v.is_finite())
+        .ok_or_else(|| format!("`{value}` is not a number"))?;
+    Ok((id.trim().to_string(), v))
+}
+
+/// A share in (0, 1] for `--robust`.
+pub fn share(text: &str) -> Result<f64, String> {
+    text.trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|&p| p > 0.0 && p <= 1.0)
+        .ok_or_else(|| {
+            String::from("give the share of uncertainty runs to win, in (0, 1], e.g. 0.9")
+        })
+}
+
+/// A number of replications, at least 1.
+pub fn replications(text: &str) -> Result<usize, String> {
+    text.trim()
+        .parse::<usize>()
+        .ok()
+        .filter(|&n| n >= 1)
+        .ok_or_else(|| String::from("give at least 1 replication"))
+}
+
+/// `A,B,C` for `--domains`: three different node ids.
+pub fn three_nodes(spec: &str) -> Result<[String; 3], String> {
+    let ids: Vec<String> = spec.split(',').map(|s| s.trim().to_string()).collect();
+    let Ok(ids) = <[String; 3]>::try_from(ids) else {
+        return Err(String::from(
+            "give exactly three node ids, e.g. outcomes,environment,services",
+        ));
+    };
+    if ids[0] == ids[1] || ids[1] == ids[2] || ids[0] == ids[2] {
+        return Err(String::from("give three different nodes"));
+    }
+    Ok(ids)
+}
+
+/// The grid step of the weight map: `1/step` a whole number from 1 to 1000.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Step {
+    /// The step as given.
+    pub value: f64,
+    /// `1/step`.
+    pub steps: usize,
+}
+
+impl fmt::Display for Step {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.value.fmt(f)
+    }
+}
+
+/// `--step`: a share whose inverse is a whole number from 1 to 1000.
+pub fn step(text: &str) -> Result<Step, String> {
+    let value: f64 = text
+        .trim()
+        .parse()
+        .map_err(|_| String::from("give a number such as 0.02"))?;
+    let steps = (1.0 / value).round();
+    if !(value > 0.0 && steps >= 1.0 && (steps * value - 1.0).abs() < 1e-9 && steps <= 1000.0) {
+        return Err(String::from(
+            "1/step must be a whole number from 1 to 1000 (e.g. 0.02, 0.01)",
+        ));
+    }
+    Ok(Step {
+        value,
+        steps: steps as usize,
+    })
+}
+
+/// `NAME=URL` for `--base-url`: a publisher service and the address replacing its scheme, host
+/// and port.
+pub fn base_url(entry: &str) -> Result<(String, String), String> {
+    let Some((name, url)) = entry.split_once('=') else {
+        return Err(String::from(
+            "write NAME=URL, e.g. `--base-url gho=http://127.0.0.1:8080`",
+        ));
+    };
+    if !healthy_city_ingest::base_url_services().any(|s| s == name) {
+        return Err(format!(
+            "unknown publisher `{name}`; use one of {}",
+            healthy_city_ingest::base_url_services()
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    Ok((name.to_string(), url.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn weight_noise_reads_a_share_or_a_level_and_a_share() {
+        assert_eq!(weight_noise("0.25"), Ok((0, 0.25)));
+        assert_eq!(weight_noise("2=0.1"), Ok((2, 0.1)));
+        assert!(weight_noise("0=0.1").unwrap_err().contains("level"));
+        assert!(weight_noise("x").unwrap_err().contains("0.25"));
+    }
+
+    #[test]
+    fn winmax_scale_and_cap_reject_what_cannot_work() {
+        assert_eq!(winmax("0..5"), Ok((0, 5)));
+        assert!(winmax("5..2").unwrap_err().contains("empty"));
+        assert!(winmax("a..b").is_err());
+        assert_eq!(scale("1, 100"), Ok([1.0, 100.0]));
+        assert!(scale("100,1").is_err());
+        assert!(scale("1").is_err());
+        assert_eq!(cap("pm25 = 5"), Ok((String::from("pm25"), 5.0)));
+        assert!(cap("pm25").is_err());
+        assert!(cap("pm25=inf").unwrap_err().contains("not a number"));
+    }
+
+    #[test]
+    fn the_weight_map_step_must_divide_one() {
+        assert_eq!(step("0.02").unwrap().steps, 50);
+        assert_eq!(step("0.02").unwrap().to_string(), "0.02");
+        assert!(step("0.03").is_err());
+        assert!(step("0").is_err());
+        assert!(three_nodes("a,b").is_err());
+        assert!(three_nodes("a,b,a").is_err());
+        assert_eq!(
+            three_nodes("a, b,c").unwrap(),
+            [String::from("a"), String::from("b"), String::from("c")]
+        );
+    }
+
+    #[test]
+    fn base_url_names_a_known_publisher() {
+        assert_eq!(
+            base_url("gho=http://127.0.0.1:1"),
+            Ok((String::from("gho"), String::from("http://127.0.0.1:1")))
+        );
+        assert!(base_url("nope=http://x")
+            .unwrap_err()
+            .contains("unknown publisher"));
+        assert!(base_url("gho").is_err());
+    }
+}

@@ -1,0 +1,108 @@
+//! Publishing a command's results: its files staged all or nothing through
+//! [`healthy_city_fs::Staging`], its table or text on standard output, status lines on
+//! standard error.
+
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::Result;
+use healthy_city_fs::Staging;
+use healthy_city_report::Table;
+
+use crate::args::Format;
+
+/// The files of one command, staged in a hidden folder inside the output folder until
+/// [`Outputs::commit`] moves them into place together.
+pub struct Outputs {
+    staging: Staging,
+}
+
+impl Outputs {
+    /// Starts staging outputs for the folder `out` (created if missing).
+    pub fn new(out: &Path) -> Result<Self> {
+        Ok(Outputs {
+            staging: Staging::new(out)?,
+        })
+    }
+
+    /// Stages `table` as the CSV file `name`.
+    pub fn table(&mut self, name: &str, table: &Table) -> Result<()> {
+        self.staging
+            .write_with(name, |w| healthy_city_report::write_csv(table, w))?;
+        Ok(())
+    }
+
+    /// The staging path of the file `name`, for a writer that streams into it.
+    pub fn file(&mut self, name: &str) -> Result<PathBuf> {
+        Ok(self.staging.path(name)?)
+    }
+
+    /// Staging paths of a chart's SVG and PNG, `charts/{name}.svg` and `.png`.
+    pub fn chart(&mut self, name: &str) -> Result<(PathBuf, PathBuf)> {
+        Ok((
+            self.staging.path(&format!("charts/{name}.svg"))?,
+            self.staging.path(&format!("charts/{name}.png"))?,
+        ))
+    }
+
+    /// Moves every staged file into place; returns their paths.
+    pub fn commit_quietly(self) -> Result<Vec<PathBuf>> {
+        Ok(self.staging.commit()?)
+    }
+
+    /// Moves every staged file into place and says so on standard error.
+    pub fn commit(self) -> Result<()> {
+        wrote(&self.commit_quietly()?);
+        Ok(())
+    }
+}
+
+/// One `wrote PATH` status line per file.
+pub fn wrote(paths: &[PathBuf]) {
+    for path in paths {
+        status(&format!("wrote {}", path.display()));
+    }
+}
+
+/// Prints a progress or status line on standard error.
+pub fn status(message: &str) {
+    #[allow(clippy::print_stderr)]
+    {
+        eprintln!("{message}");
+    }
+}
+
+/// Writes `text` on standard output.
+pub fn print(text: &str) -> Result<()> {
+    let stdout = io::stdout();
+    let mut out = stdout.lock();
+    out.write_all(text.as_bytes())?;
+    out.flush()?;
+    Ok(())
+}
+
+/// Prints a command's result: as text (`text`, the terminal view with what surrounds it), or
+/// the table the command writes to its file as CSV or JSON lines (then `text_around`, the
+/// lines around the terminal table, goes to standard error so that standard output stays
+/// machine-readable).
+pub fn print_result(
+    format: Format,
+    text: &str,
+    text_around: &str,
+    file_table: &Table,
+) -> Result<()> {
+    let format = match format {
+        Format::Table => return print(text),
+        Format::Csv => healthy_city_report::Format::Csv,
+        Format::Json => healthy_city_report::Format::JsonLines,
+    };
+    let around = text_around.trim_end();
+    if !around.is_empty() {
+        status(around);
+    }
+    let stdout = io::stdout();
+    let mut out = stdout.lock();
+    healthy_city_report::write_table(file_table, format, &mut out)?;
+    out.flush()?;
+    Ok(())
+}

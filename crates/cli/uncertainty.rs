@@ -1,0 +1,92 @@
+//! `healthy-city uncertainty`: Monte Carlo over the index's choices, rank statistics per city.
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::time::Instant;
+
+use anyhow::{Context, Result};
+use healthy_city_report::{CsvRows, RunsLog};
+
+use crate::analysis::{self, catch_ctrl_c, city, factor_labels, progress, setup, CANCEL};
+use crate::args::UncertaintyArgs;
+use crate::publish::{self, status, Outputs};
+
+// The engine's errors are large (they name node, city, year, child and value).
+#[allow(clippy::result_large_err)]
+pub fn run(args: &UncertaintyArgs) -> Result<()> {
+    catch_ctrl_c();
+    let (inputs, engine) = setup(&args.common, &args.inputs)?;
+    let focus = city(&engine, &args.city)?;
+    let analysis = analysis::analysis(&args.inputs, &engine)?;
+    let mut outputs = Outputs::new(&args.common.out)?;
+    let runs_path = outputs.file("uncertainty-runs.csv")?;
+    let mut file = BufWriter::new(
+        File::create(&runs_path)
+            .with_context(|| format!("cannot create `{}`", runs_path.display()))?,
+    );
+    let log = RunsLog::new(&engine);
+    let mut runs = CsvRows::new(&mut file, &log.columns())?;
+    let bar = progress(args.runs, "uncertainty");
+    let started = Instant::now();
+    let seed = args.inputs.seed;
+    let stats = analysis
+        .monte_carlo(
+            args.runs,
+            seed,
+            &mut |run, config, _| {
+                runs.row(&log.row(run, seed, config)).map_err(|e| {
+                    healthy_city_score::Error::Setting {
+                        key: String::from("uncertainty-runs.csv"),
+                        message: e.to_string(),
+                    }
+                })
+            },
+            &|done| bar.set_position(done as u64),
+            &CANCEL,
+        )
+        .map_err(analysis::flag)?;
+    bar.finish_and_clear();
+    runs.finish()?;
+    file.flush()?;
+    drop(file);
+    let elapsed = started.elapsed().as_secs_f64();
+    let table = healthy_city_report::uncertainty_table(&stats);
+    outputs.table("uncertainty.csv", &table)?;
+    let names = factor_labels(&analysis);
+    let (svg, png) = outputs.chart("rank-intervals")?;
+    healthy_city_report::write_chart(
+        &healthy_city_report::IntervalChart {
+            stats: &stats,
+            index: &inputs.framework.name,
+            year: healthy_city_report::Year(engine.year),
+            runs: args.runs,
+            seed,
+            inputs: &names.join(", "),
+            names: &engine.city_names,
+            focus: Some(healthy_city_report::Focus::new(focus)),
+            source: &healthy_city_report::source_footnote(&inputs.framework, &inputs.catalogue),
+        },
+        &svg,
+        &png,
+    )?;
+    let (title, terminal) = healthy_city_report::uncertainty_terminal_table(
+        &stats,
+        &engine.city_names,
+        engine.year,
+        args.runs,
+        seed,
+        &analysis.factors,
+    );
+    publish::print_result(
+        args.common.format,
+        &(title.clone() + &healthy_city_report::render_terminal(&terminal)),
+        &title,
+        &table,
+    )?;
+    status(&format!(
+        "{} replications in {elapsed:.2} s ({:.0} per second)",
+        args.runs,
+        args.runs as f64 / elapsed.max(1e-9)
+    ));
+    outputs.commit()
+}

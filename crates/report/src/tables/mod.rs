@@ -1,0 +1,389 @@
+//! The tables of every command, built once from the results and written by the writers of
+//! [`crate::table`]: the run's ranking, scores, weights and treatment and its terminal table
+//! (here), the audit's five tables ([`audit`]), and the analyses' tables ([`analysis`]).
+
+use std::cmp::Ordering;
+use std::io;
+use std::path::Path;
+
+use healthy_city_score::Results;
+
+use crate::chart::{city, ranked_year};
+use crate::error::{Error, Result};
+use crate::table::{render_terminal, write_csv, Cell, Column, Table};
+
+mod analysis;
+mod audit;
+
+pub use analysis::*;
+pub use audit::*;
+
+/// Order of cities within a year: index rank, unranked last, then city id.
+fn by_rank(results: &Results, y: usize) -> impl Fn(&usize, &usize) -> Ordering + '_ {
+    move |&a, &b| {
+        let key = |c: usize| results.rank(y, c, results.root).unwrap_or(u32::MAX);
+        key(a)
+            .cmp(&key(b))
+            .then_with(|| results.cities[a].cmp(&results.cities[b]))
+    }
+}
+
+fn cities_by_rank(results: &Results, y: usize) -> Vec<usize> {
+    let mut cities: Vec<usize> = (0..results.cities.len()).collect();
+    cities.sort_by(by_rank(results, y));
+    cities
+}
+
+fn csv_error(path: &Path) -> impl Fn(csv::Error) -> Error + '_ {
+    move |source| Error::Csv {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// `city,year,score,rank` for every ranked (year, city): the index score at full precision
+/// (shortest round-trip form) and its competition rank. Rows by year, then rank (ties by city
+/// id).
+pub fn ranking_table(results: &Results) -> Table {
+    let mut table = Table::new(vec![
+        Column::new("city"),
+        Column::new("year"),
+        Column::new("score"),
+        Column::new("rank"),
+    ]);
+    for y in 0..results.years.len() {
+        for c in cities_by_rank(results, y) {
+            if let Some(rank) = results.rank(y, c, results.root) {
+                table.push(vec![
+                    (&results.cities[c]).into(),
+                    results.years[y].into(),
+                    results.score(y, c, results.root).into(),
+                    rank.into(),
+                ]);
+            }
+        }
+    }
+    table
+}
+
+/// `city,year,node,score,rank` for every node of the tree, every year and city whose score is
+/// not missing; `rank` is empty where unranked. Indicators hold normalised values. Rows by
+/// year, then the city's index rank (unranked last, by city id), then node in framework order.
+pub fn scores_table(results: &Results) -> Table {
+    let mut table = Table::new(vec![
+        Column::new("city"),
+        Column::new("year"),
+        Column::new("node"),
+        Column::new("score"),
+        Column::new("rank"),
+    ]);
+    for y in 0..results.years.len() {
+        for c in cities_by_rank(results, y) {
+            for (node, info) in results.nodes.iter().enumerate() {
+                let score = results.score(y, c, node);
+                if score.is_nan() {
+                    continue;
+                }
+                table.push(vec![
+                    (&results.cities[c]).into(),
+                    results.years[y].into(),
+                    (&info.id).into(),
+                    score.into(),
+                    Cell::int_or_empty(results.rank(y, c, node)),
+                ]);
+            }
+        }
+    }
+    table
+}
+
+/// `node,level,weight,effective_weight`: the weight of every node as used (derived weights
+/// included) and its effective weight in the index (COINr `get_eff_weights`).
+pub fn weights_table(results: &Results) -> Table {
+    let mut table = Table::new(vec![
+        Column::new("node"),
+        Column::new("level"),
+        Column::new("weight"),
+        Column::new("effective_weight"),
+    ]);
+    for w in &results.effective_weights {
+        table.push(vec![
+            (&w.id).into(),
+            w.level.into(),
+            w.weight.into(),
+            w.effective.into(),
+        ]);
+    }
+    table
+}
+
+/// What outlier treatment did, one row per treated indicator and scope (COINr's `Treat`
+/// details): skewness and kurtosis before and after, points winsorised, log fallback, and the
+/// changed points as `city year old>new` separated by `; `. Only a header when the framework
+/// treats nothing.
+pub fn treatment_table(results: &Results) -> Table {
+    let mut table = Table::new(
+        [
+            "indicator",
+            "year",
+            "treatment",
+            "skew_before",
+            "kurt_before",
+            "pass_before",
+            "skew_after",
+            "kurt_after",
+            "pass_after",
+            "nwin",
+            "log",
+            "points",
+        ]
+        .map(Column::new)
+        .to_vec(),
+    );
+    for t in &results.treatment.indicators {
+        let points: Vec<String> = t
+            .points
+            .iter()
+            .map(|p| format!("{} {} {}>{}", p.city, p.year, p.old, p.new))
+            .collect();
+        table.push(vec![
+            (&t.indicator).into(),
+            Cell::int_or_empty(t.year),
+            t.treatment.name().into(),
+            t.before.skew.into(),
+            t.before.kurt.into(),
+            t.before.pass.into(),
+            t.after.skew.into(),
+            t.after.kurt.into(),
+            t.after.pass.into(),
+            t.nwin.into(),
+            t.log.into(),
+            points.join("; ").into(),
+        ]);
+    }
+    table
+}
+
+/// `city,year,score,rank,proxy_share` of the ranked cities of year slot `y`, by rank (ties by
+/// city slot): what `run --format csv|json` prints.
+pub fn latest_table(results: &Results, y: usize) -> Table {
+    let mut table = Table::new(vec![
+        Column::new("city"),
+        Column::new("year"),
+        Column::new("score"),
+        Column::new("rank"),
+        Column::new("proxy_share"),
+    ]);
+    let mut order: Vec<usize> = (0..results.cities.len())
+        .filter(|&c| results.is_ranked(y, c))
+        .collect();
+    order.sort_by_key(|&c| (results.rank(y, c, results.root), c));
+    for c in order {
+        table.push(vec![
+            (&results.cities[c]).into(),
+            results.years[y].into(),
+            results.score(y, c, results.root).into(),
+            results.rank(y, c, results.root).unwrap_or_default().into(),
+            results.proxy_share(y, c).into(),
+        ]);
+    }
+    table
+}
+
+/// Writes [`ranking_table`] as CSV to `path`.
+pub fn write_ranking_csv(results: &Results, path: &Path) -> Result<()> {
+    write_csv_file(&ranking_table(results), path)
+}
+
+/// Writes [`scores_table`] as CSV to `path`.
+pub fn write_scores_csv(results: &Results, path: &Path) -> Result<()> {
+    write_csv_file(&scores_table(results), path)
+}
+
+/// Writes a table as CSV to `path` (created or replaced).
+fn write_csv_file(table: &Table, path: &Path) -> Result<()> {
+    let mut file =
+        io::BufWriter::new(std::fs::File::create(path).map_err(|e| csv_error(path)(e.into()))?);
+    write_csv(table, &mut file)
+        .and_then(|()| io::Write::flush(&mut file))
+        .map_err(|e| csv_error(path)(e.into()))
+}
+
+/// A number with one decimal, or empty (shown `-`) where missing.
+fn one_decimal(v: f64) -> Cell {
+    Cell::float_or_empty(v)
+}
+
+/// The terminal table of year slot `year` (the latest ranked year if `None`): rank, city,
+/// index score, one column per domain, and the share of the score resting on national proxies,
+/// with one decimal (`-` where missing). Ranked cities first, by rank; then the unranked. The
+/// `focus` city is marked `>`. Returns the title line and the table.
+pub fn ranking_terminal_table(
+    results: &Results,
+    year: Option<usize>,
+    focus: Option<&str>,
+) -> Result<(String, Table)> {
+    let y = match year {
+        Some(slot) if slot >= results.years.len() => {
+            return Err(Error::YearSlot {
+                slot,
+                n_years: results.years.len(),
+            })
+        }
+        Some(slot) => slot,
+        None => ranked_year(results, None)?,
+    };
+    let focus = focus.map(|f| city(results, f)).transpose()?;
+    let domains = results.domains();
+
+    let number = |name: &str| Column::new(name).decimals(1).gap(2);
+    let mut columns = vec![Column::new("rank"), Column::new("city").left().gap(2)];
+    columns.push(number("score"));
+    columns.extend(domains.iter().map(|&d| number(&results.nodes[d].name)));
+    columns.push(number("proxy %"));
+    let mut table = Table::new(columns).missing("-");
+    for c in cities_by_rank(results, y) {
+        let marker = if Some(c) == focus { "> " } else { "  " };
+        let rank = results
+            .rank(y, c, results.root)
+            .map_or_else(|| "-".to_string(), |r| r.to_string());
+        let mut row = vec![
+            format!("{marker}{rank}").into(),
+            (&results.city_names[c]).into(),
+            one_decimal(results.score(y, c, results.root)),
+        ];
+        row.extend(domains.iter().map(|&d| one_decimal(results.score(y, c, d))));
+        let proxy = if results.score(y, c, results.root).is_nan() {
+            f64::NAN
+        } else {
+            100.0 * results.proxy_share(y, c)
+        };
+        row.push(one_decimal(proxy));
+        table.push(row);
+    }
+    let year_label = results.years[y];
+    let status = if results.year_ranked[y] {
+        format!(
+            "{} of {} cities ranked",
+            results.n_ranked(y),
+            results.cities.len()
+        )
+    } else {
+        "not ranked (too few cities have enough data)".to_string()
+    };
+    Ok((
+        format!("{}, {year_label}: {status}\n", results.index_name),
+        table,
+    ))
+}
+
+/// [`ranking_terminal_table`] as text: the title line, then the aligned table.
+pub fn format_table(results: &Results, year: Option<usize>, focus: Option<&str>) -> Result<String> {
+    let (title, table) = ranking_terminal_table(results, year, focus)?;
+    Ok(title + &render_terminal(&table))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::chart::testdata::results;
+
+    fn read(path: &Path) -> String {
+        std::fs::read_to_string(path).unwrap()
+    }
+
+    #[test]
+    fn the_ranking_csv_matches_the_hand_computed_example() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ranking.csv");
+        write_ranking_csv(&results(), &path).unwrap();
+        // See chart::testdata for the hand computation; 2017 is a three-way tie at 50.
+        assert_eq!(
+            read(&path),
+            "city,year,score,rank
+london,2017,50,1
+paris,2017,50,1
+tokyo,2017,50,1
+paris,2018,50,1
+tokyo,2018,50,1
+london,2019,87.5,1
+paris,2019,50,2
+tokyo,2019,0,3
+"
+        );
+    }
+
+    #[test]
+    fn the_scores_csv_has_every_node_in_framework_order_and_skips_missing() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("scores.csv");
+        let r = results();
+        write_scores_csv(&r, &path).unwrap();
+        let text = read(&path);
+        let order: Vec<&str> = r.nodes.iter().map(|n| n.id.as_str()).collect();
+        assert_eq!(order, ["index", "health", "air", "life", "pm25"]);
+        let expected_2019 = "london,2019,index,87.5,1
+london,2019,health,100,1
+london,2019,air,75,1
+london,2019,life,100,1
+london,2019,pm25,75,1
+paris,2019,index,50,2
+paris,2019,health,50,2
+paris,2019,air,50,2
+paris,2019,life,50,2
+paris,2019,pm25,50,2
+tokyo,2019,index,0,3
+tokyo,2019,health,0,3
+tokyo,2019,air,0,3
+tokyo,2019,life,0,3
+tokyo,2019,pm25,0,3
+";
+        assert!(
+            text.starts_with("city,year,node,score,rank\nlondon,2017,index,50,1\n"),
+            "{text}"
+        );
+        assert!(text.ends_with(expected_2019), "{text}");
+        // London has no 2018 data: no 2018 row names it.
+        assert!(!text.contains("london,2018"));
+        assert_eq!(text.lines().count(), 1 + 3 * 5 + 2 * 5 + 3 * 5);
+    }
+
+    #[test]
+    fn a_csv_error_names_the_path() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("missing").join("ranking.csv");
+        let err = write_ranking_csv(&results(), &path).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!("cannot write `{}`", path.display())
+        );
+        assert!(std::error::Error::source(&err).is_some());
+    }
+
+    #[test]
+    fn the_table_lists_cities_in_rank_order_with_domains_and_proxy_share() {
+        let table = format_table(&results(), None, Some("London")).unwrap();
+        assert_eq!(
+            table,
+            "Tiny healthy-city index, 2019: 3 of 3 cities ranked
+rank  city    score  Health   Air  proxy %
+ > 1  London   87.5   100.0  75.0     50.0
+   2  Paris    50.0    50.0  50.0     50.0
+   3  Tokyo     0.0     0.0   0.0     50.0
+"
+        );
+    }
+
+    #[test]
+    fn the_table_puts_unranked_cities_last() {
+        let table = format_table(&results(), Some(1), None).unwrap();
+        let lines: Vec<&str> = table.lines().collect();
+        assert_eq!(
+            lines[0],
+            "Tiny healthy-city index, 2018: 2 of 3 cities ranked"
+        );
+        assert!(lines[2].contains("Paris") && lines[2].trim_start().starts_with('1'));
+        assert!(lines[3].contains("Tokyo") && lines[3].trim_start().starts_with('1'));
+        assert!(lines[4].contains("London") && lines[4].contains('-'));
+    }
+}
