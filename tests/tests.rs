@@ -1197,3 +1197,28 @@ fn run_writes_what_winsorising_did_when_the_framework_treats_outliers() {
         }
     }
 }
+
+#[test]
+fn import_coinr_without_a_time_column_or_year_names_the_year_flag() {
+    let dir = TempDir::new().unwrap();
+    fs::write(
+        dir.path().join("iData.csv"),
+        "uCode,uName,X1\nA,Alpha,1\nB,Beta,2\n",
+    )
+    .unwrap();
+    fs::write(
+        dir.path().join("iMeta.csv"),
+        "Level,iCode,Direction,Weight,Parent,Type\n1,X1,1,1,Index,Indicator\n2,Index,1,1,,Aggregate\n",
+    )
+    .unwrap();
+    // The library names the setting ("the year the values refer to"); the CLI adds its flag.
+    healthy_city()
+        .current_dir(dir.path())
+        .args(["import", "coinr", "--idata", "iData.csv", "--imeta", "iMeta.csv", "--out", "imported"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "no `Time` column: give the year the values refer to (e.g. 2023) (give it with `--year`)",
+        ));
+    assert!(!dir.path().join("imported/framework.toml").exists());
+}

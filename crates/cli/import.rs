@@ -4,6 +4,7 @@
 use anyhow::{Context, Result};
 
 use crate::args::CoinrArgs;
+use crate::hints::ingest_flags;
 use crate::publish::status;
 
 pub fn coinr(args: &CoinrArgs) -> Result<()> {
@@ -18,6 +19,7 @@ pub fn coinr(args: &CoinrArgs) -> Result<()> {
         &args.imeta.display().to_string(),
         args.year,
     )
+    .map_err(ingest_flags)
     .context("cannot import the COINr tables")?;
     healthy_city_ingest::write_coinr_import(&import, &args.out)
         .with_context(|| format!("cannot write the import to `{}`", args.out.display()))?;

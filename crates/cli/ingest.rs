@@ -10,6 +10,7 @@ use healthy_city_ingest::{Client, FetchOptions, HttpConfig, Progress};
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::args::IngestArgs;
+use crate::hints::ingest_flags;
 use crate::publish::status;
 
 pub fn run(args: &IngestArgs) -> Result<()> {
@@ -37,6 +38,7 @@ pub fn run(args: &IngestArgs) -> Result<()> {
             .as_deref()
             .context("give the data folder with `--from`, or download with `--fetch`")?;
         healthy_city_ingest::build_snapshot(from, &cities, &catalogue, args.first_year)
+            .map_err(ingest_flags)
             .with_context(|| format!("cannot build the snapshot from `{}`", from.display()))?
     };
     let unmatched = healthy_city_ingest::write_report(&snapshot.report, &args.report)
@@ -132,7 +134,9 @@ fn fetch(
         &options,
     );
     bars.clear();
-    snapshot.context("cannot build the snapshot from the publishers")
+    snapshot
+        .map_err(ingest_flags)
+        .context("cannot build the snapshot from the publishers")
 }
 
 /// One progress bar per publisher service, drawn on standard error only when it is a terminal

@@ -5,6 +5,7 @@ mod analysis;
 mod args;
 mod audit;
 mod compare;
+mod hints;
 mod import;
 mod ingest;
 mod inputs;

@@ -699,7 +699,7 @@ source = { adapter = "table", publisher = "A survey", dataset = "City Survey", r
         let err = build(&folder, "").unwrap_err().to_string();
         assert!(err.starts_with("source file `"), "{err}");
         assert!(
-            err.contains("wdi.csv` not found: the data folder is given with `--from`"),
+            err.contains("wdi.csv` not found in the data folder"),
             "{err}"
         );
     }

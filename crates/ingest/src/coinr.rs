@@ -406,7 +406,11 @@ pub fn import_coinr(
         }
     }
     if c_time.is_none() && year.is_none() {
-        return Err(Error::format(idata_file, Some("line 1".to_string()), "no `Time` column: give the year the values refer to with `--year` (e.g. `--year 2023`)".to_string()));
+        return Err(Error::format(
+            idata_file,
+            Some("line 1".to_string()),
+            "no `Time` column: give the year the values refer to (e.g. 2023)".to_string(),
+        ));
     }
 
     // Cities and observations.
@@ -763,7 +767,11 @@ LON,London,Europe,,9.5
             None,
         )
         .unwrap_err();
-        assert!(e.to_string().contains("--year"), "{e}");
+        assert!(
+            e.to_string()
+                .contains("no `Time` column: give the year the values refer to"),
+            "{e}"
+        );
         let bad = IDATA
             .replace("GRN_01\n", "GRN_01,Extra\n")
             .replace("12\n", "12,1\n");

@@ -10,7 +10,7 @@ pub type Result<T> = std::result::Result<T, Error>;
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// A source file does not exist.
-    #[error("source file `{}` not found: the data folder is given with `--from` (e.g. `healthy-city ingest --from ../shared/data`)", path.display())]
+    #[error("source file `{}` not found in the data folder: give the folder that holds the publishers' files (e.g. `../shared/data`)", path.display())]
     MissingFile {
         path: PathBuf,
         #[source]
@@ -75,7 +75,7 @@ pub enum Error {
         source: Option<Box<dyn std::error::Error + Send + Sync>>,
     },
     /// One or more sources could not be downloaded or read: nothing was written.
-    #[error("{} failed; the snapshot is left as it was (`--allow-partial` keeps the previous values of failed sources):\n{}", if .0.len() == 1 { "1 source".to_string() } else { format!("{} sources", .0.len()) }, .0.iter().map(|f| format!("  - {f}")).collect::<Vec<_>>().join("\n"))]
+    #[error("{} failed; the snapshot is left as it was (a partial build keeps the previous values of failed sources):\n{}", if .0.len() == 1 { "1 source".to_string() } else { format!("{} sources", .0.len()) }, .0.iter().map(|f| format!("  - {f}")).collect::<Vec<_>>().join("\n"))]
     Sources(Vec<SourceFailure>),
     /// The observations built do not validate against the registry and the catalogue.
     #[error(

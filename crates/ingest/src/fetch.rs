@@ -186,7 +186,7 @@ impl Sources for Downloaded<'_> {
             return Err(Error::Catalogue {
                 indicator: indicator.id.clone(),
                 message: format!(
-                    "its source has no `download` address, so its file `{key}` is read from the data folder: give it with `--from`"
+                    "its source has no `download` address, so its file `{key}` is read from the data folder: give the data folder"
                 ),
             });
         };
@@ -224,7 +224,7 @@ fn download(
                 url,
                 None,
                 format!(
-                    "the answer has {} pages, more than the {max_pages} allowed: narrow the query (countries, years) or raise `--max-pages`",
+                    "the answer has {} pages, more than the {max_pages} allowed: narrow the query (countries, years) or raise the page limit",
                     paging.pages
                 ),
             ));
@@ -320,7 +320,7 @@ fn odata_pages(
                 url,
                 None,
                 format!(
-                    "more than {max_pages} pages of `@odata.nextLink`: stopped following them; narrow the query (`$filter`) or raise `--max-pages`"
+                    "more than {max_pages} pages of `@odata.nextLink`: stopped following them; narrow the query (`$filter`) or raise the page limit"
                 ),
             ));
         }
@@ -384,7 +384,7 @@ fn socrata_pages(
                 url,
                 None,
                 format!(
-                    "more than {max_pages} pages of {limit} rows: stopped paging; narrow the query or raise `--max-pages`"
+                    "more than {max_pages} pages of {limit} rows: stopped paging; narrow the query or raise the page limit"
                 ),
             ));
         }
@@ -476,7 +476,7 @@ fn resolve(
         .map_err(|e| format!("`download` `{url}` is not a valid URL: {e}"))?;
     let base = reqwest::Url::parse(base).map_err(|e| {
         format!(
-            "`--base-url {}={base}` is not a valid URL: {e}",
+            "the base URL `{}={base}` is not a valid URL: {e}",
             adapter.service()
         )
     })?;

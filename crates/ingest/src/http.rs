@@ -289,7 +289,9 @@ impl Client {
                 }),
                 None => Err(Error::Http {
                     url: url.to_string(),
-                    message: "not in the cache and `--offline` forbids the network: run once without `--offline`".to_string(),
+                    message:
+                        "not in the cache, and offline mode forbids the network: run once online"
+                            .to_string(),
                     source: None,
                 }),
             };

@@ -203,9 +203,7 @@ fn revalidates_the_cache_with_etag_and_reads_it_offline() {
         .unwrap_err()
         .to_string();
     assert!(
-        err.ends_with(
-            "not in the cache and `--offline` forbids the network: run once without `--offline`"
-        ),
+        err.ends_with("not in the cache, and offline mode forbids the network: run once online"),
         "{err}"
     );
 }
