@@ -297,14 +297,7 @@ impl Engine {
 
     /// Position of a peer city, by id or display name (case-insensitive).
     pub fn city(&self, name: &str) -> Option<usize> {
-        self.cities
-            .iter()
-            .position(|c| c.eq_ignore_ascii_case(name))
-            .or_else(|| {
-                self.city_names
-                    .iter()
-                    .position(|c| c.eq_ignore_ascii_case(name))
-            })
+        crate::results::find_city(&self.cities, &self.city_names, name)
     }
 
     /// Transformed value of indicator `i` for peer city `c` (framework imputation; NaN if

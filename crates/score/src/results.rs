@@ -164,14 +164,7 @@ impl Results {
 
     /// Slot of a city, by id or display name (case-insensitive).
     pub fn city_slot(&self, name: &str) -> Option<usize> {
-        self.cities
-            .iter()
-            .position(|c| c.eq_ignore_ascii_case(name))
-            .or_else(|| {
-                self.city_names
-                    .iter()
-                    .position(|c| c.eq_ignore_ascii_case(name))
-            })
+        find_city(&self.cities, &self.city_names, name)
     }
 
     /// Node slots of the domains (children of the index), in framework order.
@@ -307,6 +300,14 @@ pub fn data_sets(
         treatment,
         normalised,
     })
+}
+
+/// Slot of the city `name` among `ids` (by id, case-insensitive), else among `names` (by
+/// display name): the one lookup `Results` and the replication `Engine` share.
+pub(crate) fn find_city(ids: &[String], names: &[String], name: &str) -> Option<usize> {
+    ids.iter()
+        .position(|c| c.eq_ignore_ascii_case(name))
+        .or_else(|| names.iter().position(|c| c.eq_ignore_ascii_case(name)))
 }
 
 /// Scores a framework on observations: normalise, aggregate up the tree, apply the coverage
