@@ -3,7 +3,6 @@
 //! (here), the audit's five tables ([`audit`]), and the analyses' tables ([`analysis`]).
 
 use std::cmp::Ordering;
-use std::io;
 use std::path::Path;
 
 use healthy_city_score::Results;
@@ -32,13 +31,6 @@ fn cities_by_rank(results: &Results, y: usize) -> Vec<usize> {
     let mut cities: Vec<usize> = (0..results.cities.len()).collect();
     cities.sort_by(by_rank(results, y));
     cities
-}
-
-fn csv_error(path: &Path) -> impl Fn(csv::Error) -> Error + '_ {
-    move |source| Error::Csv {
-        path: path.to_path_buf(),
-        source,
-    }
 }
 
 /// `city,year,score,rank` for every ranked (year, city): the index score at full precision
@@ -200,13 +192,10 @@ pub fn write_scores_csv(results: &Results, path: &Path) -> Result<()> {
     write_csv_file(&scores_table(results), path)
 }
 
-/// Writes a table as CSV to `path` (created or replaced).
+/// Writes a table as CSV to `path`, atomically (created or replaced).
 fn write_csv_file(table: &Table, path: &Path) -> Result<()> {
-    let mut file =
-        io::BufWriter::new(std::fs::File::create(path).map_err(|e| csv_error(path)(e.into()))?);
-    write_csv(table, &mut file)
-        .and_then(|()| io::Write::flush(&mut file))
-        .map_err(|e| csv_error(path)(e.into()))
+    healthy_city_fs::write_atomic_with(path, |w| write_csv(table, w))?;
+    Ok(())
 }
 
 /// A number with one decimal, or empty (shown `-`) where missing.
@@ -351,11 +340,15 @@ tokyo,2019,pm25,0,3
     #[test]
     fn a_csv_error_names_the_path() {
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("missing").join("ranking.csv");
+        // The writer creates missing folders (healthy_city_fs::write_atomic), so the failure
+        // here is a file standing where the folder must be.
+        let blocker = dir.path().join("missing");
+        std::fs::write(&blocker, "a file, not a folder").unwrap();
+        let path = blocker.join("ranking.csv");
         let err = write_ranking_csv(&results(), &path).unwrap_err();
         assert_eq!(
             err.to_string(),
-            format!("cannot write `{}`", path.display())
+            format!("cannot create the folder `{}`", blocker.display())
         );
         assert!(std::error::Error::source(&err).is_some());
     }
