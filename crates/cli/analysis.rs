@@ -220,11 +220,7 @@ pub fn flag(err: healthy_city_score::Error) -> anyhow::Error {
                 .iter()
                 .find(|(setting, _)| *setting == key)
                 .map_or(key.clone(), |(_, flag)| (*flag).to_string());
-            let hints: Vec<&str> = HINTS
-                .iter()
-                .filter(|(phrase, _)| message.contains(phrase))
-                .map(|(_, hint)| *hint)
-                .collect();
+            let hints = crate::hints::hints(&message, &HINTS);
             let message = if hints.is_empty() {
                 message
             } else {

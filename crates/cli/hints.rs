@@ -1,6 +1,7 @@
 //! The ingest crate's messages name its settings in the domain's terms ("the data folder",
 //! "offline mode", "the page limit"); here each gets the command-line flag that sets it, so a
-//! user reads which option to change. The library knows nothing of flags.
+//! user reads which option to change. The library knows nothing of flags. The score crate's
+//! settings get theirs in `analysis::flag`, through the same [`hints`] lookup.
 
 use std::error::Error as StdError;
 use std::fmt;
@@ -37,14 +38,19 @@ impl StdError for Hinted {
     }
 }
 
-/// An ingest error as the CLI shows it: with the flag of every setting its message names.
-pub fn ingest_flags(error: healthy_city_ingest::Error) -> anyhow::Error {
-    let message = error.to_string();
-    let hints: Vec<&'static str> = INGEST
+/// The hints of `table` whose phrase `message` contains, in the table's order: the one lookup
+/// behind the score crate's and the ingest crate's flag hints.
+pub fn hints(message: &str, table: &[(&str, &'static str)]) -> Vec<&'static str> {
+    table
         .iter()
         .filter(|(phrase, _)| message.contains(phrase))
         .map(|(_, hint)| *hint)
-        .collect();
+        .collect()
+}
+
+/// An ingest error as the CLI shows it: with the flag of every setting its message names.
+pub fn ingest_flags(error: healthy_city_ingest::Error) -> anyhow::Error {
+    let hints = hints(&error.to_string(), &INGEST);
     if hints.is_empty() {
         anyhow::Error::new(error)
     } else {

@@ -61,15 +61,6 @@ pub enum Error {
         #[source]
         source: io::Error,
     },
-    /// A CSV file could not be written.
-    #[error("cannot write `{path}`")]
-    Csv {
-        /// The file.
-        path: PathBuf,
-        /// The CSV error.
-        #[source]
-        source: csv::Error,
-    },
     /// The results hold no ranked year.
     #[error("no year of index `{index}` is ranked: too few cities meet the coverage threshold; lower `year_min_share` or `city_min_share`")]
     NoRankedYear {
