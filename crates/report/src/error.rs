@@ -101,6 +101,17 @@ pub enum Error {
         /// How many cities the chart has.
         n_cities: usize,
     },
+    /// A value a chart would draw, or an end of its axis, is not a finite number (a score that
+    /// overflowed, an interval without draws): plotters is never asked to lay out such an axis.
+    #[error("cannot draw the {chart} chart: {what} is {value}, not a finite number; every value a chart draws must be finite (a score that overflows points to a weight or an aggregation parameter too large for the scale)")]
+    NotFinite {
+        /// Which chart.
+        chart: &'static str,
+        /// What the value is ("the score of `paris` in 2022", "the upper end of the score axis").
+        what: String,
+        /// The value, as printed by Rust (`inf`, `NaN`).
+        value: f64,
+    },
     /// A city that is not in the results.
     #[error("unknown city `{city}`; the results hold: {known}")]
     UnknownCity {

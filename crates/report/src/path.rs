@@ -9,7 +9,7 @@ use plotters::style::text_anchor::{HPos, VPos};
 use crate::chart::{drawing, Chart};
 use crate::error::Result;
 use crate::format::{ordinal, thousands, width, wrap};
-use crate::frame::{frame, Line};
+use crate::frame::{finite, frame, Line};
 use crate::style::{anchored, okabe_ito, register_fonts, text, unit, HouseStyle, INK};
 
 const CHART: &str = PathChart::NAME;
@@ -153,6 +153,31 @@ where
     Ok(lines)
 }
 
+/// Every number the chart prints or draws is finite.
+fn check_finite(path: &PathToFirst) -> Result<()> {
+    finite(CHART, path.score[0], || {
+        format!("`{}`'s score before", path.city)
+    })?;
+    finite(CHART, path.score[1], || {
+        format!("`{}`'s score after", path.city)
+    })?;
+    finite(CHART, path.runner_up.1, || {
+        format!("the score of `{}`, next best", path.runner_up.0)
+    })?;
+    finite(CHART, path.effort, || String::from("the total effort"))?;
+    for step in &path.steps {
+        for (what, v) in [
+            ("current value", step.current),
+            ("target", step.target),
+            ("limit", step.limit),
+            ("effort", step.effort),
+        ] {
+            finite(CHART, v, || format!("the {what} of `{}`", step.indicator))?;
+        }
+    }
+    Ok(())
+}
+
 impl Chart for PathChart<'_> {
     const NAME: &'static str = "path to first";
 
@@ -175,6 +200,7 @@ where
 {
     register_fonts()?;
     let path = chart.path;
+    check_finite(path)?;
     let rows = moving(path);
     let n = rows.len();
     let title = format!(

@@ -10,7 +10,7 @@ use crate::chart::{drawing, Chart};
 use crate::error::Result;
 use crate::focus::{Focus, Year};
 use crate::format::{ordinal, width};
-use crate::frame::{frame, Line};
+use crate::frame::{axis, frame, Line};
 use crate::path::{plain_name, short_name};
 use crate::style::{
     anchored, okabe_ito, register_fonts, text, unit, HouseStyle, GREY, INK, MUTED, RULE,
@@ -224,6 +224,10 @@ where
     } else {
         let pad = 0.04 * (hi - lo).max(1e-9);
         (lo - pad, hi + pad)
+    };
+    let (x0, x1) = {
+        let r = axis(CHART, "score", x0, x1)?;
+        (r.start, r.end)
     };
 
     let u = unit(area);

@@ -1,5 +1,7 @@
 //! The ranking chart: one year's index scores as horizontal bars, best at the top.
 
+use std::ops::Range;
+
 use healthy_city_score::Results;
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -9,7 +11,7 @@ use crate::chart::{drawing, Chart};
 use crate::error::Result;
 use crate::focus::{Focus, Year};
 use crate::format::{ordinal, width};
-use crate::frame::{frame, Line};
+use crate::frame::{axis, finite, frame, Line};
 use crate::style::{anchored, okabe_ito, register_fonts, text, unit, HouseStyle, INK};
 
 const CHART: &str = RankingChart::NAME;
@@ -54,9 +56,10 @@ fn rows(results: &Results, y: usize) -> Vec<Row> {
             .cmp(&b.rank)
             .then_with(|| results.cities[a.city].cmp(&results.cities[b.city]))
     });
+    // Sorted by rank, a shared rank is one a neighbour holds too.
     let ranks: Vec<u32> = rows.iter().map(|r| r.rank).collect();
-    for row in &mut rows {
-        row.tied = ranks.iter().filter(|&&r| r == row.rank).count() > 1;
+    for (i, row) in rows.iter_mut().enumerate() {
+        row.tied = (i > 0 && ranks[i - 1] == row.rank) || ranks.get(i + 1) == Some(&row.rank);
     }
     rows
 }
@@ -70,15 +73,23 @@ fn rank_label(row: &Row) -> String {
     }
 }
 
-/// The score axis: 0-100 unless scores fall outside it.
-fn score_range(rows: &[Row]) -> (f64, f64, &'static str) {
+/// The score axis: 0-100 unless scores fall outside it. Every score must be finite.
+fn score_range(results: &Results, year: i32, rows: &[Row]) -> Result<(Range<f64>, &'static str)> {
+    for r in rows {
+        finite(CHART, r.score, || {
+            format!("the score of `{}` in {year}", results.cities[r.city])
+        })?;
+    }
     let lo = rows.iter().map(|r| r.score).fold(0.0, f64::min);
     let hi = rows.iter().map(|r| r.score).fold(100.0, f64::max);
-    if lo >= 0.0 && hi <= 100.0 {
-        (0.0, 100.0, "Index score (0-100 scale, higher is healthier)")
+    Ok(if lo >= 0.0 && hi <= 100.0 {
+        (0.0..100.0, "Index score (0-100 scale, higher is healthier)")
     } else {
-        (lo.floor(), hi.ceil(), "Index score (higher is healthier)")
-    }
+        (
+            axis(CHART, "score", lo.floor(), hi.ceil())?,
+            "Index score (higher is healthier)",
+        )
+    })
 }
 
 /// Pixel size of the ranking chart for `n` ranked cities: 1600 wide, tall enough to keep every
@@ -124,7 +135,8 @@ where
     let rows = rows(results, y);
     let n = rows.len();
     let year_label = results.years[y];
-    let (lo, hi, x_desc) = score_range(&rows);
+    let (x_range, x_desc) = score_range(results, year_label, &rows)?;
+    let (lo, hi) = (x_range.start, x_range.end);
 
     let title = format!("{}: city ranking, {year_label}", results.index_name);
     let mut subtitle = vec![Line::plain(format!(
@@ -204,7 +216,7 @@ where
         .margin_top((8.0 * u) as i32)
         .x_label_area_size(x_axis as i32)
         .y_label_area_size(label_area)
-        .build_cartesian_2d(lo..hi, 0.0..n.max(1) as f64)
+        .build_cartesian_2d(x_range.clone(), 0.0..n.max(1) as f64)
         .map_err(drawing(CHART))?;
     let fmt = |v: &f64| format!("{v:.0}");
     chart
@@ -330,6 +342,25 @@ mod tests {
         let s = svg(Some(1), Some("London"));
         assert!(has(&s, "London: not ranked in 2018 (too little data)"));
         assert!(s.contains("2 of 3 cities ranked in 2018"));
+    }
+
+    #[test]
+    fn an_infinite_score_is_an_error_naming_the_city_not_a_hang() {
+        // An overflowing score (a weight of 1e308) used to send plotters' tick search on an
+        // infinite axis into an endless loop.
+        let mut r = results();
+        let y = Year::latest_ranked(&r).unwrap().ranked_slot(&r).unwrap();
+        let c = (0..r.cities.len()).find(|&c| r.is_ranked(y, c)).unwrap();
+        let slot = (y * r.cities.len() + c) * r.nodes.len() + r.root;
+        for value in [f64::INFINITY, f64::NAN] {
+            r.scores[slot] = value;
+            let err = render_svg(&chart(&r, None, None)).unwrap_err().to_string();
+            assert!(
+                err.contains(&format!("the score of `{}` in", r.cities[c]))
+                    && err.contains("not a finite number"),
+                "{err}"
+            );
+        }
     }
 
     #[test]

@@ -10,7 +10,7 @@ use crate::chart::{drawing, Chart};
 use crate::error::Result;
 use crate::focus::Year;
 use crate::format::{thousands, width};
-use crate::frame::{frame, Line};
+use crate::frame::{axis, frame, Line};
 use crate::style::{anchored, okabe_ito, register_fonts, text, unit, HouseStyle, INK, MUTED};
 
 const CHART: &str = SensitivityChart::NAME;
@@ -148,6 +148,10 @@ where
     }
     let label_area = name_w + 2 * gap;
     let (lo, hi) = x_range(indices);
+    let (lo, hi) = {
+        let r = axis(CHART, "Sobol index", lo, hi)?;
+        (r.start, r.end)
+    };
     // Room right of the plot for a value label beyond the furthest whisker.
     let value_w = width(area, "-0.00", &value_style, CHART)?;
     let mut plotted = ChartBuilder::on(&plot)
@@ -158,7 +162,8 @@ where
         .build_cartesian_2d(lo..hi, 0.0..k.max(1) as f64)
         .map_err(drawing(CHART))?;
     let fmt = |v: &f64| format!("{v:.1}");
-    let ticks = ((hi - lo) * 10.0).round() as usize + 1;
+    // Tenths, at most 21 labels (estimates far outside [0, 1] come from too few runs).
+    let ticks = (((hi - lo) * 10.0).round() as usize + 1).min(21);
     plotted
         .configure_mesh()
         .disable_y_mesh()
