@@ -973,8 +973,9 @@ fn sensitivity_and_uncertainty_reject_impossible_settings_with_exit_code_2() {
         .arg(out.path())
         .assert()
         .code(2)
+        .stderr(predicate::str::contains("'--weight-noise <[LEVEL=]X>'"))
         .stderr(predicate::str::contains(
-            "--weight-noise: noise 1.5 at level 1 can make weights zero or negative",
+            "noise 1.5 at level 1 can make weights zero or negative",
         ));
     healthy_city()
         .args([

@@ -13,7 +13,9 @@ mod parse;
 mod path_to_first;
 mod publish;
 mod run;
+mod safe;
 mod sensitivity;
+mod signals;
 mod uncertainty;
 mod validate;
 mod warnings;
@@ -21,6 +23,7 @@ mod weight_map;
 
 use std::io;
 use std::process::ExitCode;
+use std::sync::atomic::Ordering;
 
 use anyhow::Result;
 use clap::Parser;
@@ -30,22 +33,39 @@ use args::{Args, Command, ImportCommand};
 fn main() -> ExitCode {
     let args = Args::parse();
     warnings::install();
-    match run(args) {
+    signals::install();
+    let result = run(args);
+    report_leftovers();
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
-        Err(err) if is_interrupted(&err) => {
-            #[allow(clippy::print_stderr)]
-            {
-                eprintln!("error: {err:#}");
-            }
-            ExitCode::from(130)
+        Err(err) if is_interrupted(&err) || signals::CANCEL.load(Ordering::SeqCst) => {
+            publish::status(&format!("error: {err:#}"));
+            ExitCode::from(signals::exit_code())
         }
         Err(err) => {
-            #[allow(clippy::print_stderr)]
-            {
-                eprintln!("error: {err:#}");
-            }
+            publish::status(&format!("error: {err:#}"));
             ExitCode::from(2)
+        }
+    }
+}
+
+/// Says which leftovers of killed runs were found in the output folders: removed (their
+/// process is gone) or left in place (their owner cannot be told).
+fn report_leftovers() {
+    for leftover in healthy_city_fs::take_leftovers() {
+        let path = leftover.path.display();
+        let by = leftover
+            .pid
+            .map_or_else(String::new, |pid| format!(" by process {pid}"));
+        if leftover.removed {
+            publish::status(&format!(
+                "note: removed `{path}`, left{by} by a run that was stopped before it finished"
+            ));
+        } else {
+            publish::status(&format!(
+                "warning: `{path}` was left{by} by an earlier run; remove it if no healthy-city is writing to that folder"
+            ));
         }
     }
 }
