@@ -683,6 +683,8 @@ mod ingest_fetch;
 
 mod golden;
 
+mod robustness;
+
 #[test]
 fn import_coinr_writes_a_framework_that_run_scores_as_coinr_does() {
     let Some(data) = shared_data() else { return };
