@@ -40,14 +40,34 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) if is_interrupted(&err) || signals::CANCEL.load(Ordering::SeqCst) => {
-            publish::status(&format!("error: {err:#}"));
+            publish::status(&error_text(&err));
             ExitCode::from(signals::exit_code())
         }
         Err(err) => {
-            publish::status(&format!("error: {err:#}"));
+            publish::status(&error_text(&err));
             ExitCode::from(2)
         }
     }
+}
+
+/// Most lines of an error printed; a longer one (a list of problems a library did not bound)
+/// is cut with the number of lines left out.
+const MAX_ERROR_LINES: usize = 60;
+
+/// `error: <message with its causes>`, at most [`MAX_ERROR_LINES`] lines (each line is made
+/// safe for the terminal when printed).
+fn error_text(err: &anyhow::Error) -> String {
+    let text = format!("error: {err:#}");
+    let lines = text.lines().count();
+    if lines <= MAX_ERROR_LINES {
+        return text;
+    }
+    let kept: Vec<&str> = text.lines().take(MAX_ERROR_LINES).collect();
+    format!(
+        "{}\n… and {} more lines",
+        kept.join("\n"),
+        lines - MAX_ERROR_LINES
+    )
 }
 
 /// Says which leftovers of killed runs were found in the output folders: removed (their
@@ -99,5 +119,22 @@ fn run(args: Args) -> Result<()> {
         Command::Sensitivity(args) => sensitivity::run(&args),
         Command::PathToFirst(args) => path_to_first::run(&args),
         Command::WeightMap(args) => weight_map::run(&args),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_long_error_is_cut_after_its_first_lines_with_the_number_left_out() {
+        let many: Vec<String> = (1..=100).map(|k| format!("problem {k}")).collect();
+        let text = error_text(&anyhow::anyhow!(many.join("\n")));
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), MAX_ERROR_LINES + 1);
+        assert_eq!(lines[0], "error: problem 1");
+        assert_eq!(lines[MAX_ERROR_LINES - 1], "problem 60");
+        assert_eq!(lines[MAX_ERROR_LINES], "… and 40 more lines");
+        assert_eq!(error_text(&anyhow::anyhow!("one")), "error: one");
     }
 }

@@ -142,6 +142,16 @@ fn owner(name: &str) -> Owner {
 /// that cannot be removed. A live owner's (a run writing to the same folder now) are left
 /// alone.
 pub(crate) fn sweep(dir: &Path) {
+    // Once per folder and process: a folder written to often (the HTTP cache) is not listed
+    // again at every write.
+    static SWEPT: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+    {
+        let mut swept = SWEPT.lock().unwrap_or_else(PoisonError::into_inner);
+        if swept.iter().any(|d| d == dir) {
+            return;
+        }
+        swept.push(dir.to_path_buf());
+    }
     let Ok(entries) = fs::read_dir(dir) else {
         return;
     };
