@@ -124,11 +124,17 @@ pub fn write_atomic_with(
             });
         }
         live::sweep(&dir);
-        let tmp = tempfile::Builder::new()
-            .prefix(&format!("{}{}-", live::TEMP_PREFIX, std::process::id()))
-            .suffix(live::TEMP_SUFFIX)
-            .tempfile_in(&dir)
-            .map_err(write_error)?;
+        let mut builder = tempfile::Builder::new();
+        let prefix = format!("{}{}-", live::TEMP_PREFIX, std::process::id());
+        builder.prefix(&prefix).suffix(live::TEMP_SUFFIX);
+        // The permissions of a file created in place (0666 less the umask), not the
+        // temporary file's owner-only 0600: the renamed file is an ordinary output.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            builder.permissions(fs::Permissions::from_mode(0o666));
+        }
+        let tmp = builder.tempfile_in(&dir).map_err(write_error)?;
         live.add(tmp.path());
         tmp
     };
@@ -477,6 +483,18 @@ mod tests {
         write_atomic(&path, b"two").unwrap();
         assert_eq!(read(&path), "two");
         assert_eq!(fs::read_dir(dir.path().join("sub")).unwrap().count(), 1);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn an_atomically_written_file_has_the_permissions_of_one_created_in_place() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let (atomic, plain) = (dir.path().join("a.svg"), dir.path().join("b.csv"));
+        write_atomic(&atomic, b"<svg/>").unwrap();
+        fs::write(&plain, "x").unwrap();
+        let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&atomic), mode(&plain));
     }
 
     #[test]
