@@ -2,7 +2,7 @@
 //! [`healthy_city_fs::Staging`], its table or text on standard output, status lines on
 //! standard error.
 
-use std::io::{self, Write};
+use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -115,6 +115,14 @@ pub fn print_result(
     let around = text_around.trim_end();
     if !around.is_empty() {
         status(around);
+    }
+    if io::stdout().is_terminal() {
+        // Read by a person: the table's text made safe like every other line. Written to a
+        // pipe or a file, it is the data as it is.
+        let mut bytes = Vec::new();
+        healthy_city_report::write_table(file_table, format, &mut bytes)?;
+        let text = crate::safe::terminal(&String::from_utf8_lossy(&bytes));
+        return to_stdout(|out| out.write_all(text.as_bytes()));
     }
     to_stdout(|out| healthy_city_report::write_table(file_table, format, out))?;
     Ok(())
