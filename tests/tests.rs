@@ -1155,7 +1155,18 @@ fn ctrl_c_stops_a_long_uncertainty_run_without_writing_a_file() {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    std::thread::sleep(std::time::Duration::from_millis(1500));
+    // Once the staging folder exists the replications are about to start: a moment later the
+    // signal finds the loop running (before it, the command stops at once, without saying how
+    // far it got).
+    let start = std::time::Instant::now();
+    while fs::read_dir(out.path()).unwrap().count() == 0 {
+        assert!(
+            start.elapsed().as_secs() < 120,
+            "no staging folder appeared"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(300));
     std::process::Command::new("kill")
         .args(["-INT", &child.id().to_string()])
         .status()
