@@ -355,3 +355,96 @@ mod tests {
         assert!(base_url("gho").is_err());
     }
 }
+
+/// Property tests: every value parser, given any text, returns a value or a reason (never a
+/// panic), and every value it accepts is one the commands can work with. Cases: the
+/// environment variable `HEALTHY_CITY_FUZZ_CASES` (default 64).
+#[cfg(test)]
+mod fuzz {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn cases() -> u32 {
+        std::env::var("HEALTHY_CITY_FUZZ_CASES")
+            .ok()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(64)
+    }
+
+    /// Text around the shapes the parsers read: numbers of every size and sign, specials,
+    /// separators, control characters, and arbitrary strings.
+    fn text() -> impl Strategy<Value = String> {
+        let number = prop_oneof![
+            any::<f64>().prop_map(|v| v.to_string()),
+            any::<i64>().prop_map(|v| v.to_string()),
+            Just(String::from("1e308")),
+            Just(String::from("-1e308")),
+            Just(String::from("1e-320")),
+            Just(String::from("NaN")),
+            Just(String::from("inf")),
+            Just(String::from("-0")),
+            Just(String::from("99999999999999999999999")),
+        ];
+        prop_oneof![
+            number.clone(),
+            (number.clone(), number.clone()).prop_map(|(a, b)| format!("{a},{b}")),
+            (number.clone(), number.clone()).prop_map(|(a, b)| format!("{a}..{b}")),
+            (number.clone(), number).prop_map(|(a, b)| format!("{a}={b}")),
+            "[a-z0-9=,.\\-\\x00-\\x1f ]{0,40}",
+            any::<String>(),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(cases()))]
+
+        #[test]
+        fn every_value_parser_answers_and_what_it_accepts_is_usable(s in text()) {
+            if let Ok((_, x)) = weight_noise(&s) {
+                prop_assert!((0.0..1.0).contains(&x));
+            }
+            if let Ok(c) = concentration(&s) {
+                prop_assert!(c > 0.0 && c.is_finite());
+            }
+            if let Ok(n) = bootstrap(&s) {
+                prop_assert!(n >= MIN_BOOTSTRAP);
+            }
+            if let Ok(n) = replications(&s) {
+                prop_assert!(n >= 1);
+            }
+            if let Ok([l, u]) = scale(&s) {
+                prop_assert!(l.is_finite() && u.is_finite() && l < u);
+            }
+            if let Ok((_, v)) = cap(&s) {
+                prop_assert!(v.is_finite());
+            }
+            if let Ok(p) = share(&s) {
+                prop_assert!(p > 0.0 && p <= 1.0);
+            }
+            if let Ok((lo, hi)) = winmax(&s) {
+                prop_assert!(lo <= hi);
+            }
+            if let Ok(step) = step(&s) {
+                prop_assert!((1..=1000).contains(&step.steps));
+            }
+            if let Ok(y) = year(&s) {
+                prop_assert!(YEARS.contains(&y));
+            }
+            if let Ok(t) = timeout(&s) {
+                prop_assert!((1..=86_400).contains(&t));
+            }
+            let _ = (
+                retries(&s),
+                retry_delay(&s),
+                megabytes(&s),
+                pages(&s),
+                per_host(&s),
+                three_nodes(&s),
+                base_url(&s),
+                normalisation(&s),
+                aggregation(&s),
+                imputation(&s),
+            );
+        }
+    }
+}

@@ -90,3 +90,32 @@ mod tests {
         assert_eq!(terminal(&exact), exact);
     }
 }
+
+/// Property test: whatever the text, what is printed has no control character but line
+/// breaks, as many lines, none much longer than [`MAX_LINE`]. Cases:
+/// `HEALTHY_CITY_FUZZ_CASES` (default 64).
+#[cfg(test)]
+mod fuzz {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(
+            std::env::var("HEALTHY_CITY_FUZZ_CASES").ok().and_then(|n| n.parse().ok()).unwrap_or(64)
+        ))]
+
+        #[test]
+        fn any_text_comes_out_safe_to_print(
+            text in prop_oneof![
+                any::<String>(),
+                "[\\x00-\\x1f\\x7f-\\u{9f}\\u{202a}-\\u{202e}a\\n]{0,3000}",
+            ]
+        ) {
+            let shown = terminal(&text);
+            prop_assert!(!shown.chars().any(unsafe_char));
+            prop_assert_eq!(shown.split('\n').count(), text.split('\n').count());
+            // An escape is at most 8 characters (`\u{202e}`); the cut adds its length.
+            prop_assert!(shown.split('\n').all(|l| l.chars().count() <= 8 * MAX_LINE + 40));
+        }
+    }
+}
