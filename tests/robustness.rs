@@ -541,3 +541,55 @@ fn a_city_name_with_escape_sequences_is_shown_escaped_in_the_terminal_table() {
     assert!(stdout.contains("Lon\\x1b[2Jdon\\x07"), "{stdout}");
     assert!(!stdout.contains('\x1b') && !stdout.contains('\x07'));
 }
+
+#[test]
+fn an_ingest_writes_its_report_and_its_snapshot_both_or_neither() {
+    let Some(data) = super::shared_data() else {
+        return;
+    };
+    let dir = TempDir::new().unwrap();
+    let snapshot = dir.path().join("snapshot");
+    fs::create_dir(&snapshot).unwrap();
+    fs::write(snapshot.join("observations.csv"), "previous").unwrap();
+    // The report's folder is under a file: it cannot be written.
+    let blocker = dir.path().join("report");
+    fs::write(&blocker, "a file in the way").unwrap();
+    healthy_city()
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["ingest", "--from"])
+        .arg(&data)
+        .arg("--out")
+        .arg(&snapshot)
+        .arg("--report")
+        .arg(blocker.join("ingest"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("cannot write the ingest report"));
+    assert_eq!(
+        tree(&snapshot),
+        [(String::from("observations.csv"), b"previous".to_vec())]
+    );
+    assert_eq!(fs::read_to_string(&blocker).unwrap(), "a file in the way");
+    let mut names: Vec<String> = fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["report", "snapshot"], "nothing else appeared");
+    // The other way round: the snapshot cannot be replaced (its folder is under a file), so
+    // the report, which could be written, is not.
+    let report = dir.path().join("fresh-report");
+    fs::write(dir.path().join("blocked"), "a file in the way").unwrap();
+    healthy_city()
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["ingest", "--from"])
+        .arg(&data)
+        .arg("--out")
+        .arg(dir.path().join("blocked/snapshot"))
+        .arg("--report")
+        .arg(&report)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("cannot write the snapshot"));
+    assert!(tree(&report).is_empty(), "{:?}", tree(&report));
+}

@@ -26,6 +26,18 @@ impl Outputs {
         })
     }
 
+    /// Stages the file `name` with the given content.
+    pub fn bytes(&mut self, name: &str, bytes: &[u8]) -> Result<()> {
+        self.staging.write(name, bytes)?;
+        Ok(())
+    }
+
+    /// Checks that every staged file can be moved into place, without moving any (see
+    /// [`healthy_city_fs::Staging::verify`]).
+    pub fn verify(&self) -> Result<()> {
+        Ok(self.staging.verify()?)
+    }
+
     /// Stages `table` as the CSV file `name`.
     pub fn table(&mut self, name: &str, table: &Table) -> Result<()> {
         self.staging

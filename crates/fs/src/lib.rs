@@ -257,6 +257,13 @@ impl Staging {
         self.files.iter().map(PathBuf::as_path)
     }
 
+    /// Checks now what [`Staging::commit`] checks first (every destination can be written),
+    /// for a command that must write something else between staging and committing (the
+    /// ingest report, staged, and the snapshot): a failure then changes nothing anywhere.
+    pub fn verify(&self) -> Result<()> {
+        self.check().map(drop)
+    }
+
     /// Checks every destination before anything is created or moved: each folder on the way
     /// from the output folder to it is a folder or does not exist yet, and the destination
     /// itself is not a folder, and every staged file is there. Returns the folders to create,
@@ -578,6 +585,19 @@ mod tests {
         assert_eq!(read(&out.join("a.csv")), "previous");
         // No new file, no new folder (`fresh` comes before the blocked file in staging order).
         assert_eq!(listing(out), ["a.csv", "block"]);
+    }
+
+    #[test]
+    fn verify_finds_what_the_commit_would_refuse_without_moving_anything() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path();
+        let mut staging = Staging::new(out).unwrap();
+        staging.write("report/unmatched.csv", b"x").unwrap();
+        staging.verify().unwrap();
+        fs::write(out.join("report"), "in the way").unwrap();
+        let err = staging.verify().unwrap_err().to_string();
+        assert!(err.contains("is a file, not a folder"), "{err}");
+        assert_eq!(listing(out).len(), 2, "nothing was moved or removed");
     }
 
     #[test]
