@@ -1178,7 +1178,8 @@ fn ctrl_c_stops_a_long_uncertainty_run_without_writing_a_file() {
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    assert!(String::from_utf8_lossy(&output.stderr).contains("interrupted after"));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("interrupted after"), "{stderr}");
     // Nothing written, not even the staging folder.
     assert_eq!(fs::read_dir(out.path()).unwrap().count(), 0);
 }

@@ -5,7 +5,7 @@
 //! says so, and the process exits with 128 + the signal's number (130 for SIGINT, 143 for
 //! SIGTERM). During the long loop of an analysis ([`cancellable`]), the analysis is first
 //! asked to stop at its next chunk through [`CANCEL`], so that it says how far it got; if it
-//! has not stopped within a few seconds (or a second signal comes) the process is stopped
+//! has not stopped within 30 seconds (or a second signal comes) the process is stopped
 //! all the same.
 
 use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
@@ -23,8 +23,10 @@ static SIGNAL: AtomicI32 = AtomicI32::new(0);
 /// Whether an analysis that stops by itself on [`CANCEL`] is running.
 static COOPERATIVE: AtomicBool = AtomicBool::new(false);
 
-/// How long an analysis is given to stop by itself after a signal.
-const GRACE: Duration = Duration::from_secs(5);
+/// How long an analysis is given to stop by itself after a signal: it checks between chunks
+/// of replications, a fraction of a second in a release build but seconds in a debug build on
+/// a busy machine. A second signal stops the process at once.
+const GRACE: Duration = Duration::from_secs(30);
 
 const SIGINT: i32 = 2;
 
