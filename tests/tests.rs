@@ -683,6 +683,8 @@ mod ingest_fetch;
 
 mod golden;
 
+mod robustness;
+
 #[test]
 fn import_coinr_writes_a_framework_that_run_scores_as_coinr_does() {
     let Some(data) = shared_data() else { return };
@@ -973,8 +975,9 @@ fn sensitivity_and_uncertainty_reject_impossible_settings_with_exit_code_2() {
         .arg(out.path())
         .assert()
         .code(2)
+        .stderr(predicate::str::contains("'--weight-noise <[LEVEL=]X>'"))
         .stderr(predicate::str::contains(
-            "--weight-noise: noise 1.5 at level 1 can make weights zero or negative",
+            "noise 1.5 at level 1 can make weights zero or negative",
         ));
     healthy_city()
         .args([
@@ -1152,7 +1155,18 @@ fn ctrl_c_stops_a_long_uncertainty_run_without_writing_a_file() {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    std::thread::sleep(std::time::Duration::from_millis(1500));
+    // Once the staging folder exists the replications are about to start: a moment later the
+    // signal finds the loop running (before it, the command stops at once, without saying how
+    // far it got).
+    let start = std::time::Instant::now();
+    while fs::read_dir(out.path()).unwrap().count() == 0 {
+        assert!(
+            start.elapsed().as_secs() < 120,
+            "no staging folder appeared"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(300));
     std::process::Command::new("kill")
         .args(["-INT", &child.id().to_string()])
         .status()
@@ -1164,7 +1178,8 @@ fn ctrl_c_stops_a_long_uncertainty_run_without_writing_a_file() {
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    assert!(String::from_utf8_lossy(&output.stderr).contains("interrupted after"));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("interrupted after"), "{stderr}");
     // Nothing written, not even the staging folder.
     assert_eq!(fs::read_dir(out.path()).unwrap().count(), 0);
 }

@@ -1,10 +1,8 @@
 //! What the analysis commands (compare, uncertainty, sensitivity, path-to-first, weight-map)
 //! share: the shipped scenarios, the engine built from the inputs, the uncertain inputs from
-//! the options, progress bars and Ctrl-C.
+//! the options and progress bars (signals: `signals.rs`).
 
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Once;
 
 use anyhow::{bail, Context, Result};
 use healthy_city_model::{Framework, Impute, Normalisation, Scenario};
@@ -34,19 +32,6 @@ pub const SCENARIOS: [(&str, &str); 4] = [
         include_str!("../../indicators/scenarios/pca-weights.toml"),
     ),
 ];
-
-/// Set by Ctrl-C: long runs stop at the next chunk, and nothing is written.
-pub static CANCEL: AtomicBool = AtomicBool::new(false);
-
-/// Installs the Ctrl-C handler that sets [`CANCEL`] (once).
-pub fn catch_ctrl_c() {
-    static ONCE: Once = Once::new();
-    ONCE.call_once(|| {
-        // If a handler cannot be installed, Ctrl-C kills the process: still nothing is renamed
-        // into place, only the staging folder may remain.
-        let _ = ctrlc::set_handler(|| CANCEL.store(true, Ordering::Relaxed));
-    });
-}
 
 /// The uncertain inputs' names as charts show them ("leave one out").
 pub fn factor_labels(analysis: &Analysis) -> Vec<String> {
@@ -168,7 +153,40 @@ pub fn factors(args: &Uncertain, engine: &Engine) -> Vec<Factor> {
 // The engine's errors are large (they name node, city, year, child and value).
 #[allow(clippy::result_large_err)]
 pub fn analysis<'e>(args: &Uncertain, engine: &'e Engine) -> Result<Analysis<'e>> {
+    check_levels(&args.weight_noise, engine)?;
     Analysis::new(engine, factors(args, engine)).map_err(flag)
+}
+
+/// The deepest level of the index's tree: 1 for the index's children, the indicators' level
+/// at the bottom.
+fn depth(engine: &Engine) -> usize {
+    let nodes = engine.node_ids().len();
+    (0..nodes)
+        .map(|node| {
+            let (mut level, mut k) = (0, node);
+            while let Some(parent) = engine.parent(k) {
+                level += 1;
+                k = parent;
+                if level > nodes {
+                    break; // not a tree: the engine's own checks say so
+                }
+            }
+            level
+        })
+        .max()
+        .unwrap_or(0)
+}
+
+/// Every `--weight-noise LEVEL=X` names a level of the index's tree (a level it lacks would
+/// vary nothing).
+fn check_levels(noise: &[(usize, f64)], engine: &Engine) -> Result<()> {
+    let depth = depth(engine);
+    if let Some(&(level, _)) = noise.iter().find(|(level, _)| *level > depth) {
+        bail!(
+            "--weight-noise: the index has no level {level}: its tree has levels 1 (the index's children) to {depth} (its indicators); give LEVEL from 1 to {depth}, or X alone for every level"
+        );
+    }
+    Ok(())
 }
 
 /// Loads the inputs, applies the scenario and the scale, and builds the engine with the

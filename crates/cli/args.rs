@@ -119,7 +119,7 @@ pub struct Uncertain {
 
     /// Dirichlet weights around each group's nominal shares, with this concentration
     /// (larger: closer to nominal). Replaces --weight-noise.
-    #[arg(long, value_name = "C", conflicts_with = "weight_noise")]
+    #[arg(long, value_name = "C", conflicts_with = "weight_noise", value_parser = parse::concentration)]
     pub dirichlet: Option<f64>,
 
     /// Normalisation alternatives, comma-separated (e.g. minmax,zscore,rank).
@@ -197,8 +197,8 @@ pub struct SensitivityArgs {
     #[arg(long, value_enum, default_value_t = SamplerArg::Sobol)]
     pub sampler: SamplerArg,
 
-    /// Bootstrap resamples for the 95% intervals.
-    #[arg(long, value_name = "B", default_value_t = 500)]
+    /// Bootstrap resamples for the 95% intervals (at least 20).
+    #[arg(long, value_name = "B", default_value_t = 500, value_parser = parse::bootstrap)]
     pub bootstrap: usize,
 }
 
@@ -277,7 +277,7 @@ pub struct CoinrArgs {
     pub out: PathBuf,
 
     /// Year of the values when iData has no Time column (required then).
-    #[arg(long, value_name = "YEAR")]
+    #[arg(long, value_name = "YEAR", value_parser = parse::year)]
     pub year: Option<i32>,
 }
 
@@ -368,7 +368,7 @@ pub struct IngestArgs {
     pub catalogue: PathBuf,
 
     /// First year kept in the snapshot.
-    #[arg(long, value_name = "YEAR", default_value_t = 2000)]
+    #[arg(long, value_name = "YEAR", default_value_t = 2000, value_parser = parse::year)]
     pub first_year: i32,
 
     /// Download every source that has a `download` address in the catalogue from its publisher
@@ -400,27 +400,27 @@ pub struct IngestArgs {
     pub allow_partial: bool,
 
     /// Seconds allowed for one request, body included.
-    #[arg(long, value_name = "SECONDS", default_value_t = 300)]
+    #[arg(long, value_name = "SECONDS", default_value_t = 300, value_parser = parse::timeout)]
     pub timeout: u64,
 
     /// Retries of a request after a 5xx, a 429 or a broken connection.
-    #[arg(long, value_name = "N", default_value_t = 4)]
+    #[arg(long, value_name = "N", default_value_t = 4, value_parser = parse::retries)]
     pub retries: u32,
 
     /// Back-off before the first retry, in milliseconds (doubled at each retry, with jitter).
-    #[arg(long, value_name = "MS", default_value_t = 500)]
+    #[arg(long, value_name = "MS", default_value_t = 500, value_parser = parse::retry_delay)]
     pub retry_delay_ms: u64,
 
     /// Largest response accepted, in megabytes.
-    #[arg(long, value_name = "MB", default_value_t = 512)]
+    #[arg(long, value_name = "MB", default_value_t = 512, value_parser = parse::megabytes)]
     pub max_body_mb: u64,
 
     /// Most pages followed for one source (World Bank pages, WHO GHO `@odata.nextLink`, CDC
     /// `$offset`); more is an error, as is a next-page link back to a page already fetched.
-    #[arg(long, value_name = "N", default_value_t = 1000)]
+    #[arg(long, value_name = "N", default_value_t = 1000, value_parser = parse::pages)]
     pub max_pages: usize,
 
     /// Requests in flight at once to one host.
-    #[arg(long, value_name = "N", default_value_t = 2)]
+    #[arg(long, value_name = "N", default_value_t = 2, value_parser = parse::per_host)]
     pub per_host: usize,
 }

@@ -16,6 +16,11 @@ pub fn run(args: &CompareArgs) -> Result<()> {
         common.input.framework.as_deref(),
         common.input.data.as_deref(),
     )?;
+    if let Some(year) = common.year {
+        // The other analyses refuse an unranked year when building their engine; compare
+        // would otherwise give an empty table and chart.
+        crate::analysis::engine(&inputs, &inputs.framework, Some(year), &[])?;
+    }
     let names: Vec<String> = if args.scenarios.is_empty() {
         SCENARIOS.iter().map(|s| s.0.to_string()).collect()
     } else {
@@ -74,6 +79,8 @@ pub fn run(args: &CompareArgs) -> Result<()> {
         &svg,
         &png,
     )?;
+    // The files first: what happens on standard output (a reader gone) cannot lose them.
+    let written = outputs.commit_quietly()?;
     let (title, terminal) = healthy_city_report::compare_terminal_table(&cmp);
     publish::print_result(
         common.format,
@@ -81,5 +88,6 @@ pub fn run(args: &CompareArgs) -> Result<()> {
         &title,
         &table,
     )?;
-    outputs.commit()
+    publish::wrote(&written);
+    Ok(())
 }

@@ -11,7 +11,7 @@ use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::args::IngestArgs;
 use crate::hints::ingest_flags;
-use crate::publish::status;
+use crate::publish::{status, Outputs};
 
 pub fn run(args: &IngestArgs) -> Result<()> {
     let cities = healthy_city_model::Cities::load(&args.cities)?;
@@ -41,15 +41,26 @@ pub fn run(args: &IngestArgs) -> Result<()> {
             .map_err(ingest_flags)
             .with_context(|| format!("cannot build the snapshot from `{}`", from.display()))?
     };
-    let unmatched = healthy_city_ingest::write_report(&snapshot.report, &args.report)
-        .with_context(|| {
-            format!(
-                "cannot write the ingest report to `{}`",
-                args.report.display()
-            )
-        })?;
+    // The report is staged and checked before the snapshot is replaced, and moved into place
+    // after it: a failure of either leaves both as they were.
+    let report_context = || {
+        format!(
+            "cannot write the ingest report to `{}`",
+            args.report.display()
+        )
+    };
+    let mut report = Outputs::new(&args.report).with_context(report_context)?;
+    report
+        .bytes(
+            healthy_city_ingest::UNMATCHED_CSV,
+            snapshot.report.unmatched_csv().as_bytes(),
+        )
+        .with_context(report_context)?;
+    report.verify().with_context(report_context)?;
     healthy_city_ingest::write_snapshot(&snapshot, &args.out)
         .with_context(|| format!("cannot write the snapshot to `{}`", args.out.display()))?;
+    report.commit_quietly().with_context(report_context)?;
+    let unmatched = args.report.join(healthy_city_ingest::UNMATCHED_CSV);
     status(&snapshot.report.to_string());
     status(&format!(
         "listed all {} codes and names that matched no city (places and aggregates, every source) in {}",

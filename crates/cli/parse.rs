@@ -23,7 +23,104 @@ pub fn weight_noise(spec: &str) -> Result<(usize, f64), String> {
         .trim()
         .parse::<f64>()
         .map_err(|_| "give a share such as 0.25 or LEVEL=0.25")?;
+    if !(0.0..1.0).contains(&x) {
+        let at = if level == 0 {
+            String::from("every level")
+        } else {
+            format!("level {level}")
+        };
+        return Err(format!(
+            "noise {x} at {at} can make weights zero or negative (a weight w varies within w (1 ± {x})): give a share in [0, 1), e.g. 0.25"
+        ));
+    }
     Ok((level, x))
+}
+
+/// `--dirichlet`: a positive, finite concentration.
+pub fn concentration(text: &str) -> Result<f64, String> {
+    text.trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|c| *c > 0.0 && c.is_finite())
+        .ok_or_else(|| {
+            String::from(
+                "give a positive concentration such as 50 (larger: weights closer to nominal)",
+            )
+        })
+}
+
+/// Fewest bootstrap resamples: the 95% interval is read from the 2.5% and 97.5% quantiles of
+/// the resamples, which fewer than 20 cannot tell from the extremes.
+pub const MIN_BOOTSTRAP: usize = 20;
+
+/// `--bootstrap`: a number of resamples, at least [`MIN_BOOTSTRAP`].
+pub fn bootstrap(text: &str) -> Result<usize, String> {
+    text.trim()
+        .parse::<usize>()
+        .ok()
+        .filter(|&n| n >= MIN_BOOTSTRAP)
+        .ok_or_else(|| {
+            format!(
+                "give at least {MIN_BOOTSTRAP} resamples (the 95% interval is read from the 2.5% and 97.5% quantiles of the resamples), e.g. 500"
+            )
+        })
+}
+
+/// A whole number within `lo..=hi`, for the ingest limits; `what` says what it counts.
+fn whole_within(text: &str, lo: u64, hi: u64, what: &str) -> Result<u64, String> {
+    text.trim()
+        .parse::<u64>()
+        .ok()
+        .filter(|n| (lo..=hi).contains(n))
+        .ok_or_else(|| format!("give a whole number of {what} from {lo} to {hi}"))
+}
+
+/// `--timeout`: seconds for one request, 1 to 86,400 (a day).
+pub fn timeout(text: &str) -> Result<u64, String> {
+    whole_within(text, 1, 86_400, "seconds")
+}
+
+/// `--retries`: 0 to 20 (each waits twice as long as the one before).
+pub fn retries(text: &str) -> Result<u32, String> {
+    whole_within(text, 0, 20, "retries").map(|n| n as u32)
+}
+
+/// `--retry-delay-ms`: 0 to 600,000 (ten minutes).
+pub fn retry_delay(text: &str) -> Result<u64, String> {
+    whole_within(text, 0, 600_000, "milliseconds")
+}
+
+/// `--max-body-mb`: 1 to 1,000,000 megabytes.
+pub fn megabytes(text: &str) -> Result<u64, String> {
+    whole_within(text, 1, 1_000_000, "megabytes")
+}
+
+/// `--max-pages`: 1 to 1,000,000 pages.
+pub fn pages(text: &str) -> Result<usize, String> {
+    whole_within(text, 1, 1_000_000, "pages").map(|n| n as usize)
+}
+
+/// `--per-host`: 1 to 64 requests in flight.
+pub fn per_host(text: &str) -> Result<usize, String> {
+    whole_within(text, 1, 64, "requests").map(|n| n as usize)
+}
+
+/// Years a year flag accepts (`ingest --first-year`, `import coinr --year`).
+pub const YEARS: std::ops::RangeInclusive<i32> = 1800..=2100;
+
+/// A calendar year within [`YEARS`].
+pub fn year(text: &str) -> Result<i32, String> {
+    text.trim()
+        .parse::<i32>()
+        .ok()
+        .filter(|y| YEARS.contains(y))
+        .ok_or_else(|| {
+            format!(
+                "give a year from {} to {}, e.g. 2019",
+                YEARS.start(),
+                YEARS.end()
+            )
+        })
 }
 
 /// Refuses an empty item of a method list (`--normalisations minmax,,rank`).
@@ -71,8 +168,10 @@ pub fn scale(spec: &str) -> Result<[f64; 2], String> {
         .map(|p| p.trim().parse::<f64>())
         .collect::<Result<_, _>>()
         .ok()
-        .filter(|p: &Vec<f64>| p.len() == 2 && p[0] < p[1])
-        .ok_or("give two numbers L,U with L < U, e.g. 1,100")?;
+        .filter(|p: &Vec<f64>| {
+            p.len() == 2 && p[0] < p[1] && p.iter().all(|v| v.is_finite() && v.abs() <= 1e12)
+        })
+        .ok_or("give two finite numbers L,U with L < U (at most 1e12 in size), e.g. 1,100")?;
     Ok([parts[0], parts[1]])
 }
 
@@ -186,6 +285,32 @@ mod tests {
         assert_eq!(weight_noise("2=0.1"), Ok((2, 0.1)));
         assert!(weight_noise("0=0.1").unwrap_err().contains("level"));
         assert!(weight_noise("x").unwrap_err().contains("0.25"));
+        for bad in ["1", "1.5", "-0.1", "NaN", "inf", "2=1e308"] {
+            assert!(weight_noise(bad).unwrap_err().contains("[0, 1)"), "{bad}");
+        }
+        assert_eq!(weight_noise("0"), Ok((0, 0.0)));
+    }
+
+    #[test]
+    fn counts_and_concentrations_that_would_give_nan_are_refused() {
+        for bad in ["0", "-1", "NaN", "inf", "x"] {
+            assert!(concentration(bad).is_err(), "{bad}");
+        }
+        assert_eq!(concentration("50"), Ok(50.0));
+        for bad in ["0", "1", "19", "-5", "x"] {
+            assert!(bootstrap(bad).unwrap_err().contains("at least 20"), "{bad}");
+        }
+        assert_eq!(bootstrap("20"), Ok(20));
+        assert!(replications("0").is_err());
+        assert!(timeout("0").unwrap_err().contains("from 1 to 86400"));
+        assert!(per_host("0").is_err());
+        assert!(pages("0").is_err());
+        assert!(megabytes("0").is_err());
+        assert!(retries("21").is_err());
+        assert_eq!(retries("0"), Ok(0));
+        assert!(year("3000").unwrap_err().contains("from 1800 to 2100"));
+        assert!(year("-2019").is_err());
+        assert_eq!(year("2019"), Ok(2019));
     }
 
     #[test]
@@ -196,6 +321,9 @@ mod tests {
         assert_eq!(scale("1, 100"), Ok([1.0, 100.0]));
         assert!(scale("100,1").is_err());
         assert!(scale("1").is_err());
+        assert!(scale("1,inf").is_err());
+        assert!(scale("-1e308,1e308").is_err());
+        assert!(scale("NaN,1").is_err());
         assert_eq!(cap("pm25 = 5"), Ok((String::from("pm25"), 5.0)));
         assert!(cap("pm25").is_err());
         assert!(cap("pm25=inf").unwrap_err().contains("not a number"));
@@ -225,5 +353,98 @@ mod tests {
             .unwrap_err()
             .contains("unknown publisher"));
         assert!(base_url("gho").is_err());
+    }
+}
+
+/// Property tests: every value parser, given any text, returns a value or a reason (never a
+/// panic), and every value it accepts is one the commands can work with. Cases: the
+/// environment variable `HEALTHY_CITY_FUZZ_CASES` (default 64).
+#[cfg(test)]
+mod fuzz {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn cases() -> u32 {
+        std::env::var("HEALTHY_CITY_FUZZ_CASES")
+            .ok()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(64)
+    }
+
+    /// Text around the shapes the parsers read: numbers of every size and sign, specials,
+    /// separators, control characters, and arbitrary strings.
+    fn text() -> impl Strategy<Value = String> {
+        let number = prop_oneof![
+            any::<f64>().prop_map(|v| v.to_string()),
+            any::<i64>().prop_map(|v| v.to_string()),
+            Just(String::from("1e308")),
+            Just(String::from("-1e308")),
+            Just(String::from("1e-320")),
+            Just(String::from("NaN")),
+            Just(String::from("inf")),
+            Just(String::from("-0")),
+            Just(String::from("99999999999999999999999")),
+        ];
+        prop_oneof![
+            number.clone(),
+            (number.clone(), number.clone()).prop_map(|(a, b)| format!("{a},{b}")),
+            (number.clone(), number.clone()).prop_map(|(a, b)| format!("{a}..{b}")),
+            (number.clone(), number).prop_map(|(a, b)| format!("{a}={b}")),
+            "[a-z0-9=,.\\-\\x00-\\x1f ]{0,40}",
+            any::<String>(),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(cases()))]
+
+        #[test]
+        fn every_value_parser_answers_and_what_it_accepts_is_usable(s in text()) {
+            if let Ok((_, x)) = weight_noise(&s) {
+                prop_assert!((0.0..1.0).contains(&x));
+            }
+            if let Ok(c) = concentration(&s) {
+                prop_assert!(c > 0.0 && c.is_finite());
+            }
+            if let Ok(n) = bootstrap(&s) {
+                prop_assert!(n >= MIN_BOOTSTRAP);
+            }
+            if let Ok(n) = replications(&s) {
+                prop_assert!(n >= 1);
+            }
+            if let Ok([l, u]) = scale(&s) {
+                prop_assert!(l.is_finite() && u.is_finite() && l < u);
+            }
+            if let Ok((_, v)) = cap(&s) {
+                prop_assert!(v.is_finite());
+            }
+            if let Ok(p) = share(&s) {
+                prop_assert!(p > 0.0 && p <= 1.0);
+            }
+            if let Ok((lo, hi)) = winmax(&s) {
+                prop_assert!(lo <= hi);
+            }
+            if let Ok(step) = step(&s) {
+                prop_assert!((1..=1000).contains(&step.steps));
+            }
+            if let Ok(y) = year(&s) {
+                prop_assert!(YEARS.contains(&y));
+            }
+            if let Ok(t) = timeout(&s) {
+                prop_assert!((1..=86_400).contains(&t));
+            }
+            let _ = (
+                retries(&s),
+                retry_delay(&s),
+                megabytes(&s),
+                pages(&s),
+                per_host(&s),
+                three_nodes(&s),
+                base_url(&s),
+                normalisation(&s),
+                aggregation(&s),
+                imputation(&s),
+            );
+        }
     }
 }

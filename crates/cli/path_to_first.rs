@@ -83,6 +83,8 @@ pub fn run(args: &PathArgs) -> Result<()> {
         &svg,
         &png,
     )?;
+    // The files first: what happens on standard output (a reader gone) cannot lose them.
+    let written = outputs.commit_quietly()?;
     let terminal = healthy_city_report::path_terminal_table(&p, &inputs.catalogue);
     publish::print_result(
         common.format,
@@ -90,5 +92,6 @@ pub fn run(args: &PathArgs) -> Result<()> {
         &text,
         &table,
     )?;
-    outputs.commit()
+    publish::wrote(&written);
+    Ok(())
 }

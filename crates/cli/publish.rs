@@ -2,8 +2,9 @@
 //! [`healthy_city_fs::Staging`], its table or text on standard output, status lines on
 //! standard error.
 
-use std::io::{self, Write};
+use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyhow::Result;
 use healthy_city_fs::Staging;
@@ -23,6 +24,18 @@ impl Outputs {
         Ok(Outputs {
             staging: Staging::new(out)?,
         })
+    }
+
+    /// Stages the file `name` with the given content.
+    pub fn bytes(&mut self, name: &str, bytes: &[u8]) -> Result<()> {
+        self.staging.write(name, bytes)?;
+        Ok(())
+    }
+
+    /// Checks that every staged file can be moved into place, without moving any (see
+    /// [`healthy_city_fs::Staging::verify`]).
+    pub fn verify(&self) -> Result<()> {
+        Ok(self.staging.verify()?)
     }
 
     /// Stages `table` as the CSV file `name`.
@@ -45,15 +58,11 @@ impl Outputs {
         ))
     }
 
-    /// Moves every staged file into place; returns their paths.
+    /// Moves every staged file into place; returns their paths, for [`wrote`] once the
+    /// result is printed. Commands commit before printing anything on standard output, so
+    /// that a reader gone (`| head`) cannot lose their files.
     pub fn commit_quietly(self) -> Result<Vec<PathBuf>> {
         Ok(self.staging.commit()?)
-    }
-
-    /// Moves every staged file into place and says so on standard error.
-    pub fn commit(self) -> Result<()> {
-        wrote(&self.commit_quietly()?);
-        Ok(())
     }
 }
 
@@ -64,21 +73,40 @@ pub fn wrote(paths: &[PathBuf]) {
     }
 }
 
-/// Prints a progress or status line on standard error.
+/// Prints a progress or status line on standard error, made safe for a terminal
+/// ([`crate::safe::terminal`]). A standard error that cannot be written is ignored.
 pub fn status(message: &str) {
-    #[allow(clippy::print_stderr)]
-    {
-        eprintln!("{message}");
+    let stderr = io::stderr();
+    let mut err = stderr.lock();
+    let _ = writeln!(err, "{}", crate::safe::terminal(message));
+}
+
+/// Set once standard output's reader has gone: nothing more is printed there, and the
+/// command goes on (its files are written, its status lines printed).
+static STDOUT_GONE: AtomicBool = AtomicBool::new(false);
+
+/// Writes to standard output with `write`; a broken pipe (the reader has gone, as in
+/// `healthy-city compare | head -1`) stops printing without failing the command.
+fn to_stdout(write: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> Result<()> {
+    if STDOUT_GONE.load(Ordering::Relaxed) {
+        return Ok(());
+    }
+    let stdout = io::stdout();
+    let mut out = stdout.lock();
+    match write(&mut out).and_then(|()| out.flush()) {
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {
+            STDOUT_GONE.store(true, Ordering::Relaxed);
+            Ok(())
+        }
+        other => Ok(other?),
     }
 }
 
-/// Writes `text` on standard output.
+/// Writes `text`, the terminal view of a result, on standard output, made safe for a
+/// terminal ([`crate::safe::terminal`]).
 pub fn print(text: &str) -> Result<()> {
-    let stdout = io::stdout();
-    let mut out = stdout.lock();
-    out.write_all(text.as_bytes())?;
-    out.flush()?;
-    Ok(())
+    let text = crate::safe::terminal(text);
+    to_stdout(|out| out.write_all(text.as_bytes()))
 }
 
 /// Prints a command's result: as text (`text`, the terminal view with what surrounds it), or
@@ -100,9 +128,14 @@ pub fn print_result(
     if !around.is_empty() {
         status(around);
     }
-    let stdout = io::stdout();
-    let mut out = stdout.lock();
-    healthy_city_report::write_table(file_table, format, &mut out)?;
-    out.flush()?;
+    if io::stdout().is_terminal() {
+        // Read by a person: the table's text made safe like every other line. Written to a
+        // pipe or a file, it is the data as it is.
+        let mut bytes = Vec::new();
+        healthy_city_report::write_table(file_table, format, &mut bytes)?;
+        let text = crate::safe::terminal(&String::from_utf8_lossy(&bytes));
+        return to_stdout(|out| out.write_all(text.as_bytes()));
+    }
+    to_stdout(|out| healthy_city_report::write_table(file_table, format, out))?;
     Ok(())
 }

@@ -5,13 +5,13 @@ use std::time::Instant;
 use anyhow::Result;
 use healthy_city_score::{Objective, Sampler, SobolDesign};
 
-use crate::analysis::{self, catch_ctrl_c, city, factor_labels, progress, setup, CANCEL};
+use crate::analysis::{self, city, factor_labels, progress, setup};
 use crate::args::{SamplerArg, SensitivityArgs};
 use crate::publish::{self, status, Outputs};
+use crate::signals::{cancellable, CANCEL};
 
 #[allow(clippy::result_large_err)]
 pub fn run(args: &SensitivityArgs) -> Result<()> {
-    catch_ctrl_c();
     let (inputs, engine) = setup(&args.common, &args.inputs)?;
     let analysis = analysis::analysis(&args.inputs, &engine)?;
     let focus = args.city.as_deref().map(|c| city(&engine, c)).transpose()?;
@@ -23,19 +23,21 @@ pub fn run(args: &SensitivityArgs) -> Result<()> {
         SamplerArg::Sobol => Sampler::Sobol,
         SamplerArg::Random => Sampler::Random,
     };
-    let indices = healthy_city_score::sensitivity(
-        &analysis,
-        focus.map_or(Objective::MeanRankShift, Objective::CityRank),
-        SobolDesign {
-            runs: args.runs,
-            sampler,
-            seed: args.inputs.seed,
-            bootstrap: args.bootstrap,
-        },
-        &|done| bar.set_position(done as u64),
-        &CANCEL,
-    )
-    .map_err(analysis::flag)?;
+    let indices = cancellable(|| {
+        healthy_city_score::sensitivity(
+            &analysis,
+            focus.map_or(Objective::MeanRankShift, Objective::CityRank),
+            SobolDesign {
+                runs: args.runs,
+                sampler,
+                seed: args.inputs.seed,
+                bootstrap: args.bootstrap,
+            },
+            &|done| bar.set_position(done as u64),
+            &CANCEL,
+        )
+        .map_err(analysis::flag)
+    })?;
     bar.finish_and_clear();
     let elapsed = started.elapsed().as_secs_f64();
     let output = focus.map_or_else(
@@ -72,6 +74,8 @@ pub fn run(args: &SensitivityArgs) -> Result<()> {
         &svg,
         &png,
     )?;
+    // The files first: what happens on standard output (a reader gone) cannot lose them.
+    let written = outputs.commit_quietly()?;
     let title = healthy_city_report::sensitivity_title(
         &output,
         engine.year,
@@ -92,5 +96,6 @@ pub fn run(args: &SensitivityArgs) -> Result<()> {
         "{total} rebuilds in {elapsed:.2} s ({:.0} per second)",
         total as f64 / elapsed.max(1e-9)
     ));
-    outputs.commit()
+    publish::wrote(&written);
+    Ok(())
 }

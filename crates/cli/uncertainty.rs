@@ -7,14 +7,14 @@ use std::time::Instant;
 use anyhow::{Context, Result};
 use healthy_city_report::{CsvRows, RunsLog};
 
-use crate::analysis::{self, catch_ctrl_c, city, factor_labels, progress, setup, CANCEL};
+use crate::analysis::{self, city, factor_labels, progress, setup};
 use crate::args::UncertaintyArgs;
 use crate::publish::{self, status, Outputs};
+use crate::signals::{cancellable, CANCEL};
 
 // The engine's errors are large (they name node, city, year, child and value).
 #[allow(clippy::result_large_err)]
 pub fn run(args: &UncertaintyArgs) -> Result<()> {
-    catch_ctrl_c();
     let (inputs, engine) = setup(&args.common, &args.inputs)?;
     let focus = city(&engine, &args.city)?;
     let analysis = analysis::analysis(&args.inputs, &engine)?;
@@ -29,22 +29,24 @@ pub fn run(args: &UncertaintyArgs) -> Result<()> {
     let bar = progress(args.runs, "uncertainty");
     let started = Instant::now();
     let seed = args.inputs.seed;
-    let stats = analysis
-        .monte_carlo(
-            args.runs,
-            seed,
-            &mut |run, config, _| {
-                runs.row(&log.row(run, seed, config)).map_err(|e| {
-                    healthy_city_score::Error::Setting {
-                        key: String::from("uncertainty-runs.csv"),
-                        message: e.to_string(),
-                    }
-                })
-            },
-            &|done| bar.set_position(done as u64),
-            &CANCEL,
-        )
-        .map_err(analysis::flag)?;
+    let stats = cancellable(|| {
+        analysis
+            .monte_carlo(
+                args.runs,
+                seed,
+                &mut |run, config, _| {
+                    runs.row(&log.row(run, seed, config)).map_err(|e| {
+                        healthy_city_score::Error::Setting {
+                            key: String::from("uncertainty-runs.csv"),
+                            message: e.to_string(),
+                        }
+                    })
+                },
+                &|done| bar.set_position(done as u64),
+                &CANCEL,
+            )
+            .map_err(analysis::flag)
+    })?;
     bar.finish_and_clear();
     runs.finish()?;
     file.flush()?;
@@ -69,6 +71,8 @@ pub fn run(args: &UncertaintyArgs) -> Result<()> {
         &svg,
         &png,
     )?;
+    // The files first: what happens on standard output (a reader gone) cannot lose them.
+    let written = outputs.commit_quietly()?;
     let (title, terminal) = healthy_city_report::uncertainty_terminal_table(
         &stats,
         &engine.city_names,
@@ -88,5 +92,6 @@ pub fn run(args: &UncertaintyArgs) -> Result<()> {
         args.runs,
         args.runs as f64 / elapsed.max(1e-9)
     ));
-    outputs.commit()
+    publish::wrote(&written);
+    Ok(())
 }

@@ -1,7 +1,8 @@
 //! Warnings the libraries raise through `tracing` (an HTTP retry, a cache that cannot be
 //! written, a failed source whose previous values are kept) reach standard error as
 //! `warning: <message>` lines: no timestamp, no target; `warning` in yellow only when standard
-//! error is a terminal and NO_COLOR is unset.
+//! error is a terminal and NO_COLOR is unset. Messages are made safe for a terminal (control
+//! characters escaped, long lines cut: `safe.rs`).
 
 use std::fmt;
 use std::io::IsTerminal;
@@ -37,8 +38,11 @@ where
         } else {
             write!(writer, "{label}: ")?;
         }
-        ctx.field_format().format_fields(writer.by_ref(), event)?;
-        writeln!(writer)
+        // The message may echo input (a city name, a cell): made safe for a terminal.
+        let mut message = String::new();
+        ctx.field_format()
+            .format_fields(Writer::new(&mut message), event)?;
+        writeln!(writer, "{}", crate::safe::terminal(&message))
     }
 }
 
@@ -50,4 +54,49 @@ pub fn install() {
         .with_writer(std::io::stderr)
         .event_format(Plain { color })
         .try_init();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io;
+    use std::sync::{Arc, Mutex};
+
+    /// A writer into a shared buffer, for the subscriber under test.
+    #[derive(Clone)]
+    struct Buffer(Arc<Mutex<Vec<u8>>>);
+
+    impl io::Write for Buffer {
+        fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_warning_echoing_input_is_escaped_and_cut() {
+        let buffer = Buffer(Arc::new(Mutex::new(Vec::new())));
+        let writer = buffer.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(Level::WARN)
+            .with_writer(move || writer.clone())
+            .event_format(Plain { color: false })
+            .finish();
+        let long = "y".repeat(5000);
+        tracing::subscriber::with_default(subscriber, || {
+            tracing::warn!("city `\x1b]0;title\x07\x1b[2J` skipped");
+            tracing::warn!("value {long}");
+        });
+        let text = String::from_utf8(buffer.0.lock().unwrap().clone()).unwrap();
+        assert_eq!(
+            text,
+            format!(
+                "warning: city `\\x1b]0;title\\x07\\x1b[2J` skipped\nwarning: value {}… (5006 characters)\n",
+                "y".repeat(994)
+            )
+        );
+    }
 }

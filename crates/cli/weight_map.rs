@@ -60,8 +60,11 @@ pub fn run(args: &WeightMapArgs) -> Result<()> {
         &svg,
         &png,
     )?;
+    // The files first: what happens on standard output (a reader gone) cannot lose them.
+    let written = outputs.commit_quietly()?;
     let around = text.clone() + &healthy_city_report::render_terminal(&firsts);
     publish::print_result(common.format, &around, &around, &table)?;
     status(&format!("{} rebuilds in {elapsed:.2} s", cells.len()));
-    outputs.commit()
+    publish::wrote(&written);
+    Ok(())
 }

@@ -10,6 +10,11 @@
 //!   moved are taken back and the previous ones restored. Dropped without a commit (an error,
 //!   Ctrl-C), the staging folder and everything in it is removed.
 //! - [`replace_dir`] replaces a whole folder (the snapshot) by a new one built beside it.
+//! - [`remove_unfinished`], for a signal handler: removes every temporary file and staging
+//!   folder of the process (waiting for a move in progress to finish) and refuses new ones.
+//!   Their names carry the process id, so that a run killed outright (SIGKILL) leaves
+//!   leftovers that the next run into the same folder removes once their process is gone
+//!   ([`take_leftovers`] lists what it found).
 //!
 //! ```
 //! use healthy_city_fs::Staging;
@@ -30,6 +35,10 @@ use std::io::{self, Write};
 use std::path::{Component, Path, PathBuf};
 
 use tempfile::TempDir;
+
+mod live;
+
+pub use live::{remove_unfinished, take_leftovers, Leftover};
 
 /// Result type of the crate.
 pub type Result<T> = std::result::Result<T, Error>;
@@ -68,6 +77,9 @@ pub enum Error {
     /// The same output was staged twice.
     #[error("output `{name}` is written twice by one command")]
     Twice { name: String },
+    /// The process is being stopped (a signal): nothing more is written.
+    #[error("interrupted: the files being written were removed and none was moved into place")]
+    Interrupted,
 }
 
 fn create_dir_all(path: &Path) -> Result<()> {
@@ -98,28 +110,49 @@ pub fn write_atomic_with(
     fill: impl FnOnce(&mut dyn Write) -> io::Result<()>,
 ) -> Result<()> {
     let dir = parent_of(path);
-    create_dir_all(&dir)?;
-    if path.is_dir() {
-        return Err(Error::Blocked {
-            path: path.to_path_buf(),
-            reason: String::from("a folder of that name is in the way"),
-        });
-    }
     let write_error = |source| Error::Write {
         path: path.to_path_buf(),
         source,
     };
-    let tmp = tempfile::Builder::new()
-        .prefix(".healthy-city-")
-        .suffix(".tmp")
-        .tempfile_in(&dir)
-        .map_err(write_error)?;
-    {
+    let tmp = {
+        let mut live = live::open()?;
+        create_dir_all(&dir)?;
+        if path.is_dir() {
+            return Err(Error::Blocked {
+                path: path.to_path_buf(),
+                reason: String::from("a folder of that name is in the way"),
+            });
+        }
+        live::sweep(&dir);
+        let mut builder = tempfile::Builder::new();
+        let prefix = format!("{}{}-", live::TEMP_PREFIX, std::process::id());
+        builder.prefix(&prefix).suffix(live::TEMP_SUFFIX);
+        // The permissions of a file created in place (0666 less the umask), not the
+        // temporary file's owner-only 0600: the renamed file is an ordinary output.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            builder.permissions(fs::Permissions::from_mode(0o666));
+        }
+        let tmp = builder.tempfile_in(&dir).map_err(write_error)?;
+        live.add(tmp.path());
+        tmp
+    };
+    let filled = (|| {
         let mut writer = io::BufWriter::new(tmp.as_file());
-        fill(&mut writer).map_err(write_error)?;
-        writer.flush().map_err(write_error)?;
+        fill(&mut writer)?;
+        writer.flush()?;
+        drop(writer);
+        tmp.as_file().sync_all()
+    })();
+    // The rename happens under the registry's lock: a signal's clean-up comes wholly before
+    // it (the temporary file is gone, nothing is renamed) or wholly after.
+    let mut live = live::lock();
+    live.remove(tmp.path());
+    if live.is_closed() {
+        return Err(Error::Interrupted);
     }
-    tmp.as_file().sync_all().map_err(write_error)?;
+    filled.map_err(write_error)?;
     tmp.persist(path).map_err(|e| Error::Rename {
         from: e.file.path().to_path_buf(),
         to: path.to_path_buf(),
@@ -138,16 +171,20 @@ pub struct Staging {
 }
 
 impl Staging {
-    /// Starts staging outputs for the folder `out` (created if missing).
+    /// Starts staging outputs for the folder `out` (created if missing). Leftovers of killed
+    /// runs in `out` are removed first when their process is gone (see [`take_leftovers`]).
     pub fn new(out: &Path) -> Result<Self> {
+        let mut live = live::open()?;
         create_dir_all(out)?;
+        live::sweep(out);
         let dir = tempfile::Builder::new()
-            .prefix(".healthy-city-staging-")
+            .prefix(&format!("{}{}-", live::STAGING_PREFIX, std::process::id()))
             .tempdir_in(out)
             .map_err(|source| Error::CreateDir {
-                path: out.join(".healthy-city-staging-*"),
+                path: out.join(format!("{}*", live::STAGING_PREFIX)),
                 source,
             })?;
+        live.add(dir.path());
         Ok(Staging {
             dir,
             out: out.to_path_buf(),
@@ -184,6 +221,9 @@ impl Staging {
             });
         }
         let path = self.dir.path().join(name);
+        // Under the registry's lock, so that a signal's clean-up cannot be undone by a folder
+        // created again inside a staging folder just removed.
+        let _live = live::open()?;
         create_dir_all(&parent_of(&path))?;
         self.files.push(name.to_path_buf());
         Ok(path)
@@ -217,22 +257,62 @@ impl Staging {
         self.files.iter().map(PathBuf::as_path)
     }
 
-    /// Moves every staged file into the output folder and returns their final paths, in
-    /// staging order. Either every file is in place afterwards, or (on an error) none of the
-    /// new ones is and the previous files are back.
-    pub fn commit(self) -> Result<Vec<PathBuf>> {
-        // 1. Every destination's folder exists and no destination is a folder: checked before
-        //    anything moves, so the usual failures (a file where a folder must be) move nothing.
+    /// Checks now what [`Staging::commit`] checks first (every destination can be written),
+    /// for a command that must write something else between staging and committing (the
+    /// ingest report, staged, and the snapshot): a failure then changes nothing anywhere.
+    pub fn verify(&self) -> Result<()> {
+        self.check().map(drop)
+    }
+
+    /// Checks every destination before anything is created or moved: each folder on the way
+    /// from the output folder to it is a folder or does not exist yet, and the destination
+    /// itself is not a folder, and every staged file is there. Returns the folders to create,
+    /// outermost first.
+    fn check(&self) -> Result<Vec<PathBuf>> {
+        let mut missing: Vec<PathBuf> = Vec::new();
         for relative in &self.files {
             let to = self.out.join(relative);
-            let folder = parent_of(&to);
-            if folder.exists() && !folder.is_dir() {
+            let staged = self.dir.path().join(relative);
+            if !staged.is_file() {
                 return Err(Error::Blocked {
                     path: to,
-                    reason: format!("`{}` is a file, not a folder", folder.display()),
+                    reason: format!(
+                        "its staged file `{}` was not written or is not a file",
+                        staged.display()
+                    ),
                 });
             }
-            create_dir_all(&folder)?;
+            let mut folder = self.out.clone();
+            let mut parts = relative.components().peekable();
+            while let Some(part) = parts.next() {
+                if parts.peek().is_none() {
+                    break; // the file itself
+                }
+                folder.push(part);
+                match fs::metadata(&folder) {
+                    Ok(meta) if meta.is_dir() => {}
+                    Ok(_) => {
+                        return Err(Error::Blocked {
+                            path: to,
+                            reason: format!("`{}` is a file, not a folder", folder.display()),
+                        })
+                    }
+                    Err(_) if folder.symlink_metadata().is_ok() => {
+                        return Err(Error::Blocked {
+                            path: to,
+                            reason: format!(
+                                "`{}` is a link to nothing, not a folder",
+                                folder.display()
+                            ),
+                        })
+                    }
+                    Err(_) => {
+                        if !missing.contains(&folder) {
+                            missing.push(folder.clone());
+                        }
+                    }
+                }
+            }
             if to.is_dir() {
                 return Err(Error::Blocked {
                     path: to,
@@ -240,7 +320,35 @@ impl Staging {
                 });
             }
         }
-        // 2. Previous files are moved aside into the staging folder, then the new ones in; a
+        Ok(missing)
+    }
+
+    /// Moves every staged file into the output folder and returns their final paths, in
+    /// staging order. Either every file is in place afterwards, or (on an error) none of the
+    /// new ones is, the previous files are back and no new folder remains.
+    pub fn commit(self) -> Result<Vec<PathBuf>> {
+        // Under the registry's lock: a signal's clean-up waits for the commit to finish (or
+        // to be undone), and a commit after the clean-up started moves nothing.
+        let _live = live::open()?;
+        // 1. Every destination is checked before anything is created or moved, so the usual
+        //    failures (a file where a folder must be) change nothing.
+        let missing = self.check()?;
+        // 2. The missing folders are created, outermost first; a failure removes them again.
+        let mut created: Vec<PathBuf> = Vec::new();
+        for folder in &missing {
+            if let Err(source) = fs::create_dir(folder) {
+                if source.kind() == io::ErrorKind::AlreadyExists && folder.is_dir() {
+                    continue;
+                }
+                remove_folders(&created);
+                return Err(Error::CreateDir {
+                    path: folder.clone(),
+                    source,
+                });
+            }
+            created.push(folder.clone());
+        }
+        // 3. Previous files are moved aside into the staging folder, then the new ones in; a
         //    failure undoes both.
         let backup = self.dir.path().join(".previous");
         let mut moved: Vec<(PathBuf, PathBuf, Option<PathBuf>)> = Vec::new();
@@ -248,7 +356,7 @@ impl Staging {
         for (k, relative) in self.files.iter().enumerate() {
             let from = self.dir.path().join(relative);
             let to = self.out.join(relative);
-            let kept = if to.exists() {
+            let kept = if to.symlink_metadata().is_ok() {
                 let aside = backup.join(k.to_string());
                 if let Err(source) = create_dir_all(&backup).and_then(|()| {
                     fs::rename(&to, &aside).map_err(|source| Error::Rename {
@@ -280,9 +388,25 @@ impl Staging {
                     let _ = fs::rename(aside, &to);
                 }
             }
+            remove_folders(&created);
             return Err(err);
         }
         Ok(moved.into_iter().map(|(_, to, _)| to).collect())
+    }
+}
+
+/// Removes the folders a failed commit created, innermost first (only if empty).
+fn remove_folders(created: &[PathBuf]) {
+    for folder in created.iter().rev() {
+        let _ = fs::remove_dir(folder);
+    }
+}
+
+impl Drop for Staging {
+    /// Unregisters the staging folder; the folder itself (what was not moved into place, and
+    /// the previous files a commit replaced) is removed when its `TempDir` is dropped.
+    fn drop(&mut self) {
+        live::lock().remove(self.dir.path());
     }
 }
 
@@ -297,14 +421,27 @@ pub fn replace_dir(dir: &Path, fill: impl FnOnce(&Path) -> Result<()>) -> Result
         || String::from("folder"),
         |n| n.to_string_lossy().into_owned(),
     );
-    let tmp = tempfile::Builder::new()
-        .prefix(&format!(".{name}.new-"))
-        .tempdir_in(&parent)
-        .map_err(|source| Error::CreateDir {
-            path: parent.join(format!(".{name}.new-*")),
-            source,
-        })?;
-    fill(tmp.path())?;
+    let tmp = {
+        let mut live = live::open()?;
+        let tmp = tempfile::Builder::new()
+            .prefix(&format!(".{name}.new-"))
+            .tempdir_in(&parent)
+            .map_err(|source| Error::CreateDir {
+                path: parent.join(format!(".{name}.new-*")),
+                source,
+            })?;
+        live.add(tmp.path());
+        tmp
+    };
+    let filled = fill(tmp.path());
+    // The swap happens under the registry's lock: a signal's clean-up comes wholly before it
+    // (the new folder is removed, the old one untouched) or wholly after.
+    let mut live = live::lock();
+    live.remove(tmp.path());
+    if live.is_closed() {
+        return Err(Error::Interrupted);
+    }
+    filled?;
     let new = tmp.keep();
     if dir.exists() {
         let old = parent.join(format!(".{name}.old-{}", std::process::id()));
@@ -353,6 +490,18 @@ mod tests {
         write_atomic(&path, b"two").unwrap();
         assert_eq!(read(&path), "two");
         assert_eq!(fs::read_dir(dir.path().join("sub")).unwrap().count(), 1);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn an_atomically_written_file_has_the_permissions_of_one_created_in_place() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let (atomic, plain) = (dir.path().join("a.svg"), dir.path().join("b.csv"));
+        write_atomic(&atomic, b"<svg/>").unwrap();
+        fs::write(&plain, "x").unwrap();
+        let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&atomic), mode(&plain));
     }
 
     #[test]
@@ -407,6 +556,72 @@ mod tests {
         assert_eq!(read(&out.join("a.csv")), "previous");
         let left: Vec<_> = fs::read_dir(out).unwrap().collect();
         assert_eq!(left.len(), 2, "the staging folder is removed");
+    }
+
+    /// The names in `dir`, sorted.
+    fn listing(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> = fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+
+    #[test]
+    fn a_file_in_the_way_deep_down_creates_no_folder_and_moves_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path();
+        fs::write(out.join("a.csv"), "previous").unwrap();
+        fs::write(out.join("block"), "a file in the way").unwrap();
+        let mut staging = Staging::new(out).unwrap();
+        staging.write("a.csv", b"new").unwrap();
+        staging.write("b.csv", b"new").unwrap();
+        staging.write("fresh/deep/c.csv", b"c").unwrap();
+        staging.write("block/inner/d.csv", b"d").unwrap();
+        let err = staging.commit().unwrap_err().to_string();
+        assert!(err.contains("is a file, not a folder"), "{err}");
+        assert!(err.contains("block"), "{err}");
+        assert_eq!(read(&out.join("a.csv")), "previous");
+        // No new file, no new folder (`fresh` comes before the blocked file in staging order).
+        assert_eq!(listing(out), ["a.csv", "block"]);
+    }
+
+    #[test]
+    fn verify_finds_what_the_commit_would_refuse_without_moving_anything() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path();
+        let mut staging = Staging::new(out).unwrap();
+        staging.write("report/unmatched.csv", b"x").unwrap();
+        staging.verify().unwrap();
+        fs::write(out.join("report"), "in the way").unwrap();
+        let err = staging.verify().unwrap_err().to_string();
+        assert!(err.contains("is a file, not a folder"), "{err}");
+        assert_eq!(listing(out).len(), 2, "nothing was moved or removed");
+    }
+
+    #[test]
+    fn a_staged_file_that_was_never_written_moves_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path();
+        let mut staging = Staging::new(out).unwrap();
+        staging.write("a.csv", b"a").unwrap();
+        let _unwritten = staging.path("charts/b.svg").unwrap();
+        let err = staging.commit().unwrap_err().to_string();
+        assert!(err.contains("was not written"), "{err}");
+        assert_eq!(fs::read_dir(out).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn a_staging_folder_is_named_after_its_process() {
+        let dir = tempfile::tempdir().unwrap();
+        let _staging = Staging::new(dir.path()).unwrap();
+        let names = listing(dir.path());
+        let prefix = format!(".healthy-city-staging-{}-", std::process::id());
+        assert!(
+            names.len() == 1 && names[0].starts_with(&prefix),
+            "{names:?}"
+        );
     }
 
     #[test]
