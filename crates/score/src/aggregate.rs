@@ -4,11 +4,26 @@
 
 use healthy_city_model::{Aggregation, Missing, Weighting};
 
+use crate::error::Error;
 use crate::plan::{GroupPlan, Plan};
+
+/// What went wrong in an [`AggregateFailure`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum FailureKind {
+    /// A child value outside the method's domain (see [`domain_of`]); `value` is the child's.
+    Domain,
+    /// A child's weight is not a finite number of 0 or more; `value` is the weight.
+    Weight,
+    /// The group's score is not a finite number (an overflow); `value` is the score and
+    /// `child` the group itself.
+    NotFinite,
+}
 
 /// Why a city's aggregation failed: which group, which child, which value, which method.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct AggregateFailure {
+    /// What went wrong.
+    pub kind: FailureKind,
     /// Position of the city in the block passed to [`aggregate_year`] (0 for [`aggregate`]).
     pub city: usize,
     /// Node slot of the group.
@@ -21,17 +36,53 @@ pub(crate) struct AggregateFailure {
     pub aggregation: Aggregation,
 }
 
+impl AggregateFailure {
+    /// The error for this failure, in domain words: `node_ids` by node slot, the city's id
+    /// and the year.
+    pub(crate) fn error(self, node_ids: &[String], city: String, year: i32) -> Error {
+        let node = node_ids[self.node].clone();
+        match self.kind {
+            FailureKind::Domain => Error::NonPositive {
+                method: self.aggregation.to_string(),
+                domain: domain_of(self.aggregation),
+                node,
+                city,
+                year,
+                child: node_ids[self.child].clone(),
+                value: self.value,
+            },
+            FailureKind::Weight => Error::BadWeight {
+                node: node_ids[self.child].clone(),
+                group: node,
+                weight: self.value,
+            },
+            FailureKind::NotFinite => Error::NotFinite {
+                what: format!("the {} mean of `{node}`", self.aggregation),
+                city,
+                year,
+                value: self.value,
+                fix: format!(
+                    "its children's scores or weights are too large for the {} mean; give `{node}` smaller weights, another `aggregation`, or normalise its indicators to a bounded scale such as min-max",
+                    self.aggregation
+                ),
+            },
+        }
+    }
+}
+
 /// Whether an aggregation can take a child value: geometric, harmonic and negative-power
 /// means need positive values, positive-power means values that are not negative.
 fn in_domain(aggregation: Aggregation, value: f64) -> bool {
-    match aggregation {
-        Aggregation::Arithmetic | Aggregation::Mpi | Aggregation::Ampi | Aggregation::Copeland => {
-            true
+    value.is_finite()
+        && match aggregation {
+            Aggregation::Arithmetic
+            | Aggregation::Mpi
+            | Aggregation::Ampi
+            | Aggregation::Copeland => true,
+            Aggregation::Geometric | Aggregation::Harmonic => value > 0.0,
+            Aggregation::Generalised { p } if p < 0.0 => value > 0.0,
+            Aggregation::Generalised { .. } => value >= 0.0,
         }
-        Aggregation::Geometric | Aggregation::Harmonic => value > 0.0,
-        Aggregation::Generalised { p } if p < 0.0 => value > 0.0,
-        Aggregation::Generalised { .. } => value >= 0.0,
-    }
 }
 
 /// What the aggregation needs of its children, for error messages.
@@ -89,6 +140,7 @@ pub(crate) fn aggregate_year(
     let nn = plan.n_nodes();
     debug_assert_eq!(scores.len(), n_cities * nn);
     for group in &plan.groups {
+        check_weights(group)?;
         if let Weighting::Bod {
             min_share,
             max_share,
@@ -109,8 +161,62 @@ pub(crate) fn aggregate_year(
                 }
             }
         }
+        // The one guarantee every method shares: a group score is a finite number or missing.
+        for c in 0..n_cities {
+            let value = scores[c * nn + group.node];
+            if value.is_infinite()
+                || (value.is_nan() && produced(plan, group, &scores[c * nn..(c + 1) * nn]))
+            {
+                return Err(AggregateFailure {
+                    kind: FailureKind::NotFinite,
+                    city: c,
+                    node: group.node,
+                    child: group.node,
+                    value,
+                    aggregation: group.aggregation,
+                });
+            }
+        }
     }
     Ok(())
+}
+
+/// Checks a group's weights before any city is aggregated: each a finite number of 0 or
+/// more, and their sum finite ([`Plan::compile`] scales large written weights down, so only
+/// weights set in memory or drawn by an analysis can fail here).
+fn check_weights(group: &GroupPlan) -> std::result::Result<f64, AggregateFailure> {
+    let mut total = 0.0;
+    for &(child, w) in &group.children {
+        if !(w.is_finite() && w >= 0.0) {
+            return Err(AggregateFailure {
+                kind: FailureKind::Weight,
+                city: 0,
+                node: group.node,
+                child,
+                value: w,
+                aggregation: group.aggregation,
+            });
+        }
+        total += w;
+    }
+    if total.is_finite() {
+        Ok(total)
+    } else {
+        Err(AggregateFailure {
+            kind: FailureKind::Weight,
+            city: 0,
+            node: group.node,
+            child: group.children[0].0,
+            value: total,
+            aggregation: group.aggregation,
+        })
+    }
+}
+
+/// Whether a city's group should have a score: the method ran on it (it is eligible). A NaN
+/// score of an eligible city is an arithmetic failure (e.g. `inf - inf`), not a missing value.
+fn produced(plan: &Plan, group: &GroupPlan, row: &[f64]) -> bool {
+    eligible(plan, group, row)
 }
 
 /// Whether a city's group can be scored at all: present weight, share and missing rule.
@@ -136,19 +242,29 @@ pub(crate) fn eligible(plan: &Plan, group: &GroupPlan, scores: &[f64]) -> bool {
 /// - arithmetic `sum(w x) / sum(w)`;
 /// - geometric `exp(sum(w ln x) / sum(w))`;
 /// - harmonic `sum(w) / sum(w / x)`;
-/// - generalised `(sum(w x^p) / sum(w))^(1/p)`.
+/// - generalised `(sum(w x^p) / sum(w))^(1/p)`, computed scaled by the reference `m`, the
+///   largest child for `p > 0` and the smallest for `p < 0`:
+///   `m (sum(w (x/m)^p) / sum(w))^(1/p)`. Each `(x/m)^p` is then at most 1 and the child at
+///   `m` contributes exactly its weight, so neither the sum nor its root can overflow or
+///   vanish, whatever `p` (the naive formula gives `inf` for `100^400`).
+///
+/// Weights are at most about 2 ([`Plan::compile`](crate::plan::Plan::compile) scales large
+/// written weights down), so their sums cannot overflow either.
 #[derive(Debug, Clone, Copy)]
 struct Mean {
     method: Aggregation,
+    /// The generalised mean's reference `m` (NaN for the other methods).
+    reference: f64,
     /// Weight of the children added.
     present: f64,
     acc: f64,
 }
 
 impl Mean {
-    fn new(method: Aggregation) -> Self {
+    fn new(method: Aggregation, reference: f64) -> Self {
         Mean {
             method,
+            reference,
             present: 0.0,
             acc: 0.0,
         }
@@ -160,7 +276,7 @@ impl Mean {
         self.acc += match self.method {
             Aggregation::Geometric => weight * value.ln(),
             Aggregation::Harmonic => weight / value,
-            Aggregation::Generalised { p } => weight * value.powf(p),
+            Aggregation::Generalised { p } => weight * (value / self.reference).powf(p),
             _ => weight * value,
         };
     }
@@ -170,16 +286,28 @@ impl Mean {
         match self.method {
             Aggregation::Geometric => (acc / present).exp(),
             Aggregation::Harmonic => present / acc,
-            Aggregation::Generalised { p } => (acc / present).powf(1.0 / p),
+            // Every child 0 (p > 0 only: p < 0 needs positive children).
+            Aggregation::Generalised { .. } if self.reference == 0.0 => 0.0,
+            Aggregation::Generalised { p } => self.reference * (acc / present).powf(1.0 / p),
             _ => acc / present,
         }
+    }
+}
+
+/// The reference of a generalised mean (see [`Mean`]): the largest of `values` for `p > 0`,
+/// the smallest for `p < 0`; NaN for the other methods or no value. NaN values are skipped.
+fn reference_of(method: Aggregation, values: impl Iterator<Item = f64>) -> f64 {
+    match method {
+        Aggregation::Generalised { p } if p < 0.0 => values.fold(f64::NAN, f64::min),
+        Aggregation::Generalised { .. } => values.fold(f64::NAN, f64::max),
+        _ => f64::NAN,
     }
 }
 
 /// The arithmetic mean of one city's group: [`per_city`] without the domain checks, the hot
 /// path of replications. A child of weight 0 adds `0 * x`, which leaves the sums as they are.
 fn arithmetic(plan: &Plan, group: &GroupPlan, total: f64, scores: &mut [f64]) {
-    let mut mean = Mean::new(Aggregation::Arithmetic);
+    let mut mean = Mean::new(Aggregation::Arithmetic, f64::NAN);
     let mut any_missing = false;
     for &(child, weight) in &group.children {
         let value = scores[child];
@@ -207,8 +335,14 @@ fn per_city(
     scores: &mut [f64],
 ) -> std::result::Result<(), AggregateFailure> {
     let method = group.aggregation;
-    let mut mean = Mean::new(method);
     let mut any_missing = false;
+    // The children that take part: present, of positive weight, in the method's domain.
+    let taking_part = || {
+        group
+            .children
+            .iter()
+            .filter(|&&(child, weight)| !scores[child].is_nan() && weight != 0.0)
+    };
     for &(child, weight) in &group.children {
         let value = scores[child];
         if value.is_nan() {
@@ -220,6 +354,7 @@ fn per_city(
         }
         if !in_domain(method, value) {
             return Err(AggregateFailure {
+                kind: FailureKind::Domain,
                 city: 0,
                 node: group.node,
                 child,
@@ -227,7 +362,13 @@ fn per_city(
                 aggregation: method,
             });
         }
-        mean.add(weight, value);
+    }
+    let mut mean = Mean::new(
+        method,
+        reference_of(method, taking_part().map(|&(child, _)| scores[child])),
+    );
+    for &(child, weight) in taking_part() {
+        mean.add(weight, scores[child]);
     }
     let present = mean.present;
     let share = present / total;
@@ -247,11 +388,13 @@ fn per_city(
 /// [`aggregate_year`] with `missing = "skip"` and no `min_share`), but no domain check: NaN if
 /// no child is present or the mean is not finite.
 pub(crate) fn aggregate_row(row: &[f64], weights: &[f64], method: Aggregation) -> f64 {
-    let mut mean = Mean::new(method);
-    for (&x, &w) in row.iter().zip(weights) {
-        if x.is_nan() || w == 0.0 {
-            continue;
-        }
+    let taking_part = || {
+        row.iter()
+            .zip(weights)
+            .filter(|&(x, &w)| !x.is_nan() && w != 0.0)
+    };
+    let mut mean = Mean::new(method, reference_of(method, taking_part().map(|(&x, _)| x)));
+    for (&x, &w) in taking_part() {
         mean.add(w, x);
     }
     let v = mean.value();

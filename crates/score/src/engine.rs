@@ -23,9 +23,9 @@ use healthy_city_model::{
     Treatment, Weighting,
 };
 
-use crate::aggregate::{aggregate_year, domain_of};
+use crate::aggregate::aggregate_year;
 use crate::error::{Error, Result};
-use crate::normalise::{fit, Reference, Sample, Scope};
+use crate::normalise::{fit, not_finite, Reference, Sample, Scope};
 use crate::plan::Plan;
 use crate::rank::rank_into;
 use crate::results::{base, impute_base, score_prepared};
@@ -389,14 +389,12 @@ impl Engine {
             }
         }
         let n = cities.len();
-        aggregate_year(&s.plan, &mut s.scores[..n * nn], n).map_err(|f| Error::NonPositive {
-            method: f.aggregation.to_string(),
-            domain: domain_of(f.aggregation),
-            node: self.plan.node_ids[f.node].clone(),
-            city: self.panel_cities[cities[f.city]].clone(),
-            year: self.year,
-            child: self.plan.node_ids[f.child].clone(),
-            value: f.value,
+        aggregate_year(&s.plan, &mut s.scores[..n * nn], n).map_err(|f| {
+            f.error(
+                &self.plan.node_ids,
+                self.panel_cities[cities[f.city]].clone(),
+                self.year,
+            )
         })?;
         if n == self.peer_slots.len() {
             for (k, row) in s.rows.iter_mut().enumerate() {
@@ -536,7 +534,25 @@ impl Engine {
         for (&c, at) in cities.iter().zip(column) {
             let raw = block.year[c * ni + i];
             s.scores[at] = match &fitted {
-                Some(f) => f.apply(mapping.apply(raw)),
+                Some(f) => {
+                    let v = f.apply(mapping.apply(raw));
+                    if !v.is_finite() && !raw.is_nan() {
+                        let treatment = match config.winmax {
+                            None => ind.treatment.name(),
+                            Some(0) => "none",
+                            Some(_) => "winsorise",
+                        };
+                        return Err(not_finite(
+                            ind,
+                            normalisation,
+                            treatment,
+                            self.panel_cities[c].clone(),
+                            self.year,
+                            v,
+                        ));
+                    }
+                    v
+                }
                 None => f64::NAN,
             };
         }
