@@ -66,6 +66,19 @@ pub fn compare(
         Some(y) => y,
         None => first.years[first.latest_ranked_year().ok_or(Error::NoRankedYear)?],
     };
+    // A year that no scenario ranks would compare nothing: an empty table and chart.
+    let ranked = |r: &crate::Results| {
+        r.years
+            .iter()
+            .position(|&v| v == year)
+            .is_some_and(|y| r.year_ranked[y])
+    };
+    if !all.iter().any(ranked) {
+        return Err(Error::YearNotRanked {
+            year,
+            ranked: first.ranked_years(),
+        });
+    }
     let mut ids: Vec<String> = Vec::new();
     let mut names: Vec<String> = Vec::new();
     for r in &all {

@@ -128,12 +128,30 @@ impl<'a> Analysis<'a> {
         };
         let mut normalisations = vec![];
         let mut aggregations = vec![];
+        let mut depth = vec![0; engine.plan.n_nodes()];
+        for group in engine.plan.groups.iter().rev() {
+            for &(child, _) in &group.children {
+                depth[child] = depth[group.node] + 1;
+            }
+        }
+        let deepest = depth.iter().copied().max().unwrap_or(0);
         for factor in &factors {
             match factor {
+                Factor::WeightNoise(levels) if levels.is_empty() => {
+                    return Err(setting(
+                        "weight noise",
+                        String::from(
+                            "give at least one `level=share`, e.g. 0=0.25 for every level",
+                        ),
+                    ));
+                }
                 Factor::WeightNoise(levels) => {
                     for &(level, x) in levels {
                         if !(0.0..1.0).contains(&x) {
                             return Err(setting("weight noise", format!("noise {x} at level {level} can make weights zero or negative (a weight w varies within w (1 ± {x})); give a share in [0, 1), e.g. 0.25")));
+                        }
+                        if level > deepest {
+                            return Err(setting("weight noise", format!("level {level} is not in the framework's tree, which has levels 1 (the index's children) to {deepest} (its indicators' deepest level); 0 sets every level")));
                         }
                     }
                 }
@@ -156,7 +174,13 @@ impl<'a> Analysis<'a> {
                         String::from("give at least one method"),
                     ));
                 }
-                Factor::Aggregation(list) => aggregations.clone_from(list),
+                Factor::Aggregation(list) => {
+                    for &a in list {
+                        crate::plan::check_aggregation(a)
+                            .map_err(|message| setting("aggregations", message))?;
+                    }
+                    aggregations.clone_from(list);
+                }
                 Factor::Winmax(lo, hi) if lo > hi => {
                     return Err(setting(
                         "winmax",
@@ -193,12 +217,6 @@ impl<'a> Analysis<'a> {
                 {
                     return Err(setting("aggregations", format!("the {a} mean needs positive values, but {} normalisation (scale {:?}) can give 0 or less; use minmax on the scale [1, 100], or rank normalisation", n.name(), engine.plan.scale)));
                 }
-            }
-        }
-        let mut depth = vec![0; engine.plan.n_nodes()];
-        for group in engine.plan.groups.iter().rev() {
-            for &(child, _) in &group.children {
-                depth[child] = depth[group.node] + 1;
             }
         }
         Ok(Analysis {
@@ -287,6 +305,14 @@ impl<'a> Analysis<'a> {
         cancel: &AtomicBool,
     ) -> Result<Vec<RankStats>> {
         let engine = self.engine;
+        if runs == 0 {
+            return Err(Error::Setting {
+                key: String::from("runs"),
+                message: String::from(
+                    "give at least 1 replication (rank statistics of 0 runs are undefined), e.g. 1000",
+                ),
+            });
+        }
         let n = engine.n_cities();
         let mut histogram = vec![0u64; n * n];
         let mut start = 0;
@@ -376,6 +402,23 @@ impl<'a> Analysis<'a> {
         city: usize,
     ) -> Result<Vec<WeightCell>> {
         let engine = self.engine;
+        if steps == 0 {
+            return Err(Error::Setting {
+                key: String::from("steps"),
+                message: String::from(
+                    "the weight map needs at least 1 step over each weight, e.g. 20",
+                ),
+            });
+        }
+        if city >= engine.n_cities() || nodes.iter().any(|&k| k >= engine.plan.n_nodes()) {
+            return Err(Error::Setting {
+                key: String::from("city"),
+                message: format!(
+                    "the weight map's city or nodes are not of this engine (it has {} cities)",
+                    engine.n_cities()
+                ),
+            });
+        }
         let nominal = engine.nominal();
         let total: f64 = nodes.iter().map(|&k| nominal.weights[k]).sum();
         let cells: Vec<[usize; 3]> = (0..=steps)
