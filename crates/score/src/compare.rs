@@ -149,6 +149,22 @@ mod tests {
         );
     }
 
+    /// `compare --year 1900` gave an empty table and chart.
+    #[test]
+    fn a_year_no_scenario_ranks_is_an_error_naming_the_ranked_years() {
+        let (framework, catalogue, cities, observations) = small("arithmetic", "[0, 100]");
+        let err = compare(
+            &[(String::from("nominal"), framework)],
+            &catalogue,
+            &cities,
+            &observations,
+            Some(1900),
+        )
+        .unwrap_err()
+        .to_string();
+        assert_eq!(err, "year 1900 is not ranked (too few cities meet the coverage rules); ranked years: 2019; analyse one of those");
+    }
+
     #[test]
     fn a_scenario_naming_an_unknown_node_or_zeroing_a_group_is_rejected_with_file_and_line() {
         let (framework, _, cities, _) = small("arithmetic", "[0, 100]");

@@ -128,6 +128,17 @@ pub enum Error {
         /// The setting to change.
         fix: String,
     },
+    /// A statistic of a normalisation overflowed (a range, standard deviation or distance of
+    /// values near f64::MAX).
+    #[error("indicator `{indicator}`: the {statistic} of its values{scope} is {value}, too large to compute for {method} normalisation; check its values (and goalposts or target), or use rank normalisation")]
+    StatisticOverflow {
+        indicator: String,
+        /// What overflowed, e.g. `range (largest minus smallest value)`.
+        statistic: &'static str,
+        method: &'static str,
+        scope: String,
+        value: f64,
+    },
     /// PCA weights could not be derived for a group.
     #[error("group `{node}` has `weights = \"pca\"`, but PCA needs at least 3 cities with every child present and no constant child; give explicit weights or use `weights = \"equal\"`")]
     PcaWeights { node: String },

@@ -311,7 +311,7 @@ pub(crate) fn fit<'a>(
         found: n,
         scope: scope.label(),
     };
-    Ok(Some(match method {
+    let fitted = match method {
         Normalisation::Goalposts | Normalisation::Scaled => unreachable!("fitted above"),
         Normalisation::Minmax => {
             spread("min-max")?;
@@ -414,7 +414,47 @@ pub(crate) fn fit<'a>(
                 mapping,
             }
         }
-    }))
+    };
+    check_statistics(ind, method, &fitted, scope)?;
+    Ok(Some(fitted))
+}
+
+/// Checks that the statistics a fitted normalisation divides by are finite: a range of
+/// values near +-f64::MAX overflows (`1e308 - -1e308`), and so does a sum of squares
+/// (z-score). Such a normalisation would map every value to 0, NaN or the same number.
+fn check_statistics(
+    ind: &IndicatorPlan,
+    method: &Normalisation,
+    fitted: &Fitted<'_>,
+    scope: Scope,
+) -> Result<()> {
+    let (statistic, value) = match *fitted {
+        Fitted::Minmax { min, max, .. } | Fitted::Dist2max { min, max, .. } => {
+            ("range (largest minus smallest value)", max - min)
+        }
+        Fitted::Zscore { mean, .. } if !mean.is_finite() => ("mean", mean),
+        Fitted::Zscore { sd, .. } => ("standard deviation", sd),
+        Fitted::Dist2targ { min, target, .. } => {
+            ("distance from the worst value to the target", target - min)
+        }
+        Fitted::Dist2ref { min, reference, .. } => (
+            "distance from the worst value to the reference",
+            reference - min,
+        ),
+        Fitted::Goalposts { lo, hi, .. } => ("distance between the goalposts", hi - lo),
+        Fitted::Fracmax { max, .. } => ("best value", max),
+        Fitted::Rank { .. } => return Ok(()),
+    };
+    if value.is_finite() {
+        return Ok(());
+    }
+    Err(Error::StatisticOverflow {
+        indicator: ind.id.clone(),
+        statistic,
+        method: method.name(),
+        scope: scope.label(),
+        value,
+    })
 }
 
 impl Fitted<'_> {

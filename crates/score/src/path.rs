@@ -504,6 +504,28 @@ mod tests {
     }
 
     #[test]
+    fn a_cap_that_is_not_a_finite_value_or_a_city_out_of_range_is_refused() {
+        let e = engine("arithmetic", "[0, 100]");
+        for cap in [f64::NAN, f64::INFINITY] {
+            let err = resolve_caps(&e, &[(String::from("x1"), cap)])
+                .unwrap_err()
+                .to_string();
+            assert_eq!(err, format!("cap: the cap {cap} of `x1` is not a finite value of the indicator; give a value in its own units"));
+            let err = path_to_first(&e, &e.nominal(), 0, &[(0, cap)])
+                .unwrap_err()
+                .to_string();
+            assert!(err.starts_with("cap: the cap"), "{err}");
+        }
+        let err = path_to_first(&e, &e.nominal(), 9, &[])
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            err,
+            "city: city slot 9 is not one of the 4 peer cities of 2019"
+        );
+    }
+
+    #[test]
     fn a_geometric_index_is_searched_and_the_answer_rescored_first() {
         // Geometric means on [1, 100]: a 47.8, b 31.6, d 20.8, c 3.2.
         let e = engine("geometric", "[1, 100]");

@@ -871,11 +871,25 @@ c,pm25,2019,30,s,
         )
         .unwrap_err()
         .to_string();
+        assert_eq!(
+            err,
+            "indicator `life`: the range (largest minus smallest value) of its values in 2019 is inf, too large to compute for minmax normalisation; check its values (and goalposts or target), or use rank normalisation"
+        );
+        // The same for a z-score whose sum of squares overflows (values of +-1e200).
+        let framework = FRAMEWORK.replace("[methods]\n", "[methods]\nnormalisation = \"zscore\"\n");
+        let err = run_in_memory(
+            &framework,
+            &[],
+            &[("a", "life", 1e200), ("b", "life", -1e200)],
+        )
+        .unwrap_err()
+        .to_string();
         assert!(
-            err.starts_with("the normalised value of indicator `life` (minmax normalisation, none treatment) for city `"),
+            err.starts_with(
+                "indicator `life`: the standard deviation of its values in 2019 is inf"
+            ),
             "{err}"
         );
-        assert!(err.contains("in 2019 is NaN, not a finite number"), "{err}");
         // Ratios to a best value near 0 overflow: fracmax of life, best 1e-320, and a value
         // of -1e300 gives -1e300 / 1e-320 = -inf.
         let framework =

@@ -561,6 +561,64 @@ mod tests {
         assert!(e.to_string().contains("the scale [1, 100]"), "{e}");
     }
 
+    /// Analysis inputs that varied nothing or gave NaN are errors naming the setting, on the
+    /// small index (index -> x1, x2: one level).
+    #[test]
+    fn rejects_settings_that_vary_nothing_or_give_nan() {
+        let (framework, catalogue, cities, observations) =
+            crate::testkit::small("arithmetic", "[0, 100]");
+        let engine =
+            Engine::build(&framework, &catalogue, &cities, &observations, None, &[]).unwrap();
+        let err = |factors: Vec<Factor>| Analysis::new(&engine, factors).unwrap_err().to_string();
+        assert_eq!(
+            err(vec![Factor::WeightNoise(vec![(9, 0.1)])]),
+            "weight noise: level 9 is not in the framework's tree, which has levels 1 (the index's children) to 1 (its indicators' deepest level); 0 sets every level"
+        );
+        assert!(Analysis::new(&engine, vec![Factor::WeightNoise(vec![(1, 0.1)])]).is_ok());
+        assert!(Analysis::new(&engine, vec![Factor::WeightNoise(vec![(0, 0.1)])]).is_ok());
+        assert!(
+            err(vec![Factor::WeightNoise(vec![])]).starts_with("weight noise: give at least one")
+        );
+        assert!(err(vec![Factor::WeightNoise(vec![(1, f64::NAN)])])
+            .starts_with("weight noise: noise NaN"));
+        assert!(
+            err(vec![Factor::WeightNoise(vec![(1, -0.1)])]).starts_with("weight noise: noise -0.1")
+        );
+        assert!(
+            err(vec![Factor::Dirichlet(f64::INFINITY)]).starts_with("dirichlet: concentration inf")
+        );
+        assert!(err(vec![Factor::Aggregation(vec![Aggregation::Generalised {
+            p: 0.0
+        }])])
+        .starts_with("aggregations: the generalised mean's power p = 0 must be"));
+        let analysis = Analysis::new(&engine, vec![Factor::WeightNoise(vec![(1, 0.1)])]).unwrap();
+        let zero_runs = analysis
+            .monte_carlo(
+                0,
+                1,
+                &mut |_, _, _| Ok(()),
+                &|_| {},
+                &AtomicBool::new(false),
+            )
+            .unwrap_err()
+            .to_string();
+        assert!(
+            zero_runs.starts_with("runs: give at least 1 replication"),
+            "{zero_runs}"
+        );
+        let nodes = [0, 1, 2];
+        let zero_steps = analysis.weight_map(nodes, 0, 0).unwrap_err().to_string();
+        assert!(
+            zero_steps.starts_with("steps: the weight map needs at least 1 step"),
+            "{zero_steps}"
+        );
+        assert!(analysis
+            .weight_map(nodes, 2, 99)
+            .unwrap_err()
+            .to_string()
+            .starts_with("city: "));
+    }
+
     #[test]
     fn the_same_seed_gives_the_same_replications_in_any_thread_pool() {
         let engine = engine();
