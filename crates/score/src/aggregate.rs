@@ -783,6 +783,76 @@ mod tests {
         );
     }
 
+    /// p = 400 overflowed (100^400 is inf): the mean scaled by the largest child is finite.
+    /// Hand computation, tolerance 1e-12 relative: M_400(100, 50; 1, 1) =
+    /// 100 ((1 + 0.5^400) / 2)^(1/400) = 100 2^(-1/400) (0.5^400 is 4e-121 of 1);
+    /// M_-400(1, 2; 1, 1) = 1 ((1 + 2^-400) / 2)^(-1/400) = 2^(1/400). For a large p the
+    /// mean tends to the largest child: M_1000(100, 99, 50) is within 0.11% of 100 (between
+    /// 100 (1/3)^(1/1000) and 100).
+    #[test]
+    fn generalised_means_of_large_powers_are_finite_and_match_hand_computation() {
+        assert!(100f64.powf(400.0).is_infinite());
+        let rel = |a: f64, b: f64, what: &str| {
+            assert!((a - b).abs() <= 1e-12 * b.abs(), "{what}: {a} != {b}");
+        };
+        let p400 = "{ method = \"generalised\", p = 400 }";
+        rel(
+            one_group(p400, &[100.0, 50.0], &[1.0, 1.0]),
+            100.0 * 2f64.powf(-1.0 / 400.0),
+            "p = 400",
+        );
+        let m400 = "{ method = \"generalised\", p = -400 }";
+        rel(
+            one_group(m400, &[1.0, 2.0], &[1.0, 1.0]),
+            2f64.powf(1.0 / 400.0),
+            "p = -400",
+        );
+        let p1000 = "{ method = \"generalised\", p = 1000 }";
+        let m = one_group(p1000, &[100.0, 99.0, 50.0], &[1.0, 1.0, 1.0]);
+        assert!(
+            m <= 100.0 && m >= 100.0 * (1.0f64 / 3.0).powf(1.0 / 1000.0),
+            "{m}"
+        );
+        // Every child 0 under a positive power: 0, not 0/0.
+        assert_eq!(one_group(p400, &[0.0, 0.0], &[1.0, 1.0]), 0.0);
+        // A negative power meets a huge and a tiny child: the tiny one dominates, finite.
+        let v = one_group(m400, &[1e-300, 1e300], &[1.0, 1.0]);
+        rel(
+            v,
+            1e-300 * 2f64.powf(1.0 / 400.0),
+            "p = -400 over 1e-300 and 1e300",
+        );
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+
+        /// The scaled generalised mean equals the naive `(sum(w x^p) / sum(w))^(1/p)` wherever
+        /// the naive one neither overflows nor underflows; tolerance 1e-12 relative.
+        #[test]
+        fn the_scaled_generalised_mean_equals_the_naive_formula_where_it_does_not_overflow(
+            values in proptest::collection::vec(0.01f64..100.0, 1..6),
+            weights in proptest::collection::vec(0.1f64..10.0, 6),
+            p in proptest::prop_oneof![-1000.0f64..-0.1, 0.1f64..1000.0],
+        ) {
+            let weights = &weights[..values.len()];
+            let sum_w: f64 = weights.iter().sum();
+            let acc: f64 = values.iter().zip(weights).map(|(x, w)| w * x.powf(p)).sum();
+            let naive = (acc / sum_w).powf(1.0 / p);
+            proptest::prop_assume!(acc.is_finite() && acc > f64::MIN_POSITIVE * 1e10 && naive.is_finite());
+            // Weights in text: at most 17 significant digits, read back exactly.
+            let got = one_group(
+                &format!("{{ method = \"generalised\", p = {p:?} }}"),
+                &values,
+                weights,
+            );
+            proptest::prop_assert!(
+                (got - naive).abs() <= 1e-12 * naive.abs(),
+                "p = {p}: scaled {got}, naive {naive}"
+            );
+        }
+    }
+
     #[test]
     fn harmonic_and_negative_power_means_refuse_zero() {
         let f = "[index]\nid = \"t\"\nname = \"T\"\n[[group]]\nid = \"index\"\naggregation = \"harmonic\"\n[[indicator]]\nid = \"a\"\nparent = \"index\"\n";
