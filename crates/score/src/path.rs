@@ -417,6 +417,12 @@ pub fn robust_path_to_first(
     seed: u64,
 ) -> Result<(PathToFirst, f64, bool)> {
     let engine = analysis.engine;
+    if !(p > 0.0 && p <= 1.0) {
+        return Err(Error::Setting {
+            key: String::from("robust"),
+            message: format!("the share of replications to win, {p}, must be in (0, 1], e.g. 0.8"),
+        });
+    }
     let nominal = engine.nominal();
     let cancel = AtomicBool::new(false);
     let share = |path: &PathToFirst| -> Result<f64> {

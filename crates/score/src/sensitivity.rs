@@ -86,6 +86,18 @@ pub fn sensitivity(
     cancel: &AtomicBool,
 ) -> Result<Vec<SobolIndex>> {
     let engine = analysis.engine;
+    if let Objective::CityRank(c) = objective {
+        if c >= engine.n_cities() {
+            return Err(Error::Setting {
+                key: String::from("city"),
+                message: format!(
+                    "city slot {c} is not one of the {} peer cities of {}",
+                    engine.n_cities(),
+                    engine.year
+                ),
+            });
+        }
+    }
     let nominal = &engine.nominal_ranks;
     sobol_indices(
         analysis.factors.len(),

@@ -18,6 +18,10 @@ use crate::error::{Error, Result};
 use crate::rng::Rng;
 use crate::stats::quantile_of;
 
+/// The largest Dirichlet concentration: beyond it the drawn weights equal the nominal ones to
+/// about 1e-6, and the gamma draws' shapes (`c` times a share) stay finite.
+pub(crate) const DIRICHLET_MAX: f64 = 1e9;
+
 /// Replications computed in parallel between two visits of the observer.
 const CHUNK: usize = 4096;
 
@@ -155,10 +159,10 @@ impl<'a> Analysis<'a> {
                         }
                     }
                 }
-                Factor::Dirichlet(c) if !(*c > 0.0 && c.is_finite()) => {
+                Factor::Dirichlet(c) if !(*c > 0.0 && *c <= DIRICHLET_MAX) => {
                     return Err(setting(
                         "dirichlet",
-                        format!("concentration {c} must be a positive number, e.g. 50"),
+                        format!("concentration {c} must be a positive number up to {DIRICHLET_MAX:e} (larger ones keep the nominal weights), e.g. 50"),
                     ));
                 }
                 Factor::Normalisation(list) if list.is_empty() => {
@@ -587,6 +591,10 @@ mod tests {
         assert!(
             err(vec![Factor::Dirichlet(f64::INFINITY)]).starts_with("dirichlet: concentration inf")
         );
+        // 1e300 made the gamma draws' shapes infinite, and the rejection sampler looped.
+        assert!(err(vec![Factor::Dirichlet(1e300)]).contains("must be a positive number up to 1e9"));
+        assert!(crate::rng::Rng::new(1).gamma(f64::INFINITY).is_nan());
+        assert!(Analysis::new(&engine, vec![Factor::Dirichlet(1e9)]).is_ok());
         assert!(err(vec![Factor::Aggregation(vec![Aggregation::Generalised {
             p: 0.0
         }])])

@@ -9,6 +9,9 @@
 //! The number of cases is `HEALTHY_CITY_FUZZ_CASES` (default 64); for a long run:
 //! `HEALTHY_CITY_FUZZ_CASES=100000 cargo test -p healthy-city-score --release --test fuzz`.
 
+// The observer closures return the score crate's `Result`, as the CLI's do.
+#![allow(clippy::result_large_err)]
+
 use std::fmt::Write as _;
 use std::sync::mpsc;
 use std::time::Duration;
@@ -17,8 +20,12 @@ use healthy_city_model::{
     Aggregation, Bounds, Catalogue, Cities, Flag, Framework, Impute, Missing, Normalisation,
     Observation, Observations, Treatment, Weighting, WINSORISE_DEFAULT,
 };
-use healthy_city_score::{score, Engine};
+use healthy_city_score::{
+    path_to_first, robust_path_to_first, score, sensitivity, Analysis, Engine, Factor, Objective,
+    Sampler, SobolDesign,
+};
 use proptest::prelude::*;
+use std::sync::atomic::AtomicBool;
 
 /// Cases per property: `HEALTHY_CITY_FUZZ_CASES`, default 64.
 fn cases() -> u32 {
@@ -403,12 +410,199 @@ fn check(case: &Case) -> Result<(), String> {
     Ok(())
 }
 
+/// The uncertain inputs and settings of one analysis case, some of them unusable on purpose
+/// (a noise share of 1 or NaN, a level the tree lacks, 0 runs or resamples, caps of inf).
+#[derive(Debug, Clone)]
+struct Settings {
+    factors: Vec<Factor>,
+    runs: usize,
+    bootstrap: usize,
+    steps: usize,
+    city: usize,
+    caps: Vec<(usize, f64)>,
+    robust: f64,
+}
+
+fn factor() -> impl Strategy<Value = Factor> {
+    prop_oneof![
+        prop::collection::vec(
+            (
+                0usize..5,
+                prop::sample::select(vec![0.0, 0.25, 0.99, 1.0, -0.1, f64::NAN])
+            ),
+            0..3
+        )
+        .prop_map(Factor::WeightNoise),
+        prop::sample::select(vec![50.0, 1e-300, 1e300, 0.0, f64::INFINITY])
+            .prop_map(Factor::Dirichlet),
+        prop::collection::vec(normalisation(), 0..3).prop_map(Factor::Normalisation),
+        prop::collection::vec(aggregation(), 0..3).prop_map(Factor::Aggregation),
+        Just(Factor::Imputation),
+        (0usize..6, 0usize..6).prop_map(|(a, b)| Factor::Winmax(a, b)),
+        Just(Factor::LeaveOneOut),
+    ]
+}
+
+fn settings() -> impl Strategy<Value = Settings> {
+    (
+        prop::collection::vec(factor(), 0..4),
+        0usize..12,
+        0usize..4,
+        0usize..4,
+        0usize..8,
+        prop::collection::vec(
+            (
+                0usize..5,
+                prop::sample::select(vec![
+                    0.0,
+                    50.0,
+                    1e15,
+                    -1e15,
+                    f64::INFINITY,
+                    f64::NAN,
+                    1e-300,
+                ]),
+            ),
+            0..3,
+        ),
+        prop::sample::select(vec![0.5, 1.0, 0.0, 1.5, f64::NAN]),
+    )
+        .prop_map(
+            |(factors, runs, bootstrap, steps, city, caps, robust)| Settings {
+                factors,
+                runs,
+                bootstrap,
+                steps,
+                city,
+                caps,
+                robust,
+            },
+        )
+}
+
+fn finite(values: &[f64], what: &str) -> Result<(), String> {
+    match values.iter().find(|v| !v.is_finite()) {
+        Some(v) => Err(format!("{what}: {v}")),
+        None => Ok(()),
+    }
+}
+
+/// Runs every analysis on the case's engine: Monte Carlo, Sobol sensitivity, the weight map,
+/// the path to first and its robust variant. Each gives a result with finite numbers or an
+/// error with a message.
+fn check_analyses(case: &Case, settings: &Settings) -> Result<(), String> {
+    let (framework, catalogue, cities, observations) = inputs(case);
+    let Ok(engine) = Engine::build(
+        &framework,
+        &catalogue,
+        &cities,
+        &observations,
+        None,
+        &[Impute::Mean],
+    ) else {
+        return Ok(());
+    };
+    let Ok(analysis) = Analysis::new(&engine, settings.factors.clone()) else {
+        return Ok(());
+    };
+    let cancel = AtomicBool::new(false);
+    if let Ok(stats) =
+        analysis.monte_carlo(settings.runs, 7, &mut |_, _, _| Ok(()), &|_| {}, &cancel)
+    {
+        for s in &stats {
+            finite(
+                &[
+                    s.mean_rank,
+                    s.median_rank,
+                    s.q05_rank,
+                    s.q95_rank,
+                    s.p_first,
+                    s.p_top3,
+                ],
+                "rank statistics",
+            )?;
+        }
+    }
+    let design = SobolDesign {
+        runs: settings.runs,
+        sampler: Sampler::Sobol,
+        seed: 3,
+        bootstrap: settings.bootstrap,
+    };
+    for objective in [Objective::MeanRankShift, Objective::CityRank(settings.city)] {
+        if let Ok(indices) = sensitivity(&analysis, objective, design, &|_| {}, &cancel) {
+            for i in &indices {
+                finite(&[i.first_order, i.total_effect], "Sobol index")?;
+                finite(&i.first_order_ci, "Sobol interval")?;
+                finite(&i.total_effect_ci, "Sobol interval")?;
+            }
+        }
+    }
+    let siblings: Vec<usize> = (0..engine.node_ids().len())
+        .filter(|&k| k != engine.root() && engine.parent(k) == Some(engine.root()))
+        .take(3)
+        .collect();
+    if let Ok(nodes) = <[usize; 3]>::try_from(siblings) {
+        if let Ok(cells) = analysis.weight_map(nodes, settings.steps, settings.city) {
+            for cell in &cells {
+                finite(&cell.shares, "weight map shares")?;
+            }
+        }
+    }
+    let paths = [
+        path_to_first(&engine, &engine.nominal(), settings.city, &settings.caps).map(|p| (p, 0.0)),
+        robust_path_to_first(
+            &analysis,
+            settings.city,
+            &settings.caps,
+            settings.robust,
+            settings.runs,
+            5,
+        )
+        .map(|(p, won, _)| (p, won)),
+    ];
+    for (path, won) in paths.into_iter().flatten() {
+        finite(
+            &[
+                path.score[0],
+                path.score[1],
+                path.gap,
+                path.effort,
+                path.runner_up.1,
+                won,
+            ],
+            "path to first",
+        )?;
+        for step in &path.steps {
+            finite(
+                &[
+                    step.current,
+                    step.target,
+                    step.change,
+                    step.effort,
+                    step.limit,
+                ],
+                "path step",
+            )?;
+        }
+    }
+    Ok(())
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(cases()))]
 
     #[test]
     fn score_gives_a_finite_result_or_an_error(case in case()) {
         let outcome = watchdog(move || check(&case).map_err(|e| format!("{e}\n{case:?}")));
+        prop_assert!(outcome.is_ok(), "{}", outcome.unwrap_err());
+    }
+
+    #[test]
+    fn analyses_give_finite_results_or_errors(case in case(), settings in settings()) {
+        let outcome = watchdog(move || {
+            check_analyses(&case, &settings).map_err(|e| format!("{e}\n{case:?}\n{settings:?}"))
+        });
         prop_assert!(outcome.is_ok(), "{}", outcome.unwrap_err());
     }
 }
