@@ -371,6 +371,18 @@ impl Engine {
     /// Rebuilds the index with `config`: treats, normalises, aggregates and ranks every peer
     /// city. Scores and ranks are left in `s` ([`Scratch::root_scores`], [`Scratch::ranks`]).
     pub fn evaluate(&self, config: &Config, s: &mut Scratch) -> Result<()> {
+        if config.weights.len() != self.plan.n_nodes()
+            || config.left_out.is_some_and(|i| i >= self.n_indicators())
+        {
+            return Err(Error::Setting {
+                key: String::from("replication"),
+                message: format!(
+                    "a replication's weights or left-out indicator do not fit this framework ({} nodes, {} indicators): build it from `Engine::nominal`",
+                    self.plan.n_nodes(),
+                    self.n_indicators()
+                ),
+            });
+        }
         let block = &self.blocks[config.imputation.min(self.blocks.len() - 1)];
         let (ni, nn) = (self.n_indicators(), self.plan.n_nodes());
         let cities = self.cities_scored(config);

@@ -92,16 +92,16 @@ pub(crate) fn not_finite(
     }
 }
 
-/// Checks that every present treated value has a finite normalised value (same layout,
+/// Checks that every present (transformed, untreated) value has a finite normalised value (same layout,
 /// `[year][city][indicator]`), else [`not_finite`] for the first that has not.
 pub(crate) fn check_finite(
     panel: &Panel,
     plan: &Plan,
-    treated: &[f64],
+    present: &[f64],
     normalised: &[f64],
 ) -> Result<()> {
     let (ni, nc) = (panel.n_indicators(), panel.n_cities());
-    for (at, (&t, &v)) in treated.iter().zip(normalised).enumerate() {
+    for (at, (&t, &v)) in present.iter().zip(normalised).enumerate() {
         if !t.is_nan() && !v.is_finite() {
             let ind = &plan.indicators[at % ni];
             return Err(not_finite(

@@ -378,7 +378,9 @@ pub(crate) fn score_prepared(
     } = prepared;
     let (treated, treatment) = treat(&panel, &plan, framework.methods.bounds)?;
     let normalised = normalise(&treated, &plan, framework.methods.bounds)?;
-    check_finite(&treated, &plan, &treated.values, &normalised)?;
+    // Presence before treatment: a treatment that turns a value into NaN (Box-Cox of -inf)
+    // must not make it silently missing.
+    check_finite(&treated, &plan, &panel.values, &normalised)?;
 
     let (ny, nc, ni, nn) = (
         panel.years.len(),
@@ -907,6 +909,24 @@ c,pm25,2019,30,s,
         .to_string();
         assert!(
             err.starts_with("the normalised value of indicator `life` (fracmax normalisation, none treatment) for city `b` in 2019 is -inf"),
+            "{err}"
+        );
+    }
+
+    /// A treatment that turns a present value into NaN (Box-Cox of a value of -inf, from
+    /// data built in memory) is an error, not a silently missing value (the replication
+    /// engine refused it while `score` dropped it).
+    #[test]
+    fn a_value_the_treatment_turns_into_nan_is_an_error_not_missing() {
+        let framework = FRAMEWORK.replace(
+            "[methods]\n",
+            "[methods]\nnormalisation = \"rank\"\ntreatment = { method = \"boxcox\", lambda = -3 }\n",
+        );
+        let err = run_in_memory(&framework, &[], &[("c", "life", f64::NEG_INFINITY)])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("the normalised value of indicator `life` (rank normalisation, boxcox treatment) for city `c` in 2019 is NaN"),
             "{err}"
         );
     }

@@ -60,7 +60,8 @@ fn value() -> impl Strategy<Value = Option<f64>> {
         6 => (0u32..200).prop_map(|v| Some(f64::from(v) * 0.5)),
         1 => Just(None),
         1 => prop::sample::select(vec![
-            1e15, -1e15, 1e-300, -1e-300, 0.0, -0.0, 1e308, -1e308, 5e-324, 1.0, 1e12, -7.5
+            1e15, -1e15, 1e-300, -1e-300, 0.0, -0.0, 1e308, -1e308, 5e-324, 1.0, 1e12, -7.5,
+            f64::INFINITY, f64::NEG_INFINITY, f64::NAN
         ])
         .prop_map(Some),
         1 => (0.0f64..1e6).prop_map(Some),
