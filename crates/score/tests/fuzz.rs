@@ -1,7 +1,8 @@
 //! Fuzzing `score` itself (proptest): random small frameworks and panels built in memory, with
-//! extreme values (1e15, -1e15, 1e-300, 0, +-1e308, the smallest subnormal, equal values),
-//! extreme weights (0, 1e12, 1e-300, 1e308), every aggregation (the generalised mean with p in
-//! [-1000, 1000]), every normalisation, treatment, transform and imputation. Each case must
+//! extreme values (1e15, -1e15, 1e-300, 0, +-1e308, the smallest subnormal, equal values,
+//! +-inf and NaN), extreme weights (0, 1e12, 1e-300, 1e308, and unusable ones: inf, NaN, -1),
+//! extreme scales, every aggregation (the generalised mean with p in [-1000, 1000]), every
+//! normalisation, treatment, transform and imputation. Each case must
 //! give a result or an error, within a watchdog of 60 s, and every score of a result must be a
 //! finite number or missing (every ranked score finite); the replication engine's nominal
 //! run likewise.
@@ -71,7 +72,7 @@ fn value() -> impl Strategy<Value = Option<f64>> {
 fn weight() -> impl Strategy<Value = f64> {
     prop_oneof![
         4 => (1u32..5).prop_map(f64::from),
-        1 => prop::sample::select(vec![0.0, 1e12, 1e-300, 1e308, 5e-324, 0.5, 1e-12]),
+        1 => prop::sample::select(vec![0.0, 1e12, 1e-300, 1e308, 5e-324, 0.5, 1e-12, f64::INFINITY, f64::NAN, -1.0]),
     ]
 }
 
@@ -190,6 +191,8 @@ fn case() -> impl Strategy<Value = Case> {
                 [1.0, 100.0],
                 [-1e15, 1e15],
                 [0.0, 1e-300],
+                [-1e308, 1e308],
+                [100.0, 0.0],
             ]),
             prop::sample::select(vec![0.0, 0.5, 1.0]),
         );
