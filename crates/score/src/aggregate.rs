@@ -162,10 +162,12 @@ pub(crate) fn aggregate_year(
             }
         }
         // The one guarantee every method shares: a group score is a finite number or missing.
+        // A NaN score of an eligible city is an arithmetic failure (e.g. `inf - inf`), not a
+        // missing value.
         for c in 0..n_cities {
             let value = scores[c * nn + group.node];
             if value.is_infinite()
-                || (value.is_nan() && produced(plan, group, &scores[c * nn..(c + 1) * nn]))
+                || (value.is_nan() && eligible(plan, group, &scores[c * nn..(c + 1) * nn]))
             {
                 return Err(AggregateFailure {
                     kind: FailureKind::NotFinite,
@@ -213,12 +215,6 @@ fn check_weights(group: &GroupPlan) -> std::result::Result<f64, AggregateFailure
     }
 }
 
-/// Whether a city's group should have a score: the method ran on it (it is eligible). A NaN
-/// score of an eligible city is an arithmetic failure (e.g. `inf - inf`), not a missing value.
-fn produced(plan: &Plan, group: &GroupPlan, row: &[f64]) -> bool {
-    eligible(plan, group, row)
-}
-
 /// Whether a city's group can be scored at all: present weight, share and missing rule.
 pub(crate) fn eligible(plan: &Plan, group: &GroupPlan, scores: &[f64]) -> bool {
     let total: f64 = group.children.iter().map(|&(_, w)| w).sum();
@@ -248,8 +244,8 @@ pub(crate) fn eligible(plan: &Plan, group: &GroupPlan, scores: &[f64]) -> bool {
 ///   `m` contributes exactly its weight, so neither the sum nor its root can overflow or
 ///   vanish, whatever `p` (the naive formula gives `inf` for `100^400`).
 ///
-/// Weights are at most about 2 ([`Plan::compile`](crate::plan::Plan::compile) scales large
-/// written weights down), so their sums cannot overflow either.
+/// Weights are at most 2^41 ([`Plan::compile`](crate::plan::Plan::compile) scales larger
+/// written weights down to `[1, 2)`), so their sums cannot overflow either.
 #[derive(Debug, Clone, Copy)]
 struct Mean {
     method: Aggregation,
