@@ -15,8 +15,8 @@ pub(crate) enum FailureKind {
     /// A child's weight is not a finite number of 0 or more; `value` is the weight.
     Weight,
     /// The group's score is not a finite number (an overflow); `value` is the score and
-    /// `child` the group itself.
-    NotFinite,
+    /// `child` the group itself; `bod` if the group is weighted by benefit of the doubt.
+    NotFinite { bod: bool },
 }
 
 /// Why a city's aggregation failed: which group, which child, which value, which method.
@@ -56,16 +56,22 @@ impl AggregateFailure {
                 group: node,
                 weight: self.value,
             },
-            FailureKind::NotFinite => Error::NotFinite {
-                what: format!("the {} mean of `{node}`", self.aggregation),
-                city,
-                year,
-                value: self.value,
-                fix: format!(
-                    "its children's scores or weights are too large for the {} mean; give `{node}` smaller weights, another `aggregation`, or normalise its indicators to a bounded scale such as min-max",
-                    self.aggregation
-                ),
-            },
+            FailureKind::NotFinite { bod } => {
+                let method = if bod {
+                    String::from("benefit-of-the-doubt score")
+                } else {
+                    format!("{} mean", self.aggregation)
+                };
+                Error::NotFinite {
+                    what: format!("the {method} of `{node}`"),
+                    city,
+                    year,
+                    value: self.value,
+                    fix: format!(
+                        "its children's scores or weights are too large for the {method}; give `{node}` smaller weights, another `aggregation` or `weights`, or normalise its indicators to a bounded scale such as min-max"
+                    ),
+                }
+            }
         }
     }
 }
@@ -170,7 +176,9 @@ pub(crate) fn aggregate_year(
                 || (value.is_nan() && eligible(plan, group, &scores[c * nn..(c + 1) * nn]))
             {
                 return Err(AggregateFailure {
-                    kind: FailureKind::NotFinite,
+                    kind: FailureKind::NotFinite {
+                        bod: matches!(group.weighting, Weighting::Bod { .. }),
+                    },
                     city: c,
                     node: group.node,
                     child: group.node,
