@@ -4,11 +4,26 @@
 
 use healthy_city_model::{Aggregation, Missing, Weighting};
 
+use crate::error::Error;
 use crate::plan::{GroupPlan, Plan};
+
+/// What went wrong in an [`AggregateFailure`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum FailureKind {
+    /// A child value outside the method's domain (see [`domain_of`]); `value` is the child's.
+    Domain,
+    /// A child's weight is not a finite number of 0 or more; `value` is the weight.
+    Weight,
+    /// The group's score is not a finite number (an overflow); `value` is the score and
+    /// `child` the group itself; `bod` if the group is weighted by benefit of the doubt.
+    NotFinite { bod: bool },
+}
 
 /// Why a city's aggregation failed: which group, which child, which value, which method.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct AggregateFailure {
+    /// What went wrong.
+    pub kind: FailureKind,
     /// Position of the city in the block passed to [`aggregate_year`] (0 for [`aggregate`]).
     pub city: usize,
     /// Node slot of the group.
@@ -21,17 +36,59 @@ pub(crate) struct AggregateFailure {
     pub aggregation: Aggregation,
 }
 
+impl AggregateFailure {
+    /// The error for this failure, in domain words: `node_ids` by node slot, the city's id
+    /// and the year.
+    pub(crate) fn error(self, node_ids: &[String], city: String, year: i32) -> Error {
+        let node = node_ids[self.node].clone();
+        match self.kind {
+            FailureKind::Domain => Error::NonPositive {
+                method: self.aggregation.to_string(),
+                domain: domain_of(self.aggregation),
+                node,
+                city,
+                year,
+                child: node_ids[self.child].clone(),
+                value: self.value,
+            },
+            FailureKind::Weight => Error::BadWeight {
+                node: node_ids[self.child].clone(),
+                group: node,
+                weight: self.value,
+            },
+            FailureKind::NotFinite { bod } => {
+                let method = if bod {
+                    String::from("benefit-of-the-doubt score")
+                } else {
+                    format!("{} mean", self.aggregation)
+                };
+                Error::NotFinite {
+                    what: format!("the {method} of `{node}`"),
+                    city,
+                    year,
+                    value: self.value,
+                    fix: format!(
+                        "its children's scores or weights are too large for the {method}; give `{node}` smaller weights, another `aggregation` or `weights`, or normalise its indicators to a bounded scale such as min-max"
+                    ),
+                }
+            }
+        }
+    }
+}
+
 /// Whether an aggregation can take a child value: geometric, harmonic and negative-power
 /// means need positive values, positive-power means values that are not negative.
 fn in_domain(aggregation: Aggregation, value: f64) -> bool {
-    match aggregation {
-        Aggregation::Arithmetic | Aggregation::Mpi | Aggregation::Ampi | Aggregation::Copeland => {
-            true
+    value.is_finite()
+        && match aggregation {
+            Aggregation::Arithmetic
+            | Aggregation::Mpi
+            | Aggregation::Ampi
+            | Aggregation::Copeland => true,
+            Aggregation::Geometric | Aggregation::Harmonic => value > 0.0,
+            Aggregation::Generalised { p } if p < 0.0 => value > 0.0,
+            Aggregation::Generalised { .. } => value >= 0.0,
         }
-        Aggregation::Geometric | Aggregation::Harmonic => value > 0.0,
-        Aggregation::Generalised { p } if p < 0.0 => value > 0.0,
-        Aggregation::Generalised { .. } => value >= 0.0,
-    }
 }
 
 /// What the aggregation needs of its children, for error messages.
@@ -89,6 +146,7 @@ pub(crate) fn aggregate_year(
     let nn = plan.n_nodes();
     debug_assert_eq!(scores.len(), n_cities * nn);
     for group in &plan.groups {
+        check_weights(group)?;
         if let Weighting::Bod {
             min_share,
             max_share,
@@ -109,8 +167,60 @@ pub(crate) fn aggregate_year(
                 }
             }
         }
+        // The one guarantee every method shares: a group score is a finite number or missing.
+        // A NaN score of an eligible city is an arithmetic failure (e.g. `inf - inf`), not a
+        // missing value.
+        for c in 0..n_cities {
+            let value = scores[c * nn + group.node];
+            if value.is_infinite()
+                || (value.is_nan() && eligible(plan, group, &scores[c * nn..(c + 1) * nn]))
+            {
+                return Err(AggregateFailure {
+                    kind: FailureKind::NotFinite {
+                        bod: matches!(group.weighting, Weighting::Bod { .. }),
+                    },
+                    city: c,
+                    node: group.node,
+                    child: group.node,
+                    value,
+                    aggregation: group.aggregation,
+                });
+            }
+        }
     }
     Ok(())
+}
+
+/// Checks a group's weights before any city is aggregated: each a finite number of 0 or
+/// more, and their sum finite ([`Plan::compile`] scales large written weights down, so only
+/// weights set in memory or drawn by an analysis can fail here).
+fn check_weights(group: &GroupPlan) -> std::result::Result<f64, AggregateFailure> {
+    let mut total = 0.0;
+    for &(child, w) in &group.children {
+        if !(w.is_finite() && w >= 0.0) {
+            return Err(AggregateFailure {
+                kind: FailureKind::Weight,
+                city: 0,
+                node: group.node,
+                child,
+                value: w,
+                aggregation: group.aggregation,
+            });
+        }
+        total += w;
+    }
+    if total.is_finite() {
+        Ok(total)
+    } else {
+        Err(AggregateFailure {
+            kind: FailureKind::Weight,
+            city: 0,
+            node: group.node,
+            child: group.children[0].0,
+            value: total,
+            aggregation: group.aggregation,
+        })
+    }
 }
 
 /// Whether a city's group can be scored at all: present weight, share and missing rule.
@@ -136,19 +246,29 @@ pub(crate) fn eligible(plan: &Plan, group: &GroupPlan, scores: &[f64]) -> bool {
 /// - arithmetic `sum(w x) / sum(w)`;
 /// - geometric `exp(sum(w ln x) / sum(w))`;
 /// - harmonic `sum(w) / sum(w / x)`;
-/// - generalised `(sum(w x^p) / sum(w))^(1/p)`.
+/// - generalised `(sum(w x^p) / sum(w))^(1/p)`, computed scaled by the reference `m`, the
+///   largest child for `p > 0` and the smallest for `p < 0`:
+///   `m (sum(w (x/m)^p) / sum(w))^(1/p)`. Each `(x/m)^p` is then at most 1 and the child at
+///   `m` contributes exactly its weight, so neither the sum nor its root can overflow or
+///   vanish, whatever `p` (the naive formula gives `inf` for `100^400`).
+///
+/// Weights are at most 2^41 ([`Plan::compile`](crate::plan::Plan::compile) scales larger
+/// written weights down to `[1, 2)`), so their sums cannot overflow either.
 #[derive(Debug, Clone, Copy)]
 struct Mean {
     method: Aggregation,
+    /// The generalised mean's reference `m` (NaN for the other methods).
+    reference: f64,
     /// Weight of the children added.
     present: f64,
     acc: f64,
 }
 
 impl Mean {
-    fn new(method: Aggregation) -> Self {
+    fn new(method: Aggregation, reference: f64) -> Self {
         Mean {
             method,
+            reference,
             present: 0.0,
             acc: 0.0,
         }
@@ -160,7 +280,7 @@ impl Mean {
         self.acc += match self.method {
             Aggregation::Geometric => weight * value.ln(),
             Aggregation::Harmonic => weight / value,
-            Aggregation::Generalised { p } => weight * value.powf(p),
+            Aggregation::Generalised { p } => weight * (value / self.reference).powf(p),
             _ => weight * value,
         };
     }
@@ -170,16 +290,28 @@ impl Mean {
         match self.method {
             Aggregation::Geometric => (acc / present).exp(),
             Aggregation::Harmonic => present / acc,
-            Aggregation::Generalised { p } => (acc / present).powf(1.0 / p),
+            // Every child 0 (p > 0 only: p < 0 needs positive children).
+            Aggregation::Generalised { .. } if self.reference == 0.0 => 0.0,
+            Aggregation::Generalised { p } => self.reference * (acc / present).powf(1.0 / p),
             _ => acc / present,
         }
+    }
+}
+
+/// The reference of a generalised mean (see [`Mean`]): the largest of `values` for `p > 0`,
+/// the smallest for `p < 0`; NaN for the other methods or no value. NaN values are skipped.
+fn reference_of(method: Aggregation, values: impl Iterator<Item = f64>) -> f64 {
+    match method {
+        Aggregation::Generalised { p } if p < 0.0 => values.fold(f64::NAN, f64::min),
+        Aggregation::Generalised { .. } => values.fold(f64::NAN, f64::max),
+        _ => f64::NAN,
     }
 }
 
 /// The arithmetic mean of one city's group: [`per_city`] without the domain checks, the hot
 /// path of replications. A child of weight 0 adds `0 * x`, which leaves the sums as they are.
 fn arithmetic(plan: &Plan, group: &GroupPlan, total: f64, scores: &mut [f64]) {
-    let mut mean = Mean::new(Aggregation::Arithmetic);
+    let mut mean = Mean::new(Aggregation::Arithmetic, f64::NAN);
     let mut any_missing = false;
     for &(child, weight) in &group.children {
         let value = scores[child];
@@ -207,8 +339,14 @@ fn per_city(
     scores: &mut [f64],
 ) -> std::result::Result<(), AggregateFailure> {
     let method = group.aggregation;
-    let mut mean = Mean::new(method);
     let mut any_missing = false;
+    // The children that take part: present, of positive weight, in the method's domain.
+    let taking_part = || {
+        group
+            .children
+            .iter()
+            .filter(|&&(child, weight)| !scores[child].is_nan() && weight != 0.0)
+    };
     for &(child, weight) in &group.children {
         let value = scores[child];
         if value.is_nan() {
@@ -220,6 +358,7 @@ fn per_city(
         }
         if !in_domain(method, value) {
             return Err(AggregateFailure {
+                kind: FailureKind::Domain,
                 city: 0,
                 node: group.node,
                 child,
@@ -227,7 +366,13 @@ fn per_city(
                 aggregation: method,
             });
         }
-        mean.add(weight, value);
+    }
+    let mut mean = Mean::new(
+        method,
+        reference_of(method, taking_part().map(|&(child, _)| scores[child])),
+    );
+    for &(child, weight) in taking_part() {
+        mean.add(weight, scores[child]);
     }
     let present = mean.present;
     let share = present / total;
@@ -247,11 +392,13 @@ fn per_city(
 /// [`aggregate_year`] with `missing = "skip"` and no `min_share`), but no domain check: NaN if
 /// no child is present or the mean is not finite.
 pub(crate) fn aggregate_row(row: &[f64], weights: &[f64], method: Aggregation) -> f64 {
-    let mut mean = Mean::new(method);
-    for (&x, &w) in row.iter().zip(weights) {
-        if x.is_nan() || w == 0.0 {
-            continue;
-        }
+    let taking_part = || {
+        row.iter()
+            .zip(weights)
+            .filter(|&(x, &w)| !x.is_nan() && w != 0.0)
+    };
+    let mut mean = Mean::new(method, reference_of(method, taking_part().map(|(&x, _)| x)));
+    for (&x, &w) in taking_part() {
         mean.add(w, x);
     }
     let v = mean.value();
@@ -638,6 +785,76 @@ mod tests {
             1e-12,
             "geometric",
         );
+    }
+
+    /// p = 400 overflowed (100^400 is inf): the mean scaled by the largest child is finite.
+    /// Hand computation, tolerance 1e-12 relative: M_400(100, 50; 1, 1) =
+    /// 100 ((1 + 0.5^400) / 2)^(1/400) = 100 2^(-1/400) (0.5^400 is 4e-121 of 1);
+    /// M_-400(1, 2; 1, 1) = 1 ((1 + 2^-400) / 2)^(-1/400) = 2^(1/400). For a large p the
+    /// mean tends to the largest child: M_1000(100, 99, 50) is within 0.11% of 100 (between
+    /// 100 (1/3)^(1/1000) and 100).
+    #[test]
+    fn generalised_means_of_large_powers_are_finite_and_match_hand_computation() {
+        assert!(100f64.powf(400.0).is_infinite());
+        let rel = |a: f64, b: f64, what: &str| {
+            assert!((a - b).abs() <= 1e-12 * b.abs(), "{what}: {a} != {b}");
+        };
+        let p400 = "{ method = \"generalised\", p = 400 }";
+        rel(
+            one_group(p400, &[100.0, 50.0], &[1.0, 1.0]),
+            100.0 * 2f64.powf(-1.0 / 400.0),
+            "p = 400",
+        );
+        let m400 = "{ method = \"generalised\", p = -400 }";
+        rel(
+            one_group(m400, &[1.0, 2.0], &[1.0, 1.0]),
+            2f64.powf(1.0 / 400.0),
+            "p = -400",
+        );
+        let p1000 = "{ method = \"generalised\", p = 1000 }";
+        let m = one_group(p1000, &[100.0, 99.0, 50.0], &[1.0, 1.0, 1.0]);
+        assert!(
+            m <= 100.0 && m >= 100.0 * (1.0f64 / 3.0).powf(1.0 / 1000.0),
+            "{m}"
+        );
+        // Every child 0 under a positive power: 0, not 0/0.
+        assert_eq!(one_group(p400, &[0.0, 0.0], &[1.0, 1.0]), 0.0);
+        // A negative power meets a huge and a tiny child: the tiny one dominates, finite.
+        let v = one_group(m400, &[1e-300, 1e300], &[1.0, 1.0]);
+        rel(
+            v,
+            1e-300 * 2f64.powf(1.0 / 400.0),
+            "p = -400 over 1e-300 and 1e300",
+        );
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+
+        /// The scaled generalised mean equals the naive `(sum(w x^p) / sum(w))^(1/p)` wherever
+        /// the naive one neither overflows nor underflows; tolerance 1e-12 relative.
+        #[test]
+        fn the_scaled_generalised_mean_equals_the_naive_formula_where_it_does_not_overflow(
+            values in proptest::collection::vec(0.01f64..100.0, 1..6),
+            weights in proptest::collection::vec(0.1f64..10.0, 6),
+            p in proptest::prop_oneof![-1000.0f64..-0.1, 0.1f64..1000.0],
+        ) {
+            let weights = &weights[..values.len()];
+            let sum_w: f64 = weights.iter().sum();
+            let acc: f64 = values.iter().zip(weights).map(|(x, w)| w * x.powf(p)).sum();
+            let naive = (acc / sum_w).powf(1.0 / p);
+            proptest::prop_assume!(acc.is_finite() && acc > f64::MIN_POSITIVE * 1e10 && naive.is_finite());
+            // Weights in text: at most 17 significant digits, read back exactly.
+            let got = one_group(
+                &format!("{{ method = \"generalised\", p = {p:?} }}"),
+                &values,
+                weights,
+            );
+            proptest::prop_assert!(
+                (got - naive).abs() <= 1e-12 * naive.abs(),
+                "p = {p}: scaled {got}, naive {naive}"
+            );
+        }
     }
 
     #[test]

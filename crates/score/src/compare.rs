@@ -66,6 +66,19 @@ pub fn compare(
         Some(y) => y,
         None => first.years[first.latest_ranked_year().ok_or(Error::NoRankedYear)?],
     };
+    // A year that no scenario ranks would compare nothing: an empty table and chart.
+    let ranked = |r: &crate::Results| {
+        r.years
+            .iter()
+            .position(|&v| v == year)
+            .is_some_and(|y| r.year_ranked[y])
+    };
+    if !all.iter().any(ranked) {
+        return Err(Error::YearNotRanked {
+            year,
+            ranked: first.ranked_years(),
+        });
+    }
     let mut ids: Vec<String> = Vec::new();
     let mut names: Vec<String> = Vec::new();
     for r in &all {
@@ -134,6 +147,22 @@ mod tests {
             [at("a"), at("b"), at("c"), at("d")].map(|c| cmp.shift(c)),
             [Some(1), Some(2), Some(2), Some(0)]
         );
+    }
+
+    /// `compare --year 1900` gave an empty table and chart.
+    #[test]
+    fn a_year_no_scenario_ranks_is_an_error_naming_the_ranked_years() {
+        let (framework, catalogue, cities, observations) = small("arithmetic", "[0, 100]");
+        let err = compare(
+            &[(String::from("nominal"), framework)],
+            &catalogue,
+            &cities,
+            &observations,
+            Some(1900),
+        )
+        .unwrap_err()
+        .to_string();
+        assert_eq!(err, "year 1900 is not ranked (too few cities meet the coverage rules); ranked years: 2019; analyse one of those");
     }
 
     #[test]

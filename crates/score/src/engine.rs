@@ -23,9 +23,9 @@ use healthy_city_model::{
     Treatment, Weighting,
 };
 
-use crate::aggregate::{aggregate_year, domain_of};
+use crate::aggregate::aggregate_year;
 use crate::error::{Error, Result};
-use crate::normalise::{fit, Reference, Sample, Scope};
+use crate::normalise::{fit, not_finite, Reference, Sample, Scope};
 use crate::plan::Plan;
 use crate::rank::rank_into;
 use crate::results::{base, impute_base, score_prepared};
@@ -371,6 +371,18 @@ impl Engine {
     /// Rebuilds the index with `config`: treats, normalises, aggregates and ranks every peer
     /// city. Scores and ranks are left in `s` ([`Scratch::root_scores`], [`Scratch::ranks`]).
     pub fn evaluate(&self, config: &Config, s: &mut Scratch) -> Result<()> {
+        if config.weights.len() != self.plan.n_nodes()
+            || config.left_out.is_some_and(|i| i >= self.n_indicators())
+        {
+            return Err(Error::Setting {
+                key: String::from("replication"),
+                message: format!(
+                    "a replication's weights or left-out indicator do not fit this framework ({} nodes, {} indicators): build it from `Engine::nominal`",
+                    self.plan.n_nodes(),
+                    self.n_indicators()
+                ),
+            });
+        }
         let block = &self.blocks[config.imputation.min(self.blocks.len() - 1)];
         let (ni, nn) = (self.n_indicators(), self.plan.n_nodes());
         let cities = self.cities_scored(config);
@@ -389,14 +401,12 @@ impl Engine {
             }
         }
         let n = cities.len();
-        aggregate_year(&s.plan, &mut s.scores[..n * nn], n).map_err(|f| Error::NonPositive {
-            method: f.aggregation.to_string(),
-            domain: domain_of(f.aggregation),
-            node: self.plan.node_ids[f.node].clone(),
-            city: self.panel_cities[cities[f.city]].clone(),
-            year: self.year,
-            child: self.plan.node_ids[f.child].clone(),
-            value: f.value,
+        aggregate_year(&s.plan, &mut s.scores[..n * nn], n).map_err(|f| {
+            f.error(
+                &self.plan.node_ids,
+                self.panel_cities[cities[f.city]].clone(),
+                self.year,
+            )
         })?;
         if n == self.peer_slots.len() {
             for (k, row) in s.rows.iter_mut().enumerate() {
@@ -536,7 +546,25 @@ impl Engine {
         for (&c, at) in cities.iter().zip(column) {
             let raw = block.year[c * ni + i];
             s.scores[at] = match &fitted {
-                Some(f) => f.apply(mapping.apply(raw)),
+                Some(f) => {
+                    let v = f.apply(mapping.apply(raw));
+                    if !v.is_finite() && !raw.is_nan() {
+                        let treatment = match config.winmax {
+                            None => ind.treatment.name(),
+                            Some(0) => "none",
+                            Some(_) => "winsorise",
+                        };
+                        return Err(not_finite(
+                            ind,
+                            normalisation,
+                            treatment,
+                            self.panel_cities[c].clone(),
+                            self.year,
+                            v,
+                        ));
+                    }
+                    v
+                }
                 None => f64::NAN,
             };
         }

@@ -107,6 +107,38 @@ pub enum Error {
         child: String,
         value: f64,
     },
+    /// A weight that is not a finite number of 0 or more.
+    #[error("the weight of node `{node}` in group `{group}` is {weight}: a weight must be a finite number of 0 or more; fix `weight` of `{node}` in the framework")]
+    BadWeight {
+        node: String,
+        group: String,
+        weight: f64,
+    },
+    /// A group's aggregation that cannot be computed (e.g. a generalised mean with p = 0).
+    #[error("the aggregation of group `{node}`: {message}; fix `aggregation` in the framework")]
+    BadAggregation { node: String, message: String },
+    /// A score, or a step on the way to it, overflowed to infinity or became NaN.
+    #[error("{what} for city `{city}` in {year} is {value}, not a finite number: {fix}")]
+    NotFinite {
+        /// What overflowed, in domain words, e.g. "the geometric mean of `health`".
+        what: String,
+        city: String,
+        year: i32,
+        value: f64,
+        /// The setting to change.
+        fix: String,
+    },
+    /// A statistic of a normalisation overflowed (a range, standard deviation or distance of
+    /// values near f64::MAX).
+    #[error("indicator `{indicator}`: the {statistic} of its values{scope} is {value}, too large to compute for {method} normalisation; check its values (and goalposts or target), or use rank normalisation")]
+    StatisticOverflow {
+        indicator: String,
+        /// What overflowed, e.g. `range (largest minus smallest value)`.
+        statistic: &'static str,
+        method: &'static str,
+        scope: String,
+        value: f64,
+    },
     /// PCA weights could not be derived for a group.
     #[error("group `{node}` has `weights = \"pca\"`, but PCA needs at least 3 cities with every child present and no constant child; give explicit weights or use `weights = \"equal\"`")]
     PcaWeights { node: String },

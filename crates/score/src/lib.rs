@@ -13,8 +13,14 @@
 //!
 //! - [`score`] returns [`Results`]: per year, city and node a score and a rank, with coverage,
 //!   proxy and imputed shares, the treatment report and the weights used. [`check`] validates
-//!   a framework against a catalogue without data; [`data_sets`] returns the panels of the
-//!   steps before aggregation ([`Panel`]).
+//!   a framework against a catalogue without data; [`validate`] makes every check of
+//!   [`score`] on the data (by running it) and returns a summary ([`Validated`]);
+//!   [`data_sets`] returns the panels of the steps before aggregation ([`Panel`]).
+//! - Every score and rank input is a finite number or missing: an overflow anywhere (a
+//!   transform, a normalisation, a mean) is an [`Error::NotFinite`] naming the node or
+//!   indicator, city and year; an unusable weight is [`Error::BadWeight`], an unusable
+//!   aggregation [`Error::BadAggregation`]. Large weights are scaled by a power of two (exact)
+//!   and generalised means are computed scaled by their largest or smallest child.
 //! - [`audit`] returns the statistical [`Audit`] of a year; [`compare`] a scenario
 //!   [`Comparison`].
 //! - [`Engine`] is one year compiled for replications ([`Config`], [`Scratch`]); [`Analysis`]
@@ -96,7 +102,7 @@ pub use error::{Error, Result};
 pub use panel::Panel;
 pub use path::{path_to_first, resolve_caps, robust_path_to_first, PathStep, PathToFirst, MARGIN};
 pub use rank::rank;
-pub use results::{check, data_sets, score, DataSets, NodeInfo, Results};
+pub use results::{check, data_sets, score, validate, DataSets, NodeInfo, Results, Validated};
 pub use rng::Rng;
 pub use sensitivity::{
     sensitivity, sobol_indices, Objective, Sampler, SobolDesign, SobolIndex, SOBOL_MAX_ROWS,

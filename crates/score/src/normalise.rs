@@ -65,6 +65,58 @@ pub(crate) fn transformed(ind: &IndicatorPlan, value: f64, what: &str) -> Result
     }
 }
 
+/// The error for a present value of indicator `ind` whose normalised value is not finite (an
+/// overflow in the transform, the treatment or the normalisation: a huge range or variance, a
+/// ratio to a best value or reference near 0), naming the city, the year and the settings.
+pub(crate) fn not_finite(
+    ind: &IndicatorPlan,
+    normalisation: &Normalisation,
+    treatment: &str,
+    city: String,
+    year: i32,
+    value: f64,
+) -> Error {
+    Error::NotFinite {
+        what: format!(
+            "the normalised value of indicator `{}` ({} normalisation, {treatment} treatment)",
+            ind.id,
+            normalisation.name()
+        ),
+        city,
+        year,
+        value,
+        fix: format!(
+            "its values are too large or too close to 0 for this normalisation; check the values of `{}`, or set another `normalisation`, `transform` or `treatment` for it (min-max or rank normalisation stay bounded)",
+            ind.id
+        ),
+    }
+}
+
+/// Checks that every present (transformed, untreated) value has a finite normalised value (same layout,
+/// `[year][city][indicator]`), else [`not_finite`] for the first that has not.
+pub(crate) fn check_finite(
+    panel: &Panel,
+    plan: &Plan,
+    present: &[f64],
+    normalised: &[f64],
+) -> Result<()> {
+    let (ni, nc) = (panel.n_indicators(), panel.n_cities());
+    for (at, (&t, &v)) in present.iter().zip(normalised).enumerate() {
+        if !t.is_nan() && !v.is_finite() {
+            let ind = &plan.indicators[at % ni];
+            return Err(not_finite(
+                ind,
+                &ind.normalisation,
+                ind.treatment.name(),
+                panel.cities[(at / ni) % nc].clone(),
+                panel.years[at / ni / nc],
+                v,
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// Normalises every indicator of the panel, which holds transformed (and treated) values: see
 /// [`transform`] and [`treat`](crate::treat()). Returns the same layout as `panel.values`, NaN
 /// where missing. `plan.scale` `[l, u]` applies to min-max, goalposts and scaled; the other
@@ -259,7 +311,7 @@ pub(crate) fn fit<'a>(
         found: n,
         scope: scope.label(),
     };
-    Ok(Some(match method {
+    let fitted = match method {
         Normalisation::Goalposts | Normalisation::Scaled => unreachable!("fitted above"),
         Normalisation::Minmax => {
             spread("min-max")?;
@@ -362,7 +414,47 @@ pub(crate) fn fit<'a>(
                 mapping,
             }
         }
-    }))
+    };
+    check_statistics(ind, method, &fitted, scope)?;
+    Ok(Some(fitted))
+}
+
+/// Checks that the statistics a fitted normalisation divides by are finite: a range of
+/// values near +-f64::MAX overflows (`1e308 - -1e308`), and so does a sum of squares
+/// (z-score). Such a normalisation would map every value to 0, NaN or the same number.
+fn check_statistics(
+    ind: &IndicatorPlan,
+    method: &Normalisation,
+    fitted: &Fitted<'_>,
+    scope: Scope,
+) -> Result<()> {
+    let (statistic, value) = match *fitted {
+        Fitted::Minmax { min, max, .. } | Fitted::Dist2max { min, max, .. } => {
+            ("range (largest minus smallest value)", max - min)
+        }
+        Fitted::Zscore { mean, .. } if !mean.is_finite() => ("mean", mean),
+        Fitted::Zscore { sd, .. } => ("standard deviation", sd),
+        Fitted::Dist2targ { min, target, .. } => {
+            ("distance from the worst value to the target", target - min)
+        }
+        Fitted::Dist2ref { min, reference, .. } => (
+            "distance from the worst value to the reference",
+            reference - min,
+        ),
+        Fitted::Goalposts { lo, hi, .. } => ("distance between the goalposts", hi - lo),
+        Fitted::Fracmax { max, .. } => ("best value", max),
+        Fitted::Rank { .. } => return Ok(()),
+    };
+    if value.is_finite() {
+        return Ok(());
+    }
+    Err(Error::StatisticOverflow {
+        indicator: ind.id.clone(),
+        statistic,
+        method: method.name(),
+        scope: scope.label(),
+        value,
+    })
 }
 
 impl Fitted<'_> {

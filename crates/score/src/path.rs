@@ -143,13 +143,34 @@ pub fn resolve_caps(engine: &Engine, caps: &[(String, f64)]) -> Result<Vec<(usiz
                 .indicators
                 .iter()
                 .position(|ind| ind.id == id.trim())
-                .map(|i| (i, *value))
                 .ok_or_else(|| Error::Setting {
                     key: String::from("cap"),
                     message: format!("`{id}` is not an indicator of the framework"),
                 })
+                .and_then(|i| check_cap(engine, i, *value).map(|()| (i, *value)))
         })
         .collect()
+}
+
+/// A cap must be a finite value in the indicator's own units that its transform can take
+/// (a ln or log10 transform needs a cap above 0, sqrt one of 0 or more).
+fn check_cap(engine: &Engine, i: usize, cap: f64) -> Result<()> {
+    let ind = &engine.plan.indicators[i];
+    if cap.is_finite() && forward(ind.transform, cap).is_finite() {
+        return Ok(());
+    }
+    Err(Error::Setting {
+        key: String::from("cap"),
+        message: format!(
+            "the cap {cap} of `{}` is not a finite value of the indicator{}; give a value in its own units",
+            ind.id,
+            match ind.transform {
+                Some(Transform::Ln | Transform::Log10) => " (its log transform needs a value above 0)",
+                Some(Transform::Sqrt) => " (its sqrt transform needs a value of 0 or more)",
+                None => "",
+            }
+        ),
+    })
 }
 
 /// Finds the path to first place for peer city `city` under `config`. `caps` gives, per
@@ -174,6 +195,26 @@ fn path_with_margin(
 ) -> Result<PathToFirst> {
     let ni = engine.n_indicators();
     let n = engine.n_cities();
+    if city >= n {
+        return Err(Error::Setting {
+            key: String::from("city"),
+            message: format!(
+                "city slot {city} is not one of the {n} peer cities of {}",
+                engine.year
+            ),
+        });
+    }
+    for &(i, cap) in caps {
+        if i >= ni {
+            return Err(Error::Setting {
+                key: String::from("cap"),
+                message: format!(
+                    "indicator slot {i} is not one of the framework's {ni} indicators"
+                ),
+            });
+        }
+        check_cap(engine, i, cap)?;
+    }
     let (score0, rank0, _, _) = standing(engine, config, city)?;
     if score0.is_nan() {
         return Err(Error::Setting {
@@ -260,7 +301,14 @@ fn path_with_margin(
     if !solved {
         method = "greedy search";
         d.fill(0.0);
+        // Each move closes at least 1% of an indicator's peer range or all the room left on
+        // it, so no indicator takes more than 101 moves: a bound against any loop.
+        let mut moves_left = 101 * movable.len() + 1;
         loop {
+            if moves_left == 0 {
+                break;
+            }
+            moves_left -= 1;
             let here = apply(&d);
             let (s, rank, _, best) = standing(&here, config, city)?;
             if leads(s, rank, best) {
@@ -274,6 +322,9 @@ fn path_with_margin(
                     continue;
                 }
                 let step = (0.01 * range[i]).min(room);
+                if !(step > 0.0 && step.is_finite()) || d[i] + step == d[i] {
+                    continue; // a step too small to move the value
+                }
                 let mut probe = d.clone();
                 probe[i] += step;
                 let (s1, ..) = standing(&apply(&probe), config, city)?;
@@ -313,6 +364,30 @@ fn path_with_margin(
             .total_cmp(&a.effort)
             .then(a.indicator.cmp(&b.indicator))
     });
+    // The scores are finite (the engine guarantees it); the values moved back to their own
+    // units (`exp` of a ln transform) and the efforts must be too, or nothing is reported.
+    if let Some(step) = steps.iter().find(|s| {
+        ![s.current, s.target, s.change, s.effort, s.limit]
+            .iter()
+            .all(|v| v.is_finite())
+    }) {
+        return Err(Error::Setting {
+            key: String::from("cap"),
+            message: format!(
+                "the path to first for `{}` in {} moves indicator `{}` from {} to {} (limit {}), which is not a finite number in its own units; give it a smaller `--cap`, or drop its `transform`",
+                engine.cities[city], engine.year, step.indicator, step.current, step.target, step.limit
+            ),
+        });
+    }
+    if !(score1.is_finite() && best1.is_finite()) {
+        return Err(Error::Setting {
+            key: String::from("city"),
+            message: format!(
+                "`{}` has no peer city to overtake in {}: the path to first needs at least two ranked cities",
+                engine.cities[city], engine.year
+            ),
+        });
+    }
     Ok(PathToFirst {
         city: engine.cities[city].clone(),
         year: engine.year,
@@ -342,6 +417,12 @@ pub fn robust_path_to_first(
     seed: u64,
 ) -> Result<(PathToFirst, f64, bool)> {
     let engine = analysis.engine;
+    if !(p > 0.0 && p <= 1.0) {
+        return Err(Error::Setting {
+            key: String::from("robust"),
+            message: format!("the share of replications to win, {p}, must be in (0, 1], e.g. 0.8"),
+        });
+    }
     let nominal = engine.nominal();
     let cancel = AtomicBool::new(false);
     let share = |path: &PathToFirst| -> Result<f64> {
@@ -426,6 +507,28 @@ mod tests {
         assert!((step(&p, "x1").target - 8.0).abs() < 1e-9);
         assert!((step(&p, "x2").target - 6.0).abs() < 1e-6, "{p:?}");
         assert!(p.reached && p.rank_after == 1);
+    }
+
+    #[test]
+    fn a_cap_that_is_not_a_finite_value_or_a_city_out_of_range_is_refused() {
+        let e = engine("arithmetic", "[0, 100]");
+        for cap in [f64::NAN, f64::INFINITY] {
+            let err = resolve_caps(&e, &[(String::from("x1"), cap)])
+                .unwrap_err()
+                .to_string();
+            assert_eq!(err, format!("cap: the cap {cap} of `x1` is not a finite value of the indicator; give a value in its own units"));
+            let err = path_to_first(&e, &e.nominal(), 0, &[(0, cap)])
+                .unwrap_err()
+                .to_string();
+            assert!(err.starts_with("cap: the cap"), "{err}");
+        }
+        let err = path_to_first(&e, &e.nominal(), 9, &[])
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            err,
+            "city: city slot 9 is not one of the 4 peer cities of 2019"
+        );
     }
 
     #[test]

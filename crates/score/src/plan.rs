@@ -120,24 +120,40 @@ impl Plan {
                 continue;
             };
             if expanded {
+                let aggregation = aggregation.unwrap_or(methods.aggregation);
+                check_aggregation(aggregation).map_err(|message| Error::BadAggregation {
+                    node: nodes[slot].id.clone(),
+                    message,
+                })?;
+                let mut children: Vec<(usize, f64)> = framework
+                    .children(slot)
+                    .iter()
+                    .map(|&c| {
+                        let weight = if matches!(
+                            weights,
+                            Weighting::Explicit | Weighting::Optimised { to_weights: true }
+                        ) {
+                            nodes[c].weight
+                        } else {
+                            1.0
+                        };
+                        (c, weight)
+                    })
+                    .collect();
+                for &(c, weight) in &children {
+                    if !(weight.is_finite() && weight >= 0.0) {
+                        return Err(Error::BadWeight {
+                            node: nodes[c].id.clone(),
+                            group: nodes[slot].id.clone(),
+                            weight,
+                        });
+                    }
+                }
+                scale_weights(&mut children);
                 groups.push(GroupPlan {
                     node: slot,
-                    children: framework
-                        .children(slot)
-                        .iter()
-                        .map(|&c| {
-                            let weight = if matches!(
-                                weights,
-                                Weighting::Explicit | Weighting::Optimised { to_weights: true }
-                            ) {
-                                nodes[c].weight
-                            } else {
-                                1.0
-                            };
-                            (c, weight)
-                        })
-                        .collect(),
-                    aggregation: aggregation.unwrap_or(methods.aggregation),
+                    children,
+                    aggregation,
                     min_share: min_share.unwrap_or(methods.min_share),
                     weighting: weights,
                 });
@@ -165,6 +181,39 @@ impl Plan {
     /// Number of nodes.
     pub fn n_nodes(&self) -> usize {
         self.node_ids.len()
+    }
+}
+
+/// Checks that an aggregation can be computed: a generalised mean's power finite and not 0.
+/// The model crate rejects these when it reads a framework; frameworks built in memory and
+/// analysis alternatives are checked here. The message names the setting.
+pub(crate) fn check_aggregation(aggregation: Aggregation) -> std::result::Result<(), String> {
+    match aggregation {
+        Aggregation::Generalised { p } if !p.is_finite() || p == 0.0 => Err(format!(
+            "the generalised mean's power p = {p} must be a finite number other than 0 (p = 0 is the geometric mean: use `geometric`)"
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// Weights above this are scaled down (see [`scale_weights`]); the model crate reads no
+/// weight above 1e12, so the weights of a framework file are never changed.
+const WEIGHT_SCALE_ABOVE: f64 = 1_099_511_627_776.0; // 2^40
+
+/// Scales a group's (finite, non-negative) weights by a power of two so that the largest is
+/// in `[1, 2)` when it is above 2^40: only the ratios of weights matter, a power of two
+/// changes no ratio (the products and sums of the means are scaled exactly), and sums of
+/// weights such as five of 1e308 can then not overflow.
+fn scale_weights(children: &mut [(usize, f64)]) {
+    let largest = children.iter().map(|&(_, w)| w).fold(0.0, f64::max);
+    if largest > WEIGHT_SCALE_ABOVE {
+        // `largest` is finite, so its exponent is at most 1023 and 2^-1023 is exact.
+        #[allow(clippy::cast_possible_truncation)]
+        let exponent = largest.log2().floor() as i32;
+        let scale = 2f64.powi(-exponent);
+        for (_, w) in children.iter_mut() {
+            *w *= scale;
+        }
     }
 }
 

@@ -4,11 +4,11 @@ use std::num::NonZeroU32;
 
 use healthy_city_model::{Catalogue, Cities, Framework, Impute, Observations, Screen};
 
-use crate::aggregate::{actual_weights, aggregate_year, domain_of, AggregateFailure};
+use crate::aggregate::{actual_weights, aggregate_year, AggregateFailure};
 use crate::denominate::denominate;
 use crate::error::{Error, Result};
 use crate::impute::impute;
-use crate::normalise::{normalise, transform};
+use crate::normalise::{check_finite, normalise, transform};
 use crate::panel::Panel;
 use crate::plan::Plan;
 use crate::rank::rank_into;
@@ -310,6 +310,44 @@ pub(crate) fn find_city(ids: &[String], names: &[String], name: &str) -> Option<
         .or_else(|| names.iter().position(|c| c.eq_ignore_ascii_case(name)))
 }
 
+/// What [`validate`] found: the size of what `score` would score, for a one-line summary.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Validated {
+    /// Index id.
+    pub index: String,
+    /// Indicators of the framework.
+    pub indicators: usize,
+    /// Cities scored (in the panel).
+    pub cities: usize,
+    /// Years in the panel.
+    pub years: Vec<i32>,
+    /// Years with a ranking (enough cities meet the coverage rules).
+    pub ranked_years: Vec<i32>,
+}
+
+/// Checks that a framework scores on the data, with every check [`score`] makes (constant
+/// indicators, transforms and means outside their domains, overflowing settings and values,
+/// coverage): it runs `score` itself and keeps a summary, so it cannot miss a check that
+/// `score` makes, and fails with the same error where `score` would.
+pub fn validate(
+    framework: &Framework,
+    catalogue: &Catalogue,
+    cities: &Cities,
+    observations: &Observations,
+) -> Result<Validated> {
+    let results = score(framework, catalogue, cities, observations)?;
+    Ok(Validated {
+        index: results.index_id.clone(),
+        indicators: results.nodes.iter().filter(|n| n.is_indicator).count(),
+        cities: results.cities.len(),
+        ranked_years: (0..results.years.len())
+            .filter(|&y| results.year_ranked[y])
+            .map(|y| results.years[y])
+            .collect(),
+        years: results.years,
+    })
+}
+
 /// Scores a framework on observations: normalise, aggregate up the tree, apply the coverage
 /// rules, rank every node in every ranked year.
 pub fn score(
@@ -340,6 +378,9 @@ pub(crate) fn score_prepared(
     } = prepared;
     let (treated, treatment) = treat(&panel, &plan, framework.methods.bounds)?;
     let normalised = normalise(&treated, &plan, framework.methods.bounds)?;
+    // Presence before treatment: a treatment that turns a value into NaN (Box-Cox of -inf)
+    // must not make it silently missing.
+    check_finite(&treated, &plan, &panel.values, &normalised)?;
 
     let (ny, nc, ni, nn) = (
         panel.years.len(),
@@ -359,14 +400,8 @@ pub(crate) fn score_prepared(
             scores[cell * nn + node] = row[i];
         }
     }
-    let failed = |plan: &Plan, y: usize, f: AggregateFailure| Error::NonPositive {
-        method: f.aggregation.to_string(),
-        domain: domain_of(f.aggregation),
-        node: plan.node_ids[f.node].clone(),
-        city: panel.cities[f.city].clone(),
-        year: panel.years[y],
-        child: plan.node_ids[f.child].clone(),
-        value: f.value,
+    let failed = |plan: &Plan, y: usize, f: AggregateFailure| {
+        f.error(&plan.node_ids, panel.cities[f.city].clone(), panel.years[y])
     };
     let derived_weights = resolve_weights(&mut plan, &scores, nc).map_err(|f| match f {
         ResolveFailure::Aggregate(y, f) => failed(&plan, y, f),
@@ -527,6 +562,7 @@ fn clear_screened(panel: &mut Panel, screened: &[bool], imputed: &mut [bool]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use healthy_city_model::Aggregation;
 
     const CITIES: &str = r#"
 [[city]]
@@ -697,6 +733,270 @@ c,pm25,2019,30,s,
         );
         let err = run(&framework, DATA).unwrap_err().to_string();
         assert_eq!(err, "geometric mean of `index` for city `b` in 2019: child `health` is 0, and a geometric mean needs positive values; normalise to a strictly positive scale such as `scale = [1, 100]`");
+    }
+
+    /// Scores a framework and data given in memory: the model crate's readers reject huge
+    /// weights and values, but frameworks built in memory or imported do not pass them.
+    fn run_in_memory(
+        framework: &str,
+        weights: &[(&str, f64)],
+        values: &[(&str, &str, f64)],
+    ) -> Result<Results> {
+        let cities = Cities::parse(CITIES, "cities.toml").unwrap();
+        let catalogue = Catalogue::parse(CATALOGUE, "catalogue.toml").unwrap();
+        let mut framework = Framework::parse(framework, "small.toml").unwrap();
+        for &(id, w) in weights {
+            let slot = framework.index_of(id).unwrap();
+            framework.set_weight(slot, w);
+        }
+        let observations = Observations::from_csv(DATA.as_bytes(), "obs.csv").unwrap();
+        let rows = observations
+            .rows()
+            .iter()
+            .cloned()
+            .map(|mut o| {
+                if let Some(&(_, _, v)) = values
+                    .iter()
+                    .find(|(c, i, _)| *c == o.city && *i == o.indicator)
+                {
+                    o.value = v;
+                }
+                o
+            })
+            .collect();
+        let observations = Observations::from_rows(rows, "obs.csv");
+        score(&framework, &catalogue, &cities, &observations)
+    }
+
+    fn generalised(p: f64) -> String {
+        FRAMEWORK.replace(
+            "[[group]]\nid = \"index\"\n",
+            &format!("[[group]]\nid = \"index\"\naggregation = {{ method = \"generalised\", p = {p} }}\n"),
+        )
+    }
+
+    /// p = 400 overflowed (`100^400` is inf) and gave infinite scores; scaled by the largest
+    /// child it is finite. Hand computation: index = m ((2 (h/m)^p + (a/m)^p) / 3)^(1/p) with
+    /// health h (weight 2) and air a (weight 1). Tolerance 1e-12 relative.
+    #[test]
+    fn a_generalised_mean_of_power_400_or_minus_400_is_finite_and_exact() {
+        assert!(100f64.powf(400.0).is_infinite());
+        let r = run(&generalised(400.0), DATA).unwrap();
+        let index = node(&r, "index");
+        let rel = |a: f64, b: f64| assert!((a - b).abs() <= 1e-12 * b.abs(), "{a} != {b}");
+        // A: 100, 100. B: h 0, a 37.5: 37.5 (1/3)^(1/400). C: h 50, a 0: 50 (2/3)^(1/400).
+        rel(r.score(0, 0, index), 100.0);
+        rel(
+            r.score(0, 1, index),
+            37.5 * (1.0f64 / 3.0).powf(1.0 / 400.0),
+        );
+        rel(
+            r.score(0, 2, index),
+            50.0 * (2.0f64 / 3.0).powf(1.0 / 400.0),
+        );
+        // For a large p the mean tends to the largest child: within 0.3% of it here.
+        assert!(r.score(0, 2, index) < 50.0 && r.score(0, 2, index) > 50.0 * 0.998);
+        // p = -400 needs positive children: scale [1, 100]. B: h 1, a 38.125:
+        // 1 ((2 + (38.125)^-400) / 3)^(-1/400) = (3/2)^(1/400) up to 38.125^-400 (1e-632).
+        let framework = generalised(-400.0).replace("scale = [0, 100]", "scale = [1, 100]");
+        let r = run(&framework, DATA).unwrap();
+        rel(r.score(0, 1, index), 1.5f64.powf(1.0 / 400.0));
+        // C: h 50.5, a 1 (pm25 only, its worst): 1 ((2 (50.5)^-400 + 1) / 3)^(-1/400).
+        rel(r.score(0, 2, index), 3f64.powf(1.0 / 400.0));
+        // The mean tends to the smallest child as p -> -inf.
+        assert!(r.score(0, 2, index) > 1.0 && r.score(0, 2, index) < 1.003);
+    }
+
+    /// Five (here two) weights of 1e308 summed to inf and nothing was ranked; only ratios of
+    /// weights matter, so they score as equal weights: index = (health + air) / 2.
+    #[test]
+    fn weights_of_1e308_score_as_equal_weights() {
+        let r = run_in_memory(FRAMEWORK, &[("health", 1e308), ("air", 1e308)], &[]).unwrap();
+        let index = node(&r, "index");
+        // A 100; B (0 + 37.5) / 2; C (50 + 0) / 2.
+        close(r.score(0, 0, index), 100.0);
+        close(r.score(0, 1, index), 18.75);
+        close(r.score(0, 2, index), 25.0);
+        assert_eq!(r.rank(0, 2, index), Some(2));
+        // 1e308 against 1: the small weight is 1e-308 of the total; index = health.
+        let r = run_in_memory(FRAMEWORK, &[("health", 1e308)], &[]).unwrap();
+        close(r.score(0, 1, index), 0.0);
+        close(r.score(0, 2, index), 50.0);
+        // Tiny weights: only ratios count (3e-300 : 1e-300 is 3 : 1).
+        let r = run_in_memory(FRAMEWORK, &[("pm25", 3e-300), ("no2", 1e-300)], &[]).unwrap();
+        close(r.score(0, 1, node(&r, "air")), 37.5);
+    }
+
+    #[test]
+    fn an_infinite_nan_or_negative_weight_is_an_error_naming_the_node() {
+        for w in [f64::INFINITY, f64::NAN, -1.0] {
+            let err = run_in_memory(FRAMEWORK, &[("air", w)], &[])
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.starts_with(&format!("the weight of node `air` in group `index` is {w}")),
+                "{err}"
+            );
+            assert!(err.contains("fix `weight` of `air`"), "{err}");
+        }
+    }
+
+    #[test]
+    fn a_generalised_power_of_0_or_nan_in_memory_is_an_error_naming_the_group() {
+        for p in [0.0, f64::NAN] {
+            let mut framework = Framework::parse(FRAMEWORK, "small.toml").unwrap();
+            framework.methods.aggregation = Aggregation::Generalised { p };
+            let err = score(
+                &framework,
+                &Catalogue::parse(CATALOGUE, "catalogue.toml").unwrap(),
+                &Cities::parse(CITIES, "cities.toml").unwrap(),
+                &Observations::from_csv(DATA.as_bytes(), "obs.csv").unwrap(),
+            )
+            .unwrap_err()
+            .to_string();
+            assert!(err.starts_with("the aggregation of group `"), "{err}");
+            assert!(
+                err.contains(&format!("p = {p} must be a finite number other than 0")),
+                "{err}"
+            );
+        }
+    }
+
+    /// Values of 1e308 and -1e308 made the min-max range infinite, and every other city 0
+    /// (Paris moved from 16th to 3rd): now an error naming the indicator, city and year.
+    #[test]
+    fn values_whose_range_overflows_are_an_error_not_a_wrong_ranking() {
+        let err = run_in_memory(
+            FRAMEWORK,
+            &[],
+            &[("a", "life", 1e308), ("b", "life", -1e308)],
+        )
+        .unwrap_err()
+        .to_string();
+        assert_eq!(
+            err,
+            "indicator `life`: the range (largest minus smallest value) of its values in 2019 is inf, too large to compute for minmax normalisation; check its values (and goalposts or target), or use rank normalisation"
+        );
+        // The same for a z-score whose sum of squares overflows (values of +-1e200).
+        let framework = FRAMEWORK.replace("[methods]\n", "[methods]\nnormalisation = \"zscore\"\n");
+        let err = run_in_memory(
+            &framework,
+            &[],
+            &[("a", "life", 1e200), ("b", "life", -1e200)],
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.starts_with(
+                "indicator `life`: the standard deviation of its values in 2019 is inf"
+            ),
+            "{err}"
+        );
+        // Ratios to a best value near 0 overflow: fracmax of life, best 1e-320, and a value
+        // of -1e300 gives -1e300 / 1e-320 = -inf.
+        let framework =
+            FRAMEWORK.replace("[methods]\n", "[methods]\nnormalisation = \"fracmax\"\n");
+        let err = run_in_memory(
+            &framework,
+            &[],
+            &[
+                ("a", "life", 1e-320),
+                ("b", "life", -1e300),
+                ("c", "life", -1.0),
+            ],
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.starts_with("the normalised value of indicator `life` (fracmax normalisation, none treatment) for city `b` in 2019 is -inf"),
+            "{err}"
+        );
+    }
+
+    /// A treatment that turns a present value into NaN (Box-Cox of a value of -inf, from
+    /// data built in memory) is an error, not a silently missing value (the replication
+    /// engine refused it while `score` dropped it).
+    #[test]
+    fn a_value_the_treatment_turns_into_nan_is_an_error_not_missing() {
+        let framework = FRAMEWORK.replace(
+            "[methods]\n",
+            "[methods]\nnormalisation = \"rank\"\ntreatment = { method = \"boxcox\", lambda = -3 }\n",
+        );
+        let err = run_in_memory(&framework, &[], &[("c", "life", f64::NEG_INFINITY)])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("the normalised value of indicator `life` (rank normalisation, boxcox treatment) for city `c` in 2019 is NaN"),
+            "{err}"
+        );
+    }
+
+    /// An overflow inside a mean is an error naming the group, city and year. Fracmax of
+    /// life with best 1e-300 gives B -1e8 / 1e-300 = -1e308 (finite); the index's arithmetic
+    /// mean then adds 2 x -1e308 = -inf.
+    #[test]
+    fn an_overflowing_mean_names_the_group_city_and_year() {
+        let framework =
+            FRAMEWORK.replace("[methods]\n", "[methods]\nnormalisation = \"fracmax\"\n");
+        let err = run_in_memory(
+            &framework,
+            &[],
+            &[
+                ("a", "life", 1e-300),
+                ("b", "life", -1e8),
+                ("c", "life", -1.0),
+            ],
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.starts_with(
+                "the arithmetic mean of `index` for city `b` in 2019 is NaN, not a finite number"
+            ) || err.starts_with(
+                "the arithmetic mean of `index` for city `b` in 2019 is -inf, not a finite number"
+            ),
+            "{err}"
+        );
+        assert!(err.contains("give `index` smaller weights"), "{err}");
+    }
+
+    #[test]
+    fn validate_fails_with_the_message_of_score_and_summarises_what_scores() {
+        let framework = FRAMEWORK.replace(
+            "[[group]]\nid = \"index\"\n",
+            "[[group]]\nid = \"index\"\naggregation = \"geometric\"\n",
+        );
+        let inputs = (
+            Framework::parse(&framework, "small.toml").unwrap(),
+            Catalogue::parse(CATALOGUE, "catalogue.toml").unwrap(),
+            Cities::parse(CITIES, "cities.toml").unwrap(),
+            Observations::from_csv(DATA.as_bytes(), "obs.csv").unwrap(),
+        );
+        let validated = validate(&inputs.0, &inputs.1, &inputs.2, &inputs.3)
+            .unwrap_err()
+            .to_string();
+        let scored = score(&inputs.0, &inputs.1, &inputs.2, &inputs.3)
+            .unwrap_err()
+            .to_string();
+        assert_eq!(validated, scored);
+        assert!(validated.contains("child `health` is 0"), "{validated}");
+        let ok = validate(
+            &Framework::parse(FRAMEWORK, "small.toml").unwrap(),
+            &inputs.1,
+            &inputs.2,
+            &inputs.3,
+        )
+        .unwrap();
+        assert_eq!(
+            ok,
+            Validated {
+                index: String::from("small"),
+                indicators: 3,
+                cities: 3,
+                years: vec![2019],
+                ranked_years: vec![2019],
+            }
+        );
     }
 
     #[test]

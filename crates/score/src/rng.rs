@@ -44,6 +44,10 @@ impl Rng {
 
     /// Gamma with shape `a > 0` and scale 1.
     pub fn gamma(&mut self, a: f64) -> f64 {
+        if !(a > 0.0 && a.is_finite()) {
+            // No distribution: the rejection loop below would never accept (inf - inf).
+            return f64::NAN;
+        }
         if a < 1.0 {
             // Gamma(a) = Gamma(a + 1) U^(1/a).
             let u = 1.0 - self.uniform();

@@ -86,6 +86,18 @@ pub fn sensitivity(
     cancel: &AtomicBool,
 ) -> Result<Vec<SobolIndex>> {
     let engine = analysis.engine;
+    if let Objective::CityRank(c) = objective {
+        if c >= engine.n_cities() {
+            return Err(Error::Setting {
+                key: String::from("city"),
+                message: format!(
+                    "city slot {c} is not one of the {} peer cities of {}",
+                    engine.n_cities(),
+                    engine.year
+                ),
+            });
+        }
+    }
     let nominal = &engine.nominal_ranks;
     sobol_indices(
         analysis.factors.len(),
@@ -159,6 +171,22 @@ pub fn sobol_indices<S>(
     progress: &dyn Fn(usize),
     cancel: &AtomicBool,
 ) -> Result<Vec<SobolIndex>> {
+    if k == 0 {
+        return Err(Error::Setting {
+            key: String::from("factors"),
+            message: String::from(
+                "Sobol indices need at least one uncertain input (weights, normalisation, aggregation, imputation, winmax or leave-one-out)",
+            ),
+        });
+    }
+    if bootstrap == 0 {
+        return Err(Error::Setting {
+            key: String::from("bootstrap"),
+            message: String::from(
+                "the intervals of the Sobol indices need at least 1 bootstrap resample, e.g. 100",
+            ),
+        });
+    }
     if n < 2 {
         return Err(Error::Setting {
             key: String::from("rows"),
@@ -330,13 +358,42 @@ mod tests {
     }
 
     #[test]
+    fn rejects_no_bootstrap_resample_and_no_input() {
+        let run = |k: usize, bootstrap: usize| {
+            sobol_indices(
+                k,
+                64,
+                Sampler::Random,
+                1,
+                bootstrap,
+                || (),
+                |(), _| Ok(0.0),
+                &|_| {},
+                &AtomicBool::new(false),
+            )
+            .map_err(|e| e.to_string())
+        };
+        // 0 resamples gave NaN intervals.
+        assert_eq!(
+            run(2, 0).unwrap_err(),
+            "bootstrap: the intervals of the Sobol indices need at least 1 bootstrap resample, e.g. 100"
+        );
+        assert!(run(0, 10)
+            .unwrap_err()
+            .starts_with("factors: Sobol indices need at least one uncertain input"));
+        // One resample: a (degenerate) finite interval.
+        let one = run(1, 1).unwrap();
+        assert!(one[0].first_order_ci.iter().all(|v| v.is_finite()));
+    }
+
+    #[test]
     fn rejects_fewer_than_two_runs() {
         let e = sobol_indices(
             2,
             1,
             Sampler::Random,
             1,
-            0,
+            10,
             || (),
             |(), _| Ok(0.0),
             &|_| {},

@@ -18,6 +18,10 @@ use crate::error::{Error, Result};
 use crate::rng::Rng;
 use crate::stats::quantile_of;
 
+/// The largest Dirichlet concentration: beyond it the drawn weights equal the nominal ones to
+/// about 1e-6, and the gamma draws' shapes (`c` times a share) stay finite.
+pub(crate) const DIRICHLET_MAX: f64 = 1e9;
+
 /// Replications computed in parallel between two visits of the observer.
 const CHUNK: usize = 4096;
 
@@ -128,19 +132,37 @@ impl<'a> Analysis<'a> {
         };
         let mut normalisations = vec![];
         let mut aggregations = vec![];
+        let mut depth = vec![0; engine.plan.n_nodes()];
+        for group in engine.plan.groups.iter().rev() {
+            for &(child, _) in &group.children {
+                depth[child] = depth[group.node] + 1;
+            }
+        }
+        let deepest = depth.iter().copied().max().unwrap_or(0);
         for factor in &factors {
             match factor {
+                Factor::WeightNoise(levels) if levels.is_empty() => {
+                    return Err(setting(
+                        "weight noise",
+                        String::from(
+                            "give at least one `level=share`, e.g. 0=0.25 for every level",
+                        ),
+                    ));
+                }
                 Factor::WeightNoise(levels) => {
                     for &(level, x) in levels {
                         if !(0.0..1.0).contains(&x) {
                             return Err(setting("weight noise", format!("noise {x} at level {level} can make weights zero or negative (a weight w varies within w (1 ± {x})); give a share in [0, 1), e.g. 0.25")));
                         }
+                        if level > deepest {
+                            return Err(setting("weight noise", format!("level {level} is not in the framework's tree, which has levels 1 (the index's children) to {deepest} (its indicators' deepest level); 0 sets every level")));
+                        }
                     }
                 }
-                Factor::Dirichlet(c) if !(*c > 0.0 && c.is_finite()) => {
+                Factor::Dirichlet(c) if !(*c > 0.0 && *c <= DIRICHLET_MAX) => {
                     return Err(setting(
                         "dirichlet",
-                        format!("concentration {c} must be a positive number, e.g. 50"),
+                        format!("concentration {c} must be a positive number up to {DIRICHLET_MAX:e} (larger ones keep the nominal weights), e.g. 50"),
                     ));
                 }
                 Factor::Normalisation(list) if list.is_empty() => {
@@ -156,7 +178,13 @@ impl<'a> Analysis<'a> {
                         String::from("give at least one method"),
                     ));
                 }
-                Factor::Aggregation(list) => aggregations.clone_from(list),
+                Factor::Aggregation(list) => {
+                    for &a in list {
+                        crate::plan::check_aggregation(a)
+                            .map_err(|message| setting("aggregations", message))?;
+                    }
+                    aggregations.clone_from(list);
+                }
                 Factor::Winmax(lo, hi) if lo > hi => {
                     return Err(setting(
                         "winmax",
@@ -193,12 +221,6 @@ impl<'a> Analysis<'a> {
                 {
                     return Err(setting("aggregations", format!("the {a} mean needs positive values, but {} normalisation (scale {:?}) can give 0 or less; use minmax on the scale [1, 100], or rank normalisation", n.name(), engine.plan.scale)));
                 }
-            }
-        }
-        let mut depth = vec![0; engine.plan.n_nodes()];
-        for group in engine.plan.groups.iter().rev() {
-            for &(child, _) in &group.children {
-                depth[child] = depth[group.node] + 1;
             }
         }
         Ok(Analysis {
@@ -287,6 +309,14 @@ impl<'a> Analysis<'a> {
         cancel: &AtomicBool,
     ) -> Result<Vec<RankStats>> {
         let engine = self.engine;
+        if runs == 0 {
+            return Err(Error::Setting {
+                key: String::from("runs"),
+                message: String::from(
+                    "give at least 1 replication (rank statistics of 0 runs are undefined), e.g. 1000",
+                ),
+            });
+        }
         let n = engine.n_cities();
         let mut histogram = vec![0u64; n * n];
         let mut start = 0;
@@ -376,6 +406,23 @@ impl<'a> Analysis<'a> {
         city: usize,
     ) -> Result<Vec<WeightCell>> {
         let engine = self.engine;
+        if steps == 0 {
+            return Err(Error::Setting {
+                key: String::from("steps"),
+                message: String::from(
+                    "the weight map needs at least 1 step over each weight, e.g. 20",
+                ),
+            });
+        }
+        if city >= engine.n_cities() || nodes.iter().any(|&k| k >= engine.plan.n_nodes()) {
+            return Err(Error::Setting {
+                key: String::from("city"),
+                message: format!(
+                    "the weight map's city or nodes are not of this engine (it has {} cities)",
+                    engine.n_cities()
+                ),
+            });
+        }
         let nominal = engine.nominal();
         let total: f64 = nodes.iter().map(|&k| nominal.weights[k]).sum();
         let cells: Vec<[usize; 3]> = (0..=steps)
@@ -516,6 +563,68 @@ mod tests {
         )
         .unwrap_err();
         assert!(e.to_string().contains("the scale [1, 100]"), "{e}");
+    }
+
+    /// Analysis inputs that varied nothing or gave NaN are errors naming the setting, on the
+    /// small index (index -> x1, x2: one level).
+    #[test]
+    fn rejects_settings_that_vary_nothing_or_give_nan() {
+        let (framework, catalogue, cities, observations) =
+            crate::testkit::small("arithmetic", "[0, 100]");
+        let engine =
+            Engine::build(&framework, &catalogue, &cities, &observations, None, &[]).unwrap();
+        let err = |factors: Vec<Factor>| Analysis::new(&engine, factors).unwrap_err().to_string();
+        assert_eq!(
+            err(vec![Factor::WeightNoise(vec![(9, 0.1)])]),
+            "weight noise: level 9 is not in the framework's tree, which has levels 1 (the index's children) to 1 (its indicators' deepest level); 0 sets every level"
+        );
+        assert!(Analysis::new(&engine, vec![Factor::WeightNoise(vec![(1, 0.1)])]).is_ok());
+        assert!(Analysis::new(&engine, vec![Factor::WeightNoise(vec![(0, 0.1)])]).is_ok());
+        assert!(
+            err(vec![Factor::WeightNoise(vec![])]).starts_with("weight noise: give at least one")
+        );
+        assert!(err(vec![Factor::WeightNoise(vec![(1, f64::NAN)])])
+            .starts_with("weight noise: noise NaN"));
+        assert!(
+            err(vec![Factor::WeightNoise(vec![(1, -0.1)])]).starts_with("weight noise: noise -0.1")
+        );
+        assert!(
+            err(vec![Factor::Dirichlet(f64::INFINITY)]).starts_with("dirichlet: concentration inf")
+        );
+        // 1e300 made the gamma draws' shapes infinite, and the rejection sampler looped.
+        assert!(err(vec![Factor::Dirichlet(1e300)]).contains("must be a positive number up to 1e9"));
+        assert!(crate::rng::Rng::new(1).gamma(f64::INFINITY).is_nan());
+        assert!(Analysis::new(&engine, vec![Factor::Dirichlet(1e9)]).is_ok());
+        assert!(err(vec![Factor::Aggregation(vec![Aggregation::Generalised {
+            p: 0.0
+        }])])
+        .starts_with("aggregations: the generalised mean's power p = 0 must be"));
+        let analysis = Analysis::new(&engine, vec![Factor::WeightNoise(vec![(1, 0.1)])]).unwrap();
+        let zero_runs = analysis
+            .monte_carlo(
+                0,
+                1,
+                &mut |_, _, _| Ok(()),
+                &|_| {},
+                &AtomicBool::new(false),
+            )
+            .unwrap_err()
+            .to_string();
+        assert!(
+            zero_runs.starts_with("runs: give at least 1 replication"),
+            "{zero_runs}"
+        );
+        let nodes = [0, 1, 2];
+        let zero_steps = analysis.weight_map(nodes, 0, 0).unwrap_err().to_string();
+        assert!(
+            zero_steps.starts_with("steps: the weight map needs at least 1 step"),
+            "{zero_steps}"
+        );
+        assert!(analysis
+            .weight_map(nodes, 2, 99)
+            .unwrap_err()
+            .to_string()
+            .starts_with("city: "));
     }
 
     #[test]
