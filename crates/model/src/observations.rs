@@ -162,11 +162,11 @@ impl Observations {
             .extension()
             .is_some_and(|e| e.eq_ignore_ascii_case("parquet"))
         {
-            let handle = std::fs::File::open(path).map_err(|source| Error::Io {
+            let bytes = std::fs::read(path).map_err(|source| Error::Io {
                 path: path.to_path_buf(),
                 source,
             })?;
-            crate::parquet::read(handle, &file)
+            crate::parquet::read(&bytes, &file)
         } else {
             let bytes = std::fs::read(path).map_err(|source| Error::Io {
                 path: path.to_path_buf(),
@@ -589,7 +589,7 @@ mod tests {
         let obs = Observations::from_csv(text.as_bytes(), "obs.csv").unwrap();
         let mut bytes = Vec::new();
         obs.write_parquet(&mut bytes).unwrap();
-        let back = crate::parquet::read(std::io::Cursor::new(bytes), "obs.parquet").unwrap();
+        let back = crate::parquet::read(&bytes, "obs.parquet").unwrap();
         assert_eq!(back.rows(), obs.rows());
     }
 }

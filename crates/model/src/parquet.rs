@@ -1,6 +1,8 @@
 //! Observations as Parquet, through polars (the edge where DataFrames belong).
 
 use std::io::Write;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::OnceLock;
 
 use polars::io::mmap::MmapBytesReader;
 use polars::prelude::*;
@@ -182,24 +184,129 @@ pub fn parquet_columns<R: MmapBytesReader>(
 
 /// Reads a whole Parquet file after [`parquet_columns`] has checked every column's type.
 /// The error is a message without the file's name (callers add it).
-pub fn read_parquet_frame<R: MmapBytesReader>(
-    reader: R,
+///
+/// polars' Parquet decoder asserts on some damaged files (a page holding fewer values than
+/// its header says, a bitmap shorter than its column) instead of returning an error; such a
+/// panic is caught here and reported as a damaged file, and its message is kept off standard
+/// error (see [`quiet_decoder_panics`]).
+pub fn read_parquet_frame(
+    bytes: &[u8],
 ) -> std::result::Result<(DataFrame, Vec<ParquetColumn>), String> {
-    let mut reader = ParquetReader::new(reader);
-    let columns = parquet_columns(&mut reader)?;
-    let frame = reader
-        .finish()
-        .map_err(|e| format!("not a readable Parquet file: {e}"))?;
-    Ok((frame, columns))
+    quiet_decoder_panics();
+    READING.fetch_add(1, Ordering::SeqCst);
+    let read = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || {
+        let mut reader = ParquetReader::new(std::io::Cursor::new(bytes));
+        let columns = parquet_columns(&mut reader)?;
+        check_pages(bytes)?;
+        let frame = reader
+            .finish()
+            .map_err(|e| format!("not a readable Parquet file: {e}"))?;
+        Ok((frame, columns))
+    }));
+    READING.fetch_sub(1, Ordering::SeqCst);
+    read.unwrap_or_else(|_| {
+        Err("the file is damaged: its data pages do not match its own description (truncated or altered); write it again from its source".to_string())
+    })
 }
 
-pub(crate) fn read<R: MmapBytesReader>(reader: R, file: &str) -> Result<Observations> {
+/// Most rows a Parquet file read by healthy-city may hold (the shipped observations hold about
+/// 20,000): a damaged or hostile file claiming more would make the decoder allocate without bound.
+pub const MAX_PARQUET_ROWS: usize = 50_000_000;
+
+/// Largest page, compressed or not, accepted in a Parquet file (256 MiB).
+const MAX_PAGE_BYTES: usize = 256 << 20;
+
+/// Checks what polars' decoder trusts without checking: the row counts of the file and its row
+/// groups, every column chunk's byte range, and every page header's value count and sizes.
+fn check_pages(bytes: &[u8]) -> std::result::Result<(), String> {
+    use polars_parquet::parquet::page::CompressedPage;
+    use polars_parquet::parquet::read::{get_page_iterator, read_metadata};
+    let damaged = |why: &str| {
+        format!("the file is damaged: {why} (truncated or altered); write it again from its source")
+    };
+    let metadata = read_metadata(&mut std::io::Cursor::new(bytes))
+        .map_err(|e| format!("not a readable Parquet file: {e}"))?;
+    if metadata.num_rows > MAX_PARQUET_ROWS {
+        return Err(format!(
+            "the file says it holds {} rows; healthy-city reads at most {MAX_PARQUET_ROWS}",
+            metadata.num_rows
+        ));
+    }
+    let total = metadata
+        .row_groups
+        .iter()
+        .try_fold(0usize, |sum, g| sum.checked_add(g.num_rows()));
+    if total != Some(metadata.num_rows) {
+        return Err(damaged("its row groups do not add up to its row count"));
+    }
+    let length = bytes.len() as u64;
+    let buffer: polars_buffer::Buffer<u8> = bytes.to_vec().into();
+    for group in &metadata.row_groups {
+        let rows = group.num_rows();
+        for column in group.parquet_columns() {
+            let range = column.byte_range();
+            if range.start > range.end || range.end > length {
+                return Err(damaged("a column chunk lies outside the file"));
+            }
+            let values = usize::try_from(column.num_values()).ok();
+            if values.is_none_or(|v| v > rows) {
+                return Err(damaged(
+                    "a column chunk holds more values than its row group has rows",
+                ));
+            }
+            let pages = get_page_iterator(
+                column,
+                std::io::Cursor::new(buffer.clone()),
+                Vec::new(),
+                MAX_PAGE_BYTES,
+            )
+            .map_err(|e| damaged(&e.to_string()))?;
+            for page in pages {
+                match page.map_err(|e| damaged(&e.to_string()))? {
+                    CompressedPage::Data(page) => {
+                        if page.num_values() > rows
+                            || page.num_rows().is_some_and(|n| n > rows)
+                            || page.uncompressed_size() > MAX_PAGE_BYTES
+                        {
+                            return Err(damaged(
+                                "a data page holds more values than its row group has rows",
+                            ));
+                        }
+                    }
+                    CompressedPage::Dict(_) => {}
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Parquet reads in progress (see [`quiet_decoder_panics`]).
+static READING: AtomicUsize = AtomicUsize::new(0);
+
+/// Installs, once, a panic hook that keeps the messages of panics raised inside polars while a
+/// Parquet file is being read off standard error (they are caught and reported as a damaged
+/// file); every other panic goes to the hook that was installed before.
+fn quiet_decoder_panics() {
+    static INSTALLED: OnceLock<()> = OnceLock::new();
+    INSTALLED.get_or_init(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            let in_polars = info.location().is_some_and(|l| l.file().contains("polars"));
+            if !(in_polars && READING.load(Ordering::SeqCst) > 0) {
+                previous(info);
+            }
+        }));
+    });
+}
+
+pub(crate) fn read(bytes: &[u8], file: &str) -> Result<Observations> {
     let parquet = |message: String| Error::Parquet {
         file: file.to_string(),
         message,
     };
     let years = year_range()?;
-    let (frame, columns) = read_parquet_frame(reader).map_err(parquet)?;
+    let (frame, columns) = read_parquet_frame(bytes).map_err(parquet)?;
     let names: Vec<&str> = columns.iter().map(|c| c.name.as_str()).collect();
     let with_interval = names == COLUMNS;
     if !with_interval && names != REQUIRED_COLUMNS {
@@ -475,7 +582,7 @@ mod tests {
     #[test]
     fn reads_a_parquet_file_without_the_interval_columns() {
         let bytes = frame_bytes(DataFrame::new(1, base_columns()).unwrap());
-        let obs = read(std::io::Cursor::new(bytes), "old.parquet").unwrap();
+        let obs = read(&bytes, "old.parquet").unwrap();
         assert_eq!(
             (obs.rows()[0].value, obs.rows()[0].low, obs.rows()[0].high),
             (26.82, None, None)
@@ -488,9 +595,7 @@ mod tests {
         columns.push(Column::new("low".into(), [Some(27.0f64)]));
         columns.push(Column::new("high".into(), [Some(29.9f64)]));
         let bytes = frame_bytes(DataFrame::new(1, columns).unwrap());
-        let err = read(std::io::Cursor::new(bytes), "obs.parquet")
-            .unwrap_err()
-            .to_string();
+        let err = read(&bytes, "obs.parquet").unwrap_err().to_string();
         assert_eq!(err, "obs.parquet:1: row 1: city `london`, indicator `obesity`, year 2022: `low` 27 is above `value` 26.82: the interval must hold the value (low <= value <= high)");
     }
 }

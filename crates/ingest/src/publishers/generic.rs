@@ -169,7 +169,7 @@ fn parquet_rows(bytes: &[u8], file: &str) -> Result<Rows> {
     // The model crate checks every column's type against the file's own schema first, so a
     // column of a type polars is built without (struct, map, list...) is an error naming it,
     // never a panic.
-    let (frame, _) = healthy_city_model::read_parquet_frame(Cursor::new(bytes))
+    let (frame, _) = healthy_city_model::read_parquet_frame(bytes)
         .map_err(|message| Error::format(file, None, message))?;
     let header: Vec<String> = frame
         .get_column_names()
