@@ -13,7 +13,7 @@ use std::str::FromStr;
 use crate::catalogue::Catalogue;
 use crate::cities::Cities;
 use crate::error::{echo, Error, Problem, Result};
-use crate::limits::{magnitude_problem, year_range, years_text, YEARS_VARIABLE};
+use crate::limits::{magnitude_problem, number, year_range, years_text, YEARS_VARIABLE};
 
 /// The columns of an observations file, in order, as written.
 pub const COLUMNS: [&str; 8] = [
@@ -358,6 +358,7 @@ impl Observations {
         if catalogue.is_empty() {
             return empty(catalogue.file(), "the indicator catalogue lists no indicator: a catalogue needs at least one `[[indicator]]` entry");
         }
+        let years = year_range()?;
         let mut problems = Vec::new();
         let mut seen: HashMap<(&str, &str, i32), usize> = HashMap::new();
         for (row, &line) in self.rows.iter().zip(&self.lines) {
@@ -385,6 +386,30 @@ impl Observations {
                     row.year,
                     catalogue.file()
                 ));
+            }
+            if !years.contains(&row.year) {
+                problem(format!(
+                    "city `{}`, indicator `{}`: year {} is outside the accepted years {}: fix the year, or set {YEARS_VARIABLE}=FIRST-LAST to accept others",
+                    echo(&row.city),
+                    echo(&row.indicator),
+                    row.year,
+                    years_text(&years)
+                ));
+            }
+            for (name, x) in [
+                ("value", Some(row.value)),
+                ("low", row.low),
+                ("high", row.high),
+            ] {
+                if let Some(why) = x.and_then(magnitude_problem) {
+                    problem(format!(
+                        "city `{}`, indicator `{}`, year {}: `{name}` {} {why}",
+                        echo(&row.city),
+                        echo(&row.indicator),
+                        row.year,
+                        number(x.unwrap_or_default())
+                    ));
+                }
             }
             if let Some(message) = row.interval_problem() {
                 problem(message);

@@ -684,3 +684,26 @@ fn a_parquet_file_damaged_at_any_byte_is_an_error_or_sound_never_a_panic_or_abor
         }
     }
 }
+
+#[test]
+fn validate_rejects_values_and_years_out_of_range_in_observations_built_in_memory() {
+    let row = |year: i32, value: f64| crate::Observation {
+        city: "london".to_string(),
+        indicator: "pm25".to_string(),
+        year,
+        value,
+        source: "s".to_string(),
+        flag: crate::Flag::None,
+        low: None,
+        high: None,
+    };
+    let obs = Observations::from_rows(
+        vec![row(2019, 1e308), row(3000, 1.0)],
+        "ingested observations",
+    );
+    let cities = Cities::parse(CITIES, "cities.toml").unwrap();
+    let catalogue = Catalogue::parse(CATALOGUE, "catalogue.toml").unwrap();
+    let e = obs.validate(&cities, &catalogue).unwrap_err().to_string();
+    assert!(e.contains("ingested observations:1: city `london`, indicator `pm25`, year 2019: `value` 1e308 has magnitude above 1e15"), "{e}");
+    assert!(e.contains("ingested observations:2: city `london`, indicator `pm25`: year 3000 is outside the accepted years 1800..=2100"), "{e}");
+}
