@@ -707,3 +707,34 @@ fn validate_rejects_values_and_years_out_of_range_in_observations_built_in_memor
     assert!(e.contains("ingested observations:1: city `london`, indicator `pm25`, year 2019: `value` 1e308 has magnitude above 1e15"), "{e}");
     assert!(e.contains("ingested observations:2: city `london`, indicator `pm25`: year 3000 is outside the accepted years 1800..=2100"), "{e}");
 }
+
+#[test]
+fn every_shipped_file_passes_the_new_checks() {
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../../indicators");
+    let cities = Cities::load(format!("{root}/cities.toml").as_ref()).unwrap();
+    let catalogue = Catalogue::load(format!("{root}/catalogue.toml").as_ref()).unwrap();
+    let observations =
+        Observations::load(format!("{root}/snapshot/observations.csv").as_ref()).unwrap();
+    observations.validate(&cities, &catalogue).unwrap();
+    for framework in ["healthy-city", "lenstore-2021"] {
+        let framework =
+            Framework::load(format!("{root}/frameworks/{framework}.toml").as_ref()).unwrap();
+        framework.check_catalogue(&catalogue).unwrap();
+        if framework.id == "healthy-city" {
+            for scenario in [
+                "environment-led",
+                "equal-weights",
+                "outcome-led",
+                "pca-weights",
+            ] {
+                Scenario::load(format!("{root}/scenarios/{scenario}.toml").as_ref())
+                    .and_then(|s| s.apply(&framework, &cities))
+                    .unwrap();
+            }
+        }
+    }
+    // The snapshot round-trips through Parquet under the new reader.
+    let mut bytes = Vec::new();
+    observations.write_parquet(&mut bytes).unwrap();
+    assert_eq!(read(bytes).unwrap().rows(), observations.rows());
+}
