@@ -375,7 +375,10 @@ fn parquet(columns: Vec<(&str, Box<dyn Array>)>) -> Vec<u8> {
     };
     let encodings: Vec<Vec<Encoding>> = schema
         .iter_values()
-        .map(|f| vec![Encoding::Plain; leaves(&f.dtype)])
+        .map(|f| match f.dtype {
+            ArrowDataType::Dictionary(..) => vec![Encoding::RleDictionary],
+            _ => vec![Encoding::Plain; leaves(&f.dtype)],
+        })
         .collect();
     let arrays: Vec<Box<dyn Array>> = columns.into_iter().map(|(_, a)| a).collect();
     let chunk = RecordBatchT::new(len, Arc::new(schema.clone()), arrays);
@@ -737,4 +740,47 @@ fn every_shipped_file_passes_the_new_checks() {
     let mut bytes = Vec::new();
     observations.write_parquet(&mut bytes).unwrap();
     assert_eq!(read(bytes).unwrap().rows(), observations.rows());
+}
+
+#[test]
+fn parquet_dictionary_encoded_strings_are_read_as_text() {
+    use polars::prelude::{ParquetReader, SerReader};
+    use polars_arrow::array::{DictionaryArray, Utf8Array};
+    let large: Box<dyn Array> = Box::new(Utf8Array::<i64>::from_slice(["london"]));
+    let view: Box<dyn Array> = Box::new(Utf8ViewArray::from_slice([Some("pm25")]));
+    let dictionary = |values: Box<dyn Array>| -> Box<dyn Array> {
+        Box::new(
+            DictionaryArray::<u32>::try_from_keys(
+                PrimitiveArray::from_slice([0u32]),
+                values,
+                false,
+            )
+            .unwrap(),
+        )
+    };
+    let mut columns = observations(
+        Box::new(PrimitiveArray::<i32>::from_slice([2019])),
+        f64s(1.0),
+    );
+    columns[0] = ("city", dictionary(large));
+    columns[1] = ("indicator", dictionary(view));
+    let bytes = parquet(columns);
+    // The file declares the columns as dictionaries (which polars, built without categoricals,
+    // cannot turn into a column)...
+    let declared = ParquetReader::new(std::io::Cursor::new(bytes.clone()))
+        .schema()
+        .unwrap();
+    assert!(matches!(
+        declared.get("city").unwrap().dtype,
+        ArrowDataType::Dictionary(..)
+    ));
+    // ...and they are read as the text they hold.
+    let obs = read(bytes).unwrap();
+    assert_eq!(
+        (
+            obs.rows()[0].city.as_str(),
+            obs.rows()[0].indicator.as_str()
+        ),
+        ("london", "pm25")
+    );
 }
