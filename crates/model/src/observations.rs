@@ -178,6 +178,16 @@ impl Observations {
 
     /// Parses CSV bytes; `file` names them in errors. Every bad row is reported, with its line.
     pub fn from_csv(bytes: &[u8], file: &str) -> Result<Self> {
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return Err(Error::Csv {
+                file: file.to_string(),
+                line: None,
+                message: format!(
+                    "the observations file is empty: it needs the header `{}` and one row per observation",
+                    COLUMNS.join(",")
+                ),
+            });
+        }
         let mut reader = csv::ReaderBuilder::new()
             .has_headers(true)
             .from_reader(bytes);

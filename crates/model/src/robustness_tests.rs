@@ -109,6 +109,10 @@ fn an_empty_registry_catalogue_or_observations_file_says_so_in_one_line() {
         e.contains("the observations file holds no observation"),
         "{e}"
     );
+    let e = Observations::from_csv(b" \n", "obs.csv")
+        .unwrap_err()
+        .to_string();
+    assert_eq!(e, "`obs.csv`: the observations file is empty: it needs the header `city,indicator,year,value,source,flag,low,high` and one row per observation");
     // A registry built empty in memory is reported once, not once per row.
     let obs = Observations::from_csv(
         format!("{HEADER}a,pm25,2019,1,s,,,\nb,pm25,2019,1,s,,,\n").as_bytes(),
