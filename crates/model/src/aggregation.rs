@@ -19,6 +19,8 @@ use std::fmt;
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
 
+use crate::limits::MAX_POWER;
+
 /// How a group combines its children (weights `w`, present children `x`).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Aggregation {
@@ -258,6 +260,9 @@ impl<'de> Deserialize<'de> for Aggregation {
                 )),
                 Some(p) if !p.is_finite() || p == 0.0 => Err(de::Error::custom(format!(
                     "generalised mean power p = {p} must be finite and not 0 (p = 0 is the limit: use `geometric`)"
+                ))),
+                Some(p) if p.abs() > MAX_POWER => Err(de::Error::custom(format!(
+                    "generalised mean power p = {p} is outside the accepted -{MAX_POWER}..={MAX_POWER} (and not 0): beyond that the mean is the minimum or maximum to within rounding; use a smaller power"
                 ))),
                 Some(p) => Ok(Aggregation::Generalised { p }),
             },

@@ -8,7 +8,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use crate::cities::is_identifier;
-use crate::error::{line_of, read_text, Error, Problem, Result};
+use crate::error::{echo, line_of, read_text, Error, Problem, Result};
 
 /// Which way is better for an indicator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -158,6 +158,15 @@ impl Catalogue {
     pub fn parse(text: &str, file: &str) -> Result<Self> {
         let raw: RawFile =
             toml::from_str(text).map_err(|e| Error::toml(file, "catalogue", &e, text))?;
+        if raw.indicator.is_empty() {
+            return Err(Error::Invalid {
+                problems: vec![Problem {
+                    file: file.to_string(),
+                    line: None,
+                    message: "the catalogue lists no indicator: a catalogue needs at least one `[[indicator]]` entry".to_string(),
+                }],
+            });
+        }
         let mut problems = Vec::new();
         let mut catalogue = Catalogue {
             file: file.to_string(),
@@ -166,6 +175,7 @@ impl Catalogue {
         for item in raw.indicator {
             let line = line_of(text, item.id.span().start);
             let id = item.id.into_inner();
+            let shown = echo(&id);
             let mut problem = |message: String| {
                 problems.push(Problem {
                     file: file.to_string(),
@@ -175,17 +185,17 @@ impl Catalogue {
             };
             if !is_identifier(&id) {
                 problem(format!(
-                    "indicator id `{id}` must be lowercase letters, digits, `_` and `-`"
+                    "indicator id `{shown}` must be lowercase letters, digits, `_` and `-`"
                 ));
             }
             let Some(direction) = item.direction else {
                 problem(format!(
-                    "indicator `{id}` has no direction: add `direction = \"higher\"` or `\"lower\"`"
+                    "indicator `{shown}` has no direction: add `direction = \"higher\"` or `\"lower\"`"
                 ));
                 continue;
             };
             if catalogue.by_id.contains_key(&id) {
-                problem(format!("duplicate indicator id `{id}`"));
+                problem(format!("duplicate indicator id `{shown}`"));
                 continue;
             }
             catalogue

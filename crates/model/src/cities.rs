@@ -6,7 +6,7 @@ use std::path::Path;
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::error::{line_of, read_text, Error, Problem, Result};
+use crate::error::{echo, line_of, read_text, Error, Problem, Result};
 
 /// One city of the registry.
 #[derive(Debug, Clone, PartialEq)]
@@ -69,6 +69,15 @@ impl Cities {
     pub fn parse(text: &str, file: &str) -> Result<Self> {
         let raw: RawFile =
             toml::from_str(text).map_err(|e| Error::toml(file, "cities", &e, text))?;
+        if raw.city.is_empty() {
+            return Err(Error::Invalid {
+                problems: vec![Problem {
+                    file: file.to_string(),
+                    line: None,
+                    message: "the registry lists no city: a registry needs at least one `[[city]]` entry (id, name, country, region, latitude, longitude)".to_string(),
+                }],
+            });
+        }
         let mut problems = Vec::new();
         let mut registry = Cities {
             file: file.to_string(),
@@ -77,6 +86,7 @@ impl Cities {
         for raw_city in raw.city {
             let line = line_of(text, raw_city.id.span().start);
             let id = raw_city.id.into_inner();
+            let shown = echo(&id);
             let mut problem = |message: String| {
                 problems.push(Problem {
                     file: file.to_string(),
@@ -86,27 +96,27 @@ impl Cities {
             };
             if !is_identifier(&id) {
                 problem(format!(
-                    "city id `{id}` must be lowercase letters, digits and `-`"
+                    "city id `{shown}` must be lowercase letters, digits and `-`"
                 ));
             }
             if raw_city.country.len() != 3
                 || !raw_city.country.chars().all(|c| c.is_ascii_uppercase())
             {
                 problem(format!(
-                    "city `{id}`: country `{}` is not an ISO3 code (three capital letters, e.g. `GBR`)",
-                    raw_city.country
+                    "city `{shown}`: country `{}` is not an ISO3 code (three capital letters, e.g. `GBR`)",
+                    echo(&raw_city.country)
                 ));
             }
             if !(-90.0..=90.0).contains(&raw_city.latitude)
                 || !(-180.0..=180.0).contains(&raw_city.longitude)
             {
                 problem(format!(
-                    "city `{id}`: coordinates ({}, {}) are outside latitude -90..90 / longitude -180..180",
+                    "city `{shown}`: coordinates ({}, {}) are outside latitude -90..90 / longitude -180..180",
                     raw_city.latitude, raw_city.longitude
                 ));
             }
             if registry.by_id.contains_key(&id) {
-                problem(format!("duplicate city id `{id}`"));
+                problem(format!("duplicate city id `{shown}`"));
                 continue;
             }
             let index = registry.entries.len();
@@ -115,8 +125,10 @@ impl Cities {
                     let key = (source.clone(), name.to_lowercase());
                     if let Some(&other) = registry.by_alias.get(&key) {
                         problem(format!(
-                            "alias `{name}` for source `{source}` is given to both `{}` and `{id}`",
-                            registry.entries[other].id
+                            "alias `{}` for source `{}` is given to both `{}` and `{shown}`",
+                            echo(name),
+                            echo(source),
+                            echo(&registry.entries[other].id)
                         ));
                     } else {
                         registry.by_alias.insert(key, index);

@@ -1,6 +1,6 @@
 //! Errors of the model crate: file formats and their validation.
 
-use std::fmt;
+use std::fmt::{self, Write as _};
 use std::path::PathBuf;
 
 /// Result type of the model crate.
@@ -20,8 +20,19 @@ pub struct Problem {
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.line {
-            Some(line) => write!(f, "{}:{}: {}", self.file, line, self.message),
-            None => write!(f, "{}: {}", self.file, self.message),
+            Some(line) => write!(
+                f,
+                "{}:{}: {}",
+                escape_controls(&self.file),
+                line,
+                safe_message(&self.message)
+            ),
+            None => write!(
+                f,
+                "{}: {}",
+                escape_controls(&self.file),
+                safe_message(&self.message)
+            ),
         }
     }
 }
@@ -30,33 +41,43 @@ impl fmt::Display for Problem {
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// A file could not be read or written.
-    #[error("cannot access `{}`", path.display())]
+    #[error("cannot access `{}`", escape_controls(&path.display().to_string()))]
     Io {
         path: PathBuf,
         #[source]
         source: std::io::Error,
     },
     /// A TOML file does not parse or has a field of the wrong type.
-    #[error("`{file}` is not a valid {what} file: {message}")]
+    #[error(
+        "`{}` is not a valid {what} file: {}",
+        escape_controls(file),
+        safe_message(message)
+    )]
     Toml {
         file: String,
         what: &'static str,
         message: String,
     },
     /// A CSV file is malformed (wrong header, unreadable record).
-    #[error("`{file}`{}: {message}", line.map(|l| format!(":{l}")).unwrap_or_default())]
+    #[error("`{}`{}: {}", escape_controls(file), line.map(|l| format!(":{l}")).unwrap_or_default(), safe_message(message))]
     Csv {
         file: String,
         line: Option<usize>,
         message: String,
     },
     /// A Parquet file could not be read or written.
-    #[error("parquet file `{file}`: {message}")]
+    #[error("parquet file `{}`: {}", escape_controls(file), safe_message(message))]
     Parquet { file: String, message: String },
+    /// A setting of the environment (see [`crate::year_range`]) is malformed.
+    #[error("{}", safe_message(message))]
+    Config { message: String },
     /// Validation found one or more problems; each names its file, line and id.
     #[error("{}", Problems(problems))]
     Invalid { problems: Vec<Problem> },
 }
+
+/// Problems listed in full before the rest are summarised by kind.
+pub const PROBLEMS_LISTED: usize = 20;
 
 struct Problems<'a>(&'a [Problem]);
 
@@ -64,8 +85,36 @@ impl fmt::Display for Problems<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.0.len() > 1 {
             write!(f, "{} problems found:", self.0.len())?;
-            for problem in self.0 {
+            for problem in self.0.iter().take(PROBLEMS_LISTED) {
                 write!(f, "\n  {problem}")?;
+            }
+            let rest = self.0.get(PROBLEMS_LISTED..).unwrap_or_default();
+            // Group the rest by kind, in order of first appearance.
+            let mut kinds: Vec<(String, &Problem, usize)> = Vec::new();
+            let mut index: std::collections::HashMap<String, usize> =
+                std::collections::HashMap::new();
+            for problem in rest {
+                let kind = kind_of(&problem.message);
+                if let Some(&k) = index.get(&kind) {
+                    kinds[k].2 += 1;
+                } else {
+                    index.insert(kind.clone(), kinds.len());
+                    kinds.push((kind, problem, 1));
+                }
+            }
+            for (_, example, count) in kinds.iter().take(PROBLEMS_LISTED) {
+                write!(
+                    f,
+                    "\n  … and {count} more of the same kind, the first: {example}"
+                )?;
+            }
+            if kinds.len() > PROBLEMS_LISTED {
+                let others: usize = kinds[PROBLEMS_LISTED..].iter().map(|k| k.2).sum();
+                write!(
+                    f,
+                    "\n  … and {others} more of {} other kinds",
+                    kinds.len() - PROBLEMS_LISTED
+                )?;
             }
             Ok(())
         } else if let Some(problem) = self.0.first() {
@@ -74,6 +123,100 @@ impl fmt::Display for Problems<'_> {
             write!(f, "no problem recorded")
         }
     }
+}
+
+/// The kind of a problem: its message with the quoted values and the numbers blanked, so that
+/// "unknown city `x` (indicator `y`, year 2019)" is one kind whatever the city, indicator and year.
+pub(crate) fn kind_of(message: &str) -> String {
+    let mut kind = String::with_capacity(message.len());
+    let mut quoted = false;
+    let mut in_number = false;
+    for c in message.chars() {
+        if c == '`' {
+            quoted = !quoted;
+            kind.push(c);
+            in_number = false;
+        } else if quoted {
+            // blanked
+        } else if c.is_ascii_digit() || (in_number && (c == '.' || c == 'e' || c == '-')) {
+            if !in_number {
+                kind.push('#');
+                in_number = true;
+            }
+        } else {
+            in_number = false;
+            kind.push(c);
+        }
+    }
+    kind
+}
+
+/// Longest value echoed whole in a message, in characters; longer ones are cut.
+pub const ECHO_MAX: usize = 80;
+/// Characters kept of a value longer than [`ECHO_MAX`].
+pub const ECHO_KEPT: usize = 60;
+
+/// Whether a character must not reach a terminal as it is: C0 and C1 controls, DEL, and the
+/// Unicode bidirectional overrides and isolates (U+202A..U+202E, U+2066..U+2069).
+fn is_unsafe(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// A value from input made safe to print in a message: control characters (ESC, CR, BEL, NUL,
+/// DEL, C1 controls, bidirectional overrides) written as `\u{1b}`-style escapes, and a value
+/// longer than 80 characters cut to its first 60 with `… (N characters)`.
+///
+/// ```
+/// use healthy_city_model::echo;
+/// assert_eq!(echo("a\u{1b}]0;x\u{7}"), "a\\u{1b}]0;x\\u{7}");
+/// assert_eq!(echo(&"x".repeat(100)), format!("{}… (100 characters)", "x".repeat(60)));
+/// ```
+pub fn echo(s: &str) -> String {
+    let count = s.chars().count();
+    if count > ECHO_MAX {
+        let kept: String = s.chars().take(ECHO_KEPT).collect();
+        format!("{}… ({count} characters)", escape_controls(&kept))
+    } else {
+        escape_controls(s)
+    }
+}
+
+/// `s` with every unsafe character (see [`echo`]) escaped, nothing cut.
+pub(crate) fn escape_controls(s: &str) -> String {
+    if !s.chars().any(is_unsafe) {
+        return s.to_string();
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if is_unsafe(c) {
+            let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// A whole message made safe to print: control characters escaped (line breaks between the
+/// message's own lines kept), and every backtick-quoted value cut as [`echo`] cuts it. A
+/// last line of defence for values that reached a message without [`echo`].
+pub(crate) fn safe_message(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut parts = message.split('`').peekable();
+    let mut quoted = false;
+    while let Some(part) = parts.next() {
+        if quoted && parts.peek().is_some() {
+            out.push_str(&echo(part));
+        } else {
+            let lines: Vec<String> = part.split('\n').map(escape_controls).collect();
+            out.push_str(&lines.join("\n"));
+        }
+        if parts.peek().is_some() {
+            out.push('`');
+        }
+        quoted = !quoted;
+    }
+    out
 }
 
 impl Error {

@@ -12,7 +12,11 @@ use toml::Spanned;
 pub use crate::aggregation::{Aggregation, Impute, ImputeGroup, Screen};
 use crate::catalogue::{Catalogue, Direction};
 use crate::cities::is_identifier;
-use crate::error::{line_of, read_text, Error, Problem, Result};
+use crate::error::{echo, line_of, read_text, Error, Problem, Result};
+use crate::limits::{
+    magnitude_problem, number, year_range, years_text, MAX_MAGNITUDE, MAX_ROUND, MAX_WEIGHT,
+    YEARS_VARIABLE,
+};
 pub use crate::normalisation::{Normalisation, Treatment, WINSORISE_DEFAULT};
 pub use crate::weighting::Weighting;
 
@@ -306,16 +310,23 @@ impl Framework {
             "coverage.year_min_share",
             raw.coverage.year_min_share,
         );
-        let [l, u] = raw.methods.scale;
-        if !(l.is_finite() && u.is_finite() && l < u) {
-            problem(None, format!("methods.scale [{l}, {u}] must be two finite numbers with the first below the second"));
+        if let Some(message) = scale_problem(raw.methods.scale) {
+            problem(key_line(text, "methods", "scale"), message);
+        }
+        if let Some(message) = round_problem(raw.methods.round) {
+            problem(key_line(text, "methods", "round"), message);
         }
         if let Some([first, last]) = raw.data.years {
+            let line = key_line(text, "data", "years");
             if first > last {
                 problem(
-                    None,
+                    line,
                     format!("data.years [{first}, {last}]: the first year is after the last"),
                 );
+            }
+            let years = year_range()?;
+            if !years.contains(&first) || !years.contains(&last) {
+                problem(line, format!("data.years [{first}, {last}] must lie within the accepted years {}: fix them, or set {YEARS_VARIABLE}=FIRST-LAST to accept others", years_text(&years)));
             }
         }
 
@@ -382,19 +393,23 @@ impl Framework {
                 );
                 continue;
             }
-            if !node.weight.is_finite() || node.weight < 0.0 {
+            if let Some(message) = weight_problem(node.weight) {
                 problem(
                     line,
                     format!(
-                        "`{}` has weight {}: weights must be finite and not negative",
-                        node.id, node.weight
+                        "`{}` has weight {}: {message}",
+                        echo(&node.id),
+                        number(node.weight)
                     ),
                 );
             }
             if let NodeKind::Indicator(spec) = &node.kind {
                 if let Some([lo, hi]) = spec.goalposts {
-                    if !(lo.is_finite() && hi.is_finite() && lo < hi) {
-                        problem(line, format!("indicator `{}`: goalposts [{lo}, {hi}] must be finite with lo < hi", node.id));
+                    if !(lo.is_finite() && hi.is_finite() && lo < hi)
+                        || lo.abs() > MAX_MAGNITUDE
+                        || hi.abs() > MAX_MAGNITUDE
+                    {
+                        problem(line, format!("indicator `{}`: goalposts [{}, {}] must be finite, at most {MAX_MAGNITUDE:e} in magnitude, with lo < hi", echo(&node.id), number(lo), number(hi)));
                     }
                 }
                 let normalisation = spec
@@ -410,14 +425,16 @@ impl Framework {
                 match (&spec.denominator, spec.denominator_scale) {
                     (Some(d), _) if !is_identifier(d) || *d == node.id => problem(line, format!("indicator `{}`: denominator `{d}` must be the id of another series in the catalogue", node.id)),
                     (None, Some(_)) => problem(line, format!("indicator `{}` has `denominator_scale` but no `denominator = \"<series id>\"`", node.id)),
-                    (_, Some(k)) if !(k.is_finite() && k > 0.0) => problem(line, format!("indicator `{}`: denominator_scale {k} must be a finite number above 0", node.id)),
+                    (_, Some(k)) if !(k.is_finite() && k > 0.0 && k <= MAX_MAGNITUDE) => problem(line, format!("indicator `{}`: denominator_scale {} must be a finite number above 0 and at most {MAX_MAGNITUDE:e}", echo(&node.id), number(k))),
                     _ => {}
                 }
-                if let Some(target) = spec.target.filter(|t| !t.is_finite()) {
-                    problem(
-                        line,
-                        format!("indicator `{}`: target {target} must be finite", node.id),
-                    );
+                if let Some(target) = spec.target {
+                    if let Some(why) = magnitude_problem(target) {
+                        problem(
+                            line,
+                            format!("indicator `{}`: target {} {why}; the target must be finite and at most {MAX_MAGNITUDE:e} in magnitude", echo(&node.id), number(target)),
+                        );
+                    }
                 }
                 if let Normalisation::Dist2ref { city, .. } = normalisation {
                     if !is_identifier(city) {
@@ -730,6 +747,57 @@ fn check_weighting(
             }
         }
     }
+}
+
+/// Why a weight is not accepted (not finite, negative, above [`MAX_WEIGHT`]), or `None`.
+pub(crate) fn weight_problem(weight: f64) -> Option<String> {
+    if weight.is_finite() && (0.0..=MAX_WEIGHT).contains(&weight) {
+        None
+    } else {
+        Some(format!(
+            "weights must be finite, not negative and at most {MAX_WEIGHT:e} (they are relative to their siblings, so 1 and 2 say the same as 1e6 and 2e6)"
+        ))
+    }
+}
+
+/// Why a `scale = [l, u]` is not accepted, or `None`.
+pub(crate) fn scale_problem([l, u]: [f64; 2]) -> Option<String> {
+    if l.is_finite()
+        && u.is_finite()
+        && l < u
+        && l.abs() <= MAX_MAGNITUDE
+        && u.abs() <= MAX_MAGNITUDE
+    {
+        None
+    } else {
+        Some(format!("methods.scale [{}, {}] must be two finite numbers, each at most {MAX_MAGNITUDE:e} in magnitude, with the first below the second", number(l), number(u)))
+    }
+}
+
+/// Why a `round = n` is not accepted, or `None`.
+pub(crate) fn round_problem(round: Option<u32>) -> Option<String> {
+    round
+        .filter(|&n| n > MAX_ROUND)
+        .map(|n| format!("methods.round = {n}: scores can be rounded to at most {MAX_ROUND} decimals (a 64-bit number holds about 15 significant digits)"))
+}
+
+/// The line of `key = ...` in the table `[table]` of a TOML text, where it can be found.
+pub(crate) fn key_line(text: &str, table: &str, key: &str) -> Option<usize> {
+    let mut current = String::new();
+    for (i, line) in text.lines().enumerate() {
+        let trimmed = line.trim();
+        if let Some(rest) = trimmed.strip_prefix('[') {
+            current = rest.trim_end_matches(']').trim().to_string();
+            continue;
+        }
+        let is_key = trimmed
+            .strip_prefix(key)
+            .is_some_and(|rest| rest.trim_start().starts_with('='));
+        if current == table && is_key {
+            return Some(i + 1);
+        }
+    }
+    None
 }
 
 fn check_share(problem: &mut impl FnMut(Option<usize>, String), key: &str, share: f64) {

@@ -8,6 +8,12 @@
 //!   publisher's interval `low`, `high` optional) as CSV or Parquet.
 //!
 //! Every loader validates what it reads and reports each problem with its file, line and id.
+//! Numbers must be finite and in range (see the [`limits`](crate::MAX_MAGNITUDE) constants):
+//! values and goalposts at most 1e15 in magnitude, weights 0 to 1e12, the generalised mean's
+//! `p` at most 1000 in magnitude. Years must be whole numbers from 1800 to 2100; set the
+//! environment variable `HEALTHY_CITY_YEARS=FIRST-LAST` (e.g. `HEALTHY_CITY_YEARS=1700-2200`)
+//! for another range ([`year_range`]). Values from input echoed in messages go through
+//! [`echo`]: control characters escaped, long values cut.
 //!
 //! ```
 //! use healthy_city_model::Framework;
@@ -33,22 +39,29 @@ mod catalogue;
 mod cities;
 mod error;
 mod framework;
+mod limits;
 mod normalisation;
 mod observations;
 mod parquet;
+#[cfg(test)]
+mod robustness_tests;
 mod scenario;
 mod weighting;
 
 pub use catalogue::{Catalogue, Columns, Direction, Indicator, Level, SourceSpec};
 pub use cities::{is_identifier, Cities, City};
-pub use error::{Error, Problem, Result};
+pub use error::{echo, Error, Problem, Result, ECHO_KEPT, ECHO_MAX, PROBLEMS_LISTED};
 pub use framework::{
     Aggregation, Bounds, Coverage, DataSpec, Framework, Impute, ImputeGroup, IndicatorSpec,
     Methods, Missing, Node, NodeKind, Normalisation, Screen, Transform, Treatment, Weighting,
     WINSORISE_DEFAULT,
 };
+pub use limits::{
+    magnitude_problem, year_range, years_text, DEFAULT_YEARS, MAX_LAMBDA, MAX_MAGNITUDE, MAX_POWER,
+    MAX_ROUND, MAX_THRESHOLD, MAX_WEIGHT, MAX_WINMAX, YEARS_VARIABLE,
+};
 pub use observations::{
     interval_problem, Flag, Observation, Observations, COLUMNS, REQUIRED_COLUMNS,
 };
-pub use parquet::to_dataframe;
+pub use parquet::{parquet_columns, read_parquet_frame, to_dataframe, ColumnKind, ParquetColumn};
 pub use scenario::{parse_method, DerivedWeights, MethodOverrides, Scenario};

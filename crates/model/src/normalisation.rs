@@ -9,6 +9,8 @@ use std::fmt;
 use serde::de::{self, value::MapAccessDeserializer, Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
 
+use crate::limits::{MAX_LAMBDA, MAX_MAGNITUDE, MAX_THRESHOLD, MAX_WINMAX};
+
 /// How indicator values are brought to a common scale. Every method multiplies the values by
 /// the indicator's direction (`+1`/`-1`) first, as COINr does, so higher is better afterwards.
 #[derive(Debug, Clone, PartialEq)]
@@ -189,6 +191,9 @@ impl<'de> Deserialize<'de> for Normalisation {
                             if !(mean.is_finite() && sd.is_finite() && sd > 0.0) {
                                 return Err(de::Error::custom(format!("zscore needs a finite `mean` and a positive `sd`, not mean {mean}, sd {sd}")));
                             }
+                            if mean.abs() > MAX_MAGNITUDE || sd > MAX_MAGNITUDE {
+                                return Err(de::Error::custom(format!("zscore `mean` {mean} and `sd` {sd} must each be at most {MAX_MAGNITUDE:e} in magnitude: larger ones overflow the scores")));
+                            }
                             Normalisation::Zscore { mean, sd }
                         }
                         NormalisationTable::Goalposts => Normalisation::Goalposts,
@@ -331,10 +336,16 @@ impl<'de> Deserialize<'de> for Treatment {
                             skew_thresh,
                             kurt_thresh,
                         } => {
-                            if !(skew_thresh.is_finite() && kurt_thresh.is_finite()) {
-                                return Err(de::Error::custom(
-                                    "winsorise needs finite `skew_thresh` and `kurt_thresh`",
-                                ));
+                            let accepted = |t: f64| t.is_finite() && t > 0.0 && t <= MAX_THRESHOLD;
+                            if !(accepted(skew_thresh) && accepted(kurt_thresh)) {
+                                return Err(de::Error::custom(format!(
+                                    "winsorise needs `skew_thresh` and `kurt_thresh` above 0 and at most {MAX_THRESHOLD:e}, not skew_thresh {skew_thresh}, kurt_thresh {kurt_thresh}"
+                                )));
+                            }
+                            if winmax > MAX_WINMAX {
+                                return Err(de::Error::custom(format!(
+                                    "winsorise `winmax` {winmax} must be at most {MAX_WINMAX}"
+                                )));
                             }
                             Treatment::Winsorise {
                                 winmax,
@@ -344,8 +355,10 @@ impl<'de> Deserialize<'de> for Treatment {
                         }
                         TreatmentTable::Log => Treatment::Log,
                         TreatmentTable::Boxcox { lambda } => {
-                            if !lambda.is_finite() {
-                                return Err(de::Error::custom("boxcox needs a finite `lambda`"));
+                            if !lambda.is_finite() || lambda.abs() > MAX_LAMBDA {
+                                return Err(de::Error::custom(format!(
+                                    "boxcox `lambda` {lambda} must be finite and within -{MAX_LAMBDA}..={MAX_LAMBDA}: larger exponents overflow the transformed values"
+                                )));
                             }
                             Treatment::Boxcox { lambda }
                         }

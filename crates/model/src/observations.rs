@@ -12,7 +12,8 @@ use std::str::FromStr;
 
 use crate::catalogue::Catalogue;
 use crate::cities::Cities;
-use crate::error::{Error, Problem, Result};
+use crate::error::{echo, Error, Problem, Result};
+use crate::limits::{magnitude_problem, number, year_range, years_text, YEARS_VARIABLE};
 
 /// The columns of an observations file, in order, as written.
 pub const COLUMNS: [&str; 8] = [
@@ -72,7 +73,8 @@ impl FromStr for Flag {
             "imputed" => Ok(Flag::Imputed),
             "estimate" => Ok(Flag::Estimate),
             other => Err(format!(
-                "unknown flag `{other}`: use `proxy`, `imputed`, `estimate` or leave it empty"
+                "unknown flag `{}`: use `proxy`, `imputed`, `estimate` or leave it empty",
+                echo(other)
             )),
         }
     }
@@ -106,7 +108,9 @@ impl Observation {
         let at = || {
             format!(
                 "city `{}`, indicator `{}`, year {}",
-                self.city, self.indicator, self.year
+                echo(&self.city),
+                echo(&self.indicator),
+                self.year
             )
         };
         interval_problem(self.value, self.low, self.high).map(|m| format!("{}: {m}", at()))
@@ -158,11 +162,11 @@ impl Observations {
             .extension()
             .is_some_and(|e| e.eq_ignore_ascii_case("parquet"))
         {
-            let handle = std::fs::File::open(path).map_err(|source| Error::Io {
+            let bytes = std::fs::read(path).map_err(|source| Error::Io {
                 path: path.to_path_buf(),
                 source,
             })?;
-            crate::parquet::read(handle, &file)
+            crate::parquet::read(&bytes, &file)
         } else {
             let bytes = std::fs::read(path).map_err(|source| Error::Io {
                 path: path.to_path_buf(),
@@ -174,6 +178,16 @@ impl Observations {
 
     /// Parses CSV bytes; `file` names them in errors. Every bad row is reported, with its line.
     pub fn from_csv(bytes: &[u8], file: &str) -> Result<Self> {
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return Err(Error::Csv {
+                file: file.to_string(),
+                line: None,
+                message: format!(
+                    "the observations file is empty: it needs the header `{}` and one row per observation",
+                    COLUMNS.join(",")
+                ),
+            });
+        }
         let mut reader = csv::ReaderBuilder::new()
             .has_headers(true)
             .from_reader(bytes);
@@ -193,23 +207,28 @@ impl Observations {
                 line: Some(1),
                 message: format!(
                     "the header is `{}`; observations need exactly `{}` (or without `,low,high`)",
-                    header.join(","),
+                    echo(&header.join(",")),
                     COLUMNS.join(",")
                 ),
             });
         }
+        let years = year_range()?;
         let mut rows = Vec::new();
         let mut lines = Vec::new();
         let mut problems = Vec::new();
         for record in reader.records() {
             let record = record.map_err(|e| Error::Csv {
                 file: file.to_string(),
-                line: e.position().map(|p| p.line() as usize),
+                line: e
+                    .position()
+                    .map(|p| usize::try_from(p.line()).unwrap_or(usize::MAX)),
                 message: e.to_string(),
             })?;
-            let line = record.position().map_or(0, |p| p.line() as usize);
+            let line = record
+                .position()
+                .map_or(0, |p| usize::try_from(p.line()).unwrap_or(usize::MAX));
             let field = |i: usize| record.get(i).unwrap_or("").trim();
-            let (city, indicator) = (field(0), field(1));
+            let (city, indicator) = (echo(field(0)), echo(field(1)));
             let mut problem = |message: String| {
                 problems.push(Problem {
                     file: file.to_string(),
@@ -217,20 +236,43 @@ impl Observations {
                     message,
                 });
             };
-            let year = field(2).parse::<i32>().ok();
-            if year.is_none() {
+            if field(0).is_empty() || field(1).is_empty() {
                 problem(format!(
-                    "city `{city}`, indicator `{indicator}`: year `{}` is not a whole number",
-                    field(2)
+                    "city `{city}`, indicator `{indicator}`: the city and the indicator must both be given"
                 ));
+                continue;
             }
-            let value = match field(3).parse::<f64>() {
-                Ok(v) if v.is_finite() => Some(v),
-                _ => {
+            let year = match field(2).parse::<i32>() {
+                Ok(year) if years.contains(&year) => Some(year),
+                Ok(year) => {
                     problem(format!(
-                        "city `{city}`, indicator `{indicator}`, year {}: value `{}` is not a number (leave a missing value out rather than writing a placeholder)",
-                        field(2),
-                        field(3)
+                        "city `{city}`, indicator `{indicator}`: year {year} is outside the accepted years {}: fix the year, or set {YEARS_VARIABLE}=FIRST-LAST to accept others",
+                        years_text(&years)
+                    ));
+                    None
+                }
+                Err(_) => {
+                    problem(format!(
+                        "city `{city}`, indicator `{indicator}`: year `{}` is not a whole number: write the year as an integer such as 2019",
+                        echo(field(2))
+                    ));
+                    None
+                }
+            };
+            let year_shown = echo(field(2));
+            let value = match field(3).parse::<f64>().map(|v| (v, magnitude_problem(v))) {
+                Ok((v, None)) => Some(v),
+                Ok((_, Some(why))) => {
+                    problem(format!(
+                            "city `{city}`, indicator `{indicator}`, year {year_shown}: value `{}` {why}",
+                            echo(field(3))
+                        ));
+                    None
+                }
+                Err(_) => {
+                    problem(format!(
+                        "city `{city}`, indicator `{indicator}`, year {year_shown}: value `{}` is not a number (leave a missing value out rather than writing a placeholder)",
+                        echo(field(3))
                     ));
                     None
                 }
@@ -247,12 +289,19 @@ impl Observations {
                 if text.is_empty() {
                     return Some(None);
                 }
-                match text.parse::<f64>() {
-                    Ok(v) if v.is_finite() => Some(Some(v)),
-                    _ => {
+                match text.parse::<f64>().map(|v| (v, magnitude_problem(v))) {
+                    Ok((v, None)) => Some(Some(v)),
+                    Ok((_, Some(why))) => {
                         problem(format!(
-                            "city `{city}`, indicator `{indicator}`, year {}: `{name}` `{text}` is not a number (leave it empty when the publisher gives no interval)",
-                            field(2)
+                                "city `{city}`, indicator `{indicator}`, year {year_shown}: `{name}` `{}` {why}",
+                                echo(text)
+                            ));
+                        None
+                    }
+                    Err(_) => {
+                        problem(format!(
+                            "city `{city}`, indicator `{indicator}`, year {year_shown}: `{name}` `{}` is not a number (leave it empty when the publisher gives no interval)",
+                            echo(text)
                         ));
                         None
                     }
@@ -263,8 +312,8 @@ impl Observations {
                 (year, value, flag, low, high)
             {
                 let row = Observation {
-                    city: city.to_string(),
-                    indicator: indicator.to_string(),
+                    city: field(0).to_string(),
+                    indicator: field(1).to_string(),
                     year,
                     value,
                     source: field(4).to_string(),
@@ -280,6 +329,14 @@ impl Observations {
                 lines.push(line);
             }
         }
+        if rows.is_empty() && problems.is_empty() {
+            return Err(Error::Csv {
+                file: file.to_string(),
+                line: None,
+                message: "the observations file holds no observation: it has a header but no row"
+                    .to_string(),
+            });
+        }
         Error::check(problems)?;
         Ok(Observations {
             rows,
@@ -292,6 +349,26 @@ impl Observations {
     /// indicator, one value per (city, indicator, year), an interval holding its value. Every
     /// problem is reported.
     pub fn validate(&self, cities: &Cities, catalogue: &Catalogue) -> Result<()> {
+        // An empty registry or catalogue would make every row a problem: say it once.
+        let empty = |file: &str, message: &str| {
+            Err(Error::Invalid {
+                problems: vec![Problem {
+                    file: file.to_string(),
+                    line: None,
+                    message: message.to_string(),
+                }],
+            })
+        };
+        if cities.is_empty() {
+            return empty(
+                cities.file(),
+                "the city registry lists no city: a registry needs at least one `[[city]]` entry",
+            );
+        }
+        if catalogue.is_empty() {
+            return empty(catalogue.file(), "the indicator catalogue lists no indicator: a catalogue needs at least one `[[indicator]]` entry");
+        }
+        let years = year_range()?;
         let mut problems = Vec::new();
         let mut seen: HashMap<(&str, &str, i32), usize> = HashMap::new();
         for (row, &line) in self.rows.iter().zip(&self.lines) {
@@ -305,8 +382,8 @@ impl Observations {
             if cities.get(&row.city).is_none() {
                 problem(format!(
                     "unknown city `{}` (indicator `{}`, year {}): add it to `{}` or fix the id",
-                    row.city,
-                    row.indicator,
+                    echo(&row.city),
+                    echo(&row.indicator),
                     row.year,
                     cities.file()
                 ));
@@ -314,11 +391,35 @@ impl Observations {
             if catalogue.get(&row.indicator).is_none() {
                 problem(format!(
                     "unknown indicator `{}` (city `{}`, year {}): add it to `{}` or fix the id",
-                    row.indicator,
-                    row.city,
+                    echo(&row.indicator),
+                    echo(&row.city),
                     row.year,
                     catalogue.file()
                 ));
+            }
+            if !years.contains(&row.year) {
+                problem(format!(
+                    "city `{}`, indicator `{}`: year {} is outside the accepted years {}: fix the year, or set {YEARS_VARIABLE}=FIRST-LAST to accept others",
+                    echo(&row.city),
+                    echo(&row.indicator),
+                    row.year,
+                    years_text(&years)
+                ));
+            }
+            for (name, x) in [
+                ("value", Some(row.value)),
+                ("low", row.low),
+                ("high", row.high),
+            ] {
+                if let Some(why) = x.and_then(magnitude_problem) {
+                    problem(format!(
+                        "city `{}`, indicator `{}`, year {}: `{name}` {} {why}",
+                        echo(&row.city),
+                        echo(&row.indicator),
+                        row.year,
+                        number(x.unwrap_or_default())
+                    ));
+                }
             }
             if let Some(message) = row.interval_problem() {
                 problem(message);
@@ -326,7 +427,9 @@ impl Observations {
             if let Some(first) = seen.insert((&row.city, &row.indicator, row.year), line) {
                 problem(format!(
                     "duplicate value for city `{}`, indicator `{}`, year {} (first on line {first}): keep one",
-                    row.city, row.indicator, row.year
+                    echo(&row.city),
+                    echo(&row.indicator),
+                    row.year
                 ));
             }
         }
@@ -521,7 +624,7 @@ mod tests {
         let obs = Observations::from_csv(text.as_bytes(), "obs.csv").unwrap();
         let mut bytes = Vec::new();
         obs.write_parquet(&mut bytes).unwrap();
-        let back = crate::parquet::read(std::io::Cursor::new(bytes), "obs.parquet").unwrap();
+        let back = crate::parquet::read(&bytes, "obs.parquet").unwrap();
         assert_eq!(back.rows(), obs.rows());
     }
 }

@@ -1,11 +1,14 @@
 //! Observations as Parquet, through polars (the edge where DataFrames belong).
 
 use std::io::Write;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::OnceLock;
 
 use polars::io::mmap::MmapBytesReader;
 use polars::prelude::*;
 
-use crate::error::{Error, Problem, Result};
+use crate::error::{echo, Error, Problem, Result};
+use crate::limits::{magnitude_problem, number, year_range, years_text, YEARS_VARIABLE};
 use crate::observations::{Flag, Observation, Observations, COLUMNS, REQUIRED_COLUMNS};
 
 fn parquet_error(file: &str, err: &PolarsError) -> Error {
@@ -66,112 +69,493 @@ pub(crate) fn write<W: Write>(observations: &Observations, out: W, file: &str) -
     Ok(())
 }
 
-pub(crate) fn read<R: MmapBytesReader>(reader: R, file: &str) -> Result<Observations> {
-    let frame = ParquetReader::new(reader)
-        .finish()
-        .map_err(|e| parquet_error(file, &e))?;
-    let names: Vec<&str> = frame
-        .get_column_names()
+/// What a Parquet column holds, as healthy-city reads it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ColumnKind {
+    /// UTF-8 text (plain, large, view or dictionary-encoded strings) or bytes read as text.
+    Text,
+    /// Integers of any width, signed or unsigned.
+    Integer,
+    /// Floating-point numbers (32 or 64 bits).
+    Float,
+    /// Fixed-point decimals (precision up to 38), read as their value.
+    Decimal,
+    /// Dates, date-times, times of day and durations.
+    Temporal,
+    /// Booleans.
+    Boolean,
+    /// A column whose type is null: every cell is empty.
+    Empty,
+}
+
+/// One column of a Parquet file: its name, its type as the file states it, and how it reads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParquetColumn {
+    /// The column's name.
+    pub name: String,
+    /// The file's type of the column, for messages (`Int16`, `Decimal(10, 2)`, `Date32`...).
+    pub type_name: String,
+    /// How it reads.
+    pub kind: ColumnKind,
+}
+
+/// The column types healthy-city reads, for messages.
+pub const ACCEPTED_TYPES: &str = "text (UTF-8 strings, plain or dictionary-encoded), integers of any width, floating-point numbers, decimals of precision up to 38, booleans, dates and times";
+
+fn kind_of(dtype: &ArrowDataType) -> Option<ColumnKind> {
+    use ArrowDataType as A;
+    Some(match dtype {
+        A::Utf8 | A::LargeUtf8 | A::Utf8View | A::Binary | A::LargeBinary | A::BinaryView => {
+            ColumnKind::Text
+        }
+        A::Dictionary(_, values, _) => match kind_of(values) {
+            Some(ColumnKind::Text) => ColumnKind::Text,
+            _ => return None,
+        },
+        A::Int8 | A::Int16 | A::Int32 | A::Int64 | A::UInt8 | A::UInt16 | A::UInt32 | A::UInt64 => {
+            ColumnKind::Integer
+        }
+        A::Float32 | A::Float64 => ColumnKind::Float,
+        A::Decimal(precision, _) if *precision <= 38 => ColumnKind::Decimal,
+        A::Date32 | A::Date64 | A::Timestamp(..) | A::Time32(_) | A::Time64(_) | A::Duration(_) => {
+            ColumnKind::Temporal
+        }
+        A::Boolean => ColumnKind::Boolean,
+        A::Null => ColumnKind::Empty,
+        _ => return None,
+    })
+}
+
+fn type_name(dtype: &ArrowDataType) -> String {
+    use ArrowDataType as A;
+    match dtype {
+        A::Struct(_) => "struct".to_string(),
+        A::Map(..) => "map".to_string(),
+        A::List(_) | A::LargeList(_) | A::FixedSizeList(..) => "list".to_string(),
+        A::Decimal(p, s) | A::Decimal256(p, s) | A::Decimal32(p, s) | A::Decimal64(p, s) => {
+            format!("decimal({p}, {s})")
+        }
+        A::FixedSizeBinary(n) => format!("fixed-size binary ({n} bytes)"),
+        other => format!("{other:?}"),
+    }
+}
+
+/// Reads a Parquet file's schema from its own column types (not the Arrow schema a writer may
+/// have embedded, so that dictionary-encoded strings read as text) and checks every column:
+/// each is returned with how it reads, or the whole is an error naming every column of a type
+/// healthy-city cannot read (struct, map, list, 16-bit floats, 256-bit decimals...), its type
+/// and the types accepted. No polars conversion is attempted on a column before this check,
+/// so no column type can panic the reader.
+pub fn parquet_columns<R: MmapBytesReader>(
+    reader: &mut ParquetReader<R>,
+) -> std::result::Result<Vec<ParquetColumn>, String> {
+    let metadata = reader
+        .get_metadata()
+        .map_err(|e| format!("not a readable Parquet file: {e}"))?;
+    let mut stripped = (**metadata).clone();
+    stripped.key_value_metadata = None;
+    reader.set_metadata(std::sync::Arc::new(stripped));
+    let schema = reader
+        .schema()
+        .map_err(|e| format!("not a readable Parquet file: {e}"))?;
+    let mut columns = Vec::new();
+    let mut unreadable = Vec::new();
+    for field in schema.iter_values() {
+        let name = field.name.to_string();
+        let type_name = type_name(&field.dtype);
+        match kind_of(&field.dtype) {
+            Some(kind) => columns.push(ParquetColumn {
+                name,
+                type_name,
+                kind,
+            }),
+            None => unreadable.push(format!("column `{}` has type {type_name}", echo(&name))),
+        }
+    }
+    if unreadable.is_empty() {
+        Ok(columns)
+    } else {
+        Err(format!(
+            "{}: healthy-city reads {ACCEPTED_TYPES}; write the column as one of those or leave it out",
+            unreadable.join(", ")
+        ))
+    }
+}
+
+/// Reads a whole Parquet file after [`parquet_columns`] has checked every column's type.
+/// The error is a message without the file's name (callers add it).
+///
+/// polars' Parquet decoder asserts on some damaged files (a page holding fewer values than
+/// its header says, a bitmap shorter than its column) instead of returning an error; such a
+/// panic is caught here and reported as a damaged file, and its message is kept off standard
+/// error (see [`quiet_decoder_panics`]).
+pub fn read_parquet_frame(
+    bytes: &[u8],
+) -> std::result::Result<(DataFrame, Vec<ParquetColumn>), String> {
+    quiet_decoder_panics();
+    READING.fetch_add(1, Ordering::SeqCst);
+    let read = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || {
+        let mut reader = ParquetReader::new(std::io::Cursor::new(bytes));
+        let columns = parquet_columns(&mut reader)?;
+        check_pages(bytes)?;
+        let frame = reader
+            .finish()
+            .map_err(|e| format!("not a readable Parquet file: {e}"))?;
+        Ok((frame, columns))
+    }));
+    READING.fetch_sub(1, Ordering::SeqCst);
+    read.unwrap_or_else(|_| {
+        Err("the file is damaged: its data pages do not match its own description (truncated or altered); write it again from its source".to_string())
+    })
+}
+
+/// Most rows a Parquet file read by healthy-city may hold (the shipped observations hold about
+/// 20,000): a damaged or hostile file claiming more would make the decoder allocate without bound.
+pub const MAX_PARQUET_ROWS: usize = 50_000_000;
+
+/// Largest page, compressed or not, accepted in a Parquet file (256 MiB).
+const MAX_PAGE_BYTES: usize = 256 << 20;
+
+/// Checks what polars' decoder trusts without checking: the row counts of the file and its row
+/// groups, every column chunk's byte range, and every page header's value count and sizes.
+fn check_pages(bytes: &[u8]) -> std::result::Result<(), String> {
+    use polars_parquet::parquet::page::CompressedPage;
+    use polars_parquet::parquet::read::{get_page_iterator, read_metadata};
+    let damaged = |why: &str| {
+        format!("the file is damaged: {why} (truncated or altered); write it again from its source")
+    };
+    let metadata = read_metadata(&mut std::io::Cursor::new(bytes))
+        .map_err(|e| format!("not a readable Parquet file: {e}"))?;
+    if metadata.num_rows > MAX_PARQUET_ROWS {
+        return Err(format!(
+            "the file says it holds {} rows; healthy-city reads at most {MAX_PARQUET_ROWS}",
+            metadata.num_rows
+        ));
+    }
+    let total = metadata
+        .row_groups
         .iter()
-        .map(|n| n.as_str())
-        .collect();
+        .try_fold(0usize, |sum, g| sum.checked_add(g.num_rows()));
+    if total != Some(metadata.num_rows) {
+        return Err(damaged("its row groups do not add up to its row count"));
+    }
+    let length = bytes.len() as u64;
+    let buffer: polars_buffer::Buffer<u8> = bytes.to_vec().into();
+    for group in &metadata.row_groups {
+        let rows = group.num_rows();
+        for column in group.parquet_columns() {
+            let range = column.byte_range();
+            if range.start > range.end || range.end > length {
+                return Err(damaged("a column chunk lies outside the file"));
+            }
+            let values = usize::try_from(column.num_values()).ok();
+            if values.is_none_or(|v| v > rows) {
+                return Err(damaged(
+                    "a column chunk holds more values than its row group has rows",
+                ));
+            }
+            let pages = get_page_iterator(
+                column,
+                std::io::Cursor::new(buffer.clone()),
+                Vec::new(),
+                MAX_PAGE_BYTES,
+            )
+            .map_err(|e| damaged(&e.to_string()))?;
+            for page in pages {
+                match page.map_err(|e| damaged(&e.to_string()))? {
+                    CompressedPage::Data(page) => {
+                        if page.num_values() > rows
+                            || page.num_rows().is_some_and(|n| n > rows)
+                            || page.uncompressed_size() > MAX_PAGE_BYTES
+                        {
+                            return Err(damaged(
+                                "a data page holds more values than its row group has rows",
+                            ));
+                        }
+                    }
+                    CompressedPage::Dict(_) => {}
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Parquet reads in progress (see [`quiet_decoder_panics`]).
+static READING: AtomicUsize = AtomicUsize::new(0);
+
+/// Installs, once, a panic hook that keeps the messages of panics raised inside polars while a
+/// Parquet file is being read off standard error (they are caught and reported as a damaged
+/// file); every other panic goes to the hook that was installed before.
+fn quiet_decoder_panics() {
+    static INSTALLED: OnceLock<()> = OnceLock::new();
+    INSTALLED.get_or_init(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            let in_polars = info.location().is_some_and(|l| l.file().contains("polars"));
+            if !(in_polars && READING.load(Ordering::SeqCst) > 0) {
+                previous(info);
+            }
+        }));
+    });
+}
+
+pub(crate) fn read(bytes: &[u8], file: &str) -> Result<Observations> {
+    let parquet = |message: String| Error::Parquet {
+        file: file.to_string(),
+        message,
+    };
+    let years = year_range()?;
+    let (frame, columns) = read_parquet_frame(bytes).map_err(parquet)?;
+    let names: Vec<&str> = columns.iter().map(|c| c.name.as_str()).collect();
     let with_interval = names == COLUMNS;
     if !with_interval && names != REQUIRED_COLUMNS {
-        return Err(Error::Parquet {
-            file: file.to_string(),
-            message: format!(
-                "the columns are `{}`; observations need exactly `{}` (or without `low,high`)",
-                names.join(","),
-                COLUMNS.join(",")
-            ),
-        });
-    }
-    let text = |name: &str| -> Result<Vec<Option<String>>> {
-        let column = frame.column(name).map_err(|e| parquet_error(file, &e))?;
-        let strings = column.str().map_err(|e| parquet_error(file, &e))?;
-        Ok(strings.iter().map(|s| s.map(str::to_string)).collect())
-    };
-    let city = text("city")?;
-    let indicator = text("indicator")?;
-    let source = text("source")?;
-    let flag = text("flag")?;
-    let year_column = frame
-        .column("year")
-        .and_then(|c| c.cast(&DataType::Int32))
-        .map_err(|e| parquet_error(file, &e))?;
-    let year: Vec<Option<i32>> = year_column
-        .i32()
-        .map_err(|e| parquet_error(file, &e))?
-        .iter()
-        .collect();
-    let value_column = frame
-        .column("value")
-        .and_then(|c| c.cast(&DataType::Float64))
-        .map_err(|e| parquet_error(file, &e))?;
-    let value: Vec<Option<f64>> = value_column
-        .f64()
-        .map_err(|e| parquet_error(file, &e))?
-        .iter()
-        .collect();
-    let bound = |name: &str| -> Result<Vec<Option<f64>>> {
-        if !with_interval {
-            return Ok(vec![None; frame.height()]);
-        }
-        let column = frame
-            .column(name)
-            .and_then(|c| c.cast(&DataType::Float64))
-            .map_err(|e| parquet_error(file, &e))?;
-        Ok(column
-            .f64()
-            .map_err(|e| parquet_error(file, &e))?
+        let missing: Vec<&str> = REQUIRED_COLUMNS
             .iter()
-            .collect())
+            .copied()
+            .filter(|c| !names.contains(c))
+            .collect();
+        let extra: Vec<String> = names
+            .iter()
+            .filter(|n| !COLUMNS.contains(n))
+            .map(|n| format!("`{}`", echo(n)))
+            .collect();
+        let mut said = Vec::new();
+        if !missing.is_empty() {
+            said.push(format!("missing `{}`", missing.join("`, `")));
+        }
+        if !extra.is_empty() {
+            said.push(format!("unknown {}", extra.join(", ")));
+        }
+        if said.is_empty() {
+            said.push("in another order".to_string());
+        }
+        return Err(parquet(format!(
+            "the columns are `{}` ({}); observations need exactly `{}` (or without `low,high`)",
+            echo(&names.join(",")),
+            said.join("; "),
+            COLUMNS.join(",")
+        )));
+    }
+    if frame.height() == 0 {
+        return Err(parquet(
+            "the observations file holds no observation: it has the columns but no row".to_string(),
+        ));
+    }
+    let kind = |name: &str| {
+        columns
+            .iter()
+            .find(|c| c.name == name)
+            .map_or(ColumnKind::Empty, |c| c.kind)
     };
-    let (low, high) = (bound("low")?, bound("high")?);
+    let type_of = |name: &str| {
+        columns
+            .iter()
+            .find(|c| c.name == name)
+            .map_or_else(String::new, |c| c.type_name.clone())
+    };
+    let mut schema_problems = Vec::new();
+    let all_null = |name: &str| {
+        frame
+            .column(name)
+            .is_ok_and(|c| c.null_count() == frame.height())
+    };
+    let text = |name: &str, required: bool, problems: &mut Vec<String>| -> Vec<Option<String>> {
+        let kind = if all_null(name) {
+            ColumnKind::Empty
+        } else {
+            kind(name)
+        };
+        match kind {
+            ColumnKind::Text => {
+                let cast = frame.column(name).and_then(|c| c.cast(&DataType::String));
+                match cast {
+                    Ok(column) => match column.str() {
+                        Ok(strings) => strings.iter().map(|s| s.map(str::to_string)).collect(),
+                        Err(e) => {
+                            problems.push(format!("column `{name}` cannot be read as text: {e}"));
+                            Vec::new()
+                        }
+                    },
+                    Err(e) => {
+                        problems.push(format!(
+                            "column `{name}` cannot be read as text (is it UTF-8?): {e}"
+                        ));
+                        Vec::new()
+                    }
+                }
+            }
+            ColumnKind::Empty if !required => vec![None; frame.height()],
+            ColumnKind::Empty => {
+                problems.push(format!(
+                    "column `{name}` is empty in every row: give each observation its {name}"
+                ));
+                Vec::new()
+            }
+            _ => {
+                problems.push(format!(
+                    "column `{name}` has type {}: it must hold text",
+                    type_of(name)
+                ));
+                Vec::new()
+            }
+        }
+    };
+    let city = text("city", true, &mut schema_problems);
+    let indicator = text("indicator", true, &mut schema_problems);
+    let source = text("source", false, &mut schema_problems);
+    let flag = text("flag", false, &mut schema_problems);
+    let numbers = |name: &str, problems: &mut Vec<String>| -> Vec<Option<f64>> {
+        match kind(name) {
+            ColumnKind::Integer | ColumnKind::Float | ColumnKind::Decimal => {
+                let cast = frame.column(name).and_then(|c| c.cast(&DataType::Float64));
+                if let Ok(Ok(values)) = cast.as_ref().map(|c| c.f64()) {
+                    values.iter().collect()
+                } else {
+                    problems.push(format!(
+                        "column `{name}` of type {} cannot be read as numbers",
+                        type_of(name)
+                    ));
+                    Vec::new()
+                }
+            }
+            ColumnKind::Empty => vec![None; frame.height()],
+            ColumnKind::Temporal if name == "year" => {
+                problems.push(format!(
+                    "column `year` has type {}: write the year as an integer such as 2019, not a date",
+                    type_of(name)
+                ));
+                Vec::new()
+            }
+            _ => {
+                problems.push(format!(
+                    "column `{name}` has type {}: it must hold numbers (integers, floating-point or decimals)",
+                    type_of(name)
+                ));
+                Vec::new()
+            }
+        }
+    };
+    let year = numbers("year", &mut schema_problems);
+    let value = numbers("value", &mut schema_problems);
+    let (low, high) = if with_interval {
+        (
+            numbers("low", &mut schema_problems),
+            numbers("high", &mut schema_problems),
+        )
+    } else {
+        (vec![None; frame.height()], vec![None; frame.height()])
+    };
+    if !schema_problems.is_empty() {
+        return Err(parquet(schema_problems.join("; ")));
+    }
 
     let mut rows = Vec::with_capacity(frame.height());
     let mut problems = Vec::new();
     for i in 0..frame.height() {
         let city = city[i].clone().unwrap_or_default();
         let indicator = indicator[i].clone().unwrap_or_default();
+        let at = format!(
+            "row {}: city `{}`, indicator `{}`",
+            i + 1,
+            echo(&city),
+            echo(&indicator)
+        );
         let mut problem = |message: String| {
             problems.push(Problem {
                 file: file.to_string(),
                 line: Some(i + 1),
-                message: format!("row {}: {message}", i + 1),
+                message,
             });
         };
+        if city.trim().is_empty() || indicator.trim().is_empty() {
+            problem(format!(
+                "{at}: the city and the indicator must both be given"
+            ));
+            continue;
+        }
         let flag = match flag[i].as_deref().unwrap_or("").parse::<Flag>() {
             Ok(f) => f,
             Err(message) => {
-                problem(message);
+                problem(format!("{at}: {message}"));
                 continue;
             }
         };
-        match (year[i], value[i]) {
-            (Some(year), Some(value)) if value.is_finite() => {
-                let row = Observation {
-                    city,
-                    indicator,
-                    year,
-                    value,
-                    source: source[i].clone().unwrap_or_default(),
-                    flag,
-                    low: low[i],
-                    high: high[i],
-                };
-                match row.interval_problem() {
-                    Some(message) => problem(message),
-                    None => rows.push(row),
-                }
+        let Some(year_number) = year[i] else {
+            problem(format!("{at}: the year is missing"));
+            continue;
+        };
+        let year = match whole_year(year_number, &years) {
+            Ok(year) => year,
+            Err(message) => {
+                problem(format!("{at}: {message}"));
+                continue;
             }
-            _ => problem(format!(
-                "city `{city}`, indicator `{indicator}`: year or value is missing or not a number"
-            )),
+        };
+        let at = format!("{at}, year {year}");
+        let Some(value) = value[i] else {
+            problem(format!(
+                "{at}: the value is missing (leave a missing value out rather than writing an empty row)"
+            ));
+            continue;
+        };
+        if let Some(why) = magnitude_problem(value) {
+            problem(format!("{at}: the value {} {why}", number(value)));
+            continue;
+        }
+        let mut bad_bound = false;
+        for (name, bound) in [("low", low[i]), ("high", high[i])] {
+            if let Some(why) = bound.and_then(magnitude_problem) {
+                problem(format!(
+                    "{at}: `{name}` {} {why}",
+                    number(bound.unwrap_or_default())
+                ));
+                bad_bound = true;
+            }
+        }
+        if bad_bound {
+            continue;
+        }
+        let row = Observation {
+            city,
+            indicator,
+            year,
+            value,
+            source: source[i].clone().unwrap_or_default(),
+            flag,
+            low: low[i],
+            high: high[i],
+        };
+        match row.interval_problem() {
+            Some(message) => problem(format!("row {}: {message}", i + 1)),
+            None => rows.push(row),
         }
     }
     Error::check(problems)?;
     Ok(Observations::from_rows(rows, file))
+}
+
+/// A year read as a number: whole, and within `years`.
+fn whole_year(
+    year: f64,
+    years: &std::ops::RangeInclusive<i32>,
+) -> std::result::Result<i32, String> {
+    if !year.is_finite() || year.fract() != 0.0 {
+        return Err(format!(
+            "year {} is not a whole number: write the year as an integer such as 2019",
+            number(year)
+        ));
+    }
+    if year < f64::from(*years.start()) || year > f64::from(*years.end()) {
+        return Err(format!(
+            "year {} is outside the accepted years {}: fix the year, or set {YEARS_VARIABLE}=FIRST-LAST to accept others",
+            number(year),
+            years_text(years)
+        ));
+    }
+    // Within an i32 range, so the conversion is exact.
+    #[allow(clippy::cast_possible_truncation)]
+    Ok(year as i32)
 }
 
 #[cfg(test)]
@@ -198,7 +582,7 @@ mod tests {
     #[test]
     fn reads_a_parquet_file_without_the_interval_columns() {
         let bytes = frame_bytes(DataFrame::new(1, base_columns()).unwrap());
-        let obs = read(std::io::Cursor::new(bytes), "old.parquet").unwrap();
+        let obs = read(&bytes, "old.parquet").unwrap();
         assert_eq!(
             (obs.rows()[0].value, obs.rows()[0].low, obs.rows()[0].high),
             (26.82, None, None)
@@ -211,9 +595,7 @@ mod tests {
         columns.push(Column::new("low".into(), [Some(27.0f64)]));
         columns.push(Column::new("high".into(), [Some(29.9f64)]));
         let bytes = frame_bytes(DataFrame::new(1, columns).unwrap());
-        let err = read(std::io::Cursor::new(bytes), "obs.parquet")
-            .unwrap_err()
-            .to_string();
+        let err = read(&bytes, "obs.parquet").unwrap_err().to_string();
         assert_eq!(err, "obs.parquet:1: row 1: city `london`, indicator `obesity`, year 2022: `low` 27 is above `value` 26.82: the interval must hold the value (low <= value <= high)");
     }
 }

@@ -29,10 +29,12 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use crate::cities::Cities;
-use crate::error::{line_of, read_text, Error, Problem, Result};
+use crate::error::{echo, line_of, read_text, Error, Problem, Result};
+use crate::framework::{key_line, round_problem, scale_problem, weight_problem};
 use crate::framework::{
     Aggregation, Bounds, Framework, Impute, Missing, NodeKind, Normalisation, Treatment,
 };
+use crate::limits::number;
 use crate::weighting::Weighting;
 
 /// How a scenario derives weights before its explicit `[weights]`.
@@ -110,7 +112,16 @@ pub struct Scenario {
     pub methods: MethodOverrides,
     /// Peer group, with its line.
     pub peers: Option<(Vec<String>, usize)>,
+    method_lines: MethodLines,
     file: String,
+}
+
+/// Lines of the `[methods]` settings checked when the scenario is applied.
+#[derive(Debug, Clone, PartialEq, Default)]
+struct MethodLines {
+    scale: Option<usize>,
+    min_share: Option<usize>,
+    round: Option<usize>,
 }
 
 impl Scenario {
@@ -141,6 +152,11 @@ impl Scenario {
                 let line = line_of(text, p.span().start);
                 (p.into_inner(), line)
             }),
+            method_lines: MethodLines {
+                scale: key_line(text, "methods", "scale"),
+                min_share: key_line(text, "methods", "min_share"),
+                round: key_line(text, "methods", "round"),
+            },
             file: file.to_string(),
         })
     }
@@ -183,13 +199,18 @@ impl Scenario {
         }
         for (id, weight, line) in &self.weights {
             let Some(k) = out.index_of(id) else {
-                problem(Some(*line), format!("weights.{id}: `{id}` is not a node of `{}`; give a group or indicator id of the framework", framework.file()));
+                let shown = echo(id);
+                problem(Some(*line), format!("weights.{shown}: `{shown}` is not a node of `{}`; give a group or indicator id of the framework", framework.file()));
                 continue;
             };
-            if !weight.is_finite() || *weight < 0.0 {
+            if let Some(message) = weight_problem(*weight) {
                 problem(
                     Some(*line),
-                    format!("weights.{id}: weight {weight} must be finite and not negative"),
+                    format!(
+                        "weights.{}: weight {}: {message}",
+                        echo(id),
+                        number(*weight)
+                    ),
                 );
                 continue;
             }
@@ -220,7 +241,7 @@ impl Scenario {
                     .iter()
                     .find(|(id, ..)| out.children(k).iter().any(|&c| &out.nodes()[c].id == id))
                     .map(|w| w.2);
-                problem(line, format!("weights: every child of group `{}` has weight 0; give at least one a positive weight", node.id));
+                problem(line, format!("weights: every child of group `{}` has weight 0; give at least one a positive weight", echo(&node.id)));
             }
         }
         let m = &self.methods;
@@ -234,11 +255,11 @@ impl Scenario {
         if let Some(v) = m.bounds {
             methods.bounds = v;
         }
-        if let Some([l, u]) = m.scale {
-            if !(l.is_finite() && u.is_finite() && l < u) {
-                problem(None, format!("methods.scale [{l}, {u}] must be two finite numbers with the first below the second"));
+        if let Some(scale) = m.scale {
+            if let Some(message) = scale_problem(scale) {
+                problem(self.method_lines.scale, message);
             }
-            methods.scale = [l, u];
+            methods.scale = scale;
         }
         if let Some(v) = m.aggregation {
             methods.aggregation = v;
@@ -252,19 +273,22 @@ impl Scenario {
         if let Some(v) = m.min_share {
             if !(0.0..=1.0).contains(&v) {
                 problem(
-                    None,
+                    self.method_lines.min_share,
                     format!("methods.min_share {v} must be between 0 and 1"),
                 );
             }
             methods.min_share = v;
         }
         if let Some(v) = m.round {
+            if let Some(message) = round_problem(Some(v)) {
+                problem(self.method_lines.round, message);
+            }
             methods.round = Some(v);
         }
         if let Some((peers, line)) = &self.peers {
             for p in peers {
                 if cities.get(p).is_none() {
-                    problem(Some(*line), format!("data.peers: `{p}` is not a city id of the registry; use an id from cities.toml"));
+                    problem(Some(*line), format!("data.peers: `{}` is not a city id of the registry; use an id from cities.toml", echo(p)));
                 }
             }
             if peers.len() < 2 {

@@ -165,13 +165,12 @@ fn xlsx_rows(bytes: &[u8], file: &str, sheet: Option<&str>) -> Result<Rows> {
 }
 
 fn parquet_rows(bytes: &[u8], file: &str) -> Result<Rows> {
-    use polars::prelude::{DataType, ParquetReader, SerReader};
-    let error = |e: polars::prelude::PolarsError| {
-        Error::format(file, None, format!("not a readable Parquet table: {e}"))
-    };
-    let frame = ParquetReader::new(Cursor::new(bytes))
-        .finish()
-        .map_err(error)?;
+    use polars::prelude::DataType;
+    // The model crate checks every column's type against the file's own schema first, so a
+    // column of a type polars is built without (struct, map, list...) is an error naming it,
+    // never a panic.
+    let (frame, _) = healthy_city_model::read_parquet_frame(bytes)
+        .map_err(|message| Error::format(file, None, message))?;
     let header: Vec<String> = frame
         .get_column_names()
         .iter()
@@ -179,10 +178,20 @@ fn parquet_rows(bytes: &[u8], file: &str) -> Result<Rows> {
         .collect();
     let mut columns = Vec::new();
     for column in frame.columns() {
-        let strings = column.cast(&DataType::String).map_err(error)?;
+        let unreadable = |e: polars::prelude::PolarsError| {
+            Error::format(
+                file,
+                None,
+                format!(
+                    "column `{}` cannot be read as text: {e}",
+                    healthy_city_model::echo(column.name())
+                ),
+            )
+        };
+        let strings = column.cast(&DataType::String).map_err(unreadable)?;
         let strings: Vec<String> = strings
             .str()
-            .map_err(error)?
+            .map_err(unreadable)?
             .iter()
             .map(|s| s.unwrap_or("").to_string())
             .collect();
@@ -355,5 +364,50 @@ mod parquet_tests {
             .collect();
         assert_eq!(got, [("London", 2019, 11.41, 1), ("Paris", 2019, 14.2, 3)]);
         assert_eq!(table.rows_read, 3);
+    }
+
+    fn long_columns() -> Columns {
+        Columns {
+            place: "city".to_string(),
+            year: "year".to_string(),
+            value: Some("value".to_string()),
+            measure: None,
+            sheet: None,
+            aliases: None,
+        }
+    }
+
+    #[test]
+    fn reads_decimal_values_and_small_integer_years_from_parquet() {
+        use polars::prelude::{Column, DataFrame, DataType};
+        let value = Column::new("value".into(), [12.34f64, 5.0])
+            .cast(&DataType::Decimal(10, 2))
+            .unwrap();
+        let year = Column::new("year".into(), [2019i16, 2020]);
+        let city = Column::new("city".into(), ["London", "Paris"]);
+        let mut frame = DataFrame::new(2, vec![city, year, value]).unwrap();
+        let mut bytes = Vec::new();
+        ParquetWriter::new(&mut bytes).finish(&mut frame).unwrap();
+        let table = parse_table(&bytes, "t.parquet", &long_columns(), "pm25").unwrap();
+        let got: Vec<(&str, i32, f64)> = table
+            .records
+            .iter()
+            .map(|r| (r.place.as_str(), r.year, r.value))
+            .collect();
+        // Decimal(10, 2) 12.34 is read as the value 12.34 (tolerance 1e-12).
+        assert_eq!(got.len(), 2);
+        assert_eq!((got[0].0, got[0].1), ("London", 2019));
+        assert!((got[0].2 - 12.34).abs() < 1e-12, "{got:?}");
+        assert_eq!((got[1].0, got[1].1, got[1].2), ("Paris", 2020, 5.0));
+    }
+
+    #[test]
+    fn an_unreadable_parquet_file_is_an_error_not_a_panic() {
+        for bytes in [b"PAR1".to_vec(), b"PAR1 not really PAR1".to_vec()] {
+            let e = parse_table(&bytes, "t.parquet", &long_columns(), "pm25")
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains("not a readable Parquet file"), "{e}");
+        }
     }
 }
