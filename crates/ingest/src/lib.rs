@@ -92,6 +92,7 @@
 //! # std::fs::remove_dir_all(&data).unwrap();
 //! ```
 
+mod bounds;
 mod build;
 mod coinr;
 mod error;

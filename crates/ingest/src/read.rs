@@ -52,7 +52,7 @@ pub(crate) fn number(text: &str) -> std::result::Result<Option<f64>, String> {
         .trim();
     match bare.parse::<f64>() {
         Ok(v) if v.is_finite() => Ok(Some(v)),
-        _ => Err(format!("`{text}` is not a number")),
+        _ => Err(format!("`{}` is not a number", crate::bounds::echo(text))),
     }
 }
 

@@ -7,6 +7,7 @@
 
 use serde_json::Value;
 
+use crate::bounds::check_table;
 use crate::error::{Error, Result};
 use crate::read::{
     flag_of, json, json_number, strip_bom, xml_instead, year_of, PLACE_DIMENSIONS, TIME_DIMENSIONS,
@@ -22,6 +23,10 @@ const JSONSTAT_JSON: &str = "ask the dissemination API for JSON-stat: `/api/diss
 /// (same indexing) keeps the flags, `e` read as an estimate. The place dimension is `geo`, or
 /// `cities` in Urban Audit datasets; the time dimension `time`. Positions are the value's index.
 pub fn parse_jsonstat(bytes: &[u8], file: &str) -> Result<SourceTable> {
+    check_table(read_jsonstat(bytes, file)?)
+}
+
+fn read_jsonstat(bytes: &[u8], file: &str) -> Result<SourceTable> {
     let json = json(bytes, file, JSONSTAT_JSON)?;
     let bad = |message: String| Error::format(file, None, message);
     let ids: Vec<&str> = json
@@ -224,6 +229,10 @@ fn gunzip(bytes: &[u8], file: &str) -> Result<Vec<u8>> {
 /// `application/gzip` or with `Content-Encoding: gzip`) is recognised by its magic bytes
 /// `1f 8b` and decompressed first, whatever the headers said.
 pub fn parse_eurostat_tsv(bytes: &[u8], file: &str) -> Result<SourceTable> {
+    check_table(read_eurostat_tsv(bytes, file)?)
+}
+
+fn read_eurostat_tsv(bytes: &[u8], file: &str) -> Result<SourceTable> {
     let inflated;
     let bytes = if bytes.starts_with(&GZIP_MAGIC) {
         inflated = gunzip(bytes, file)?;

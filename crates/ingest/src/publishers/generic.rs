@@ -6,6 +6,7 @@ use std::io::Cursor;
 use calamine::{Data, Reader, Xlsx};
 use healthy_city_model::Columns;
 
+use crate::bounds::check_table;
 use crate::error::{Error, Result};
 use crate::read::{csv_with_header, number, xml_instead};
 use crate::table::{SourceRecord, SourceTable};
@@ -23,6 +24,10 @@ pub fn parse_table(
     columns: &Columns,
     query: &str,
 ) -> Result<SourceTable> {
+    check_table(read_table(bytes, file, columns, query)?)
+}
+
+fn read_table(bytes: &[u8], file: &str, columns: &Columns, query: &str) -> Result<SourceTable> {
     let (position, header, rows) = if bytes.starts_with(b"PK") {
         xlsx_rows(bytes, file, columns.sheet.as_deref())?
     } else if bytes.starts_with(b"PAR1") {

@@ -5,6 +5,7 @@ use std::io::Cursor;
 
 use calamine::{Data, Reader, Xlsx};
 
+use crate::bounds::check_table;
 use crate::error::{Error, Result};
 use crate::read::{number, strip_bom, xml_instead, Lines};
 use crate::table::{SourceRecord, SourceTable};
@@ -81,6 +82,10 @@ const AAP_XML_HINT: &str =
 /// Reads the WHO AAP workbook (XLSX bytes): the first sheet whose header names `ISO3` and the
 /// city column (`AAP_2022_city_v9` in V5; the README sheet is skipped). Positions are sheet rows.
 pub fn parse_who_aap_xlsx(bytes: &[u8], file: &str) -> Result<SourceTable> {
+    check_table(read_who_aap_xlsx(bytes, file)?)
+}
+
+fn read_who_aap_xlsx(bytes: &[u8], file: &str) -> Result<SourceTable> {
     if let Some(err) = xml_instead(bytes, file, "an XLSX workbook", AAP_XML_HINT) {
         return Err(err);
     }
@@ -110,6 +115,10 @@ pub fn parse_who_aap_xlsx(bytes: &[u8], file: &str) -> Result<SourceTable> {
 
 /// Reads the WHO AAP data sheet saved as CSV (UTF-8, with or without BOM). Positions are lines.
 pub fn parse_who_aap_csv(bytes: &[u8], file: &str) -> Result<SourceTable> {
+    check_table(read_who_aap_csv(bytes, file)?)
+}
+
+fn read_who_aap_csv(bytes: &[u8], file: &str) -> Result<SourceTable> {
     if let Some(err) = xml_instead(bytes, file, "the AAP CSV", AAP_XML_HINT) {
         return Err(err);
     }

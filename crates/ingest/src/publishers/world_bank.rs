@@ -4,6 +4,7 @@
 
 use serde_json::Value;
 
+use crate::bounds::check_table;
 use crate::error::{Error, Result};
 use crate::read::{json, json_number, number, strip_bom, xml_instead, year_of, Lines};
 use crate::table::{SourceRecord, SourceTable};
@@ -17,6 +18,10 @@ const WB_XML_HINT: &str = "the World Bank answers an XML message for an unknown 
 /// country or aggregate, with a trailing comma. Empty cells are missing. Places are the
 /// `Country Code`s, measures the `Indicator Code`s; the `Last Updated Date` becomes the release.
 pub fn parse_wdi_csv(bytes: &[u8], file: &str) -> Result<SourceTable> {
+    check_table(read_wdi_csv(bytes, file)?)
+}
+
+fn read_wdi_csv(bytes: &[u8], file: &str) -> Result<SourceTable> {
     if let Some(err) = xml_instead(bytes, file, "the WDI CSV", WB_XML_HINT) {
         return Err(err);
     }
@@ -97,6 +102,10 @@ pub fn parse_wdi_csv(bytes: &[u8], file: &str) -> Result<SourceTable> {
 /// `API_<CODE>_DS2_...csv` member is parsed with [`parse_wdi_csv`]; the `Metadata_*` members
 /// are ignored. Errors name the member as `file!member`.
 pub fn parse_wdi_zip(bytes: &[u8], file: &str) -> Result<SourceTable> {
+    check_table(read_wdi_zip(bytes, file)?)
+}
+
+fn read_wdi_zip(bytes: &[u8], file: &str) -> Result<SourceTable> {
     if let Some(err) = xml_instead(bytes, file, "a zip archive", WB_XML_HINT) {
         return Err(err);
     }
@@ -152,6 +161,11 @@ pub struct WbPage {
 /// give no place), measures `indicator.id`s, the release the header's `lastupdated`; positions
 /// are record numbers counted over all pages.
 pub fn parse_wb_api(bytes: &[u8], file: &str) -> Result<(WbPage, SourceTable)> {
+    let (page, table) = read_wb_api(bytes, file)?;
+    Ok((page, check_table(table)?))
+}
+
+fn read_wb_api(bytes: &[u8], file: &str) -> Result<(WbPage, SourceTable)> {
     let json = json(bytes, file, WB_JSON)?;
     let Some([header, rows]) = json.as_array().map(Vec::as_slice).and_then(|a| match a {
         [h, r] => Some([h, r]),
