@@ -160,20 +160,22 @@ pub(crate) fn assemble(
     })
 }
 
-/// Fails a build that would keep no value of an indicator (whose source was read; a failed
-/// source kept from the previous snapshot under `allow_partial` is the caller's choice), or no
-/// value at all, saying for each such indicator why: every value before `first_year` (with
-/// the latest year it has), no place matching a registry city, or no value in the source.
+/// Fails a build that would keep no value of an indicator, or no value at all, saying for
+/// each such indicator why: every value before `first_year` (with the latest year it has), no
+/// place matching a registry city, no value in the source, or a failed source whose values a
+/// partial build would keep from a previous snapshot that holds none (a partial build keeps
+/// previous values; it never empties an indicator).
 fn check_kept(reports: &[IndicatorReport], first_year: i32, rows: usize) -> Result<()> {
-    let empty: Vec<&IndicatorReport> = reports
-        .iter()
-        .filter(|r| r.kept == 0 && r.failed.is_none())
-        .collect();
+    let empty: Vec<&IndicatorReport> = reports.iter().filter(|r| r.kept == 0).collect();
     if empty.is_empty() && (rows > 0 || reports.is_empty()) {
         return Ok(());
     }
     let why = |r: &IndicatorReport| {
         match r.latest_year {
+        _ if r.failed.is_some() => format!(
+            "its source failed ({}) and the previous snapshot holds no value of it to keep",
+            r.failed.as_deref().unwrap_or_default()
+        ),
         _ if r.values_read == 0 => format!(
             "`{}` has no value of its query (every cell missing or empty)",
             echo(&r.file)

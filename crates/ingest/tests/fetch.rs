@@ -677,6 +677,29 @@ fn allow_partial_keeps_the_previous_values_of_a_failed_source_and_says_so() {
         .contains("the values below are kept from the previous snapshot |"));
     // Without a previous snapshot there is nothing to keep: the failure stands.
     assert!(matches!(fetch(&server, None, true), Err(Error::Sources(_))));
+    // A previous snapshot without the failed source's indicator: a partial build would
+    // empty it, which it never does.
+    let without: Vec<_> = previous
+        .rows()
+        .iter()
+        .filter(|o| o.indicator != ncd.indicator)
+        .cloned()
+        .collect();
+    let without = Observations::from_rows(without, "previous observations");
+    let err = fetch(&server, Some(&without), true)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.starts_with(&format!(
+            "the snapshot is left as it was: 1 indicator would keep no value: `{}` (its source failed (cannot download",
+            ncd.indicator
+        )),
+        "{err}"
+    );
+    assert!(
+        err.contains("and the previous snapshot holds no value of it to keep)"),
+        "{err}"
+    );
 }
 
 #[test]
