@@ -936,6 +936,26 @@ source = { adapter = "wdi_csv", publisher = "World Bank", dataset = "WDI", relea
         assert!(leftovers.is_empty());
     }
 
+    /// A snapshot without observations (built by hand: the builder refuses one) never
+    /// replaces the folder.
+    #[test]
+    fn an_empty_snapshot_is_never_written() {
+        let folder = Folder::new("empty", AAP);
+        let mut snapshot = build(&folder, "").unwrap();
+        let dir = folder.0.join("snapshot");
+        write_snapshot(&snapshot, &dir).unwrap();
+        let before = std::fs::read(dir.join("observations.csv")).unwrap();
+        snapshot.observations = Observations::from_rows(Vec::new(), "none");
+        let err = write_snapshot(&snapshot, &dir).unwrap_err().to_string();
+        assert!(
+            err.starts_with(
+                "the snapshot is left as it was: the snapshot holds no observation, so `"
+            ),
+            "{err}"
+        );
+        assert_eq!(std::fs::read(dir.join("observations.csv")).unwrap(), before);
+    }
+
     #[test]
     fn carries_over_the_files_of_subfolders_whatever_their_names() {
         let folder = Folder::new("carry", AAP);
