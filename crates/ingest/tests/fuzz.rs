@@ -869,3 +869,74 @@ fn every_parser_rejects_a_huge_value_and_a_year_out_of_range() {
         "{err}"
     );
 }
+
+/// The generic table adapter's Parquet reader: arbitrary bytes behind the `PAR1` signature,
+/// and a valid file with values replaced by extremes (1e308, NaN, infinities, years far out)
+/// or with bytes changed or cut.
+#[test]
+fn fuzz_generic_table_parquet() {
+    use polars::prelude::{df, ParquetWriter};
+    let parquet = |values: [f64; 2], years: [i32; 2]| {
+        let mut frame = df!(
+            "City" => ["London", "Paris"],
+            "Year" => years,
+            "PM2.5" => values
+        )
+        .unwrap();
+        let mut bytes = Vec::new();
+        ParquetWriter::new(&mut bytes).finish(&mut frame).unwrap();
+        bytes
+    };
+    let valid = parquet([11.4, 14.2], [2019, 2020]);
+    assert!(parse_table(&valid, "t.parquet", &table_columns(), "PM2.5").is_ok());
+    let extremes = [
+        1e308,
+        -1e308,
+        f64::NAN,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+        0.0,
+        -0.0,
+        1e-320,
+        1e16,
+    ];
+    let years = [2019, 1799, 2101, 99_999, 0, -2019, i32::MAX, i32::MIN];
+    let mut runner = TestRunner::new(Config {
+        cases: cases(),
+        failure_persistence: None,
+        ..Config::default()
+    });
+    let strategy = prop_oneof![
+        prop::collection::vec(any::<u8>(), 0..600).prop_map(|mut b| {
+            b.splice(0..0, *b"PAR1");
+            b
+        }),
+        (
+            prop::sample::select(extremes.to_vec()),
+            prop::sample::select(years.to_vec())
+        )
+            .prop_map(move |(v, y)| parquet([v, 1.0], [y, 2020])),
+        (
+            prop::collection::vec((any::<usize>(), any::<u8>()), 1..4),
+            0usize..=1024
+        )
+            .prop_map(move |(changes, keep)| {
+                let mut b = valid.clone();
+                for (at, byte) in changes {
+                    let at = at % b.len();
+                    b[at] = byte;
+                }
+                b.truncate((b.len() * keep / 1024).max(4));
+                b
+            }),
+    ];
+    runner
+        .run(&strategy, |bytes| {
+            let result = watchdog("table parquet", move || {
+                parse_table(&bytes, "t.parquet", &table_columns(), "PM2.5")
+            });
+            check("table parquet", &result);
+            Ok(())
+        })
+        .unwrap();
+}
