@@ -49,11 +49,7 @@ pub(crate) fn assemble(
     first_year: i32,
     previous: Option<&Observations>,
 ) -> Result<Snapshot> {
-    if !(MIN_YEAR..=MAX_YEAR).contains(&first_year) {
-        return Err(Error::Incomplete(format!(
-            "the first year kept, {first_year}, is outside {MIN_YEAR}..={MAX_YEAR}, the years a value may refer to: give a year in that range (the default is 2000)"
-        )));
-    }
+    check_first_year(first_year)?;
     let mut loaded: BTreeMap<String, Loaded> = BTreeMap::new();
     let mut by_country: HashMap<&str, Vec<&City>> = HashMap::new();
     for city in cities.iter() {
@@ -158,6 +154,18 @@ pub(crate) fn assemble(
         report,
         sources_md,
     })
+}
+
+/// The first year kept must be one a value may refer to ([`MIN_YEAR`]`..=`[`MAX_YEAR`]): a later
+/// one keeps nothing, an earlier one means the same as 1800 and is a typo.
+pub(crate) fn check_first_year(first_year: i32) -> Result<()> {
+    if (MIN_YEAR..=MAX_YEAR).contains(&first_year) {
+        Ok(())
+    } else {
+        Err(Error::Incomplete(format!(
+            "the first year kept, {first_year}, is outside {MIN_YEAR}..={MAX_YEAR}, the years a value may refer to: give a year in that range (the default is 2000)"
+        )))
+    }
 }
 
 /// Fails a build that would keep no value of an indicator, or no value at all, saying for

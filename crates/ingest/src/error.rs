@@ -56,7 +56,7 @@ pub enum Error {
         source: calamine::XlsxError,
     },
     /// A file is readable but not in the shape its adapter expects.
-    #[error("`{file}`{}: {}", at.as_ref().map(|a| format!(" {a}")).unwrap_or_default(), safe_message(message))]
+    #[error("`{}`{}: {}", safe_message(file), at.as_ref().map(|a| format!(" {a}")).unwrap_or_default(), safe_message(message))]
     Format {
         file: String,
         /// Where in the file, e.g. `line 12` or `row 3`.
@@ -86,7 +86,7 @@ pub enum Error {
     Incomplete(String),
     /// An input file with several problems, each at its position: the first 20 (`shown`, each
     /// `line 3, column `Weight`: ...`) and how many there are in all.
-    #[error("`{file}` has {count} problems; fix them and try again:{}", problem_list(shown, *count))]
+    #[error("`{}` has {count} problems; fix them and try again:{}", safe_message(file), problem_list(shown, *count))]
     Problems {
         file: String,
         count: usize,

@@ -410,6 +410,34 @@ fn fetch(
     fetch_snapshot(None, &cities, &catalogue, 2000, &options)
 }
 
+/// A first year outside 1800..=2100 is refused before anything is downloaded.
+#[test]
+fn a_first_year_outside_the_years_of_values_is_refused_before_any_download() {
+    let server = publisher(|_, _| None);
+    let cities = Cities::parse(CITIES, "cities.toml").unwrap();
+    let catalogue = Catalogue::parse(CATALOGUE, "catalogue.toml").unwrap();
+    let client = Client::new(config(None)).unwrap();
+    let bases: BTreeMap<String, String> = ["gho", "worldbank", "eurostat", "oecd", "cdc"]
+        .iter()
+        .map(|s| (s.to_string(), server.url()))
+        .collect();
+    let options = FetchOptions {
+        client: &client,
+        base_urls: &bases,
+        progress: &NoProgress,
+        previous: None,
+        allow_partial: false,
+    };
+    let err = fetch_snapshot(None, &cities, &catalogue, 3000, &options)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("the first year kept, 3000, is outside 1800..=2100"),
+        "{err}"
+    );
+    assert!(server.requests().is_empty());
+}
+
 fn rows(snapshot: &Snapshot) -> Vec<(String, String, i32, f64, Flag)> {
     snapshot
         .observations
