@@ -27,6 +27,37 @@ pub(crate) const MAX_YEAR: i32 = 2100;
 // same bound as healthy_city_model::MAX_ABS_VALUE
 pub(crate) const MAX_ABS_VALUE: f64 = 1e15;
 
+/// The most a compressed body (a gzip TSV, a zip member) may inflate to: 1 GiB, above any
+/// publisher's file (Eurostat's largest bulk TSVs are a few hundred MB), below what would
+/// exhaust the memory of a small machine on a decompression bomb.
+pub(crate) const MAX_INFLATED: u64 = 1 << 30;
+
+/// Reads a decompressing reader to its end, at most `limit` bytes; more is an error naming
+/// `what` (`the gzip body`, `member x.csv`) and the limit, never an exhausted memory.
+pub(crate) fn read_inflated(
+    reader: impl std::io::Read,
+    limit: u64,
+    file: &str,
+    what: &str,
+) -> Result<Vec<u8>> {
+    let mut out = Vec::new();
+    std::io::Read::read_to_end(&mut reader.take(limit + 1), &mut out).map_err(|e| {
+        Error::format(
+            file,
+            None,
+            format!("{what} does not decompress after {} bytes: {e}", out.len()),
+        )
+    })?;
+    if out.len() as u64 > limit {
+        return Err(Error::format(
+            file,
+            None,
+            format!("{what} decompresses to more than {limit} bytes, the most accepted: is it the publisher's file?"),
+        ));
+    }
+    Ok(out)
+}
+
 /// How many characters of an input text a message shows.
 const ECHO_CHARS: usize = 60;
 
@@ -180,6 +211,21 @@ mod tests {
         assert_eq!(
             safe.chars().count(),
             1000 + "… (2010 characters)".chars().count()
+        );
+    }
+
+    #[test]
+    fn an_inflated_body_is_bounded() {
+        let bytes = vec![b'x'; 1000];
+        assert_eq!(
+            read_inflated(&bytes[..], 1000, "f", "the body")
+                .unwrap()
+                .len(),
+            1000
+        );
+        assert_eq!(
+            read_inflated(&bytes[..], 999, "f", "the gzip body").unwrap_err().to_string(),
+            "`f`: the gzip body decompresses to more than 999 bytes, the most accepted: is it the publisher's file?"
         );
     }
 

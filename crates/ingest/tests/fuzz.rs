@@ -475,8 +475,8 @@ fn fuzz_generic_table_csv() {
     });
 }
 
-/// The zip and XLSX readers: arbitrary bytes behind the `PK` signature, and a valid archive
-/// (a WDI zip, an AAP workbook) with bytes changed, cut or inserted.
+/// The zip, XLSX and gzip readers: arbitrary bytes behind the `PK` or gzip signature, and a
+/// valid archive (a WDI zip, an AAP workbook, a gzip Eurostat TSV) with bytes changed or cut.
 #[test]
 fn fuzz_zip_and_xlsx_containers() {
     let wdi_zip = {
@@ -505,15 +505,22 @@ fn fuzz_zip_and_xlsx_containers() {
         book.save_to_buffer().unwrap()
     };
     assert!(parse_who_aap_xlsx(&xlsx, "aap.xlsx").is_ok());
+    let tsv_gz = {
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        gz.write_all(EUROSTAT_TSV.as_bytes()).unwrap();
+        gz.finish().unwrap()
+    };
+    assert!(parse_eurostat_tsv(&tsv_gz, "urb.tsv.gz").is_ok());
     let mut runner = TestRunner::new(Config {
         cases: cases(),
         failure_persistence: None,
         ..Config::default()
     });
     let container = |valid: Vec<u8>| {
+        let magic = valid[..2].to_vec();
         prop_oneof![
-            prop::collection::vec(any::<u8>(), 0..600).prop_map(|mut b| {
-                b.splice(0..0, *b"PK\x03\x04");
+            prop::collection::vec(any::<u8>(), 0..600).prop_map(move |mut b| {
+                b.splice(0..0, magic.iter().copied());
                 b
             }),
             (
@@ -532,19 +539,24 @@ fn fuzz_zip_and_xlsx_containers() {
         ]
     };
     runner
-        .run(&(container(wdi_zip), container(xlsx)), |(zip, xlsx)| {
-            let (a, b, c) = watchdog("containers", move || {
-                (
-                    parse_wdi_zip(&zip, "wdi.zip"),
-                    parse_who_aap_xlsx(&xlsx, "aap.xlsx"),
-                    parse_table(&xlsx, "t.xlsx", &table_columns(), "PM2.5"),
-                )
-            });
-            check("wdi zip", &a);
-            check("aap xlsx", &b);
-            check("table xlsx", &c);
-            Ok(())
-        })
+        .run(
+            &(container(wdi_zip), container(xlsx), container(tsv_gz)),
+            |(zip, xlsx, gz)| {
+                let (a, b, c, d) = watchdog("containers", move || {
+                    (
+                        parse_wdi_zip(&zip, "wdi.zip"),
+                        parse_who_aap_xlsx(&xlsx, "aap.xlsx"),
+                        parse_table(&xlsx, "t.xlsx", &table_columns(), "PM2.5"),
+                        parse_eurostat_tsv(&gz, "urb.tsv.gz"),
+                    )
+                });
+                check("wdi zip", &a);
+                check("aap xlsx", &b);
+                check("table xlsx", &c);
+                check("eurostat tsv gz", &d);
+                Ok(())
+            },
+        )
         .unwrap();
 }
 

@@ -7,7 +7,7 @@
 
 use serde_json::Value;
 
-use crate::bounds::check_table;
+use crate::bounds::{check_table, read_inflated, MAX_INFLATED};
 use crate::error::{Error, Result};
 use crate::read::{
     flag_of, json, json_number, strip_bom, xml_instead, year_of, PLACE_DIMENSIONS, TIME_DIMENSIONS,
@@ -205,20 +205,12 @@ const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
 
 /// Decompresses a gzip body (every member, as `gzip -d` does).
 fn gunzip(bytes: &[u8], file: &str) -> Result<Vec<u8>> {
-    let mut out = Vec::new();
-    std::io::Read::read_to_end(&mut flate2::read::MultiGzDecoder::new(bytes), &mut out).map_err(
-        |e| {
-            Error::format(
-                file,
-                None,
-                format!(
-                    "the body starts like gzip (bytes 1f 8b) but does not decompress after {} bytes: {e}",
-                    out.len()
-                ),
-            )
-        },
-    )?;
-    Ok(out)
+    read_inflated(
+        flate2::read::MultiGzDecoder::new(bytes),
+        MAX_INFLATED,
+        file,
+        "the body starts like gzip (bytes 1f 8b) but",
+    )
 }
 
 /// Reads a Eurostat bulk TSV download: the header `freq,indic_ur,cities\TIME_PERIOD` then one

@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use crate::bounds::check_table;
+use crate::bounds::{check_table, read_inflated, MAX_INFLATED};
 use crate::error::{Error, Result};
 use crate::read::{json, json_number, number, strip_bom, xml_instead, year_of, Lines};
 use crate::table::{SourceRecord, SourceTable};
@@ -131,9 +131,12 @@ fn read_wdi_zip(bytes: &[u8], file: &str) -> Result<SourceTable> {
     let mut entry = archive
         .by_name(member)
         .map_err(|e| not_zip(format!("cannot open member `{member}`: {e}")))?;
-    let mut csv = Vec::new();
-    std::io::Read::read_to_end(&mut entry, &mut csv)
-        .map_err(|e| not_zip(format!("cannot inflate member `{member}`: {e}")))?;
+    let csv = read_inflated(
+        &mut entry,
+        MAX_INFLATED,
+        file,
+        &format!("member `{member}`"),
+    )?;
     parse_wdi_csv(&csv, &format!("{file}!{member}"))
 }
 
