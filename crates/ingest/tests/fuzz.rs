@@ -952,3 +952,86 @@ fn fuzz_generic_table_parquet() {
         })
         .unwrap();
 }
+
+/// A workbook of a few kilobytes whose two cells are far apart (A1 and a cell a million rows
+/// and 16,000 columns away) would be terabytes as one dense range: it is read cell by cell
+/// and either parsed or refused, never an aborted process.
+#[test]
+fn a_sparse_workbook_is_not_read_as_a_dense_range() {
+    let sparse = |far: &[(u32, u16)]| {
+        let mut book = rust_xlsxwriter::Workbook::new();
+        let sheet = book.add_worksheet();
+        for (c, name) in [
+            "ISO3",
+            "City or Locality",
+            "Measurement Year",
+            "PM2.5 (μg/m3)",
+            "City",
+            "Year",
+        ]
+        .iter()
+        .enumerate()
+        {
+            sheet
+                .write_string(0, u16::try_from(c).unwrap(), *name)
+                .unwrap();
+        }
+        sheet.write_string(1, 0, "GBR").unwrap();
+        sheet.write_string(1, 1, "London").unwrap();
+        sheet.write_number(1, 2, 2019.0).unwrap();
+        sheet.write_number(1, 3, 11.4).unwrap();
+        sheet.write_string(1, 4, "London").unwrap();
+        sheet.write_number(1, 5, 2019.0).unwrap();
+        for &(r, c) in far {
+            sheet.write_string(r, c, "x").unwrap();
+        }
+        book.save_to_buffer().unwrap()
+    };
+    let columns = Columns {
+        place: "City".to_string(),
+        year: "Year".to_string(),
+        value: Some("PM2.5 (μg/m3)".to_string()),
+        measure: None,
+        sheet: None,
+        aliases: None,
+    };
+    // One far cell, a million rows down: only the rows that hold cells are read, and the far
+    // row is named by its own number (its year is empty).
+    let bytes = sparse(&[(1_000_000, 16_000)]);
+    let err = watchdog("sparse", move || parse_who_aap_xlsx(&bytes, "aap.xlsx"))
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        err,
+        "`aap.xlsx` row 1000001: `/`: measurement year `` is not a whole number"
+    );
+    let bytes = sparse(&[(1_000_000, 16_000)]);
+    let err = parse_table(&bytes, "t.xlsx", &columns, "pm25")
+        .unwrap_err()
+        .to_string();
+    assert!(err.starts_with("`t.xlsx` row 1000001: place ``"), "{err}");
+    // Without it, the rows read are the sheet's.
+    let table = parse_table(&sparse(&[]), "t.xlsx", &columns, "pm25").unwrap();
+    assert_eq!(
+        (
+            table.records[0].place.as_str(),
+            table.records[0].line,
+            table.records[0].value
+        ),
+        ("London", 2, 11.4)
+    );
+    // 4,000 rows each with a cell in column 16,000: 64 million cells, refused (at 10 million).
+    let far: Vec<(u32, u16)> = (10..4010).map(|r| (r, 16_000)).collect();
+    let bytes = sparse(&far);
+    let err = parse_who_aap_xlsx(&bytes, "aap.xlsx")
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        err,
+        "`aap.xlsx`: sheet `Sheet1` spreads over more than 10000000 cells: is it the publisher's workbook?"
+    );
+    assert!(parse_table(&bytes, "t.xlsx", &columns, "pm25")
+        .unwrap_err()
+        .to_string()
+        .contains("spreads over more than 10000000 cells"));
+}

@@ -7,7 +7,7 @@ use calamine::{Data, Reader, Xlsx};
 
 use crate::bounds::check_table;
 use crate::error::{Error, Result};
-use crate::read::{number, strip_bom, xml_instead, Lines};
+use crate::read::{number, sheet_rows, strip_bom, xml_instead, Lines};
 use crate::table::{SourceRecord, SourceTable};
 
 /// The measures of the database, named as in the V6.1 schema.
@@ -95,12 +95,9 @@ fn read_who_aap_xlsx(bytes: &[u8], file: &str) -> Result<SourceTable> {
     };
     let mut workbook: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(workbook_error)?;
     for name in workbook.sheet_names() {
-        let range = workbook.worksheet_range(&name).map_err(workbook_error)?;
-        let first_row = range.start().map_or(0, |(row, _)| row as usize);
-        let rows = range
-            .rows()
-            .enumerate()
-            .map(|(i, row)| (first_row + i + 1, row.iter().map(Cell::from).collect()));
+        let rows = sheet_rows(&mut workbook, &name, file)?
+            .into_iter()
+            .map(|(line, row)| (line, row.iter().map(Cell::from).collect()));
         if let Some(table) = from_rows(rows, file, "row")? {
             return Ok(table);
         }
