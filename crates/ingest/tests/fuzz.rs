@@ -116,7 +116,10 @@ enum Mutation {
     Insert(usize, u8),
 }
 
-const EXTREMES: [&str; 20] = [
+const EXTREMES: [&str; 23] = [
+    "2000000000000",
+    "4294967296",
+    "18446744073709551615",
     "1e308",
     "-1e308",
     "NaN",

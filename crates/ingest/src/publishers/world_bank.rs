@@ -235,9 +235,21 @@ fn read_wb_api(bytes: &[u8], file: &str) -> Result<(WbPage, SourceTable)> {
             ))
         }
     };
-    let first = (page.max(1) - 1) * per_page;
+    // The position of the page's first row: a forged page or page size that numbers rows
+    // beyond what can be counted is an error, never an overflow.
+    let first = (page.max(1) - 1)
+        .checked_mul(per_page)
+        .and_then(|f| usize::try_from(f).ok())
+        .and_then(|f| f.checked_add(rows.len()).map(|_| f))
+        .ok_or_else(|| {
+            Error::format(
+                file,
+                None,
+                format!("the paging header's `page` {page} and `per_page` {per_page} number rows beyond any answer"),
+            )
+        })?;
     for (i, row) in rows.iter().enumerate() {
-        let line = first as usize + i + 1;
+        let line = first + i + 1;
         let at = || Some(format!("record {line}"));
         table.rows_read += 1;
         let text = |v: Option<&Value>| v.and_then(Value::as_str).unwrap_or("").trim().to_string();
@@ -336,6 +348,16 @@ mod tests {
         assert_eq!(
             err,
             "`wdi.csv` line 7: country `EMU`, year 2019: `n.a.` is not a number"
+        );
+    }
+
+    #[test]
+    fn a_page_numbering_rows_beyond_any_answer_is_an_error() {
+        let body =
+            r#"[{"page":18446744073709551615,"pages":1,"per_page":4294967296,"total":1},[]]"#;
+        assert_eq!(
+            parse_wb_api(body.as_bytes(), "wb").unwrap_err().to_string(),
+            "`wb`: the paging header's `page` 18446744073709551615 and `per_page` 4294967296 number rows beyond any answer"
         );
     }
 
