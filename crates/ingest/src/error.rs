@@ -56,7 +56,7 @@ pub enum Error {
         source: calamine::XlsxError,
     },
     /// A file is readable but not in the shape its adapter expects.
-    #[error("`{}`{}: {}", safe_message(file), at.as_ref().map(|a| format!(" {a}")).unwrap_or_default(), safe_message(message))]
+    #[error("`{}`{}: {}", safe_message(file), at.as_ref().map(|a| format!(" {}", safe_message(a))).unwrap_or_default(), safe_message(message))]
     Format {
         file: String,
         /// Where in the file, e.g. `line 12` or `row 3`.

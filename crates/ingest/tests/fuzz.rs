@@ -1038,3 +1038,22 @@ fn a_sparse_workbook_is_not_read_as_a_dense_range() {
         .to_string()
         .contains("spreads over more than 10000000 cells"));
 }
+
+/// A column name with escape sequences is escaped in the position an error names too.
+#[test]
+fn an_escape_sequence_in_a_column_name_is_escaped_in_the_position() {
+    let data = IDATA.replace("GRN_01\n", "GRN_01,\u{1b}]0;title\u{7}\n");
+    let err = import_coinr(
+        data.as_bytes(),
+        "iData.csv",
+        IMETA.as_bytes(),
+        "iMeta.csv",
+        None,
+    )
+    .unwrap_err()
+    .to_string();
+    assert_eq!(
+        err,
+        "`iData.csv` line 1, column `\\u{1b}]0;title\\u{7}`: column `\\u{1b}]0;title\\u{7}` is not in iMeta: add a row for it (Type `Other` to keep it out of the index) or drop the column"
+    );
+}
