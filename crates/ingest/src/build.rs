@@ -2,12 +2,14 @@
 //! registry, checked (one value per city, indicator and year) and reported.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::fmt::Write as _;
 use std::path::Path;
 
 use healthy_city_model::{
     Catalogue, Cities, City, Flag, Indicator, Level, Observation, Observations,
 };
 
+use crate::bounds::{echo, MAX_YEAR, MIN_YEAR};
 use crate::error::{Conflict, Error, Result};
 use crate::provenance::sources_md;
 use crate::publishers::{is_aggregate_code, Adapter};
@@ -47,6 +49,7 @@ pub(crate) fn assemble(
     first_year: i32,
     previous: Option<&Observations>,
 ) -> Result<Snapshot> {
+    check_first_year(first_year)?;
     let mut loaded: BTreeMap<String, Loaded> = BTreeMap::new();
     let mut by_country: HashMap<&str, Vec<&City>> = HashMap::new();
     for city in cities.iter() {
@@ -128,6 +131,7 @@ pub(crate) fn assemble(
         rows.extend(kept);
         reports.push(report);
     }
+    check_kept(&reports, first_year, rows.len())?;
     let mut observations = Observations::from_rows(rows, "ingested observations");
     observations.sort();
     observations
@@ -150,6 +154,86 @@ pub(crate) fn assemble(
         report,
         sources_md,
     })
+}
+
+/// The first year kept must be one a value may refer to ([`MIN_YEAR`]`..=`[`MAX_YEAR`]): a later
+/// one keeps nothing, an earlier one means the same as 1800 and is a typo.
+pub(crate) fn check_first_year(first_year: i32) -> Result<()> {
+    if (MIN_YEAR..=MAX_YEAR).contains(&first_year) {
+        Ok(())
+    } else {
+        Err(Error::Incomplete(format!(
+            "the first year kept, {first_year}, is outside {MIN_YEAR}..={MAX_YEAR}, the years a value may refer to: give a year in that range (the default is 2000)"
+        )))
+    }
+}
+
+/// Fails a build that would keep no value of an indicator, or no value at all, saying for
+/// each such indicator why: every value before `first_year` (with the latest year it has), no
+/// place matching a registry city, no value in the source, or a failed source whose values a
+/// partial build would keep from a previous snapshot that holds none (a partial build keeps
+/// previous values; it never empties an indicator).
+fn check_kept(reports: &[IndicatorReport], first_year: i32, rows: usize) -> Result<()> {
+    let empty: Vec<&IndicatorReport> = reports.iter().filter(|r| r.kept == 0).collect();
+    if empty.is_empty() && (rows > 0 || reports.is_empty()) {
+        return Ok(());
+    }
+    let why = |r: &IndicatorReport| {
+        match r.latest_year {
+        _ if r.failed.is_some() => format!(
+            "its source failed ({}) and the previous snapshot holds no value of it to keep",
+            r.failed.as_deref().unwrap_or_default()
+        ),
+        _ if r.values_read == 0 => format!(
+            "`{}` has no value of its query (every cell missing or empty)",
+            echo(&r.file)
+        ),
+        Some(latest) if r.before_first_year == r.values_read => format!(
+            "every value is before the first year kept, {first_year}; its latest year is {latest}"
+        ),
+        _ => format!(
+            "no place of `{}` matched a registry city ({} places matched none; see the unmatched list)",
+            echo(&r.file),
+            r.unmatched
+        ),
+    }
+    };
+    let mut lines: Vec<String> = empty
+        .iter()
+        .take(20)
+        .map(|r| format!("`{}` ({})", echo(&r.indicator), why(r)))
+        .collect();
+    if empty.len() > 20 {
+        lines.push(format!("and {} more", empty.len() - 20));
+    }
+    let mut message = if rows == 0 {
+        "the snapshot would hold no observation".to_string()
+    } else {
+        format!(
+            "{} would keep no value",
+            if empty.len() == 1 {
+                "1 indicator".to_string()
+            } else {
+                format!("{} indicators", empty.len())
+            }
+        )
+    };
+    if !lines.is_empty() {
+        message.push_str(": ");
+        message.push_str(&lines.join(", "));
+    }
+    let latest = empty
+        .iter()
+        .filter(|r| r.values_read > 0 && r.before_first_year == r.values_read)
+        .filter_map(|r| r.latest_year)
+        .min();
+    if let Some(latest) = latest {
+        let _ = write!(
+            message,
+            "; give a first year kept of {latest} or earlier to keep them"
+        );
+    }
+    Err(Error::Incomplete(message))
 }
 
 /// Matches one indicator's records to cities and checks one value per (city, year).
@@ -177,6 +261,7 @@ fn ingest_indicator(
         rows_read: table.rows_read,
         values_read: 0,
         before_first_year: 0,
+        latest_year: None,
         kept: 0,
         duplicates: 0,
         superseded: 0,
@@ -192,6 +277,7 @@ fn ingest_indicator(
     let mut held: BTreeMap<(&str, i32), Held> = BTreeMap::new();
     for record in table.records.iter().filter(|r| r.measure == measure) {
         report.values_read += 1;
+        report.latest_year = report.latest_year.max(Some(record.year));
         if let Some(direction) = record.direction {
             if direction != indicator.direction {
                 return Err(Error::Catalogue {
@@ -362,6 +448,7 @@ fn keep_previous(
         rows_read: 0,
         values_read: 0,
         before_first_year: 0,
+        latest_year: kept.iter().map(|o| o.year).max(),
         kept: kept.len(),
         duplicates: 0,
         superseded: 0,
@@ -509,6 +596,82 @@ Atlantis,1,4000
             .filter(|o| o.indicator == indicator)
             .map(|o| (o.city.clone(), o.year, o.value, o.flag))
             .collect()
+    }
+
+    fn build_from(folder: &Folder, first_year: i32) -> Result<Snapshot> {
+        let cities = Cities::parse(CITIES, "cities.toml").unwrap();
+        build_snapshot(&folder.0, &cities, &catalogue(""), first_year)
+    }
+
+    #[test]
+    fn a_first_year_outside_the_years_of_values_is_an_error() {
+        let folder = Folder::new("first-year-range", AAP);
+        for year in [3000, 2101, 1799, -2019, i32::MAX] {
+            let err = build_from(&folder, year).unwrap_err().to_string();
+            assert_eq!(
+                err,
+                format!("the snapshot is left as it was: the first year kept, {year}, is outside 1800..=2100, the years a value may refer to: give a year in that range (the default is 2000)")
+            );
+        }
+        // The bounds themselves are settings (2100 then keeps nothing: see below).
+        assert!(build_from(&folder, 1800).is_ok());
+    }
+
+    /// `--first-year` past every value of an indicator fails the build naming the indicator
+    /// and its latest year, and the snapshot written before stays as it was.
+    #[test]
+    fn a_first_year_past_an_indicators_data_fails_and_leaves_the_snapshot() {
+        let folder = Folder::new("first-year-past", AAP);
+        let out = folder.0.join("snapshot");
+        write_snapshot(&build_from(&folder, 2000).unwrap(), &out).unwrap();
+        let before = std::fs::read(out.join("observations.csv")).unwrap();
+        // AAP's latest year is 2019; WDI has 2020, Lenstore 2021.
+        let err = build_from(&folder, 2020)
+            .and_then(|s| write_snapshot(&s, &out))
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            err,
+            "the snapshot is left as it was: 1 indicator would keep no value: `pm25` (every value is before the first year kept, 2020; its latest year is 2019); give a first year kept of 2019 or earlier to keep them"
+        );
+        assert_eq!(std::fs::read(out.join("observations.csv")).unwrap(), before);
+        // Past every value: no observation at all.
+        let err = build_from(&folder, 2100).unwrap_err().to_string();
+        assert!(
+            err.starts_with("the snapshot is left as it was: the snapshot would hold no observation: `pm25` (every value is before the first year kept, 2100; its latest year is 2019), `life_expectancy` (every value is before the first year kept, 2100; its latest year is 2020), `lenstore_sunshine` (every value is before the first year kept, 2100; its latest year is 2021)"),
+            "{err}"
+        );
+        assert!(
+            err.ends_with("; give a first year kept of 2019 or earlier to keep them"),
+            "{err}"
+        );
+        // 2019 keeps a value of each.
+        assert!(build_from(&folder, 2019).is_ok());
+    }
+
+    #[test]
+    fn an_indicator_whose_places_match_no_city_fails_the_build() {
+        let folder = Folder::new("no-match", AAP);
+        std::fs::write(
+            folder.0.join("lenstore.csv"),
+            "City,Rank,Sunshine hours(City)\nAtlantis,1,4000\nEl Dorado,2,3000\n",
+        )
+        .unwrap();
+        let err = build_from(&folder, 2000).unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "the snapshot is left as it was: 1 indicator would keep no value: `lenstore_sunshine` (no place of `lenstore.csv` matched a registry city (2 places matched none; see the unmatched list))"
+        );
+        std::fs::write(
+            folder.0.join("lenstore.csv"),
+            "City,Rank,Sunshine hours(City)\nLondon,1,\nNew York,2,-\n",
+        )
+        .unwrap();
+        let err = build_from(&folder, 2000).unwrap_err().to_string();
+        assert!(
+            err.contains("`lenstore_sunshine` (`lenstore.csv` has no value of its query (every cell missing or empty))"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -779,6 +942,26 @@ source = { adapter = "wdi_csv", publisher = "World Bank", dataset = "WDI", relea
             .filter(|e| e.file_name().to_string_lossy().starts_with('.'))
             .collect();
         assert!(leftovers.is_empty());
+    }
+
+    /// A snapshot without observations (built by hand: the builder refuses one) never
+    /// replaces the folder.
+    #[test]
+    fn an_empty_snapshot_is_never_written() {
+        let folder = Folder::new("empty", AAP);
+        let mut snapshot = build(&folder, "").unwrap();
+        let dir = folder.0.join("snapshot");
+        write_snapshot(&snapshot, &dir).unwrap();
+        let before = std::fs::read(dir.join("observations.csv")).unwrap();
+        snapshot.observations = Observations::from_rows(Vec::new(), "none");
+        let err = write_snapshot(&snapshot, &dir).unwrap_err().to_string();
+        assert!(
+            err.starts_with(
+                "the snapshot is left as it was: the snapshot holds no observation, so `"
+            ),
+            "{err}"
+        );
+        assert_eq!(std::fs::read(dir.join("observations.csv")).unwrap(), before);
     }
 
     #[test]

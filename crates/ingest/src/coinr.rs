@@ -20,10 +20,11 @@
 //! - COINr data have no geography: cities get the user-assigned ISO 3166 code `ZZZ` and
 //!   coordinates 0, 0 (with a comment saying so).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt::Write as _;
 use std::path::Path;
 
+use crate::bounds::{echo, MAX_ABS_VALUE, MAX_YEAR, MIN_YEAR};
 use crate::error::{Error, Result};
 use crate::read::{number, strip_bom, Lines};
 
@@ -180,12 +181,80 @@ struct MetaRow {
     weight: f64,
     unit: String,
     target: Option<f64>,
+    /// Whether the Weight cell was read as a weight (`weight` is 1 otherwise).
+    weight_ok: bool,
     /// iMeta `Denominator`: the code of the `Denominator` row dividing this indicator.
     denominator: Option<String>,
 }
 
-/// Reads iMeta: one row per code.
-fn read_imeta(meta: &Csv) -> Result<Vec<MetaRow>> {
+/// The problems found in one file, each at its line and column, reported together: the first
+/// [`SHOWN_PROBLEMS`] in full, then their count.
+struct Problems<'a> {
+    csv: &'a Csv,
+    shown: Vec<Error>,
+    count: usize,
+}
+
+/// How many problems of one file an error lists in full.
+const SHOWN_PROBLEMS: usize = 20;
+
+impl<'a> Problems<'a> {
+    fn new(csv: &'a Csv) -> Self {
+        Problems {
+            csv,
+            shown: Vec::new(),
+            count: 0,
+        }
+    }
+
+    fn push(&mut self, error: Error) {
+        self.count += 1;
+        if self.shown.len() < SHOWN_PROBLEMS {
+            self.shown.push(error);
+        }
+    }
+
+    /// A problem at a line and column.
+    fn at(&mut self, line: usize, column: &str, message: String) {
+        self.push(self.csv.error(line, column, message));
+    }
+
+    /// A problem of the whole file.
+    fn file(&mut self, message: String) {
+        self.push(Error::format(&self.csv.file, None, message));
+    }
+
+    /// `Ok` when there is none; the problem itself when there is one; else every problem
+    /// listed ([`Error::Problems`]).
+    fn finish(mut self) -> Result<()> {
+        match self.count {
+            0 => Ok(()),
+            1 => Err(self.shown.remove(0)),
+            count => Err(Error::Problems {
+                file: self.csv.file.clone(),
+                count,
+                shown: self
+                    .shown
+                    .iter()
+                    .map(|e| match e {
+                        Error::Format {
+                            at: Some(at),
+                            message,
+                            ..
+                        } => format!("{at}: {message}"),
+                        Error::Format { message, .. } => message.clone(),
+                        other => other.to_string(),
+                    })
+                    .collect(),
+            }),
+        }
+    }
+}
+
+/// Reads iMeta: one row per code. A row whose cells cannot be read is reported in `problems`
+/// and kept with what could be read (no Level, weight 1), so that the checks of the tree that
+/// follow do not report it again as missing.
+fn read_imeta(meta: &Csv, problems: &mut Problems) -> Result<Vec<MetaRow>> {
     let c_code = meta.require("iCode", "the code of each indicator and aggregate")?;
     let c_type = meta.require(
         "Type",
@@ -207,49 +276,83 @@ fn read_imeta(meta: &Csv) -> Result<Vec<MetaRow>> {
         let code = field(row, Some(c_code)).to_string();
         let kind = field(row, Some(c_type)).to_string();
         if code.is_empty() {
-            return Err(meta.error(
+            problems.at(
                 line,
                 "iCode",
                 "empty iCode: every row needs a code".to_string(),
-            ));
+            );
+            continue;
         }
+        let shown = echo(&code);
         if !matches!(
             kind.as_str(),
             "Indicator" | "Aggregate" | "Group" | "Denominator" | "Other"
         ) {
-            return Err(meta.error(line, "Type", format!("`{code}` has Type `{kind}`: use `Indicator`, `Aggregate`, `Group`, `Denominator` or `Other`")));
+            problems.at(line, "Type", format!("`{shown}` has Type `{}`: use `Indicator`, `Aggregate`, `Group`, `Denominator` or `Other`", echo(&kind)));
+            continue;
         }
         let scored = matches!(kind.as_str(), "Indicator" | "Aggregate");
-        let num = |column: usize, name: &str| -> Result<Option<f64>> {
+        let mut num = |column: usize, name: &str| -> Option<f64> {
             let text = field(row, Some(column));
             if is_na(text) {
-                return Ok(None);
+                return None;
             }
-            number(text).map_err(|m| meta.error(line, name, format!("`{code}`: {m}")))
+            match number(text) {
+                Ok(v) => v,
+                Err(m) => {
+                    problems.at(line, name, format!("`{shown}`: {m}"));
+                    None
+                }
+            }
         };
-        let level = num(c_level, "Level")?;
-        let direction = num(c_direction, "Direction")?;
-        let weight = num(c_weight, "Weight")?;
-        let target = match c_target {
-            Some(c) => num(c, "Target")?,
-            None => None,
+        let mut level = num(c_level, "Level");
+        let direction = num(c_direction, "Direction");
+        let weight_text = field(row, Some(c_weight));
+        let weight = if scored {
+            num(c_weight, "Weight")
+        } else {
+            None
         };
+        let target = c_target.and_then(|c| num(c, "Target"));
+        let mut weight_ok = weight.is_some();
         if scored {
-            if level.is_none() {
-                return Err(meta.error(line, "Level", format!("`{code}` ({kind}) has no Level: give 1 for an indicator, 2 and up for an aggregate")));
+            let level_text = field(row, Some(c_level));
+            match level {
+                None if is_na(level_text) => problems.at(line, "Level", format!("`{shown}` ({kind}) has no Level: give 1 for an indicator, 2 and up for an aggregate")),
+                Some(l) if l.fract() != 0.0 || !(1.0..=100.0).contains(&l) => {
+                    problems.at(line, "Level", format!("`{shown}` has Level `{}`: give a whole number, 1 for an indicator, 2 and up for an aggregate", echo(level_text)));
+                    level = None;
+                }
+                Some(l) if kind == "Indicator" && l != 1.0 => {
+                    problems.at(line, "Level", format!("indicator `{shown}` has Level {l}: indicators are Level 1 (aggregates 2 and up)"));
+                    level = None;
+                }
+                Some(l) if kind == "Aggregate" && l < 2.0 => {
+                    problems.at(line, "Level", format!("aggregate `{shown}` has Level {l}: aggregates are Level 2 and up (indicators 1)"));
+                    level = None;
+                }
+                _ => {}
             }
             if kind == "Indicator" && !matches!(direction, Some(d) if d == 1.0 || d == -1.0) {
-                return Err(meta.error(line, "Direction", format!("indicator `{code}` has Direction `{}`: use 1 (higher is better) or -1 (lower is better)", field(row, Some(c_direction)))));
+                problems.at(line, "Direction", format!("indicator `{shown}` has Direction `{}`: use 1 (higher is better) or -1 (lower is better)", echo(field(row, Some(c_direction)))));
             }
-            if !matches!(weight, Some(w) if w >= 0.0) {
-                return Err(meta.error(
+            match weight {
+                Some(w) if (0.0..=MAX_ABS_VALUE).contains(&w) => {}
+                Some(w) if w < 0.0 => {
+                    problems.at(line, "Weight", format!("`{shown}` has Weight `{}`: a weight cannot be negative; give a number, 0 or more", echo(weight_text)));
+                    weight_ok = false;
+                }
+                Some(_) => {
+                    problems.at(line, "Weight", format!("`{shown}` has Weight `{}`: beyond {MAX_ABS_VALUE:e}, the largest weight accepted (weights are relative: scale them all down)", echo(weight_text)));
+                    weight_ok = false;
+                }
+                None if is_na(weight_text) => problems.at(
                     line,
                     "Weight",
-                    format!(
-                        "`{code}` has Weight `{}`: give a number, 0 or more",
-                        field(row, Some(c_weight))
-                    ),
-                ));
+                    format!("`{shown}` has no Weight: give a number, 0 or more"),
+                ),
+                // Not a number: already reported.
+                None => {}
             }
         }
         let parent = field(row, Some(c_parent));
@@ -267,7 +370,12 @@ fn read_imeta(meta: &Csv) -> Result<Vec<MetaRow>> {
             level,
             parent: (!is_na(parent)).then(|| parent.to_string()),
             direction,
-            weight: weight.unwrap_or(1.0),
+            weight: if weight_ok {
+                weight.unwrap_or(1.0)
+            } else {
+                1.0
+            },
+            weight_ok,
             unit: Some(field(row, c_unit))
                 .filter(|u| !is_na(u))
                 .unwrap_or("unspecified")
@@ -279,8 +387,169 @@ fn read_imeta(meta: &Csv) -> Result<Vec<MetaRow>> {
     Ok(rows)
 }
 
+/// The checks of iMeta's tree, each problem reported at its row: codes defined once and on
+/// distinct ids, denominators and parents that are rows of the right Type, no row its own
+/// parent, no cycle of parents, each parent one Level above its children, each aggregate with
+/// children not all of Weight 0, exactly one root, at least one indicator.
+fn check_tree(rows: &[MetaRow], problems: &mut Problems) {
+    let mut first: HashMap<&str, usize> = HashMap::new();
+    let mut owner: HashMap<&str, (&str, usize)> = HashMap::new();
+    for row in rows {
+        if let Some(line) = first.get(row.code.as_str()) {
+            problems.at(
+                row.line,
+                "iCode",
+                format!(
+                    "iCode `{}` is also defined on line {line}: each code names one row; rename or remove one",
+                    echo(&row.code)
+                ),
+            );
+            continue;
+        }
+        first.insert(&row.code, row.line);
+        if matches!(row.kind.as_str(), "Indicator" | "Aggregate" | "Denominator") {
+            if let Some((other, line)) = owner.insert(&row.id, (&row.code, row.line)) {
+                problems.at(
+                    row.line,
+                    "iCode",
+                    format!(
+                        "`{}` and `{}` (line {line}) both become id `{}`: rename one of them",
+                        echo(&row.code),
+                        echo(other),
+                        echo(&row.id)
+                    ),
+                );
+            }
+        }
+    }
+    // The first row of each code (a repeat is reported above).
+    let by_code: HashMap<&str, &MetaRow> =
+        rows.iter().rev().map(|r| (r.code.as_str(), r)).collect();
+    let scored = |r: &&MetaRow| matches!(r.kind.as_str(), "Indicator" | "Aggregate");
+    for ind in rows.iter().filter(|r| r.kind == "Indicator") {
+        if let Some(d) = &ind.denominator {
+            if by_code
+                .get(d.as_str())
+                .is_none_or(|r| r.kind != "Denominator")
+            {
+                problems.at(ind.line, "Denominator", format!("indicator `{}` names Denominator `{}`, which is not a row of Type `Denominator`: add the row (and its iData column) or clear the cell", echo(&ind.code), echo(d)));
+            }
+        }
+    }
+    // The parent of each scored row, where it is an Aggregate row other than itself.
+    let mut parent_of: HashMap<&str, &MetaRow> = HashMap::new();
+    for row in rows.iter().filter(scored) {
+        let code = echo(&row.code);
+        let Some(parent) = &row.parent else {
+            if row.kind == "Indicator" {
+                problems.at(
+                    row.line,
+                    "Parent",
+                    format!("indicator `{code}` has no Parent: give the aggregate it belongs to"),
+                );
+            }
+            continue;
+        };
+        if parent == &row.code {
+            problems.at(
+                row.line,
+                "Parent",
+                format!("`{code}` is its own Parent: give the aggregate one Level above it"),
+            );
+            continue;
+        }
+        match by_code.get(parent.as_str()) {
+            Some(p) if p.kind == "Aggregate" => {
+                parent_of.insert(&row.code, p);
+                if let (Some(level), Some(parent_level)) = (row.level, p.level) {
+                    if parent_level != level + 1.0 {
+                        problems.at(row.line, "Level", format!("`{code}` has Level {level} but its Parent `{}` (line {}) has Level {parent_level}: a parent is one Level above its children (here {})", echo(parent), p.line, level + 1.0));
+                    }
+                }
+            }
+            Some(p) => problems.at(row.line, "Parent", format!("`{code}` names Parent `{}`, which is a row of Type `{}` (line {}), not an Aggregate: fix the Parent", echo(parent), echo(&p.kind), p.line)),
+            None => problems.at(row.line, "Parent", format!("`{code}` names Parent `{}`, which is not an Aggregate row of iMeta: fix the Parent or add the aggregate", echo(parent))),
+        }
+    }
+    // Cycles of parents: each reported once, at its first row in the file.
+    let mut done: HashSet<&str> = HashSet::new();
+    for start in rows.iter().filter(scored) {
+        let mut path: Vec<&MetaRow> = Vec::new();
+        let mut current = Some(start);
+        while let Some(row) = current {
+            if done.contains(row.code.as_str()) {
+                if let Some(k) = path.iter().position(|r| r.code == row.code) {
+                    let cycle = &path[k..];
+                    let at = cycle
+                        .iter()
+                        .min_by_key(|r| r.line)
+                        .map_or(row.line, |r| r.line);
+                    let names: Vec<String> = cycle
+                        .iter()
+                        .chain(std::iter::once(&cycle[0]))
+                        .map(|r| format!("`{}`", echo(&r.code)))
+                        .collect();
+                    problems.at(at, "Parent", format!("the Parents form a cycle, {}: each chain of Parents must end at the index (the one Aggregate without a Parent)", names.join(" -> ")));
+                }
+                break;
+            }
+            done.insert(&row.code);
+            path.push(row);
+            current = parent_of.get(row.code.as_str()).copied();
+        }
+    }
+    // Children of each aggregate.
+    let mut children: BTreeMap<&str, Vec<&MetaRow>> = BTreeMap::new();
+    for row in rows.iter().filter(scored) {
+        if let Some(p) = parent_of.get(row.code.as_str()) {
+            children.entry(p.code.as_str()).or_default().push(row);
+        }
+    }
+    let aggregates: Vec<&MetaRow> = rows.iter().filter(|r| r.kind == "Aggregate").collect();
+    for aggregate in &aggregates {
+        if by_code
+            .get(aggregate.code.as_str())
+            .is_some_and(|r| r.line != aggregate.line)
+        {
+            continue;
+        }
+        let code = echo(&aggregate.code);
+        match children.get(aggregate.code.as_str()) {
+            None => problems.at(aggregate.line, "iCode", format!("aggregate `{code}` has no children: give it indicators or aggregates (their Parent `{code}`), or remove the row")),
+            Some(kids) if kids.iter().all(|k| k.weight_ok && k.weight == 0.0) => {
+                let names: Vec<String> = kids.iter().take(10).map(|k| format!("`{}` (line {})", echo(&k.code), k.line)).collect();
+                problems.at(aggregate.line, "Weight", format!("every child of `{code}` has Weight 0 ({}): give at least one a positive weight, or remove `{code}`", names.join(", ")));
+            }
+            Some(_) => {}
+        }
+    }
+    let roots: Vec<&&MetaRow> = aggregates.iter().filter(|r| r.parent.is_none()).collect();
+    if roots.len() != 1 {
+        problems.file(format!(
+            "{} Aggregate rows have no Parent ({}): exactly one, the index, must lack one",
+            roots.len(),
+            roots
+                .iter()
+                .take(10)
+                .map(|r| format!("`{}` (line {})", echo(&r.code), r.line))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    if !rows.iter().any(|r| r.kind == "Indicator") {
+        problems.file("no row of Type `Indicator`: nothing to score".to_string());
+    }
+}
+
 /// Converts COINr's iData and iMeta (CSV bytes; `*_file` name them in errors). `year` is used
 /// when iData has no `Time` column, and is then required.
+///
+/// Every problem of iMeta (cells that are not numbers, negative or non-finite weights, codes
+/// defined twice, parents that are not defined, a row its own parent, cycles of parents,
+/// Levels that disagree with the parent chain, aggregates whose children all weigh 0) is
+/// reported together against iMeta, each at its line, before iData is read; then every
+/// problem of iData (values that are not finite numbers or beyond ±1e15, a unit repeated
+/// for a year, a `Time` that is not a whole year within 1800..=2100) likewise.
 pub fn import_coinr(
     idata: &[u8],
     idata_file: &str,
@@ -290,85 +559,33 @@ pub fn import_coinr(
 ) -> Result<CoinrImport> {
     let meta = Csv::read(imeta, imeta_file)?;
     let data = Csv::read(idata, idata_file)?;
-    let rows = read_imeta(&meta)?;
+    let mut meta_problems = Problems::new(&meta);
+    let rows = read_imeta(&meta, &mut meta_problems)?;
+    check_tree(&rows, &mut meta_problems);
+    meta_problems.finish()?;
 
-    // Ids: one per code, no two codes on one id.
     let mut ids: BTreeMap<String, String> = BTreeMap::new();
-    let mut owner: HashMap<String, (String, usize)> = HashMap::new();
     for row in rows
         .iter()
         .filter(|r| matches!(r.kind.as_str(), "Indicator" | "Aggregate" | "Denominator"))
     {
-        if let Some((other, line)) = owner.insert(row.id.clone(), (row.code.clone(), row.line)) {
-            return Err(meta.error(
-                row.line,
-                "iCode",
-                format!(
-                    "`{}` and `{other}` (line {line}) both become id `{}`: rename one of them",
-                    row.code, row.id
-                ),
-            ));
-        }
         ids.insert(row.code.clone(), row.id.clone());
     }
     let by_code: HashMap<&str, &MetaRow> = rows.iter().map(|r| (r.code.as_str(), r)).collect();
     let aggregates: Vec<&MetaRow> = rows.iter().filter(|r| r.kind == "Aggregate").collect();
     let indicators: Vec<&MetaRow> = rows.iter().filter(|r| r.kind == "Indicator").collect();
     let denominators: Vec<&MetaRow> = rows.iter().filter(|r| r.kind == "Denominator").collect();
-    for ind in &indicators {
-        if let Some(d) = &ind.denominator {
-            if by_code
-                .get(d.as_str())
-                .is_none_or(|r| r.kind != "Denominator")
-            {
-                return Err(meta.error(ind.line, "Denominator", format!("indicator `{}` names Denominator `{d}`, which is not a row of Type `Denominator`: add the row (and its iData column) or clear the cell", ind.code)));
-            }
-        }
-    }
-    for row in aggregates.iter().chain(&indicators) {
-        if let Some(parent) = &row.parent {
-            if by_code
-                .get(parent.as_str())
-                .is_none_or(|p| p.kind != "Aggregate")
-            {
-                return Err(meta.error(row.line, "Parent", format!("`{}` names Parent `{parent}`, which is not an Aggregate row of iMeta: fix the Parent or add the aggregate", row.code)));
-            }
-        } else if row.kind == "Indicator" {
-            return Err(meta.error(
-                row.line,
-                "Parent",
-                format!(
-                    "indicator `{}` has no Parent: give the aggregate it belongs to",
-                    row.code
-                ),
-            ));
-        }
-    }
     let roots: Vec<&&MetaRow> = aggregates.iter().filter(|r| r.parent.is_none()).collect();
     let [root] = roots.as_slice() else {
         return Err(Error::format(
             imeta_file,
             None,
-            format!(
-                "{} Aggregate rows have no Parent ({}): exactly one, the index, must lack one",
-                roots.len(),
-                roots
-                    .iter()
-                    .map(|r| format!("`{}`", r.code))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
+            "no index (the one Aggregate without a Parent)".to_string(),
         ));
     };
-    if indicators.is_empty() {
-        return Err(Error::format(
-            imeta_file,
-            None,
-            "no row of Type `Indicator`: nothing to score".to_string(),
-        ));
-    }
 
     // iData columns.
+    let mut problems = Problems::new(&data);
     let c_ucode = data.require("uCode", "the code of each unit")?;
     let c_uname = data.column("uName");
     let c_time = data.column("Time");
@@ -376,41 +593,70 @@ pub fn import_coinr(
         .iter()
         .find(|r| r.kind == "Group")
         .map(|r| r.code.clone());
-    let c_group = match &group_col {
-        Some(g) => Some(data.require(g, "the Group column named in iMeta")?),
-        None => None,
+    let mut require = |name: &str, what: &str| match data.require(name, what) {
+        Ok(c) => Some(c),
+        Err(e) => {
+            problems.push(e);
+            None
+        }
     };
+    let c_group = group_col
+        .as_ref()
+        .and_then(|g| require(g, "the Group column named in iMeta"));
     let mut columns = Vec::new();
     for ind in &indicators {
-        columns.push((data.require(&ind.code, "an indicator of iMeta")?, *ind));
+        if let Some(c) = require(&ind.code, "an indicator of iMeta") {
+            columns.push((c, *ind));
+        }
     }
     for d in &denominators {
-        columns.push((data.require(&d.code, "a denominator of iMeta")?, *d));
+        if let Some(c) = require(&d.code, "a denominator of iMeta") {
+            columns.push((c, *d));
+        }
     }
+    let mut seen_columns: HashMap<&str, usize> = HashMap::new();
     for (c, name) in data.header.iter().enumerate() {
+        let shown = echo(name);
+        if let Some(first) = seen_columns.insert(name.as_str(), c) {
+            problems.at(
+                1,
+                name,
+                format!(
+                    "column `{shown}` appears twice (columns {} and {}): keep one",
+                    first + 1,
+                    c + 1
+                ),
+            );
+            continue;
+        }
         let known = by_code.contains_key(name.as_str())
             || matches!(name.as_str(), "uCode" | "uName" | "Time");
         if !known {
-            return Err(data.error(1, name, format!("column `{name}` is not in iMeta: add a row for it (Type `Other` to keep it out of the index) or drop the column")));
-        }
-        if by_code
+            problems.at(1, name, format!("column `{shown}` is not in iMeta: add a row for it (Type `Other` to keep it out of the index) or drop the column"));
+        } else if by_code
             .get(name.as_str())
             .is_some_and(|r| r.kind == "Aggregate")
             && c != c_ucode
         {
-            return Err(data.error(
+            problems.at(
                 1,
                 name,
-                format!("`{name}` is an Aggregate in iMeta: iData holds indicators only"),
-            ));
+                format!("`{shown}` is an Aggregate in iMeta: iData holds indicators only"),
+            );
         }
     }
-    if c_time.is_none() && year.is_none() {
-        return Err(Error::format(
-            idata_file,
-            Some("line 1".to_string()),
-            "no `Time` column: give the year the values refer to (e.g. 2023)".to_string(),
-        ));
+    if c_time.is_none() {
+        match year {
+            None => problems.push(Error::format(
+                idata_file,
+                Some("line 1".to_string()),
+                "no `Time` column: give the year the values refer to (e.g. 2023)".to_string(),
+            )),
+            Some(y) if !(MIN_YEAR..=MAX_YEAR).contains(&y) => problems.file(format!(
+                "the year the values refer to, {y}, is outside {MIN_YEAR}..={MAX_YEAR}: give a year in that range"
+            )),
+            Some(_) => {}
+        }
     }
 
     // Cities and observations.
@@ -424,35 +670,56 @@ pub fn import_coinr(
         let line = *line;
         let code = field(row, Some(c_ucode));
         if code.is_empty() {
-            return Err(data.error(
+            problems.at(
                 line,
                 "uCode",
                 "empty uCode: every row needs a unit code".to_string(),
-            ));
+            );
+            continue;
         }
+        let shown = echo(code);
         let row_year = match c_time {
             Some(c) => {
                 let text = field(row, Some(c));
                 match number(text) {
-                    Ok(Some(t)) if t.fract() == 0.0 && t.abs() < 1e6 => t as i32,
+                    Ok(Some(t))
+                        if t.fract() == 0.0
+                            && (f64::from(MIN_YEAR)..=f64::from(MAX_YEAR)).contains(&t) =>
+                    {
+                        // A whole number within the years: exact as an i32.
+                        #[allow(clippy::cast_possible_truncation)]
+                        let y = t as i32;
+                        y
+                    }
                     _ => {
-                        return Err(data.error(
+                        problems.at(
                             line,
                             "Time",
-                            format!("unit `{code}`: Time `{text}` is not a whole year"),
-                        ))
+                            format!("unit `{shown}`: Time `{}` is not a whole year within {MIN_YEAR}..={MAX_YEAR}", echo(text)),
+                        );
+                        continue;
                     }
                 }
             }
             None => year.unwrap_or_default(),
         };
         if let Some(first) = seen.insert((code.to_string(), row_year), line) {
-            return Err(data.error(line, "uCode", format!("unit `{code}` appears twice for year {row_year} (first on line {first}): keep one row per unit and year")));
+            problems.at(line, "uCode", format!("unit `{shown}` appears twice for year {row_year} (first on line {first}): keep one row per unit and year"));
+            continue;
         }
         let id = coinr_id(code);
         if let Some(other) = unit_ids.insert(id.clone(), code.to_string()) {
             if other != code {
-                return Err(data.error(line, "uCode", format!("units `{other}` and `{code}` both become city id `{id}`: rename one of them")));
+                problems.at(
+                    line,
+                    "uCode",
+                    format!(
+                        "units `{}` and `{shown}` both become city id `{}`: rename one of them",
+                        echo(&other),
+                        echo(&id)
+                    ),
+                );
+                continue;
             }
         }
         if !unit_of.contains_key(code) {
@@ -476,14 +743,21 @@ pub fn import_coinr(
         }
         for &(c, ind) in &columns {
             let text = field(row, Some(c));
-            let value = number(text)
-                .map_err(|m| data.error(line, &ind.code, format!("unit `{code}`: {m}")))?;
-            if let Some(v) = value {
-                let _ = writeln!(observations, "{id},{},{row_year},{v:?},coinr,", ind.id);
-                n_observations += 1;
+            match number(text) {
+                Ok(Some(v)) if v.abs() <= MAX_ABS_VALUE => {
+                    let _ = writeln!(observations, "{id},{},{row_year},{v:?},coinr,", ind.id);
+                    n_observations += 1;
+                }
+                Ok(Some(v)) => problems.at(line, &ind.code, format!("unit `{shown}`, year {row_year}: the value `{v:e}` is beyond ±{MAX_ABS_VALUE:e}, the largest magnitude accepted: check the cell and its unit")),
+                Ok(None) => {}
+                Err(m) => problems.at(line, &ind.code, format!("unit `{shown}`: {m}")),
             }
         }
     }
+    if data.rows.is_empty() {
+        problems.file("no data row".to_string());
+    }
+    problems.finish()?;
     if units.is_empty() {
         return Err(Error::format(idata_file, None, "no data row".to_string()));
     }
@@ -787,6 +1061,169 @@ LON,London,Europe,,9.5
             e.to_string().contains("column `Extra` is not in iMeta"),
             "{e}"
         );
+    }
+
+    fn meta_error(meta: &str) -> String {
+        import_coinr(
+            IDATA.as_bytes(),
+            "iData.csv",
+            meta.as_bytes(),
+            "iMeta.csv",
+            Some(2021),
+        )
+        .unwrap_err()
+        .to_string()
+    }
+
+    #[test]
+    fn a_cycle_of_parents_is_reported_at_its_line_in_imeta() {
+        // Health's parent Env, Env's parent Health (and the index left without children).
+        let meta = IMETA
+            .replace("2,Health,Health,1,1,Index", "2,Health,Health,1,1,Env")
+            .replace(
+                "2,Env,Environment,1,3,Index",
+                "2,Env,Environment,1,3,Health",
+            );
+        let err = meta_error(&meta);
+        assert!(err.starts_with("`iMeta.csv` has "), "{err}");
+        assert!(
+            err.contains("\n  - line 4, column `Parent`: the Parents form a cycle, `Health` -> `Env` -> `Health`: each chain of Parents must end at the index"),
+            "{err}"
+        );
+        // A longer cycle, of three aggregates, is named whole, once.
+        let meta = "Level,iCode,iName,Direction,Weight,Parent,Type,Unit,Target
+1,I1,I1,1,1,A,Indicator,,
+2,A,A,1,1,B,Aggregate,,
+2,B,B,1,1,C,Aggregate,,
+2,C,C,1,1,A,Aggregate,,
+3,Index,Index,1,1,,Aggregate,,
+";
+        let err = meta_error(meta);
+        assert_eq!(err.matches("form a cycle").count(), 1, "{err}");
+        assert!(
+            err.contains(
+                "line 3, column `Parent`: the Parents form a cycle, `A` -> `B` -> `C` -> `A`"
+            ),
+            "{err}"
+        );
+        // A node its own parent.
+        let meta = IMETA.replace("2,Env,Environment,1,3,Index", "2,Env,Environment,1,3,Env");
+        let err = meta_error(&meta);
+        assert!(
+            err.contains("line 5, column `Parent`: `Env` is its own Parent"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn weights_are_checked_against_imeta_each_at_its_line() {
+        // All children of Health weigh 0 (LIV_04 is its only child).
+        let err = meta_error(&IMETA.replace(
+            "1,LIV_04,Life expectancy,1,2,",
+            "1,LIV_04,Life expectancy,1,0,",
+        ));
+        assert_eq!(
+            err,
+            "`iMeta.csv` line 4, column `Weight`: every child of `Health` has Weight 0 (`LIV_04` (line 2)): give at least one a positive weight, or remove `Health`"
+        );
+        for (weight, expected) in [
+            ("-1", "`iMeta.csv` line 3, column `Weight`: `GRN_01` has Weight `-1`: a weight cannot be negative"),
+            ("inf", "`iMeta.csv` line 3, column `Weight`: `GRN_01`: `inf` is not a number"),
+            ("NaN", "`iMeta.csv` line 3, column `Weight`: `GRN_01`: `NaN` is not a number"),
+            ("heavy", "`iMeta.csv` line 3, column `Weight`: `GRN_01`: `heavy` is not a number"),
+            ("1e308", "`iMeta.csv` line 3, column `Weight`: `GRN_01` has Weight `1e308`: beyond 1e15, the largest weight accepted"),
+            ("", "`iMeta.csv` line 3, column `Weight`: `GRN_01` has no Weight"),
+        ] {
+            let err = meta_error(&IMETA.replace("1,GRN_01,PM2.5,-1,1,", &format!("1,GRN_01,PM2.5,-1,{weight},")));
+            assert!(err.starts_with(expected), "{weight}: {err}");
+        }
+    }
+
+    #[test]
+    fn codes_parents_and_levels_are_checked_against_imeta() {
+        let err = meta_error(&format!("{IMETA}1,GRN_01,Again,1,1,Env,Indicator,,\n"));
+        assert_eq!(err, "`iMeta.csv` line 8, column `iCode`: iCode `GRN_01` is also defined on line 3: each code names one row; rename or remove one");
+        let err = meta_error(&IMETA.replace("1,GRN_01,PM2.5,-1,1,Env", "1,GRN_01,PM2.5,-1,1,Envy"));
+        assert!(err.starts_with("`iMeta.csv` has 2 problems"), "{err}");
+        assert!(err.contains("line 3, column `Parent`: `GRN_01` names Parent `Envy`, which is not an Aggregate row of iMeta"), "{err}");
+        assert!(
+            err.contains("line 5, column `iCode`: aggregate `Env` has no children"),
+            "{err}"
+        );
+        // A Level that disagrees with the parent chain.
+        let err = meta_error(&IMETA.replace("2,Env,Environment", "4,Env,Environment"));
+        assert!(
+            err.contains("`GRN_01` has Level 1 but its Parent `Env` (line 5) has Level 4: a parent is one Level above its children (here 2)"),
+            "{err}"
+        );
+        assert!(
+            err.contains("line 5, column `Level`: `Env` has Level 4 but its Parent `Index` (line 6) has Level 3"),
+            "{err}"
+        );
+        let err = meta_error(&IMETA.replace("1,LIV_04", "2,LIV_04"));
+        assert!(
+            err.contains(
+                "line 2, column `Level`: indicator `LIV_04` has Level 2: indicators are Level 1"
+            ),
+            "{err}"
+        );
+        let err = meta_error(&IMETA.replace("1,LIV_04", "1.5,LIV_04"));
+        assert!(
+            err.contains("`LIV_04` has Level `1.5`: give a whole number"),
+            "{err}"
+        );
+    }
+
+    /// Every problem of a file is reported at once, 20 in full and then their number.
+    #[test]
+    fn every_problem_of_imeta_is_reported_at_once_bounded() {
+        let mut meta = IMETA.to_string();
+        for k in 0..30 {
+            let _ = writeln!(meta, "1,X{k},X,1,-1,Nowhere,Indicator,,");
+        }
+        let err = meta_error(&meta);
+        // Each row has a negative weight and an undefined parent: 60 problems.
+        assert!(err.starts_with("`iMeta.csv` has 60 problems; fix them and try again:\n  - line 8, column `Weight`: `X0` has Weight `-1`"), "{err}");
+        assert_eq!(err.matches("\n  - ").count(), 20, "{err}");
+        assert!(err.ends_with("\n  and 40 more"), "{err}");
+    }
+
+    #[test]
+    fn idata_values_years_and_units_are_checked_each_at_its_line() {
+        let meta = format!("{IMETA},Time,Time,,,,Other,,\n");
+        let import = |data: &str| {
+            import_coinr(
+                data.as_bytes(),
+                "iData.csv",
+                meta.as_bytes(),
+                "iMeta.csv",
+                None,
+            )
+            .unwrap_err()
+            .to_string()
+        };
+        let err = import("uCode,Time,Region,LIV_04,GRN_01\nSIN,2019,,1e300,12\nSIN,2019,,84,11\nLON,2019.5,,1,1\nPAR,99999,,1,1\nBER,2020,,inf,1\n");
+        assert!(err.starts_with("`iData.csv` has 5 problems"), "{err}");
+        for part in [
+            "line 2, column `LIV_04`: unit `SIN`, year 2019: the value `1e300` is beyond ±1e15",
+            "line 3, column `uCode`: unit `SIN` appears twice for year 2019 (first on line 2)",
+            "line 4, column `Time`: unit `LON`: Time `2019.5` is not a whole year within 1800..=2100",
+            "line 5, column `Time`: unit `PAR`: Time `99999` is not a whole year within 1800..=2100",
+            "line 6, column `LIV_04`: unit `BER`: `inf` is not a number",
+        ] {
+            assert!(err.contains(part), "{part}: {err}");
+        }
+        // The year given for a file without `Time` is bounded too.
+        let err = import_coinr(
+            IDATA.as_bytes(),
+            "iData.csv",
+            IMETA.as_bytes(),
+            "iMeta.csv",
+            Some(3000),
+        )
+        .unwrap_err()
+        .to_string();
+        assert_eq!(err, "`iData.csv`: the year the values refer to, 3000, is outside 1800..=2100: give a year in that range");
     }
 
     #[test]

@@ -1,6 +1,9 @@
 //! Errors of the ingest crate: reading the publishers' files and building the snapshot.
 
+use std::fmt::Write as _;
 use std::path::PathBuf;
+
+use crate::bounds::{echo, safe_message};
 
 /// Result type of the ingest crate.
 pub type Result<T> = std::result::Result<T, Error>;
@@ -53,7 +56,7 @@ pub enum Error {
         source: calamine::XlsxError,
     },
     /// A file is readable but not in the shape its adapter expects.
-    #[error("`{file}`{}: {message}", at.as_ref().map(|a| format!(" {a}")).unwrap_or_default())]
+    #[error("`{}`{}: {}", safe_message(file), at.as_ref().map(|a| format!(" {}", safe_message(a))).unwrap_or_default(), safe_message(message))]
     Format {
         file: String,
         /// Where in the file, e.g. `line 12` or `row 3`.
@@ -61,7 +64,7 @@ pub enum Error {
         message: String,
     },
     /// An indicator of the catalogue cannot be ingested as described.
-    #[error("indicator `{indicator}`: {message}")]
+    #[error("indicator `{}`: {}", echo(indicator), safe_message(message))]
     Catalogue { indicator: String, message: String },
     /// One source gives two different values for the same city, indicator and year.
     #[error("{0}")]
@@ -77,11 +80,36 @@ pub enum Error {
     /// One or more sources could not be downloaded or read: nothing was written.
     #[error("{} failed; the snapshot is left as it was (a partial build keeps the previous values of failed sources):\n{}", if .0.len() == 1 { "1 source".to_string() } else { format!("{} sources", .0.len()) }, .0.iter().map(|f| format!("  - {f}")).collect::<Vec<_>>().join("\n"))]
     Sources(Vec<SourceFailure>),
+    /// The build would keep no value of an indicator, or none at all, or its settings cannot
+    /// keep any (a first year outside the years a value may refer to): nothing is written.
+    #[error("the snapshot is left as it was: {}", safe_message(.0))]
+    Incomplete(String),
+    /// An input file with several problems, each at its position: the first 20 (`shown`, each
+    /// `line 3, column `Weight`: ...`) and how many there are in all.
+    #[error("`{}` has {count} problems; fix them and try again:{}", safe_message(file), problem_list(shown, *count))]
+    Problems {
+        file: String,
+        count: usize,
+        shown: Vec<String>,
+    },
     /// The observations built do not validate against the registry and the catalogue.
     #[error(
         "the ingested observations do not validate against the city registry and the catalogue"
     )]
     Invalid(#[source] healthy_city_model::Error),
+}
+
+/// The lines of [`Error::Problems`]: each problem on its own line, then how many more there are.
+fn problem_list(shown: &[String], count: usize) -> String {
+    let mut out = String::new();
+    for problem in shown {
+        out.push_str("\n  - ");
+        out.push_str(&safe_message(problem));
+    }
+    if count > shown.len() {
+        let _ = write!(out, "\n  and {} more", count - shown.len());
+    }
+    out
 }
 
 /// Two different values for one city, indicator and year from one source file.
@@ -105,8 +133,7 @@ pub struct Conflict {
 
 impl std::fmt::Display for Conflict {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
+        let text = format!(
             "`{}` {}: two different values for city `{}`, indicator `{}`, year {}: `{}` ({}, `{}`) and `{}` (`{}`); {}",
             self.file,
             self.second_at,
@@ -119,7 +146,8 @@ impl std::fmt::Display for Conflict {
             self.second,
             self.second_place,
             self.fix
-        )
+        );
+        f.write_str(&safe_message(&text))
     }
 }
 

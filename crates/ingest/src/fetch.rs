@@ -7,7 +7,7 @@ use std::path::Path;
 
 use healthy_city_model::{Catalogue, Cities, Indicator, Observations};
 
-use crate::build::assemble;
+use crate::build::{assemble, check_first_year};
 use crate::error::{error_chain, Error, Result, SourceFailure};
 use crate::http::{Client, Fetched, Progress};
 use crate::publishers::{parse_gho_odata, parse_socrata, parse_wb_api, Adapter};
@@ -56,6 +56,8 @@ pub fn fetch_snapshot(
     first_year: i32,
     options: &FetchOptions<'_>,
 ) -> Result<Snapshot> {
+    // Before any download: a first year outside the years of values keeps nothing.
+    check_first_year(first_year)?;
     let countries: BTreeSet<&str> = cities.iter().map(|c| c.country.as_str()).collect();
     let countries = countries.into_iter().collect::<Vec<_>>().join(";");
     // Every download, once, with the adapter and indicators that use it.

@@ -28,6 +28,15 @@
 //! recorded with its URL, retrieval time and SHA-256. A failed source fails the whole build
 //! ([`Error::Sources`]) unless the previous snapshot's values are kept (`allow_partial`).
 //!
+//! Every parser's values are checked where they are read: a value must be finite and within
+//! ±1e15, its year within 1800..=2100 (the model's bounds for observations), or the parse fails
+//! naming the file, the position, the place, the measure and the year. A build that would keep
+//! no value of an indicator (a `first_year` past its data, no place matching the registry, a
+//! failed source with nothing to keep), or no value at all, fails with the reason and leaves the
+//! snapshot as it was; `first_year` itself must be within 1800..=2100. Input quoted in an error
+//! has its control characters escaped and is cut to its first 60 characters and its length
+//! when long; a file with several problems (a COINr import) lists the first 20 and their count.
+//!
 //! One table, [`PUBLISHERS`] and the adapters behind it, says for each catalogue `adapter` which
 //! parser reads it, the publisher service its downloads go to ([`base_url_services`] are the
 //! names `--base-url` takes), how its places match the registry and the short key of its
@@ -39,14 +48,16 @@
 //!
 //! ```text
 //! fetch      -> build, source, publishers, http, snapshot   (downloading the sources)
-//! build      -> provenance, snapshot, report, source, publishers, table   (matching, checks)
+//! build      -> provenance, snapshot, report, source, publishers, table, bounds   (matching, checks)
 //! provenance -> report, source                               (SOURCES.md)
 //! snapshot   -> report                                       (the snapshot and writing it)
 //! source     -> publishers, http, table                      (a parsed source, its provenance)
 //! publishers -> world_bank, who_gho, who_aap, eurostat, oecd, cdc, master_index, lenstore,
 //!               generic, http, table                         (the table of adapters)
-//! world_bank, who_gho, ... generic -> read, table            (one parser module per publisher)
-//! coinr      -> read                                         (the COINr import)
+//! world_bank, who_gho, ... generic -> read, table, bounds    (one parser module per publisher)
+//! coinr      -> read, bounds                                 (the COINr import)
+//! read, report -> bounds                                     (echoing input)
+//! bounds     -> table                                        (value and year bounds, echo)
 //! ```
 //!
 //! ```
@@ -92,6 +103,7 @@
 //! # std::fs::remove_dir_all(&data).unwrap();
 //! ```
 
+mod bounds;
 mod build;
 mod coinr;
 mod error;

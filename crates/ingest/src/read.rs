@@ -52,7 +52,7 @@ pub(crate) fn number(text: &str) -> std::result::Result<Option<f64>, String> {
         .trim();
     match bare.parse::<f64>() {
         Ok(v) if v.is_finite() => Ok(Some(v)),
-        _ => Err(format!("`{text}` is not a number")),
+        _ => Err(format!("`{}` is not a number", crate::bounds::echo(text))),
     }
 }
 
@@ -94,6 +94,60 @@ pub(crate) fn json_number(
             None => format!("`{other}` is not a number"),
         }),
     }
+}
+
+/// The most cells a sheet's rows may spread over (each row counted from column A to its last
+/// cell): 10 million, several times the WHO AAP workbook's, far below the memory a forged
+/// sheet with two cells far apart would need as one dense range.
+pub(crate) const MAX_SHEET_CELLS: usize = 10_000_000;
+
+/// The non-empty rows of sheet `name`, read cell by cell (never as calamine's dense range,
+/// which two cells far apart, A1 and XFD1048576, make terabytes): each row's 1-based number
+/// and its cells from column A to its last cell. More than [`MAX_SHEET_CELLS`] is an error
+/// naming `file` and the sheet.
+pub(crate) fn sheet_rows<RS: std::io::Read + std::io::Seek>(
+    workbook: &mut calamine::Xlsx<RS>,
+    name: &str,
+    file: &str,
+) -> Result<Vec<(usize, Vec<calamine::Data>)>> {
+    use calamine::Data;
+    let workbook_error = |source| Error::Workbook {
+        file: file.to_string(),
+        source,
+    };
+    let mut reader = workbook
+        .worksheet_cells_reader(name)
+        .map_err(workbook_error)?;
+    let mut rows: std::collections::BTreeMap<u32, Vec<Data>> = std::collections::BTreeMap::new();
+    let mut cells = 0usize;
+    while let Some(cell) = reader.next_cell().map_err(workbook_error)? {
+        let (row, col) = cell.get_position();
+        let value = Data::from(cell.get_value().clone());
+        if matches!(value, Data::Empty) {
+            continue;
+        }
+        let col = col as usize;
+        let row = rows.entry(row).or_default();
+        if row.len() <= col {
+            cells += col + 1 - row.len();
+            if cells > MAX_SHEET_CELLS {
+                return Err(Error::format(
+                    file,
+                    None,
+                    format!(
+                        "sheet `{}` spreads over more than {MAX_SHEET_CELLS} cells: is it the publisher's workbook?",
+                        crate::bounds::echo(name)
+                    ),
+                ));
+            }
+            row.resize(col + 1, Data::Empty);
+        }
+        row[col] = value;
+    }
+    Ok(rows
+        .into_iter()
+        .map(|(row, cells)| (row as usize + 1, cells))
+        .collect())
 }
 
 /// Strips a UTF-8 byte-order mark.

@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+use crate::bounds::echo;
 use crate::error::{Error, Result};
 
 /// What ingesting did, per indicator.
@@ -33,6 +34,8 @@ pub struct IndicatorReport {
     pub values_read: usize,
     /// Of those, values with a reference year before [`IngestReport::first_year`].
     pub before_first_year: usize,
+    /// The latest reference year of those values (`None` when there are none).
+    pub latest_year: Option<i32>,
     /// Observations kept.
     pub kept: usize,
     /// Identical repeats kept once.
@@ -160,7 +163,8 @@ impl fmt::Display for IngestReport {
                 None => write!(f, "; {} places matched no city", thousands(i.unmatched))?,
                 Some(names) if names.is_empty() => write!(f, "; every name matched")?,
                 Some(names) => {
-                    let names: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
+                    let names: Vec<String> =
+                        names.iter().map(|n| format!("`{}`", echo(n))).collect();
                     write!(f, "; unmatched: {}", names.join(", "))?;
                 }
             }

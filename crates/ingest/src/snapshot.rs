@@ -28,7 +28,15 @@ const GENERATED: [&str; 2] = ["observations.csv", "SOURCES.md"];
 /// [`healthy_city_fs::replace_dir`]: a new folder is built beside it (with every other file `dir`
 /// already holds carried over), which then replaces `dir` by rename. A failure before the final
 /// rename leaves the previous snapshot untouched; a failed rename puts the previous folder back.
+/// A snapshot without any observation is never written ([`Error::Incomplete`]): it would
+/// replace the previous one with a header-only file.
 pub fn write_snapshot(snapshot: &Snapshot, dir: &Path) -> Result<()> {
+    if snapshot.observations.is_empty() {
+        return Err(Error::Incomplete(format!(
+            "the snapshot holds no observation, so `{}` is not replaced: check the sources and the first year kept",
+            dir.display()
+        )));
+    }
     let carried = if dir.is_dir() {
         carried_over(dir)?
     } else {

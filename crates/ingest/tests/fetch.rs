@@ -410,6 +410,34 @@ fn fetch(
     fetch_snapshot(None, &cities, &catalogue, 2000, &options)
 }
 
+/// A first year outside 1800..=2100 is refused before anything is downloaded.
+#[test]
+fn a_first_year_outside_the_years_of_values_is_refused_before_any_download() {
+    let server = publisher(|_, _| None);
+    let cities = Cities::parse(CITIES, "cities.toml").unwrap();
+    let catalogue = Catalogue::parse(CATALOGUE, "catalogue.toml").unwrap();
+    let client = Client::new(config(None)).unwrap();
+    let bases: BTreeMap<String, String> = ["gho", "worldbank", "eurostat", "oecd", "cdc"]
+        .iter()
+        .map(|s| (s.to_string(), server.url()))
+        .collect();
+    let options = FetchOptions {
+        client: &client,
+        base_urls: &bases,
+        progress: &NoProgress,
+        previous: None,
+        allow_partial: false,
+    };
+    let err = fetch_snapshot(None, &cities, &catalogue, 3000, &options)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("the first year kept, 3000, is outside 1800..=2100"),
+        "{err}"
+    );
+    assert!(server.requests().is_empty());
+}
+
 fn rows(snapshot: &Snapshot) -> Vec<(String, String, i32, f64, Flag)> {
     snapshot
         .observations
@@ -677,6 +705,29 @@ fn allow_partial_keeps_the_previous_values_of_a_failed_source_and_says_so() {
         .contains("the values below are kept from the previous snapshot |"));
     // Without a previous snapshot there is nothing to keep: the failure stands.
     assert!(matches!(fetch(&server, None, true), Err(Error::Sources(_))));
+    // A previous snapshot without the failed source's indicator: a partial build would
+    // empty it, which it never does.
+    let without: Vec<_> = previous
+        .rows()
+        .iter()
+        .filter(|o| o.indicator != ncd.indicator)
+        .cloned()
+        .collect();
+    let without = Observations::from_rows(without, "previous observations");
+    let err = fetch(&server, Some(&without), true)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.starts_with(&format!(
+            "the snapshot is left as it was: 1 indicator would keep no value: `{}` (its source failed (cannot download",
+            ncd.indicator
+        )),
+        "{err}"
+    );
+    assert!(
+        err.contains("and the previous snapshot holds no value of it to keep)"),
+        "{err}"
+    );
 }
 
 #[test]

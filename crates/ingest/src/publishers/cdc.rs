@@ -2,6 +2,7 @@
 
 use serde_json::Value;
 
+use crate::bounds::check_table;
 use crate::error::{Error, Result};
 use crate::read::{json, number, year_of};
 use crate::table::{SourceRecord, SourceTable};
@@ -13,6 +14,10 @@ const SOCRATA_JSON: &str = "use the `.json` resource (`/resource/{id}.json`), no
 /// publishes it. Places are `stateabbr/locationname` (`NY/New York`), measures
 /// `measureid.datavaluetypeid` (`OBESITY.AgeAdjPrv`), values `data_value`, years `year`.
 pub fn parse_socrata(bytes: &[u8], file: &str) -> Result<SourceTable> {
+    check_table(read_socrata(bytes, file)?)
+}
+
+fn read_socrata(bytes: &[u8], file: &str) -> Result<SourceTable> {
     let json = json(bytes, file, SOCRATA_JSON)?;
     let Some(rows) = json.as_array() else {
         return Err(Error::format(

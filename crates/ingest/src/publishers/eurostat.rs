@@ -7,6 +7,7 @@
 
 use serde_json::Value;
 
+use crate::bounds::{check_table, read_inflated, MAX_INFLATED};
 use crate::error::{Error, Result};
 use crate::read::{
     flag_of, json, json_number, strip_bom, xml_instead, year_of, PLACE_DIMENSIONS, TIME_DIMENSIONS,
@@ -22,6 +23,10 @@ const JSONSTAT_JSON: &str = "ask the dissemination API for JSON-stat: `/api/diss
 /// (same indexing) keeps the flags, `e` read as an estimate. The place dimension is `geo`, or
 /// `cities` in Urban Audit datasets; the time dimension `time`. Positions are the value's index.
 pub fn parse_jsonstat(bytes: &[u8], file: &str) -> Result<SourceTable> {
+    check_table(read_jsonstat(bytes, file)?)
+}
+
+fn read_jsonstat(bytes: &[u8], file: &str) -> Result<SourceTable> {
     let json = json(bytes, file, JSONSTAT_JSON)?;
     let bad = |message: String| Error::format(file, None, message);
     let ids: Vec<&str> = json
@@ -52,6 +57,22 @@ pub fn parse_jsonstat(bytes: &[u8], file: &str) -> Result<SourceTable> {
         let index = json
             .pointer(&format!("/dimension/{id}/category/index"))
             .ok_or_else(|| bad(format!("dimension `{id}` has no `category.index`")))?;
+        // A dimension's size is the number of its codes, so nothing is allocated beyond what
+        // the answer lists.
+        let listed = match index {
+            Value::Object(map) => map.len(),
+            Value::Array(array) => array.len(),
+            _ => {
+                return Err(bad(format!(
+                    "dimension `{id}`: `category.index` does not list {size} codes"
+                )))
+            }
+        };
+        if listed != size {
+            return Err(bad(format!(
+                "dimension `{id}`: `size` says {size} codes but `category.index` lists {listed}"
+            )));
+        }
         let mut list = vec![String::new(); size];
         match index {
             Value::Object(map) => {
@@ -65,16 +86,13 @@ pub fn parse_jsonstat(bytes: &[u8], file: &str) -> Result<SourceTable> {
                     list[pos].clone_from(code);
                 }
             }
-            Value::Array(array) if array.len() == size => {
+            Value::Array(array) => {
                 for (pos, code) in array.iter().enumerate() {
                     list[pos] = code.as_str().unwrap_or("").to_string();
                 }
             }
-            _ => {
-                return Err(bad(format!(
-                    "dimension `{id}`: `category.index` does not list {size} codes"
-                )))
-            }
+            // Neither: returned above.
+            _ => {}
         }
         codes.push(list);
     }
@@ -90,7 +108,27 @@ pub fn parse_jsonstat(bytes: &[u8], file: &str) -> Result<SourceTable> {
         .iter()
         .position(|d| TIME_DIMENSIONS.contains(d))
         .ok_or_else(|| bad(format!("no time dimension among {ids:?}")))?;
-    let total: usize = sizes.iter().product();
+    let total = sizes
+        .iter()
+        .try_fold(1usize, |a, &s| a.checked_mul(s))
+        .ok_or_else(|| {
+            bad(format!(
+                "`size` {sizes:?} multiplies to more positions than can be counted"
+            ))
+        })?;
+    // The series (measures) are every combination of the other dimensions' codes: bounded,
+    // so listing them cannot run for hours.
+    sizes
+        .iter()
+        .enumerate()
+        .filter(|(d, _)| *d != place_dim && *d != time_dim)
+        .try_fold(1usize, |a, (_, &s)| a.checked_mul(s))
+        .filter(|&n| n <= MAX_SERIES)
+        .ok_or_else(|| {
+            bad(format!(
+                "the dimensions other than place and time make more than {MAX_SERIES} series: ask the API for the measures used (filter the other dimensions)"
+            ))
+        })?;
     let mut table = SourceTable::new(file, "value");
     table.places.extend(codes[place_dim].iter().cloned());
     let measure_of = |coords: &[usize]| -> String {
@@ -195,25 +233,21 @@ pub fn parse_jsonstat(bytes: &[u8], file: &str) -> Result<SourceTable> {
     Ok(table)
 }
 
+/// The most series (combinations of the dimensions other than place and time) a JSON-stat
+/// answer may hold: a million, far above any query of a few indicators.
+const MAX_SERIES: usize = 1_000_000;
+
 /// The first two bytes of every gzip stream.
 const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
 
 /// Decompresses a gzip body (every member, as `gzip -d` does).
 fn gunzip(bytes: &[u8], file: &str) -> Result<Vec<u8>> {
-    let mut out = Vec::new();
-    std::io::Read::read_to_end(&mut flate2::read::MultiGzDecoder::new(bytes), &mut out).map_err(
-        |e| {
-            Error::format(
-                file,
-                None,
-                format!(
-                    "the body starts like gzip (bytes 1f 8b) but does not decompress after {} bytes: {e}",
-                    out.len()
-                ),
-            )
-        },
-    )?;
-    Ok(out)
+    read_inflated(
+        flate2::read::MultiGzDecoder::new(bytes),
+        MAX_INFLATED,
+        file,
+        "the body starts like gzip (bytes 1f 8b) but",
+    )
 }
 
 /// Reads a Eurostat bulk TSV download: the header `freq,indic_ur,cities\TIME_PERIOD` then one
@@ -224,6 +258,10 @@ fn gunzip(bytes: &[u8], file: &str) -> Result<Vec<u8>> {
 /// `application/gzip` or with `Content-Encoding: gzip`) is recognised by its magic bytes
 /// `1f 8b` and decompressed first, whatever the headers said.
 pub fn parse_eurostat_tsv(bytes: &[u8], file: &str) -> Result<SourceTable> {
+    check_table(read_eurostat_tsv(bytes, file)?)
+}
+
+fn read_eurostat_tsv(bytes: &[u8], file: &str) -> Result<SourceTable> {
     let inflated;
     let bytes = if bytes.starts_with(&GZIP_MAGIC) {
         inflated = gunzip(bytes, file)?;
@@ -374,6 +412,42 @@ mod tests {
         assert_eq!(
             table.places.iter().collect::<Vec<_>>(),
             ["DE001C", "UK001C"]
+        );
+    }
+
+    /// Sizes are the answer's own counts: a size beyond the codes listed, a product that
+    /// cannot be counted or a cube of too many series is an error, never a huge allocation, an
+    /// overflow or hours of listing series.
+    #[test]
+    fn rejects_jsonstat_sizes_beyond_the_codes_listed() {
+        let body = URB.replace(r#""size":[1,1,2,3]"#, r#""size":[1,1,2000000000000,3]"#);
+        let err = parse_jsonstat(body.as_bytes(), "urb")
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            err,
+            "`urb`: dimension `cities`: `size` says 2000000000000 codes but `category.index` lists 2"
+        );
+        // Two further dimensions of 1001 codes each: 1,002,001 series.
+        let codes = |prefix: &str| {
+            (0..1001)
+                .map(|k| format!("\"{prefix}{k}\":{k}"))
+                .collect::<Vec<_>>()
+                .join(",")
+        };
+        let body = format!(
+            r#"{{"id":["a","b","geo","time"],"size":[1001,1001,1,1],"dimension":{{"a":{{"category":{{"index":{{{}}}}}}},"b":{{"category":{{"index":{{{}}}}}}},"geo":{{"category":{{"index":{{"FR":0}}}}}},"time":{{"category":{{"index":{{"2020":0}}}}}}}},"value":{{"0":1}}}}"#,
+            codes("a"),
+            codes("b")
+        );
+        let err = parse_jsonstat(body.as_bytes(), "big")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with(
+                "`big`: the dimensions other than place and time make more than 1000000 series"
+            ),
+            "{err}"
         );
     }
 

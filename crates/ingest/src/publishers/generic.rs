@@ -6,8 +6,9 @@ use std::io::Cursor;
 use calamine::{Data, Reader, Xlsx};
 use healthy_city_model::Columns;
 
+use crate::bounds::check_table;
 use crate::error::{Error, Result};
-use crate::read::{csv_with_header, number, xml_instead};
+use crate::read::{csv_with_header, number, sheet_rows, xml_instead};
 use crate::table::{SourceRecord, SourceTable};
 
 /// Reads a CSV, XLSX or Parquet table (XLSX and Parquet are recognised by their signatures,
@@ -23,6 +24,10 @@ pub fn parse_table(
     columns: &Columns,
     query: &str,
 ) -> Result<SourceTable> {
+    check_table(read_table(bytes, file, columns, query)?)
+}
+
+fn read_table(bytes: &[u8], file: &str, columns: &Columns, query: &str) -> Result<SourceTable> {
     let (position, header, rows) = if bytes.starts_with(b"PK") {
         xlsx_rows(bytes, file, columns.sheet.as_deref())?
     } else if bytes.starts_with(b"PAR1") {
@@ -146,14 +151,9 @@ fn xlsx_rows(bytes: &[u8], file: &str, sheet: Option<&str>) -> Result<Rows> {
             .cloned()
             .ok_or_else(|| Error::format(file, None, "the workbook has no sheet".to_string()))?,
     };
-    let range = workbook.worksheet_range(&name).map_err(workbook_error)?;
-    let first_row = range.start().map_or(0, |(r, _)| r as usize);
-    let mut rows = range.rows().enumerate().map(|(i, row)| {
-        (
-            first_row + i + 1,
-            row.iter().map(text).collect::<Vec<String>>(),
-        )
-    });
+    let mut rows = sheet_rows(&mut workbook, &name, file)?
+        .into_iter()
+        .map(|(line, row)| (line, row.iter().map(text).collect::<Vec<String>>()));
     let Some((_, header)) = rows.next() else {
         return Err(Error::format(
             file,

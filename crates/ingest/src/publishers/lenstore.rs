@@ -3,6 +3,7 @@
 
 use healthy_city_model::Flag;
 
+use crate::bounds::check_table;
 use crate::error::{Error, Result};
 use crate::read::{csv_with_header, number};
 use crate::table::{SourceRecord, SourceTable};
@@ -13,6 +14,10 @@ use crate::table::{SourceRecord, SourceTable};
 /// national values: their records are flagged `proxy`. The report states no reference year
 /// per value, so every record gets `year`, the report's year.
 pub fn parse_lenstore(bytes: &[u8], file: &str, year: i32) -> Result<SourceTable> {
+    check_table(read_lenstore(bytes, file, year)?)
+}
+
+fn read_lenstore(bytes: &[u8], file: &str, year: i32) -> Result<SourceTable> {
     let (mut reader, mut lines, header) = csv_with_header(bytes, file, false)?;
     let Some(city_col) = header.iter().position(|h| h.trim() == "City") else {
         return Err(Error::format(

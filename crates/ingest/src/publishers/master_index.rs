@@ -2,6 +2,7 @@
 
 use healthy_city_model::{Direction, Flag};
 
+use crate::bounds::check_table;
 use crate::error::{Error, Result};
 use crate::read::{csv_with_header, number};
 use crate::table::{SourceRecord, SourceTable};
@@ -11,6 +12,10 @@ use crate::table::{SourceRecord, SourceTable};
 /// year its free-text `year` field names (see [`reference_year`]). The flag is `proxy` where
 /// `data_level` is `Country proxy`, else `estimate` where `approx` is not `none`.
 pub fn parse_master_index(bytes: &[u8], file: &str) -> Result<SourceTable> {
+    check_table(read_master_index(bytes, file)?)
+}
+
+fn read_master_index(bytes: &[u8], file: &str) -> Result<SourceTable> {
     let (mut reader, mut lines, header) = csv_with_header(bytes, file, true)?;
     let header_line = lines.of(&header).max(1);
     let required = |name: &str| {

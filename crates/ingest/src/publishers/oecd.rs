@@ -6,6 +6,7 @@
 
 use serde_json::Value;
 
+use crate::bounds::check_table;
 use crate::error::{Error, Result};
 use crate::read::{flag_of, json, json_number, year_of, PLACE_DIMENSIONS, TIME_DIMENSIONS};
 use crate::table::{SourceRecord, SourceTable};
@@ -20,6 +21,10 @@ const SDMX_JSON: &str = "ask for SDMX-JSON with the header `Accept: application/
 /// the time dimension `TIME_PERIOD`; an `OBS_STATUS` attribute is kept as the status (`E`
 /// read as an estimate).
 pub fn parse_sdmx_json(bytes: &[u8], file: &str) -> Result<SourceTable> {
+    check_table(read_sdmx_json(bytes, file)?)
+}
+
+fn read_sdmx_json(bytes: &[u8], file: &str) -> Result<SourceTable> {
     let json = json(bytes, file, SDMX_JSON)?;
     let bad = |message: String| Error::format(file, None, message);
     let root = json.get("data").unwrap_or(&json);

@@ -5,8 +5,9 @@ use std::io::Cursor;
 
 use calamine::{Data, Reader, Xlsx};
 
+use crate::bounds::check_table;
 use crate::error::{Error, Result};
-use crate::read::{number, strip_bom, xml_instead, Lines};
+use crate::read::{number, sheet_rows, strip_bom, xml_instead, Lines};
 use crate::table::{SourceRecord, SourceTable};
 
 /// The measures of the database, named as in the V6.1 schema.
@@ -81,6 +82,10 @@ const AAP_XML_HINT: &str =
 /// Reads the WHO AAP workbook (XLSX bytes): the first sheet whose header names `ISO3` and the
 /// city column (`AAP_2022_city_v9` in V5; the README sheet is skipped). Positions are sheet rows.
 pub fn parse_who_aap_xlsx(bytes: &[u8], file: &str) -> Result<SourceTable> {
+    check_table(read_who_aap_xlsx(bytes, file)?)
+}
+
+fn read_who_aap_xlsx(bytes: &[u8], file: &str) -> Result<SourceTable> {
     if let Some(err) = xml_instead(bytes, file, "an XLSX workbook", AAP_XML_HINT) {
         return Err(err);
     }
@@ -90,12 +95,9 @@ pub fn parse_who_aap_xlsx(bytes: &[u8], file: &str) -> Result<SourceTable> {
     };
     let mut workbook: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(workbook_error)?;
     for name in workbook.sheet_names() {
-        let range = workbook.worksheet_range(&name).map_err(workbook_error)?;
-        let first_row = range.start().map_or(0, |(row, _)| row as usize);
-        let rows = range
-            .rows()
-            .enumerate()
-            .map(|(i, row)| (first_row + i + 1, row.iter().map(Cell::from).collect()));
+        let rows = sheet_rows(&mut workbook, &name, file)?
+            .into_iter()
+            .map(|(line, row)| (line, row.iter().map(Cell::from).collect()));
         if let Some(table) = from_rows(rows, file, "row")? {
             return Ok(table);
         }
@@ -110,6 +112,10 @@ pub fn parse_who_aap_xlsx(bytes: &[u8], file: &str) -> Result<SourceTable> {
 
 /// Reads the WHO AAP data sheet saved as CSV (UTF-8, with or without BOM). Positions are lines.
 pub fn parse_who_aap_csv(bytes: &[u8], file: &str) -> Result<SourceTable> {
+    check_table(read_who_aap_csv(bytes, file)?)
+}
+
+fn read_who_aap_csv(bytes: &[u8], file: &str) -> Result<SourceTable> {
     if let Some(err) = xml_instead(bytes, file, "the AAP CSV", AAP_XML_HINT) {
         return Err(err);
     }

@@ -2,6 +2,7 @@
 
 use serde_json::Value;
 
+use crate::bounds::check_table;
 use crate::error::{Error, Result};
 use crate::read::{csv_with_header, json_number, number, strip_bom, xml_instead};
 use crate::table::{SourceRecord, SourceTable};
@@ -19,6 +20,10 @@ fn is_breakdown(code: &str) -> bool {
 /// `FactValueNumericHigh` where given (an interval that does not hold the value is an error).
 /// Places are `SpatialDimValueCode`s (ISO3), measures `IndicatorCode`s.
 pub fn parse_gho_csv(bytes: &[u8], file: &str) -> Result<SourceTable> {
+    check_table(read_gho_csv(bytes, file)?)
+}
+
+fn read_gho_csv(bytes: &[u8], file: &str) -> Result<SourceTable> {
     if let Some(err) = xml_instead(
         bytes,
         file,
@@ -138,6 +143,10 @@ fn check_interval(
 /// income groups, the globe) are counted in [`SourceTable::aggregates`]; a paged answer's
 /// `@odata.nextLink` is kept in [`SourceTable::next`].
 pub fn parse_gho_odata(bytes: &[u8], file: &str) -> Result<SourceTable> {
+    check_table(read_gho_odata(bytes, file)?)
+}
+
+fn read_gho_odata(bytes: &[u8], file: &str) -> Result<SourceTable> {
     if let Some(err) = xml_instead(
         bytes,
         file,

@@ -4,6 +4,7 @@
 
 use serde_json::Value;
 
+use crate::bounds::{check_table, read_inflated, MAX_INFLATED};
 use crate::error::{Error, Result};
 use crate::read::{json, json_number, number, strip_bom, xml_instead, year_of, Lines};
 use crate::table::{SourceRecord, SourceTable};
@@ -17,6 +18,10 @@ const WB_XML_HINT: &str = "the World Bank answers an XML message for an unknown 
 /// country or aggregate, with a trailing comma. Empty cells are missing. Places are the
 /// `Country Code`s, measures the `Indicator Code`s; the `Last Updated Date` becomes the release.
 pub fn parse_wdi_csv(bytes: &[u8], file: &str) -> Result<SourceTable> {
+    check_table(read_wdi_csv(bytes, file)?)
+}
+
+fn read_wdi_csv(bytes: &[u8], file: &str) -> Result<SourceTable> {
     if let Some(err) = xml_instead(bytes, file, "the WDI CSV", WB_XML_HINT) {
         return Err(err);
     }
@@ -97,6 +102,10 @@ pub fn parse_wdi_csv(bytes: &[u8], file: &str) -> Result<SourceTable> {
 /// `API_<CODE>_DS2_...csv` member is parsed with [`parse_wdi_csv`]; the `Metadata_*` members
 /// are ignored. Errors name the member as `file!member`.
 pub fn parse_wdi_zip(bytes: &[u8], file: &str) -> Result<SourceTable> {
+    check_table(read_wdi_zip(bytes, file)?)
+}
+
+fn read_wdi_zip(bytes: &[u8], file: &str) -> Result<SourceTable> {
     if let Some(err) = xml_instead(bytes, file, "a zip archive", WB_XML_HINT) {
         return Err(err);
     }
@@ -122,9 +131,12 @@ pub fn parse_wdi_zip(bytes: &[u8], file: &str) -> Result<SourceTable> {
     let mut entry = archive
         .by_name(member)
         .map_err(|e| not_zip(format!("cannot open member `{member}`: {e}")))?;
-    let mut csv = Vec::new();
-    std::io::Read::read_to_end(&mut entry, &mut csv)
-        .map_err(|e| not_zip(format!("cannot inflate member `{member}`: {e}")))?;
+    let csv = read_inflated(
+        &mut entry,
+        MAX_INFLATED,
+        file,
+        &format!("member `{member}`"),
+    )?;
     parse_wdi_csv(&csv, &format!("{file}!{member}"))
 }
 
@@ -152,6 +164,11 @@ pub struct WbPage {
 /// give no place), measures `indicator.id`s, the release the header's `lastupdated`; positions
 /// are record numbers counted over all pages.
 pub fn parse_wb_api(bytes: &[u8], file: &str) -> Result<(WbPage, SourceTable)> {
+    let (page, table) = read_wb_api(bytes, file)?;
+    Ok((page, check_table(table)?))
+}
+
+fn read_wb_api(bytes: &[u8], file: &str) -> Result<(WbPage, SourceTable)> {
     let json = json(bytes, file, WB_JSON)?;
     let Some([header, rows]) = json.as_array().map(Vec::as_slice).and_then(|a| match a {
         [h, r] => Some([h, r]),
@@ -218,9 +235,21 @@ pub fn parse_wb_api(bytes: &[u8], file: &str) -> Result<(WbPage, SourceTable)> {
             ))
         }
     };
-    let first = (page.max(1) - 1) * per_page;
+    // The position of the page's first row: a forged page or page size that numbers rows
+    // beyond what can be counted is an error, never an overflow.
+    let first = (page.max(1) - 1)
+        .checked_mul(per_page)
+        .and_then(|f| usize::try_from(f).ok())
+        .and_then(|f| f.checked_add(rows.len()).map(|_| f))
+        .ok_or_else(|| {
+            Error::format(
+                file,
+                None,
+                format!("the paging header's `page` {page} and `per_page` {per_page} number rows beyond any answer"),
+            )
+        })?;
     for (i, row) in rows.iter().enumerate() {
-        let line = first as usize + i + 1;
+        let line = first + i + 1;
         let at = || Some(format!("record {line}"));
         table.rows_read += 1;
         let text = |v: Option<&Value>| v.and_then(Value::as_str).unwrap_or("").trim().to_string();
@@ -319,6 +348,16 @@ mod tests {
         assert_eq!(
             err,
             "`wdi.csv` line 7: country `EMU`, year 2019: `n.a.` is not a number"
+        );
+    }
+
+    #[test]
+    fn a_page_numbering_rows_beyond_any_answer_is_an_error() {
+        let body =
+            r#"[{"page":18446744073709551615,"pages":1,"per_page":4294967296,"total":1},[]]"#;
+        assert_eq!(
+            parse_wb_api(body.as_bytes(), "wb").unwrap_err().to_string(),
+            "`wb`: the paging header's `page` 18446744073709551615 and `per_page` 4294967296 number rows beyond any answer"
         );
     }
 
