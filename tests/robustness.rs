@@ -490,8 +490,8 @@ fn implausible_flags_are_refused_naming_the_flag_and_the_reason() {
 fn an_error_echoing_control_characters_or_a_huge_value_is_escaped_and_cut() {
     let long = "x".repeat(20_000);
     for (city, shown) in [
-        ("\x1b]0;owned\x07\x1b[2J", "\\x1b]0;owned\\x07\\x1b[2J"),
-        ("a\rb\u{202e}c", "a\\x0db\\u{202e}c"),
+        ("\x1b]0;owned\x07\x1b[2J", "\\u{1b}]0;owned\\u{7}\\u{1b}[2J"),
+        ("a\rb\u{202e}c", "a\\u{d}b\\u{202e}c"),
         (long.as_str(), "characters)"),
     ] {
         let out = TempDir::new().unwrap();
@@ -538,7 +538,7 @@ fn a_city_name_with_escape_sequences_is_shown_escaped_in_the_terminal_table() {
         .assert()
         .success();
     let stdout = String::from_utf8_lossy(&assert.get_output().stdout).into_owned();
-    assert!(stdout.contains("Lon\\x1b[2Jdon\\x07"), "{stdout}");
+    assert!(stdout.contains("Lon\\u{1b}[2Jdon\\u{7}"), "{stdout}");
     assert!(!stdout.contains('\x1b') && !stdout.contains('\x07'));
 }
 

@@ -248,7 +248,7 @@ fn rejects_a_framework_whose_weights_are_negative() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains(
-            "`pm10` has weight -1: weights must be finite and not negative",
+            "`pm10` has weight -1: weights must be finite, not negative and at most 1e12",
         ));
 }
 

@@ -206,7 +206,7 @@ pub fn setup(common: &AnalysisInput, args: &Uncertain) -> Result<(Inputs, Engine
 
 /// The command-line flag of each analysis setting the score crate names, and what to add
 /// when its message mentions a setting that has a flag of its own.
-const FLAGS: [(&str, &str); 11] = [
+const FLAGS: [(&str, &str); 16] = [
     ("weight noise", "--weight-noise"),
     ("dirichlet", "--dirichlet"),
     ("normalisations", "--normalisations"),
@@ -218,6 +218,14 @@ const FLAGS: [(&str, &str); 11] = [
     ("scenarios", "--scenario"),
     ("cap", "--cap"),
     ("domains", "--domains"),
+    ("runs", "--runs"),
+    ("bootstrap", "--bootstrap"),
+    ("robust", "--robust"),
+    ("steps", "--step"),
+    (
+        "factors",
+        "--weight-noise, --normalisations, --aggregations, --imputations, --winmax or --leave-one-out",
+    ),
 ];
 
 /// Flags named by the score crate's messages in its own terms: (phrase, the flag's hint).

@@ -7,7 +7,7 @@ use std::error::Error as StdError;
 use std::fmt;
 
 /// What an ingest message says -> the flag that sets it.
-const INGEST: [(&str, &str); 6] = [
+const INGEST: [(&str, &str); 7] = [
     ("the data folder", "the data folder is given with `--from`"),
     ("a partial build", "`--allow-partial` builds one"),
     ("offline mode", "offline mode is `--offline`"),
@@ -17,6 +17,10 @@ const INGEST: [(&str, &str); 6] = [
         "base URLs are given with `--base-url NAME=URL`",
     ),
     ("the year the values refer to", "give it with `--year`"),
+    (
+        "the first year kept",
+        "the first year kept is `--first-year`",
+    ),
 ];
 
 /// An ingest error with the flags its message refers to added at its end; its causes are kept.

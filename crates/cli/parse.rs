@@ -105,20 +105,25 @@ pub fn per_host(text: &str) -> Result<usize, String> {
     whole_within(text, 1, 64, "requests").map(|n| n as usize)
 }
 
-/// Years a year flag accepts (`ingest --first-year`, `import coinr --year`).
-pub const YEARS: std::ops::RangeInclusive<i32> = 1800..=2100;
+/// Years a year flag accepts (`ingest --first-year`, `import coinr --year`): the years an
+/// observation may have (`healthy_city_model::year_range`, 1800-2100 unless
+/// `HEALTHY_CITY_YEARS` says otherwise; a malformed variable is reported when data is read).
+fn years() -> std::ops::RangeInclusive<i32> {
+    healthy_city_model::year_range().unwrap_or(healthy_city_model::DEFAULT_YEARS)
+}
 
-/// A calendar year within [`YEARS`].
+/// A calendar year within [`years`].
 pub fn year(text: &str) -> Result<i32, String> {
+    let years = years();
     text.trim()
         .parse::<i32>()
         .ok()
-        .filter(|y| YEARS.contains(y))
+        .filter(|y| years.contains(y))
         .ok_or_else(|| {
             format!(
                 "give a year from {} to {}, e.g. 2019",
-                YEARS.start(),
-                YEARS.end()
+                years.start(),
+                years.end()
             )
         })
 }
@@ -428,7 +433,7 @@ mod fuzz {
                 prop_assert!((1..=1000).contains(&step.steps));
             }
             if let Ok(y) = year(&s) {
-                prop_assert!(YEARS.contains(&y));
+                prop_assert!(years().contains(&y));
             }
             if let Ok(t) = timeout(&s) {
                 prop_assert!((1..=86_400).contains(&t));

@@ -8,7 +8,7 @@ use std::fmt::Write;
 pub const MAX_LINE: usize = 1000;
 
 /// `text` safe to print on a terminal: control characters (escape sequences, carriage
-/// returns, tabs, the Unicode direction overrides) written as `\x1b` or `\u{202e}`, line
+/// returns, tabs, the Unicode direction overrides) written as `\u{1b}` or `\u{202e}`, line
 /// breaks kept, and every line longer than [`MAX_LINE`] characters cut, ending with
 /// `… (N characters)`. Text without any of those is returned unchanged.
 pub fn terminal(text: &str) -> String {
@@ -20,40 +20,23 @@ pub fn terminal(text: &str) -> String {
         if k > 0 {
             out.push('\n');
         }
-        let mut cut = false;
-        for (shown, c) in line.chars().enumerate() {
-            if shown >= MAX_LINE {
-                cut = true;
-                break;
-            }
-            if unsafe_char(c) {
-                escape(c, &mut out);
-            } else {
-                out.push(c);
-            }
-        }
-        if cut {
-            let _ = write!(out, "… ({} characters)", line.chars().count());
+        let count = line.chars().count();
+        if count > MAX_LINE {
+            let kept: String = line.chars().take(MAX_LINE).collect();
+            out.push_str(&healthy_city_model::escape_controls(&kept));
+            let _ = write!(out, "… ({count} characters)");
+        } else {
+            out.push_str(&healthy_city_model::escape_controls(line));
         }
     }
     out
 }
 
-/// Whether `c` changes what a terminal shows beyond printing a glyph: C0 and C1 control
-/// characters but the line feed, and the bidirectional embedding, override and isolate marks
-/// (which reorder the rest of the line).
+/// Whether `c` changes what a terminal shows beyond printing a glyph (the model crate's
+/// class: C0 and C1 controls, the bidirectional marks); the line feed is kept here.
 fn unsafe_char(c: char) -> bool {
-    (c.is_control() && c != '\n')
-        || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
-}
-
-fn escape(c: char, out: &mut String) {
-    let code = u32::from(c);
-    if code < 0x100 {
-        let _ = write!(out, "\\x{code:02x}");
-    } else {
-        let _ = write!(out, "\\u{{{code:x}}}");
-    }
+    c != '\n'
+        && healthy_city_model::escape_controls(c.encode_utf8(&mut [0; 4])).len() > c.len_utf8()
 }
 
 #[cfg(test)]
@@ -70,9 +53,9 @@ mod tests {
     fn control_characters_are_escaped_and_line_breaks_kept() {
         assert_eq!(
             terminal("city `\x1b]0;owned\x07\x1b[2J`\nnext\r\tline"),
-            "city `\\x1b]0;owned\\x07\\x1b[2J`\nnext\\x0d\\x09line"
+            "city `\\u{1b}]0;owned\\u{7}\\u{1b}[2J`\nnext\\u{d}\\u{9}line"
         );
-        assert_eq!(terminal("a\u{202e}b\u{9b}c"), "a\\u{202e}b\\x9bc");
+        assert_eq!(terminal("a\u{202e}b\u{9b}c"), "a\\u{202e}b\\u{9b}c");
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! What a value read from a publisher may be, and how input is shown in a message.
 //!
 //! Every parser's records go through [`check_table`]: a value must be finite and at most
-//! [`MAX_ABS_VALUE`] in magnitude, a year within [`MIN_YEAR`]`..=`[`MAX_YEAR`]; anything else
+//! [`MAX_ABS_VALUE`] in magnitude, a year within [`years`]; anything else
 //! is an error naming the file, its position, the place, the measure and the year. Input
 //! echoed in a message goes through [`echo`] (or, for every `Format`, `Catalogue` and
 //! conflict message, [`safe_message`]): control characters escaped, long text cut.
@@ -11,21 +11,18 @@ use std::fmt::Write as _;
 use crate::error::{Error, Result};
 use crate::table::SourceTable;
 
-/// The first year a value may refer to. Same bound as the model crate's observations
-/// (`healthy_city_model::MIN_YEAR`, once merged): the earliest censuses and life tables
-/// publishers reissue start in the 19th century; anything earlier is a misread cell.
-// same bound as healthy_city_model::MIN_YEAR
-pub(crate) const MIN_YEAR: i32 = 1800;
-/// The last year a value may refer to: projections reach 2100 (UN WPP); anything later is a
-/// misread cell (a date's day count, a code, a typo). Same bound as the model's observations.
-// same bound as healthy_city_model::MAX_YEAR
-pub(crate) const MAX_YEAR: i32 = 2100;
-/// The largest magnitude a value may have: 1e15 is above any published health or city
-/// statistic in its unit (world GDP in US dollars is about 1e14) and far below where the
-/// min-max range of two values (`max - min`) could overflow. Same bound as the model's
-/// observations.
-// same bound as healthy_city_model::MAX_ABS_VALUE
-pub(crate) const MAX_ABS_VALUE: f64 = 1e15;
+/// The years a value may refer to: the model crate's, for observations files
+/// ([`healthy_city_model::year_range`]: 1800-2100, or `HEALTHY_CITY_YEARS`; a malformed
+/// variable is reported when the built observations are validated). Earlier is a misread
+/// cell; later, a date's day count, a code or a typo.
+pub(crate) fn years() -> std::ops::RangeInclusive<i32> {
+    healthy_city_model::year_range().unwrap_or(healthy_city_model::DEFAULT_YEARS)
+}
+
+/// The largest magnitude a value may have, the model crate's bound for observations: 1e15 is
+/// above any published health or city statistic in its unit (world GDP in US dollars is about
+/// 1e14) and far below where the min-max range of two values could overflow.
+pub(crate) const MAX_ABS_VALUE: f64 = healthy_city_model::MAX_MAGNITUDE;
 
 /// The most a compressed body (a gzip TSV, a zip member) may inflate to: 1 GiB, above any
 /// publisher's file (Eurostat's largest bulk TSVs are a few hundred MB), below what would
@@ -61,30 +58,14 @@ pub(crate) fn read_inflated(
 /// How many characters of an input text a message shows.
 const ECHO_CHARS: usize = 60;
 
-/// Input text as a message shows it: control characters escaped (`\u{1b}`, `\n`), and a text
-/// longer than 60 characters cut to its first 60 followed by `… (N characters)`.
-// the model crate gets healthy_city_model::echo with the same behaviour
-pub(crate) fn echo(text: &str) -> String {
-    let mut out = String::new();
-    let mut count = 0usize;
-    for c in text.chars() {
-        if count < ECHO_CHARS {
-            escape_into(&mut out, c);
-        }
-        count += 1;
-    }
-    if count > ECHO_CHARS {
-        let _ = write!(out, "… ({count} characters)");
-    }
-    out
-}
+/// Input text as a message shows it ([`healthy_city_model::echo`]: control characters
+/// escaped as `\u{1b}`, a long text cut to its first 60 characters and its length).
+pub(crate) use healthy_city_model::echo;
 
 fn escape_into(out: &mut String, c: char) {
-    if c.is_control() {
-        out.extend(c.escape_debug());
-    } else {
-        out.push(c);
-    }
+    out.push_str(&healthy_city_model::escape_controls(
+        c.encode_utf8(&mut [0; 4]),
+    ));
 }
 
 /// Longest backtick-quoted span of a message kept whole: the message's own quotes (a header,
@@ -122,11 +103,12 @@ pub(crate) fn safe_message(message: &str) -> String {
 }
 
 /// Checks every record of a parsed table: a finite value (and interval bounds) of magnitude at
-/// most [`MAX_ABS_VALUE`], a year within [`MIN_YEAR`]`..=`[`MAX_YEAR`]. The first record that
+/// most [`MAX_ABS_VALUE`], a year within [`years`]. The first record that
 /// is not is an error at its position, naming its place, measure and year.
 pub(crate) fn check_table(table: SourceTable) -> Result<SourceTable> {
     for record in &table.records {
-        let problem = if (MIN_YEAR..=MAX_YEAR).contains(&record.year) {
+        let years = years();
+        let problem = if years.contains(&record.year) {
             [
                 ("the value", Some(record.value)),
                 ("the lower bound of its interval", record.low),
@@ -136,8 +118,10 @@ pub(crate) fn check_table(table: SourceTable) -> Result<SourceTable> {
             .find_map(|(what, v)| v.and_then(|v| value_problem(what, v)))
         } else {
             Some(format!(
-                "the year {} is outside {MIN_YEAR}..={MAX_YEAR}, the years a value may refer to: correct the year (a date or a code may have been read as one)",
-                record.year
+                "the year {} is outside {}..={}, the years a value may refer to: correct the year (a date or a code may have been read as one)",
+                record.year,
+                years.start(),
+                years.end()
             ))
         };
         if let Some(problem) = problem {
@@ -175,24 +159,6 @@ fn value_problem(what: &str, value: f64) -> Option<String> {
 mod tests {
     use super::*;
     use crate::table::SourceRecord;
-
-    #[test]
-    fn echo_escapes_control_characters_and_cuts_long_text() {
-        assert_eq!(echo("London"), "London");
-        assert_eq!(
-            echo("a\u{1b}]0;pwned\u{7}b\n"),
-            "a\\u{1b}]0;pwned\\u{7}b\\n"
-        );
-        let long = "x".repeat(10_000_000);
-        let shown = echo(&long);
-        assert_eq!(shown, format!("{}… (10000000 characters)", "x".repeat(60)));
-        // Exactly 60 characters are shown whole; characters, not bytes, are counted.
-        assert_eq!(echo(&"é".repeat(60)), "é".repeat(60));
-        assert_eq!(
-            echo(&"é".repeat(61)),
-            format!("{}… (61 characters)", "é".repeat(60))
-        );
-    }
 
     #[test]
     fn a_safe_message_cuts_each_quoted_span_and_long_prose() {

@@ -9,7 +9,7 @@ use healthy_city_model::{
     Catalogue, Cities, City, Flag, Indicator, Level, Observation, Observations,
 };
 
-use crate::bounds::{echo, MAX_YEAR, MIN_YEAR};
+use crate::bounds::{echo, years};
 use crate::error::{Conflict, Error, Result};
 use crate::provenance::sources_md;
 use crate::publishers::{is_aggregate_code, Adapter};
@@ -156,14 +156,17 @@ pub(crate) fn assemble(
     })
 }
 
-/// The first year kept must be one a value may refer to ([`MIN_YEAR`]`..=`[`MAX_YEAR`]): a later
+/// The first year kept must be one a value may refer to ([`years`]): a later
 /// one keeps nothing, an earlier one means the same as 1800 and is a typo.
 pub(crate) fn check_first_year(first_year: i32) -> Result<()> {
-    if (MIN_YEAR..=MAX_YEAR).contains(&first_year) {
+    let years = years();
+    if years.contains(&first_year) {
         Ok(())
     } else {
         Err(Error::Incomplete(format!(
-            "the first year kept, {first_year}, is outside {MIN_YEAR}..={MAX_YEAR}, the years a value may refer to: give a year in that range (the default is 2000)"
+            "the first year kept, {first_year}, is outside {}..={}, the years a value may refer to: give a year in that range (the default is 2000)",
+            years.start(),
+            years.end()
         )))
     }
 }

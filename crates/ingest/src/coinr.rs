@@ -24,7 +24,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt::Write as _;
 use std::path::Path;
 
-use crate::bounds::{echo, MAX_ABS_VALUE, MAX_YEAR, MIN_YEAR};
+use crate::bounds::{echo, years, MAX_ABS_VALUE};
 use crate::error::{Error, Result};
 use crate::read::{number, strip_bom, Lines};
 
@@ -337,13 +337,13 @@ fn read_imeta(meta: &Csv, problems: &mut Problems) -> Result<Vec<MetaRow>> {
                 problems.at(line, "Direction", format!("indicator `{shown}` has Direction `{}`: use 1 (higher is better) or -1 (lower is better)", echo(field(row, Some(c_direction)))));
             }
             match weight {
-                Some(w) if (0.0..=MAX_ABS_VALUE).contains(&w) => {}
+                Some(w) if (0.0..=healthy_city_model::MAX_WEIGHT).contains(&w) => {}
                 Some(w) if w < 0.0 => {
                     problems.at(line, "Weight", format!("`{shown}` has Weight `{}`: a weight cannot be negative; give a number, 0 or more", echo(weight_text)));
                     weight_ok = false;
                 }
                 Some(_) => {
-                    problems.at(line, "Weight", format!("`{shown}` has Weight `{}`: beyond {MAX_ABS_VALUE:e}, the largest weight accepted (weights are relative: scale them all down)", echo(weight_text)));
+                    problems.at(line, "Weight", format!("`{shown}` has Weight `{}`: beyond {:e}, the largest weight accepted (weights are relative: scale them all down)", echo(weight_text), healthy_city_model::MAX_WEIGHT));
                     weight_ok = false;
                 }
                 None if is_na(weight_text) => problems.at(
@@ -652,8 +652,10 @@ pub fn import_coinr(
                 Some("line 1".to_string()),
                 "no `Time` column: give the year the values refer to (e.g. 2023)".to_string(),
             )),
-            Some(y) if !(MIN_YEAR..=MAX_YEAR).contains(&y) => problems.file(format!(
-                "the year the values refer to, {y}, is outside {MIN_YEAR}..={MAX_YEAR}: give a year in that range"
+            Some(y) if !years().contains(&y) => problems.file(format!(
+                "the year the values refer to, {y}, is outside {}..={}: give a year in that range",
+                years().start(),
+                years().end()
             )),
             Some(_) => {}
         }
@@ -684,7 +686,8 @@ pub fn import_coinr(
                 match number(text) {
                     Ok(Some(t))
                         if t.fract() == 0.0
-                            && (f64::from(MIN_YEAR)..=f64::from(MAX_YEAR)).contains(&t) =>
+                            && (f64::from(*years().start())..=f64::from(*years().end()))
+                                .contains(&t) =>
                     {
                         // A whole number within the years: exact as an i32.
                         #[allow(clippy::cast_possible_truncation)]
@@ -695,7 +698,12 @@ pub fn import_coinr(
                         problems.at(
                             line,
                             "Time",
-                            format!("unit `{shown}`: Time `{}` is not a whole year within {MIN_YEAR}..={MAX_YEAR}", echo(text)),
+                            format!(
+                                "unit `{shown}`: Time `{}` is not a whole year within {}..={}",
+                                echo(text),
+                                years().start(),
+                                years().end()
+                            ),
                         );
                         continue;
                     }
@@ -1131,7 +1139,7 @@ LON,London,Europe,,9.5
             ("inf", "`iMeta.csv` line 3, column `Weight`: `GRN_01`: `inf` is not a number"),
             ("NaN", "`iMeta.csv` line 3, column `Weight`: `GRN_01`: `NaN` is not a number"),
             ("heavy", "`iMeta.csv` line 3, column `Weight`: `GRN_01`: `heavy` is not a number"),
-            ("1e308", "`iMeta.csv` line 3, column `Weight`: `GRN_01` has Weight `1e308`: beyond 1e15, the largest weight accepted"),
+            ("1e308", "`iMeta.csv` line 3, column `Weight`: `GRN_01` has Weight `1e308`: beyond 1e12, the largest weight accepted"),
             ("", "`iMeta.csv` line 3, column `Weight`: `GRN_01` has no Weight"),
         ] {
             let err = meta_error(&IMETA.replace("1,GRN_01,PM2.5,-1,1,", &format!("1,GRN_01,PM2.5,-1,{weight},")));

@@ -157,9 +157,11 @@ pub const ECHO_MAX: usize = 80;
 pub const ECHO_KEPT: usize = 60;
 
 /// Whether a character must not reach a terminal as it is: C0 and C1 controls, DEL, and the
-/// Unicode bidirectional overrides and isolates (U+202A..U+202E, U+2066..U+2069).
+/// Unicode bidirectional marks, overrides and isolates (U+200E, U+200F, U+202A..U+202E,
+/// U+2066..U+2069).
 fn is_unsafe(c: char) -> bool {
-    c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    c.is_control()
+        || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 
 /// A value from input made safe to print in a message: control characters (ESC, CR, BEL, NUL,
@@ -181,8 +183,9 @@ pub fn echo(s: &str) -> String {
     }
 }
 
-/// `s` with every unsafe character (see [`echo`]) escaped, nothing cut.
-pub(crate) fn escape_controls(s: &str) -> String {
+/// `s` with every unsafe character (see [`echo`]) escaped as `\u{1b}`, nothing cut: for text
+/// that is cut otherwise (the CLI's last guard before the terminal cuts whole lines).
+pub fn escape_controls(s: &str) -> String {
     if !s.chars().any(is_unsafe) {
         return s.to_string();
     }

@@ -50,7 +50,9 @@ mod weighting;
 
 pub use catalogue::{Catalogue, Columns, Direction, Indicator, Level, SourceSpec};
 pub use cities::{is_identifier, Cities, City};
-pub use error::{echo, Error, Problem, Result, ECHO_KEPT, ECHO_MAX, PROBLEMS_LISTED};
+pub use error::{
+    echo, escape_controls, Error, Problem, Result, ECHO_KEPT, ECHO_MAX, PROBLEMS_LISTED,
+};
 pub use framework::{
     Aggregation, Bounds, Coverage, DataSpec, Framework, Impute, ImputeGroup, IndicatorSpec,
     Methods, Missing, Node, NodeKind, Normalisation, Screen, Transform, Treatment, Weighting,

@@ -162,13 +162,14 @@ where
         .build_cartesian_2d(lo..hi, 0.0..k.max(1) as f64)
         .map_err(drawing(CHART))?;
     let fmt = |v: &f64| format!("{v:.1}");
-    // Tenths, at most 21 labels (estimates far outside [0, 1] come from too few runs).
-    let ticks = (((hi - lo) * 10.0).round() as usize + 1).min(21);
+    // Tenths, every other one past 12, and at most 41 labels (estimates far outside [0, 1]
+    // come from too few runs).
+    let ticks = ((hi - lo) * 10.0).round().min(1000.0) as usize + 1;
     plotted
         .configure_mesh()
         .disable_y_mesh()
         .y_labels(0)
-        .x_labels(if ticks > 12 { ticks / 2 + 1 } else { ticks })
+        .x_labels((if ticks > 12 { ticks / 2 + 1 } else { ticks }).min(41))
         .x_label_formatter(&fmt)
         .x_desc("Sobol index (share of the output's variance; 1 = all of it)")
         .house_style(u)

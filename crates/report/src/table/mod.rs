@@ -362,6 +362,21 @@ mod tests {
     }
 
     #[test]
+    fn the_terminal_table_escapes_control_characters_before_measuring_the_columns() {
+        let mut table = Table::new(vec![Column::new("city").left(), Column::new("rank")]);
+        table.push(vec!["Lon\u{1b}[2Jdon".into(), 1u32.into()]);
+        table.push(vec!["Paris".into(), 2u32.into()]);
+        let text = render_terminal(&table);
+        assert!(!text.contains('\u{1b}'));
+        // Both rank columns end at the same character: the width counts the escaped name.
+        let ends: Vec<usize> = text.lines().map(|l| l.chars().count()).collect();
+        assert_eq!(ends, vec![ends[0]; 3], "{text}");
+        assert!(text.contains("Lon\\u{1b}[2Jdon"), "{text}");
+        // CSV stays byte-exact: escaping is for the terminal only.
+        assert!(table.to_csv().contains("Lon\u{1b}[2Jdon"));
+    }
+
+    #[test]
     fn a_city_name_with_a_quote_or_a_comma_round_trips_through_csv() {
         let text = cities().to_csv();
         assert_eq!(

@@ -5,11 +5,13 @@ use std::io;
 
 use super::{Align, Cell, Column, Table, Width};
 
-/// A cell as the terminal shows it (before padding).
+/// A cell as the terminal shows it (before padding): text from input (city and indicator
+/// names) escaped and cut by [`healthy_city_model::echo`] before the columns are measured, so
+/// an escape sequence in a name can neither drive the terminal nor misalign the table.
 fn text(cell: &Cell, column: &Column, missing: &str) -> String {
     match cell {
         Cell::Empty => missing.to_string(),
-        Cell::Text(s) => s.clone(),
+        Cell::Text(s) => healthy_city_model::echo(s),
         Cell::Int(i) if column.sign => format!("{i:+}"),
         Cell::Int(i) => i.to_string(),
         Cell::Bool(b) => b.to_string(),
@@ -28,7 +30,12 @@ pub fn render_terminal(table: &Table) -> String {
     let columns = table.columns();
     let mut lines: Vec<Vec<String>> = Vec::with_capacity(table.len() + 1);
     if table.heading {
-        lines.push(columns.iter().map(|c| c.name.clone()).collect());
+        lines.push(
+            columns
+                .iter()
+                .map(|c| healthy_city_model::echo(&c.name))
+                .collect(),
+        );
     }
     for row in table.rows() {
         lines.push(
