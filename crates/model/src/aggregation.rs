@@ -262,7 +262,9 @@ impl<'de> Deserialize<'de> for Aggregation {
                     "generalised mean power p = {p} must be finite and not 0 (p = 0 is the limit: use `geometric`)"
                 ))),
                 Some(p) if p.abs() > MAX_POWER => Err(de::Error::custom(format!(
-                    "generalised mean power p = {p} is outside the accepted -{MAX_POWER}..={MAX_POWER} (and not 0): beyond that the mean is the minimum or maximum to within rounding; use a smaller power"
+                    "generalised mean power p = {} is outside the accepted -{MAX_POWER}..={MAX_POWER} (and not 0): beyond that the mean is the minimum or maximum to within rounding; use a smaller power",
+                    // 1e300 as written, not as 301 digits.
+                    if p.abs() < 1e6 { p.to_string() } else { format!("{p:e}") }
                 ))),
                 Some(p) => Ok(Aggregation::Generalised { p }),
             },

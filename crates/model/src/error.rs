@@ -200,6 +200,9 @@ pub fn escape_controls(s: &str) -> String {
     out
 }
 
+/// The longest backtick-quoted span [`safe_message`] shows whole.
+const QUOTED_WHOLE: usize = 200;
+
 /// A whole message made safe to print: control characters escaped (line breaks between the
 /// message's own lines kept), and every backtick-quoted value cut as [`echo`] cuts it. A
 /// last line of defence for values that reached a message without [`echo`].
@@ -208,7 +211,9 @@ pub(crate) fn safe_message(message: &str) -> String {
     let mut parts = message.split('`').peekable();
     let mut quoted = false;
     while let Some(part) = parts.next() {
-        if quoted && parts.peek().is_some() {
+        // A quoted span up to QUOTED_WHOLE characters is shown whole (escaped): an [`echo`]ed
+        // value is at most 60 characters and its length, and must not be cut a second time.
+        if quoted && parts.peek().is_some() && part.chars().count() > QUOTED_WHOLE {
             out.push_str(&echo(part));
         } else {
             let lines: Vec<String> = part.split('\n').map(escape_controls).collect();

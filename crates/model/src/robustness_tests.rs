@@ -66,6 +66,24 @@ fn values_echoed_in_errors_are_escaped_and_cut() {
 }
 
 #[test]
+fn an_echoed_value_is_cut_once_keeping_its_length() {
+    // The unknown-city check echoes the id; the display's safety net must not cut the echo
+    // again (which would replace the 10,000 characters by the echo's own length).
+    let rows = format!("{},pm25,2019,1,s,,,\n", "a".repeat(10_000));
+    let obs = Observations::from_csv(format!("{HEADER}{rows}").as_bytes(), "obs.csv").unwrap();
+    let cities = Cities::parse(CITIES, "cities.toml").unwrap();
+    let catalogue = Catalogue::parse(CATALOGUE, "catalogue.toml").unwrap();
+    let shown = obs.validate(&cities, &catalogue).unwrap_err().to_string();
+    assert!(
+        shown.contains(&format!(
+            "unknown city `{}… (10000 characters)`",
+            "a".repeat(60)
+        )),
+        "{shown}"
+    );
+}
+
+#[test]
 fn a_long_list_of_problems_stops_after_twenty_and_counts_the_rest_by_kind() {
     let mut rows = String::new();
     for i in 0..30 {
