@@ -13,9 +13,8 @@
 //! ```
 
 use std::io::Write as _;
-use std::sync::mpsc;
-use std::time::Duration;
 
+use healthy_city_fuzzkit::{cases, watchdog};
 use healthy_city_ingest::{
     import_coinr, parse_eurostat_tsv, parse_gho_csv, parse_gho_odata, parse_jsonstat,
     parse_lenstore, parse_master_index, parse_sdmx_json, parse_socrata, parse_table, parse_wb_api,
@@ -24,37 +23,6 @@ use healthy_city_ingest::{
 use healthy_city_model::Columns;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
-
-/// Cases per target: `HEALTHY_CITY_FUZZ_CASES`, default 64.
-fn cases() -> u32 {
-    std::env::var("HEALTHY_CITY_FUZZ_CASES")
-        .ok()
-        .and_then(|v| v.trim().parse().ok())
-        .unwrap_or(64)
-}
-
-/// The longest a case may take before it counts as a hang.
-const WATCHDOG: Duration = Duration::from_secs(60);
-
-/// Runs `work` on its own thread and fails if it has not finished within [`WATCHDOG`]; a panic
-/// in it fails the case with the panic's message.
-fn watchdog<T: Send + 'static>(what: &str, work: impl FnOnce() -> T + Send + 'static) -> T {
-    let (send, receive) = mpsc::channel();
-    let handle = std::thread::spawn(move || {
-        let out = work();
-        let _ = send.send(());
-        out
-    });
-    match receive.recv_timeout(WATCHDOG) {
-        Ok(()) | Err(mpsc::RecvTimeoutError::Disconnected) => match handle.join() {
-            Ok(out) => out,
-            Err(panic) => std::panic::resume_unwind(panic),
-        },
-        Err(mpsc::RecvTimeoutError::Timeout) => {
-            panic!("{what}: no answer after {WATCHDOG:?} (a hang)")
-        }
-    }
-}
 
 /// Every value a parser accepted is finite, within ±1e15, with a year within 1800..=2100; its
 /// error, if it failed, is printable and bounded (no input echoed whole).

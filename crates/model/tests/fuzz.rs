@@ -12,10 +12,9 @@
 //! HEALTHY_CITY_FUZZ_CASES=100000 cargo test --release -p healthy-city-model --test fuzz
 //! ```
 
-use std::sync::mpsc;
 use std::sync::OnceLock;
-use std::time::Duration;
 
+use healthy_city_fuzzkit::{cases, watchdog};
 use healthy_city_model::{
     Catalogue, Cities, Framework, Observations, Scenario, DEFAULT_YEARS, MAX_MAGNITUDE,
 };
@@ -39,38 +38,12 @@ const OBSERVATIONS: &str = include_str!("../../../indicators/snapshot/observatio
 /// Lines of the snapshot observations used as the seed (the header and a spread of rows).
 const SEED_ROWS: usize = 120;
 
-fn cases() -> u32 {
-    std::env::var("HEALTHY_CITY_FUZZ_CASES")
-        .ok()
-        .and_then(|v| v.trim().parse().ok())
-        .unwrap_or(64)
-}
-
 fn runner() -> TestRunner {
     TestRunner::new(Config {
         cases: cases(),
         failure_persistence: None,
         ..Config::default()
     })
-}
-
-/// Runs `work` on its own thread and fails if it has not finished within 60 s (a hang), or
-/// panicked.
-fn watchdog<T: Send + 'static>(what: &str, work: impl FnOnce() -> T + Send + 'static) -> T {
-    let (send, receive) = mpsc::channel();
-    let handle = std::thread::spawn(move || {
-        let _ = send.send(work());
-    });
-    match receive.recv_timeout(Duration::from_secs(60)) {
-        Ok(value) => {
-            let _ = handle.join();
-            value
-        }
-        Err(mpsc::RecvTimeoutError::Timeout) => panic!("{what}: no answer within 60 s (a hang)"),
-        Err(mpsc::RecvTimeoutError::Disconnected) => {
-            panic!("{what}: the parser panicked (see above)")
-        }
-    }
 }
 
 /// One structure-aware change to a text.

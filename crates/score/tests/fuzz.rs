@@ -16,9 +16,8 @@
 #![allow(clippy::result_large_err)]
 
 use std::fmt::Write as _;
-use std::sync::mpsc;
-use std::time::Duration;
 
+use healthy_city_fuzzkit::{cases, watchdog};
 use healthy_city_model::{
     Aggregation, Bounds, Catalogue, Cities, Flag, Framework, Impute, Missing, Normalisation,
     Observation, Observations, Treatment, Weighting, WINSORISE_DEFAULT,
@@ -29,33 +28,6 @@ use healthy_city_score::{
 };
 use proptest::prelude::*;
 use std::sync::atomic::AtomicBool;
-
-/// Cases per property: `HEALTHY_CITY_FUZZ_CASES`, default 64.
-fn cases() -> u32 {
-    std::env::var("HEALTHY_CITY_FUZZ_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(64)
-}
-
-/// Runs `work` on its own thread and fails if it has not finished in 60 s (a hang guard; a
-/// panic in `work` fails too, with its message).
-fn watchdog<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> T {
-    let (tx, rx) = mpsc::channel();
-    let handle = std::thread::spawn(move || {
-        let out = work();
-        let _ = tx.send(());
-        out
-    });
-    match rx.recv_timeout(Duration::from_secs(60)) {
-        Ok(()) => handle.join().expect("the case finished"),
-        Err(mpsc::RecvTimeoutError::Disconnected) => match handle.join() {
-            Ok(out) => out,
-            Err(panic) => std::panic::resume_unwind(panic),
-        },
-        Err(mpsc::RecvTimeoutError::Timeout) => panic!("the case did not finish in 60 s"),
-    }
-}
 
 /// A value of the panel: mostly ordinary, often extreme, sometimes missing.
 fn value() -> impl Strategy<Value = Option<f64>> {
@@ -609,13 +581,13 @@ proptest! {
 
     #[test]
     fn score_gives_a_finite_result_or_an_error(case in case()) {
-        let outcome = watchdog(move || check(&case).map_err(|e| format!("{e}\n{case:?}")));
+        let outcome = watchdog("score", move || check(&case).map_err(|e| format!("{e}\n{case:?}")));
         prop_assert!(outcome.is_ok(), "{}", outcome.unwrap_err());
     }
 
     #[test]
     fn analyses_give_finite_results_or_errors(case in case(), settings in settings()) {
-        let outcome = watchdog(move || {
+        let outcome = watchdog("analyses", move || {
             check_analyses(&case, &settings).map_err(|e| format!("{e}\n{case:?}\n{settings:?}"))
         });
         prop_assert!(outcome.is_ok(), "{}", outcome.unwrap_err());
