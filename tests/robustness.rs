@@ -593,3 +593,146 @@ fn an_ingest_writes_its_report_and_its_snapshot_both_or_neither() {
         .stderr(predicate::str::contains("cannot write the snapshot"));
     assert!(tree(&report).is_empty(), "{:?}", tree(&report));
 }
+
+/// stderr of `healthy-city ARGS`, which must exit with `code`.
+fn stderr_of(args: &[&str], framework: &Path, code: i32) -> String {
+    let out = TempDir::new().unwrap();
+    let assert = healthy_city()
+        .args(args)
+        .arg("--framework")
+        .arg(framework)
+        .args(if args[0] == "validate" {
+            vec![]
+        } else {
+            vec!["--out".to_string(), out.path().display().to_string()]
+        })
+        .timeout(WATCHDOG)
+        .assert()
+        .code(code);
+    String::from_utf8_lossy(&assert.get_output().stderr).into_owned()
+}
+
+#[test]
+fn validate_makes_the_checks_run_makes_and_says_the_same() {
+    // A geometric mean over min-max scores meets a 0 (the worst city of an indicator), and a
+    // weight of 1e308 would overflow a sum: `validate` used to say ok to both.
+    let dir = TempDir::new().unwrap();
+    for (edit, expected) in [
+        (
+            (
+                "aggregation = \"arithmetic\"",
+                "aggregation = \"geometric\"",
+            ),
+            "geometric",
+        ),
+        (
+            (
+                "id = \"outcomes\"\nname = \"Health outcomes\"\nparent = \"index\"",
+                "id = \"outcomes\"\nname = \"Health outcomes\"\nparent = \"index\"\nweight = 1e308",
+            ),
+            "`outcomes` has weight 1e308",
+        ),
+    ] {
+        let framework = framework_copy(dir.path(), |text| {
+            assert!(text.contains(edit.0), "the edit applies");
+            text.replacen(edit.0, edit.1, 1)
+        });
+        let validate = stderr_of(&["validate"], &framework, 2);
+        let run = stderr_of(&["run"], &framework, 2);
+        assert!(validate.contains(expected), "{validate}");
+        assert_eq!(validate, run, "validate and run report the same problem");
+    }
+}
+
+#[test]
+fn a_generalised_mean_of_power_400_scores_every_city_finitely() {
+    // p = 400 on a 0-100 scale overflowed (100^400) to infinite scores, and the ranking chart's
+    // axis then never finished; computed scaled by the largest child it is a finite mean,
+    // between the children's weighted mean and their maximum.
+    let dir = TempDir::new().unwrap();
+    let framework = framework_copy(dir.path(), |text| {
+        text.replacen(
+            "aggregation = \"arithmetic\"",
+            "aggregation = { method = \"generalised\", p = 400 }",
+            1,
+        )
+    });
+    let out = dir.path().join("out");
+    healthy_city()
+        .args(["run", "--framework"])
+        .arg(&framework)
+        .arg("--out")
+        .arg(&out)
+        .timeout(WATCHDOG)
+        .assert()
+        .success();
+    let ranking = fs::read_to_string(out.join("ranking.csv")).unwrap();
+    let mut rows = 0;
+    for line in ranking.lines().skip(1) {
+        let score: f64 = line.split(',').nth(2).unwrap().parse().unwrap();
+        assert!(
+            score.is_finite() && (0.0..=100.0).contains(&score),
+            "{line}"
+        );
+        rows += 1;
+    }
+    assert!(rows > 0);
+}
+
+#[test]
+fn observations_beyond_1e15_or_years_outside_the_range_are_refused_at_their_line() {
+    let dir = TempDir::new().unwrap();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("indicators");
+    let snapshot = fs::read_to_string(root.join("snapshot/observations.csv")).unwrap();
+    let mut lines: Vec<String> = snapshot.lines().map(str::to_string).collect();
+    for (value, year, expected) in [
+        ("1e308", None, "value `1e308` has magnitude above 1e15"),
+        ("-1e308", None, "value `-1e308` has magnitude above 1e15"),
+        (
+            "1.6",
+            Some("99999"),
+            "year 99999 is outside the accepted years 1800..=2100",
+        ),
+        (
+            "1.6",
+            Some("-2019"),
+            "year -2019 is outside the accepted years",
+        ),
+    ] {
+        let original = lines[1].clone();
+        let mut fields: Vec<String> = original.split(',').map(str::to_string).collect();
+        fields[3] = value.to_string();
+        if let Some(year) = year {
+            fields[2] = year.to_string();
+        }
+        lines[1] = fields.join(",");
+        let data = dir.path().join("observations.csv");
+        fs::write(&data, lines.join("\n") + "\n").unwrap();
+        lines[1] = original;
+        let assert = healthy_city()
+            .args(["validate", "--data"])
+            .arg(&data)
+            .assert()
+            .code(2);
+        let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+        assert!(stderr.contains("observations.csv:2:"), "{stderr}");
+        assert!(stderr.contains(expected), "{stderr}");
+    }
+}
+
+#[test]
+fn an_empty_city_registry_is_one_line_not_a_problem_per_observation() {
+    let dir = TempDir::new().unwrap();
+    let empty = dir.path().join("cities.toml");
+    fs::write(&empty, "# no city\n").unwrap();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("indicators");
+    let framework = framework_copy(dir.path(), |text| {
+        text.replace(
+            &toml_string(&root.join("cities.toml")),
+            &toml_string(&empty),
+        )
+    });
+    let stderr = stderr_of(&["validate"], &framework, 2);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("the registry lists no city"), "{stderr}");
+}

@@ -1,6 +1,6 @@
 //! `healthy-city validate`: check the inputs with every check `run` makes, writing nothing.
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 
 use crate::args::InputArgs;
 use crate::inputs::Inputs;
@@ -15,7 +15,8 @@ pub fn run(args: &InputArgs) -> Result<()> {
         &inputs.catalogue,
         &inputs.cities,
         &inputs.observations,
-    )?;
+    )
+    .with_context(|| format!("cannot score `{}`", inputs.framework.file()))?;
     let ranked = match (checked.ranked_years.first(), checked.ranked_years.last()) {
         (Some(first), Some(last)) if first == last => format!("ranked in {first}"),
         (Some(first), Some(last)) => format!(
