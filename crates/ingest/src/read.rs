@@ -110,6 +110,25 @@ pub(crate) fn sheet_rows<RS: std::io::Read + std::io::Seek>(
     name: &str,
     file: &str,
 ) -> Result<Vec<(usize, Vec<calamine::Data>)>> {
+    // calamine indexes its shared-string table without a bound check: a damaged workbook
+    // panics inside it (found by the large fuzz run), caught here as a damaged file.
+    healthy_city_model::catch_decoder_panic(|| cell_rows(workbook, name, file)).unwrap_or_else(|| {
+        Err(Error::format(
+            file,
+            None,
+            format!(
+                "sheet `{}` is damaged (a cell refers to text the workbook does not hold): save the workbook again from its source",
+                crate::bounds::echo(name)
+            ),
+        ))
+    })
+}
+
+fn cell_rows<RS: std::io::Read + std::io::Seek>(
+    workbook: &mut calamine::Xlsx<RS>,
+    name: &str,
+    file: &str,
+) -> Result<Vec<(usize, Vec<calamine::Data>)>> {
     use calamine::Data;
     let workbook_error = |source| Error::Workbook {
         file: file.to_string(),

@@ -1025,3 +1025,17 @@ fn an_escape_sequence_in_a_column_name_is_escaped_in_the_position() {
         "`iData.csv` line 1, column `\\u{1b}]0;title\\u{7}`: column `\\u{1b}]0;title\\u{7}` is not in iMeta: add a row for it (Type `Other` to keep it out of the index) or drop the column"
     );
 }
+
+/// A workbook from the 100,000-case run whose cells refer to shared strings it does not hold:
+/// calamine indexed past its table and panicked; it is an error naming the damaged sheet.
+#[test]
+fn a_workbook_whose_cells_refer_to_missing_shared_strings_is_an_error() {
+    let bytes = include_bytes!("data/damaged-shared-strings.xlsx");
+    let result = watchdog("damaged workbook", move || {
+        healthy_city_ingest::parse_who_aap_xlsx(bytes, "aap.xlsx").map(|t| t.records.len())
+    });
+    let err = result
+        .expect_err("a damaged workbook is an error")
+        .to_string();
+    assert!(err.contains("is damaged"), "{err}");
+}

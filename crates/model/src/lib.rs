@@ -65,5 +65,8 @@ pub use limits::{
 pub use observations::{
     interval_problem, Flag, Observation, Observations, COLUMNS, REQUIRED_COLUMNS,
 };
-pub use parquet::{parquet_columns, read_parquet_frame, to_dataframe, ColumnKind, ParquetColumn};
+pub use parquet::{
+    catch_decoder_panic, parquet_columns, read_parquet_frame, to_dataframe, ColumnKind,
+    ParquetColumn,
+};
 pub use scenario::{parse_method, DerivedWeights, MethodOverrides, Scenario};

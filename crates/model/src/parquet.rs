@@ -192,9 +192,7 @@ pub fn parquet_columns<R: MmapBytesReader>(
 pub fn read_parquet_frame(
     bytes: &[u8],
 ) -> std::result::Result<(DataFrame, Vec<ParquetColumn>), String> {
-    quiet_decoder_panics();
-    READING.fetch_add(1, Ordering::SeqCst);
-    let read = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || {
+    let read = catch_decoder_panic(move || {
         let mut reader = ParquetReader::new(std::io::Cursor::new(bytes));
         let columns = parquet_columns(&mut reader)?;
         check_pages(bytes)?;
@@ -202,9 +200,8 @@ pub fn read_parquet_frame(
             .finish()
             .map_err(|e| format!("not a readable Parquet file: {e}"))?;
         Ok((frame, columns))
-    }));
-    READING.fetch_sub(1, Ordering::SeqCst);
-    read.unwrap_or_else(|_| {
+    });
+    read.unwrap_or_else(|| {
         Err("the file is damaged: its data pages do not match its own description (truncated or altered); write it again from its source".to_string())
     })
 }
@@ -284,16 +281,30 @@ fn check_pages(bytes: &[u8]) -> std::result::Result<(), String> {
 /// Parquet reads in progress (see [`quiet_decoder_panics`]).
 static READING: AtomicUsize = AtomicUsize::new(0);
 
-/// Installs, once, a panic hook that keeps the messages of panics raised inside polars while a
-/// Parquet file is being read off standard error (they are caught and reported as a damaged
+/// Runs `decode`, a call into a third-party decoder (polars, calamine) that can panic on a
+/// damaged file; `None` if it panicked. The panic's message is kept off standard error, since
+/// the caller reports the file as damaged.
+pub fn catch_decoder_panic<T>(decode: impl FnOnce() -> T) -> Option<T> {
+    quiet_decoder_panics();
+    READING.fetch_add(1, Ordering::SeqCst);
+    let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(decode)).ok();
+    READING.fetch_sub(1, Ordering::SeqCst);
+    out
+}
+
+/// Installs, once, a panic hook that keeps the messages of panics raised inside polars or
+/// calamine while a file is being decoded off standard error (they are caught and reported as a damaged
 /// file); every other panic goes to the hook that was installed before.
 fn quiet_decoder_panics() {
     static INSTALLED: OnceLock<()> = OnceLock::new();
     INSTALLED.get_or_init(|| {
         let previous = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
-            let in_polars = info.location().is_some_and(|l| l.file().contains("polars"));
-            if !(in_polars && READING.load(Ordering::SeqCst) > 0) {
+            let in_decoder = info.location().is_some_and(|l| {
+                let file = l.file();
+                file.contains("polars") || file.contains("calamine")
+            });
+            if !(in_decoder && READING.load(Ordering::SeqCst) > 0) {
                 previous(info);
             }
         }));
@@ -448,6 +459,24 @@ pub(crate) fn read(bytes: &[u8], file: &str) -> Result<Observations> {
     };
     if !schema_problems.is_empty() {
         return Err(parquet(schema_problems.join("; ")));
+    }
+    // A damaged file can decode to columns of different lengths (found by the large fuzz run):
+    // every column must hold one value per row before any row is read.
+    let lengths = [
+        ("city", city.len()),
+        ("indicator", indicator.len()),
+        ("source", source.len()),
+        ("flag", flag.len()),
+        ("year", year.len()),
+        ("value", value.len()),
+        ("low", low.len()),
+        ("high", high.len()),
+    ];
+    if let Some((name, n)) = lengths.iter().find(|(_, n)| *n != frame.height()) {
+        return Err(parquet(format!(
+            "the file is damaged: column `{name}` decodes to {n} values for {} rows; write the file again",
+            frame.height()
+        )));
     }
 
     let mut rows = Vec::with_capacity(frame.height());
