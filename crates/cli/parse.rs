@@ -106,11 +106,8 @@ pub fn per_host(text: &str) -> Result<usize, String> {
 }
 
 /// Years a year flag accepts (`ingest --first-year`, `import coinr --year`): the years an
-/// observation may have (`healthy_city_model::year_range`, 1800-2100 unless
-/// `HEALTHY_CITY_YEARS` says otherwise; a malformed variable is reported when data is read).
-fn years() -> std::ops::RangeInclusive<i32> {
-    healthy_city_model::year_range().unwrap_or(healthy_city_model::DEFAULT_YEARS)
-}
+/// observation may have (1800-2100 unless `HEALTHY_CITY_YEARS` says otherwise).
+use healthy_city_model::accepted_years as years;
 
 /// A calendar year within [`years`].
 pub fn year(text: &str) -> Result<i32, String> {

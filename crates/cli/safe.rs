@@ -35,8 +35,7 @@ pub fn terminal(text: &str) -> String {
 /// Whether `c` changes what a terminal shows beyond printing a glyph (the model crate's
 /// class: C0 and C1 controls, the bidirectional marks); the line feed is kept here.
 fn unsafe_char(c: char) -> bool {
-    c != '\n'
-        && healthy_city_model::escape_controls(c.encode_utf8(&mut [0; 4])).len() > c.len_utf8()
+    c != '\n' && healthy_city_model::is_unsafe(c)
 }
 
 #[cfg(test)]

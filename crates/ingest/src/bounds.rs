@@ -15,9 +15,7 @@ use crate::table::SourceTable;
 /// ([`healthy_city_model::year_range`]: 1800-2100, or `HEALTHY_CITY_YEARS`; a malformed
 /// variable is reported when the built observations are validated). Earlier is a misread
 /// cell; later, a date's day count, a code or a typo.
-pub(crate) fn years() -> std::ops::RangeInclusive<i32> {
-    healthy_city_model::year_range().unwrap_or(healthy_city_model::DEFAULT_YEARS)
-}
+pub(crate) use healthy_city_model::accepted_years as years;
 
 /// The largest magnitude a value may have, the model crate's bound for observations: 1e15 is
 /// above any published health or city statistic in its unit (world GDP in US dollars is about
@@ -106,8 +104,9 @@ pub(crate) fn safe_message(message: &str) -> String {
 /// most [`MAX_ABS_VALUE`], a year within [`years`]. The first record that
 /// is not is an error at its position, naming its place, measure and year.
 pub(crate) fn check_table(table: SourceTable) -> Result<SourceTable> {
+    // Read once per table: the accepted years come from the environment.
+    let years = years();
     for record in &table.records {
-        let years = years();
         let problem = if years.contains(&record.year) {
             [
                 ("the value", Some(record.value)),

@@ -645,6 +645,8 @@ pub fn import_coinr(
             );
         }
     }
+    // Read once: the accepted years come from the environment.
+    let years = years();
     if c_time.is_none() {
         match year {
             None => problems.push(Error::format(
@@ -652,10 +654,10 @@ pub fn import_coinr(
                 Some("line 1".to_string()),
                 "no `Time` column: give the year the values refer to (e.g. 2023)".to_string(),
             )),
-            Some(y) if !years().contains(&y) => problems.file(format!(
+            Some(y) if !years.contains(&y) => problems.file(format!(
                 "the year the values refer to, {y}, is outside {}..={}: give a year in that range",
-                years().start(),
-                years().end()
+                years.start(),
+                years.end()
             )),
             Some(_) => {}
         }
@@ -686,7 +688,7 @@ pub fn import_coinr(
                 match number(text) {
                     Ok(Some(t))
                         if t.fract() == 0.0
-                            && (f64::from(*years().start())..=f64::from(*years().end()))
+                            && (f64::from(*years.start())..=f64::from(*years.end()))
                                 .contains(&t) =>
                     {
                         // A whole number within the years: exact as an i32.
@@ -701,8 +703,8 @@ pub fn import_coinr(
                             format!(
                                 "unit `{shown}`: Time `{}` is not a whole year within {}..={}",
                                 echo(text),
-                                years().start(),
-                                years().end()
+                                years.start(),
+                                years.end()
                             ),
                         );
                         continue;

@@ -159,7 +159,7 @@ pub const ECHO_KEPT: usize = 60;
 /// Whether a character must not reach a terminal as it is: C0 and C1 controls, DEL, and the
 /// Unicode bidirectional marks, overrides and isolates (U+200E, U+200F, U+202A..U+202E,
 /// U+2066..U+2069).
-fn is_unsafe(c: char) -> bool {
+pub fn is_unsafe(c: char) -> bool {
     c.is_control()
         || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }

@@ -51,7 +51,7 @@ mod weighting;
 pub use catalogue::{Catalogue, Columns, Direction, Indicator, Level, SourceSpec};
 pub use cities::{is_identifier, Cities, City};
 pub use error::{
-    echo, escape_controls, Error, Problem, Result, ECHO_KEPT, ECHO_MAX, PROBLEMS_LISTED,
+    echo, escape_controls, is_unsafe, Error, Problem, Result, ECHO_KEPT, ECHO_MAX, PROBLEMS_LISTED,
 };
 pub use framework::{
     Aggregation, Bounds, Coverage, DataSpec, Framework, Impute, ImputeGroup, IndicatorSpec,
@@ -59,8 +59,8 @@ pub use framework::{
     WINSORISE_DEFAULT,
 };
 pub use limits::{
-    magnitude_problem, year_range, years_text, DEFAULT_YEARS, MAX_LAMBDA, MAX_MAGNITUDE, MAX_POWER,
-    MAX_ROUND, MAX_THRESHOLD, MAX_WEIGHT, MAX_WINMAX, YEARS_VARIABLE,
+    accepted_years, magnitude_problem, year_range, years_text, DEFAULT_YEARS, MAX_LAMBDA,
+    MAX_MAGNITUDE, MAX_POWER, MAX_ROUND, MAX_THRESHOLD, MAX_WEIGHT, MAX_WINMAX, YEARS_VARIABLE,
 };
 pub use observations::{
     interval_problem, Flag, Observation, Observations, COLUMNS, REQUIRED_COLUMNS,

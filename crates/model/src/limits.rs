@@ -56,6 +56,13 @@ pub fn year_range() -> Result<RangeInclusive<i32>> {
     }
 }
 
+/// The accepted years for a check that cannot report a malformed `HEALTHY_CITY_YEARS`
+/// itself (a flag's parser, a publisher's records): [`year_range`], or [`DEFAULT_YEARS`] when
+/// the variable is malformed, which reading any observations file then reports.
+pub fn accepted_years() -> RangeInclusive<i32> {
+    year_range().unwrap_or(DEFAULT_YEARS)
+}
+
 fn years_error(shown: &str) -> Error {
     Error::Config {
         message: format!(
