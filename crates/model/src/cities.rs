@@ -25,6 +25,10 @@ pub struct City {
     pub longitude: f64,
     /// How each source spells or codes the city, keyed by source (e.g. `who_aap`).
     pub aliases: BTreeMap<String, Vec<String>>,
+    /// Further attributes that group the cities (e.g. `income = "High income"`,
+    /// `coast = "landlocked"`), read from the city's `attributes` table; see
+    /// [`City::attribute`].
+    pub attributes: BTreeMap<String, String>,
     /// Line of the city's `id` in its file.
     pub line: usize,
 }
@@ -47,6 +51,24 @@ struct RawCity {
     longitude: f64,
     #[serde(default)]
     aliases: BTreeMap<String, Vec<String>>,
+    #[serde(default)]
+    attributes: BTreeMap<String, String>,
+}
+
+/// Registry columns that are fields of their own, not `attributes` keys.
+pub const RESERVED_ATTRIBUTES: &[&str] =
+    &["id", "name", "country", "region", "latitude", "longitude"];
+
+impl City {
+    /// The value of a registry column that groups cities: `region`, `country`, or a key of
+    /// the city's `attributes` table. `None` when the city has no value for it.
+    pub fn attribute(&self, column: &str) -> Option<&str> {
+        match column {
+            "region" => Some(self.region.as_str()),
+            "country" => Some(self.country.as_str()),
+            _ => self.attributes.get(column).map(String::as_str),
+        }
+    }
 }
 
 /// The registry of cities, in file order.
@@ -135,6 +157,15 @@ impl Cities {
                     }
                 }
             }
+            for key in raw_city.attributes.keys() {
+                if !is_identifier(key) || RESERVED_ATTRIBUTES.contains(&key.as_str()) {
+                    problem(format!(
+                        "city `{shown}`: attribute `{}` must be lowercase letters, digits, `-` and `_`, and not one of {}",
+                        echo(key),
+                        RESERVED_ATTRIBUTES.join(", ")
+                    ));
+                }
+            }
             registry.by_id.insert(id.clone(), index);
             registry.entries.push(City {
                 id,
@@ -144,6 +175,7 @@ impl Cities {
                 latitude: raw_city.latitude,
                 longitude: raw_city.longitude,
                 aliases: raw_city.aliases,
+                attributes: raw_city.attributes,
                 line,
             });
         }
@@ -219,6 +251,26 @@ region = "Europe"
 latitude = 48.86
 longitude = 2.35
 "#;
+
+    #[test]
+    fn attributes_group_cities_beside_region_and_country() {
+        let text = TWO.replace(
+            "aliases = { who_aap",
+            "attributes = { income = \"High income\", coast = \"coastal\" }\naliases = { who_aap",
+        );
+        let cities = Cities::parse(&text, "cities.toml").unwrap();
+        let london = cities.get("london").unwrap();
+        assert_eq!(london.attribute("income"), Some("High income"));
+        assert_eq!(london.attribute("region"), Some("Europe"));
+        assert_eq!(london.attribute("country"), Some("GBR"));
+        assert_eq!(cities.get("paris").unwrap().attribute("income"), None);
+        let bad = TWO.replace(
+            "aliases = { who_aap",
+            "attributes = { Region = \"x\" }\naliases = { who_aap",
+        );
+        let err = Cities::parse(&bad, "cities.toml").unwrap_err().to_string();
+        assert!(err.contains("attribute `Region`"), "{err}");
+    }
 
     #[test]
     fn reads_cities_and_matches_aliases_case_insensitively() {
