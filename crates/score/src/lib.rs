@@ -101,7 +101,7 @@ pub use engine::{Config, Engine, Scratch};
 pub use error::{Error, Result};
 pub use panel::Panel;
 pub use path::{path_to_first, resolve_caps, robust_path_to_first, PathStep, PathToFirst, MARGIN};
-pub use rank::rank;
+pub use rank::{rank, round_score};
 pub use results::{check, data_sets, score, validate, DataSets, NodeInfo, Results, Validated};
 pub use rng::Rng;
 pub use sensitivity::{

@@ -13,6 +13,14 @@ pub fn rank(scores: &[f64], decimals: Option<u32>) -> Vec<Option<NonZeroU32>> {
     ranks
 }
 
+/// `score` rounded half away from zero to `decimals` decimals: the value [`rank`] compares
+/// when a framework sets `methods.round`, and the value the outputs then write as the score
+/// (one function, so a written score and its rank cannot disagree). NaN stays NaN.
+pub fn round_score(score: f64, decimals: u32) -> f64 {
+    let factor = 10f64.powi(i32::try_from(decimals).unwrap_or(i32::MAX));
+    (score * factor).round() / factor
+}
+
 /// [`rank`] into buffers, without allocating (the replications' hot loop): `rounded` and
 /// `order` are work space of `scores.len()`, `ranks` receives the ranks. The one
 /// implementation of ranking: [`score`](crate::score()) and every replication call it.
@@ -26,9 +34,8 @@ pub(crate) fn rank_into(
     match decimals {
         None => rounded.copy_from_slice(scores),
         Some(d) => {
-            let factor = 10f64.powi(d as i32);
-            for (r, s) in rounded.iter_mut().zip(scores) {
-                *r = (s * factor).round() / factor;
+            for (r, &s) in rounded.iter_mut().zip(scores) {
+                *r = round_score(s, d);
             }
         }
     }
@@ -111,6 +118,25 @@ mod tests {
             rank(&[0.7004, 0.7001, 0.6994], Some(3)),
             [Some(1), Some(1), Some(3)]
         );
+    }
+
+    #[test]
+    fn a_score_is_rounded_half_away_from_zero() {
+        // 0.70049 * 1000 = 700.49 -> 700 -> 0.7; 0.6995 * 1000 = 699.5 (in binary just
+        // below: 699.4999...), so check a value exact in binary: 0.8125 * 100 = 81.25 -> 81
+        // -> 0.81; -2.5 * 1 -> -3 (away from zero). Exact comparisons: each result is the
+        // f64 nearest the decimal, as `(x * f).round() / f` gives.
+        assert_eq!(round_score(0.700_49, 3), 0.7);
+        assert_eq!(round_score(0.8125, 2), 0.81);
+        assert_eq!(round_score(0.875, 2), 0.88);
+        assert_eq!(round_score(-2.5, 0), -3.0);
+        assert_eq!(round_score(61.25, 1), 61.3);
+        assert!(round_score(f64::NAN, 2).is_nan());
+        // The ranks are those of the rounded scores.
+        let scores = [0.7004, 0.7001, 0.6994];
+        let rounded: Vec<f64> = scores.iter().map(|&s| round_score(s, 3)).collect();
+        assert_eq!(rounded, [0.7, 0.7, 0.699]);
+        assert_eq!(rank(&scores, Some(3)), rank(&rounded, None));
     }
 
     #[test]

@@ -81,6 +81,12 @@ pub struct Results {
     /// Every node's level, weight as used and effective weight in the index (COINr
     /// `get_eff_weights`), by node slot.
     pub effective_weights: Vec<EffectiveWeight>,
+    /// Decimals scores are rounded to before ranking (`methods.round`), if any: the outputs
+    /// write the score rounded with [`round_score`](crate::round_score), as it was ranked.
+    pub round: Option<u32>,
+    /// The target scale `[l, u]` of normalised values (`methods.scale`): the axis of charts
+    /// whose scores lie within it.
+    pub scale: [f64; 2],
 }
 
 impl Results {
@@ -165,6 +171,14 @@ impl Results {
     /// Slot of a city, by id or display name (case-insensitive).
     pub fn city_slot(&self, name: &str) -> Option<usize> {
         find_city(&self.cities, &self.city_names, name)
+    }
+
+    /// The score of a node as written and ranked: rounded to [`Results::round`] decimals when
+    /// the framework rounds (see [`round_score`](crate::round_score)), else as computed.
+    pub fn ranked_score(&self, y: usize, c: usize, node: usize) -> f64 {
+        let score = self.score(y, c, node);
+        self.round
+            .map_or(score, |d| crate::rank::round_score(score, d))
     }
 
     /// Node slots of the domains (children of the index), in framework order.
@@ -524,6 +538,8 @@ pub(crate) fn score_prepared(
         screen_min_share: framework.methods.screen.map(|s| s.min_share),
         derived_weights,
         effective_weights,
+        round: framework.methods.round,
+        scale: framework.methods.scale,
     };
     Ok((results, plan))
 }
@@ -693,6 +709,25 @@ c,pm25,2019,30,s,
         // Life, a proxy, carries 2/3 of every city's score.
         close(r.proxy_share(0, 0), 2.0 / 3.0);
         close(r.proxy_share(0, 2), 2.0 / 3.0);
+    }
+
+    #[test]
+    fn a_rounding_framework_writes_the_score_it_ranked() {
+        let framework = FRAMEWORK.replace("[methods]\n", "[methods]\nround = 0\n");
+        let r = run(&framework, DATA).unwrap();
+        let index = node(&r, "index");
+        assert_eq!(r.round, Some(0));
+        assert_eq!(r.scale, [0.0, 100.0]);
+        // Index as in the hand computation above: A 100, B 12.5, C 33.333...; rounded to 0
+        // decimals half away from zero: 100, 13, 33 (exact).
+        assert_eq!(r.ranked_score(0, 0, index), 100.0);
+        assert_eq!(r.ranked_score(0, 1, index), 13.0);
+        assert_eq!(r.ranked_score(0, 2, index), 33.0);
+        close(r.score(0, 1, index), 12.5);
+        // Without round, the ranked score is the score.
+        let r = run(FRAMEWORK, DATA).unwrap();
+        assert_eq!(r.round, None);
+        assert_eq!(r.ranked_score(0, 1, index), 12.5);
     }
 
     #[test]
