@@ -29,7 +29,8 @@
 //!   [`write_json_lines`] (serde_json) and [`write_terminal`] (aligned text), or
 //!   [`write_table`] in a chosen [`Format`]. Every command's tables are built here from the
 //!   results: [`ranking_table`], [`scores_table`], [`weights_table`], [`treatment_table`],
-//!   [`latest_table`] and [`ranking_terminal_table`] ([`format_table`] as text) for `run`;
+//!   [`latest_table`] and [`ranking_terminal_table`] ([`format_table`] as text) for `run`,
+//!   and [`data_table`] (the intermediate data sets) for `score`;
 //!   [`audit_tables`]; [`compare_table`], [`uncertainty_table`], [`RunsLog`],
 //!   [`sensitivity_table`], [`path_table`], [`weight_map_table`] and their terminal views.
 //!
@@ -93,6 +94,7 @@ pub use compare::CompareChart;
 pub use error::{Error, Result};
 pub use focus::{Focus, Year};
 pub use footnote::source_footnote;
+pub use format::score_decimals;
 pub use intervals::IntervalChart;
 pub use path::{PathChart, PathLabel};
 pub use profile::ProfileChart;
@@ -104,7 +106,7 @@ pub use table::{
 };
 pub use tables::{
     audit_availability_table, audit_correlations_table, audit_cronbach_table, audit_pca_table,
-    audit_skew_kurt_table, audit_tables, compare_table, compare_terminal_table, format_table,
+    audit_skew_kurt_table, audit_tables, compare_table, compare_terminal_table, data_table, format_table,
     latest_table, path_summary, path_table, path_terminal_table, ranking_table,
     ranking_terminal_table, scores_table, sensitivity_table, sensitivity_terminal_table,
     sensitivity_title, treatment_table, uncertainty_table, uncertainty_terminal_table,

@@ -1,4 +1,5 @@
-//! The ranking chart: one year's index scores as horizontal bars, best at the top.
+//! The ranking chart: one year's index scores as horizontal bars, best at the top; beyond
+//! [`FULL_CHART_MAX`] cities, the top and the focus city's neighbourhood (a top-and-focus chart).
 
 use std::ops::Range;
 
@@ -10,14 +11,19 @@ use plotters::style::text_anchor::{HPos, VPos};
 use crate::chart::{drawing, Chart};
 use crate::error::Result;
 use crate::focus::{Focus, Year};
-use crate::format::{ordinal, width};
+use crate::format::{ordinal, score_decimals, width};
 use crate::frame::{axis, finite, frame, Line};
-use crate::style::{anchored, okabe_ito, register_fonts, text, unit, HouseStyle, INK};
+use crate::style::{anchored, okabe_ito, register_fonts, text, unit, HouseStyle, INK, MUTED};
 
 const CHART: &str = RankingChart::NAME;
 
 /// The ranking chart: one year's index scores as a bar per ranked city, best at the top,
 /// labelled with rank and name; the focus city highlighted, its rank and score called out.
+/// Scores are drawn as ranked (rounded with `methods.round`) with
+/// [`score_decimals`](crate::score_decimals) decimals, on the index's scale. More than 60
+/// ranked cities make a top-and-focus chart of bounded height: the top 40, a gap marker, the
+/// focus city with two cities above and below, a marker for the rest, and a subtitle saying how
+/// many are left out.
 #[derive(Debug, Clone, Copy)]
 pub struct RankingChart<'a> {
     /// The results drawn.
@@ -46,7 +52,7 @@ fn rows(results: &Results, y: usize) -> Vec<Row> {
             Some(Row {
                 city: c,
                 rank,
-                score: results.score(y, c, results.root),
+                score: results.ranked_score(y, c, results.root),
                 tied: false,
             })
         })
@@ -64,6 +70,54 @@ fn rows(results: &Results, y: usize) -> Vec<Row> {
     rows
 }
 
+/// Ranking charts of more ranked cities than this become top-and-focus charts.
+pub(crate) const FULL_CHART_MAX: usize = 60;
+/// Cities at the top of a top-and-focus chart.
+pub(crate) const TOP: usize = 40;
+/// Cities shown above and below the focus city in a top-and-focus chart.
+pub(crate) const NEIGHBOURS: usize = 2;
+
+/// One row of the chart: a ranked city (its index in the rows) or a gap marker standing for
+/// the rows `from..to` left out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Slot {
+    City(usize),
+    Gap { from: usize, to: usize },
+}
+
+/// The rows drawn: every ranked city up to [`FULL_CHART_MAX`]; beyond, a top-and-focus chart:
+/// the top [`TOP`], a gap marker, the focus city with [`NEIGHBOURS`] cities above and below,
+/// and a gap marker for the rest (the top is extended instead where the focus's window meets
+/// it). `focus` is the focus city's index in `rows`, if ranked.
+fn slots(n: usize, focus: Option<usize>) -> Vec<Slot> {
+    if n <= FULL_CHART_MAX {
+        return (0..n).map(Slot::City).collect();
+    }
+    let window = focus.map(|p| (p.saturating_sub(NEIGHBOURS), (p + NEIGHBOURS).min(n - 1)));
+    let mut top = TOP;
+    let window = match window {
+        Some((first, last)) if first <= top => {
+            top = top.max(last + 1);
+            None
+        }
+        other => other,
+    };
+    let mut slots: Vec<Slot> = (0..top).map(Slot::City).collect();
+    let mut next = top;
+    if let Some((first, last)) = window {
+        slots.push(Slot::Gap {
+            from: next,
+            to: first,
+        });
+        slots.extend((first..=last).map(Slot::City));
+        next = last + 1;
+    }
+    if next < n {
+        slots.push(Slot::Gap { from: next, to: n });
+    }
+    slots
+}
+
 /// A rank as shown in a label: "7", or "7=" when shared.
 fn rank_label(row: &Row) -> String {
     if row.tied {
@@ -73,23 +127,41 @@ fn rank_label(row: &Row) -> String {
     }
 }
 
-/// The score axis: 0-100 unless scores fall outside it. Every score must be finite.
-fn score_range(results: &Results, year: i32, rows: &[Row]) -> Result<(Range<f64>, &'static str)> {
+/// The score axis: the index's scale (`methods.scale`, 0-100 by default) when every score lies
+/// within it, else the scores' own range; with its description and the decimals of its tick
+/// labels. Every score must be finite.
+fn score_range(
+    results: &Results,
+    year: i32,
+    rows: &[Row],
+) -> Result<(Range<f64>, String, usize)> {
     for r in rows {
         finite(CHART, r.score, || {
             format!("the score of `{}` in {year}", results.cities[r.city])
         })?;
     }
-    let lo = rows.iter().map(|r| r.score).fold(0.0, f64::min);
-    let hi = rows.iter().map(|r| r.score).fold(100.0, f64::max);
-    Ok(if lo >= 0.0 && hi <= 100.0 {
-        (0.0..100.0, "Index score (0-100 scale, higher is healthier)")
+    let [l, u] = results.scale;
+    let (l, u) = (l.min(u), l.max(u));
+    let within = rows.iter().all(|r| (l..=u).contains(&r.score));
+    let (range, desc) = if within && u > l {
+        (
+            l..u,
+            format!("Index score ({l}-{u} scale, higher is healthier)"),
+        )
     } else {
+        let lo = rows.iter().map(|r| r.score).fold(0.0, f64::min);
+        let hi = rows.iter().map(|r| r.score).fold(100.0, f64::max);
         (
             axis(CHART, "score", lo.floor(), hi.ceil())?,
-            "Index score (higher is healthier)",
+            String::from("Index score (higher is healthier)"),
         )
-    })
+    };
+    // Eleven ticks, a tenth of the span apart: as many decimals as that step needs.
+    let step = (range.end - range.start) / 10.0;
+    // Clamped to 0..=6 before the conversion: no truncation or sign loss.
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    let ticks = (-step.log10().floor()).clamp(0.0, 6.0) as usize;
+    Ok((range, desc, ticks))
 }
 
 /// Pixel size of the ranking chart for `n` ranked cities: 1600 wide, tall enough to keep every
@@ -102,12 +174,17 @@ fn ranking_size(n: usize) -> (u32, u32) {
 impl Chart for RankingChart<'_> {
     const NAME: &'static str = "ranking";
 
-    /// 1600 wide, about 28 pixels a ranked city (at least 700).
+    /// 1600 wide, about 28 pixels a row drawn (at least 700): at most
+    /// [`FULL_CHART_MAX`] cities, or the rows of a top-and-focus chart, whatever the number
+    /// ranked.
     fn size(&self) -> (u32, u32) {
-        let n = self
-            .year
-            .ranked_slot(self.results)
-            .map_or(0, |y| self.results.n_ranked(y));
+        let n = self.year.ranked_slot(self.results).map_or(0, |y| {
+            let rows = rows(self.results, y);
+            let focus = self
+                .focus
+                .and_then(|f| rows.iter().position(|r| r.city == f.slot()));
+            slots(rows.len(), focus).len()
+        });
         ranking_size(n)
     }
 
@@ -134,21 +211,43 @@ where
         .transpose()?;
     let rows = rows(results, y);
     let n = rows.len();
+    let focus_at = focus.and_then(|c| rows.iter().position(|r| r.city == c));
+    let slots = slots(n, focus_at);
+    let drawn = slots.len();
     let year_label = results.years[y];
-    let (x_range, x_desc) = score_range(results, year_label, &rows)?;
+    let (x_range, x_desc, tick_decimals) = score_range(results, year_label, &rows)?;
     let (lo, hi) = (x_range.start, x_range.end);
+    let decimals = score_decimals(results, y);
 
     let title = format!("{}: city ranking, {year_label}", results.index_name);
     let mut subtitle = vec![Line::plain(format!(
         "{n} of {} cities ranked in {year_label}, best at the top. Bars show the index score.",
         results.cities.len()
     ))];
-    let focus_row = focus.and_then(|c| rows.iter().find(|r| r.city == c));
+    let shown = slots.iter().filter(|s| matches!(s, Slot::City(_))).count();
+    if shown < n {
+        let top = slots
+            .iter()
+            .take_while(|s| matches!(s, Slot::City(_)))
+            .count();
+        let with = match focus_at {
+            Some(p) if p >= top => format!(
+                " and {} with its neighbours",
+                results.city_names[rows[p].city]
+            ),
+            _ => String::new(),
+        };
+        subtitle.push(Line::plain(format!(
+            "Showing the top {top}{with}; the other {} are left out here, and ranking.csv lists every rank.",
+            n - shown
+        )));
+    }
+    let focus_row = focus_at.map(|p| &rows[p]);
     if let Some(c) = focus {
         let name = &results.city_names[c];
         let text = match focus_row {
             Some(row) => format!(
-                "{name}: {}{} of {n}, score {:.1}",
+                "{name}: {}{} of {n}, score {:.decimals$}",
                 ordinal(row.rank),
                 if row.tied { " (shared)" } else { "" },
                 row.score
@@ -166,10 +265,11 @@ where
     let u = unit(area);
     let (plot_w, plot_h) = plot.dim_in_pixel();
     let x_axis = 72.0 * u;
-    let pitch = (f64::from(plot_h) - x_axis) / n.max(1) as f64;
+    let pitch = (f64::from(plot_h) - x_axis) / drawn.max(1) as f64;
     let size = (26.0 * u).min(pitch * 0.78);
     let normal = text(size, false, INK);
     let bold = text(size, true, okabe_ito::VERMILLION);
+    let muted = text(size, false, MUTED);
     let style = |row: &Row| {
         if Some(row.city) == focus {
             bold.clone()
@@ -177,12 +277,27 @@ where
             normal.clone()
         }
     };
+    let gap_label = |from: usize, to: usize| {
+        let (first, last) = (rows[from].rank, rows[to - 1].rank);
+        let ranks = if first == last {
+            format!("rank {first}")
+        } else {
+            format!("ranks {first} to {last}")
+        };
+        format!("\u{22ee} {ranks}: {} not shown", to - from)
+    };
+    let drawn_rows = || {
+        slots.iter().filter_map(|s| match *s {
+            Slot::City(i) => Some(&rows[i]),
+            Slot::Gap { .. } => None,
+        })
+    };
 
-    // Label column: ranks right-aligned, names left-aligned.
+    // Label column: ranks right-aligned, names left-aligned; a gap marker spans both.
     let gap = (14.0 * u) as i32;
     let mut rank_w = 0;
     let mut name_w = 0;
-    for row in &rows {
+    for row in drawn_rows() {
         rank_w = rank_w.max(width(area, &rank_label(row), &style(row), CHART)?);
         name_w = name_w.max(width(
             area,
@@ -191,19 +306,24 @@ where
             CHART,
         )?);
     }
-    let label_area = rank_w + gap + name_w + 2 * gap;
+    let mut label_area = rank_w + gap + name_w + 2 * gap;
+    for s in &slots {
+        if let Slot::Gap { from, to } = *s {
+            label_area = label_area.max(width(area, &gap_label(from, to), &muted, CHART)? + 2 * gap);
+        }
+    }
 
     // Value labels right of the bars; reserve what the longest needs beyond the plot.
     let value = |row: &Row| {
         if Some(row.city) == focus {
-            format!("{:.1}  \u{2190} {}", row.score, ordinal(row.rank))
+            format!("{:.decimals$}  \u{2190} {}", row.score, ordinal(row.rank))
         } else {
-            format!("{:.1}", row.score)
+            format!("{:.decimals$}", row.score)
         }
     };
     let span = f64::from(plot_w) - f64::from(label_area);
     let mut right = 0.0_f64;
-    for row in &rows {
+    for row in drawn_rows() {
         let need = f64::from(width(area, &value(row), &style(row), CHART)? + gap);
         let f = (row.score - lo) / (hi - lo);
         if f > 0.0 {
@@ -216,9 +336,9 @@ where
         .margin_top((8.0 * u) as i32)
         .x_label_area_size(x_axis as i32)
         .y_label_area_size(label_area)
-        .build_cartesian_2d(x_range.clone(), 0.0..n.max(1) as f64)
+        .build_cartesian_2d(x_range.clone(), 0.0..drawn.max(1) as f64)
         .map_err(drawing(CHART))?;
-    let fmt = |v: &f64| format!("{v:.0}");
+    let fmt = |v: &f64| format!("{v:.tick_decimals$}");
     chart
         .configure_mesh()
         .disable_y_mesh()
@@ -230,8 +350,11 @@ where
         .draw()
         .map_err(drawing(CHART))?;
 
-    let top = |i: usize| (n - i) as f64;
-    if let Some(i) = rows.iter().position(|r| Some(r.city) == focus) {
+    let top = |i: usize| (drawn - i) as f64;
+    let focus_slot = slots
+        .iter()
+        .position(|s| matches!(*s, Slot::City(i) if Some(rows[i].city) == focus));
+    if let Some(i) = focus_slot {
         chart
             .draw_series(std::iter::once(Rectangle::new(
                 [(lo, top(i) - 1.0), (hi, top(i))],
@@ -249,25 +372,42 @@ where
         }
     };
     chart
-        .draw_series(rows.iter().enumerate().map(|(i, row)| {
-            Rectangle::new(
-                [
-                    (lo, top(i) - 0.5 - half),
-                    (row.score.max(lo), top(i) - 0.5 + half),
-                ],
-                bar(row).filled(),
-            )
+        .draw_series(slots.iter().enumerate().filter_map(|(i, s)| match *s {
+            Slot::City(k) => {
+                let row = &rows[k];
+                Some(Rectangle::new(
+                    [
+                        (lo, top(i) - 0.5 - half),
+                        (row.score.max(lo), top(i) - 0.5 + half),
+                    ],
+                    bar(row).filled(),
+                ))
+            }
+            Slot::Gap { .. } => None,
         }))
         .map_err(drawing(CHART))?;
 
     // Labels, in the area's own pixel coordinates.
     let (bx, by) = area.get_base_pixel();
-    for (i, row) in rows.iter().enumerate() {
+    for (i, s) in slots.iter().enumerate() {
         let (x0, yc) = chart.backend_coord(&(lo, top(i) - 0.5));
-        let (x1, _) = chart.backend_coord(&(row.score.max(lo), top(i) - 0.5));
-        let (x0, x1, yc) = (x0 - bx, x1 - bx, yc - by);
-        let s = style(row);
+        let (x0, yc) = (x0 - bx, yc - by);
         let left = x0 - label_area + gap;
+        let row = match *s {
+            Slot::City(k) => &rows[k],
+            Slot::Gap { from, to } => {
+                area.draw_text(
+                    &gap_label(from, to),
+                    &anchored(&muted, HPos::Left, VPos::Center),
+                    (left, yc),
+                )
+                .map_err(drawing(CHART))?;
+                continue;
+            }
+        };
+        let (x1, _) = chart.backend_coord(&(row.score.max(lo), top(i) - 0.5));
+        let x1 = x1 - bx;
+        let s = style(row);
         area.draw_text(
             &rank_label(row),
             &anchored(&s, HPos::Right, VPos::Center),

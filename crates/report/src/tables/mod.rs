@@ -1,11 +1,13 @@
 //! The tables of every command, built once from the results and written by the writers of
-//! [`crate::table`]: the run's ranking, scores, weights and treatment and its terminal table
+//! [`crate::table`]: the run's ranking, scores, weights and treatment and its terminal table,
+//! `score`'s intermediate data sets ([`data_table`])
 //! (here), the audit's five tables ([`audit`]), and the analyses' tables ([`analysis`]).
 
 use std::cmp::Ordering;
 use std::path::Path;
 
-use healthy_city_score::Results;
+use healthy_city_model::Impute;
+use healthy_city_score::{DataSets, Results};
 
 use crate::chart::{city, ranked_year};
 use crate::error::{Error, Result};
@@ -33,25 +35,42 @@ fn cities_by_rank(results: &Results, y: usize) -> Vec<usize> {
     cities
 }
 
+/// The score column, and with `methods.round` the unrounded score alongside:
+/// `score[,score_unrounded]`.
+fn score_columns(results: &Results) -> Vec<Column> {
+    let mut columns = vec![Column::new("score")];
+    if results.round.is_some() {
+        columns.push(Column::new("score_unrounded"));
+    }
+    columns
+}
+
+/// The cells of [`score_columns`] for one score: the score as ranked (rounded with the
+/// ranking's own function when the framework rounds), then the unrounded score if rounded.
+fn score_cells(results: &Results, y: usize, c: usize, node: usize) -> Vec<Cell> {
+    let mut cells = vec![results.ranked_score(y, c, node).into()];
+    if results.round.is_some() {
+        cells.push(results.score(y, c, node).into());
+    }
+    cells
+}
+
 /// `city,year,score,rank` for every ranked (year, city): the index score at full precision
-/// (shortest round-trip form) and its competition rank. Rows by year, then rank (ties by city
-/// id).
+/// (shortest round-trip form) and its competition rank. With `methods.round = N`, `score` is
+/// the score rounded to N decimals, as ranked, and `score_unrounded` (after `score`) the score
+/// as computed. Rows by year, then rank (ties by city id).
 pub fn ranking_table(results: &Results) -> Table {
-    let mut table = Table::new(vec![
-        Column::new("city"),
-        Column::new("year"),
-        Column::new("score"),
-        Column::new("rank"),
-    ]);
+    let mut columns = vec![Column::new("city"), Column::new("year")];
+    columns.extend(score_columns(results));
+    columns.push(Column::new("rank"));
+    let mut table = Table::new(columns);
     for y in 0..results.years.len() {
         for c in cities_by_rank(results, y) {
             if let Some(rank) = results.rank(y, c, results.root) {
-                table.push(vec![
-                    (&results.cities[c]).into(),
-                    results.years[y].into(),
-                    results.score(y, c, results.root).into(),
-                    rank.into(),
-                ]);
+                let mut row = vec![(&results.cities[c]).into(), results.years[y].into()];
+                row.extend(score_cells(results, y, c, results.root));
+                row.push(rank.into());
+                table.push(row);
             }
         }
     }
@@ -59,16 +78,19 @@ pub fn ranking_table(results: &Results) -> Table {
 }
 
 /// `city,year,node,score,rank` for every node of the tree, every year and city whose score is
-/// not missing; `rank` is empty where unranked. Indicators hold normalised values. Rows by
-/// year, then the city's index rank (unranked last, by city id), then node in framework order.
+/// not missing; `rank` is empty where unranked. Indicators hold normalised values. With
+/// `methods.round`, `score` is rounded as ranked and `score_unrounded` follows it (as in
+/// [`ranking_table`]). Rows by year, then the city's index rank (unranked last, by city id),
+/// then node in framework order.
 pub fn scores_table(results: &Results) -> Table {
-    let mut table = Table::new(vec![
+    let mut columns = vec![
         Column::new("city"),
         Column::new("year"),
         Column::new("node"),
-        Column::new("score"),
-        Column::new("rank"),
-    ]);
+    ];
+    columns.extend(score_columns(results));
+    columns.push(Column::new("rank"));
+    let mut table = Table::new(columns);
     for y in 0..results.years.len() {
         for c in cities_by_rank(results, y) {
             for (node, info) in results.nodes.iter().enumerate() {
@@ -76,13 +98,14 @@ pub fn scores_table(results: &Results) -> Table {
                 if score.is_nan() {
                     continue;
                 }
-                table.push(vec![
+                let mut row = vec![
                     (&results.cities[c]).into(),
                     results.years[y].into(),
                     (&info.id).into(),
-                    score.into(),
-                    Cell::int_or_empty(results.rank(y, c, node)),
-                ]);
+                ];
+                row.extend(score_cells(results, y, c, node));
+                row.push(Cell::int_or_empty(results.rank(y, c, node)));
+                table.push(row);
             }
         }
     }
@@ -105,6 +128,64 @@ pub fn weights_table(results: &Results) -> Table {
             w.weight.into(),
             w.effective.into(),
         ]);
+    }
+    table
+}
+
+/// `indicator,city,year,raw,imputed,imputed_flag,impute_method,treated,normalised`: every
+/// value of the steps before aggregation (COINr's `Raw`, `Imputed`, `Treated` and
+/// `Normalised` data sets, long form), one row per indicator, city and year with a value in any
+/// step. `raw` is the observation as scored (denominated, screened), `imputed` the value after
+/// imputation, `imputed_flag` whether imputation filled it and `impute_method` how (empty when
+/// not imputed), `treated` the value after the indicator's transform and outlier treatment,
+/// `normalised` the normalised value (what `scores.csv` holds for the indicator). Empty where
+/// missing. Rows by indicator (framework order), city (registry order), year.
+pub fn data_table(sets: &DataSets, impute_method: Impute) -> Table {
+    let mut table = Table::new(
+        [
+            "indicator",
+            "city",
+            "year",
+            "raw",
+            "imputed",
+            "imputed_flag",
+            "impute_method",
+            "treated",
+            "normalised",
+        ]
+        .map(Column::new)
+        .to_vec(),
+    );
+    let panel = &sets.raw;
+    let (nc, ni) = (panel.cities.len(), panel.indicators.len());
+    let method = impute_method.to_string();
+    for (i, indicator) in panel.indicators.iter().enumerate() {
+        for (c, city) in panel.cities.iter().enumerate() {
+            for (y, &year) in panel.years.iter().enumerate() {
+                let at = (y * nc + c) * ni + i;
+                let values = [
+                    sets.raw.values[at],
+                    sets.imputed.values[at],
+                    sets.treated.values[at],
+                    sets.normalised.values[at],
+                ];
+                if values.iter().all(|v| v.is_nan()) {
+                    continue;
+                }
+                let flag = sets.imputed_flags[at];
+                table.push(vec![
+                    indicator.into(),
+                    city.into(),
+                    year.into(),
+                    Cell::float_or_empty(values[0]),
+                    Cell::float_or_empty(values[1]),
+                    flag.into(),
+                    if flag { (&method).into() } else { Cell::Empty },
+                    Cell::float_or_empty(values[2]),
+                    Cell::float_or_empty(values[3]),
+                ]);
+            }
+        }
     }
     table
 }
@@ -157,27 +238,24 @@ pub fn treatment_table(results: &Results) -> Table {
 }
 
 /// `city,year,score,rank,proxy_share` of the ranked cities of year slot `y`, by rank (ties by
-/// city slot): what `run --format csv|json` prints.
+/// city slot): what `run --format csv|json` prints. With `methods.round`, `score` is rounded as
+/// ranked and `score_unrounded` follows it (as in [`ranking_table`]).
 pub fn latest_table(results: &Results, y: usize) -> Table {
-    let mut table = Table::new(vec![
-        Column::new("city"),
-        Column::new("year"),
-        Column::new("score"),
-        Column::new("rank"),
-        Column::new("proxy_share"),
-    ]);
+    let mut columns = vec![Column::new("city"), Column::new("year")];
+    columns.extend(score_columns(results));
+    columns.push(Column::new("rank"));
+    columns.push(Column::new("proxy_share"));
+    let mut table = Table::new(columns);
     let mut order: Vec<usize> = (0..results.cities.len())
         .filter(|&c| results.is_ranked(y, c))
         .collect();
     order.sort_by_key(|&c| (results.rank(y, c, results.root), c));
     for c in order {
-        table.push(vec![
-            (&results.cities[c]).into(),
-            results.years[y].into(),
-            results.score(y, c, results.root).into(),
-            results.rank(y, c, results.root).unwrap_or_default().into(),
-            results.proxy_share(y, c).into(),
-        ]);
+        let mut row = vec![(&results.cities[c]).into(), results.years[y].into()];
+        row.extend(score_cells(results, y, c, results.root));
+        row.push(results.rank(y, c, results.root).unwrap_or_default().into());
+        row.push(results.proxy_share(y, c).into());
+        table.push(row);
     }
     table
 }
@@ -198,14 +276,15 @@ fn write_csv_file(table: &Table, path: &Path) -> Result<()> {
     Ok(())
 }
 
-/// A number with one decimal, or empty (shown `-`) where missing.
-fn one_decimal(v: f64) -> Cell {
+/// A number, or empty (shown `-`) where missing; its column sets the decimals.
+fn number_cell(v: f64) -> Cell {
     Cell::float_or_empty(v)
 }
 
 /// The terminal table of year slot `year` (the latest ranked year if `None`): rank, city,
-/// index score, one column per domain, and the share of the score resting on national proxies,
-/// with one decimal (`-` where missing). Ranked cities first, by rank; then the unranked. The
+/// index score, one column per domain, and the share of the score resting on national proxies
+/// (`-` where missing). Scores are shown as ranked (rounded with `methods.round`) with
+/// [`score_decimals`](crate::score_decimals) decimals, the proxy share with one. Ranked cities first, by rank; then the unranked. The
 /// `focus` city is marked `>`. Returns the title line and the table.
 pub fn ranking_terminal_table(
     results: &Results,
@@ -225,11 +304,16 @@ pub fn ranking_terminal_table(
     let focus = focus.map(|f| city(results, f)).transpose()?;
     let domains = results.domains();
 
-    let number = |name: &str| Column::new(name).decimals(1).gap(2);
+    let decimals = crate::format::score_decimals(results, y);
+    let number = |name: &str, decimals: usize| Column::new(name).decimals(decimals).gap(2);
     let mut columns = vec![Column::new("rank"), Column::new("city").left().gap(2)];
-    columns.push(number("score"));
-    columns.extend(domains.iter().map(|&d| number(&results.nodes[d].name)));
-    columns.push(number("proxy %"));
+    columns.push(number("score", decimals));
+    columns.extend(
+        domains
+            .iter()
+            .map(|&d| number(&results.nodes[d].name, decimals)),
+    );
+    columns.push(number("proxy %", 1));
     let mut table = Table::new(columns).missing("-");
     for c in cities_by_rank(results, y) {
         let marker = if Some(c) == focus { "> " } else { "  " };
@@ -239,15 +323,19 @@ pub fn ranking_terminal_table(
         let mut row = vec![
             format!("{marker}{rank}").into(),
             (&results.city_names[c]).into(),
-            one_decimal(results.score(y, c, results.root)),
+            number_cell(results.ranked_score(y, c, results.root)),
         ];
-        row.extend(domains.iter().map(|&d| one_decimal(results.score(y, c, d))));
+        row.extend(
+            domains
+                .iter()
+                .map(|&d| number_cell(results.ranked_score(y, c, d))),
+        );
         let proxy = if results.score(y, c, results.root).is_nan() {
             f64::NAN
         } else {
             100.0 * results.proxy_share(y, c)
         };
-        row.push(one_decimal(proxy));
+        row.push(number_cell(proxy));
         table.push(row);
     }
     let year_label = results.years[y];
