@@ -24,6 +24,14 @@ pub struct Args {
 pub enum Command {
     /// Score every year, print the latest ranking, write tables and charts.
     Run(RunArgs),
+    /// Score any framework: ranking, node scores, weights, treatment and every intermediate
+    /// value (raw, imputed, treated, normalised), with a ranking chart.
+    ///
+    /// Writes DIR/ranking.csv, scores.csv, weights.csv, treatment.csv and data.csv (indicator,
+    /// city, year, raw, imputed, imputed_flag, impute_method, treated, normalised) for every
+    /// year, and DIR/charts/ranking.svg and .png; with a focus city (--city or the framework's
+    /// `[data] focus`) also its trajectory and profile charts.
+    Score(ScoreArgs),
     /// Rebuild the snapshot (indicators/snapshot) from publishers' files.
     Ingest(IngestArgs),
     /// Check a framework, its catalogue, cities and observations without scoring.
@@ -300,15 +308,59 @@ pub struct RunArgs {
     #[command(flatten)]
     pub input: InputArgs,
 
+    /// Scenario applied to the framework before scoring: a shipped name (equal-weights,
+    /// outcome-led, environment-led, pca-weights) or a scenario file.
+    #[arg(long, value_name = "NAME|FILE")]
+    pub scenario: Option<String>,
+
     /// Folder for the outputs (created if needed; files in it are replaced only on success).
     #[arg(long, value_name = "DIR", default_value = "out")]
     pub out: PathBuf,
 
-    /// City whose trajectory is charted and highlighted (id or name).
-    #[arg(long, value_name = "NAME", default_value = "London")]
-    pub city: String,
+    /// City whose trajectory is charted and highlighted (id or name). Default: the
+    /// framework's `[data] focus`, else London when it is among the cities scored (else no
+    /// focus: the ranking chart only).
+    #[arg(long, value_name = "NAME")]
+    pub city: Option<String>,
+
+    /// Write no chart (no DIR/charts folder).
+    #[arg(long)]
+    pub no_charts: bool,
 
     /// How the latest ranking is printed on standard output.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ScoreArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+
+    /// Scenario applied to the framework before scoring: a shipped name (equal-weights,
+    /// outcome-led, environment-led, pca-weights) or a scenario file.
+    #[arg(long, value_name = "NAME|FILE")]
+    pub scenario: Option<String>,
+
+    /// Year printed and charted (a ranked year). Default: the latest ranked year. The files
+    /// hold every year.
+    #[arg(long, value_name = "YEAR", value_parser = parse::year)]
+    pub year: Option<i32>,
+
+    /// Folder for the outputs (created if needed; files in it are replaced only on success).
+    #[arg(long, value_name = "DIR", default_value = "out")]
+    pub out: PathBuf,
+
+    /// Focus city (id or name): highlighted in the ranking, with its trajectory and profile
+    /// charts. Default: the framework's `[data] focus`, else none.
+    #[arg(long, value_name = "NAME")]
+    pub city: Option<String>,
+
+    /// Write no chart (no DIR/charts folder).
+    #[arg(long)]
+    pub no_charts: bool,
+
+    /// How the ranking of the year is printed on standard output.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
 }
@@ -331,8 +383,8 @@ pub struct AuditArgs {
 pub enum Format {
     /// Aligned text for the terminal.
     Table,
-    /// CSV: the table of the command's CSV file (`run`: the latest ranking, city, year,
-    /// score, rank, proxy_share).
+    /// CSV: the table of the command's CSV file (`run` and `score`: the ranking of the year
+    /// printed, city, year, score, rank, proxy_share).
     Csv,
     /// JSON lines: the same table, one object per row (`run`: per ranked city).
     Json,

@@ -14,6 +14,7 @@ mod path_to_first;
 mod publish;
 mod run;
 mod safe;
+mod score;
 mod sensitivity;
 mod signals;
 mod uncertainty;
@@ -110,6 +111,7 @@ fn is_interrupted(err: &anyhow::Error) -> bool {
 fn run(args: Args) -> Result<()> {
     match args.command {
         Command::Run(args) => run::run(&args),
+        Command::Score(args) => score::run(&args),
         Command::Ingest(args) => ingest::run(&args),
         Command::Validate(args) => validate::run(&args),
         Command::Audit(args) => audit::run(&args),

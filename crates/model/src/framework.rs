@@ -130,6 +130,9 @@ pub struct DataSpec {
     pub peers: Vec<String>,
     /// First and last year scored (inclusive); absent means every year with data.
     pub years: Option<[i32; 2]>,
+    /// The city (id or name) that `run` and `score` chart and highlight when no `--city` is
+    /// given; absent means none (`run` on the embedded index: London).
+    pub focus: Option<String>,
 }
 
 /// What a node of the tree is.
@@ -846,6 +849,14 @@ parent = "air"
 
     fn err(text: &str) -> String {
         Framework::parse(text, "f.toml").unwrap_err().to_string()
+    }
+
+    #[test]
+    fn a_framework_may_name_its_focus_city() {
+        let text = SMALL.replace("[methods]", "[data]\nfocus = \"paris\"\n\n[methods]");
+        let f = Framework::parse(&text, "f.toml").unwrap();
+        assert_eq!(f.data.focus.as_deref(), Some("paris"));
+        assert_eq!(Framework::parse(SMALL, "f.toml").unwrap().data.focus, None);
     }
 
     #[test]

@@ -15,17 +15,23 @@ const MAX_DECIMALS: usize = 6;
 /// labels. Exactly `methods.round` when the framework rounds (the score written is the rounded
 /// one). Otherwise `3 - round(log10(span))` (at least 0) for the span of the index's scale
 /// (`methods.scale`: span 100 gives 1 decimal, span 1 gives 3), or of the year's ranked index
-/// scores when they leave the scale (a z-score index); then one more at a time, up to 6, while
-/// two cities of different ranks would show the same score. The CSV files keep every digit.
+/// scores when they leave the scale (a z-score index); then one more at a time, at most two
+/// more (and 6 in all), while two cities of different ranks would show the same score. The
+/// CSV files keep every digit.
 pub fn score_decimals(results: &Results, y: usize) -> usize {
+    let root = results.root;
+    let ranked: Vec<(u32, f64)> = (0..results.cities.len())
+        .filter_map(|c| Some((results.rank(y, c, root)?, results.ranked_score(y, c, root))))
+        .collect();
+    decimals_for(results, ranked)
+}
+
+/// [`score_decimals`] for the given `(rank, score)` pairs (a chart's rows drawn).
+pub(crate) fn decimals_for(results: &Results, mut ranked: Vec<(u32, f64)>) -> usize {
     if let Some(d) = results.round {
         return usize::try_from(d).unwrap_or(MAX_DECIMALS);
     }
-    let root = results.root;
-    let mut ranked: Vec<(u32, f64)> = (0..results.cities.len())
-        .filter_map(|c| Some((results.rank(y, c, root)?, results.score(y, c, root))))
-        .filter(|(_, s)| s.is_finite())
-        .collect();
+    ranked.retain(|(_, s)| s.is_finite());
     ranked.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.total_cmp(&a.1)));
     let [l, u] = results.scale;
     let (lo, hi) = (l.min(u), l.max(u));
@@ -33,12 +39,14 @@ pub fn score_decimals(results: &Results, y: usize) -> usize {
     let span = if within {
         hi - lo
     } else {
-        let (min, max) = ranked.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &(_, s)| {
-            (a.min(s), b.max(s))
-        });
+        let (min, max) = ranked
+            .iter()
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &(_, s)| {
+                (a.min(s), b.max(s))
+            });
         max - min
     };
-    let mut decimals = if span.is_finite() && span > 0.0 {
+    let base = if span.is_finite() && span > 0.0 {
         // Clamped to 0..=MAX_DECIMALS before the conversion: no truncation or sign loss.
         #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
         let d = (3.0 - span.log10().round()).clamp(0.0, MAX_DECIMALS as f64) as usize;
@@ -51,7 +59,8 @@ pub fn score_decimals(results: &Results, y: usize) -> usize {
             .windows(2)
             .any(|w| w[0].0 != w[1].0 && format!("{:.d$}", w[0].1) == format!("{:.d$}", w[1].1))
     };
-    while decimals < MAX_DECIMALS && same(decimals) {
+    let mut decimals = base;
+    while decimals < (base + 2).min(MAX_DECIMALS) && same(decimals) {
         decimals += 1;
     }
     decimals
@@ -130,6 +139,40 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testdata;
+
+    #[test]
+    fn decimals_follow_the_scale_the_rounding_and_the_ranks() {
+        let mut r = testdata::results();
+        // 2019: 87.5, 50, 0 on the 0-100 scale: span 100, 3 - log10(100) = 1 decimal, and
+        // 87.5 / 50.0 / 0.0 are distinct.
+        assert_eq!(score_decimals(&r, 2), 1);
+        // The same scores on a 0-1 scale: 0.875, 0.5, 0 -> span 1, 3 decimals.
+        let root = r.root;
+        let nn = r.nodes.len();
+        let nc = r.cities.len();
+        for c in 0..nc {
+            let at = (2 * nc + c) * nn + root;
+            r.scores[at] /= 100.0;
+        }
+        r.scale = [0.0, 1.0];
+        assert_eq!(score_decimals(&r, 2), 3);
+        // London and Paris 0.00004 apart with different ranks: 0.50004 and 0.5 show as 0.500
+        // at 3 decimals and 0.5000 at 4, distinct at 5 (= base + 2, the most added).
+        r.scores[2 * nc * nn + root] = 0.500_04;
+        assert_eq!(score_decimals(&r, 2), 5);
+        // 0.500004 would need 6: the cap (base + 2) stops at 5.
+        r.scores[2 * nc * nn + root] = 0.500_004;
+        assert_eq!(score_decimals(&r, 2), 5);
+        // With methods.round = 2, exactly 2 whatever the scale.
+        r.round = Some(2);
+        assert_eq!(score_decimals(&r, 2), 2);
+        // Scores outside the scale (a z-score index): the span of the scores, 87.5 - 0 on the
+        // 0-100 data gives 3 - round(1.94) = 1.
+        let mut r = testdata::results();
+        r.scale = [0.0, 1.0];
+        assert_eq!(score_decimals(&r, 2), 1);
+    }
 
     #[test]
     fn ordinals_follow_english_usage() {

@@ -11,7 +11,7 @@ use plotters::style::text_anchor::{HPos, VPos};
 use crate::chart::{drawing, Chart};
 use crate::error::Result;
 use crate::focus::{Focus, Year};
-use crate::format::{ordinal, score_decimals, width};
+use crate::format::{decimals_for, ordinal, width};
 use crate::frame::{axis, finite, frame, Line};
 use crate::style::{anchored, okabe_ito, register_fonts, text, unit, HouseStyle, INK, MUTED};
 
@@ -217,7 +217,17 @@ where
     let year_label = results.years[y];
     let (x_range, x_desc, tick_decimals) = score_range(results, year_label, &rows)?;
     let (lo, hi) = (x_range.start, x_range.end);
-    let decimals = score_decimals(results, y);
+    // Decimals that tell the rows drawn apart (a top-and-focus chart leaves the others out).
+    let decimals = decimals_for(
+        results,
+        slots
+            .iter()
+            .filter_map(|s| match *s {
+                Slot::City(i) => Some((rows[i].rank, rows[i].score)),
+                Slot::Gap { .. } => None,
+            })
+            .collect(),
+    );
 
     let title = format!("{}: city ranking, {year_label}", results.index_name);
     let mut subtitle = vec![Line::plain(format!(
@@ -293,7 +303,7 @@ where
         })
     };
 
-    // Label column: ranks right-aligned, names left-aligned; a gap marker spans both.
+    // Label column: ranks right-aligned, names left-aligned.
     let gap = (14.0 * u) as i32;
     let mut rank_w = 0;
     let mut name_w = 0;
@@ -306,12 +316,8 @@ where
             CHART,
         )?);
     }
-    let mut label_area = rank_w + gap + name_w + 2 * gap;
-    for s in &slots {
-        if let Slot::Gap { from, to } = *s {
-            label_area = label_area.max(width(area, &gap_label(from, to), &muted, CHART)? + 2 * gap);
-        }
-    }
+    // A gap marker may run on into the plot: its row has no bar.
+    let label_area = rank_w + gap + name_w + 2 * gap;
 
     // Value labels right of the bars; reserve what the longest needs beyond the plot.
     let value = |row: &Row| {
@@ -501,6 +507,90 @@ mod tests {
                 "{err}"
             );
         }
+    }
+
+    #[test]
+    fn beyond_sixty_cities_the_chart_shows_the_top_the_focus_and_its_neighbours() {
+        use Slot::{City, Gap};
+        // 60 cities: every one.
+        assert_eq!(slots(60, Some(55)), (0..60).map(City).collect::<Vec<_>>());
+        // 400 cities, focus at row 200: rows 0-39, a gap for 40-197, 198-202, a gap for the
+        // rest.
+        let s = slots(400, Some(200));
+        let mut expected: Vec<Slot> = (0..40).map(City).collect();
+        expected.push(Gap { from: 40, to: 198 });
+        expected.extend((198..=202).map(City));
+        expected.push(Gap { from: 203, to: 400 });
+        assert_eq!(s, expected);
+        // Focus last: two above it, no trailing gap.
+        let s = slots(400, Some(399));
+        assert_eq!(s[40..], [Gap { from: 40, to: 397 }, City(397), City(398), City(399)]);
+        // Focus within reach of the top (row 41: its window 39-43 meets rows 0-39): the top
+        // runs on to row 43, then one gap.
+        let s = slots(400, Some(41));
+        assert_eq!(s.len(), 45);
+        assert_eq!(s[44], Gap { from: 44, to: 400 });
+        // No focus (or an unranked one): the top 40 and one gap.
+        assert_eq!(slots(61, None).len(), 41);
+        // Height bounded whatever the number: at most 40 + 1 + 5 + 1 rows.
+        assert!(slots(1_000_000, Some(500_000)).len() <= 47);
+    }
+
+    #[test]
+    fn a_chart_of_four_hundred_cities_names_the_rows_left_out_and_stays_small() {
+        let r = crate::testdata::many(400);
+        let y = 0;
+        assert_eq!(r.n_ranked(y), 400);
+        let rows = rows(&r, y);
+        let focus = rows[200].city;
+        let chart = RankingChart {
+            results: &r,
+            year: Year(2019),
+            focus: Some(Focus::new(focus)),
+            source: SOURCE,
+        };
+        // 47 rows drawn (40, a gap, 5, a gap): 320 + 28 * 47 = 1636 pixels high; 400 - 45 =
+        // 355 cities left out.
+        assert_eq!(chart.size(), (1600, 1636));
+        let svg = render_svg(&chart).unwrap();
+        let texts = svg_texts(&svg);
+        let name = &r.city_names[focus];
+        assert!(
+            texts.iter().any(|t| t == &format!("Showing the top 40 and {name} with its neighbours; the other 355 are left out here, and ranking.csv lists every rank.")),
+            "{texts:?}"
+        );
+        let gap = |from: u32, to: u32, n: usize| format!("\u{22ee} ranks {from} to {to}: {n} not shown");
+        let (r41, r198) = (rows[40].rank, rows[197].rank);
+        assert!(texts.contains(&gap(r41, r198, 158)), "{texts:?}");
+        let (r204, last) = (rows[203].rank, rows[399].rank);
+        assert!(texts.contains(&gap(r204, last, 197)), "{texts:?}");
+        // The rows drawn: the top 40 names and the focus's window, nothing else.
+        for (i, row) in rows.iter().enumerate() {
+            let drawn = i < 40 || (198..=202).contains(&i);
+            assert_eq!(
+                texts.contains(&r.city_names[row.city]),
+                drawn,
+                "row {i}: {}",
+                r.city_names[row.city]
+            );
+        }
+    }
+
+    #[test]
+    fn a_zero_to_one_index_is_drawn_on_its_own_scale_with_distinct_labels() {
+        let mut r = results();
+        let (nc, nn) = (r.cities.len(), r.nodes.len());
+        for v in &mut r.scores[2 * nc * nn..] {
+            *v /= 100.0;
+        }
+        r.scale = [0.0, 1.0];
+        let s = render_svg(&chart(&r, None, Some("london"))).unwrap();
+        // 0.875, 0.5 and 0 with 3 decimals (span 1); ticks a tenth apart, one decimal.
+        assert!(has(&s, "Index score (0-1 scale, higher is healthier)"), "{s}");
+        assert!(has(&s, "London: 1st of 3, score 0.875"));
+        assert!(has(&s, "0.500"));
+        assert!(has(&s, "0.3"));
+        assert!(!has(&s, "30"));
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! A tiny scored example shared by the tests: three cities, two domains, three years.
 
 use healthy_city_model::{Catalogue, Cities, Framework, Observations};
-use healthy_city_score::{score, Results};
+use healthy_city_score::{data_sets, score, DataSets, Results};
 
 const CITIES: &str = r#"
 [[city]]
@@ -100,6 +100,41 @@ pub fn results() -> Results {
 /// The same three cities and index, scored on other observations (`DATA`'s columns).
 pub fn results_of(data: &str) -> Results {
     let cities = Cities::parse(CITIES, "cities.toml").unwrap();
+    let catalogue = Catalogue::parse(CATALOGUE, "catalogue.toml").unwrap();
+    let framework = Framework::parse(FRAMEWORK, "tiny.toml").unwrap();
+    let observations = Observations::from_csv(data.as_bytes(), "obs.csv").unwrap();
+    score(&framework, &catalogue, &cities, &observations).unwrap()
+}
+
+/// The intermediate data sets of the tiny index with `methods` added to its `[methods]` table
+/// (e.g. `impute = "mean"`), on `DATA`.
+pub fn data_sets_with(methods: &str) -> (DataSets, Framework) {
+    let cities = Cities::parse(CITIES, "cities.toml").unwrap();
+    let catalogue = Catalogue::parse(CATALOGUE, "catalogue.toml").unwrap();
+    let text = FRAMEWORK.replace("[methods]\n", &format!("[methods]\n{methods}\n"));
+    let framework = Framework::parse(&text, "tiny.toml").unwrap();
+    let observations = Observations::from_csv(DATA.as_bytes(), "obs.csv").unwrap();
+    let sets = data_sets(&framework, &catalogue, &cities, &observations).unwrap();
+    (sets, framework)
+}
+
+/// `n` cities ("City 0" to "City n-1", ids `c0`...) scored in 2019 by the tiny index: city k
+/// has life expectancy 70 + k / 10 and PM2.5 10 + (k mod 7), so the index falls and rises
+/// with k and every city is ranked.
+pub fn many(n: usize) -> Results {
+    let mut cities = String::new();
+    let mut data = String::from("city,indicator,year,value,source,flag\n");
+    for k in 0..n {
+        cities.push_str(&format!(
+            "[[city]]\nid = \"c{k}\"\nname = \"City {k}\"\ncountry = \"GBR\"\nregion = \"Europe\"\nlatitude = 51.5\nlongitude = -0.1\n"
+        ));
+        data.push_str(&format!(
+            "c{k},life,2019,{},s,\nc{k},pm25,2019,{},s,\n",
+            70.0 + k as f64 / 10.0,
+            10 + k % 7
+        ));
+    }
+    let cities = Cities::parse(&cities, "cities.toml").unwrap();
     let catalogue = Catalogue::parse(CATALOGUE, "catalogue.toml").unwrap();
     let framework = Framework::parse(FRAMEWORK, "tiny.toml").unwrap();
     let observations = Observations::from_csv(data.as_bytes(), "obs.csv").unwrap();

@@ -426,6 +426,61 @@ tokyo,2019,pm25,0,3
     }
 
     #[test]
+    fn with_round_the_files_hold_the_rounded_score_and_the_unrounded_alongside() {
+        let mut r = results();
+        // Rounded half away from zero to 0 decimals (the ranking's round_score): 2019 London
+        // 87.5 -> 88, Paris 50, Tokyo 0.
+        r.round = Some(0);
+        let ranking = ranking_table(&r).to_csv();
+        assert!(ranking.starts_with("city,year,score,score_unrounded,rank\n"), "{ranking}");
+        assert!(ranking.ends_with("london,2019,88,87.5,1\nparis,2019,50,50,2\ntokyo,2019,0,0,3\n"), "{ranking}");
+        let scores = scores_table(&r).to_csv();
+        assert!(scores.starts_with("city,year,node,score,score_unrounded,rank\n"));
+        // London's air (pm25 normalised 75) and index in 2019.
+        assert!(scores.contains("london,2019,index,88,87.5,1\n"), "{scores}");
+        assert!(scores.contains("london,2019,air,75,75,1\n"), "{scores}");
+        let latest = latest_table(&r, 2).to_csv();
+        assert!(latest.starts_with("city,year,score,score_unrounded,rank,proxy_share\nlondon,2019,88,87.5,1,0.5\n"), "{latest}");
+        // The terminal shows exactly 0 decimals: the rounded score.
+        let text = format_table(&r, None, None).unwrap();
+        assert!(text.lines().nth(2).unwrap().contains("London     88"), "{text}");
+        // Without round: no score_unrounded column (the default index's files are unchanged).
+        assert!(ranking_table(&results()).to_csv().starts_with("city,year,score,rank\n"));
+    }
+
+    #[test]
+    fn the_data_table_holds_every_step_before_aggregation() {
+        let (sets, framework) = crate::testdata::data_sets_with("impute = \"mean\"");
+        let text = data_table(&sets, framework.methods.impute).to_csv();
+        // London has no 2018 data: mean imputation fills life (79 + 73) / 2 = 76 and pm25
+        // (25 + 15) / 2 = 20. Panel min-max (imputed values included, bounds unchanged):
+        // life 70..82, so 76 -> 50 and 82 -> 100; pm25 10..30 reversed, so 20 -> 50 and
+        // 15 -> 75. No transform or treatment: treated = imputed. Exact in binary.
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(
+            lines[..4],
+            [
+                "indicator,city,year,raw,imputed,imputed_flag,impute_method,treated,normalised",
+                "life,london,2017,76,76,false,,76,50",
+                "life,london,2018,,76,true,mean,76,50",
+                "life,london,2019,82,82,false,,82,100",
+            ]
+        );
+        assert!(lines.contains(&"pm25,london,2018,,20,true,mean,20,50"), "{text}");
+        assert!(lines.contains(&"pm25,london,2019,15,15,false,,15,75"), "{text}");
+        // Paris 2017: life 82 -> 100; Tokyo 2019 pm25 30 -> 0.
+        assert!(lines.contains(&"life,paris,2017,82,82,false,,82,100"), "{text}");
+        assert!(lines.contains(&"pm25,tokyo,2019,30,30,false,,30,0"), "{text}");
+        // 2 indicators x 3 cities x 3 years, every cell present after imputation.
+        assert_eq!(lines.len(), 1 + 18);
+        // Without imputation London's 2018 rows are missing in every step: left out.
+        let (sets, framework) = crate::testdata::data_sets_with("");
+        let text = data_table(&sets, framework.methods.impute).to_csv();
+        assert!(!text.contains("london,2018"), "{text}");
+        assert_eq!(text.lines().count(), 1 + 16);
+    }
+
+    #[test]
     fn a_csv_error_names_the_path() {
         let dir = tempfile::tempdir().unwrap();
         // The writer creates missing folders (healthy_city_fs::write_atomic), so the failure

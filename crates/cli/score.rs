@@ -1,0 +1,231 @@
+//! `healthy-city score`: any framework scored, every year, with the intermediate data sets;
+//! and [`score_and_publish`], the one scoring-and-publishing path `run` shares with it.
+
+use std::path::Path;
+
+use anyhow::{bail, Context, Result};
+use healthy_city_model::{Framework, Level};
+use healthy_city_score::Results;
+
+use crate::analysis::with_scenario;
+use crate::args::{Format, InputArgs, ScoreArgs};
+use crate::inputs::Inputs;
+use crate::publish::{self, Outputs};
+
+pub fn run(args: &ScoreArgs) -> Result<()> {
+    score_and_publish(&Job {
+        input: &args.input,
+        scenario: args.scenario.as_deref(),
+        year: args.year,
+        out: &args.out,
+        city: args.city.as_deref(),
+        implicit_city: None,
+        no_charts: args.no_charts,
+        format: args.format,
+        data_table: true,
+        references: &[],
+    })
+}
+
+/// One scoring run as `run` or `score` asks for it.
+pub struct Job<'a> {
+    pub input: &'a InputArgs,
+    /// `--scenario`: a shipped name or a file, applied before scoring.
+    pub scenario: Option<&'a str>,
+    /// `--year`: the year printed and charted (default: the latest ranked year).
+    pub year: Option<i32>,
+    pub out: &'a Path,
+    /// `--city`: the focus city, which must be scored.
+    pub city: Option<&'a str>,
+    /// The focus used when neither `--city` nor the framework's `[data] focus` names one, if
+    /// it is among the cities scored (`run`: London).
+    pub implicit_city: Option<&'a str>,
+    pub no_charts: bool,
+    pub format: Format,
+    /// Whether to write data.csv, the intermediate data sets (`score`).
+    pub data_table: bool,
+    /// Reference ranks drawn in the focus city's trajectory chart.
+    pub references: &'a [(u32, &'a str)],
+}
+
+/// Scores the job's framework (with its scenario) on every year, stages the tables and charts,
+/// commits them together, then prints the ranking of the year.
+pub fn score_and_publish(job: &Job<'_>) -> Result<()> {
+    let inputs = Inputs::load(job.input.framework.as_deref(), job.input.data.as_deref())?;
+    let framework = with_scenario(&inputs, job.scenario)?;
+    let results = healthy_city_score::score(
+        &framework,
+        &inputs.catalogue,
+        &inputs.cities,
+        &inputs.observations,
+    )
+    .with_context(|| format!("cannot score `{}`", framework.file()))?;
+    let y = year_slot(&results, &framework, job.year)?;
+    let focus = focus(&results, &framework, job)?;
+
+    let mut outputs = Outputs::new(job.out)?;
+    outputs.table("ranking.csv", &healthy_city_report::ranking_table(&results))?;
+    outputs.table("scores.csv", &healthy_city_report::scores_table(&results))?;
+    outputs.table("weights.csv", &healthy_city_report::weights_table(&results))?;
+    outputs.table(
+        "treatment.csv",
+        &healthy_city_report::treatment_table(&results),
+    )?;
+    if job.data_table {
+        let sets = healthy_city_score::data_sets(
+            &framework,
+            &inputs.catalogue,
+            &inputs.cities,
+            &inputs.observations,
+        )
+        .with_context(|| format!("cannot score `{}`", framework.file()))?;
+        outputs.table(
+            "data.csv",
+            &healthy_city_report::data_table(&sets, framework.methods.impute),
+        )?;
+    }
+    if !job.no_charts {
+        charts(&mut outputs, &inputs, &framework, &results, y, focus, job)?;
+    }
+    let written = outputs.commit_quietly()?;
+
+    let focus_id = focus.map(|c| results.cities[c].as_str());
+    let text = match job.format {
+        Format::Table => healthy_city_report::format_table(&results, Some(y), focus_id)?,
+        Format::Csv | Format::Json => String::new(),
+    };
+    publish::print_result(
+        job.format,
+        &text,
+        "",
+        &healthy_city_report::latest_table(&results, y),
+    )?;
+    publish::wrote(&written);
+    Ok(())
+}
+
+/// The year slot printed and charted: `--year` (it must be a ranked year of the results), else
+/// the latest ranked year.
+fn year_slot(results: &Results, framework: &Framework, year: Option<i32>) -> Result<usize> {
+    let Some(year) = year else {
+        return results.latest_ranked_year().with_context(|| {
+            format!(
+                "no year of `{}` has enough cities ranked (coverage.year_min_share = {}): lower the coverage thresholds or add data",
+                framework.file(),
+                results.year_min_share
+            )
+        });
+    };
+    let Some(y) = results.years.iter().position(|&v| v == year) else {
+        let years: Vec<String> = results.years.iter().map(ToString::to_string).collect();
+        bail!(
+            "--year {year}: `{}` has no data in {year}: give one of its years ({})",
+            framework.file(),
+            years.join(", ")
+        );
+    };
+    if !results.year_ranked[y] {
+        bail!(
+            "--year {year}: {year} is not ranked in `{}` (too few cities meet the coverage thresholds): give a ranked year ({})",
+            framework.file(),
+            results.ranked_years()
+        );
+    }
+    Ok(y)
+}
+
+/// The focus city's slot: `--city` (it must be scored), else the framework's `[data] focus`
+/// (likewise), else the job's implicit city when it is scored, else none.
+fn focus(results: &Results, framework: &Framework, job: &Job<'_>) -> Result<Option<usize>> {
+    let example = results.city_names.first().map_or("Paris", String::as_str);
+    if let Some(name) = job.city {
+        let slot = results.city_slot(name).with_context(|| {
+            format!(
+                "city `{name}` is not among the cities scored by `{}`: give a city id or name from the registry (e.g. `--city {example}`)",
+                framework.file()
+            )
+        })?;
+        return Ok(Some(slot));
+    }
+    if let Some(name) = &framework.data.focus {
+        let slot = results.city_slot(name).with_context(|| {
+            format!(
+                "`[data] focus = \"{name}\"` in `{}` is not among the cities scored: give a city id or name from the registry (e.g. `focus = \"{example}\"`), or remove the key",
+                framework.file()
+            )
+        })?;
+        return Ok(Some(slot));
+    }
+    let Some(name) = job.implicit_city else {
+        return Ok(None);
+    };
+    let slot = results.city_slot(name);
+    if slot.is_none() && !job.no_charts {
+        publish::status(&format!(
+            "note: {name} is not among the cities scored by `{}`: only the ranking chart is drawn; give --city NAME or `[data] focus` for a city's trajectory and profile",
+            framework.file()
+        ));
+    }
+    Ok(slot)
+}
+
+/// Stages the ranking chart of year slot `y`, and with a focus city its trajectory and
+/// profile charts.
+fn charts(
+    outputs: &mut Outputs,
+    inputs: &Inputs,
+    framework: &Framework,
+    results: &Results,
+    y: usize,
+    focus: Option<usize>,
+    job: &Job<'_>,
+) -> Result<()> {
+    let footnote = healthy_city_report::source_footnote(framework, &inputs.catalogue);
+    let year = healthy_city_report::Year(results.years[y]);
+    let city = focus.map(healthy_city_report::Focus::new);
+    let (svg, png) = outputs.chart("ranking")?;
+    healthy_city_report::write_chart(
+        &healthy_city_report::RankingChart {
+            results,
+            year,
+            focus: city,
+            source: &footnote,
+        },
+        &svg,
+        &png,
+    )?;
+    let Some(city) = city else {
+        return Ok(());
+    };
+    let city_id = &results.cities[city.slot()];
+    let (svg, png) = outputs.chart(&format!("trajectory-{city_id}"))?;
+    healthy_city_report::write_chart(
+        &healthy_city_report::TrajectoryChart {
+            results,
+            city,
+            references: job.references,
+            source: &footnote,
+        },
+        &svg,
+        &png,
+    )?;
+    let national: Vec<&str> = inputs
+        .catalogue
+        .iter()
+        .filter(|i| i.level == Level::National)
+        .map(|i| i.id.as_str())
+        .collect();
+    let (svg, png) = outputs.chart(&format!("profile-{city_id}"))?;
+    healthy_city_report::write_chart(
+        &healthy_city_report::ProfileChart {
+            results,
+            city,
+            year,
+            national: &national,
+            source: &footnote,
+        },
+        &svg,
+        &png,
+    )?;
+    Ok(())
+}
