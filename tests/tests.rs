@@ -685,6 +685,8 @@ mod golden;
 
 mod robustness;
 
+mod score;
+
 #[test]
 fn import_coinr_writes_a_framework_that_run_scores_as_coinr_does() {
     let Some(data) = shared_data() else { return };

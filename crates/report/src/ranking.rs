@@ -130,11 +130,7 @@ fn rank_label(row: &Row) -> String {
 /// The score axis: the index's scale (`methods.scale`, 0-100 by default) when every score lies
 /// within it, else the scores' own range; with its description and the decimals of its tick
 /// labels. Every score must be finite.
-fn score_range(
-    results: &Results,
-    year: i32,
-    rows: &[Row],
-) -> Result<(Range<f64>, String, usize)> {
+fn score_range(results: &Results, year: i32, rows: &[Row]) -> Result<(Range<f64>, String, usize)> {
     for r in rows {
         finite(CHART, r.score, || {
             format!("the score of `{}` in {year}", results.cities[r.city])
@@ -524,7 +520,10 @@ mod tests {
         assert_eq!(s, expected);
         // Focus last: two above it, no trailing gap.
         let s = slots(400, Some(399));
-        assert_eq!(s[40..], [Gap { from: 40, to: 397 }, City(397), City(398), City(399)]);
+        assert_eq!(
+            s[40..],
+            [Gap { from: 40, to: 397 }, City(397), City(398), City(399)]
+        );
         // Focus within reach of the top (row 41: its window 39-43 meets rows 0-39): the top
         // runs on to row 43, then one gap.
         let s = slots(400, Some(41));
@@ -559,7 +558,8 @@ mod tests {
             texts.iter().any(|t| t == &format!("Showing the top 40 and {name} with its neighbours; the other 355 are left out here, and ranking.csv lists every rank.")),
             "{texts:?}"
         );
-        let gap = |from: u32, to: u32, n: usize| format!("\u{22ee} ranks {from} to {to}: {n} not shown");
+        let gap =
+            |from: u32, to: u32, n: usize| format!("\u{22ee} ranks {from} to {to}: {n} not shown");
         let (r41, r198) = (rows[40].rank, rows[197].rank);
         assert!(texts.contains(&gap(r41, r198, 158)), "{texts:?}");
         let (r204, last) = (rows[203].rank, rows[399].rank);
@@ -586,7 +586,10 @@ mod tests {
         r.scale = [0.0, 1.0];
         let s = render_svg(&chart(&r, None, Some("london"))).unwrap();
         // 0.875, 0.5 and 0 with 3 decimals (span 1); ticks a tenth apart, one decimal.
-        assert!(has(&s, "Index score (0-1 scale, higher is healthier)"), "{s}");
+        assert!(
+            has(&s, "Index score (0-1 scale, higher is healthier)"),
+            "{s}"
+        );
         assert!(has(&s, "London: 1st of 3, score 0.875"));
         assert!(has(&s, "0.500"));
         assert!(has(&s, "0.3"));

@@ -432,20 +432,36 @@ tokyo,2019,pm25,0,3
         // 87.5 -> 88, Paris 50, Tokyo 0.
         r.round = Some(0);
         let ranking = ranking_table(&r).to_csv();
-        assert!(ranking.starts_with("city,year,score,score_unrounded,rank\n"), "{ranking}");
-        assert!(ranking.ends_with("london,2019,88,87.5,1\nparis,2019,50,50,2\ntokyo,2019,0,0,3\n"), "{ranking}");
+        assert!(
+            ranking.starts_with("city,year,score,score_unrounded,rank\n"),
+            "{ranking}"
+        );
+        assert!(
+            ranking.ends_with("london,2019,88,87.5,1\nparis,2019,50,50,2\ntokyo,2019,0,0,3\n"),
+            "{ranking}"
+        );
         let scores = scores_table(&r).to_csv();
         assert!(scores.starts_with("city,year,node,score,score_unrounded,rank\n"));
         // London's air (pm25 normalised 75) and index in 2019.
         assert!(scores.contains("london,2019,index,88,87.5,1\n"), "{scores}");
         assert!(scores.contains("london,2019,air,75,75,1\n"), "{scores}");
         let latest = latest_table(&r, 2).to_csv();
-        assert!(latest.starts_with("city,year,score,score_unrounded,rank,proxy_share\nlondon,2019,88,87.5,1,0.5\n"), "{latest}");
+        assert!(
+            latest.starts_with(
+                "city,year,score,score_unrounded,rank,proxy_share\nlondon,2019,88,87.5,1,0.5\n"
+            ),
+            "{latest}"
+        );
         // The terminal shows exactly 0 decimals: the rounded score.
         let text = format_table(&r, None, None).unwrap();
-        assert!(text.lines().nth(2).unwrap().contains("London     88"), "{text}");
+        assert!(
+            text.lines().nth(2).unwrap().contains("London     88"),
+            "{text}"
+        );
         // Without round: no score_unrounded column (the default index's files are unchanged).
-        assert!(ranking_table(&results()).to_csv().starts_with("city,year,score,rank\n"));
+        assert!(ranking_table(&results())
+            .to_csv()
+            .starts_with("city,year,score,rank\n"));
     }
 
     #[test]
@@ -466,11 +482,23 @@ tokyo,2019,pm25,0,3
                 "life,london,2019,82,82,false,,82,100",
             ]
         );
-        assert!(lines.contains(&"pm25,london,2018,,20,true,mean,20,50"), "{text}");
-        assert!(lines.contains(&"pm25,london,2019,15,15,false,,15,75"), "{text}");
+        assert!(
+            lines.contains(&"pm25,london,2018,,20,true,mean,20,50"),
+            "{text}"
+        );
+        assert!(
+            lines.contains(&"pm25,london,2019,15,15,false,,15,75"),
+            "{text}"
+        );
         // Paris 2017: life 82 -> 100; Tokyo 2019 pm25 30 -> 0.
-        assert!(lines.contains(&"life,paris,2017,82,82,false,,82,100"), "{text}");
-        assert!(lines.contains(&"pm25,tokyo,2019,30,30,false,,30,0"), "{text}");
+        assert!(
+            lines.contains(&"life,paris,2017,82,82,false,,82,100"),
+            "{text}"
+        );
+        assert!(
+            lines.contains(&"pm25,tokyo,2019,30,30,false,,30,0"),
+            "{text}"
+        );
         // 2 indicators x 3 cities x 3 years, every cell present after imputation.
         assert_eq!(lines.len(), 1 + 18);
         // Without imputation London's 2018 rows are missing in every step: left out.
