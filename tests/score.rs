@@ -2,6 +2,7 @@
 //! tables of a tiny framework computed by hand, the focus city, `--year`, `--scenario`,
 //! rounded scores, `--no-charts` and the top-and-focus ranking chart.
 
+use std::fmt::Write as _;
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -72,14 +73,15 @@ parent = "index"
 
 /// A registry of `ids` named by their id in upper case ("A").
 fn registry(ids: &[String]) -> String {
-    ids.iter()
-        .map(|id| {
-            format!(
-                "[[city]]\nid = \"{id}\"\nname = \"{}\"\ncountry = \"GBR\"\nregion = \"Europe\"\nlatitude = 51.5\nlongitude = -0.1\n",
-                id.to_uppercase()
-            )
-        })
-        .collect()
+    let mut text = String::new();
+    for id in ids {
+        let _ = writeln!(
+            text,
+            "[[city]]\nid = \"{id}\"\nname = \"{}\"\ncountry = \"GBR\"\nregion = \"Europe\"\nlatitude = 51.5\nlongitude = -0.1",
+            id.to_uppercase()
+        );
+    }
+    text
 }
 
 /// The tiny framework's four files in `dir`, its text edited by `edit`; the framework's path.
@@ -92,6 +94,17 @@ fn tiny(dir: &Path, edit: impl Fn(String) -> String) -> PathBuf {
     fs::write(&path, edit(FRAMEWORK.to_string())).unwrap();
     path
 }
+
+/// A data.csv row: indicator, city, year, raw, imputed (= treated), imputed_flag, normalised.
+type DataRow = (
+    &'static str,
+    &'static str,
+    &'static str,
+    Option<f64>,
+    f64,
+    bool,
+    f64,
+);
 
 fn number(text: &str) -> f64 {
     text.parse().unwrap()
@@ -128,7 +141,7 @@ fn score_writes_every_intermediate_table_of_a_tiny_framework_as_computed_by_hand
     assert!(header.starts_with(
         "indicator,city,year,raw,imputed,imputed_flag,impute_method,treated,normalised\n"
     ));
-    let expected: [(&str, &str, &str, Option<f64>, f64, bool, f64); 12] = [
+    let expected: [DataRow; 12] = [
         ("x", "a", "2020", Some(10.0), 10.0, false, 0.0),
         ("x", "a", "2021", Some(20.0), 20.0, false, 1.0 / 3.0),
         ("x", "b", "2020", Some(20.0), 20.0, false, 1.0 / 3.0),
@@ -466,10 +479,7 @@ fn a_ranking_of_seventy_units_becomes_a_top_and_focus_chart() {
     let mut data = String::from("city,indicator,year,value,source,flag\n");
     for (k, id) in ids.iter().enumerate() {
         // x rises with k, y constant but one: the index falls as k falls, u69 first.
-        data.push_str(&format!(
-            "{id},x,2021,{k},s,\n{id},y,2021,{},s,\n",
-            1 + k % 2
-        ));
+        let _ = write!(data, "{id},x,2021,{k},s,\n{id},y,2021,{},s,\n", 1 + k % 2);
     }
     let framework = tiny(dir.path(), |t| {
         t.replace("[data]\n", "[data]\nfocus = \"u10\"\n")

@@ -7,7 +7,8 @@
 //!   inlines it), [`render_png`] the PNG (preview), and [`write_chart`] writes both, each
 //!   atomically. The charts:
 //!   - [`RankingChart`]: one year's index scores as bars, best at the top, a focus city
-//!     highlighted;
+//!     highlighted, on the index's scale; beyond 60 units the top 40 and the focus city's
+//!     neighbours (a top-and-focus chart of bounded height);
 //!   - [`TrajectoryChart`]: one city's rank year by year, rank 1 at the top, with reference
 //!     ranks such as [`LONDON_REFERENCES`];
 //!   - [`ProfileChart`]: one city's strengths and weaknesses, domain by domain and indicator by
@@ -23,6 +24,7 @@
 //!
 //!   The city a chart highlights is a [`Focus`] (its slot in the chart's cities, found once
 //!   by id or name) and the year it shows a [`Year`] (a calendar year), in every chart.
+//!   [`score_decimals`] gives the decimals scores are shown with (terminal and charts).
 //!   [`source_footnote`] gives the "Source: ..." line printed under each.
 //! - Tables: one [`Table`] type (typed [`Cell`]s under named [`Column`]s) and one writer per
 //!   format: [`write_csv`] (the csv crate, quoting where needed; [`CsvRows`] row by row),

@@ -1,5 +1,7 @@
 //! A tiny scored example shared by the tests: three cities, two domains, three years.
 
+use std::fmt::Write as _;
+
 use healthy_city_model::{Catalogue, Cities, Framework, Observations};
 use healthy_city_score::{data_sets, score, DataSets, Results};
 
@@ -125,14 +127,16 @@ pub fn many(n: usize) -> Results {
     let mut cities = String::new();
     let mut data = String::from("city,indicator,year,value,source,flag\n");
     for k in 0..n {
-        cities.push_str(&format!(
-            "[[city]]\nid = \"c{k}\"\nname = \"City {k}\"\ncountry = \"GBR\"\nregion = \"Europe\"\nlatitude = 51.5\nlongitude = -0.1\n"
-        ));
-        data.push_str(&format!(
+        let _ = writeln!(
+            cities,
+            "[[city]]\nid = \"c{k}\"\nname = \"City {k}\"\ncountry = \"GBR\"\nregion = \"Europe\"\nlatitude = 51.5\nlongitude = -0.1"
+        );
+        let _ = write!(
+            data,
             "c{k},life,2019,{},s,\nc{k},pm25,2019,{},s,\n",
             70.0 + k as f64 / 10.0,
             10 + k % 7
-        ));
+        );
     }
     let cities = Cities::parse(&cities, "cities.toml").unwrap();
     let catalogue = Catalogue::parse(CATALOGUE, "catalogue.toml").unwrap();

@@ -26,7 +26,8 @@
 //! - [`Engine`] is one year compiled for replications ([`Config`], [`Scratch`]); [`Analysis`]
 //!   runs Monte Carlo uncertainty and the weight map on it, [`sobol_indices`] sensitivity,
 //!   [`path_to_first`] the least effort to rank first.
-//! - [`bod`], [`rank`] and [`quantile`] are methods usable on their own.
+//! - [`bod`], [`rank`], [`round_score`] (the rounding `rank` applies with `methods.round`) and
+//!   [`quantile`] are methods usable on their own.
 //!
 //! Inside, statistics live in one leaf module (`stats`), the linear programme in `lp`, benefit
 //! of the doubt in `bod`; the module graph has no cycle.
