@@ -303,11 +303,10 @@ pub struct InputArgs {
     pub data: Option<PathBuf>,
 }
 
+/// What `run` and `score` share besides their inputs: the scenario, the output folder and
+/// whether charts are drawn.
 #[derive(Debug, clap::Args)]
-pub struct RunArgs {
-    #[command(flatten)]
-    pub input: InputArgs,
-
+pub struct PublishArgs {
     /// Scenario applied to the framework before scoring: a shipped name (equal-weights,
     /// outcome-led, environment-led, pca-weights) or a scenario file.
     #[arg(long, value_name = "NAME|FILE")]
@@ -317,15 +316,24 @@ pub struct RunArgs {
     #[arg(long, value_name = "DIR", default_value = "out")]
     pub out: PathBuf,
 
+    /// Write no chart (no DIR/charts folder).
+    #[arg(long)]
+    pub no_charts: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+
+    #[command(flatten)]
+    pub publish: PublishArgs,
+
     /// City whose trajectory is charted and highlighted (id or name). Default: the
     /// framework's `[data] focus`, else London when it is among the cities scored (else no
     /// focus: the ranking chart only).
     #[arg(long, value_name = "NAME")]
     pub city: Option<String>,
-
-    /// Write no chart (no DIR/charts folder).
-    #[arg(long)]
-    pub no_charts: bool,
 
     /// How the latest ranking is printed on standard output.
     #[arg(long, value_enum, default_value_t = Format::Table)]
@@ -337,28 +345,18 @@ pub struct ScoreArgs {
     #[command(flatten)]
     pub input: InputArgs,
 
-    /// Scenario applied to the framework before scoring: a shipped name (equal-weights,
-    /// outcome-led, environment-led, pca-weights) or a scenario file.
-    #[arg(long, value_name = "NAME|FILE")]
-    pub scenario: Option<String>,
+    #[command(flatten)]
+    pub publish: PublishArgs,
 
     /// Year printed and charted (a ranked year). Default: the latest ranked year. The files
     /// hold every year.
     #[arg(long, value_name = "YEAR", value_parser = parse::year)]
     pub year: Option<i32>,
 
-    /// Folder for the outputs (created if needed; files in it are replaced only on success).
-    #[arg(long, value_name = "DIR", default_value = "out")]
-    pub out: PathBuf,
-
     /// Focus city (id or name): highlighted in the ranking, with its trajectory and profile
     /// charts. Default: the framework's `[data] focus`, else none.
     #[arg(long, value_name = "NAME")]
     pub city: Option<String>,
-
-    /// Write no chart (no DIR/charts folder).
-    #[arg(long)]
-    pub no_charts: bool,
 
     /// How the ranking of the year is printed on standard output.
     #[arg(long, value_enum, default_value_t = Format::Table)]

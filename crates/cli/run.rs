@@ -11,12 +11,12 @@ use crate::score::{score_and_publish, Job};
 pub fn run(args: &RunArgs) -> Result<()> {
     score_and_publish(&Job {
         input: &args.input,
-        scenario: args.scenario.as_deref(),
+        scenario: args.publish.scenario.as_deref(),
         year: None,
-        out: &args.out,
+        out: &args.publish.out,
         city: args.city.as_deref(),
         implicit_city: Some("London"),
-        no_charts: args.no_charts,
+        no_charts: args.publish.no_charts,
         format: args.format,
         data_table: false,
         references: &healthy_city_report::LONDON_REFERENCES,

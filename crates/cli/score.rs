@@ -15,12 +15,12 @@ use crate::publish::{self, Outputs};
 pub fn run(args: &ScoreArgs) -> Result<()> {
     score_and_publish(&Job {
         input: &args.input,
-        scenario: args.scenario.as_deref(),
+        scenario: args.publish.scenario.as_deref(),
         year: args.year,
-        out: &args.out,
+        out: &args.publish.out,
         city: args.city.as_deref(),
         implicit_city: None,
-        no_charts: args.no_charts,
+        no_charts: args.publish.no_charts,
         format: args.format,
         data_table: true,
         references: &[],
