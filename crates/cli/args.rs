@@ -287,6 +287,14 @@ pub struct CoinrArgs {
     /// Year of the values when iData has no Time column (required then).
     #[arg(long, value_name = "YEAR", value_parser = parse::year)]
     pub year: Option<i32>,
+
+    /// The iMeta Group column that becomes the cities' `region` (default: the first Group row).
+    ///
+    /// Give the one your COINr build groups by (`use_group`), e.g. `--group EurAsia_group`
+    /// where iMeta lists GDP_group first. The other Group columns become city attributes,
+    /// keyed by their lowercased code, for group imputation by another column.
+    #[arg(long, value_name = "COLUMN")]
+    pub group: Option<String>,
 }
 
 #[derive(Debug, clap::Args)]

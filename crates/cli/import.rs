@@ -18,6 +18,7 @@ pub fn coinr(args: &CoinrArgs) -> Result<()> {
         &imeta,
         &args.imeta.display().to_string(),
         args.year,
+        args.group.as_deref(),
     )
     .map_err(ingest_flags)
     .context("cannot import the COINr tables")?;

@@ -3,8 +3,10 @@
 //!
 //! - iMeta rows of `Type` `Indicator` become indicators (leaves), `Aggregate` rows groups, the
 //!   one `Aggregate` without a `Parent` the index. `Direction` 1 / -1 becomes `higher` /
-//!   `lower`, `Weight` the weight, `iName` and `Unit` the display name and unit. The first
-//!   `Group` row names the iData column used as the cities' `region`. `Other` rows are not
+//!   `lower`, `Weight` the weight, `iName` and `Unit` the display name and unit. One `Group`
+//!   row (the one asked for, else the first) names the iData column used as the cities'
+//!   `region`; every other `Group` column becomes a city attribute (its lowercased code as the
+//!   key), so group imputation and not-applicable groups can use it. `Other` rows are not
 //!   scored and are listed in a comment.
 //! - `Denominator` rows become catalogue series with their observations, outside the index. An
 //!   indicator's iMeta `Denominator` (the code of such a row) is written as a commented-out
@@ -140,6 +142,43 @@ fn field(row: &[String], column: Option<usize>) -> &str {
     column.and_then(|c| row.get(c)).map_or("", String::as_str)
 }
 
+/// The Group column that becomes the cities' `region`: the one asked for, else the first.
+fn choose_group(codes: &[&str], asked: Option<&str>, imeta_file: &str) -> Result<Option<String>> {
+    let Some(asked) = asked else {
+        return Ok(codes.first().map(|c| (*c).to_string()));
+    };
+    if codes.contains(&asked) {
+        return Ok(Some(asked.to_string()));
+    }
+    let message = if codes.is_empty() {
+        format!(
+            "`--group {}` asks for a Group column but iMeta has no row of Type `Group`: drop `--group`",
+            echo(asked)
+        )
+    } else {
+        format!(
+            "`--group {}` is not a Group row of iMeta: use one of {}",
+            echo(asked),
+            codes
+                .iter()
+                .map(|c| format!("`{}`", echo(c)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    };
+    Err(Error::format(imeta_file, None, message))
+}
+
+/// A Group column's attribute key: its id, prefixed when it would name a registry field.
+fn attribute_key(code: &str) -> String {
+    let id = coinr_id(code);
+    if healthy_city_model::RESERVED_ATTRIBUTES.contains(&id.as_str()) {
+        format!("coinr_{id}")
+    } else {
+        id
+    }
+}
+
 fn is_na(text: &str) -> bool {
     text.is_empty() || text == "NA"
 }
@@ -167,6 +206,8 @@ struct Unit {
     code: String,
     name: String,
     region: String,
+    /// The other Group columns: (attribute key, value), missing values left out.
+    attributes: Vec<(String, String)>,
 }
 
 struct MetaRow {
@@ -556,6 +597,7 @@ pub fn import_coinr(
     imeta: &[u8],
     imeta_file: &str,
     year: Option<i32>,
+    group: Option<&str>,
 ) -> Result<CoinrImport> {
     let meta = Csv::read(imeta, imeta_file)?;
     let data = Csv::read(idata, idata_file)?;
@@ -589,10 +631,17 @@ pub fn import_coinr(
     let c_ucode = data.require("uCode", "the code of each unit")?;
     let c_uname = data.column("uName");
     let c_time = data.column("Time");
-    let group_col = rows
+    let group_codes: Vec<&str> = rows
         .iter()
-        .find(|r| r.kind == "Group")
-        .map(|r| r.code.clone());
+        .filter(|r| r.kind == "Group")
+        .map(|r| r.code.as_str())
+        .collect();
+    let group_col = choose_group(&group_codes, group, imeta_file)?;
+    let other_groups: Vec<(String, &str)> = group_codes
+        .iter()
+        .filter(|&&g| Some(g) != group_col.as_deref())
+        .map(|&g| (attribute_key(g), g))
+        .collect();
     let mut require = |name: &str, what: &str| match data.require(name, what) {
         Ok(c) => Some(c),
         Err(e) => {
@@ -603,6 +652,10 @@ pub fn import_coinr(
     let c_group = group_col
         .as_ref()
         .and_then(|g| require(g, "the Group column named in iMeta"));
+    let c_attributes: Vec<(&str, Option<usize>)> = other_groups
+        .iter()
+        .map(|(key, code)| (key.as_str(), require(code, "a Group column named in iMeta")))
+        .collect();
     let mut columns = Vec::new();
     for ind in &indicators {
         if let Some(c) = require(&ind.code, "an indicator of iMeta") {
@@ -749,6 +802,12 @@ pub fn import_coinr(
                 } else {
                     region.to_string()
                 },
+                attributes: c_attributes
+                    .iter()
+                    .map(|&(key, c)| (key, field(row, c)))
+                    .filter(|(_, value)| !is_na(value))
+                    .map(|(key, value)| (key.to_string(), value.to_string()))
+                    .collect(),
             });
         }
         for &(c, ind) in &columns {
@@ -780,18 +839,39 @@ pub fn import_coinr(
         "# Imported from COINr iData `{idata_file}` by `healthy-city import coinr`.\n\
          # COINr data have no geography: `country` is the user-assigned ISO 3166 code ZZZ and the\n\
          # coordinates are 0, 0. Replace them if national proxies or maps are needed.\n\
-         # `region` is {}.\n",
+         # `region` is {}.\n{}",
         group_col.as_ref().map_or_else(
             || "`unknown` (iMeta has no Group row)".to_string(),
             |g| format!("the iData Group column `{g}`")
-        )
+        ),
+        if other_groups.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "# The other Group columns are attributes: {}.\n",
+                other_groups
+                    .iter()
+                    .map(|(key, code)| format!("`{key}` (`{code}`)"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        }
     );
     for unit in &units {
         let _ = write!(
             cities,
-            "\n[[city]]\nid = {}\nname = {}\ncountry = \"ZZZ\"\nregion = {}\nlatitude = 0.0\nlongitude = 0.0\naliases = {{ coinr = [{}] }}\n",
-            quote(&unit.id), quote(&unit.name), quote(&unit.region), quote(&unit.code)
+            "\n[[city]]\nid = {}\nname = {}\ncountry = \"ZZZ\"\nregion = {}\nlatitude = 0.0\nlongitude = 0.0\n",
+            quote(&unit.id), quote(&unit.name), quote(&unit.region)
         );
+        if !unit.attributes.is_empty() {
+            let pairs: Vec<String> = unit
+                .attributes
+                .iter()
+                .map(|(key, value)| format!("{key} = {}", quote(value)))
+                .collect();
+            let _ = writeln!(cities, "attributes = {{ {} }}", pairs.join(", "));
+        }
+        let _ = writeln!(cities, "aliases = {{ coinr = [{}] }}", quote(&unit.code));
     }
 
     // catalogue.toml
@@ -942,6 +1022,66 @@ LON,London,Europe,,9.5
     }
 
     #[test]
+    fn group_chooses_the_region_column_and_the_other_group_columns_become_attributes() {
+        // COINr's ASEM iMeta lists GDP_group before EurAsia_group; its build groups by the latter.
+        let meta =
+            format!("{IMETA},GDP_group,GDP group,,,,Group,,\n,EurAsia_group,EurAsia,,,,Group,,\n");
+        let data = "uCode,uName,Region,GDP_group,EurAsia_group,LIV_04,GRN_01\n\
+                    SIN,Singapore,Asia,XL,Asia,83.9,12\n\
+                    LON,London,Europe,NA,Europe,,9.5\n";
+        let import = |group| {
+            import_coinr(
+                data.as_bytes(),
+                "iData.csv",
+                meta.as_bytes(),
+                "iMeta.csv",
+                Some(2021),
+                group,
+            )
+        };
+        // Without --group the first Group row (Region) stays the region, as before.
+        let (_, c, _, _) = load(&import(None).unwrap());
+        let sin = c.get("sin").unwrap();
+        assert_eq!(sin.region, "Asia");
+        assert_eq!(sin.attribute("gdp_group"), Some("XL"));
+        assert_eq!(sin.attribute("eurasia_group"), Some("Asia"));
+        // London's GDP_group is NA: no attribute rather than the text `NA`.
+        assert_eq!(c.get("lon").unwrap().attribute("gdp_group"), None);
+
+        let chosen = import(Some("GDP_group")).unwrap();
+        assert!(chosen
+            .cities
+            .contains("# `region` is the iData Group column `GDP_group`."));
+        let (_, c, _, _) = load(&chosen);
+        let sin = c.get("sin").unwrap();
+        assert_eq!(sin.region, "XL");
+        assert_eq!(sin.attribute("region"), Some("XL"));
+        // Region, no longer the region, is an attribute under a key that is not a registry field.
+        assert_eq!(sin.attribute("coinr_region"), Some("Asia"));
+        assert_eq!(c.get("lon").unwrap().region, "unknown");
+
+        let err = import(Some("Income")).unwrap_err().to_string();
+        assert!(
+            err.contains("`--group Income` is not a Group row of iMeta: use one of `Region`, `GDP_group`, `EurAsia_group`"),
+            "{err}"
+        );
+        let err = import_coinr(
+            IDATA.as_bytes(),
+            "iData.csv",
+            IMETA.replace(",Region,Region,,,,Group,,\n", "").as_bytes(),
+            "iMeta.csv",
+            Some(2021),
+            Some("Region"),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains("iMeta has no row of Type `Group`: drop `--group`"),
+            "{err}"
+        );
+    }
+
+    #[test]
     fn imports_a_small_coin_into_valid_files() {
         let i = import_coinr(
             IDATA.as_bytes(),
@@ -949,6 +1089,7 @@ LON,London,Europe,,9.5
             IMETA.as_bytes(),
             "iMeta.csv",
             Some(2021),
+            None,
         )
         .unwrap();
         let (f, c, k, o) = load(&i);
@@ -974,6 +1115,7 @@ LON,London,Europe,,9.5
             IMETA.as_bytes(),
             "iMeta.csv",
             Some(2021),
+            None,
         )
         .unwrap();
         let dir = tempfile::tempdir().unwrap();
@@ -1022,6 +1164,7 @@ LON,London,Europe,,9.5
             IMETA.as_bytes(),
             "iMeta.csv",
             Some(2021),
+            None,
         )
         .unwrap_err();
         assert_eq!(
@@ -1035,6 +1178,7 @@ LON,London,Europe,,9.5
             bad.as_bytes(),
             "iMeta.csv",
             Some(2021),
+            None,
         )
         .unwrap_err();
         assert!(
@@ -1048,6 +1192,7 @@ LON,London,Europe,,9.5
             "iData.csv",
             IMETA.as_bytes(),
             "iMeta.csv",
+            None,
             None,
         )
         .unwrap_err();
@@ -1065,6 +1210,7 @@ LON,London,Europe,,9.5
             IMETA.as_bytes(),
             "iMeta.csv",
             Some(2021),
+            None,
         )
         .unwrap_err();
         assert!(
@@ -1080,6 +1226,7 @@ LON,London,Europe,,9.5
             meta.as_bytes(),
             "iMeta.csv",
             Some(2021),
+            None,
         )
         .unwrap_err()
         .to_string()
@@ -1208,6 +1355,7 @@ LON,London,Europe,,9.5
                 meta.as_bytes(),
                 "iMeta.csv",
                 None,
+                None,
             )
             .unwrap_err()
             .to_string()
@@ -1230,6 +1378,7 @@ LON,London,Europe,,9.5
             IMETA.as_bytes(),
             "iMeta.csv",
             Some(3000),
+            None,
         )
         .unwrap_err()
         .to_string();
@@ -1245,6 +1394,7 @@ LON,London,Europe,,9.5
             "iData.csv",
             meta.as_bytes(),
             "iMeta.csv",
+            None,
             None,
         )
         .unwrap();
@@ -1279,6 +1429,7 @@ CCC,C,400,30,2000
             IMETA_DENOM.as_bytes(),
             "iMeta.csv",
             Some(2021),
+            None,
         )
         .unwrap();
         let (f, c, k, o) = load(&i);
@@ -1316,6 +1467,7 @@ CCC,C,400,30,2000
             bad.as_bytes(),
             "iMeta.csv",
             Some(2021),
+            None,
         )
         .unwrap_err();
         assert!(
@@ -1354,7 +1506,7 @@ CCC,C,400,30,2000
         }
         let idata = std::fs::read(dir.join("iData.csv")).unwrap();
         let imeta = std::fs::read(dir.join("iMeta.csv")).unwrap();
-        let i = import_coinr(&idata, "iData.csv", &imeta, "iMeta.csv", Some(2024)).unwrap();
+        let i = import_coinr(&idata, "iData.csv", &imeta, "iMeta.csv", Some(2024), None).unwrap();
         let (f, c, k, o) = load(&i);
         assert_eq!(c.len(), 55);
         assert_eq!(k.len(), 10);

@@ -110,7 +110,7 @@ struct Build {
 fn build(dir: &std::path::Path) -> Build {
     let idata = std::fs::read(dir.join("iData.csv")).unwrap();
     let imeta = std::fs::read(dir.join("iMeta.csv")).unwrap();
-    let i = import_coinr(&idata, "iData.csv", &imeta, "iMeta.csv", Some(2024)).unwrap();
+    let i = import_coinr(&idata, "iData.csv", &imeta, "iMeta.csv", Some(2024), None).unwrap();
     let text = i.framework.replace(
         "[methods]\n",
         "[methods]\nimpute = { method = \"group_mean\", group = \"region\" }\ntreatment = \"winsorise\"\n",

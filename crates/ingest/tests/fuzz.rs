@@ -557,6 +557,7 @@ fn fuzz_coinr_import() {
         IMETA.as_bytes(),
         "iMeta.csv",
         None,
+        None,
     );
     assert!(valid.is_ok(), "{valid:?}");
     let mut runner = TestRunner::new(Config {
@@ -569,7 +570,7 @@ fn fuzz_coinr_import() {
             &(input(IMETA.as_bytes()), input(IDATA.as_bytes())),
             |(meta, data)| {
                 let result = watchdog("coinr", move || {
-                    import_coinr(&data, "iData.csv", &meta, "iMeta.csv", None)
+                    import_coinr(&data, "iData.csv", &meta, "iMeta.csv", None, None)
                 });
                 match result {
                     Ok(import) => {
@@ -689,6 +690,7 @@ fn a_ten_megabyte_field_is_cut_in_every_error() {
         "iData.csv",
         meta.as_bytes(),
         "iMeta.csv",
+        None,
         None,
     )
     .unwrap_err()
@@ -1016,6 +1018,7 @@ fn an_escape_sequence_in_a_column_name_is_escaped_in_the_position() {
         "iData.csv",
         IMETA.as_bytes(),
         "iMeta.csv",
+        None,
         None,
     )
     .unwrap_err()

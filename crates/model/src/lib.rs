@@ -49,7 +49,7 @@ mod scenario;
 mod weighting;
 
 pub use catalogue::{Catalogue, Columns, Direction, Indicator, Level, SourceSpec};
-pub use cities::{is_identifier, Cities, City};
+pub use cities::{is_identifier, Cities, City, RESERVED_ATTRIBUTES};
 pub use error::{
     echo, escape_controls, is_unsafe, Error, Problem, Result, ECHO_KEPT, ECHO_MAX, PROBLEMS_LISTED,
 };
