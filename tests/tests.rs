@@ -936,6 +936,32 @@ fn uncertainty_gives_byte_identical_files_with_one_thread_or_two() {
 }
 
 #[test]
+fn the_runs_log_names_imputations_in_framework_syntax_not_the_program_s_internal_names() {
+    let out = TempDir::new().unwrap();
+    healthy_city()
+        .args(["uncertainty", "--runs", "300", "--seed", "4", "--imputations"])
+        .arg("none,group_mean,latest")
+        .arg("--out")
+        .arg(out.path())
+        .assert()
+        .success();
+    let text = fs::read_to_string(out.path().join("uncertainty-runs.csv")).unwrap();
+    let header: Vec<&str> = text.lines().next().unwrap().split(',').collect();
+    let column = header.iter().position(|h| *h == "imputation").unwrap();
+    let seen: std::collections::BTreeSet<&str> = text
+        .lines()
+        .skip(1)
+        .map(|line| line.split(',').nth(column).unwrap())
+        .collect();
+    // 300 uniform draws among three choices: each is drawn (a miss has probability ~1e-53).
+    assert_eq!(
+        seen.into_iter().collect::<Vec<_>>(),
+        ["group_mean by region", "latest", "none"],
+        "{text:.400}"
+    );
+}
+
+#[test]
 fn uncertainty_without_noise_keeps_every_city_at_its_nominal_rank() {
     let out = TempDir::new().unwrap();
     healthy_city()

@@ -202,9 +202,8 @@ impl<'e> RunsLog<'e> {
             config
                 .aggregation
                 .map_or_else(framework, |a| a.to_string().into()),
-            format!("{:?}", engine.imputations[config.imputation])
-                .to_lowercase()
-                .into(),
+            // Framework syntax (`group_mean by region`), never the Rust type's Debug text.
+            engine.imputations[config.imputation].to_string().into(),
             config.winmax.map_or_else(framework, Cell::from),
             config
                 .left_out
