@@ -687,6 +687,8 @@ mod robustness;
 
 mod score;
 
+mod published;
+
 #[test]
 fn import_coinr_writes_a_framework_that_run_scores_as_coinr_does() {
     let Some(data) = shared_data() else { return };
