@@ -8,35 +8,45 @@ use std::path::Path;
 
 use tempfile::TempDir;
 
-use crate::{healthy_city, read_csv};
+use crate::healthy_city;
 
-/// `score --framework tests/data/published/NAME/framework.toml`, returning ranking.csv as
+/// `score --framework tests/data/published/NAME/framework.toml [--scenario NAME/FILE]`, returning ranking.csv as
 /// city -> (score, score_unrounded, rank).
-fn score(name: &str) -> HashMap<String, (String, f64, String)> {
+fn score(name: &str, scenario: Option<&str>) -> HashMap<String, (String, f64, String)> {
     let out = TempDir::new().unwrap();
-    let framework = Path::new(env!("CARGO_MANIFEST_DIR"))
+    let folder = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/data/published")
-        .join(name)
-        .join("framework.toml");
-    let output = healthy_city()
+        .join(name);
+    let mut command = healthy_city();
+    command
         .args(["score", "--no-charts", "--framework"])
-        .arg(&framework)
-        .arg("--out")
-        .arg(out.path())
-        .output()
-        .unwrap();
+        .arg(folder.join("framework.toml"));
+    if let Some(file) = scenario {
+        command.arg("--scenario").arg(folder.join(file));
+    }
+    let output = command.arg("--out").arg(out.path()).output().unwrap();
     assert!(
         output.status.success(),
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    read_csv(&out.path().join("ranking.csv"))
-        .into_iter()
+    // city,year,score[,score_unrounded],rank: the unrounded column only when `round` is set.
+    let mut reader = csv::Reader::from_path(out.path().join("ranking.csv")).unwrap();
+    let header = reader.headers().unwrap().clone();
+    let column = |name: &str| header.iter().position(|h| h == name);
+    let (score, rank) = (column("score").unwrap(), column("rank").unwrap());
+    let unrounded = column("score_unrounded").unwrap_or(score);
+    reader
+        .records()
         .map(|row| {
-            // city,year,score,score_unrounded,rank
+            let row = row.unwrap();
             (
-                row[0].clone(),
-                (row[2].clone(), row[3].parse().unwrap(), row[4].clone()),
+                row[0].to_string(),
+                (
+                    row[score].to_string(),
+                    row[unrounded].parse().unwrap(),
+                    row[rank].to_string(),
+                ),
             )
         })
         .collect()
@@ -44,7 +54,7 @@ fn score(name: &str) -> HashMap<String, (String, f64, String)> {
 
 #[test]
 fn an_hdi_style_index_caps_log_goalposts_takes_a_geometric_mean_and_ranks_rounded_values() {
-    let ranking = score("hdi");
+    let ranking = score("hdi", None);
     // health = clamp((LE - 20) / 65), education = mean(clamp(MYS / 15), clamp(EYS / 18)),
     // income = clamp((ln GNI - ln 100) / (ln 75000 - ln 100)), HDI = (h e i)^(1/3):
     // a: 84.3, 13.9, 16.6, 69433 -> 0.989231, 0.924444, 0.988350 -> 0.966859
@@ -63,9 +73,56 @@ fn an_hdi_style_index_caps_log_goalposts_takes_a_geometric_mean_and_ranks_rounde
     for (unit, unrounded, rounded, rank) in expected {
         let (score, ours, our_rank) = &ranking[unit];
         // Tolerance 1e-12: the same formula, evaluated in another order.
-        assert!((ours - unrounded).abs() < 1e-12, "{unit}: {ours} vs {unrounded}");
+        assert!(
+            (ours - unrounded).abs() < 1e-12,
+            "{unit}: {ours} vs {unrounded}"
+        );
         assert_eq!(score, rounded, "{unit}");
         assert_eq!(our_rank, rank, "{unit}");
     }
     assert_eq!(ranking.len(), expected.len());
+}
+
+#[test]
+fn a_bli_style_index_lets_its_user_reweight_the_topics_with_a_scenario_file() {
+    // Min-max over p, q, r to 0-10 (homicide inverted), a topic the mean of its indicators:
+    // life 80, 82, 78 -> 5, 10, 0; self-reported health 70, 60, 80 -> 5, 0, 10: health 5, 5, 5;
+    // homicide 1, 2, 0.5 (lower is better) -> 6.667, 0, 10; income 30k, 40k, 20k -> 5, 10, 0.
+    let cases: [(Option<&str>, [(&str, f64, &str); 3]); 3] = [
+        // Equal topics: p (5 + 6.667 + 5) / 3 = 5.556; q (5 + 0 + 10) / 3 = r (5 + 10 + 0) / 3 = 5.
+        (
+            None,
+            [("p", 50.0 / 9.0, "1"), ("q", 5.0, "2"), ("r", 5.0, "2")],
+        ),
+        // Health 5, safety 1, income 0: p (25 + 6.667) / 6 = 5.278, q 25 / 6, r 35 / 6.
+        (
+            Some("scenario-health.toml"),
+            [
+                ("r", 35.0 / 6.0, "1"),
+                ("p", (25.0 + 20.0 / 3.0) / 6.0, "2"),
+                ("q", 25.0 / 6.0, "3"),
+            ],
+        ),
+        // Health 1, safety 1, income 5: q (5 + 0 + 50) / 7, p (5 + 6.667 + 25) / 7, r 15 / 7.
+        (
+            Some("scenario-income.toml"),
+            [
+                ("q", 55.0 / 7.0, "1"),
+                ("p", (30.0 + 20.0 / 3.0) / 7.0, "2"),
+                ("r", 15.0 / 7.0, "3"),
+            ],
+        ),
+    ];
+    for (scenario, expected) in cases {
+        let ranking = score("bli", scenario);
+        for (unit, value, rank) in expected {
+            let (_, ours, our_rank) = &ranking[unit];
+            // Tolerance 1e-12 on the 0-10 scale: the same arithmetic in another order.
+            assert!(
+                (ours - value).abs() < 1e-12,
+                "{scenario:?} {unit}: {ours} vs {value}"
+            );
+            assert_eq!(our_rank, rank, "{scenario:?} {unit}");
+        }
+    }
 }

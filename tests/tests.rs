@@ -941,7 +941,14 @@ fn uncertainty_gives_byte_identical_files_with_one_thread_or_two() {
 fn the_runs_log_names_imputations_in_framework_syntax_not_the_program_s_internal_names() {
     let out = TempDir::new().unwrap();
     healthy_city()
-        .args(["uncertainty", "--runs", "300", "--seed", "4", "--imputations"])
+        .args([
+            "uncertainty",
+            "--runs",
+            "300",
+            "--seed",
+            "4",
+            "--imputations",
+        ])
         .arg("none,group_mean,latest")
         .arg("--out")
         .arg(out.path())
