@@ -83,12 +83,15 @@ fn an_hdi_style_index_caps_log_goalposts_takes_a_geometric_mean_and_ranks_rounde
     assert_eq!(ranking.len(), expected.len());
 }
 
+/// A unit, its unrounded score and its rank.
+type Expected = (&'static str, f64, &'static str);
+
 #[test]
 fn a_bli_style_index_lets_its_user_reweight_the_topics_with_a_scenario_file() {
     // Min-max over p, q, r to 0-10 (homicide inverted), a topic the mean of its indicators:
     // life 80, 82, 78 -> 5, 10, 0; self-reported health 70, 60, 80 -> 5, 0, 10: health 5, 5, 5;
     // homicide 1, 2, 0.5 (lower is better) -> 6.667, 0, 10; income 30k, 40k, 20k -> 5, 10, 0.
-    let cases: [(Option<&str>, [(&str, f64, &str); 3]); 3] = [
+    let cases: [(Option<&str>, [Expected; 3]); 3] = [
         // Equal topics: p (5 + 6.667 + 5) / 3 = 5.556; q (5 + 0 + 10) / 3 = r (5 + 10 + 0) / 3 = 5.
         (
             None,
