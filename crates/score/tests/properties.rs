@@ -425,15 +425,21 @@ fn inputs2(
 #[test]
 fn the_nominal_replication_equals_run_for_every_method() {
     use healthy_city_score::Engine;
-    use proptest::test_runner::{Config, TestRunner};
+    use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 
     let variants = variants();
     let checked = std::cell::RefCell::new(vec![0usize; variants.len()]);
-    let mut runner = TestRunner::new(Config {
-        cases: 48,
-        failure_persistence: None,
-        ..Config::default()
-    });
+    // A fixed seed: "every variant checked on some panel" is then a fact of this test, not a
+    // chance (with a fresh seed per run, dist2ref under `bounds = "year"` went unchecked in
+    // some runs: its reference city lacked a value in every panel drawn).
+    let mut runner = TestRunner::new_with_rng(
+        Config {
+            cases: 48,
+            failure_persistence: None,
+            ..Config::default()
+        },
+        TestRng::deterministic_rng(RngAlgorithm::ChaCha),
+    );
     runner
         .run(&panel2(), |panel| {
             for (v, (name, methods, groups, index)) in variants.iter().enumerate() {
