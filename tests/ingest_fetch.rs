@@ -20,7 +20,10 @@ fn mock_publishers(data: &Path, gho_status: Option<u16>) -> mock::MockServer {
         healthy_city_model::Catalogue::load(&root.join("indicators/catalogue.toml")).unwrap();
     let mut routes = std::collections::BTreeMap::new();
     for indicator in catalogue.iter() {
-        if let (Some(download), Some(file)) = (&indicator.source.download, &indicator.source.file) {
+        let Some(source) = &indicator.source else {
+            continue;
+        };
+        if let (Some(download), Some(file)) = (&source.download, &source.file) {
             let path = download.split('?').next().unwrap();
             let path =
                 path[path.find("/api/").or_else(|| path.find("/v2/")).unwrap()..].to_string();

@@ -10,9 +10,12 @@ use tempfile::TempDir;
 
 use crate::healthy_city;
 
+/// ranking.csv as city -> (score, score_unrounded, rank).
+type Ranking = HashMap<String, (String, f64, String)>;
+
 /// `score --framework tests/data/published/NAME/framework.toml [--scenario NAME/FILE]`, returning ranking.csv as
-/// city -> (score, score_unrounded, rank).
-fn score(name: &str, scenario: Option<&str>) -> HashMap<String, (String, f64, String)> {
+/// city -> (score, score_unrounded, rank), and unscored.csv's rows as (city, group, child).
+fn score(name: &str, scenario: Option<&str>) -> (Ranking, Vec<(String, String, String)>) {
     let out = TempDir::new().unwrap();
     let folder = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/data/published")
@@ -36,7 +39,15 @@ fn score(name: &str, scenario: Option<&str>) -> HashMap<String, (String, f64, St
     let column = |name: &str| header.iter().position(|h| h == name);
     let (score, rank) = (column("score").unwrap(), column("rank").unwrap());
     let unrounded = column("score_unrounded").unwrap_or(score);
-    reader
+    let unscored = csv::Reader::from_path(out.path().join("unscored.csv"))
+        .unwrap()
+        .records()
+        .map(|row| {
+            let row = row.unwrap();
+            (row[0].to_string(), row[2].to_string(), row[3].to_string())
+        })
+        .collect();
+    let ranking = reader
         .records()
         .map(|row| {
             let row = row.unwrap();
@@ -49,12 +60,13 @@ fn score(name: &str, scenario: Option<&str>) -> HashMap<String, (String, f64, St
                 ),
             )
         })
-        .collect()
+        .collect();
+    (ranking, unscored)
 }
 
 #[test]
 fn an_hdi_style_index_caps_log_goalposts_takes_a_geometric_mean_and_ranks_rounded_values() {
-    let ranking = score("hdi", None);
+    let (ranking, unscored) = score("hdi", None);
     // health = clamp((LE - 20) / 65), education = mean(clamp(MYS / 15), clamp(EYS / 18)),
     // income = clamp((ln GNI - ln 100) / (ln 75000 - ln 100)), HDI = (h e i)^(1/3):
     // a: 84.3, 13.9, 16.6, 69433 -> 0.989231, 0.924444, 0.988350 -> 0.966859
@@ -62,6 +74,8 @@ fn an_hdi_style_index_caps_log_goalposts_takes_a_geometric_mean_and_ranks_rounde
     // c: 71, 8, 12, 12000 -> 0.784615, 0.6, 0.723178 -> 0.698261
     // d: 62, 5, 9, 2500 -> 0.646154, 0.416667, 0.486230 -> 0.507756
     // e: 82, 12.5, 16, 90000 (income capped at 1) -> 0.953846, 0.861111, 1 -> 0.936510
+    // f: 19.5 (below the lower goalpost: health 0), 4, 7, 900 -> no geometric mean: f is
+    // left unscored, as the UNDP leaves such a country-year, and the others are ranked.
     let expected = [
         ("a", 0.966_858_728_564_675, "0.967", "1"),
         // b's unrounded HDI is higher than a's, but both round to 0.967 and share rank 1.
@@ -81,6 +95,10 @@ fn an_hdi_style_index_caps_log_goalposts_takes_a_geometric_mean_and_ranks_rounde
         assert_eq!(our_rank, rank, "{unit}");
     }
     assert_eq!(ranking.len(), expected.len());
+    assert_eq!(
+        unscored,
+        [("f".to_string(), "hdi".to_string(), "le".to_string())]
+    );
 }
 
 /// A unit, its unrounded score and its rank.
@@ -117,7 +135,7 @@ fn a_bli_style_index_lets_its_user_reweight_the_topics_with_a_scenario_file() {
         ),
     ];
     for (scenario, expected) in cases {
-        let ranking = score("bli", scenario);
+        let (ranking, _) = score("bli", scenario);
         for (unit, value, rank) in expected {
             let (_, ours, our_rank) = &ranking[unit];
             // Tolerance 1e-12 on the 0-10 scale: the same arithmetic in another order.

@@ -621,7 +621,7 @@ fn validate_makes_the_checks_run_makes_and_says_the_same() {
         (
             (
                 "aggregation = \"arithmetic\"",
-                "aggregation = \"geometric\"",
+                "aggregation = \"geometric\"\nnonpositive = \"error\"",
             ),
             "geometric",
         ),

@@ -511,3 +511,154 @@ fn a_ranking_of_seventy_units_becomes_a_top_and_focus_chart() {
     // Height bounded: 41 rows, 320 + 28 * 41 = 1468 pixels.
     assert!(svg.contains("height=\"1468\""), "{}", &svg[..200]);
 }
+
+/// The minimal index of docs/formats.md (tests/data/minimal): `id,name` units, `id,direction`
+/// indicators, `city,indicator,year,value` observations. Min-max over the panel to 0-100,
+/// arithmetic mean. By hand: life (higher) 80..84, obesity (lower) 20..28:
+/// Camden (82 - 80) / 4 = 50 and (28 - 20) / 8 = 100, index 75; Hackney 0 and 3 / 8 = 37.5,
+/// 18.75; Islington 25 and 0, 12.5; Westminster 100 with no obesity value: half the weight,
+/// below `city_min_share = 0.75`, so not ranked. Exact in binary floating point.
+#[test]
+fn a_minimal_index_of_three_csv_files_scores_with_every_intermediate_table() {
+    let dir = TempDir::new().unwrap();
+    let out = dir.path().join("out");
+    let framework = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/minimal/framework.toml");
+    healthy_city()
+        .args(["score", "--framework"])
+        .arg(&framework)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "Borough health, 2020: 3 of 4 boroughs ranked",
+        ));
+    assert_eq!(
+        read_csv(&out.join("ranking.csv")),
+        [
+            ["camden", "2020", "75", "1"],
+            ["hackney", "2020", "18.75", "2"],
+            ["islington", "2020", "12.5", "3"],
+        ]
+    );
+    let data = read_csv(&out.join("data.csv"));
+    let normalised: Vec<(&str, &str, &str)> = data
+        .iter()
+        .map(|r| (r[0].as_str(), r[1].as_str(), r[8].as_str()))
+        .collect();
+    assert_eq!(
+        normalised,
+        [
+            ("life", "camden", "50"),
+            ("life", "hackney", "0"),
+            ("life", "islington", "25"),
+            ("life", "westminster", "100"),
+            ("obesity", "camden", "100"),
+            ("obesity", "hackney", "37.5"),
+            ("obesity", "islington", "0"),
+        ]
+    );
+    let indicators = read_csv(&out.join("indicators.csv"));
+    assert_eq!(
+        indicators[0],
+        [
+            "life",
+            "life",
+            "not given",
+            "higher",
+            "not given",
+            "not given",
+            "not given",
+            "not given",
+            "not given",
+            "not given"
+        ]
+    );
+    assert_eq!(indicators[1][3], "lower");
+    let svg = fs::read_to_string(out.join("charts/ranking.svg")).unwrap();
+    assert!(svg.contains("ranking of boroughs, 2020"), "{svg}");
+    assert!(svg.contains("Source: not given (2 indicators)."), "{svg}");
+}
+
+/// Every problem of a minimal file is reported at once, each with its line, and nothing is
+/// written.
+#[test]
+fn every_problem_of_a_minimal_registry_is_reported_at_once_with_exit_code_2() {
+    let dir = TempDir::new().unwrap();
+    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/minimal");
+    for file in ["framework.toml", "indicators.csv", "observations.csv"] {
+        fs::copy(source.join(file), dir.path().join(file)).unwrap();
+    }
+    fs::write(
+        dir.path().join("boroughs.csv"),
+        "id,name,latitude\ncamden,,51.5\nHackney,Hackney,north\nislington,Islington,\nwestminster,Westminster,\n",
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    healthy_city()
+        .args(["score", "--framework"])
+        .arg(dir.path().join("framework.toml"))
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("problems found"))
+        .stderr(predicate::str::contains(
+            "boroughs.csv:2: unit `camden` has no name",
+        ))
+        .stderr(predicate::str::contains(
+            "boroughs.csv:3: city id `Hackney` must be lowercase",
+        ))
+        .stderr(predicate::str::contains(
+            "boroughs.csv:3: `latitude` `north` is not a number",
+        ));
+    assert!(!out.exists());
+}
+
+/// The default index under a geometric mean on its 0-100 scale: every city that is the worst
+/// of some indicator has a 0 there, so its year is left unscored (not the whole run aborted),
+/// each listed in unscored.csv with its reason, and the rest are scored and ranked.
+#[test]
+fn a_geometric_index_meeting_zeros_leaves_those_city_years_unscored_and_says_why() {
+    let dir = TempDir::new().unwrap();
+    let framework = crate::framework_copy(dir.path(), |t| {
+        t.replace(
+            "aggregation = \"arithmetic\"",
+            "aggregation = \"geometric\"",
+        )
+    });
+    let out = dir.path().join("out");
+    healthy_city()
+        .args(["score", "--framework"])
+        .arg(&framework)
+        .arg("--out")
+        .arg(&out)
+        .args(["--no-charts", "--format", "csv"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("left without a score"))
+        .stderr(predicate::str::contains("see unscored.csv"));
+    let unscored = read_csv(&out.join("unscored.csv"));
+    assert!(!unscored.is_empty());
+    let ranking = read_csv(&out.join("ranking.csv"));
+    let scores = read_csv(&out.join("scores.csv"));
+    for row in &unscored {
+        // city, year, group, child, value, aggregation, reason
+        assert_eq!(
+            (row[4].as_str(), row[5].as_str()),
+            ("0", "geometric"),
+            "{row:?}"
+        );
+        assert!(row[6].contains("needs positive values"), "{row:?}");
+        // Not ranked that year, and no index score in scores.csv.
+        assert!(
+            !ranking.iter().any(|r| r[0] == row[0] && r[1] == row[1]),
+            "{row:?}"
+        );
+        assert!(scores
+            .iter()
+            .filter(|s| s[0] == row[0] && s[1] == row[1] && s[2] == "index")
+            .all(|s| s[3].is_empty()));
+    }
+    assert!(ranking.len() > 10, "the other cities are ranked");
+}

@@ -196,7 +196,7 @@ fn rejects_an_unknown_city_with_exit_code_2() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains(
-            "error: city `Atlantis` is not among the cities scored",
+            "error: city `Atlantis` is not among the world cities scored",
         ));
     assert_eq!(
         fs::read_dir(out.path()).unwrap().count(),
@@ -258,11 +258,12 @@ fn a_failed_run_leaves_the_previous_outputs_untouched() {
     let out = dir.path().join("out");
     fs::create_dir_all(&out).unwrap();
     fs::write(out.join("ranking.csv"), "previous run\n").unwrap();
-    // A geometric index on a 0-100 scale meets a zero score and fails while scoring.
+    // A geometric index on a 0-100 scale meets a zero score and, with `nonpositive =
+    // "error"`, fails while scoring.
     let framework = framework_copy(dir.path(), |t| {
         t.replace(
             "aggregation = \"arithmetic\"",
-            "aggregation = \"geometric\"",
+            "aggregation = \"geometric\"\nnonpositive = \"error\"",
         )
     });
     healthy_city()

@@ -1,7 +1,6 @@
 //! `healthy-city path-to-first`: the least improvement that makes a city rank first.
 
 use anyhow::{Context, Result};
-use healthy_city_model::Level;
 
 use crate::analysis::{self, city, setup};
 use crate::args::PathArgs;
@@ -65,7 +64,7 @@ pub fn run(args: &PathArgs) -> Result<()> {
                 |i| healthy_city_report::PathLabel {
                     name: i.name.clone(),
                     unit: i.unit.clone(),
-                    national: i.level == Level::National,
+                    national: i.is_national(),
                 },
             )
         })

@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use anyhow::{bail, Context, Result};
-use healthy_city_model::{Framework, Level};
+use healthy_city_model::Framework;
 use healthy_city_score::Results;
 
 use crate::analysis::with_scenario;
@@ -71,6 +71,14 @@ pub fn score_and_publish(job: &Job<'_>) -> Result<()> {
         "treatment.csv",
         &healthy_city_report::treatment_table(&results),
     )?;
+    outputs.table(
+        "indicators.csv",
+        &healthy_city_report::indicators_table(&framework, &inputs.catalogue),
+    )?;
+    outputs.table(
+        "unscored.csv",
+        &healthy_city_report::unscored_table(&results),
+    )?;
     if job.data_table {
         let sets = healthy_city_score::data_sets(
             &framework,
@@ -88,6 +96,18 @@ pub fn score_and_publish(job: &Job<'_>) -> Result<()> {
         charts(&mut outputs, &inputs, &framework, &results, y, focus, job)?;
     }
     let written = outputs.commit_quietly()?;
+    if let Some(first) = results.unscored.first() {
+        let n = results.unscored.len();
+        publish::status(&format!(
+            "note: {n} unit-year{} left without a score: a group's mean cannot take a child of 0 or less (the first: `{}` in {}, child `{}` = {} under a {} mean); see unscored.csv, or set `nonpositive` in the framework",
+            if n == 1 { "" } else { "s" },
+            results.cities[first.city],
+            results.years[first.year],
+            results.nodes[first.child].id,
+            first.value,
+            first.aggregation
+        ));
+    }
 
     let focus_id = focus.map(|c| results.cities[c].as_str());
     let text = match job.format {
@@ -110,8 +130,9 @@ fn year_slot(results: &Results, framework: &Framework, year: Option<i32>) -> Res
     let Some(year) = year else {
         return results.latest_ranked_year().with_context(|| {
             format!(
-                "no year of `{}` has enough cities ranked (coverage.year_min_share = {}): lower the coverage thresholds or add data",
+                "no year of `{}` has enough {} ranked (coverage.year_min_share = {}): lower the coverage thresholds or add data",
                 framework.file(),
+                framework.units,
                 results.year_min_share
             )
         });
@@ -126,8 +147,9 @@ fn year_slot(results: &Results, framework: &Framework, year: Option<i32>) -> Res
     };
     if !results.year_ranked[y] {
         bail!(
-            "--year {year}: {year} is not ranked in `{}` (too few cities meet the coverage thresholds): give a ranked year ({})",
+            "--year {year}: {year} is not ranked in `{}` (too few {} meet the coverage thresholds): give a ranked year ({})",
             framework.file(),
+            framework.units,
             results.ranked_years()
         );
     }
@@ -141,7 +163,8 @@ fn focus(results: &Results, framework: &Framework, job: &Job<'_>) -> Result<Opti
     if let Some(name) = job.city {
         let slot = results.city_slot(name).with_context(|| {
             format!(
-                "city `{name}` is not among the cities scored by `{}`: give a city id or name from the registry (e.g. `--city {example}`)",
+                "city `{name}` is not among the {} scored by `{}`: give an id or name from the registry (e.g. `--city {example}`)",
+                framework.units,
                 framework.file()
             )
         })?;
@@ -150,8 +173,9 @@ fn focus(results: &Results, framework: &Framework, job: &Job<'_>) -> Result<Opti
     if let Some(name) = &framework.data.focus {
         let slot = results.city_slot(name).with_context(|| {
             format!(
-                "`[data] focus = \"{name}\"` in `{}` is not among the cities scored: give a city id or name from the registry (e.g. `focus = \"{example}\"`), or remove the key",
-                framework.file()
+                "`[data] focus = \"{name}\"` in `{}` is not among the {} scored: give an id or name from the registry (e.g. `focus = \"{example}\"`), or remove the key",
+                framework.file(),
+                framework.units
             )
         })?;
         return Ok(Some(slot));
@@ -212,7 +236,7 @@ fn charts(
     let national: Vec<&str> = inputs
         .catalogue
         .iter()
-        .filter(|i| i.level == Level::National)
+        .filter(|i| i.is_national())
         .map(|i| i.id.as_str())
         .collect();
     let (svg, png) = outputs.chart(&format!("profile-{city_id}"))?;

@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use healthy_city_model::{
-    Catalogue, Cities, City, Flag, Indicator, Level, Observation, Observations,
+    Catalogue, Cities, City, Flag, Indicator, Observation, Observations, SourceSpec,
 };
 
 use crate::bounds::{echo, years};
@@ -50,18 +50,19 @@ pub(crate) fn assemble(
     previous: Option<&Observations>,
 ) -> Result<Snapshot> {
     check_first_year(first_year)?;
+    catalogue.check_ingest().map_err(Error::Invalid)?;
     let mut loaded: BTreeMap<String, Loaded> = BTreeMap::new();
     let mut by_country: HashMap<&str, Vec<&City>> = HashMap::new();
     for city in cities.iter() {
         by_country
-            .entry(city.country.as_str())
+            .entry(city.country.as_deref().unwrap_or_default())
             .or_default()
             .push(city);
     }
     let mut rows = Vec::new();
     let mut reports = Vec::new();
     for indicator in catalogue.iter() {
-        let spec = &indicator.source;
+        let spec = spec(indicator)?;
         let catalogue_error = |message: String| Error::Catalogue {
             indicator: indicator.id.clone(),
             message,
@@ -144,7 +145,7 @@ pub(crate) fn assemble(
     };
     let mut keys = Vec::new();
     for indicator in catalogue.iter() {
-        if let Some(adapter) = Adapter::from_name(&indicator.source.adapter) {
+        if let Some(adapter) = Adapter::from_name(&spec(indicator)?.adapter) {
             keys.push(sources.key(indicator, adapter)?);
         }
     }
@@ -239,6 +240,15 @@ fn check_kept(reports: &[IndicatorReport], first_year: i32, rows: usize) -> Resu
     Err(Error::Incomplete(message))
 }
 
+/// The source of an indicator to ingest (every indicator has one once
+/// [`Catalogue::check_ingest`] passed; the error is for callers that skip the check).
+pub(crate) fn spec(indicator: &Indicator) -> Result<&SourceSpec> {
+    indicator.source.as_ref().ok_or_else(|| Error::Catalogue {
+        indicator: indicator.id.clone(),
+        message: "it has no `source`: give `source = { adapter, publisher, dataset, release, licence, query }` to ingest it".to_string(),
+    })
+}
+
 /// Matches one indicator's records to cities and checks one value per (city, year).
 fn ingest_indicator(
     indicator: &Indicator,
@@ -249,7 +259,7 @@ fn ingest_indicator(
     by_country: &HashMap<&str, Vec<&City>>,
     first_year: i32,
 ) -> Result<(IndicatorReport, Vec<Observation>)> {
-    let key = adapter.key(&indicator.source);
+    let key = adapter.key(spec(indicator)?);
     let alias = adapter.alias_source(indicator);
     let matches = |place: &str| -> Vec<&City> {
         match &alias {
@@ -411,7 +421,7 @@ fn ingest_indicator(
             year,
             value: h.record.value,
             source: key.clone(),
-            flag: if indicator.level == Level::National {
+            flag: if indicator.is_national() {
                 Flag::Proxy
             } else {
                 h.record.flag
@@ -446,7 +456,10 @@ fn keep_previous(
     let matched: BTreeSet<&str> = kept.iter().map(|o| o.city.as_str()).collect();
     let report = IndicatorReport {
         indicator: indicator.id.clone(),
-        source: adapter.key(&indicator.source),
+        source: indicator
+            .source
+            .as_ref()
+            .map_or_else(String::new, |spec| adapter.key(spec)),
         file: file.to_string(),
         rows_read: 0,
         values_read: 0,

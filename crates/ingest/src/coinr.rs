@@ -19,8 +19,8 @@
 //!   becomes `_`, and a code not starting with a letter gets an `x` in front (`LIV_04` ->
 //!   `liv_04`, `2A` -> `x2a`). Two codes mapping to one id are an error. Each city keeps its
 //!   uCode as the `coinr` alias, each node its code in a comment.
-//! - COINr data have no geography: cities get the user-assigned ISO 3166 code `ZZZ` and
-//!   coordinates 0, 0 (with a comment saying so).
+//! - COINr data have no geography: cities get no `country` and no coordinates (a comment in
+//!   cities.toml says so), and no `region` when iMeta has no Group row.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt::Write as _;
@@ -205,7 +205,8 @@ struct Unit {
     id: String,
     code: String,
     name: String,
-    region: String,
+    /// The chosen Group column's value (none when NA or when iMeta has no Group row).
+    region: Option<String>,
     /// The other Group columns: (attribute key, value), missing values left out.
     attributes: Vec<(String, String)>,
 }
@@ -797,11 +798,7 @@ pub fn import_coinr(
                 } else {
                     name.to_string()
                 },
-                region: if is_na(region) {
-                    "unknown".to_string()
-                } else {
-                    region.to_string()
-                },
+                region: (!is_na(region)).then(|| region.to_string()),
                 attributes: c_attributes
                     .iter()
                     .map(|&(key, c)| (key, field(row, c)))
@@ -837,11 +834,11 @@ pub fn import_coinr(
     // cities.toml
     let mut cities = format!(
         "# Imported from COINr iData `{idata_file}` by `healthy-city import coinr`.\n\
-         # COINr data have no geography: `country` is the user-assigned ISO 3166 code ZZZ and the\n\
-         # coordinates are 0, 0. Replace them if national proxies or maps are needed.\n\
+         # COINr data have no geography: no `country` or coordinates are written; add them if\n\
+         # national proxies or maps are needed.\n\
          # `region` is {}.\n{}",
         group_col.as_ref().map_or_else(
-            || "`unknown` (iMeta has no Group row)".to_string(),
+            || "not written (iMeta has no Group row)".to_string(),
             |g| format!("the iData Group column `{g}`")
         ),
         if other_groups.is_empty() {
@@ -860,9 +857,13 @@ pub fn import_coinr(
     for unit in &units {
         let _ = write!(
             cities,
-            "\n[[city]]\nid = {}\nname = {}\ncountry = \"ZZZ\"\nregion = {}\nlatitude = 0.0\nlongitude = 0.0\n",
-            quote(&unit.id), quote(&unit.name), quote(&unit.region)
+            "\n[[city]]\nid = {}\nname = {}\n",
+            quote(&unit.id),
+            quote(&unit.name)
         );
+        if let Some(region) = &unit.region {
+            let _ = writeln!(cities, "region = {}", quote(region));
+        }
         if !unit.attributes.is_empty() {
             let pairs: Vec<String> = unit
                 .attributes
@@ -1042,7 +1043,7 @@ LON,London,Europe,,9.5
         // Without --group the first Group row (Region) stays the region, as before.
         let (_, c, _, _) = load(&import(None).unwrap());
         let sin = c.get("sin").unwrap();
-        assert_eq!(sin.region, "Asia");
+        assert_eq!(sin.region.as_deref(), Some("Asia"));
         assert_eq!(sin.attribute("gdp_group"), Some("XL"));
         assert_eq!(sin.attribute("eurasia_group"), Some("Asia"));
         // London's GDP_group is NA: no attribute rather than the text `NA`.
@@ -1054,11 +1055,11 @@ LON,London,Europe,,9.5
             .contains("# `region` is the iData Group column `GDP_group`."));
         let (_, c, _, _) = load(&chosen);
         let sin = c.get("sin").unwrap();
-        assert_eq!(sin.region, "XL");
+        assert_eq!(sin.region.as_deref(), Some("XL"));
         assert_eq!(sin.attribute("region"), Some("XL"));
         // Region, no longer the region, is an attribute under a key that is not a registry field.
         assert_eq!(sin.attribute("coinr_region"), Some("Asia"));
-        assert_eq!(c.get("lon").unwrap().region, "unknown");
+        assert_eq!(c.get("lon").unwrap().region, None);
 
         let err = import(Some("Income")).unwrap_err().to_string();
         assert!(
@@ -1098,8 +1099,8 @@ LON,London,Europe,,9.5
         assert_eq!(f.get("liv_04").unwrap().weight, 2.0);
         assert_eq!(k.get("grn_01").unwrap().direction, Direction::Lower);
         assert_eq!(k.get("liv_04").unwrap().unit, "years");
-        assert_eq!(c.get("lon").unwrap().region, "Europe");
-        assert_eq!(c.get("lon").unwrap().country, "ZZZ");
+        assert_eq!(c.get("lon").unwrap().region.as_deref(), Some("Europe"));
+        assert_eq!(c.get("lon").unwrap().country, None);
         // London's missing life expectancy is not written.
         assert_eq!(o.len(), 3);
         assert_eq!(i.ids["LIV_04"], "liv_04");
@@ -1403,7 +1404,7 @@ LON,London,Europe,,9.5
             "{}",
             i.observations
         );
-        assert!(i.cities.contains("region = \"unknown\""), "{}", i.cities);
+        assert!(!i.cities.contains("region ="), "{}", i.cities);
     }
 
     /// A coin with a `Denominator` row: beds per person, 0.1, 0.3 and 0.2.
@@ -1513,7 +1514,7 @@ CCC,C,400,30,2000
         assert_eq!(f.indicators().count(), 10);
         assert_eq!(o.len(), 550 - 28);
         assert_eq!(f.root().id, "index");
-        assert_eq!(c.get("lon").unwrap().region, "Europe");
+        assert_eq!(c.get("lon").unwrap().region.as_deref(), Some("Europe"));
         assert_eq!(k.get("grn_01").unwrap().direction, Direction::Lower);
         let domains: Vec<_> = f.domains().map(|n| n.id.as_str()).collect();
         assert_eq!(domains, ["health", "environment", "safeactive"]);

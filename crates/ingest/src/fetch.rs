@@ -58,16 +58,20 @@ pub fn fetch_snapshot(
 ) -> Result<Snapshot> {
     // Before any download: a first year outside the years of values keeps nothing.
     check_first_year(first_year)?;
-    let countries: BTreeSet<&str> = cities.iter().map(|c| c.country.as_str()).collect();
+    catalogue.check_ingest().map_err(Error::Invalid)?;
+    let countries: BTreeSet<&str> = cities.iter().filter_map(|c| c.country.as_deref()).collect();
     let countries = countries.into_iter().collect::<Vec<_>>().join(";");
     // Every download, once, with the adapter and indicators that use it.
     let mut wanted: BTreeMap<String, (Adapter, Vec<String>)> = BTreeMap::new();
     let mut order: Vec<String> = Vec::new();
     for indicator in catalogue.iter() {
-        let Some(adapter) = Adapter::from_name(&indicator.source.adapter) else {
+        let Some(spec) = &indicator.source else {
             continue;
         };
-        let Some(template) = &indicator.source.download else {
+        let Some(adapter) = Adapter::from_name(&spec.adapter) else {
+            continue;
+        };
+        let Some(template) = &spec.download else {
             continue;
         };
         let url = resolve(template, adapter, options.base_urls, &countries).map_err(|message| {
@@ -169,11 +173,12 @@ impl Sources for Downloaded<'_> {
             indicator: indicator.id.clone(),
             message,
         };
-        if let Some(template) = &indicator.source.download {
+        let spec = crate::build::spec(indicator)?;
+        if let Some(template) = &spec.download {
             return resolve(template, adapter, self.base_urls, &self.countries)
                 .map_err(catalogue_error);
         }
-        indicator.source.file.clone().ok_or_else(|| {
+        spec.file.clone().ok_or_else(|| {
             catalogue_error(
                 "its source has neither `download` (an address to fetch) nor `file`".to_string(),
             )
@@ -271,7 +276,7 @@ fn download(
             None,
             format!(
                 "the answer holds no rows for query `{}`: check the catalogue's `download` address",
-                indicator.source.query
+                indicator.source.as_ref().map_or("", |s| s.query.as_str())
             ),
         ));
     }
@@ -420,7 +425,7 @@ fn socrata_pages(
             None,
             format!(
                 "the answer holds no rows for query `{}`: check the catalogue's `download` address",
-                indicator.source.query
+                indicator.source.as_ref().map_or("", |s| s.query.as_str())
             ),
         ));
     }

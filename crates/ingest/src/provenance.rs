@@ -71,7 +71,9 @@ download was read. This file is generated: rebuild rather than edit.
         let Some(first) = indicators.first() else {
             continue;
         };
-        let spec = &first.source;
+        let Some(spec) = &first.source else {
+            continue;
+        };
         let key = source.adapter.key(spec);
         let fetched = if let Some(why) = &source.failed {
             format!("| Download | `{file}` |\n| Status | failed ({why}); the values below are kept from the previous snapshot |\n")
@@ -118,14 +120,15 @@ download was read. This file is generated: rebuild rather than edit.
                 _ => "-".to_string(),
             };
             let level = match indicator.level {
-                Level::City => "city",
-                Level::National => "national (proxy)",
+                Some(Level::City) => "city",
+                Some(Level::National) => "national (proxy)",
+                None => healthy_city_model::NOT_GIVEN,
             };
             let _ = writeln!(
                 out,
                 "| `{}` | `{}` | {level} | {} | {} | {years} |",
                 indicator.id,
-                indicator.source.query,
+                indicator.source.as_ref().map_or("", |s| s.query.as_str()),
                 thousands(rows.len()),
                 cities.len()
             );

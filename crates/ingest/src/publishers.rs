@@ -330,7 +330,7 @@ impl Adapter {
     /// The generic `table` adapter matches through `columns.aliases` (default `table`) at city
     /// level.
     pub(crate) fn alias_source(self, indicator: &Indicator) -> Option<String> {
-        let city = indicator.level == Level::City;
+        let city = indicator.level == Some(Level::City);
         match self.row().matching {
             Matching::Aliases(key) => Some(key.to_string()),
             Matching::CityAliases(key) => city.then(|| key.to_string()),
@@ -338,8 +338,8 @@ impl Adapter {
             Matching::Columns => city.then(|| {
                 indicator
                     .source
-                    .columns
                     .as_ref()
+                    .and_then(|s| s.columns.as_ref())
                     .and_then(|c| c.aliases.clone())
                     .unwrap_or_else(|| "table".to_string())
             }),
@@ -443,17 +443,18 @@ impl Adapter {
             Adapter::SdmxJson => oecd::parse_sdmx_json(bytes, file),
             Adapter::Socrata => cdc::parse_socrata(bytes, file),
             Adapter::Table => {
-                let columns = indicator.source.columns.as_ref().ok_or_else(|| Error::Catalogue {
+                let spec = crate::build::spec(indicator)?;
+                let columns = spec.columns.as_ref().ok_or_else(|| Error::Catalogue {
                     indicator: indicator.id.clone(),
                     message: "adapter `table` needs `columns = { place = ..., year = ..., value = ... }` in its source".to_string(),
                 })?;
-                generic::parse_table(bytes, file, columns, &indicator.source.query)
+                generic::parse_table(bytes, file, columns, &spec.query)
             }
             Adapter::GhoCsv => who_gho::parse_gho_csv(bytes, file),
             Adapter::GhoOdata => who_gho::parse_gho_odata(bytes, file),
             Adapter::MasterIndex => master_index::parse_master_index(bytes, file),
             Adapter::Lenstore => {
-                let release = &indicator.source.release;
+                let release = &crate::build::spec(indicator)?.release;
                 let year = release
                     .split_whitespace()
                     .next()

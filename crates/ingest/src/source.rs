@@ -70,8 +70,7 @@ pub(crate) struct Files<'a>(pub(crate) &'a Path);
 
 impl Sources for Files<'_> {
     fn key(&self, indicator: &Indicator, _: Adapter) -> Result<String> {
-        indicator
-            .source
+        crate::build::spec(indicator)?
             .file
             .clone()
             .ok_or_else(|| Error::Catalogue {

@@ -89,7 +89,10 @@ fn the_snapshot_from_mock_publishers_equals_the_snapshot_from_the_files() {
     // Path of each download -> the file the publisher would serve there.
     let mut routes: BTreeMap<String, PathBuf> = BTreeMap::new();
     for indicator in catalogue.iter() {
-        if let (Some(download), Some(file)) = (&indicator.source.download, &indicator.source.file) {
+        let Some(source) = &indicator.source else {
+            continue;
+        };
+        if let (Some(download), Some(file)) = (&source.download, &source.file) {
             let path = reqwest::Url::parse(download).unwrap().path().to_string();
             routes.insert(path, data.join(file));
         }

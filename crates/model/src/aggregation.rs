@@ -88,6 +88,61 @@ impl fmt::Display for Aggregation {
     }
 }
 
+/// What a geometric, harmonic or negative-power mean does with a child it cannot take (a
+/// normalised value of 0 or less): `nonpositive = "unscored"` (the default), `"error"`, or
+/// `{ offset = c }`, in `[methods]` or on a group.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub enum Nonpositive {
+    /// The city gets no score that year for the group and every group above it, and the
+    /// outputs say why (`unscored.csv`): what publishers do (the UNDP leaves such a country-year
+    /// without an HDI).
+    #[default]
+    Unscored,
+    /// The run stops with an error naming the city, year, group, child and value.
+    Error,
+    /// `c` (positive) is added to every child of the group before the mean:
+    /// `exp(sum(w ln(x + c)) / sum(w))` for the geometric mean. It changes the formula: use it
+    /// only where the index's own method says so.
+    Offset(f64),
+}
+
+impl fmt::Display for Nonpositive {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Nonpositive::Unscored => f.write_str("unscored"),
+            Nonpositive::Error => f.write_str("error"),
+            Nonpositive::Offset(c) => write!(f, "{{ offset = {c} }}"),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Nonpositive {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            Word(String),
+            Table { offset: f64 },
+        }
+        const USE: &str = "use `\"unscored\"` (the default: the city-year gets no score, with the reason in unscored.csv), `\"error\"`, or `{ offset = c }` with c > 0";
+        match Raw::deserialize(deserializer).map_err(|_| {
+            de::Error::custom(format!("nonpositive must be a word or a table: {USE}"))
+        })? {
+            Raw::Word(w) if w == "unscored" => Ok(Nonpositive::Unscored),
+            Raw::Word(w) if w == "error" => Ok(Nonpositive::Error),
+            Raw::Word(other) => Err(de::Error::custom(format!(
+                "unknown nonpositive `{other}`: {USE}"
+            ))),
+            Raw::Table { offset } if offset.is_finite() && offset > 0.0 && offset <= 1e15 => {
+                Ok(Nonpositive::Offset(offset))
+            }
+            Raw::Table { offset } => Err(de::Error::custom(format!(
+                "nonpositive offset = {offset} must be a number above 0 and at most 1e15"
+            ))),
+        }
+    }
+}
+
 /// Which column of the city registry forms the groups of a group imputation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ImputeGroup {

@@ -8,7 +8,28 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use crate::cities::is_identifier;
-use crate::error::{echo, line_of, read_text, Error, Problem, Result};
+use crate::error::{echo, read_text, toml_entries, Error, Problem, Result};
+
+/// An indicator as read, before it is checked.
+struct Draft {
+    id: String,
+    name: Option<String>,
+    unit: Option<String>,
+    direction: Option<Direction>,
+    level: Option<Level>,
+    source: Option<SourceSpec>,
+}
+
+/// The error of a catalogue with no indicator.
+fn empty(file: &str) -> Error {
+    Error::Invalid {
+        problems: vec![Problem {
+            file: file.to_string(),
+            line: None,
+            message: "the catalogue lists no indicator: a catalogue needs at least one indicator (`[[indicator]]` entries with `id` and `direction`, or CSV rows `id,direction`)".to_string(),
+        }],
+    }
+}
 
 /// Which way is better for an indicator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -108,36 +129,60 @@ pub struct Columns {
 pub struct Indicator {
     /// Stable identifier (e.g. `pm25`).
     pub id: String,
-    /// Display name.
+    /// Display name (the id when the catalogue gives none).
     pub name: String,
-    /// Unit of the values.
+    /// Unit of the values (empty when not given).
     pub unit: String,
     /// Which way is better.
     pub direction: Direction,
-    /// City-level or national (proxy) measurement.
-    pub level: Level,
-    /// Where the values come from.
-    pub source: SourceSpec,
+    /// City-level or national (proxy) measurement, when the catalogue says.
+    pub level: Option<Level>,
+    /// Where the values come from: needed to ingest them, optional when the user supplies the
+    /// observations (reported as "not given").
+    pub source: Option<SourceSpec>,
     /// Line of the indicator's `id` in its file.
     pub line: usize,
+}
+
+/// What outputs write for provenance the catalogue does not give.
+pub const NOT_GIVEN: &str = "not given";
+
+impl Indicator {
+    /// Whether the catalogue says the indicator is a national value used for cities (a proxy).
+    pub fn is_national(&self) -> bool {
+        self.level == Some(Level::National)
+    }
+
+    /// `city`, `national`, or [`NOT_GIVEN`].
+    pub fn level_text(&self) -> &'static str {
+        match self.level {
+            Some(Level::City) => "city",
+            Some(Level::National) => "national",
+            None => NOT_GIVEN,
+        }
+    }
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawFile {
     #[serde(default)]
-    indicator: Vec<RawIndicator>,
+    indicator: Vec<Spanned<toml::Table>>,
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawIndicator {
-    id: Spanned<String>,
-    name: String,
-    unit: String,
+    id: String,
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    unit: Option<String>,
     direction: Option<Direction>,
-    level: Level,
-    source: SourceSpec,
+    #[serde(default)]
+    level: Option<Level>,
+    #[serde(default)]
+    source: Option<SourceSpec>,
 }
 
 /// The indicator catalogue, in file order.
@@ -149,70 +194,236 @@ pub struct Catalogue {
 }
 
 impl Catalogue {
-    /// Reads and validates a catalogue file.
+    /// Reads and validates a catalogue file: TOML (`[[indicator]]` entries), or CSV when the
+    /// name ends in `.csv` (`id,direction`, optionally `name,unit,level`).
     pub fn load(path: &Path) -> Result<Self> {
-        Self::parse(&read_text(path)?, &path.display().to_string())
+        let file = path.display().to_string();
+        let text = read_text(path)?;
+        if path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("csv"))
+        {
+            Self::parse_csv(&text, &file)
+        } else {
+            Self::parse(&text, &file)
+        }
     }
 
-    /// Parses and validates a catalogue from text; `file` names it in errors.
+    /// Parses and validates a TOML catalogue from text; `file` names it in errors. Every bad
+    /// entry is reported.
     pub fn parse(text: &str, file: &str) -> Result<Self> {
         let raw: RawFile =
             toml::from_str(text).map_err(|e| Error::toml(file, "catalogue", &e, text))?;
         if raw.indicator.is_empty() {
-            return Err(Error::Invalid {
-                problems: vec![Problem {
-                    file: file.to_string(),
-                    line: None,
-                    message: "the catalogue lists no indicator: a catalogue needs at least one `[[indicator]]` entry".to_string(),
-                }],
-            });
+            return Err(empty(file));
         }
-        let mut problems = Vec::new();
+        let (entries, mut problems) =
+            toml_entries::<RawIndicator>(raw.indicator, text, file, "indicator");
         let mut catalogue = Catalogue {
             file: file.to_string(),
             ..Catalogue::default()
         };
-        for item in raw.indicator {
-            let line = line_of(text, item.id.span().start);
-            let id = item.id.into_inner();
-            let shown = echo(&id);
-            let mut problem = |message: String| {
-                problems.push(Problem {
-                    file: file.to_string(),
-                    line: Some(line),
-                    message,
-                });
-            };
-            if !is_identifier(&id) {
-                problem(format!(
-                    "indicator id `{shown}` must be lowercase letters, digits, `_` and `-`"
-                ));
-            }
-            let Some(direction) = item.direction else {
-                problem(format!(
-                    "indicator `{shown}` has no direction: add `direction = \"higher\"` or `\"lower\"`"
-                ));
-                continue;
-            };
-            if catalogue.by_id.contains_key(&id) {
-                problem(format!("duplicate indicator id `{shown}`"));
-                continue;
-            }
-            catalogue
-                .by_id
-                .insert(id.clone(), catalogue.indicators.len());
-            catalogue.indicators.push(Indicator {
-                id,
-                name: item.name,
-                unit: item.unit,
-                direction,
-                level: item.level,
-                source: item.source,
+        for (line, item) in entries {
+            let found = catalogue.add(
+                Draft {
+                    id: item.id,
+                    name: item.name,
+                    unit: item.unit,
+                    direction: item.direction,
+                    level: item.level,
+                    source: item.source,
+                },
                 line,
-            });
+            );
+            problems.extend(found.into_iter().map(|message| Problem {
+                file: file.to_string(),
+                line: Some(line),
+                message,
+            }));
+        }
+        problems.sort_by_key(|p| p.line);
+        Error::check(problems)?;
+        Ok(catalogue)
+    }
+
+    /// Parses and validates a CSV catalogue: `id` and `direction` are required, `name`,
+    /// `unit` and `level` optional; no provenance (such indicators are scored from the user's
+    /// observations, not ingested). Every bad row is reported.
+    pub fn parse_csv(text: &str, file: &str) -> Result<Self> {
+        const COLUMNS: [&str; 5] = ["id", "direction", "name", "unit", "level"];
+        let csv_error = |line: Option<usize>, message: String| Error::Csv {
+            file: file.to_string(),
+            line,
+            message,
+        };
+        let mut reader = csv::ReaderBuilder::new()
+            .flexible(true)
+            .from_reader(text.as_bytes());
+        let header: Vec<String> = reader
+            .headers()
+            .map_err(|e| csv_error(Some(1), e.to_string()))?
+            .iter()
+            .map(|h| h.trim().trim_start_matches('\u{feff}').to_string())
+            .collect();
+        let position = |name: &str| header.iter().position(|h| h == name);
+        let mut said = Vec::new();
+        for required in &COLUMNS[..2] {
+            if position(required).is_none() {
+                said.push(format!("`{required}` missing"));
+            }
+        }
+        for (i, name) in header.iter().enumerate() {
+            if header[..i].contains(name) {
+                said.push(format!("`{}` is given twice", echo(name)));
+            } else if !COLUMNS.contains(&name.as_str()) {
+                said.push(format!("`{}` is not a catalogue column", echo(name)));
+            }
+        }
+        if !said.is_empty() {
+            return Err(csv_error(
+                Some(1),
+                format!(
+                    "the header is `{}` ({}): a CSV catalogue needs `id,direction` and may add `name,unit,level`; an indicator with provenance (to be ingested) is written in a TOML catalogue",
+                    echo(&header.join(",")),
+                    said.join("; ")
+                ),
+            ));
+        }
+        let mut catalogue = Catalogue {
+            file: file.to_string(),
+            ..Catalogue::default()
+        };
+        let mut problems = Vec::new();
+        for record in reader.records() {
+            let record = record.map_err(|e| csv_error(None, e.to_string()))?;
+            let line = record
+                .position()
+                .map_or(0, |p| usize::try_from(p.line()).unwrap_or(usize::MAX));
+            let cell = |name: &str| {
+                position(name)
+                    .and_then(|i| record.get(i))
+                    .map(str::trim)
+                    .filter(|v| !v.is_empty())
+            };
+            let mut found = Vec::new();
+            if record.len() != header.len() {
+                found.push(format!(
+                    "the row has {} fields and the header {}: give every row one field per column",
+                    record.len(),
+                    header.len()
+                ));
+            }
+            let id = cell("id").unwrap_or_default().to_string();
+            let direction = match cell("direction") {
+                None => None,
+                Some("higher") => Some(Direction::Higher),
+                Some("lower") => Some(Direction::Lower),
+                Some(other) => {
+                    found.push(format!(
+                        "indicator `{}`: direction `{}` is not `higher` or `lower`",
+                        echo(&id),
+                        echo(other)
+                    ));
+                    Some(Direction::Higher)
+                }
+            };
+            let level = match cell("level") {
+                None => None,
+                Some("city") => Some(Level::City),
+                Some("national") => Some(Level::National),
+                Some(other) => {
+                    found.push(format!(
+                        "indicator `{}`: level `{}` is not `city` or `national` (or leave it empty)",
+                        echo(&id),
+                        echo(other)
+                    ));
+                    None
+                }
+            };
+            found.extend(catalogue.add(
+                Draft {
+                    id,
+                    name: cell("name").map(str::to_string),
+                    unit: cell("unit").map(str::to_string),
+                    direction,
+                    level,
+                    source: None,
+                },
+                line,
+            ));
+            problems.extend(found.into_iter().map(|message| Problem {
+                file: file.to_string(),
+                line: Some(line),
+                message,
+            }));
+        }
+        if catalogue.is_empty() && problems.is_empty() {
+            return Err(empty(file));
         }
         Error::check(problems)?;
         Ok(catalogue)
+    }
+
+    /// Checks an indicator and adds it (unless its id is taken or it has no direction);
+    /// returns what is wrong with it.
+    fn add(&mut self, draft: Draft, line: usize) -> Vec<String> {
+        let mut problems = Vec::new();
+        let shown = echo(&draft.id);
+        if !is_identifier(&draft.id) {
+            problems.push(format!(
+                "indicator id `{shown}` must be lowercase letters, digits, `_` and `-`"
+            ));
+        }
+        let Some(direction) = draft.direction else {
+            problems.push(format!(
+                "indicator `{shown}` has no direction: add `direction = \"higher\"` or `\"lower\"`"
+            ));
+            return problems;
+        };
+        if self.by_id.contains_key(&draft.id) {
+            problems.push(format!("duplicate indicator id `{shown}`"));
+            return problems;
+        }
+        self.by_id.insert(draft.id.clone(), self.indicators.len());
+        self.indicators.push(Indicator {
+            name: draft.name.unwrap_or_else(|| draft.id.clone()),
+            id: draft.id,
+            unit: draft.unit.unwrap_or_default(),
+            direction,
+            level: draft.level,
+            source: draft.source,
+            line,
+        });
+        problems
+    }
+
+    /// Checks that every indicator can be ingested: each has a `source` and a `level`. Every
+    /// indicator lacking one is reported.
+    pub fn check_ingest(&self) -> Result<()> {
+        let problems = self
+            .indicators
+            .iter()
+            .filter_map(|i| {
+                let missing: Vec<&str> = [
+                    ("source", i.source.is_none()),
+                    ("level", i.level.is_none()),
+                ]
+                .into_iter()
+                .filter(|(_, m)| *m)
+                .map(|(k, _)| k)
+                .collect();
+                (!missing.is_empty()).then(|| Problem {
+                    file: self.file.clone(),
+                    line: Some(i.line),
+                    message: format!(
+                        "indicator `{}` has no `{}`: ingest reads an indicator from its publisher's files, so it needs `level = \"city\"` or `\"national\"` and `source = {{ adapter, publisher, dataset, release, licence, query }}`; score your own observations with `healthy-city score --data FILE` instead",
+                        echo(&i.id),
+                        missing.join("` and `")
+                    ),
+                })
+            })
+            .collect();
+        Error::check(problems)
     }
 
     /// The file the catalogue was read from.
@@ -261,9 +472,9 @@ source = { adapter = "who_aap", publisher = "WHO", dataset = "AAQ", release = "V
         let pm25 = catalogue.get("pm25").unwrap();
         assert_eq!(pm25.direction, Direction::Lower);
         assert_eq!(pm25.direction.sign(), -1.0);
-        assert_eq!(pm25.level, Level::City);
-        assert_eq!(pm25.source.adapter, "who_aap");
-        assert_eq!(pm25.line, 3);
+        assert_eq!(pm25.level, Some(Level::City));
+        assert_eq!(pm25.source.as_ref().unwrap().adapter, "who_aap");
+        assert_eq!(pm25.line, 2);
     }
 
     #[test]
@@ -274,7 +485,7 @@ source = { adapter = "who_aap", publisher = "WHO", dataset = "AAQ", release = "V
             .to_string();
         assert_eq!(
             err,
-            "catalogue.toml:3: indicator `pm25` has no direction: add `direction = \"higher\"` or `\"lower\"`"
+            "catalogue.toml:2: indicator `pm25` has no direction: add `direction = \"higher\"` or `\"lower\"`"
         );
     }
 
@@ -284,9 +495,70 @@ source = { adapter = "who_aap", publisher = "WHO", dataset = "AAQ", release = "V
         let err = Catalogue::parse(&text, "catalogue.toml")
             .unwrap_err()
             .to_string();
+        assert_eq!(
+            err,
+            "catalogue.toml:2: indicator `pm25`: unknown variant `down`, expected `higher` or `lower` in `direction`"
+        );
+    }
+
+    #[test]
+    fn an_indicator_needs_only_an_id_and_a_direction_and_provenance_is_not_given() {
+        let text = "[[indicator]]\nid = \"le\"\ndirection = \"higher\"\n\n[[indicator]]\nid = \"pm\"\nunit = 3\n\n[[indicator]]\nid = \"gni\"\n";
+        let err = Catalogue::parse(text, "k.toml").unwrap_err().to_string();
+        assert_eq!(err, "2 problems found:\n  k.toml:5: indicator `pm`: invalid type: integer `3`, expected a string in `unit`\n  k.toml:9: indicator `gni` has no direction: add `direction = \"higher\"` or `\"lower\"`");
+        let k = Catalogue::parse(
+            "[[indicator]]\nid = \"le\"\ndirection = \"higher\"\n",
+            "k.toml",
+        )
+        .unwrap();
+        let le = k.get("le").unwrap();
+        assert_eq!(
+            (
+                le.name.as_str(),
+                le.unit.as_str(),
+                le.level,
+                le.source.is_none()
+            ),
+            ("le", "", None, true)
+        );
+        assert_eq!(le.level_text(), NOT_GIVEN);
+        let err = k.check_ingest().unwrap_err().to_string();
         assert!(
-            err.starts_with("`catalogue.toml` is not a valid catalogue file: line 6:"),
+            err.starts_with("k.toml:1: indicator `le` has no `source` and `level`: ingest reads"),
             "{err}"
         );
+        assert!(Catalogue::parse(ONE, "c.toml")
+            .unwrap()
+            .check_ingest()
+            .is_ok());
+    }
+
+    #[test]
+    fn a_csv_catalogue_needs_id_and_direction_and_reports_every_bad_row() {
+        let k = Catalogue::parse_csv(
+            "id,direction,name,unit\nle,higher,Life expectancy,years\npm,lower,,\n",
+            "k.csv",
+        )
+        .unwrap();
+        assert_eq!(
+            (
+                k.get("le").unwrap().unit.as_str(),
+                k.get("pm").unwrap().name.as_str()
+            ),
+            ("years", "pm")
+        );
+        assert_eq!(k.get("pm").unwrap().direction, Direction::Lower);
+        let err = Catalogue::parse_csv("id,direction,source\n", "k.csv")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("(`source` is not a catalogue column)"),
+            "{err}"
+        );
+        let err =
+            Catalogue::parse_csv("id,direction,level\nle,up,\npm,,\nx,lower,metro\n", "k.csv")
+                .unwrap_err()
+                .to_string();
+        assert_eq!(err, "3 problems found:\n  k.csv:2: indicator `le`: direction `up` is not `higher` or `lower`\n  k.csv:3: indicator `pm` has no direction: add `direction = \"higher\"` or `\"lower\"`\n  k.csv:4: indicator `x`: level `metro` is not `city` or `national` (or leave it empty)");
     }
 }

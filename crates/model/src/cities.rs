@@ -6,7 +6,18 @@ use std::path::Path;
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::error::{echo, line_of, read_text, Error, Problem, Result};
+use crate::error::{echo, read_text, toml_entries, Error, Problem, Result};
+
+/// The error of a registry with no unit.
+fn empty(file: &str) -> Error {
+    Error::Invalid {
+        problems: vec![Problem {
+            file: file.to_string(),
+            line: None,
+            message: "the registry lists no city: a registry needs at least one unit (`[[city]]` entries with `id` and `name`, or CSV rows `id,name`)".to_string(),
+        }],
+    }
+}
 
 /// One city of the registry.
 #[derive(Debug, Clone, PartialEq)]
@@ -15,14 +26,13 @@ pub struct City {
     pub id: String,
     /// Display name.
     pub name: String,
-    /// ISO 3166-1 alpha-3 code of the country whose national series proxy the city.
-    pub country: String,
-    /// Region used for group statistics (e.g. `Europe`).
-    pub region: String,
-    /// Latitude in degrees (WGS84).
-    pub latitude: f64,
-    /// Longitude in degrees (WGS84).
-    pub longitude: f64,
+    /// ISO 3166-1 alpha-3 code of the country whose national series proxy the city (optional:
+    /// a unit with none receives no national value).
+    pub country: Option<String>,
+    /// Region used for group statistics (e.g. `Europe`); optional.
+    pub region: Option<String>,
+    /// Latitude and longitude in degrees (WGS84), when given (both or neither).
+    pub coordinates: Option<(f64, f64)>,
     /// How each source spells or codes the city, keyed by source (e.g. `who_aap`).
     pub aliases: BTreeMap<String, Vec<String>>,
     /// Further attributes that group the cities (e.g. `income = "High income"`,
@@ -37,18 +47,22 @@ pub struct City {
 #[serde(deny_unknown_fields)]
 struct RawFile {
     #[serde(default)]
-    city: Vec<RawCity>,
+    city: Vec<Spanned<toml::Table>>,
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawCity {
-    id: Spanned<String>,
+    id: String,
     name: String,
-    country: String,
-    region: String,
-    latitude: f64,
-    longitude: f64,
+    #[serde(default)]
+    country: Option<String>,
+    #[serde(default)]
+    region: Option<String>,
+    #[serde(default)]
+    latitude: Option<f64>,
+    #[serde(default)]
+    longitude: Option<f64>,
     #[serde(default)]
     aliases: BTreeMap<String, Vec<String>>,
     #[serde(default)]
@@ -64,8 +78,8 @@ impl City {
     /// the city's `attributes` table. `None` when the city has no value for it.
     pub fn attribute(&self, column: &str) -> Option<&str> {
         match column {
-            "region" => Some(self.region.as_str()),
-            "country" => Some(self.country.as_str()),
+            "region" => self.region.as_deref(),
+            "country" => self.country.as_deref(),
             _ => self.attributes.get(column).map(String::as_str),
         }
     }
@@ -82,105 +96,242 @@ pub struct Cities {
 }
 
 impl Cities {
-    /// Reads and validates a registry file.
+    /// Reads and validates a registry file: TOML (`[[city]]` entries), or CSV when the name
+    /// ends in `.csv` (a header row, then one unit per row).
     pub fn load(path: &Path) -> Result<Self> {
-        Self::parse(&read_text(path)?, &path.display().to_string())
+        let file = path.display().to_string();
+        let text = read_text(path)?;
+        if path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("csv"))
+        {
+            Self::parse_csv(&text, &file)
+        } else {
+            Self::parse(&text, &file)
+        }
     }
 
-    /// Parses and validates a registry from text; `file` names it in errors.
+    /// Parses and validates a TOML registry from text; `file` names it in errors. Every bad
+    /// entry is reported.
     pub fn parse(text: &str, file: &str) -> Result<Self> {
         let raw: RawFile =
             toml::from_str(text).map_err(|e| Error::toml(file, "cities", &e, text))?;
         if raw.city.is_empty() {
-            return Err(Error::Invalid {
-                problems: vec![Problem {
-                    file: file.to_string(),
-                    line: None,
-                    message: "the registry lists no city: a registry needs at least one `[[city]]` entry (id, name, country, region, latitude, longitude)".to_string(),
-                }],
-            });
+            return Err(empty(file));
         }
-        let mut problems = Vec::new();
+        let (entries, mut problems) = toml_entries::<RawCity>(raw.city, text, file, "city");
         let mut registry = Cities {
             file: file.to_string(),
             ..Cities::default()
         };
-        for raw_city in raw.city {
-            let line = line_of(text, raw_city.id.span().start);
-            let id = raw_city.id.into_inner();
-            let shown = echo(&id);
-            let mut problem = |message: String| {
-                problems.push(Problem {
-                    file: file.to_string(),
-                    line: Some(line),
-                    message,
-                });
+        for (line, raw_city) in entries {
+            let coordinates = match (raw_city.latitude, raw_city.longitude) {
+                (Some(latitude), Some(longitude)) => Ok(Some((latitude, longitude))),
+                (None, None) => Ok(None),
+                _ => Err(()),
             };
-            if !is_identifier(&id) {
-                problem(format!(
-                    "city id `{shown}` must be lowercase letters, digits and `-`"
-                ));
-            }
-            if raw_city.country.len() != 3
-                || !raw_city.country.chars().all(|c| c.is_ascii_uppercase())
-            {
-                problem(format!(
-                    "city `{shown}`: country `{}` is not an ISO3 code (three capital letters, e.g. `GBR`)",
-                    echo(&raw_city.country)
-                ));
-            }
-            if !(-90.0..=90.0).contains(&raw_city.latitude)
-                || !(-180.0..=180.0).contains(&raw_city.longitude)
-            {
-                problem(format!(
-                    "city `{shown}`: coordinates ({}, {}) are outside latitude -90..90 / longitude -180..180",
-                    raw_city.latitude, raw_city.longitude
-                ));
-            }
-            if registry.by_id.contains_key(&id) {
-                problem(format!("duplicate city id `{shown}`"));
-                continue;
-            }
-            let index = registry.entries.len();
-            for (source, names) in &raw_city.aliases {
-                for name in names {
-                    let key = (source.clone(), name.to_lowercase());
-                    if let Some(&other) = registry.by_alias.get(&key) {
-                        problem(format!(
-                            "alias `{}` for source `{}` is given to both `{}` and `{shown}`",
-                            echo(name),
-                            echo(source),
-                            echo(&registry.entries[other].id)
-                        ));
-                    } else {
-                        registry.by_alias.insert(key, index);
-                    }
-                }
-            }
-            for key in raw_city.attributes.keys() {
-                if !is_identifier(key) || RESERVED_ATTRIBUTES.contains(&key.as_str()) {
-                    problem(format!(
-                        "city `{shown}`: attribute `{}` must be lowercase letters, digits, `-` and `_`, and not one of {}",
-                        echo(key),
-                        RESERVED_ATTRIBUTES.join(", ")
-                    ));
-                }
-            }
-            registry.by_id.insert(id.clone(), index);
-            registry.entries.push(City {
-                id,
+            let city = City {
+                id: raw_city.id,
                 name: raw_city.name,
                 country: raw_city.country,
                 region: raw_city.region,
-                latitude: raw_city.latitude,
-                longitude: raw_city.longitude,
+                coordinates: coordinates.unwrap_or(None),
                 aliases: raw_city.aliases,
                 attributes: raw_city.attributes,
                 line,
-            });
+            };
+            let mut found = registry.add(city);
+            if coordinates.is_err() {
+                found.push("give both `latitude` and `longitude`, or neither".to_string());
+            }
+            problems.extend(found.into_iter().map(|message| Problem {
+                file: file.to_string(),
+                line: Some(line),
+                message,
+            }));
+        }
+        problems.sort_by_key(|p| p.line);
+        Error::check(problems)?;
+        Ok(registry)
+    }
+
+    /// Parses and validates a CSV registry: `id` and `name` are required; `country`,
+    /// `region`, `latitude` and `longitude` are optional; every other column is an attribute
+    /// (see [`City::attribute`]), empty cells meaning no value. Every bad row is reported.
+    pub fn parse_csv(text: &str, file: &str) -> Result<Self> {
+        let csv_error = |line: Option<usize>, message: String| Error::Csv {
+            file: file.to_string(),
+            line,
+            message,
+        };
+        let mut reader = csv::ReaderBuilder::new()
+            .flexible(true)
+            .from_reader(text.as_bytes());
+        let header: Vec<String> = reader
+            .headers()
+            .map_err(|e| csv_error(Some(1), e.to_string()))?
+            .iter()
+            .map(|h| h.trim().trim_start_matches('\u{feff}').to_string())
+            .collect();
+        let position = |name: &str| header.iter().position(|h| h == name);
+        let mut said = Vec::new();
+        for required in ["id", "name"] {
+            if position(required).is_none() {
+                said.push(format!("`{required}` missing"));
+            }
+        }
+        for (i, name) in header.iter().enumerate() {
+            if header[..i].contains(name) {
+                said.push(format!("`{}` is given twice", echo(name)));
+            } else if !RESERVED_ATTRIBUTES.contains(&name.as_str()) && !is_identifier(name) {
+                said.push(format!(
+                    "`{}` is not a column name (lowercase letters, digits, `-` and `_`)",
+                    echo(name)
+                ));
+            }
+        }
+        if !said.is_empty() {
+            return Err(csv_error(
+                Some(1),
+                format!(
+                    "the header is `{}` ({}): a registry needs `id,name` and may add `country,region,latitude,longitude` and attribute columns (e.g. `income`)",
+                    echo(&header.join(",")),
+                    said.join("; ")
+                ),
+            ));
+        }
+        let mut registry = Cities {
+            file: file.to_string(),
+            ..Cities::default()
+        };
+        let mut problems = Vec::new();
+        for record in reader.records() {
+            let record = record.map_err(|e| csv_error(None, e.to_string()))?;
+            let line = record
+                .position()
+                .map_or(0, |p| usize::try_from(p.line()).unwrap_or(usize::MAX));
+            let mut found = Vec::new();
+            if record.len() != header.len() {
+                found.push(format!(
+                    "the row has {} fields and the header {}: give every row one field per column",
+                    record.len(),
+                    header.len()
+                ));
+            }
+            let cell = |name: &str| {
+                position(name)
+                    .and_then(|i| record.get(i))
+                    .map(str::trim)
+                    .filter(|v| !v.is_empty())
+            };
+            let mut number = |name: &str| -> Option<f64> {
+                let text = cell(name)?;
+                match text.parse::<f64>() {
+                    Ok(v) if v.is_finite() => Some(v),
+                    _ => {
+                        found.push(format!(
+                            "`{name}` `{}` is not a number in degrees",
+                            echo(text)
+                        ));
+                        None
+                    }
+                }
+            };
+            let (latitude, longitude) = (number("latitude"), number("longitude"));
+            let attributes = header
+                .iter()
+                .filter(|h| !RESERVED_ATTRIBUTES.contains(&h.as_str()))
+                .filter_map(|h| cell(h).map(|v| (h.clone(), v.to_string())))
+                .collect();
+            let city = City {
+                id: cell("id").unwrap_or_default().to_string(),
+                name: cell("name").unwrap_or_default().to_string(),
+                country: cell("country").map(str::to_string),
+                region: cell("region").map(str::to_string),
+                coordinates: latitude.zip(longitude),
+                aliases: BTreeMap::new(),
+                attributes,
+                line,
+            };
+            if city.name.is_empty() {
+                found.push(format!(
+                    "unit `{}` has no name: give it one",
+                    echo(&city.id)
+                ));
+            }
+            if cell("latitude").is_some() != cell("longitude").is_some() {
+                found.push("give both `latitude` and `longitude`, or neither".to_string());
+            }
+            found.extend(registry.add(city));
+            problems.extend(found.into_iter().map(|message| Problem {
+                file: file.to_string(),
+                line: Some(line),
+                message,
+            }));
+        }
+        if registry.is_empty() && problems.is_empty() {
+            return Err(empty(file));
         }
         Error::check(problems)?;
         Ok(registry)
+    }
+
+    /// Checks a city and adds it (unless its id is taken); returns what is wrong with it.
+    fn add(&mut self, city: City) -> Vec<String> {
+        let mut problems = Vec::new();
+        let shown = echo(&city.id);
+        if !is_identifier(&city.id) {
+            problems.push(format!(
+                "city id `{shown}` must be lowercase letters, digits and `-`"
+            ));
+        }
+        if let Some(country) = &city.country {
+            if country.len() != 3 || !country.chars().all(|c| c.is_ascii_uppercase()) {
+                problems.push(format!(
+                    "city `{shown}`: country `{}` is not an ISO3 code (three capital letters, e.g. `GBR`)",
+                    echo(country)
+                ));
+            }
+        }
+        if let Some((latitude, longitude)) = city.coordinates {
+            if !(-90.0..=90.0).contains(&latitude) || !(-180.0..=180.0).contains(&longitude) {
+                problems.push(format!(
+                    "city `{shown}`: coordinates ({latitude}, {longitude}) are outside latitude -90..90 / longitude -180..180"
+                ));
+            }
+        }
+        if self.by_id.contains_key(&city.id) {
+            problems.push(format!("duplicate city id `{shown}`"));
+            return problems;
+        }
+        let index = self.entries.len();
+        for (source, names) in &city.aliases {
+            for name in names {
+                let key = (source.clone(), name.to_lowercase());
+                if let Some(&other) = self.by_alias.get(&key) {
+                    problems.push(format!(
+                        "alias `{}` for source `{}` is given to both `{}` and `{shown}`",
+                        echo(name),
+                        echo(source),
+                        echo(&self.entries[other].id)
+                    ));
+                } else {
+                    self.by_alias.insert(key, index);
+                }
+            }
+        }
+        for key in city.attributes.keys() {
+            if !is_identifier(key) || RESERVED_ATTRIBUTES.contains(&key.as_str()) {
+                problems.push(format!(
+                    "city `{shown}`: attribute `{}` must be lowercase letters, digits, `-` and `_`, and not one of {}",
+                    echo(key),
+                    RESERVED_ATTRIBUTES.join(", ")
+                ));
+            }
+        }
+        self.by_id.insert(city.id.clone(), index);
+        self.entries.push(city);
+        problems
     }
 
     /// The file the registry was read from.
@@ -276,20 +427,20 @@ longitude = 2.35
     fn reads_cities_and_matches_aliases_case_insensitively() {
         let cities = Cities::parse(TWO, "cities.toml").unwrap();
         assert_eq!(cities.len(), 2);
-        assert_eq!(cities.get("paris").unwrap().country, "FRA");
+        assert_eq!(cities.get("paris").unwrap().country.as_deref(), Some("FRA"));
         assert_eq!(
             cities.by_alias("who_aap", "gbr/london").unwrap().id,
             "london"
         );
         assert!(cities.by_alias("who_aap", "CAN/London").is_none());
-        assert_eq!(cities.get("paris").unwrap().line, 12);
+        assert_eq!(cities.get("paris").unwrap().line, 11);
     }
 
     #[test]
     fn rejects_a_duplicate_city_id_naming_its_line() {
         let text = format!("{TWO}\n[[city]]\nid = \"paris\"\nname = \"P\"\ncountry = \"FRA\"\nregion = \"Europe\"\nlatitude = 0.0\nlongitude = 0.0\n");
         let err = Cities::parse(&text, "cities.toml").unwrap_err().to_string();
-        assert_eq!(err, "cities.toml:20: duplicate city id `paris`");
+        assert_eq!(err, "cities.toml:19: duplicate city id `paris`");
     }
 
     #[test]
@@ -297,8 +448,58 @@ longitude = 2.35
         let text = TWO.replace("\"FRA\"", "\"France\"");
         let err = Cities::parse(&text, "c.toml").unwrap_err().to_string();
         assert!(
-            err.contains("c.toml:12: city `paris`: country `France` is not an ISO3 code"),
+            err.contains("c.toml:11: city `paris`: country `France` is not an ISO3 code"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn a_unit_needs_only_an_id_and_a_name_and_every_bad_entry_is_reported_at_once() {
+        let text = "[[city]]\nid = \"fra\"\nname = \"France\"\n\n[[city]]\nid = \"deu\"\nname = \"Germany\"\nlatitude = 52.5\n\n[[city]]\nid = \"ita\"\n\n[[city]]\nid = \"esp\"\nname = \"Spain\"\nlatitude = \"north\"\nlongitude = 1.0\n\n[[city]]\nid = \"fra\"\nname = \"France again\"\n";
+        let err = Cities::parse(text, "units.toml").unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "4 problems found:\n  units.toml:5: give both `latitude` and `longitude`, or neither\n  units.toml:10: city `ita`: missing field `name`\n  units.toml:13: city `esp`: invalid type: string \"north\", expected f64 in `latitude`\n  units.toml:19: duplicate city id `fra`"
+        );
+        let ok = Cities::parse("[[city]]\nid = \"fra\"\nname = \"France\"\n", "u.toml").unwrap();
+        let fra = ok.get("fra").unwrap();
+        assert_eq!(
+            (
+                fra.country.as_deref(),
+                fra.region.as_deref(),
+                fra.coordinates
+            ),
+            (None, None, None)
+        );
+        assert_eq!(fra.attribute("region"), None);
+    }
+
+    #[test]
+    fn a_csv_registry_needs_id_and_name_and_its_other_columns_are_attributes() {
+        let text = "id,name,region,income,latitude,longitude\nfra,France,Europe,High income,,\nmli,Mali,Africa,,12.6,-8.0\n";
+        let cities = Cities::parse_csv(text, "units.csv").unwrap();
+        let fra = cities.get("fra").unwrap();
+        assert_eq!(fra.region.as_deref(), Some("Europe"));
+        assert_eq!(fra.attribute("income"), Some("High income"));
+        assert_eq!(
+            (fra.country.as_deref(), fra.coordinates, fra.line),
+            (None, None, 2)
+        );
+        let mli = cities.get("mli").unwrap();
+        assert_eq!(
+            (mli.attribute("income"), mli.coordinates),
+            (None, Some((12.6, -8.0)))
+        );
+        let err = Cities::parse_csv("id,label\nfra,France\n", "u.csv")
+            .unwrap_err()
+            .to_string();
+        assert_eq!(err, "`u.csv`:1: the header is `id,label` (`name` missing): a registry needs `id,name` and may add `country,region,latitude,longitude` and attribute columns (e.g. `income`)");
+        let err = Cities::parse_csv(
+            "id,name,latitude,longitude\nFRA,France,,\nita,,1,\nita,Italy,x,2\n",
+            "u.csv",
+        )
+        .unwrap_err()
+        .to_string();
+        assert_eq!(err, "5 problems found:\n  u.csv:2: city id `FRA` must be lowercase letters, digits and `-`\n  u.csv:3: unit `ita` has no name: give it one\n  u.csv:3: give both `latitude` and `longitude`, or neither\n  u.csv:4: `latitude` `x` is not a number in degrees\n  u.csv:4: duplicate city id `ita`");
     }
 }

@@ -254,6 +254,40 @@ impl Error {
     }
 }
 
+/// Deserializes each entry of an array of tables (`[[city]]`, `[[indicator]]`) on its own, so
+/// that every bad entry of a file is reported at once, each with the line of its header and
+/// its id when it has one. Returns the entries that read, with their lines, and the problems.
+pub(crate) fn toml_entries<T: serde::de::DeserializeOwned>(
+    entries: Vec<toml::Spanned<toml::Table>>,
+    text: &str,
+    file: &str,
+    what: &str,
+) -> (Vec<(usize, T)>, Vec<Problem>) {
+    let mut read = Vec::new();
+    let mut problems = Vec::new();
+    for entry in entries {
+        let line = line_of(text, entry.span().start);
+        let table = entry.into_inner();
+        let id = table
+            .get("id")
+            .and_then(toml::Value::as_str)
+            .map(|id| format!(" `{}`", echo(id)))
+            .unwrap_or_default();
+        match toml::Value::Table(table).try_into::<T>() {
+            Ok(value) => read.push((line, value)),
+            Err(e) => problems.push(Problem {
+                file: file.to_string(),
+                line: Some(line),
+                message: format!(
+                    "{what}{id}: {}",
+                    e.to_string().trim_end().replace('\n', " ")
+                ),
+            }),
+        }
+    }
+    (read, problems)
+}
+
 /// 1-based line number of a byte offset in a text.
 pub(crate) fn line_of(text: &str, offset: usize) -> usize {
     let end = offset.min(text.len());

@@ -9,7 +9,7 @@ use std::path::Path;
 use serde::Deserialize;
 use toml::Spanned;
 
-pub use crate::aggregation::{Aggregation, Impute, ImputeGroup, Screen};
+pub use crate::aggregation::{Aggregation, Impute, ImputeGroup, Nonpositive, Screen};
 use crate::catalogue::{Catalogue, Direction};
 use crate::cities::is_identifier;
 use crate::error::{echo, line_of, read_text, Error, Problem, Result};
@@ -77,6 +77,9 @@ pub struct Methods {
     pub round: Option<u32>,
     /// Drop cities with too few indicators from a year before normalisation (default: none).
     pub screen: Option<Screen>,
+    /// What geometric, harmonic and negative-power means do with a child of 0 or less
+    /// (default: leave that city-year unscored, with the reason in the outputs).
+    pub nonpositive: Nonpositive,
 }
 
 impl Default for Methods {
@@ -92,6 +95,7 @@ impl Default for Methods {
             min_share: 0.0,
             round: None,
             screen: None,
+            nonpositive: Nonpositive::Unscored,
         }
     }
 }
@@ -146,6 +150,9 @@ pub enum NodeKind {
         min_share: Option<f64>,
         /// How the children's weights are set (`weights = ...`; default explicit).
         weights: Weighting,
+        /// What the group's mean does with a child of 0 or less, overriding
+        /// `methods.nonpositive`.
+        nonpositive: Option<Nonpositive>,
     },
     /// A leaf.
     Indicator(IndicatorSpec),
@@ -207,6 +214,9 @@ pub struct Framework {
     pub name: String,
     /// What the index measures.
     pub description: String,
+    /// What its units are called in tables and chart titles, plural (`[index] units`, e.g.
+    /// `"countries"`, `"boroughs"`; default `"cities"`).
+    pub units: String,
     /// Which data it scores.
     pub data: DataSpec,
     /// Default methods.
@@ -243,6 +253,8 @@ struct RawIndex {
     name: String,
     #[serde(default)]
     description: String,
+    #[serde(default)]
+    units: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -257,6 +269,7 @@ struct RawGroup {
     min_share: Option<f64>,
     #[serde(default)]
     weights: Weighting,
+    nonpositive: Option<Nonpositive>,
 }
 
 #[derive(Deserialize)]
@@ -299,6 +312,23 @@ impl Framework {
                 message,
             });
         };
+        let units = raw
+            .index
+            .units
+            .clone()
+            .unwrap_or_else(|| "cities".to_string());
+        if units.trim().is_empty()
+            || units.chars().count() > 40
+            || units.chars().any(crate::error::is_unsafe)
+        {
+            problem(
+                None,
+                format!(
+                    "`[index] units = \"{}\"` must be a plural noun of 1 to 40 printable characters (e.g. `\"countries\"`)",
+                    echo(&units)
+                ),
+            );
+        }
         check_share(&mut problem, "methods.min_share", raw.methods.min_share);
         if let Some(screen) = raw.methods.screen {
             check_share(&mut problem, "methods.screen.min_share", screen.min_share);
@@ -345,6 +375,7 @@ impl Framework {
                     aggregation: group.aggregation,
                     min_share: group.min_share,
                     weights: group.weights,
+                    nonpositive: group.nonpositive,
                 },
                 line,
             });
@@ -565,6 +596,7 @@ impl Framework {
             id: raw.index.id,
             name: raw.index.name,
             description: raw.index.description,
+            units,
             data: raw.data,
             methods: raw.methods,
             coverage: raw.coverage,
@@ -1050,5 +1082,45 @@ parent = "air"
         assert!(err(&text).contains(
             "indicator `no2` uses scaled normalisation but gives no `goalposts = [lo, hi]`"
         ));
+    }
+
+    #[test]
+    fn nonpositive_is_unscored_by_default_and_reads_error_or_a_positive_offset_per_group() {
+        let base = "[index]\nid = \"t\"\nname = \"T\"\n[[group]]\nid = \"index\"\nGROUP\n[[indicator]]\nid = \"a\"\nparent = \"index\"\n";
+        let parse = |methods: &str, group: &str| {
+            Framework::parse(
+                &format!("{methods}{}", base.replace("GROUP", group)),
+                "f.toml",
+            )
+        };
+        let f = parse("", "").unwrap();
+        assert_eq!(f.methods.nonpositive, Nonpositive::Unscored);
+        let f = parse("", "nonpositive = { offset = 0.5 }").unwrap();
+        let NodeKind::Group { nonpositive, .. } = f.get("index").unwrap().kind else {
+            panic!("a group")
+        };
+        assert_eq!(nonpositive, Some(Nonpositive::Offset(0.5)));
+        let f = parse("[methods]\nnonpositive = \"error\"\n", "").unwrap();
+        assert_eq!(f.methods.nonpositive, Nonpositive::Error);
+        for bad in ["\"skip\"", "{ offset = 0 }", "{ offset = -1 }", "3"] {
+            let err = parse("", &format!("nonpositive = {bad}"))
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains("nonpositive"), "{bad}: {err}");
+        }
+    }
+
+    #[test]
+    fn units_name_the_framework_s_units_and_default_to_cities() {
+        let text = "[index]\nid = \"t\"\nname = \"T\"\nUNITS\n[[group]]\nid = \"index\"\n[[indicator]]\nid = \"a\"\nparent = \"index\"\n";
+        let f = Framework::parse(&text.replace("UNITS", ""), "f.toml").unwrap();
+        assert_eq!(f.units, "cities");
+        let f =
+            Framework::parse(&text.replace("UNITS", "units = \"countries\""), "f.toml").unwrap();
+        assert_eq!(f.units, "countries");
+        let err = Framework::parse(&text.replace("UNITS", "units = \" \""), "f.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("must be a plural noun"), "{err}");
     }
 }

@@ -48,15 +48,15 @@ mod robustness_tests;
 mod scenario;
 mod weighting;
 
-pub use catalogue::{Catalogue, Columns, Direction, Indicator, Level, SourceSpec};
+pub use catalogue::{Catalogue, Columns, Direction, Indicator, Level, SourceSpec, NOT_GIVEN};
 pub use cities::{is_identifier, Cities, City, RESERVED_ATTRIBUTES};
 pub use error::{
     echo, escape_controls, is_unsafe, Error, Problem, Result, ECHO_KEPT, ECHO_MAX, PROBLEMS_LISTED,
 };
 pub use framework::{
     Aggregation, Bounds, Coverage, DataSpec, Framework, Impute, ImputeGroup, IndicatorSpec,
-    Methods, Missing, Node, NodeKind, Normalisation, Screen, Transform, Treatment, Weighting,
-    WINSORISE_DEFAULT,
+    Methods, Missing, Node, NodeKind, Nonpositive, Normalisation, Screen, Transform, Treatment,
+    Weighting, WINSORISE_DEFAULT,
 };
 pub use limits::{
     accepted_years, magnitude_problem, year_range, years_text, DEFAULT_YEARS, MAX_LAMBDA,

@@ -1,8 +1,9 @@
 //! Observations: the long, tidy data every index is scored from.
 //!
 //! One row per (city, indicator, year): `city,indicator,year,value,source,flag,low,high`, as CSV
-//! or Parquet. `low` and `high` (the publisher's uncertainty interval) are optional: files with
-//! the first six columns only are read as before.
+//! or Parquet. Columns are found by name, in any order: `city,indicator,year,value` are
+//! required; `source`, `flag` and `low`, `high` (the publisher's uncertainty interval) are
+//! optional, and empty where absent.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -27,9 +28,44 @@ pub const COLUMNS: [&str; 8] = [
     "high",
 ];
 
-/// The columns every observations file has; `low` and `high` may follow (files written before
-/// they existed stop here).
-pub const REQUIRED_COLUMNS: [&str; 6] = ["city", "indicator", "year", "value", "source", "flag"];
+/// The columns every observations file has; the others of [`COLUMNS`] are optional.
+pub const REQUIRED_COLUMNS: [&str; 4] = ["city", "indicator", "year", "value"];
+
+/// Where each column of [`COLUMNS`] is in a file's header (`None`: absent), or why the header
+/// cannot be read: a required column missing, a column unknown or given twice. Every problem
+/// of the header is named at once.
+pub fn column_positions(header: &[&str]) -> std::result::Result<[Option<usize>; 8], String> {
+    let mut positions = [None; 8];
+    let mut said = Vec::new();
+    for (i, name) in header.iter().enumerate() {
+        match COLUMNS.iter().position(|c| c == name) {
+            Some(k) if positions[k].is_some() => {
+                said.push(format!("`{}` is given twice", echo(name)));
+            }
+            Some(k) => positions[k] = Some(i),
+            None => said.push(format!("`{}` is not an observations column", echo(name))),
+        }
+    }
+    let missing: Vec<&str> = REQUIRED_COLUMNS
+        .iter()
+        .zip(&positions)
+        .filter(|(_, p)| p.is_none())
+        .map(|(c, _)| *c)
+        .collect();
+    if !missing.is_empty() {
+        said.insert(0, format!("`{}` missing", missing.join("`, `")));
+    }
+    if said.is_empty() {
+        return Ok(positions);
+    }
+    Err(format!(
+        "the columns are `{}` ({}): observations need `{}`, and may add `{}` (in any order)",
+        echo(&header.join(",")),
+        said.join("; "),
+        REQUIRED_COLUMNS.join(","),
+        COLUMNS[REQUIRED_COLUMNS.len()..].join(",")
+    ))
+}
 
 /// What is special about a value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
@@ -183,13 +219,15 @@ impl Observations {
                 file: file.to_string(),
                 line: None,
                 message: format!(
-                    "the observations file is empty: it needs the header `{}` and one row per observation",
-                    COLUMNS.join(",")
+                    "the observations file is empty: it needs the header `{}` (optionally `,{}`) and one row per observation",
+                    REQUIRED_COLUMNS.join(","),
+                    COLUMNS[REQUIRED_COLUMNS.len()..].join(",")
                 ),
             });
         }
         let mut reader = csv::ReaderBuilder::new()
             .has_headers(true)
+            .flexible(true)
             .from_reader(bytes);
         let header = reader.headers().map_err(|e| Error::Csv {
             file: file.to_string(),
@@ -200,18 +238,12 @@ impl Observations {
             .iter()
             .map(|h| h.trim().trim_start_matches('\u{feff}').to_string())
             .collect();
-        let with_interval = header == COLUMNS;
-        if !with_interval && header != REQUIRED_COLUMNS {
-            return Err(Error::Csv {
-                file: file.to_string(),
-                line: Some(1),
-                message: format!(
-                    "the header is `{}`; observations need exactly `{}` (or without `,low,high`)",
-                    echo(&header.join(",")),
-                    COLUMNS.join(",")
-                ),
-            });
-        }
+        let names: Vec<&str> = header.iter().map(String::as_str).collect();
+        let positions = column_positions(&names).map_err(|message| Error::Csv {
+            file: file.to_string(),
+            line: Some(1),
+            message,
+        })?;
         let years = year_range()?;
         let mut rows = Vec::new();
         let mut lines = Vec::new();
@@ -227,7 +259,13 @@ impl Observations {
             let line = record
                 .position()
                 .map_or(0, |p| usize::try_from(p.line()).unwrap_or(usize::MAX));
-            let field = |i: usize| record.get(i).unwrap_or("").trim();
+            // Field `k` of [`COLUMNS`] ("" where the file has no such column).
+            let field = |k: usize| {
+                positions[k]
+                    .and_then(|i| record.get(i))
+                    .unwrap_or("")
+                    .trim()
+            };
             let (city, indicator) = (echo(field(0)), echo(field(1)));
             let mut problem = |message: String| {
                 problems.push(Problem {
@@ -236,6 +274,14 @@ impl Observations {
                     message,
                 });
             };
+            if record.len() != names.len() {
+                problem(format!(
+                    "the row has {} fields and the header {}: give every row one field per column (an empty field for a missing source, flag or bound)",
+                    record.len(),
+                    names.len()
+                ));
+                continue;
+            }
             if field(0).is_empty() || field(1).is_empty() {
                 problem(format!(
                     "city `{city}`, indicator `{indicator}`: the city and the indicator must both be given"
@@ -285,7 +331,7 @@ impl Observations {
                 }
             };
             let mut bound = |i: usize, name: &str| -> Option<Option<f64>> {
-                let text = if with_interval { field(i) } else { "" };
+                let text = field(i);
                 if text.is_empty() {
                     return Some(None);
                 }
@@ -544,8 +590,40 @@ mod tests {
 
     #[test]
     fn rejects_a_wrong_header() {
+        let e = check("city,indicator,value,year,value,note\nlondon,pm25,1\n");
+        assert_eq!(e, "`obs.csv`:1: the columns are `city,indicator,value,year,value,note` (`value` is given twice; `note` is not an observations column): observations need `city,indicator,year,value`, and may add `source,flag,low,high` (in any order)");
         let e = check("city,indicator,value\nlondon,pm25,1\n");
-        assert_eq!(e, "`obs.csv`:1: the header is `city,indicator,value`; observations need exactly `city,indicator,year,value,source,flag,low,high` (or without `,low,high`)");
+        assert!(e.contains("(`year` missing)"), "{e}");
+    }
+
+    #[test]
+    fn reads_the_four_required_columns_in_any_order_and_rows_of_the_wrong_width_at_once() {
+        let obs = Observations::from_csv(
+            b"value,year,indicator,city\n12.5,2019,pm25,london\n",
+            "mine.csv",
+        )
+        .unwrap();
+        let row = &obs.rows()[0];
+        assert_eq!(
+            (
+                row.city.as_str(),
+                row.indicator.as_str(),
+                row.year,
+                row.value
+            ),
+            ("london", "pm25", 2019, 12.5)
+        );
+        assert_eq!(
+            (row.source.as_str(), row.flag, row.low),
+            ("", Flag::None, None)
+        );
+        let e = Observations::from_csv(
+            b"city,indicator,year,value\nlondon,pm25,2019\nparis,pm25,2019,1,x\nrome,pm25,x,1\n",
+            "mine.csv",
+        )
+        .unwrap_err()
+        .to_string();
+        assert_eq!(e, "3 problems found:\n  mine.csv:2: the row has 3 fields and the header 4: give every row one field per column (an empty field for a missing source, flag or bound)\n  mine.csv:3: the row has 5 fields and the header 4: give every row one field per column (an empty field for a missing source, flag or bound)\n  mine.csv:4: city `rome`, indicator `pm25`: year `x` is not a whole number: write the year as an integer such as 2019");
     }
 
     #[test]

@@ -9,7 +9,7 @@ use polars::prelude::*;
 
 use crate::error::{echo, Error, Problem, Result};
 use crate::limits::{magnitude_problem, number, year_range, years_text, YEARS_VARIABLE};
-use crate::observations::{Flag, Observation, Observations, COLUMNS, REQUIRED_COLUMNS};
+use crate::observations::{Flag, Observation, Observations};
 
 fn parquet_error(file: &str, err: &PolarsError) -> Error {
     Error::Parquet {
@@ -18,7 +18,7 @@ fn parquet_error(file: &str, err: &PolarsError) -> Error {
     }
 }
 
-/// The observations as a polars DataFrame with the columns of [`COLUMNS`] (`low` and `high`
+/// The observations as a polars DataFrame with the columns of [`crate::COLUMNS`] (`low` and `high`
 /// nullable Float64).
 pub fn to_dataframe(observations: &Observations) -> PolarsResult<DataFrame> {
     let rows = observations.rows();
@@ -319,35 +319,7 @@ pub(crate) fn read(bytes: &[u8], file: &str) -> Result<Observations> {
     let years = year_range()?;
     let (frame, columns) = read_parquet_frame(bytes).map_err(parquet)?;
     let names: Vec<&str> = columns.iter().map(|c| c.name.as_str()).collect();
-    let with_interval = names == COLUMNS;
-    if !with_interval && names != REQUIRED_COLUMNS {
-        let missing: Vec<&str> = REQUIRED_COLUMNS
-            .iter()
-            .copied()
-            .filter(|c| !names.contains(c))
-            .collect();
-        let extra: Vec<String> = names
-            .iter()
-            .filter(|n| !COLUMNS.contains(n))
-            .map(|n| format!("`{}`", echo(n)))
-            .collect();
-        let mut said = Vec::new();
-        if !missing.is_empty() {
-            said.push(format!("missing `{}`", missing.join("`, `")));
-        }
-        if !extra.is_empty() {
-            said.push(format!("unknown {}", extra.join(", ")));
-        }
-        if said.is_empty() {
-            said.push("in another order".to_string());
-        }
-        return Err(parquet(format!(
-            "the columns are `{}` ({}); observations need exactly `{}` (or without `low,high`)",
-            echo(&names.join(",")),
-            said.join("; "),
-            COLUMNS.join(",")
-        )));
-    }
+    crate::observations::column_positions(&names).map_err(parquet)?;
     if frame.height() == 0 {
         return Err(parquet(
             "the observations file holds no observation: it has the columns but no row".to_string(),
@@ -449,14 +421,8 @@ pub(crate) fn read(bytes: &[u8], file: &str) -> Result<Observations> {
     };
     let year = numbers("year", &mut schema_problems);
     let value = numbers("value", &mut schema_problems);
-    let (low, high) = if with_interval {
-        (
-            numbers("low", &mut schema_problems),
-            numbers("high", &mut schema_problems),
-        )
-    } else {
-        (vec![None; frame.height()], vec![None; frame.height()])
-    };
+    let low = numbers("low", &mut schema_problems);
+    let high = numbers("high", &mut schema_problems);
     if !schema_problems.is_empty() {
         return Err(parquet(schema_problems.join("; ")));
     }
@@ -626,5 +592,29 @@ mod tests {
         let bytes = frame_bytes(DataFrame::new(1, columns).unwrap());
         let err = read(&bytes, "obs.parquet").unwrap_err().to_string();
         assert_eq!(err, "obs.parquet:1: row 1: city `london`, indicator `obesity`, year 2022: `low` 27 is above `value` 26.82: the interval must hold the value (low <= value <= high)");
+    }
+
+    #[test]
+    fn reads_a_parquet_file_of_the_four_required_columns_in_any_order() {
+        let columns: Vec<Column> = base_columns().into_iter().take(4).rev().collect();
+        let bytes = frame_bytes(DataFrame::new(1, columns).unwrap());
+        let obs = read(&bytes, "mine.parquet").unwrap();
+        let row = &obs.rows()[0];
+        assert_eq!(
+            (
+                row.city.as_str(),
+                row.indicator.as_str(),
+                row.year,
+                row.value
+            ),
+            ("london", "obesity", 2022, 26.82)
+        );
+        assert_eq!((row.source.as_str(), row.flag), ("", Flag::None));
+        let mut columns = base_columns();
+        columns.remove(2);
+        columns.push(Column::new("notes".into(), ["x"]));
+        let bytes = frame_bytes(DataFrame::new(1, columns).unwrap());
+        let err = read(&bytes, "mine.parquet").unwrap_err().to_string();
+        assert_eq!(err, "parquet file `mine.parquet`: the columns are `city,indicator,value,source,flag,notes` (`year` missing; `notes` is not an observations column): observations need `city,indicator,year,value`, and may add `source,flag,low,high` (in any order)");
     }
 }

@@ -115,11 +115,11 @@ const CATALOGUE: &str = "[[indicator]]\nid = \"pm25\"\nname = \"P\"\nunit = \"u\
 #[test]
 fn an_empty_registry_catalogue_or_observations_file_says_so_in_one_line() {
     let e = Cities::parse("", "cities.toml").unwrap_err().to_string();
-    assert_eq!(e, "cities.toml: the registry lists no city: a registry needs at least one `[[city]]` entry (id, name, country, region, latitude, longitude)");
+    assert_eq!(e, "cities.toml: the registry lists no city: a registry needs at least one unit (`[[city]]` entries with `id` and `name`, or CSV rows `id,name`)");
     let e = Catalogue::parse("# nothing\n", "catalogue.toml")
         .unwrap_err()
         .to_string();
-    assert_eq!(e, "catalogue.toml: the catalogue lists no indicator: a catalogue needs at least one `[[indicator]]` entry");
+    assert_eq!(e, "catalogue.toml: the catalogue lists no indicator: a catalogue needs at least one indicator (`[[indicator]]` entries with `id` and `direction`, or CSV rows `id,direction`)");
     let e = Observations::from_csv(HEADER.as_bytes(), "obs.csv")
         .unwrap_err()
         .to_string();
@@ -130,7 +130,7 @@ fn an_empty_registry_catalogue_or_observations_file_says_so_in_one_line() {
     let e = Observations::from_csv(b" \n", "obs.csv")
         .unwrap_err()
         .to_string();
-    assert_eq!(e, "`obs.csv`: the observations file is empty: it needs the header `city,indicator,year,value,source,flag,low,high` and one row per observation");
+    assert_eq!(e, "`obs.csv`: the observations file is empty: it needs the header `city,indicator,year,value` (optionally `,source,flag,low,high`) and one row per observation");
     // A registry built empty in memory is reported once, not once per row.
     let obs = Observations::from_csv(
         format!("{HEADER}a,pm25,2019,1,s,,,\nb,pm25,2019,1,s,,,\n").as_bytes(),
@@ -669,14 +669,20 @@ fn parquet_empty_null_extra_and_missing_columns_are_errors() {
     );
     columns.push(("note\u{1b}", text(&["x"])));
     let e = read(parquet(columns)).unwrap_err().to_string();
-    assert!(e.contains("(unknown `note\\u{1b}`)"), "{e}");
+    assert!(
+        e.contains("(`note\\u{1b}` is not an observations column)"),
+        "{e}"
+    );
     columns = observations(
         Box::new(PrimitiveArray::<i32>::from_slice([2019])),
         f64s(1.0),
     );
+    // `source` is optional; `year` is not.
     columns.remove(4);
+    assert_eq!(read(parquet(columns.clone())).unwrap().rows()[0].source, "");
+    columns.remove(2);
     let e = read(parquet(columns)).unwrap_err().to_string();
-    assert!(e.contains("(missing `source`)"), "{e}");
+    assert!(e.contains("(`year` missing)"), "{e}");
 }
 
 #[test]

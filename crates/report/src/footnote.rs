@@ -1,20 +1,30 @@
 //! The source line printed under every chart.
 
-use healthy_city_model::{Catalogue, Framework, Normalisation};
+use healthy_city_model::{Catalogue, Framework, Normalisation, NOT_GIVEN};
 
 /// "Source: ..." naming each publisher and dataset the framework's indicators come from (in
 /// framework order, each once; releases and licences are in the snapshot's SOURCES.md), then
 /// the method in a few words.
 pub fn source_footnote(framework: &Framework, catalogue: &Catalogue) -> String {
     let mut sources: Vec<String> = Vec::new();
+    let mut not_given = 0;
     for node in framework.indicators() {
         if let Some(indicator) = catalogue.get(&node.id) {
-            let source = &indicator.source;
+            let Some(source) = &indicator.source else {
+                not_given += 1;
+                continue;
+            };
             let text = format!("{}, {}", source.publisher, source.dataset);
             if !sources.contains(&text) {
                 sources.push(text);
             }
         }
+    }
+    match not_given {
+        0 => {}
+        1 => sources.push(format!("{NOT_GIVEN} for 1 indicator")),
+        n if sources.is_empty() => sources.push(format!("{NOT_GIVEN} ({n} indicators)")),
+        n => sources.push(format!("{NOT_GIVEN} for {n} indicators")),
     }
     let methods = &framework.methods;
     let normalisation = match &methods.normalisation {

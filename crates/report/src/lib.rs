@@ -109,11 +109,11 @@ pub use table::{
 pub use tables::{
     audit_availability_table, audit_correlations_table, audit_cronbach_table, audit_pca_table,
     audit_skew_kurt_table, audit_tables, compare_table, compare_terminal_table, data_table,
-    format_table, latest_table, path_summary, path_table, path_terminal_table, ranking_table,
-    ranking_terminal_table, scores_table, sensitivity_table, sensitivity_terminal_table,
-    sensitivity_title, treatment_table, uncertainty_table, uncertainty_terminal_table,
-    weight_map_firsts_table, weight_map_summary, weight_map_table, weights_table,
-    write_ranking_csv, write_scores_csv, RobustOutcome, RunsLog,
+    format_table, indicators_table, latest_table, path_summary, path_table, path_terminal_table,
+    ranking_table, ranking_terminal_table, scores_table, sensitivity_table,
+    sensitivity_terminal_table, sensitivity_title, treatment_table, uncertainty_table,
+    uncertainty_terminal_table, unscored_table, weight_map_firsts_table, weight_map_summary,
+    weight_map_table, weights_table, write_ranking_csv, write_scores_csv, RobustOutcome, RunsLog,
 };
 pub use trajectory::{TrajectoryChart, LONDON_REFERENCES};
 pub use weightmap::WeightMapChart;

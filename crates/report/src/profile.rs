@@ -164,6 +164,7 @@ where
     let city_name = &results.city_names[c];
     let leader_name = &results.city_names[leader];
     let year = results.years[y];
+    let units = &results.units;
 
     let title = format!(
         "{city_name}: strengths and weaknesses, {}, {year}",
@@ -175,7 +176,7 @@ where
     );
     let mut subtitle = vec![
         Line::plain(format!(
-            "{rank_text}. Each row: the normalised score the index aggregates. Grey: the {n_ranked} cities ranked (line: full range; band: middle half; tick: median)."
+            "{rank_text}. Each row: the normalised score the index aggregates. Grey: the {n_ranked} {units} ranked (line: full range; band: middle half; tick: median)."
         )),
         Line::plain(format!(
             "Blue dot: {city_name}; orange ring: {leader_name}, first in the index. Right: {city_name}'s score and rank on the row."

@@ -225,10 +225,14 @@ where
             .collect(),
     );
 
-    let title = format!("{}: city ranking, {year_label}", results.index_name);
+    let title = format!(
+        "{}: ranking of {}, {year_label}",
+        results.index_name, results.units
+    );
     let mut subtitle = vec![Line::plain(format!(
-        "{n} of {} cities ranked in {year_label}, best at the top. Bars show the index score.",
-        results.cities.len()
+        "{n} of {} {} ranked in {year_label}, best at the top. Bars show the index score.",
+        results.cities.len(),
+        results.units
     ))];
     let shown = slots.iter().filter(|s| matches!(s, Slot::City(_))).count();
     if shown < n {
@@ -477,7 +481,7 @@ mod tests {
     fn the_svg_names_the_index_year_focus_city_and_its_rank() {
         let s = svg(None, Some("london"));
         assert!(
-            s.contains("Tiny healthy-city index: city ranking, 2019"),
+            s.contains("Tiny healthy-city index: ranking of cities, 2019"),
             "{s}"
         );
         assert!(s.contains("London: 1st of 3, score 87.5"));

@@ -85,14 +85,14 @@ fn points(results: &Results, c: usize) -> Vec<Point> {
 }
 
 /// How many cities were ranked, in words.
-fn ranked_counts(points: &[Point]) -> String {
+fn ranked_counts(points: &[Point], units: &str) -> String {
     let counts = points.iter().map(|p| p.n).filter(|&n| n > 0);
     let lo = counts.clone().min().unwrap_or(0);
     let hi = counts.max().unwrap_or(0);
     if lo == hi {
-        format!("{hi} cities ranked each year")
+        format!("{hi} {units} ranked each year")
     } else {
-        format!("{lo} to {hi} cities ranked a year (under each rank label)")
+        format!("{lo} to {hi} {units} ranked a year (under each rank label)")
     }
 }
 
@@ -112,12 +112,12 @@ fn unranked_runs(points: &[Point]) -> Vec<(usize, usize)> {
 }
 
 /// The note under a run of unranked years: why, if it fits.
-fn gap_note(run: &[Point]) -> &'static str {
+fn gap_note(run: &[Point], units: &str) -> String {
     if run.iter().all(|p| p.n == 0) {
         // No city is ranked in these years.
-        "not ranked: too few cities with data"
+        format!("not ranked: too few {units} with data")
     } else {
-        "not ranked: too little data"
+        "not ranked: too little data".to_string()
     }
 }
 
@@ -179,12 +179,12 @@ where
         format!("{y0}-{y1}")
     };
     let title = format!(
-        "{name}'s rank among world cities, {}, {span}",
-        results.index_name
+        "{name}'s rank among {}, {}, {span}",
+        results.units, results.index_name
     );
     let mut subtitle = vec![Line::plain(format!(
         "Index rank each year, 1 = healthiest; {}.",
-        ranked_counts(&points)
+        ranked_counts(&points, &results.units)
     ))];
     let unranked: Vec<&Point> = points
         .iter()
@@ -339,7 +339,13 @@ where
             ((x0, _), n) => f64::from(x_of(n - 1).0 - x0) / (n - 1) as f64,
         };
         let max = (pitch * (b - a + 1) as f64) as i32 - gap;
-        let mut lines = wrap(area, gap_note(&points[a..=b]), &note_style, max, CHART)?;
+        let mut lines = wrap(
+            area,
+            &gap_note(&points[a..=b], &results.units),
+            &note_style,
+            max,
+            CHART,
+        )?;
         if lines.len() > 2 {
             lines = wrap(area, "not ranked", &note_style, max, CHART)?;
         }
@@ -385,7 +391,7 @@ mod tests {
         let texts = svg_texts(&svg("london"));
         let has = |t: &str| texts.iter().any(|x| x == t);
         assert!(
-            has("London's rank among world cities, Tiny healthy-city index, 2017-2019"),
+            has("London's rank among cities, Tiny healthy-city index, 2017-2019"),
             "{texts:?}"
         );
         // The points' labels: 1st (tied) in 2017 and 1st in 2019, of 3 cities each.

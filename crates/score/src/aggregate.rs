@@ -2,7 +2,7 @@
 //! The one implementation of every aggregation method: [`score`](crate::score()), the
 //! data-driven weights and every replication call it.
 
-use healthy_city_model::{Aggregation, Missing, Weighting};
+use healthy_city_model::{Aggregation, Missing, Nonpositive, Weighting};
 
 use crate::error::Error;
 use crate::plan::{GroupPlan, Plan};
@@ -76,6 +76,31 @@ impl AggregateFailure {
     }
 }
 
+/// A city left unscored in a year by a group whose mean cannot take one of its children
+/// (`nonpositive = "unscored"`): the group and every group above it have no score.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct UnscoredAt {
+    /// Position of the city in the block passed to [`aggregate_year_noting`].
+    pub city: usize,
+    /// Node slot of the group.
+    pub node: usize,
+    /// Node slot of the child the mean cannot take.
+    pub child: usize,
+    /// The child's value.
+    pub value: f64,
+    /// The group's aggregation method.
+    pub aggregation: Aggregation,
+}
+
+/// Whether an aggregation takes only part of the real line (geometric, harmonic and
+/// generalised means): the ones `nonpositive` applies to.
+fn restricted(aggregation: Aggregation) -> bool {
+    matches!(
+        aggregation,
+        Aggregation::Geometric | Aggregation::Harmonic | Aggregation::Generalised { .. }
+    )
+}
+
 /// Whether an aggregation can take a child value: geometric, harmonic and negative-power
 /// means need positive values, positive-power means values that are not negative.
 fn in_domain(aggregation: Aggregation, value: f64) -> bool {
@@ -92,7 +117,7 @@ fn in_domain(aggregation: Aggregation, value: f64) -> bool {
 }
 
 /// What the aggregation needs of its children, for error messages.
-pub(crate) fn domain_of(aggregation: Aggregation) -> &'static str {
+pub fn domain_of(aggregation: Aggregation) -> &'static str {
     match aggregation {
         Aggregation::Arithmetic | Aggregation::Mpi | Aggregation::Ampi | Aggregation::Copeland => {
             "finite values"
@@ -143,6 +168,19 @@ pub(crate) fn aggregate_year(
     scores: &mut [f64],
     n_cities: usize,
 ) -> std::result::Result<(), AggregateFailure> {
+    aggregate_year_noting(plan, scores, n_cities, &mut Vec::new())
+}
+
+/// As [`aggregate_year`], and appends to `unscored` every city a group left unscored under
+/// `nonpositive = "unscored"` (a child its mean cannot take): that group's score and every
+/// score above it are missing for the city, whatever the missing-children rule.
+pub(crate) fn aggregate_year_noting(
+    plan: &Plan,
+    scores: &mut [f64],
+    n_cities: usize,
+    unscored: &mut Vec<UnscoredAt>,
+) -> std::result::Result<(), AggregateFailure> {
+    let first = unscored.len();
     let nn = plan.n_nodes();
     debug_assert_eq!(scores.len(), n_cities * nn);
     for group in &plan.groups {
@@ -161,9 +199,24 @@ pub(crate) fn aggregate_year(
                 let row = &mut scores[c * nn..(c + 1) * nn];
                 if group.aggregation == Aggregation::Arithmetic {
                     arithmetic(plan, group, total, row);
-                } else {
-                    per_city(plan, group, total, row)
-                        .map_err(|f| AggregateFailure { city: c, ..f })?;
+                    continue;
+                }
+                match per_city(plan, group, total, row) {
+                    Ok(()) => {}
+                    Err(f)
+                        if f.kind == FailureKind::Domain
+                            && group.nonpositive == Nonpositive::Unscored =>
+                    {
+                        row[group.node] = f64::NAN;
+                        unscored.push(UnscoredAt {
+                            city: c,
+                            node: group.node,
+                            child: f.child,
+                            value: f.value,
+                            aggregation: group.aggregation,
+                        });
+                    }
+                    Err(f) => return Err(AggregateFailure { city: c, ..f }),
                 }
             }
         }
@@ -172,8 +225,15 @@ pub(crate) fn aggregate_year(
         // missing value.
         for c in 0..n_cities {
             let value = scores[c * nn + group.node];
+            let left_unscored = || {
+                unscored[first..]
+                    .iter()
+                    .any(|u| u.city == c && u.node == group.node)
+            };
             if value.is_infinite()
-                || (value.is_nan() && eligible(plan, group, &scores[c * nn..(c + 1) * nn]))
+                || (value.is_nan()
+                    && eligible(plan, group, &scores[c * nn..(c + 1) * nn])
+                    && !left_unscored())
             {
                 return Err(AggregateFailure {
                     kind: FailureKind::NotFinite {
@@ -186,6 +246,15 @@ pub(crate) fn aggregate_year(
                     aggregation: group.aggregation,
                 });
             }
+        }
+    }
+    // Every group above an unscored one is unscored too (it may have skipped the missing
+    // child).
+    for u in &unscored[first..] {
+        let mut above = plan.parents[u.node];
+        while let Some(g) = above {
+            scores[u.city * nn + g] = f64::NAN;
+            above = plan.parents[g];
         }
     }
     Ok(())
@@ -340,6 +409,11 @@ fn per_city(
 ) -> std::result::Result<(), AggregateFailure> {
     let method = group.aggregation;
     let mut any_missing = false;
+    // `nonpositive = { offset = c }` shifts every child of a restricted mean by c.
+    let shift = match group.nonpositive {
+        Nonpositive::Offset(c) if restricted(method) => c,
+        _ => 0.0,
+    };
     // The children that take part: present, of positive weight, in the method's domain.
     let taking_part = || {
         group
@@ -348,7 +422,7 @@ fn per_city(
             .filter(|&&(child, weight)| !scores[child].is_nan() && weight != 0.0)
     };
     for &(child, weight) in &group.children {
-        let value = scores[child];
+        let value = scores[child] + shift;
         if value.is_nan() {
             any_missing = true;
             continue;
@@ -369,10 +443,13 @@ fn per_city(
     }
     let mut mean = Mean::new(
         method,
-        reference_of(method, taking_part().map(|&(child, _)| scores[child])),
+        reference_of(
+            method,
+            taking_part().map(|&(child, _)| scores[child] + shift),
+        ),
     );
     for &(child, weight) in taking_part() {
-        mean.add(weight, scores[child]);
+        mean.add(weight, scores[child] + shift);
     }
     let present = mean.present;
     let share = present / total;
@@ -859,7 +936,7 @@ mod tests {
 
     #[test]
     fn harmonic_and_negative_power_means_refuse_zero() {
-        let f = "[index]\nid = \"t\"\nname = \"T\"\n[[group]]\nid = \"index\"\naggregation = \"harmonic\"\n[[indicator]]\nid = \"a\"\nparent = \"index\"\n";
+        let f = "[index]\nid = \"t\"\nname = \"T\"\n[[group]]\nid = \"index\"\naggregation = \"harmonic\"\nnonpositive = \"error\"\n[[indicator]]\nid = \"a\"\nparent = \"index\"\n";
         let c = "[[indicator]]\nid = \"a\"\nname = \"A\"\nunit = \"u\"\ndirection = \"higher\"\nlevel = \"city\"\nsource = { adapter = \"a\", publisher = \"p\", dataset = \"d\", release = \"r\", licence = \"l\", query = \"q\" }\n";
         let plan = Plan::compile(
             &Framework::parse(f, "t.toml").unwrap(),

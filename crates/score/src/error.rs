@@ -95,7 +95,7 @@ pub enum Error {
         scope: String,
     },
     /// A geometric, harmonic or generalised mean met a value it cannot take.
-    #[error("{method} mean of `{node}` for city `{city}` in {year}: child `{child}` is {value}, and a {method} mean needs {domain}; normalise to a strictly positive scale such as `scale = [1, 100]`")]
+    #[error("{method} mean of `{node}` for city `{city}` in {year}: child `{child}` is {value}, and a {method} mean needs {domain}; normalise to a strictly positive scale such as `scale = [1, 100]`, or set `nonpositive = \"unscored\"` (leave such a city-year without a score, as publishers do) in `[methods]` or on the group")]
     NonPositive {
         /// The aggregation, e.g. `geometric` or `generalised (p = -1)`.
         method: String,

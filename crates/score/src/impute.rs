@@ -73,17 +73,26 @@ pub(crate) fn impute(panel: &mut Panel, method: Impute, cities: &Cities) -> Vec<
     imputed
 }
 
-/// The group of each city, as a small integer (cities missing from the registry share one).
+/// The group of each city, as a small integer. A city with no value in the group's column
+/// (or missing from the registry) is a group of its own, so no peer value fills it.
 fn group_labels(ids: &[String], cities: &Cities, group: ImputeGroup) -> Vec<usize> {
     let mut labels: HashMap<String, usize> = HashMap::new();
+    let mut next = 0;
     ids.iter()
         .map(|id| {
-            let label = cities.get(id).map_or_else(String::new, |c| match group {
+            let label = cities.get(id).and_then(|c| match group {
                 ImputeGroup::Region => c.region.clone(),
                 ImputeGroup::Country => c.country.clone(),
             });
-            let next = labels.len();
-            *labels.entry(label).or_insert(next)
+            let fresh = next;
+            let slot = match label {
+                Some(label) => *labels.entry(label).or_insert(fresh),
+                None => fresh,
+            };
+            if slot == fresh {
+                next += 1;
+            }
+            slot
         })
         .collect()
 }

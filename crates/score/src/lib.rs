@@ -92,6 +92,7 @@ mod treat;
 mod uncertainty;
 mod weights;
 
+pub use aggregate::domain_of;
 pub use audit::{
     audit, Audit, AuditError, AuditInput, Availability, CorrelationRow, GroupAudit, SkewKurtRow,
     COLLINEAR,
@@ -103,7 +104,9 @@ pub use error::{Error, Result};
 pub use panel::Panel;
 pub use path::{path_to_first, resolve_caps, robust_path_to_first, PathStep, PathToFirst, MARGIN};
 pub use rank::{rank, round_score};
-pub use results::{check, data_sets, score, validate, DataSets, NodeInfo, Results, Validated};
+pub use results::{
+    check, data_sets, score, validate, DataSets, NodeInfo, Results, Unscored, Validated,
+};
 pub use rng::Rng;
 pub use sensitivity::{
     sensitivity, sobol_indices, Objective, Sampler, SobolDesign, SobolIndex, SOBOL_MAX_ROWS,

@@ -2,8 +2,8 @@
 //! node's effective weight in the index.
 
 use healthy_city_model::{
-    Aggregation, Catalogue, Framework, Missing, NodeKind, Normalisation, Transform, Treatment,
-    Weighting,
+    Aggregation, Catalogue, Framework, Missing, NodeKind, Nonpositive, Normalisation, Transform,
+    Treatment, Weighting,
 };
 
 use crate::error::{Error, Result};
@@ -42,6 +42,9 @@ pub(crate) struct GroupPlan {
     /// into `children` by [`resolve_weights`](crate::resolve_weights); benefit of the doubt
     /// replaces the aggregation.
     pub weighting: Weighting,
+    /// What the mean does with a child outside its domain (a value of 0 or less under a
+    /// geometric mean).
+    pub nonpositive: Nonpositive,
 }
 
 /// A compiled framework. Node slots follow [`Framework::nodes`]; indicator slots follow
@@ -58,6 +61,8 @@ pub(crate) struct Plan {
     pub groups: Vec<GroupPlan>,
     /// Node slot of the root.
     pub root: usize,
+    /// Parent slot of every node slot (`None` for the root).
+    pub parents: Vec<Option<usize>>,
     /// Effective weight of every node in the index (nominal, all present).
     pub effective: Vec<f64>,
     /// Missing-children rule.
@@ -115,6 +120,7 @@ impl Plan {
                 aggregation,
                 min_share,
                 weights,
+                nonpositive,
             } = nodes[slot].kind
             else {
                 continue;
@@ -156,6 +162,7 @@ impl Plan {
                     aggregation,
                     min_share: min_share.unwrap_or(methods.min_share),
                     weighting: weights,
+                    nonpositive: nonpositive.unwrap_or(methods.nonpositive),
                 });
             } else {
                 stack.push((slot, true));
@@ -164,12 +171,19 @@ impl Plan {
                 }
             }
         }
+        let mut parents = vec![None; nodes.len()];
+        for group in &groups {
+            for &(child, _) in &group.children {
+                parents[child] = Some(group.node);
+            }
+        }
         let mut plan = Plan {
             node_ids: nodes.iter().map(|n| n.id.clone()).collect(),
             indicator_nodes,
             indicators,
             groups,
             root: framework.root_index(),
+            parents,
             effective: Vec::new(),
             missing: methods.missing,
             scale: methods.scale,

@@ -2,9 +2,9 @@
 
 use std::num::NonZeroU32;
 
-use healthy_city_model::{Catalogue, Cities, Framework, Impute, Observations, Screen};
+use healthy_city_model::{Aggregation, Catalogue, Cities, Framework, Impute, Observations, Screen};
 
-use crate::aggregate::{actual_weights, aggregate_year, AggregateFailure};
+use crate::aggregate::{actual_weights, aggregate_year_noting, AggregateFailure};
 use crate::denominate::denominate;
 use crate::error::{Error, Result};
 use crate::impute::impute;
@@ -37,6 +37,8 @@ pub struct Results {
     pub index_id: String,
     /// Index name.
     pub index_name: String,
+    /// What the units are called, plural (the framework's `[index] units`, e.g. `cities`).
+    pub units: String,
     /// City ids (the peer group), in registry order.
     pub cities: Vec<String>,
     /// City display names.
@@ -87,6 +89,27 @@ pub struct Results {
     /// The target scale `[l, u]` of normalised values (`methods.scale`): the axis of charts
     /// whose scores lie within it.
     pub scale: [f64; 2],
+    /// Every city-year a group left unscored because its mean cannot take a child (a value of
+    /// 0 or less under a geometric or harmonic mean, `nonpositive = "unscored"`), by year then
+    /// city: the group and every group above it have no score that year.
+    pub unscored: Vec<Unscored>,
+}
+
+/// A city-year left without a score by a group whose mean cannot take one of its children.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Unscored {
+    /// Year slot.
+    pub year: usize,
+    /// City slot.
+    pub city: usize,
+    /// Node slot of the group.
+    pub node: usize,
+    /// Node slot of the child.
+    pub child: usize,
+    /// The child's value.
+    pub value: f64,
+    /// The group's aggregation method.
+    pub aggregation: Aggregation,
 }
 
 impl Results {
@@ -423,9 +446,19 @@ pub(crate) fn score_prepared(
             node: plan.node_ids[node].clone(),
         },
     })?;
+    let (mut noted, mut unscored) = (Vec::new(), Vec::new());
     for y in 0..ny {
         let block = &mut scores[y * nc * nn..(y + 1) * nc * nn];
-        aggregate_year(&plan, block, nc).map_err(|f| failed(&plan, y, f))?;
+        let first = noted.len();
+        aggregate_year_noting(&plan, block, nc, &mut noted).map_err(|f| failed(&plan, y, f))?;
+        unscored.extend(noted[first..].iter().map(|u| Unscored {
+            year: y,
+            city: u.city,
+            node: u.node,
+            child: u.child,
+            value: u.value,
+            aggregation: u.aggregation,
+        }));
         for c in 0..nc {
             let out = &scores[(y * nc + c) * nn..(y * nc + c + 1) * nn];
             let cell = y * nc + c;
@@ -518,6 +551,7 @@ pub(crate) fn score_prepared(
     let results = Results {
         index_id: framework.id.clone(),
         index_name: framework.name.clone(),
+        units: framework.units.clone(),
         cities: panel.cities,
         city_names,
         years: panel.years,
@@ -540,6 +574,7 @@ pub(crate) fn score_prepared(
         effective_weights,
         round: framework.methods.round,
         scale: framework.methods.scale,
+        unscored,
     };
     Ok((results, plan))
 }
@@ -760,14 +795,91 @@ c,pm25,2019,30,s,
         close(r.score(0, 2, index), 50.5f64.powf(2.0 / 3.0));
     }
 
-    #[test]
-    fn geometric_mean_of_a_zero_names_node_city_and_fix() {
-        let framework = FRAMEWORK.replace(
+    /// The small framework with a geometric index: by hand (see above) health A 100, B 0,
+    /// C 50 and air A 100, B 37.5, C 0, so B's and C's index cannot be a geometric mean.
+    fn geometric(extra: &str) -> String {
+        FRAMEWORK.replace(
             "[[group]]\nid = \"index\"\n",
-            "[[group]]\nid = \"index\"\naggregation = \"geometric\"\n",
-        );
+            &format!("[[group]]\nid = \"index\"\naggregation = \"geometric\"\n{extra}"),
+        )
+    }
+
+    #[test]
+    fn geometric_mean_of_a_zero_names_node_city_and_fix_under_nonpositive_error() {
+        let framework =
+            geometric("").replace("[methods]\n", "[methods]\nnonpositive = \"error\"\n");
         let err = run(&framework, DATA).unwrap_err().to_string();
-        assert_eq!(err, "geometric mean of `index` for city `b` in 2019: child `health` is 0, and a geometric mean needs positive values; normalise to a strictly positive scale such as `scale = [1, 100]`");
+        assert_eq!(err, "geometric mean of `index` for city `b` in 2019: child `health` is 0, and a geometric mean needs positive values; normalise to a strictly positive scale such as `scale = [1, 100]`, or set `nonpositive = \"unscored\"` (leave such a city-year without a score, as publishers do) in `[methods]` or on the group");
+        // The group's own setting overrides [methods].
+        let err = run(&geometric("nonpositive = \"error\"\n"), DATA)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("geometric mean of `index` for city `b`"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_zero_under_a_geometric_mean_leaves_only_that_city_year_unscored_by_default() {
+        let r = run(&geometric(""), DATA).unwrap();
+        let index = node(&r, "index");
+        // A: 100^(2/3) * 100^(1/3) = 100 (to 1e-12); B and C unscored, with the reason.
+        close(r.score(0, 0, index), 100.0);
+        assert!(r.score(0, 1, index).is_nan() && r.score(0, 2, index).is_nan());
+        assert_eq!(
+            (r.rank(0, 1, index), r.ranked[1], r.ranked[2]),
+            (None, false, false)
+        );
+        let why: Vec<(usize, &str, &str, f64)> = r
+            .unscored
+            .iter()
+            .map(|u| {
+                (
+                    u.city,
+                    r.nodes[u.node].id.as_str(),
+                    r.nodes[u.child].id.as_str(),
+                    u.value,
+                )
+            })
+            .collect();
+        assert_eq!(why, [(1, "index", "health", 0.0), (2, "index", "air", 0.0)]);
+        // The groups below keep their scores: B's air 37.5, C's health 50.
+        close(r.score(0, 1, node(&r, "air")), 37.5);
+        close(r.score(0, 2, node(&r, "health")), 50.0);
+    }
+
+    #[test]
+    fn a_group_left_unscored_leaves_every_group_above_it_unscored_whatever_missing_says() {
+        // Air geometric: B's no2 is 0 and C's pm25 is 0, so air is unscored for both; the
+        // arithmetic index above would skip a missing air, but an unscored one is not missing.
+        let framework = FRAMEWORK.replace(
+            "[[group]]\nid = \"air\"\n",
+            "[[group]]\nid = \"air\"\naggregation = \"geometric\"\n",
+        );
+        let r = run(&framework, DATA).unwrap();
+        let (index, air) = (node(&r, "index"), node(&r, "air"));
+        assert!(r.score(0, 1, air).is_nan() && r.score(0, 1, index).is_nan());
+        assert!(r.score(0, 2, index).is_nan());
+        close(r.score(0, 0, index), 100.0);
+        assert_eq!(r.unscored.len(), 2);
+    }
+
+    #[test]
+    fn an_offset_is_added_to_every_child_before_the_geometric_mean() {
+        let r = run(&geometric("nonpositive = { offset = 1 }\n"), DATA).unwrap();
+        let index = node(&r, "index");
+        // Weights health 2/3, air 1/3: A 101^(2/3) 101^(1/3) = 101; B 1^(2/3) 38.5^(1/3);
+        // C 51^(2/3) 1^(1/3). Tolerance 1e-12 (one exp and ln each).
+        close(r.score(0, 0, index), 101.0);
+        close(r.score(0, 1, index), 38.5f64.powf(1.0 / 3.0));
+        close(r.score(0, 2, index), 51f64.powf(2.0 / 3.0));
+        assert!(r.unscored.is_empty());
+        // An offset on an arithmetic group changes nothing: the health group's score is life's.
+        let arithmetic =
+            FRAMEWORK.replace("[methods]\n", "[methods]\nnonpositive = { offset = 1 }\n");
+        let r = run(&arithmetic, DATA).unwrap();
+        close(r.score(0, 1, node(&r, "index")), 12.5);
     }
 
     /// Scores a framework and data given in memory: the model crate's readers reject huge
@@ -997,10 +1109,7 @@ c,pm25,2019,30,s,
 
     #[test]
     fn validate_fails_with_the_message_of_score_and_summarises_what_scores() {
-        let framework = FRAMEWORK.replace(
-            "[[group]]\nid = \"index\"\n",
-            "[[group]]\nid = \"index\"\naggregation = \"geometric\"\n",
-        );
+        let framework = geometric("nonpositive = \"error\"\n");
         let inputs = (
             Framework::parse(&framework, "small.toml").unwrap(),
             Catalogue::parse(CATALOGUE, "catalogue.toml").unwrap(),

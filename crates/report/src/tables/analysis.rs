@@ -1,7 +1,7 @@
 //! The analyses' tables: compare, uncertainty and its runs log, sensitivity, path to first and
 //! the weight map, each as the file writes it and as the terminal shows it.
 
-use healthy_city_model::{Catalogue, Level, Normalisation};
+use healthy_city_model::{Catalogue, Normalisation};
 use healthy_city_score::{
     Comparison, Config, Engine, Factor, PathToFirst, RankStats, SobolIndex, WeightCell,
 };
@@ -270,10 +270,10 @@ pub fn sensitivity_terminal_table(factors: &[Factor], indices: &[SobolIndex]) ->
 
 /// Where an indicator is measured, as the path-to-first tables name it.
 fn level(catalogue: &Catalogue, id: &str) -> &'static str {
-    match catalogue.get(id).map(|i| i.level) {
-        Some(Level::National) => "national",
-        Some(Level::City) | None => "city",
-    }
+    catalogue.get(id).map_or(
+        healthy_city_model::NOT_GIVEN,
+        healthy_city_model::Indicator::level_text,
+    )
 }
 
 /// `path-to-first.csv`: `indicator,current,target,change,effort,limit,level`, by decreasing

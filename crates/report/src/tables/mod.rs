@@ -6,7 +6,7 @@
 use std::cmp::Ordering;
 use std::path::Path;
 
-use healthy_city_model::Impute;
+use healthy_city_model::{Catalogue, Framework, Impute, NOT_GIVEN};
 use healthy_city_score::{DataSets, Results};
 
 use crate::chart::{city, ranked_year};
@@ -127,6 +127,91 @@ pub fn weights_table(results: &Results) -> Table {
             w.level.into(),
             w.weight.into(),
             w.effective.into(),
+        ]);
+    }
+    table
+}
+
+/// `city,year,group,child,value,aggregation,reason`: every city-year a group left without a
+/// score because its mean cannot take a child (`nonpositive = "unscored"`); the group and
+/// every group above it have no score that year. Header only when there is none.
+pub fn unscored_table(results: &Results) -> Table {
+    let mut table = Table::new(
+        [
+            "city",
+            "year",
+            "group",
+            "child",
+            "value",
+            "aggregation",
+            "reason",
+        ]
+        .into_iter()
+        .map(Column::new)
+        .collect(),
+    );
+    for u in &results.unscored {
+        let (group, child) = (&results.nodes[u.node].id, &results.nodes[u.child].id);
+        table.push(vec![
+            (&results.cities[u.city]).into(),
+            Cell::Int(i64::from(results.years[u.year])),
+            group.into(),
+            child.into(),
+            u.value.into(),
+            u.aggregation.to_string().into(),
+            format!(
+                "child `{child}` is {}: a {} mean needs {}; the city has no `{group}` score (nor any above it) this year",
+                u.value,
+                u.aggregation,
+                healthy_city_score::domain_of(u.aggregation)
+            )
+            .into(),
+        ]);
+    }
+    table
+}
+
+/// `indicator,name,unit,direction,level,publisher,dataset,release,licence,url`: what each
+/// indicator of the framework is and where its values come from, [`NOT_GIVEN`] where the
+/// catalogue does not say (a minimal catalogue of `id,direction`). Framework order.
+pub fn indicators_table(framework: &Framework, catalogue: &Catalogue) -> Table {
+    let mut table = Table::new(
+        [
+            "indicator",
+            "name",
+            "unit",
+            "direction",
+            "level",
+            "publisher",
+            "dataset",
+            "release",
+            "licence",
+            "url",
+        ]
+        .into_iter()
+        .map(Column::new)
+        .collect(),
+    );
+    for node in framework.indicators() {
+        let Some(i) = catalogue.get(&node.id) else {
+            continue;
+        };
+        let direction = framework.direction(node, catalogue).unwrap_or(i.direction);
+        let given = |text: Option<&str>| -> Cell {
+            text.filter(|t| !t.is_empty()).unwrap_or(NOT_GIVEN).into()
+        };
+        let source = i.source.as_ref();
+        table.push(vec![
+            (&i.id).into(),
+            (&i.name).into(),
+            given(Some(&i.unit)),
+            direction.to_string().into(),
+            i.level_text().into(),
+            given(source.map(|s| s.publisher.as_str())),
+            given(source.map(|s| s.dataset.as_str())),
+            given(source.map(|s| s.release.as_str())),
+            given(source.map(|s| s.licence.as_str())),
+            given(source.and_then(|s| s.url.as_deref())),
         ]);
     }
     table
@@ -341,12 +426,13 @@ pub fn ranking_terminal_table(
     let year_label = results.years[y];
     let status = if results.year_ranked[y] {
         format!(
-            "{} of {} cities ranked",
+            "{} of {} {} ranked",
             results.n_ranked(y),
-            results.cities.len()
+            results.cities.len(),
+            results.units
         )
     } else {
-        "not ranked (too few cities have enough data)".to_string()
+        format!("not ranked (too few {} have enough data)", results.units)
     };
     Ok((
         format!("{}, {year_label}: {status}\n", results.index_name),
