@@ -147,3 +147,55 @@ fn a_bli_style_index_lets_its_user_reweight_the_topics_with_a_scenario_file() {
         }
     }
 }
+
+#[test]
+fn an_sdg_style_index_clips_to_bounds_averages_goals_fills_a_missing_goal_from_its_region() {
+    let (ranking, unscored) = score("sdg", None);
+    // Goalposts clipped to 0-100: poverty (lower is better) 0-50, life 50-85, water 0-100,
+    // fish 0-10; a goal is its one indicator, the index the mean of the goals that apply.
+    // a: 80, 80, 90, 50 -> 75
+    // b: 0 (60 clipped), 60, 70, 80 -> 52.5
+    // c: 90, 40, 50, and no marine goal (landlocked; its fish value 3 takes no part) -> 60
+    // d: 50, 100 (90 clipped), 80, 60 -> 72.5
+    // e: no poverty or fish data: each goal the mean over the south's other units (d only):
+    //    50, 100, 60, 60 -> 67.5
+    let expected = [
+        ("a", 75.0, "1"),
+        ("d", 72.5, "2"),
+        ("e", 67.5, "3"),
+        ("c", 60.0, "4"),
+        ("b", 52.5, "5"),
+    ];
+    for (unit, value, rank) in expected {
+        let (_, ours, our_rank) = &ranking[unit];
+        // Tolerance 1e-12 on the 0-100 scale (sums of a few exact halves and fifths).
+        assert!((ours - value).abs() < 1e-12, "{unit}: {ours} vs {value}");
+        assert_eq!(our_rank, rank, "{unit}");
+    }
+    assert!(unscored.is_empty());
+}
+
+/// scores.csv of the SDG-style index flags the goals filled from the region and leaves the
+/// marine goal of the landlocked unit without a score.
+#[test]
+fn the_sdg_style_index_flags_imputed_goals_and_scores_no_goal_that_does_not_apply() {
+    let out = TempDir::new().unwrap();
+    let framework =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/published/sdg/framework.toml");
+    healthy_city()
+        .args(["score", "--no-charts", "--framework"])
+        .arg(&framework)
+        .arg("--out")
+        .arg(out.path())
+        .assert()
+        .success();
+    let rows = crate::read_csv(&out.path().join("scores.csv"));
+    let row = |city: &str, node: &str| rows.iter().find(|r| r[0] == city && r[2] == node).cloned();
+    // city,year,node,score,rank,imputed
+    assert_eq!(row("e", "g1").unwrap()[3..], ["50", "3", "true"]);
+    assert_eq!(row("e", "g14").unwrap()[3..], ["60", "2", "true"]);
+    assert_eq!(row("e", "g3").unwrap()[5], "false");
+    assert_eq!(row("c", "g14"), None);
+    // Its fish value is data all the same: normalised (3 - 0) / 10 = 30.
+    assert_eq!(row("c", "fish").unwrap()[3], "30");
+}

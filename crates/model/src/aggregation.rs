@@ -143,6 +143,165 @@ impl<'de> Deserialize<'de> for Nonpositive {
     }
 }
 
+/// How a group's missing score is filled (`impute` on a `[[group]]`): COINr-style per-level
+/// imputation, after the group is aggregated and before its parent is. Every filled score is
+/// flagged `imputed` in scores.csv.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GroupImpute {
+    /// The mean of the group's score over the units scored that year.
+    Mean,
+    /// Their median.
+    Median,
+    /// The mean over the units with the same value of a registry column (`region`,
+    /// `country` or an attribute such as `income`).
+    GroupMean {
+        /// The registry column.
+        column: String,
+    },
+    /// The median over the units with the same value of the column.
+    GroupMedian {
+        /// The registry column.
+        column: String,
+    },
+    /// The unit's own score of the group in its latest earlier year with one (not itself
+    /// imputed), at most `max_age` years before.
+    Latest {
+        /// Oldest year usable, in calendar years before the missing one; `None`: any.
+        max_age: Option<u32>,
+    },
+}
+
+impl fmt::Display for GroupImpute {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            GroupImpute::Mean => f.write_str("mean"),
+            GroupImpute::Median => f.write_str("median"),
+            GroupImpute::GroupMean { column } => write!(f, "group_mean by {column}"),
+            GroupImpute::GroupMedian { column } => write!(f, "group_median by {column}"),
+            GroupImpute::Latest { max_age: None } => f.write_str("latest"),
+            GroupImpute::Latest { max_age: Some(a) } => write!(f, "latest (max_age {a})"),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for GroupImpute {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        const USE: &str = "use `mean`, `median`, `group_mean`, `group_median` (with `group = COLUMN`, default `region`) or `latest` (with `max_age`)";
+        let spec = deserializer.deserialize_any(SpecVisitor {
+            what: "group impute",
+            keys: &["method", "group", "max_age"],
+        })?;
+        let method = spec.method.as_str();
+        if spec.group.is_some() && !matches!(method, "group_mean" | "group_median") {
+            return Err(de::Error::custom(format!(
+                "group impute `{method}` takes no `group`: only `group_mean` and `group_median` do"
+            )));
+        }
+        if spec.max_age.is_some() && method != "latest" {
+            return Err(de::Error::custom(format!(
+                "group impute `{method}` takes no `max_age`: only `latest` does"
+            )));
+        }
+        let column = match spec.group {
+            None => "region".to_string(),
+            Some(c) if crate::cities::is_identifier(&c) => c,
+            Some(other) => {
+                return Err(de::Error::custom(format!(
+                    "group impute group `{other}` is not a registry column: use `region`, `country` or an attribute such as `income`"
+                )))
+            }
+        };
+        let max_age = match spec.max_age {
+            None => None,
+            Some(age) => Some(u32::try_from(age).map_err(|_| {
+                de::Error::custom(format!(
+                    "group impute max_age = {age} must be a whole number of years, 0 or more"
+                ))
+            })?),
+        };
+        Ok(match method {
+            "mean" => GroupImpute::Mean,
+            "median" => GroupImpute::Median,
+            "group_mean" => GroupImpute::GroupMean { column },
+            "group_median" => GroupImpute::GroupMedian { column },
+            "latest" => GroupImpute::Latest { max_age },
+            other => {
+                return Err(de::Error::custom(format!(
+                    "unknown group impute `{other}`: {USE}"
+                )))
+            }
+        })
+    }
+}
+
+/// The units a group does not apply to (`not_applicable` on a `[[group]]`): listed by id, or
+/// those whose registry column has one of some values. For them the group weighs 0: it is
+/// left out of their aggregate (the parent's weights renormalised over the rest, whatever
+/// `missing` says), even where they have values for its indicators.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NotApplicable {
+    /// `not_applicable = ["mli", "npl"]`.
+    Units(Vec<String>),
+    /// `not_applicable = { column = "coast", equals = "landlocked" }` (or a list of values).
+    Attribute {
+        /// The registry column (`region`, `country` or an attribute).
+        column: String,
+        /// The values it applies to.
+        equals: Vec<String>,
+    },
+}
+
+impl<'de> Deserialize<'de> for NotApplicable {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum OneOrMany {
+            One(String),
+            Many(Vec<String>),
+        }
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            Units(Vec<String>),
+            Attribute { column: String, equals: OneOrMany },
+        }
+        let raw = Raw::deserialize(deserializer).map_err(|_| {
+            de::Error::custom(
+                "not_applicable must be a list of unit ids (`[\"mli\", \"npl\"]`) or `{ column = \"coast\", equals = \"landlocked\" }`",
+            )
+        })?;
+        Ok(match raw {
+            Raw::Units(ids) => NotApplicable::Units(ids),
+            Raw::Attribute { column, equals } => {
+                if !crate::cities::is_identifier(&column) {
+                    return Err(de::Error::custom(format!(
+                        "not_applicable column `{column}` is not a registry column: use `region`, `country` or an attribute such as `coast`"
+                    )));
+                }
+                NotApplicable::Attribute {
+                    column,
+                    equals: match equals {
+                        OneOrMany::One(v) => vec![v],
+                        OneOrMany::Many(v) => v,
+                    },
+                }
+            }
+        })
+    }
+}
+
+impl NotApplicable {
+    /// Whether the group does not apply to `city`.
+    pub fn excludes(&self, city: &crate::City) -> bool {
+        match self {
+            NotApplicable::Units(ids) => ids.contains(&city.id),
+            NotApplicable::Attribute { column, equals } => city
+                .attribute(column)
+                .is_some_and(|v| equals.iter().any(|e| e == v)),
+        }
+    }
+}
+
 /// Which column of the city registry forms the groups of a group imputation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ImputeGroup {

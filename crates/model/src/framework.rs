@@ -9,7 +9,9 @@ use std::path::Path;
 use serde::Deserialize;
 use toml::Spanned;
 
-pub use crate::aggregation::{Aggregation, Impute, ImputeGroup, Nonpositive, Screen};
+pub use crate::aggregation::{
+    Aggregation, GroupImpute, Impute, ImputeGroup, Nonpositive, NotApplicable, Screen,
+};
 use crate::catalogue::{Catalogue, Direction};
 use crate::cities::is_identifier;
 use crate::error::{echo, line_of, read_text, Error, Problem, Result};
@@ -153,6 +155,10 @@ pub enum NodeKind {
         /// What the group's mean does with a child of 0 or less, overriding
         /// `methods.nonpositive`.
         nonpositive: Option<Nonpositive>,
+        /// How a missing score of the group is filled (`impute`), if at all.
+        impute: Option<GroupImpute>,
+        /// The units the group does not apply to (`not_applicable`).
+        not_applicable: Option<NotApplicable>,
     },
     /// A leaf.
     Indicator(IndicatorSpec),
@@ -270,6 +276,8 @@ struct RawGroup {
     #[serde(default)]
     weights: Weighting,
     nonpositive: Option<Nonpositive>,
+    impute: Option<GroupImpute>,
+    not_applicable: Option<NotApplicable>,
 }
 
 #[derive(Deserialize)]
@@ -376,6 +384,8 @@ impl Framework {
                     min_share: group.min_share,
                     weights: group.weights,
                     nonpositive: group.nonpositive,
+                    impute: group.impute,
+                    not_applicable: group.not_applicable,
                 },
                 line,
             });
@@ -1122,5 +1132,47 @@ parent = "air"
             .unwrap_err()
             .to_string();
         assert!(err.contains("must be a plural noun"), "{err}");
+    }
+
+    #[test]
+    fn a_group_reads_its_impute_and_not_applicable_and_rejects_malformed_ones() {
+        let text = "[index]\nid = \"t\"\nname = \"T\"\n[[group]]\nid = \"index\"\n[[group]]\nid = \"g\"\nparent = \"index\"\nRULES\n[[indicator]]\nid = \"a\"\nparent = \"g\"\n";
+        let group = |rules: &str| {
+            Framework::parse(&text.replace("RULES", rules), "f.toml").map(|f| {
+                match &f.get("g").unwrap().kind {
+                    NodeKind::Group {
+                        impute,
+                        not_applicable,
+                        ..
+                    } => (impute.clone(), not_applicable.clone()),
+                    NodeKind::Indicator(_) => unreachable!("g is a group"),
+                }
+            })
+        };
+        assert_eq!(
+            group("impute = { method = \"group_mean\", group = \"income\" }\nnot_applicable = { column = \"coast\", equals = [\"landlocked\", \"island\"] }").unwrap(),
+            (
+                Some(GroupImpute::GroupMean { column: "income".to_string() }),
+                Some(NotApplicable::Attribute {
+                    column: "coast".to_string(),
+                    equals: vec!["landlocked".to_string(), "island".to_string()]
+                })
+            )
+        );
+        assert_eq!(
+            group("impute = \"latest\"\nnot_applicable = [\"mli\"]").unwrap(),
+            (
+                Some(GroupImpute::Latest { max_age: None }),
+                Some(NotApplicable::Units(vec!["mli".to_string()]))
+            )
+        );
+        for bad in [
+            "impute = \"linear\"",
+            "impute = { method = \"mean\", group = \"region\" }",
+            "not_applicable = \"mli\"",
+            "not_applicable = { column = \"Coast\", equals = \"x\" }",
+        ] {
+            assert!(group(bad).is_err(), "{bad}");
+        }
     }
 }

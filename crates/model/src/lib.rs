@@ -54,9 +54,9 @@ pub use error::{
     echo, escape_controls, is_unsafe, Error, Problem, Result, ECHO_KEPT, ECHO_MAX, PROBLEMS_LISTED,
 };
 pub use framework::{
-    Aggregation, Bounds, Coverage, DataSpec, Framework, Impute, ImputeGroup, IndicatorSpec,
-    Methods, Missing, Node, NodeKind, Nonpositive, Normalisation, Screen, Transform, Treatment,
-    Weighting, WINSORISE_DEFAULT,
+    Aggregation, Bounds, Coverage, DataSpec, Framework, GroupImpute, Impute, ImputeGroup,
+    IndicatorSpec, Methods, Missing, Node, NodeKind, Nonpositive, Normalisation, NotApplicable,
+    Screen, Transform, Treatment, Weighting, WINSORISE_DEFAULT,
 };
 pub use limits::{
     accepted_years, magnitude_problem, year_range, years_text, DEFAULT_YEARS, MAX_LAMBDA,

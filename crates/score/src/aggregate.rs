@@ -168,22 +168,25 @@ pub(crate) fn aggregate_year(
     scores: &mut [f64],
     n_cities: usize,
 ) -> std::result::Result<(), AggregateFailure> {
-    aggregate_year_noting(plan, scores, n_cities, &mut Vec::new())
+    aggregate_year_noting(plan, scores, n_cities, 0, &mut Vec::new())
 }
 
 /// As [`aggregate_year`], and appends to `unscored` every city a group left unscored under
 /// `nonpositive = "unscored"` (a child its mean cannot take): that group's score and every
-/// score above it are missing for the city, whatever the missing-children rule.
+/// score above it are missing for the city, whatever the missing-children rule. Only the
+/// groups from `plan.groups[first_group]` on are computed (0: all; more: the groups above an
+/// imputed one, the ones below kept).
 pub(crate) fn aggregate_year_noting(
     plan: &Plan,
     scores: &mut [f64],
     n_cities: usize,
+    first_group: usize,
     unscored: &mut Vec<UnscoredAt>,
 ) -> std::result::Result<(), AggregateFailure> {
     let first = unscored.len();
     let nn = plan.n_nodes();
     debug_assert_eq!(scores.len(), n_cities * nn);
-    for group in &plan.groups {
+    for group in &plan.groups[first_group..] {
         check_weights(group)?;
         if let Weighting::Bod {
             min_share,
@@ -298,6 +301,11 @@ pub(crate) fn eligible(plan: &Plan, group: &GroupPlan, scores: &[f64]) -> bool {
     let mut present = 0.0;
     let mut any_missing = false;
     for &(child, weight) in &group.children {
+        // A child of weight 0 takes no part, missing or not (a group not applicable to the
+        // unit weighs 0 for it).
+        if weight == 0.0 {
+            continue;
+        }
         if scores[child].is_nan() {
             any_missing = true;
         } else {
@@ -384,6 +392,9 @@ fn arithmetic(plan: &Plan, group: &GroupPlan, total: f64, scores: &mut [f64]) {
     let mut any_missing = false;
     for &(child, weight) in &group.children {
         let value = scores[child];
+        if weight == 0.0 {
+            continue;
+        }
         if value.is_nan() {
             any_missing = true;
         } else {
@@ -423,11 +434,11 @@ fn per_city(
     };
     for &(child, weight) in &group.children {
         let value = scores[child] + shift;
-        if value.is_nan() {
-            any_missing = true;
+        if weight == 0.0 {
             continue;
         }
-        if weight == 0.0 {
+        if value.is_nan() {
+            any_missing = true;
             continue;
         }
         if !in_domain(method, value) {

@@ -174,6 +174,18 @@ impl Engine {
             .map(|&method| impute_base(&base, method, cities))
             .collect::<Result<_>>()?;
         let (results, plan) = score_prepared(framework, catalogue, cities, prepared[0].clone())?;
+        if let Some(group) = plan
+            .groups
+            .iter()
+            .find(|g| g.impute.is_some() || g.not_applicable.is_some())
+        {
+            return Err(Error::Setting {
+                key: format!("group `{}`", plan.node_ids[group.node]),
+                message: String::from(
+                    "the replication engine (uncertainty, sensitivity, path to first, weight map) does not yet apply a group's `impute` or `not_applicable`; analyse a copy of the framework without them (`score` applies them)",
+                ),
+            });
+        }
         let y = match year {
             Some(year) => results
                 .years

@@ -74,6 +74,7 @@ mod denominate;
 mod engine;
 mod error;
 mod impute;
+mod levels;
 mod lp;
 mod normalise;
 mod panel;

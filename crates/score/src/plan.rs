@@ -2,8 +2,8 @@
 //! node's effective weight in the index.
 
 use healthy_city_model::{
-    Aggregation, Catalogue, Framework, Missing, NodeKind, Nonpositive, Normalisation, Transform,
-    Treatment, Weighting,
+    Aggregation, Catalogue, Framework, GroupImpute, Missing, NodeKind, Nonpositive, Normalisation,
+    NotApplicable, Transform, Treatment, Weighting,
 };
 
 use crate::error::{Error, Result};
@@ -45,6 +45,10 @@ pub(crate) struct GroupPlan {
     /// What the mean does with a child outside its domain (a value of 0 or less under a
     /// geometric mean).
     pub nonpositive: Nonpositive,
+    /// How a missing score of the group is filled (see [`crate::results`]), if at all.
+    pub impute: Option<GroupImpute>,
+    /// The units the group does not apply to.
+    pub not_applicable: Option<NotApplicable>,
 }
 
 /// A compiled framework. Node slots follow [`Framework::nodes`]; indicator slots follow
@@ -121,12 +125,24 @@ impl Plan {
                 min_share,
                 weights,
                 nonpositive,
+                ref impute,
+                ref not_applicable,
             } = nodes[slot].kind
             else {
                 continue;
             };
             if expanded {
                 let aggregation = aggregation.unwrap_or(methods.aggregation);
+                if (impute.is_some() || not_applicable.is_some())
+                    && (aggregation.is_cross_city() || matches!(weights, Weighting::Bod { .. }))
+                {
+                    return Err(Error::Setting {
+                        key: format!("group `{}`", nodes[slot].id),
+                        message: format!(
+                            "`impute` and `not_applicable` work with per-unit means (arithmetic, geometric, harmonic, generalised), not with `{aggregation}` or benefit-of-the-doubt weights, whose score of one unit depends on the others"
+                        ),
+                    });
+                }
                 check_aggregation(aggregation).map_err(|message| Error::BadAggregation {
                     node: nodes[slot].id.clone(),
                     message,
@@ -163,6 +179,8 @@ impl Plan {
                     min_share: min_share.unwrap_or(methods.min_share),
                     weighting: weights,
                     nonpositive: nonpositive.unwrap_or(methods.nonpositive),
+                    impute: impute.clone(),
+                    not_applicable: not_applicable.clone(),
                 });
             } else {
                 stack.push((slot, true));

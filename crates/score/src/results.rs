@@ -8,6 +8,7 @@ use crate::aggregate::{actual_weights, aggregate_year_noting, AggregateFailure};
 use crate::denominate::denominate;
 use crate::error::{Error, Result};
 use crate::impute::impute;
+use crate::levels::GroupRules;
 use crate::normalise::{check_finite, normalise, transform};
 use crate::panel::Panel;
 use crate::plan::Plan;
@@ -93,6 +94,9 @@ pub struct Results {
     /// 0 or less under a geometric or harmonic mean, `nonpositive = "unscored"`), by year then
     /// city: the group and every group above it have no score that year.
     pub unscored: Vec<Unscored>,
+    /// Whether each group score was filled by the group's `impute`: `[year][city][node]`, or
+    /// empty when no group of the framework imputes.
+    pub group_imputed: Vec<bool>,
 }
 
 /// A city-year left without a score by a group whose mean cannot take one of its children.
@@ -120,6 +124,14 @@ impl Results {
     /// Score of a node.
     pub fn score(&self, y: usize, c: usize, node: usize) -> f64 {
         self.scores[self.at(y, c) * self.nodes.len() + node]
+    }
+
+    /// Whether a group score was filled by the group's `impute` (false without one).
+    pub fn group_imputed(&self, y: usize, c: usize, node: usize) -> bool {
+        self.group_imputed
+            .get(self.at(y, c) * self.nodes.len() + node)
+            .copied()
+            .unwrap_or(false)
     }
 
     /// Rank of a node (only in ranked years, for ranked cities).
@@ -447,10 +459,29 @@ pub(crate) fn score_prepared(
         },
     })?;
     let (mut noted, mut unscored) = (Vec::new(), Vec::new());
+    let rules = GroupRules::new(&plan, &panel.cities, cities)?;
+    let mut group_imputed = match rules {
+        Some(_) => vec![false; ny * nc * nn],
+        None => Vec::new(),
+    };
     for y in 0..ny {
-        let block = &mut scores[y * nc * nn..(y + 1) * nc * nn];
         let first = noted.len();
-        aggregate_year_noting(&plan, block, nc, &mut noted).map_err(|f| failed(&plan, y, f))?;
+        if let Some(rules) = &rules {
+            rules
+                .aggregate_year(
+                    &panel.years,
+                    y,
+                    &mut scores,
+                    nc,
+                    &mut group_imputed,
+                    &mut noted,
+                )
+                .map_err(|f| failed(&plan, y, f))?;
+        } else {
+            let block = &mut scores[y * nc * nn..(y + 1) * nc * nn];
+            aggregate_year_noting(&plan, block, nc, 0, &mut noted)
+                .map_err(|f| failed(&plan, y, f))?;
+        }
         unscored.extend(noted[first..].iter().map(|u| Unscored {
             year: y,
             city: u.city,
@@ -462,14 +493,34 @@ pub(crate) fn score_prepared(
         for c in 0..nc {
             let out = &scores[(y * nc + c) * nn..(y * nc + c + 1) * nn];
             let cell = y * nc + c;
+            let plan = rules.as_ref().map_or(&plan, |r| r.plan_of(c));
+            let filled = group_imputed.get(cell * nn..(cell + 1) * nn);
+            // Nodes an imputed group stands for: the group counts as present, its
+            // indicators not again.
+            let under_filled = |node: usize| {
+                filled.is_some_and(|f| {
+                    let mut above = plan.parents[node];
+                    while let Some(p) = above {
+                        if f[p] {
+                            return true;
+                        }
+                        above = plan.parents[p];
+                    }
+                    false
+                })
+            };
+            let top_filled: Vec<usize> = filled.map_or_else(Vec::new, |f| {
+                (0..nn).filter(|&g| f[g] && !under_filled(g)).collect()
+            });
             // Folds from +0.0: an empty f64 `sum()` is -0.0, which would print as "-0.0".
             coverage[cell] = plan
                 .indicator_nodes
                 .iter()
-                .filter(|&&node| !out[node].is_nan())
+                .filter(|&&node| !out[node].is_nan() && !under_filled(node))
                 .map(|&node| plan.effective[node])
+                .chain(top_filled.iter().map(|&g| plan.effective[g]))
                 .fold(0.0, |total, w| total + w);
-            actual_weights(&plan, out, &mut actual);
+            actual_weights(plan, out, &mut actual);
             proxy_share[cell] = plan
                 .indicator_nodes
                 .iter()
@@ -481,8 +532,9 @@ pub(crate) fn score_prepared(
                 .indicator_nodes
                 .iter()
                 .enumerate()
-                .filter(|&(i, _)| imputed[cell * ni + i])
+                .filter(|&(i, &node)| imputed[cell * ni + i] && !under_filled(node))
                 .map(|(_, &node)| actual[node])
+                .chain(top_filled.iter().map(|&g| actual[g]))
                 .fold(0.0, |total, w| total + w);
             ranked[cell] = !screened[cell]
                 && !out[plan.root].is_nan()
@@ -575,6 +627,7 @@ pub(crate) fn score_prepared(
         round: framework.methods.round,
         scale: framework.methods.scale,
         unscored,
+        group_imputed,
     };
     Ok((results, plan))
 }

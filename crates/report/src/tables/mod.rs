@@ -90,6 +90,11 @@ pub fn scores_table(results: &Results) -> Table {
     ];
     columns.extend(score_columns(results));
     columns.push(Column::new("rank"));
+    // A group's `impute`: which group scores were filled (only when one imputes).
+    let flagged = !results.group_imputed.is_empty();
+    if flagged {
+        columns.push(Column::new("imputed"));
+    }
     let mut table = Table::new(columns);
     for y in 0..results.years.len() {
         for c in cities_by_rank(results, y) {
@@ -105,6 +110,9 @@ pub fn scores_table(results: &Results) -> Table {
                 ];
                 row.extend(score_cells(results, y, c, node));
                 row.push(Cell::int_or_empty(results.rank(y, c, node)));
+                if flagged {
+                    row.push(Cell::Bool(results.group_imputed(y, c, node)));
+                }
                 table.push(row);
             }
         }
