@@ -715,6 +715,14 @@ impl Framework {
         self.nodes[index].weight = weight;
     }
 
+    /// Sets how a missing score of group `index` is filled (no effect on an indicator). Used
+    /// by scenarios.
+    pub fn set_group_impute(&mut self, index: usize, method: GroupImpute) {
+        if let NodeKind::Group { impute, .. } = &mut self.nodes[index].kind {
+            *impute = Some(method);
+        }
+    }
+
     /// Sets how the children of group `index` are weighted (no effect on an indicator). Used
     /// by scenarios.
     pub fn set_weighting(&mut self, index: usize, weighting: Weighting) {

@@ -28,6 +28,7 @@ use std::path::Path;
 use serde::Deserialize;
 use toml::Spanned;
 
+use crate::aggregation::GroupImpute;
 use crate::cities::Cities;
 use crate::error::{echo, line_of, read_text, Error, Problem, Result};
 use crate::framework::{key_line, round_problem, scale_problem, weight_problem};
@@ -75,6 +76,8 @@ struct RawScenario {
     #[serde(default)]
     methods: MethodOverrides,
     #[serde(default)]
+    impute: BTreeMap<String, Spanned<GroupImpute>>,
+    #[serde(default)]
     data: RawData,
 }
 
@@ -110,6 +113,8 @@ pub struct Scenario {
     pub weights: Vec<(String, f64, usize)>,
     /// Method overrides.
     pub methods: MethodOverrides,
+    /// Group-level imputation by group id (`[impute] g14 = "mean"`), with the line of each.
+    pub impute: Vec<(String, GroupImpute, usize)>,
     /// Peer group, with its line.
     pub peers: Option<(Vec<String>, usize)>,
     method_lines: MethodLines,
@@ -148,6 +153,14 @@ impl Scenario {
                 })
                 .collect(),
             methods: raw.methods,
+            impute: raw
+                .impute
+                .into_iter()
+                .map(|(id, m)| {
+                    let line = line_of(text, m.span().start);
+                    (id, m.into_inner(), line)
+                })
+                .collect(),
             peers: raw.data.peers.map(|p| {
                 let line = line_of(text, p.span().start);
                 (p.into_inner(), line)
@@ -195,6 +208,21 @@ impl Scenario {
                         out.set_weighting(k, Weighting::Pca);
                     }
                 }
+            }
+        }
+        for (id, method, line) in &self.impute {
+            let group = out.index_of(id).filter(|&k| !out.nodes()[k].is_indicator());
+            match group {
+                Some(k) => out.set_group_impute(k, method.clone()),
+                None => problem(
+                    Some(*line),
+                    format!(
+                        "impute.{}: `{}` is not a group of `{}`; give a group id of the framework",
+                        echo(id),
+                        echo(id),
+                        framework.file()
+                    ),
+                ),
             }
         }
         for (id, weight, line) in &self.weights {
@@ -332,5 +360,40 @@ mod tests {
             Ok(Normalisation::Rank)
         );
         assert!(parse_method::<Aggregation>("median").is_err());
+    }
+
+    #[test]
+    fn a_scenario_sets_a_group_s_imputation_and_names_a_node_that_is_not_a_group() {
+        let framework = Framework::parse(
+            "[index]\nid = \"t\"\nname = \"T\"\n[[group]]\nid = \"index\"\n[[group]]\nid = \"g\"\nparent = \"index\"\n[[indicator]]\nid = \"a\"\nparent = \"g\"\n",
+            "f.toml",
+        )
+        .unwrap();
+        let cities = Cities::parse_csv("id,name\nx,X\n", "u.csv").unwrap();
+        let scenario = Scenario::parse(
+            "[scenario]\nid = \"s\"\nname = \"S\"\n[impute]\ng = { method = \"group_mean\", group = \"income\" }\n",
+            "s.toml",
+        )
+        .unwrap();
+        let out = scenario.apply(&framework, &cities).unwrap();
+        let crate::NodeKind::Group { impute, .. } = &out.get("g").unwrap().kind else {
+            panic!("g is a group")
+        };
+        assert_eq!(
+            impute,
+            &Some(GroupImpute::GroupMean {
+                column: "income".to_string()
+            })
+        );
+        let bad = Scenario::parse(
+            "[scenario]\nid = \"s\"\nname = \"S\"\n[impute]\na = \"mean\"\n",
+            "s.toml",
+        )
+        .unwrap();
+        let err = bad.apply(&framework, &cities).unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "s.toml:5: impute.a: `a` is not a group of `f.toml`; give a group id of the framework"
+        );
     }
 }
