@@ -183,12 +183,19 @@ fn the_sdg_style_index_flags_imputed_goals_and_scores_no_goal_that_does_not_appl
     let framework =
         Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/published/sdg/framework.toml");
     healthy_city()
-        .args(["score", "--no-charts", "--framework"])
+        .args(["score", "--city", "e", "--framework"])
         .arg(&framework)
         .arg("--out")
         .arg(out.path())
         .assert()
         .success();
+    // The profile says which goals were filled.
+    let profile = crate::chart(out.path(), "profile-e");
+    assert!(profile.contains("No poverty \u{2014} imputed"), "{profile}");
+    assert!(
+        !profile.contains("Good health \u{2014} imputed"),
+        "{profile}"
+    );
     let rows = crate::read_csv(&out.path().join("scores.csv"));
     let row = |city: &str, node: &str| rows.iter().find(|r| r[0] == city && r[2] == node).cloned();
     // city,year,node,score,rank,imputed

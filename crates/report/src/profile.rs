@@ -207,6 +207,14 @@ where
             "\u{2014} national: a national value standing in for the city.",
         )));
     }
+    if rows
+        .iter()
+        .any(|r| r.domain && results.group_imputed(y, c, r.node))
+    {
+        subtitle.push(Line::plain(format!(
+            "\u{2014} imputed: {city_name} has no score of its own there; the framework's `impute` filled it."
+        )));
+    }
     let plot = frame(area, &title, &subtitle, chart.source, CHART)?;
 
     // The x range: the scale's [0, 100] when every value is inside it, else the data's range.
@@ -243,7 +251,9 @@ where
     let mut label_w = 0;
     for r in &rows {
         let base = name(results, r.node);
-        let lines = if r.domain {
+        let lines = if r.domain && results.group_imputed(y, c, r.node) {
+            vec![format!("{base} \u{2014} imputed")]
+        } else if r.domain {
             vec![base.to_string()]
         } else if chart.national.contains(&results.nodes[r.node].id.as_str()) {
             short_name(
