@@ -662,3 +662,57 @@ fn a_geometric_index_meeting_zeros_leaves_those_city_years_unscored_and_says_why
     }
     assert!(ranking.len() > 10, "the other cities are ranked");
 }
+
+/// The analyses of another framework have no London to fall back on: compare draws no focus
+/// city, path-to-first asks for one, and the shipped scenarios say they do not fit.
+#[test]
+fn analyses_of_a_framework_without_a_focus_ask_for_a_city_instead_of_assuming_london() {
+    let dir = TempDir::new().unwrap();
+    let framework = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/minimal/framework.toml");
+    let scenario = dir.path().join("life-led.toml");
+    fs::write(
+        &scenario,
+        "[scenario]\nid = \"life-led\"\nname = \"Life-led\"\n[weights]\nlife = 3\n",
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    // Life 3/4, obesity 1/4: Westminster 0.75 * 100 = 75 (coverage 3/4, ranked), Camden
+    // 0.75 * 50 + 25 = 62.5, Islington 18.75, Hackney 9.375.
+    healthy_city()
+        .args(["compare", "--format", "csv", "--framework"])
+        .arg(&framework)
+        .arg("--scenario")
+        .arg(&scenario)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
+    let rows = read_csv(&out.join("compare.csv"));
+    let rank = |city: &str| {
+        let row = rows.iter().find(|r| r[0] == city).unwrap();
+        (row[2].clone(), row[3].clone())
+    };
+    assert_eq!(rank("westminster"), (String::new(), "1".to_string()));
+    assert_eq!(rank("camden"), ("1".to_string(), "2".to_string()));
+    assert_eq!(rank("hackney"), ("2".to_string(), "4".to_string()));
+    healthy_city()
+        .args(["path-to-first", "--framework"])
+        .arg(&framework)
+        .arg("--out")
+        .arg(dir.path().join("p"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "path-to-first needs a city: give --city NAME",
+        ));
+    healthy_city()
+        .args(["compare", "--framework"])
+        .arg(&framework)
+        .arg("--out")
+        .arg(dir.path().join("c"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "the shipped scenario `equal-weights` does not fit",
+        ));
+}

@@ -876,7 +876,7 @@ fn compare_highlights_the_city_given_and_refuses_an_unknown_one() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains(
-            "city `Atlantis` is not among the cities compared",
+            "city `Atlantis` is not among the world cities compared",
         ));
     assert_eq!(fs::read_dir(empty.path()).unwrap().count(), 0);
 }

@@ -89,6 +89,26 @@ pub fn engine(
     .with_context(|| format!("cannot score `{}`", framework.file()))
 }
 
+/// The city an analysis is about: `--city`, else the framework's `[data] focus`, else none.
+pub fn focus_name<'a>(city: Option<&'a str>, framework: &'a Framework) -> Option<&'a str> {
+    city.or(framework.data.focus.as_deref())
+}
+
+/// The city an analysis cannot do without (`what`: the command): as [`focus_name`], else an
+/// error saying how to name one.
+pub fn required_city<'a>(
+    city: Option<&'a str>,
+    framework: &'a Framework,
+    what: &str,
+) -> Result<&'a str> {
+    focus_name(city, framework).with_context(|| {
+        format!(
+            "{what} needs a city: give --city NAME, or name one with `[data] focus = \"...\"` in `{}`",
+            framework.file()
+        )
+    })
+}
+
 /// The slot of a ranked city, by id or name.
 pub fn city(engine: &Engine, name: &str) -> Result<usize> {
     engine.city(name).with_context(|| {

@@ -110,8 +110,9 @@ pub struct CompareArgs {
     pub scenarios: Vec<String>,
 
     /// City highlighted in the chart, with its rank under every scenario (id or name).
-    #[arg(long, value_name = "NAME", default_value = "London")]
-    pub city: String,
+    /// Default: the framework's `[data] focus` (the default index: London), else none.
+    #[arg(long, value_name = "NAME")]
+    pub city: Option<String>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -215,9 +216,10 @@ pub struct PathArgs {
     #[command(flatten)]
     pub common: AnalysisInput,
 
-    /// City to bring to first place (id or name).
-    #[arg(long, value_name = "NAME", default_value = "London")]
-    pub city: String,
+    /// City to bring to first place (id or name). Default: the framework's `[data] focus`
+    /// (the default index: London).
+    #[arg(long, value_name = "NAME")]
+    pub city: Option<String>,
 
     /// Most an indicator may reach, in its own units: INDICATOR=VALUE (repeatable), when
     /// less far than the best peer value.
@@ -246,9 +248,10 @@ pub struct WeightMapArgs {
     #[arg(long, value_name = "A,B,C", value_parser = parse::three_nodes)]
     pub domains: [String; 3],
 
-    /// City whose rank is mapped (id or name).
-    #[arg(long, value_name = "NAME", default_value = "London")]
-    pub city: String,
+    /// City whose rank is mapped (id or name). Default: the framework's `[data] focus` (the
+    /// default index: London).
+    #[arg(long, value_name = "NAME")]
+    pub city: Option<String>,
 
     /// Grid step over the simplex (1/step must be a whole number; 0.01 gives 5,151 cells).
     #[arg(long, value_name = "STEP", default_value = "0.02", value_parser = parse::step)]

@@ -29,7 +29,17 @@ pub fn run(args: &CompareArgs) -> Result<()> {
     let mut frameworks = vec![(String::from("nominal"), inputs.framework.clone())];
     for name in &names {
         let scenario = load_scenario(name)?;
-        let framework = with_scenario(&inputs, Some(name))?;
+        let applied = with_scenario(&inputs, Some(name));
+        let framework = if args.scenarios.is_empty() {
+            applied.with_context(|| {
+                format!(
+                    "the shipped scenario `{name}` does not fit `{}` (the shipped scenarios are written for the default index's domains): give scenarios written for this framework with --scenario FILE",
+                    inputs.framework.file()
+                )
+            })?
+        } else {
+            applied?
+        };
         if frameworks.iter().any(|(id, _)| *id == scenario.id) {
             bail!(
                 "two scenarios have the id `{}`: give each scenario once",
@@ -46,23 +56,26 @@ pub fn run(args: &CompareArgs) -> Result<()> {
         common.year,
     )
     .map_err(crate::analysis::flag)?;
-    let wanted = args.city.trim();
-    let focus = cmp
-        .cities
-        .iter()
-        .position(|id| id.eq_ignore_ascii_case(wanted))
-        .or_else(|| {
-            cmp.names
+    let focus = crate::analysis::focus_name(args.city.as_deref(), &inputs.framework)
+        .map(|wanted| {
+            let wanted = wanted.trim();
+            cmp.cities
                 .iter()
-                .position(|n| n.eq_ignore_ascii_case(wanted))
+                .position(|id| id.eq_ignore_ascii_case(wanted))
+                .or_else(|| {
+                    cmp.names
+                        .iter()
+                        .position(|n| n.eq_ignore_ascii_case(wanted))
+                })
+                .with_context(|| {
+                    format!(
+                        "city `{wanted}` is not among the {} compared: give an id or name (e.g. `{}`)",
+                        inputs.framework.units,
+                        cmp.names.first().map_or("Paris", String::as_str)
+                    )
+                })
         })
-        .with_context(|| {
-            format!(
-                "city `{}` is not among the cities compared: give a city id or name (e.g. `{}`)",
-                args.city,
-                cmp.names.first().map_or("London", String::as_str)
-            )
-        })?;
+        .transpose()?;
 
     let table = healthy_city_report::compare_table(&cmp);
     let mut outputs = Outputs::new(&common.out)?;
@@ -72,7 +85,7 @@ pub fn run(args: &CompareArgs) -> Result<()> {
         &healthy_city_report::CompareChart {
             comparison: &cmp,
             index: &inputs.framework.name,
-            focus: Some(healthy_city_report::Focus::new(focus)),
+            focus: focus.map(healthy_city_report::Focus::new),
             top: COMPARE_TOP,
             source: &healthy_city_report::source_footnote(&inputs.framework, &inputs.catalogue),
         },

@@ -14,7 +14,10 @@ pub fn run(args: &PathArgs) -> Result<()> {
         || String::from("the framework"),
         |p| format!("`{}`", p.display()),
     );
-    let c = city(&engine, &args.city)?;
+    let c = city(
+        &engine,
+        crate::analysis::required_city(args.city.as_deref(), &inputs.framework, "path-to-first")?,
+    )?;
     let caps = healthy_city_score::resolve_caps(&engine, &args.caps)
         .map_err(analysis::flag)
         .with_context(|| format!("cannot cap the indicators of {framework_file}"))?;

@@ -18,7 +18,10 @@ pub fn run(args: &WeightMapArgs) -> Result<()> {
     )?;
     let framework = with_scenario(&inputs, args.scenario.as_deref())?;
     let engine = engine(&inputs, &framework, common.year, &[])?;
-    let c = city(&engine, &args.city)?;
+    let c = city(
+        &engine,
+        crate::analysis::required_city(args.city.as_deref(), &framework, "weight-map")?,
+    )?;
     let analysis = Analysis::new(&engine, Vec::new())?;
     let nodes = analysis
         .weight_map_nodes(&args.domains)
