@@ -9,6 +9,7 @@ use toml::Spanned;
 
 use crate::cities::is_identifier;
 use crate::error::{echo, read_text, toml_entries, Error, Problem, Result};
+use crate::sheet::Sheet;
 
 /// An indicator as read, before it is checked.
 struct Draft {
@@ -251,68 +252,34 @@ impl Catalogue {
     /// observations, not ingested). Every bad row is reported.
     pub fn parse_csv(text: &str, file: &str) -> Result<Self> {
         const COLUMNS: [&str; 5] = ["id", "direction", "name", "unit", "level"];
-        let csv_error = |line: Option<usize>, message: String| Error::Csv {
-            file: file.to_string(),
-            line,
-            message,
-        };
-        let mut reader = csv::ReaderBuilder::new()
-            .flexible(true)
-            .from_reader(text.as_bytes());
-        let header: Vec<String> = reader
-            .headers()
-            .map_err(|e| csv_error(Some(1), e.to_string()))?
-            .iter()
-            .map(|h| h.trim().trim_start_matches('\u{feff}').to_string())
-            .collect();
-        let position = |name: &str| header.iter().position(|h| h == name);
-        let mut said = Vec::new();
-        for required in &COLUMNS[..2] {
-            if position(required).is_none() {
-                said.push(format!("`{required}` missing"));
+        let sheet = Sheet::parse(text, file)?;
+        let said = sheet.header_problems(&COLUMNS[..2], |name| {
+            if COLUMNS.contains(&name) {
+                Ok(())
+            } else {
+                Err(format!("`{}` is not a catalogue column", echo(name)))
             }
-        }
-        for (i, name) in header.iter().enumerate() {
-            if header[..i].contains(name) {
-                said.push(format!("`{}` is given twice", echo(name)));
-            } else if !COLUMNS.contains(&name.as_str()) {
-                said.push(format!("`{}` is not a catalogue column", echo(name)));
-            }
-        }
+        });
         if !said.is_empty() {
-            return Err(csv_error(
-                Some(1),
-                format!(
+            return Err(Error::Csv {
+                file: file.to_string(),
+                line: Some(1),
+                message: format!(
                     "the header is `{}` ({}): a CSV catalogue needs `id,direction` and may add `name,unit,level`; an indicator with provenance (to be ingested) is written in a TOML catalogue",
-                    echo(&header.join(",")),
+                    echo(&sheet.header.join(",")),
                     said.join("; ")
                 ),
-            ));
+            });
         }
         let mut catalogue = Catalogue {
             file: file.to_string(),
             ..Catalogue::default()
         };
         let mut problems = Vec::new();
-        for record in reader.records() {
-            let record = record.map_err(|e| csv_error(None, e.to_string()))?;
-            let line = record
-                .position()
-                .map_or(0, |p| usize::try_from(p.line()).unwrap_or(usize::MAX));
-            let cell = |name: &str| {
-                position(name)
-                    .and_then(|i| record.get(i))
-                    .map(str::trim)
-                    .filter(|v| !v.is_empty())
-            };
-            let mut found = Vec::new();
-            if record.len() != header.len() {
-                found.push(format!(
-                    "the row has {} fields and the header {}: give every row one field per column",
-                    record.len(),
-                    header.len()
-                ));
-            }
+        for (line, record) in &sheet.rows {
+            let line = *line;
+            let cell = |name: &str| sheet.cell(record, name);
+            let mut found: Vec<String> = sheet.width_problem(record).into_iter().collect();
             let id = cell("id").unwrap_or_default().to_string();
             let direction = match cell("direction") {
                 None => None,

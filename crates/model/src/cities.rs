@@ -7,6 +7,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use crate::error::{echo, read_text, toml_entries, Error, Problem, Result};
+use crate::sheet::Sheet;
 
 /// The error of a registry with no unit.
 fn empty(file: &str) -> Error {
@@ -159,71 +160,36 @@ impl Cities {
     /// `region`, `latitude` and `longitude` are optional; every other column is an attribute
     /// (see [`City::attribute`]), empty cells meaning no value. Every bad row is reported.
     pub fn parse_csv(text: &str, file: &str) -> Result<Self> {
-        let csv_error = |line: Option<usize>, message: String| Error::Csv {
-            file: file.to_string(),
-            line,
-            message,
-        };
-        let mut reader = csv::ReaderBuilder::new()
-            .flexible(true)
-            .from_reader(text.as_bytes());
-        let header: Vec<String> = reader
-            .headers()
-            .map_err(|e| csv_error(Some(1), e.to_string()))?
-            .iter()
-            .map(|h| h.trim().trim_start_matches('\u{feff}').to_string())
-            .collect();
-        let position = |name: &str| header.iter().position(|h| h == name);
-        let mut said = Vec::new();
-        for required in ["id", "name"] {
-            if position(required).is_none() {
-                said.push(format!("`{required}` missing"));
-            }
-        }
-        for (i, name) in header.iter().enumerate() {
-            if header[..i].contains(name) {
-                said.push(format!("`{}` is given twice", echo(name)));
-            } else if !RESERVED_ATTRIBUTES.contains(&name.as_str()) && !is_identifier(name) {
-                said.push(format!(
+        let sheet = Sheet::parse(text, file)?;
+        let said = sheet.header_problems(&["id", "name"], |name| {
+            if RESERVED_ATTRIBUTES.contains(&name) || is_identifier(name) {
+                Ok(())
+            } else {
+                Err(format!(
                     "`{}` is not a column name (lowercase letters, digits, `-` and `_`)",
                     echo(name)
-                ));
+                ))
             }
-        }
+        });
         if !said.is_empty() {
-            return Err(csv_error(
-                Some(1),
-                format!(
+            return Err(Error::Csv {
+                file: file.to_string(),
+                line: Some(1),
+                message: format!(
                     "the header is `{}` ({}): a registry needs `id,name` and may add `country,region,latitude,longitude` and attribute columns (e.g. `income`)",
-                    echo(&header.join(",")),
+                    echo(&sheet.header.join(",")),
                     said.join("; ")
                 ),
-            ));
+            });
         }
         let mut registry = Cities {
             file: file.to_string(),
             ..Cities::default()
         };
         let mut problems = Vec::new();
-        for record in reader.records() {
-            let record = record.map_err(|e| csv_error(None, e.to_string()))?;
-            let line = record
-                .position()
-                .map_or(0, |p| usize::try_from(p.line()).unwrap_or(usize::MAX));
-            let mut found = Vec::new();
-            if record.len() != header.len() {
-                found.push(format!(
-                    "the row has {} fields and the header {}: give every row one field per column",
-                    record.len(),
-                    header.len()
-                ));
-            }
-            let cell = |name: &str| {
-                position(name)
-                    .and_then(|i| record.get(i))
-                    .map(str::trim)
-                    .filter(|v| !v.is_empty())
-            };
+        for (line, record) in &sheet.rows {
+            let cell = |name: &str| sheet.cell(record, name);
+            let mut found: Vec<String> = sheet.width_problem(record).into_iter().collect();
             let mut number = |name: &str| -> Option<f64> {
                 let text = cell(name)?;
                 match text.parse::<f64>() {
@@ -238,7 +204,8 @@ impl Cities {
                 }
             };
             let (latitude, longitude) = (number("latitude"), number("longitude"));
-            let attributes = header
+            let attributes = sheet
+                .header
                 .iter()
                 .filter(|h| !RESERVED_ATTRIBUTES.contains(&h.as_str()))
                 .filter_map(|h| cell(h).map(|v| (h.clone(), v.to_string())))
@@ -251,7 +218,7 @@ impl Cities {
                 coordinates: latitude.zip(longitude),
                 aliases: BTreeMap::new(),
                 attributes,
-                line,
+                line: *line,
             };
             if city.name.is_empty() {
                 found.push(format!(
@@ -265,7 +232,7 @@ impl Cities {
             found.extend(registry.add(city));
             problems.extend(found.into_iter().map(|message| Problem {
                 file: file.to_string(),
-                line: Some(line),
+                line: Some(*line),
                 message,
             }));
         }

@@ -46,6 +46,7 @@ mod parquet;
 #[cfg(test)]
 mod robustness_tests;
 mod scenario;
+mod sheet;
 mod weighting;
 
 pub use catalogue::{Catalogue, Columns, Direction, Indicator, Level, SourceSpec, NOT_GIVEN};
