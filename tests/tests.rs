@@ -659,6 +659,11 @@ fn a_bad_option_value_is_a_usage_error_naming_the_flag() {
             "nope",
         ),
         (
+            ["uncertainty", "--normalisations", "minmax,zscore[10,0]"],
+            "--normalisations",
+            "positive `sd`",
+        ),
+        (
             ["weight-map", "--domains", "a,b"],
             "--domains",
             "exactly three",
@@ -967,6 +972,41 @@ fn the_runs_log_names_imputations_in_framework_syntax_not_the_program_s_internal
         seen.into_iter().collect::<Vec<_>>(),
         ["group_mean by region", "latest", "none"],
         "{text:.400}"
+    );
+}
+
+#[test]
+fn uncertainty_takes_normalisations_with_parameters_and_logs_them_in_the_same_syntax() {
+    let out = TempDir::new().unwrap();
+    healthy_city()
+        .args([
+            "uncertainty",
+            "--runs",
+            "200",
+            "--seed",
+            "3",
+            "--normalisations",
+        ])
+        .arg("minmax[1,100],zscore[10,2]")
+        .arg("--out")
+        .arg(out.path())
+        .assert()
+        .success();
+    let path = out.path().join("uncertainty-runs.csv");
+    let header = csv::Reader::from_path(&path)
+        .unwrap()
+        .headers()
+        .unwrap()
+        .clone();
+    let column = header.iter().position(|h| h == "normalisation").unwrap();
+    let seen: std::collections::BTreeSet<String> = read_csv(&path)
+        .into_iter()
+        .map(|row| row[column].clone())
+        .collect();
+    // 200 draws between two choices: both drawn (a miss has probability ~1e-60).
+    assert_eq!(
+        seen.into_iter().collect::<Vec<_>>(),
+        ["minmax[1,100]", "zscore[10,2]"]
     );
 }
 

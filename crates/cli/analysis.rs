@@ -120,7 +120,12 @@ pub fn factors(args: &Uncertain, engine: &Engine) -> Vec<Factor> {
         factors.push(Factor::WeightNoise(args.weight_noise.clone()));
     }
     if !args.normalisations.is_empty() {
-        factors.push(Factor::Normalisation(args.normalisations.clone()));
+        factors.push(Factor::Normalisation(
+            args.normalisations
+                .iter()
+                .flat_map(|list| list.0.iter().cloned())
+                .collect(),
+        ));
     }
     if !args.aggregations.is_empty() {
         factors.push(Factor::Aggregation(args.aggregations.clone()));
@@ -138,9 +143,9 @@ pub fn factors(args: &Uncertain, engine: &Engine) -> Vec<Factor> {
         factors = vec![
             Factor::WeightNoise(vec![(0, 0.25)]),
             Factor::Normalisation(vec![
-                Normalisation::Minmax,
-                Normalisation::Zscore { mean: 0.0, sd: 1.0 },
-                Normalisation::Rank,
+                Normalisation::Minmax.into(),
+                Normalisation::Zscore { mean: 0.0, sd: 1.0 }.into(),
+                Normalisation::Rank.into(),
             ]),
             Factor::LeaveOneOut,
         ];

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use healthy_city_model::{Aggregation, Impute, Normalisation};
+use healthy_city_model::{Aggregation, Impute};
 
 use crate::parse;
 
@@ -130,9 +130,13 @@ pub struct Uncertain {
     #[arg(long, value_name = "C", conflicts_with = "weight_noise", value_parser = parse::concentration)]
     pub dirichlet: Option<f64>,
 
-    /// Normalisation alternatives, comma-separated (e.g. minmax,zscore,rank).
-    #[arg(long, value_name = "LIST", value_delimiter = ',', value_parser = parse::normalisation)]
-    pub normalisations: Vec<Normalisation>,
+    /// Normalisation alternatives, comma-separated (e.g. minmax,zscore,rank), with parameters
+    /// in brackets as a framework states them: zscore[10,2] (mean 10, sd 2; also
+    /// zscore[mean=10,sd=2]), minmax[1,100] (min-max to the scale [1, 100]; also goalposts and
+    /// scaled), dist2ref[london], dist2targ[cap_max=true]; or the framework's inline table
+    /// `{ method = "zscore", mean = 10, sd = 2 }`. Repeatable.
+    #[arg(long, value_name = "LIST", value_parser = parse::normalisations)]
+    pub normalisations: Vec<parse::Normalisations>,
 
     /// Aggregation alternatives, comma-separated (e.g. arithmetic,geometric; geometric needs
     /// --scale 1,100).

@@ -30,6 +30,7 @@ use crate::plan::Plan;
 use crate::rank::rank_into;
 use crate::results::{base, impute_base, score_prepared};
 use crate::treat::{derive, failure_error, scope_label, sorted_present, Failure, Mapping, Steps};
+use crate::uncertainty::NormalisationChoice;
 
 /// The data of one imputation alternative.
 #[derive(Debug, Clone)]
@@ -77,8 +78,9 @@ impl Block {
 pub struct Config {
     /// Raw weight of every node slot, relative within its parent (the root's is ignored).
     pub weights: Vec<f64>,
-    /// Normalisation of every indicator instead of the framework's.
-    pub normalisation: Option<Normalisation>,
+    /// Normalisation of every indicator (and the scale it maps to) instead of the
+    /// framework's.
+    pub normalisation: Option<NormalisationChoice>,
     /// Aggregation of every group instead of the framework's.
     pub aggregation: Option<Aggregation>,
     /// Imputation alternative (index into [`Engine::imputations`]).
@@ -497,7 +499,10 @@ impl Engine {
                 Err(f) => return Err(failed(*f)),
             },
         };
-        let normalisation = config.normalisation.as_ref().unwrap_or(&ind.normalisation);
+        let (normalisation, scale) = match &config.normalisation {
+            Some(choice) => (&choice.method, choice.scale.unwrap_or(self.plan.scale)),
+            None => (&ind.normalisation, self.plan.scale),
+        };
         if matches!(mapping, Mapping::LogCt { .. }) && normalisation.in_natural_units() {
             return Err(Error::TreatedUnits {
                 indicator: ind.id.clone(),
@@ -535,14 +540,7 @@ impl Engine {
             sorted: &block.sorted[i],
             mapping,
         };
-        let fitted = fit(
-            ind,
-            normalisation,
-            sample,
-            reference,
-            self.plan.scale,
-            self.scope,
-        )?;
+        let fitted = fit(ind, normalisation, sample, reference, scale, self.scope)?;
         for (&c, at) in cities.iter().zip(column) {
             let raw = block.year[c * ni + i];
             s.scores[at] = match &fitted {

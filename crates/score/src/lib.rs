@@ -110,5 +110,5 @@ pub use sensitivity::{
 };
 pub use stats::{quantile, CorrMethod, Correlation, Pca};
 pub use treat::{IndicatorTreatment, SkewKurt, TreatmentReport, WinsorisedPoint};
-pub use uncertainty::{Analysis, Factor, Observer, RankStats, WeightCell};
+pub use uncertainty::{Analysis, Factor, NormalisationChoice, Observer, RankStats, WeightCell};
 pub use weights::{EffectiveWeight, GroupWeights};

@@ -7,6 +7,7 @@
 //! threads. Rank statistics come from a `cities x ranks` histogram: exact quantiles in memory
 //! that does not grow with the number of replications.
 
+use std::fmt;
 use std::num::NonZeroU32;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -28,6 +29,69 @@ const CHUNK: usize = 4096;
 /// Sees every replication in order: run number, inputs, ranks (`None`: not ranked).
 pub type Observer<'o> = dyn FnMut(usize, &Config, &[Option<NonZeroU32>]) -> Result<()> + 'o;
 
+/// One normalisation alternative of an analysis: a method with its parameters, and for the
+/// methods that map to the framework's `scale` (min-max, goalposts, scaled) optionally another
+/// scale. Written as on the command line: `zscore[10,2]` is
+/// `{ method = "zscore", mean = 10, sd = 2 }` in a framework, `minmax[1,100]` is `minmax` on a
+/// framework whose `scale = [1, 100]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NormalisationChoice {
+    /// The method and its parameters, as a framework states them.
+    pub method: Normalisation,
+    /// The scale `[l, u]` instead of the framework's (min-max, goalposts and scaled only).
+    pub scale: Option<[f64; 2]>,
+}
+
+impl From<Normalisation> for NormalisationChoice {
+    fn from(method: Normalisation) -> Self {
+        NormalisationChoice {
+            method,
+            scale: None,
+        }
+    }
+}
+
+impl NormalisationChoice {
+    /// Whether the method maps to a scale `[l, u]` (min-max, goalposts, scaled).
+    pub fn takes_scale(method: &Normalisation) -> bool {
+        matches!(
+            method,
+            Normalisation::Minmax | Normalisation::Goalposts | Normalisation::Scaled
+        )
+    }
+}
+
+/// The command-line form: the bare name when the parameters are the defaults a bare name
+/// stands for (`zscore` is mean 0, sd 1), else the parameters in brackets (`zscore[10,2]`,
+/// `minmax[1,100]`, `dist2ref[london]`, `dist2targ[cap_max=true]`). Parsing it gives the
+/// same choice back.
+impl fmt::Display for NormalisationChoice {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.method.name())?;
+        let cap = |cap_max: bool| cap_max.then_some("cap_max=true");
+        let params: Vec<String> = match &self.method {
+            Normalisation::Zscore { mean, sd } if (*mean, *sd) != (0.0, 1.0) => {
+                vec![mean.to_string(), sd.to_string()]
+            }
+            Normalisation::Dist2ref { city, cap_max } => std::iter::once(city.clone())
+                .chain(cap(*cap_max).map(String::from))
+                .collect(),
+            Normalisation::Dist2targ { cap_max } => {
+                cap(*cap_max).map(String::from).into_iter().collect()
+            }
+            _ => self
+                .scale
+                .map(|[l, u]| vec![l.to_string(), u.to_string()])
+                .unwrap_or_default(),
+        };
+        if params.is_empty() {
+            Ok(())
+        } else {
+            write!(f, "[{}]", params.join(","))
+        }
+    }
+}
+
 /// One uncertain input. Each maps a uniform draw `u` in `[0, 1)` to a change of the
 /// replication's [`Config`].
 #[derive(Debug, Clone, PartialEq)]
@@ -40,7 +104,7 @@ pub enum Factor {
     /// nominal shares `p`: `Dirichlet(c p)` with concentration `c` (larger: closer).
     Dirichlet(f64),
     /// Normalisation of every indicator, one of these alternatives.
-    Normalisation(Vec<Normalisation>),
+    Normalisation(Vec<NormalisationChoice>),
     /// Aggregation of every group, one of these alternatives.
     Aggregation(Vec<Aggregation>),
     /// Imputation, one of the engine's alternatives ([`Engine::imputations`]).
@@ -72,8 +136,9 @@ fn pick(u: f64, n: usize) -> usize {
 }
 
 /// Whether every value a normalisation gives is positive (geometric and harmonic means).
-fn positive(normalisation: &Normalisation, scale: [f64; 2]) -> bool {
-    match normalisation {
+fn positive(choice: &NormalisationChoice, scale: [f64; 2]) -> bool {
+    let scale = choice.scale.unwrap_or(scale);
+    match &choice.method {
         Normalisation::Minmax | Normalisation::Goalposts => scale[0] > 0.0,
         Normalisation::Rank => true,
         _ => false,
@@ -171,7 +236,20 @@ impl<'a> Analysis<'a> {
                         String::from("give at least one method"),
                     ));
                 }
-                Factor::Normalisation(list) => normalisations.clone_from(list),
+                Factor::Normalisation(list) => {
+                    for choice in list {
+                        match choice.scale {
+                            Some(_) if !NormalisationChoice::takes_scale(&choice.method) => {
+                                return Err(setting("normalisations", format!("`{choice}`: {} normalisation has no scale; only minmax, goalposts and scaled map to a scale [l, u]", choice.method.name())));
+                            }
+                            Some([l, u]) if !(l.is_finite() && u.is_finite() && l < u) => {
+                                return Err(setting("normalisations", format!("`{choice}`: the scale [{l}, {u}] needs two finite numbers, the smaller first, e.g. minmax[1,100]")));
+                            }
+                            _ => {}
+                        }
+                    }
+                    normalisations.clone_from(list);
+                }
                 Factor::Aggregation(list) if list.is_empty() => {
                     return Err(setting(
                         "aggregations",
@@ -207,7 +285,7 @@ impl<'a> Analysis<'a> {
                 .plan
                 .indicators
                 .iter()
-                .map(|i| i.normalisation.clone())
+                .map(|i| NormalisationChoice::from(i.normalisation.clone()))
                 .collect();
         }
         if aggregations.is_empty() {
@@ -219,7 +297,7 @@ impl<'a> Analysis<'a> {
                     .iter()
                     .find(|n| !positive(n, engine.plan.scale))
                 {
-                    return Err(setting("aggregations", format!("the {a} mean needs positive values, but {} normalisation (scale {:?}) can give 0 or less; use minmax on the scale [1, 100], or rank normalisation", n.name(), engine.plan.scale)));
+                    return Err(setting("aggregations", format!("the {a} mean needs positive values, but {} normalisation (scale {:?}) can give 0 or less; use minmax on the scale [1, 100], or rank normalisation", n.method.name(), n.scale.unwrap_or(engine.plan.scale))));
                 }
             }
         }
@@ -504,6 +582,117 @@ mod tests {
     fn engine() -> Engine {
         let (framework, catalogue, cities, observations) = default_inputs();
         Engine::build(&framework, &catalogue, &cities, &observations, None, &[]).unwrap()
+    }
+
+    /// The default framework's file with `from` replaced by `to` (once).
+    fn default_framework_with(from: &str, to: &str) -> healthy_city_model::Framework {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../indicators/frameworks/healthy-city.toml"
+        );
+        let text = std::fs::read_to_string(path).unwrap();
+        assert_eq!(text.matches(from).count(), 1, "{from}");
+        healthy_city_model::Framework::parse(&text.replace(from, to), "healthy-city.toml").unwrap()
+    }
+
+    /// A replication under a parameterised normalisation alternative scores as `score` does
+    /// a framework that states that normalisation (index scores to 1e-12, ranks exact):
+    /// `zscore[10,2]` is `{ method = "zscore", mean = 10, sd = 2 }`, `minmax[1,100]` is
+    /// `minmax` with `scale = [1, 100]`.
+    #[test]
+    fn a_parameterised_normalisation_replicates_the_framework_that_states_it() {
+        let (framework, catalogue, cities, observations) = default_inputs();
+        let engine =
+            Engine::build(&framework, &catalogue, &cities, &observations, None, &[]).unwrap();
+        let cases = [
+            (
+                NormalisationChoice::from(Normalisation::Zscore {
+                    mean: 10.0,
+                    sd: 2.0,
+                }),
+                default_framework_with(
+                    "normalisation = \"minmax\"",
+                    "normalisation = { method = \"zscore\", mean = 10, sd = 2 }",
+                ),
+            ),
+            (
+                NormalisationChoice {
+                    method: Normalisation::Minmax,
+                    scale: Some([1.0, 100.0]),
+                },
+                default_framework_with("scale = [0, 100]", "scale = [1, 100]"),
+            ),
+        ];
+        for (choice, stated) in cases {
+            let reference =
+                Engine::build(&stated, &catalogue, &cities, &observations, None, &[]).unwrap();
+            assert_eq!(reference.cities, engine.cities);
+            let analysis =
+                Analysis::new(&engine, vec![Factor::Normalisation(vec![choice.clone()])]).unwrap();
+            let config = analysis.config(&[0.5]);
+            assert_eq!(config.normalisation.as_ref(), Some(&choice));
+            let mut s = engine.scratch();
+            engine.evaluate(&config, &mut s).unwrap();
+            let mut differ = 0;
+            for c in 0..engine.n_cities() {
+                let (a, b) = (s.root_scores()[c], reference.nominal_scores[c]);
+                assert!(
+                    (a - b).abs() < 1e-12,
+                    "{choice}: {}: {a} vs {b}",
+                    engine.cities[c]
+                );
+                assert_eq!(s.ranks[c], Some(reference.nominal_ranks[c]), "{choice}");
+                differ += usize::from((a - engine.nominal_scores[c]).abs() > 1e-6);
+            }
+            // The alternative changed the scores: the check compared something.
+            assert!(
+                differ > engine.n_cities() / 2,
+                "{choice}: {differ} scores changed"
+            );
+        }
+    }
+
+    #[test]
+    fn a_normalisation_choice_is_written_in_command_line_syntax() {
+        let zscore = |mean, sd| NormalisationChoice::from(Normalisation::Zscore { mean, sd });
+        assert_eq!(zscore(10.0, 2.0).to_string(), "zscore[10,2]");
+        assert_eq!(zscore(-0.5, 0.25).to_string(), "zscore[-0.5,0.25]");
+        // The defaults of the bare name: as before, the bare name.
+        assert_eq!(zscore(0.0, 1.0).to_string(), "zscore");
+        let minmax = NormalisationChoice {
+            method: Normalisation::Minmax,
+            scale: Some([1.0, 100.0]),
+        };
+        assert_eq!(minmax.to_string(), "minmax[1,100]");
+        assert_eq!(
+            NormalisationChoice::from(Normalisation::Minmax).to_string(),
+            "minmax"
+        );
+        let d2r = Normalisation::Dist2ref {
+            city: String::from("london"),
+            cap_max: true,
+        };
+        assert_eq!(
+            NormalisationChoice::from(d2r).to_string(),
+            "dist2ref[london,cap_max=true]"
+        );
+        let d2t = Normalisation::Dist2targ { cap_max: true };
+        assert_eq!(
+            NormalisationChoice::from(d2t).to_string(),
+            "dist2targ[cap_max=true]"
+        );
+        // A scale on a method that has none is refused, naming the choice.
+        let engine = engine();
+        let rank = NormalisationChoice {
+            method: Normalisation::Rank,
+            scale: Some([1.0, 2.0]),
+        };
+        let e = Analysis::new(&engine, vec![Factor::Normalisation(vec![rank])]).unwrap_err();
+        assert!(
+            e.to_string()
+                .starts_with("normalisations: `rank[1,2]`: rank normalisation has no scale"),
+            "{e}"
+        );
     }
 
     #[test]

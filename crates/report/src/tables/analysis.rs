@@ -1,7 +1,7 @@
 //! The analyses' tables: compare, uncertainty and its runs log, sensitivity, path to first and
 //! the weight map, each as the file writes it and as the terminal shows it.
 
-use healthy_city_model::{Catalogue, Level, Normalisation};
+use healthy_city_model::{Catalogue, Level};
 use healthy_city_score::{
     Comparison, Config, Engine, Factor, PathToFirst, RankStats, SobolIndex, WeightCell,
 };
@@ -198,7 +198,8 @@ impl<'e> RunsLog<'e> {
             config
                 .normalisation
                 .as_ref()
-                .map_or_else(framework, |n| Normalisation::name(n).into()),
+                // Command-line syntax (`zscore[10,2]`), never the Rust type's Debug text.
+                .map_or_else(framework, |n| n.to_string().into()),
             config
                 .aggregation
                 .map_or_else(framework, |a| a.to_string().into()),
