@@ -1056,18 +1056,51 @@ fn sensitivity_and_uncertainty_reject_impossible_settings_with_exit_code_2() {
         .stderr(predicate::str::contains(
             "noise 1.5 at level 1 can make weights zero or negative",
         ));
+    // The default z-score (mean 0) gives negative values: refused, saying where and how to
+    // lift them.
     healthy_city()
         .args([
             "uncertainty",
             "--aggregations",
             "arithmetic,geometric",
+            "--normalisations",
+            "minmax,zscore",
             "--out",
         ])
         .arg(out.path())
         .assert()
         .code(2)
+        .stderr(predicate::str::contains(
+            "--normalisations: the geometric mean needs positive values, but `zscore` normalisation gives -",
+        ))
+        .stderr(predicate::str::contains("in 2019"))
+        .stderr(predicate::str::contains("zscore[100,10]"))
         .stderr(predicate::str::contains("--scale 1,100"));
     assert!(!out.path().join("uncertainty.csv").exists());
+}
+
+#[test]
+fn uncertainty_takes_a_geometric_mean_of_z_scores_that_stay_positive() {
+    let out = TempDir::new().unwrap();
+    healthy_city()
+        .args([
+            "uncertainty",
+            "--runs",
+            "100",
+            "--aggregations",
+            "arithmetic,geometric",
+            "--normalisations",
+            "zscore[100,10],rank",
+            "--out",
+        ])
+        .arg(out.path())
+        .assert()
+        .success();
+    let rows = read_csv(&out.path().join("uncertainty-runs.csv"));
+    assert_eq!(rows.len(), 100);
+    assert!(rows
+        .iter()
+        .any(|r| r[2] == "zscore[100,10]" && r[3] == "geometric"));
 }
 
 #[test]

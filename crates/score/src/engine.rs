@@ -121,6 +121,21 @@ impl Scratch {
     }
 }
 
+/// Where the lowest normalised value of an analysis occurs ([`Engine::lowest_normalised`]).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Lowest {
+    /// The value.
+    pub(crate) value: f64,
+    /// Indicator id.
+    pub(crate) indicator: String,
+    /// City id.
+    pub(crate) city: String,
+    /// Imputation alternative.
+    pub(crate) imputation: usize,
+    /// The `winmax` of COINr's winsorisation, `None` for the framework's treatment.
+    pub(crate) winmax: Option<usize>,
+}
+
 /// One year of a framework, ready for replications.
 #[derive(Debug, Clone)]
 pub struct Engine {
@@ -428,6 +443,66 @@ impl Engine {
             &mut s.ranks,
         );
         Ok(())
+    }
+
+    /// The lowest normalised value any replication can aggregate under `normalisation`
+    /// (`None`: each indicator's own): over every indicator and every city a replication
+    /// scores in the year (all of them with `all_cities`, else the peers), for each imputation
+    /// alternative (only the framework's unless `imputations`) and each treatment (the
+    /// framework's, or COINr's winsorisation with every `winmax` of the range). `None` when
+    /// every value is missing. Ties keep the first found.
+    pub(crate) fn lowest_normalised(
+        &self,
+        normalisation: Option<&NormalisationChoice>,
+        imputations: bool,
+        winmax: Option<(usize, usize)>,
+        all_cities: bool,
+    ) -> Result<Option<Lowest>> {
+        let nn = self.plan.n_nodes();
+        let cities = if all_cities || self.cross_city {
+            &self.all_slots
+        } else {
+            &self.peer_slots
+        };
+        // A `winmax` beyond the largest sample moves no more points than the sample has.
+        let largest = self
+            .blocks
+            .iter()
+            .flat_map(|b| b.values.iter().map(Vec::len))
+            .max()
+            .unwrap_or(0);
+        let treatments: Vec<Option<usize>> = match winmax {
+            None => vec![None],
+            Some((lo, hi)) => (lo..=hi.min(lo.max(largest))).map(Some).collect(),
+        };
+        let mut config = self.nominal();
+        config.normalisation = normalisation.cloned();
+        let mut s = self.scratch();
+        let mut lowest: Option<Lowest> = None;
+        let blocks = if imputations { self.blocks.len() } else { 1 };
+        for imputation in 0..blocks {
+            config.imputation = imputation;
+            for &w in &treatments {
+                config.winmax = w;
+                for i in 0..self.n_indicators() {
+                    self.normalise(&self.blocks[imputation], i, &config, cities, &mut s)?;
+                    let node = self.plan.indicator_nodes[i];
+                    for (row, &c) in cities.iter().enumerate() {
+                        let v = s.scores[row * nn + node];
+                        if !v.is_nan() && lowest.as_ref().is_none_or(|l| v < l.value) {
+                            lowest = Some(Lowest {
+                                value: v,
+                                indicator: self.plan.indicators[i].id.clone(),
+                                city: self.panel_cities[c].clone(),
+                                imputation,
+                                winmax: w,
+                            });
+                        }
+                    }
+                }
+            }
+        }
+        Ok(lowest)
     }
 
     /// The panel slots of the cities a replication scores: every city of the year when a

@@ -7,7 +7,7 @@
 //! threads. Rank statistics come from a `cities x ranks` histogram: exact quantiles in memory
 //! that does not grow with the number of replications.
 
-use std::fmt;
+use std::fmt::{self, Write as _};
 use std::num::NonZeroU32;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -135,14 +135,89 @@ fn pick(u: f64, n: usize) -> usize {
     ((u * n as f64) as usize).min(n.saturating_sub(1))
 }
 
-/// Whether every value a normalisation gives is positive (geometric and harmonic means).
-fn positive(choice: &NormalisationChoice, scale: [f64; 2]) -> bool {
-    let scale = choice.scale.unwrap_or(scale);
-    match &choice.method {
-        Normalisation::Minmax | Normalisation::Goalposts => scale[0] > 0.0,
-        Normalisation::Rank => true,
-        _ => false,
+/// `v` with six significant digits, for messages.
+fn significant(v: f64) -> String {
+    if v == 0.0 || !v.is_finite() {
+        return v.to_string();
     }
+    let decimals = (5 - v.abs().log10().floor() as i32).clamp(0, 300) as usize;
+    let text = format!("{v:.decimals$}");
+    if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        text
+    }
+}
+
+/// Geometric and harmonic means need positive values: refuses the first normalisation
+/// alternative (each indicator's own without `--normalisations`) whose lowest value over
+/// the indicators, the cities a replication scores in the year, the imputation alternatives
+/// and the `winmax` range is 0 or less, saying where it occurs and how to lift it.
+fn check_positive(
+    engine: &Engine,
+    factors: &[Factor],
+    normalisations: &[NormalisationChoice],
+    aggregations: &[Aggregation],
+    mean: Aggregation,
+) -> Result<()> {
+    let imputations = factors.iter().any(|f| matches!(f, Factor::Imputation));
+    let winmax = factors.iter().find_map(|f| match f {
+        Factor::Winmax(lo, hi) => Some((*lo, *hi)),
+        _ => None,
+    });
+    let all_cities = aggregations.iter().any(|a| a.is_cross_city());
+    let candidates: Vec<Option<&NormalisationChoice>> = if normalisations.is_empty() {
+        vec![None]
+    } else {
+        normalisations.iter().map(Some).collect()
+    };
+    for choice in candidates {
+        let Some(low) = engine.lowest_normalised(choice, imputations, winmax, all_cities)? else {
+            continue;
+        };
+        if low.value > 0.0 {
+            continue;
+        }
+        let name = if let Some(c) = choice {
+            format!("`{c}` normalisation")
+        } else {
+            let i = engine.indicator_slot(&low.indicator).unwrap_or(0);
+            let own = NormalisationChoice::from(engine.plan.indicators[i].normalisation.clone());
+            let scale = if NormalisationChoice::takes_scale(&own.method) {
+                let [l, u] = engine.plan.scale;
+                format!(" on the scale [{l}, {u}]")
+            } else {
+                String::new()
+            };
+            format!("the framework's `{own}` normalisation{scale}")
+        };
+        let mut under = String::new();
+        if imputations {
+            let _ = write!(
+                under,
+                " with imputation `{}`",
+                engine.imputations[low.imputation]
+            );
+        }
+        if let Some(w) = low.winmax {
+            let _ = write!(under, " with winmax {w}");
+        }
+        return Err(Error::Setting {
+            key: String::from(if normalisations.is_empty() {
+                "aggregations"
+            } else {
+                "normalisations"
+            }),
+            message: format!(
+                "the {mean} mean needs positive values, but {name} gives {} (its lowest) on `{}` for `{}` in {}{under}; use normalisations whose values stay above 0: a z-score with a larger mean such as zscore[100,10], rank, or minmax on the scale [1, 100]",
+                significant(low.value),
+                low.indicator,
+                low.city,
+                engine.year,
+            ),
+        });
+    }
+    Ok(())
 }
 
 /// The uncertain inputs of an analysis on an engine, validated.
@@ -280,26 +355,14 @@ impl<'a> Analysis<'a> {
                 _ => {}
             }
         }
-        if normalisations.is_empty() {
-            normalisations = engine
-                .plan
-                .indicators
-                .iter()
-                .map(|i| NormalisationChoice::from(i.normalisation.clone()))
-                .collect();
-        }
         if aggregations.is_empty() {
             aggregations = engine.plan.groups.iter().map(|g| g.aggregation).collect();
         }
-        for a in &aggregations {
-            if matches!(a, Aggregation::Geometric | Aggregation::Harmonic) {
-                if let Some(n) = normalisations
-                    .iter()
-                    .find(|n| !positive(n, engine.plan.scale))
-                {
-                    return Err(setting("aggregations", format!("the {a} mean needs positive values, but {} normalisation (scale {:?}) can give 0 or less; use minmax on the scale [1, 100], or rank normalisation", n.method.name(), n.scale.unwrap_or(engine.plan.scale))));
-                }
-            }
+        if let Some(a) = aggregations
+            .iter()
+            .find(|a| matches!(a, Aggregation::Geometric | Aggregation::Harmonic))
+        {
+            check_positive(engine, &factors, &normalisations, &aggregations, *a)?;
         }
         Ok(Analysis {
             engine,
@@ -695,6 +758,76 @@ mod tests {
         );
     }
 
+    /// Geometric means of z-scores are judged on the values they give. On the small index
+    /// (bounds = "year", weights 3:1), x1 = (5, 10, 0, 2) for a, b, c, d has mean 4.25 and
+    /// sample sd sqrt(56.75 / 3) = 4.3493295, x2 = (4, 0, 10, 2) mean 4 and sd
+    /// sqrt(56 / 3) = 4.3204938. The lowest z-score is c's x1: -4.25 / 4.3493295 =
+    /// -0.9771621. `zscore[1,1]` keeps it at 0.0228379 > 0 (accepted); `zscore[0.9,1]` takes
+    /// it to -0.0771621 (refused, naming x1, c and 2019).
+    #[test]
+    fn a_z_score_with_a_geometric_mean_is_judged_on_its_lowest_value() {
+        let (framework, catalogue, cities, observations) =
+            crate::testkit::small("arithmetic", "[0, 100]");
+        let engine =
+            Engine::build(&framework, &catalogue, &cities, &observations, None, &[]).unwrap();
+        let zscore =
+            |mean: f64| Factor::Normalisation(vec![Normalisation::Zscore { mean, sd: 1.0 }.into()]);
+        let geometric = Factor::Aggregation(vec![Aggregation::Geometric]);
+        let analysis = Analysis::new(&engine, vec![zscore(1.0), geometric.clone()]).unwrap();
+        let lowest = engine
+            .lowest_normalised(
+                Some(&Normalisation::Zscore { mean: 1.0, sd: 1.0 }.into()),
+                false,
+                None,
+                false,
+            )
+            .unwrap()
+            .unwrap();
+        assert!((lowest.value - 0.022_837_877).abs() < 1e-8, "{lowest:?}");
+        assert_eq!(
+            (lowest.indicator.as_str(), lowest.city.as_str()),
+            ("x1", "c")
+        );
+        // The replication's geometric mean, by hand: a = (1 + 0.75 / 4.3493295)^0.75
+        // (1 + 0)^0.25 = 1.1267254; b = (1 + 5.75 / 4.3493295)^0.75 (1 - 4 / 4.3204938)^0.25
+        // = 0.9816897.
+        let mut s = engine.scratch();
+        engine
+            .evaluate(&analysis.config(&[0.0, 0.0]), &mut s)
+            .unwrap();
+        let a = engine.city("a").unwrap();
+        let b = engine.city("b").unwrap();
+        assert!((s.root_scores()[a] - 1.126_725_372).abs() < 1e-8);
+        assert!((s.root_scores()[b] - 0.981_689_705).abs() < 1e-8);
+        let e = Analysis::new(&engine, vec![zscore(0.9), geometric.clone()])
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            e,
+            "normalisations: the geometric mean needs positive values, but `zscore[0.9,1]` normalisation gives -0.0771621 (its lowest) on `x1` for `c` in 2019; use normalisations whose values stay above 0: a z-score with a larger mean such as zscore[100,10], rank, or minmax on the scale [1, 100]"
+        );
+        // The first alternative that fails is named; rank ones (1 to 4) pass.
+        let two = Factor::Normalisation(vec![
+            Normalisation::Rank.into(),
+            Normalisation::Zscore { mean: 0.0, sd: 1.0 }.into(),
+        ]);
+        let e = Analysis::new(&engine, vec![two, geometric.clone()])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("but `zscore` normalisation gives -0.977162 (its lowest)"),
+            "{e}"
+        );
+        // Without --normalisations: the framework's own min-max on [0, 100] gives 0.
+        let e = Analysis::new(&engine, vec![geometric])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("aggregations: the geometric mean needs positive values, but the framework's `minmax` normalisation on the scale [0, 100] gives 0 (its lowest) on `x1` for `c` in 2019"),
+            "{e}"
+        );
+    }
+
     #[test]
     fn quantiles_of_a_histogram_are_rs_type_7() {
         // Ranks 1, 2, 2, 3, 5: R quantile(c(1,2,2,3,5), c(.05, .5, .95)) = 1.2, 2, 4.6.
@@ -746,12 +879,21 @@ mod tests {
                 .starts_with("weight noise: noise 1.2 at level 1"),
             "{e}"
         );
-        let e = Analysis::new(
-            &engine,
-            vec![Factor::Aggregation(vec![Aggregation::Geometric])],
-        )
-        .unwrap_err();
+        // Min-max on [0, 100] over the whole panel (bounds = "panel"): no peer's 2019 value
+        // is the panel's worst, so every value the replications aggregate is above 0.
+        let geometric = Factor::Aggregation(vec![Aggregation::Geometric]);
+        let lowest = engine
+            .lowest_normalised(None, false, None, false)
+            .unwrap()
+            .unwrap();
+        assert!(lowest.value > 0.0, "{lowest:?}");
+        assert!(Analysis::new(&engine, vec![geometric.clone()]).is_ok());
+        // The default z-score (mean 0) gives negative values.
+        let zscore =
+            Factor::Normalisation(vec![Normalisation::Zscore { mean: 0.0, sd: 1.0 }.into()]);
+        let e = Analysis::new(&engine, vec![zscore, geometric]).unwrap_err();
         assert!(e.to_string().contains("the scale [1, 100]"), "{e}");
+        assert!(e.to_string().contains("zscore[100,10]"), "{e}");
     }
 
     /// Analysis inputs that varied nothing or gave NaN are errors naming the setting, on the
