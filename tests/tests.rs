@@ -1011,6 +1011,64 @@ fn uncertainty_takes_normalisations_with_parameters_and_logs_them_in_the_same_sy
 }
 
 #[test]
+fn uncertainty_of_a_domain_target_starts_from_the_domain_ranks_that_score_writes() {
+    let out = TempDir::new().unwrap();
+    healthy_city()
+        .args(["score", "--no-charts", "--out"])
+        .arg(out.path().join("score"))
+        .assert()
+        .success();
+    let ranked: std::collections::BTreeMap<String, String> =
+        read_csv(&out.path().join("score/scores.csv"))
+            .into_iter()
+            .filter(|r| r[1] == "2019" && r[2] == "outcomes" && !r[4].is_empty())
+            .map(|r| (r[0].clone(), r[4].clone()))
+            .collect();
+    healthy_city()
+        .args([
+            "uncertainty",
+            "--target",
+            "outcomes",
+            "--runs",
+            "20",
+            "--weight-noise",
+            "0",
+            "--out",
+        ])
+        .arg(out.path().join("u"))
+        .assert()
+        .success()
+        .stdout(predicate::str::starts_with(
+            "Rank uncertainty of `outcomes` in 2019",
+        ));
+    let rows = read_csv(&out.path().join("u/uncertainty.csv"));
+    assert_eq!(rows.len(), ranked.len());
+    for row in &rows {
+        assert_eq!(row[8], "outcomes", "{row:?}");
+        assert_eq!(Some(&row[1]), ranked.get(&row[0]), "{row:?}");
+        // No noise: every replication ranks the domain as score does.
+        assert_eq!(
+            row[3].parse::<f64>().unwrap(),
+            row[1].parse::<f64>().unwrap()
+        );
+    }
+    // Not the index's ranking: the check compared something.
+    let index: std::collections::BTreeMap<String, String> =
+        read_csv(&out.path().join("score/scores.csv"))
+            .into_iter()
+            .filter(|r| r[1] == "2019" && r[2] == "index" && !r[4].is_empty())
+            .map(|r| (r[0].clone(), r[4].clone()))
+            .collect();
+    assert!(rows.iter().any(|r| index.get(&r[0]) != Some(&r[1])));
+    healthy_city()
+        .args(["uncertainty", "--target", "nope", "--out"])
+        .arg(out.path().join("bad"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--target: `nope` is not a node"));
+}
+
+#[test]
 fn uncertainty_without_noise_keeps_every_city_at_its_nominal_rank() {
     let out = TempDir::new().unwrap();
     healthy_city()

@@ -211,8 +211,10 @@ pub fn setup(common: &AnalysisInput, args: &Uncertain) -> Result<(Inputs, Engine
 
 /// The command-line flag of each analysis setting the score crate names, and what to add
 /// when its message mentions a setting that has a flag of its own.
-const FLAGS: [(&str, &str); 16] = [
+const FLAGS: [(&str, &str); 18] = [
     ("weight noise", "--weight-noise"),
+    ("target", "--target"),
+    ("leave one out", "--leave-one-out"),
     ("dirichlet", "--dirichlet"),
     ("normalisations", "--normalisations"),
     ("aggregations", "--aggregations"),

@@ -54,7 +54,7 @@ pub enum Command {
     /// winsorisation and leaving one indicator out, each switchable.
     ///
     /// Writes DIR/uncertainty.csv (city, nominal_rank, mean_rank, median_rank, q05_rank,
-    /// q95_rank, p_first, p_top3), DIR/uncertainty-runs.csv (the inputs of every
+    /// q95_rank, p_first, p_top3, target), DIR/uncertainty-runs.csv (the inputs of every
     /// replication) and the chart DIR/charts/rank-intervals.svg and .png. Without any input option, weights vary by ±25% at every level,
     /// normalisation among minmax, zscore and rank, and one indicator may be left out.
     Uncertainty(UncertaintyArgs),
@@ -179,6 +179,12 @@ pub struct UncertaintyArgs {
     /// City highlighted in the rank-interval chart (id or name).
     #[arg(long, value_name = "NAME", default_value = "London")]
     pub city: String,
+
+    /// Node whose ranks are analysed: a group (domain) or indicator id instead of the index.
+    /// Every replication still rebuilds the whole index; the target's scores are ranked among
+    /// the cities the index ranks (the `target` column of uncertainty.csv names it).
+    #[arg(long, value_name = "NODE")]
+    pub target: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -16,6 +16,26 @@ use crate::signals::{cancellable, CANCEL};
 #[allow(clippy::result_large_err)]
 pub fn run(args: &UncertaintyArgs) -> Result<()> {
     let (inputs, engine) = setup(&args.common, &args.inputs)?;
+    let engine = match &args.target {
+        Some(id) => engine.with_target(id).map_err(analysis::flag)?,
+        None => engine,
+    };
+    let target = &engine.node_ids()[engine.target()];
+    // The index keeps its titles; another target is named in them.
+    let focus_node = (engine.target() != engine.root()).then_some(target.as_str());
+    let chart_title = match focus_node {
+        Some(id) => {
+            let name = inputs
+                .framework
+                .nodes()
+                .iter()
+                .find(|n| n.id == id)
+                .and_then(|n| n.name.clone())
+                .unwrap_or_else(|| id.to_string());
+            format!("{name} ({})", inputs.framework.name)
+        }
+        None => inputs.framework.name.clone(),
+    };
     let focus = city(&engine, &args.city)?;
     let analysis = analysis::analysis(&args.inputs, &engine)?;
     let mut outputs = Outputs::new(&args.common.out)?;
@@ -52,14 +72,14 @@ pub fn run(args: &UncertaintyArgs) -> Result<()> {
     file.flush()?;
     drop(file);
     let elapsed = started.elapsed().as_secs_f64();
-    let table = healthy_city_report::uncertainty_table(&stats);
+    let table = healthy_city_report::uncertainty_table(&stats, target);
     outputs.table("uncertainty.csv", &table)?;
     let names = factor_labels(&analysis);
     let (svg, png) = outputs.chart("rank-intervals")?;
     healthy_city_report::write_chart(
         &healthy_city_report::IntervalChart {
             stats: &stats,
-            index: &inputs.framework.name,
+            index: &chart_title,
             year: healthy_city_report::Year(engine.year),
             runs: args.runs,
             seed,
@@ -80,6 +100,7 @@ pub fn run(args: &UncertaintyArgs) -> Result<()> {
         args.runs,
         seed,
         &analysis.factors,
+        focus_node,
     );
     publish::print_result(
         args.common.format,

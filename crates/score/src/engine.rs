@@ -105,12 +105,14 @@ pub struct Scratch {
     root: Vec<f64>,
     rounded: Vec<f64>,
     order: Vec<usize>,
-    /// Ranks of the last evaluation, by peer city (`None`: not ranked).
+    /// Ranks of the target in the last evaluation, by peer city (`None`: not ranked).
     pub ranks: Vec<Option<NonZeroU32>>,
 }
 
 impl Scratch {
-    /// Index scores of the last evaluation, by peer city.
+    /// Scores of the engine's target ([`Engine::target`]: the index unless
+    /// [`Engine::with_target`] chose another node) in the last evaluation, by peer city; the
+    /// ranks in [`Scratch::ranks`] are theirs.
     pub fn root_scores(&self) -> &[f64] {
         &self.root
     }
@@ -149,10 +151,16 @@ pub struct Engine {
     pub city_names: Vec<String>,
     /// Imputation alternatives; the first is the framework's.
     pub imputations: Vec<Impute>,
-    /// Nominal index scores, by peer city (from [`score`](crate::score())).
+    /// Nominal scores of the target (the index unless [`Engine::with_target`]), by peer city
+    /// (from [`score`](crate::score())).
     pub nominal_scores: Vec<f64>,
-    /// Nominal ranks, by peer city (every peer is ranked).
+    /// Nominal ranks of the target, by peer city (every peer is ranked).
     pub nominal_ranks: Vec<NonZeroU32>,
+    /// The node whose scores are ranked: the index unless [`Engine::with_target`].
+    target: usize,
+    /// `[peer][node]` nominal scores and ranks of every node, from [`score`](crate::score()).
+    node_scores: Vec<f64>,
+    node_ranks: Vec<Option<NonZeroU32>>,
     blocks: Vec<Block>,
     /// Every city of the panel, in panel order, their slots, and the panel slot of each peer.
     panel_cities: Vec<String>,
@@ -239,7 +247,21 @@ impl Engine {
                 block
             })
             .collect();
+        let nn = plan.n_nodes();
+        let node_scores = peers
+            .iter()
+            .flat_map(|&c| (0..nn).map(move |node| (c, node)))
+            .map(|(c, node)| results.score(y, c, node))
+            .collect();
+        let node_ranks = peers
+            .iter()
+            .flat_map(|&c| (0..nn).map(move |node| (c, node)))
+            .map(|(c, node)| results.ranks_nonzero(y, c, node))
+            .collect();
         Ok(Engine {
+            target: plan.root,
+            node_scores,
+            node_ranks,
             year: results.years[y],
             cities: peers.iter().map(|&c| results.cities[c].clone()).collect(),
             city_names: peers
@@ -301,6 +323,53 @@ impl Engine {
     /// Node slot of the index.
     pub fn root(&self) -> usize {
         self.plan.root
+    }
+
+    /// Node slot of the node whose scores replications rank (the index unless
+    /// [`Engine::with_target`]).
+    pub fn target(&self) -> usize {
+        self.target
+    }
+
+    /// The engine with another node as the target of its replications: their scores and
+    /// ranks ([`Scratch::root_scores`], [`Scratch::ranks`]) and the nominal ones
+    /// ([`Engine::nominal_scores`], [`Engine::nominal_ranks`], as [`score`](crate::score())
+    /// ranks that node among the peers) are the node's. Errors (setting `target`) for an id
+    /// that is not a node, or a node some peer city has no score for in the year.
+    pub fn with_target(mut self, id: &str) -> Result<Engine> {
+        let setting = |message: String| Error::Setting {
+            key: String::from("target"),
+            message,
+        };
+        let node = self.plan.node_ids.iter().position(|n| n == id.trim()).ok_or_else(|| {
+            let groups: Vec<&str> = std::iter::once(self.plan.root)
+                .chain(self.plan.groups.iter().map(|g| g.node).filter(|&g| g != self.plan.root))
+                .map(|k| self.plan.node_ids[k].as_str())
+                .collect();
+            setting(format!(
+                "`{id}` is not a node of the framework; give the index or a group ({}) or an indicator id",
+                groups.join(", ")
+            ))
+        })?;
+        let nn = self.plan.n_nodes();
+        let ranks: Option<Vec<NonZeroU32>> = (0..self.n_cities())
+            .map(|c| self.node_ranks[c * nn + node])
+            .collect();
+        let Some(ranks) = ranks else {
+            let c = (0..self.n_cities())
+                .find(|&c| self.node_ranks[c * nn + node].is_none())
+                .unwrap_or(0);
+            return Err(setting(format!(
+                "`{id}` has no score for `{}` in {}, so it cannot rank every city the index ranks; choose a node every ranked city has a value for",
+                self.cities[c], self.year
+            )));
+        };
+        self.nominal_scores = (0..self.n_cities())
+            .map(|c| self.node_scores[c * nn + node])
+            .collect();
+        self.nominal_ranks = ranks;
+        self.target = node;
+        Ok(self)
     }
 
     /// Node slot of the group a node belongs to (`None` for the index).
@@ -433,7 +502,7 @@ impl Engine {
             s.rows.copy_from_slice(&self.peer_slots);
         }
         for (root, &row) in s.root.iter_mut().zip(&s.rows) {
-            *root = s.scores[row * nn + self.plan.root];
+            *root = s.scores[row * nn + self.target];
         }
         rank_into(
             &s.root,

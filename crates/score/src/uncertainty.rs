@@ -355,6 +355,25 @@ impl<'a> Analysis<'a> {
                 _ => {}
             }
         }
+        if factors.contains(&Factor::LeaveOneOut) && engine.target() != engine.root() {
+            let under_target = (0..engine.n_indicators())
+                .filter(|&i| {
+                    let mut node = engine.plan.indicator_nodes[i];
+                    loop {
+                        if node == engine.target() {
+                            break true;
+                        }
+                        match engine.parent(node) {
+                            Some(p) => node = p,
+                            None => break false,
+                        }
+                    }
+                })
+                .count();
+            if under_target < 2 {
+                return Err(setting("leave one out", format!("the target `{}` rests on {under_target} indicator: leaving it out would leave no score to rank; choose a target with two or more indicators, or drop --leave-one-out", engine.node_ids()[engine.target()])));
+            }
+        }
         if aggregations.is_empty() {
             aggregations = engine.plan.groups.iter().map(|g| g.aggregation).collect();
         }
@@ -824,6 +843,52 @@ mod tests {
             .to_string();
         assert!(
             e.starts_with("aggregations: the geometric mean needs positive values, but the framework's `minmax` normalisation on the scale [0, 100] gives 0 (its lowest) on `x1` for `c` in 2019"),
+            "{e}"
+        );
+    }
+
+    /// A domain as the target: its nominal ranks are those `score` gives the domain among
+    /// the cities the index ranks, and the nominal replication ranks it the same way.
+    #[test]
+    fn a_domain_target_ranks_the_domain_s_scores() {
+        let (framework, catalogue, cities, observations) = default_inputs();
+        let results = crate::score(&framework, &catalogue, &cities, &observations).unwrap();
+        let engine = engine().with_target("environment").unwrap();
+        let y = results
+            .years
+            .iter()
+            .position(|&y| y == engine.year)
+            .unwrap();
+        let node = results
+            .nodes
+            .iter()
+            .position(|n| n.id == "environment")
+            .unwrap();
+        assert_eq!(engine.node_ids()[engine.target()], "environment");
+        let mut s = engine.scratch();
+        engine.evaluate(&engine.nominal(), &mut s).unwrap();
+        for (c, id) in engine.cities.iter().enumerate() {
+            let slot = results.cities.iter().position(|x| x == id).unwrap();
+            assert_eq!(
+                Some(engine.nominal_ranks[c].get()),
+                results.rank(y, slot, node),
+                "{id}"
+            );
+            assert_eq!(engine.nominal_scores[c], results.score(y, slot, node));
+            assert!((s.root_scores()[c] - engine.nominal_scores[c]).abs() < 1e-9);
+            assert_eq!(s.ranks[c], Some(engine.nominal_ranks[c]), "{id}");
+        }
+        // Not the index's ranking: the check compared something.
+        assert_ne!(engine.nominal_ranks, self::engine().nominal_ranks);
+        let e = self::engine().with_target("nope").unwrap_err().to_string();
+        assert!(e.starts_with("target: `nope` is not a node of the framework; give the index or a group (index, outcomes, "), "{e}");
+        // Safety rests on one indicator: leaving it out would rank nothing.
+        let safety = self::engine().with_target("safety").unwrap();
+        let e = Analysis::new(&safety, vec![Factor::LeaveOneOut])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("leave one out: the target `safety` rests on 1 indicator"),
             "{e}"
         );
     }

@@ -67,9 +67,10 @@ fn uncertainty_order(stats: &[RankStats]) -> Vec<usize> {
     order
 }
 
-/// `uncertainty.csv`: `city,nominal_rank,mean_rank,median_rank,q05_rank,q95_rank,p_first,p_top3`,
-/// by nominal rank.
-pub fn uncertainty_table(stats: &[RankStats]) -> Table {
+/// `uncertainty.csv`: `city,nominal_rank,mean_rank,median_rank,q05_rank,q95_rank,p_first,p_top3,
+/// target`, by nominal rank; `target` is the id of the node whose ranks these are (the index's
+/// unless `--target`).
+pub fn uncertainty_table(stats: &[RankStats], target: &str) -> Table {
     let mut table = Table::new(
         [
             "city",
@@ -80,6 +81,7 @@ pub fn uncertainty_table(stats: &[RankStats]) -> Table {
             "q95_rank",
             "p_first",
             "p_top3",
+            "target",
         ]
         .map(Column::new)
         .to_vec(),
@@ -95,6 +97,7 @@ pub fn uncertainty_table(stats: &[RankStats]) -> Table {
             s.q95_rank.into(),
             s.p_first.into(),
             s.p_top3.into(),
+            target.into(),
         ]);
     }
     table
@@ -109,8 +112,9 @@ fn factor_names(factors: &[Factor]) -> String {
         .join(", ")
 }
 
-/// The terminal view of an uncertainty analysis: title, then per city (by name) the nominal
-/// and median rank, the mean rank, the 5-95% interval and the chances of first and top 3.
+/// The terminal view of an uncertainty analysis: title (naming the target node when it is
+/// not the index), then per city (by name) the nominal and median rank, the mean rank, the
+/// 5-95% interval and the chances of first and top 3.
 pub fn uncertainty_terminal_table(
     stats: &[RankStats],
     names: &[String],
@@ -118,6 +122,7 @@ pub fn uncertainty_terminal_table(
     runs: usize,
     seed: u64,
     factors: &[Factor],
+    target: Option<&str>,
 ) -> (String, Table) {
     let mut table = Table::new(vec![
         Column::new("city").left().width(24),
@@ -142,7 +147,8 @@ pub fn uncertainty_terminal_table(
     }
     (
         format!(
-            "Rank uncertainty in {year} over {runs} replications (seed {seed}; inputs: {})\n\n",
+            "Rank uncertainty{} in {year} over {runs} replications (seed {seed}; inputs: {})\n\n",
+            target.map_or_else(String::new, |t| format!(" of `{t}`")),
             factor_names(factors)
         ),
         table,
