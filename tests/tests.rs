@@ -924,6 +924,7 @@ fn uncertainty_gives_byte_identical_files_with_one_thread_or_two() {
                 "--leave-one-out",
                 "--winmax",
                 "0..5",
+                "--write-replications",
                 "--out",
             ])
             .arg(out.path())
@@ -932,13 +933,15 @@ fn uncertainty_gives_byte_identical_files_with_one_thread_or_two() {
         (
             fs::read(out.path().join("uncertainty.csv")).unwrap(),
             fs::read(out.path().join("uncertainty-runs.csv")).unwrap(),
+            fs::read(out.path().join("uncertainty-replications.csv")).unwrap(),
         )
     };
     let (one, two) = (run("1"), run("2"));
     assert!(one == two, "outputs differ between 1 and 2 threads");
     let text = String::from_utf8(one.0).unwrap();
-    assert!(text
-        .starts_with("city,nominal_rank,mean_rank,median_rank,q05_rank,q95_rank,p_first,p_top3\n"));
+    assert!(text.starts_with(
+        "city,nominal_rank,mean_rank,median_rank,q05_rank,q95_rank,p_first,p_top3,target\n"
+    ));
     assert_eq!(String::from_utf8(one.1).unwrap().lines().count(), 3001);
 }
 
@@ -1066,6 +1069,84 @@ fn uncertainty_of_a_domain_target_starts_from_the_domain_ranks_that_score_writes
         .assert()
         .code(2)
         .stderr(predicate::str::contains("--target: `nope` is not a node"));
+}
+
+#[test]
+fn uncertainty_writes_every_replication_s_scores_and_ranks_that_the_statistics_summarise() {
+    let out = TempDir::new().unwrap();
+    healthy_city()
+        .args([
+            "uncertainty",
+            "--runs",
+            "300",
+            "--seed",
+            "5",
+            "--target",
+            "environment",
+            "--write-replications",
+            "--out",
+        ])
+        .arg(out.path())
+        .assert()
+        .success();
+    let stats = read_csv(&out.path().join("uncertainty.csv"));
+    let path = out.path().join("uncertainty-replications.csv");
+    let header = csv::Reader::from_path(&path)
+        .unwrap()
+        .headers()
+        .unwrap()
+        .clone();
+    assert_eq!(
+        header.iter().collect::<Vec<_>>(),
+        ["replication", "city", "score", "rank"]
+    );
+    let rows = read_csv(&path);
+    assert_eq!(rows.len(), 300 * stats.len());
+    let n = stats.len();
+    let mut by_run: std::collections::BTreeMap<usize, Vec<(f64, u32)>> =
+        std::collections::BTreeMap::new();
+    let mut by_city: std::collections::BTreeMap<String, Vec<f64>> =
+        std::collections::BTreeMap::new();
+    let mut unscored = 0;
+    for r in &rows {
+        let run: usize = r[0].parse().unwrap();
+        // No score (leaving out the indicators a city has of the target): no rank, which the
+        // statistics count as last.
+        let rank = if r[2].is_empty() {
+            assert_eq!(r[3], "", "{r:?}");
+            unscored += 1;
+            n as u32
+        } else {
+            let (score, rank) = (r[2].parse().unwrap(), r[3].parse().unwrap());
+            by_run.entry(run).or_default().push((score, rank));
+            rank
+        };
+        by_city
+            .entry(r[1].clone())
+            .or_default()
+            .push(f64::from(rank));
+    }
+    assert!(unscored < rows.len() / 10, "{unscored}");
+    assert_eq!(by_run.len(), 300);
+    // Each replication's ranks are the competition ranks of its written scores.
+    for cities in by_run.values() {
+        for &(score, rank) in cities {
+            let above = cities.iter().filter(|(s, _)| *s > score).count();
+            assert_eq!(rank as usize, above + 1);
+        }
+    }
+    // The mean of each city's written ranks (no rank: last) is its mean_rank (tolerance 1e-9).
+    for row in &stats {
+        let ranks = &by_city[&row[0]];
+        assert_eq!(ranks.len(), 300);
+        let mean = ranks.iter().sum::<f64>() / 300.0;
+        assert!(
+            (mean - row[2].parse::<f64>().unwrap()).abs() < 1e-9,
+            "{row:?}"
+        );
+    }
+    // Something varied.
+    assert!(stats.iter().any(|r| r[4] != r[5]));
 }
 
 #[test]

@@ -55,8 +55,10 @@ pub enum Command {
     ///
     /// Writes DIR/uncertainty.csv (city, nominal_rank, mean_rank, median_rank, q05_rank,
     /// q95_rank, p_first, p_top3, target), DIR/uncertainty-runs.csv (the inputs of every
-    /// replication) and the chart DIR/charts/rank-intervals.svg and .png. Without any input option, weights vary by ±25% at every level,
-    /// normalisation among minmax, zscore and rank, and one indicator may be left out.
+    /// replication), with --write-replications DIR/uncertainty-replications.csv, and the chart
+    /// DIR/charts/rank-intervals.svg and .png. Without any input option, weights vary by ±25%
+    /// at every level, normalisation among minmax, zscore and rank, and one indicator may be
+    /// left out.
     Uncertainty(UncertaintyArgs),
     /// Sobol sensitivity indices: which uncertain input drives the ranks.
     ///
@@ -185,6 +187,11 @@ pub struct UncertaintyArgs {
     /// the cities the index ranks (the `target` column of uncertainty.csv names it).
     #[arg(long, value_name = "NODE")]
     pub target: Option<String>,
+
+    /// Also write DIR/uncertainty-replications.csv: the target's score and rank for every
+    /// city in every replication (replication, city, score, rank; runs x cities rows).
+    #[arg(long)]
+    pub write_replications: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

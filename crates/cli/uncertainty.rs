@@ -5,7 +5,7 @@ use std::io::{BufWriter, Write};
 use std::time::Instant;
 
 use anyhow::{Context, Result};
-use healthy_city_report::{CsvRows, RunsLog};
+use healthy_city_report::{CsvRows, ReplicationsLog, RunsLog};
 
 use crate::analysis::{self, city, factor_labels, progress, setup};
 use crate::args::UncertaintyArgs;
@@ -46,6 +46,20 @@ pub fn run(args: &UncertaintyArgs) -> Result<()> {
     );
     let log = RunsLog::new(&engine);
     let mut runs = CsvRows::new(&mut file, &log.columns())?;
+    // Staged with the other outputs: it appears with them, or not at all.
+    let replications_log = ReplicationsLog::new(&engine);
+    let mut replications_file = if args.write_replications {
+        let path = outputs.file("uncertainty-replications.csv")?;
+        Some(BufWriter::new(File::create(&path).with_context(|| {
+            format!("cannot create `{}`", path.display())
+        })?))
+    } else {
+        None
+    };
+    let mut replications = match replications_file.as_mut() {
+        Some(file) => Some(CsvRows::new(file, &replications_log.columns())?),
+        None => None,
+    };
     let bar = progress(args.runs, "uncertainty");
     let started = Instant::now();
     let seed = args.inputs.seed;
@@ -54,13 +68,21 @@ pub fn run(args: &UncertaintyArgs) -> Result<()> {
             .monte_carlo(
                 args.runs,
                 seed,
-                &mut |run, config, _| {
-                    runs.row(&log.row(run, seed, config)).map_err(|e| {
-                        healthy_city_score::Error::Setting {
-                            key: String::from("uncertainty-runs.csv"),
+                &mut |run, config, scores, ranks| {
+                    let failed =
+                        |file: &str, e: std::io::Error| healthy_city_score::Error::Setting {
+                            key: file.to_string(),
                             message: e.to_string(),
+                        };
+                    runs.row(&log.row(run, seed, config))
+                        .map_err(|e| failed("uncertainty-runs.csv", e))?;
+                    if let Some(rows) = replications.as_mut() {
+                        for row in replications_log.rows(run, scores, ranks) {
+                            rows.row(&row)
+                                .map_err(|e| failed("uncertainty-replications.csv", e))?;
                         }
-                    })
+                    }
+                    Ok(())
                 },
                 &|done| bar.set_position(done as u64),
                 &CANCEL,
@@ -71,6 +93,10 @@ pub fn run(args: &UncertaintyArgs) -> Result<()> {
     runs.finish()?;
     file.flush()?;
     drop(file);
+    replications.map(CsvRows::finish).transpose()?;
+    if let Some(mut file) = replications_file {
+        file.flush()?;
+    }
     let elapsed = started.elapsed().as_secs_f64();
     let table = healthy_city_report::uncertainty_table(&stats, target);
     outputs.table("uncertainty.csv", &table)?;

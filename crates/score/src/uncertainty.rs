@@ -26,8 +26,9 @@ pub(crate) const DIRICHLET_MAX: f64 = 1e9;
 /// Replications computed in parallel between two visits of the observer.
 const CHUNK: usize = 4096;
 
-/// Sees every replication in order: run number, inputs, ranks (`None`: not ranked).
-pub type Observer<'o> = dyn FnMut(usize, &Config, &[Option<NonZeroU32>]) -> Result<()> + 'o;
+/// Sees every replication in order: run number, inputs, and by peer city the target's scores
+/// (NaN: no score) and ranks (`None`: not ranked).
+pub type Observer<'o> = dyn FnMut(usize, &Config, &[f64], &[Option<NonZeroU32>]) -> Result<()> + 'o;
 
 /// One normalisation alternative of an analysis: a method with its parameters, and for the
 /// methods that map to the framework's `scale` (min-max, goalposts, scaled) optionally another
@@ -91,6 +92,9 @@ impl fmt::Display for NormalisationChoice {
         }
     }
 }
+
+/// One replication's inputs, target scores and ranks, as the observer sees them.
+type Replicated = (Config, Vec<f64>, Vec<Option<NonZeroU32>>);
 
 /// One uncertain input. Each maps a uniform draw `u` in `[0, 1)` to a change of the
 /// replication's [`Config`].
@@ -457,8 +461,8 @@ impl<'a> Analysis<'a> {
     }
 
     /// Runs `runs` Monte Carlo replications and returns rank statistics per peer city.
-    /// `observe` sees every replication in order (run number, inputs, ranks; rank 0 means not
-    /// ranked); `progress` gets the number of replications done; `cancel` stops the run with
+    /// `observe` sees every replication in order (run number, inputs, target scores and ranks;
+    /// `None`: not ranked); `progress` gets the number of replications done; `cancel` stops the run with
     /// [`Error::Interrupted`].
     pub fn monte_carlo(
         &self,
@@ -485,19 +489,19 @@ impl<'a> Analysis<'a> {
                 return Err(Error::Interrupted { done: start });
             }
             let end = (start + CHUNK).min(runs);
-            let chunk: Vec<(Config, Vec<Option<NonZeroU32>>)> = (start..end)
+            let chunk: Vec<Replicated> = (start..end)
                 .into_par_iter()
                 .map_init(
                     || engine.scratch(),
                     |s, run| {
                         let config = self.sample(seed, run);
                         engine.evaluate(&config, s)?;
-                        Ok((config, s.ranks.clone()))
+                        Ok((config, s.root_scores().to_vec(), s.ranks.clone()))
                     },
                 )
                 .collect::<Result<_>>()?;
-            for (k, (config, ranks)) in chunk.iter().enumerate() {
-                observe(start + k, config, ranks)?;
+            for (k, (config, scores, ranks)) in chunk.iter().enumerate() {
+                observe(start + k, config, scores, ranks)?;
                 for (c, &r) in ranks.iter().enumerate() {
                     // Not ranked counts as last.
                     let r = r.map_or(n, |r| r.get() as usize);
@@ -914,7 +918,7 @@ mod tests {
             .monte_carlo(
                 300,
                 1,
-                &mut |_, _, _| {
+                &mut |_, _, _, _| {
                     seen += 1;
                     Ok(())
                 },
@@ -1000,7 +1004,7 @@ mod tests {
             .monte_carlo(
                 0,
                 1,
-                &mut |_, _, _| Ok(()),
+                &mut |_, _, _, _| Ok(()),
                 &|_| {},
                 &AtomicBool::new(false),
             )
@@ -1046,7 +1050,7 @@ mod tests {
                     .monte_carlo(
                         5000,
                         42,
-                        &mut |r, c, ranks| {
+                        &mut |r, c, _, ranks| {
                             log.push((r, c.clone(), ranks.to_vec()));
                             Ok(())
                         },

@@ -495,7 +495,7 @@ fn check_analyses(case: &Case, settings: &Settings) -> Result<(), String> {
     };
     let cancel = AtomicBool::new(false);
     if let Ok(stats) =
-        analysis.monte_carlo(settings.runs, 7, &mut |_, _, _| Ok(()), &|_| {}, &cancel)
+        analysis.monte_carlo(settings.runs, 7, &mut |_, _, _, _| Ok(()), &|_| {}, &cancel)
     {
         for s in &stats {
             finite(

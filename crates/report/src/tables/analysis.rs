@@ -222,6 +222,47 @@ impl<'e> RunsLog<'e> {
     }
 }
 
+/// `uncertainty-replications.csv`, written row by row while the analysis runs: per
+/// replication and peer city, `replication,city,score,rank`: the target's score and rank in
+/// that replication (both empty when the city has no score). Rows by replication, then city
+/// in the engine's order.
+pub struct ReplicationsLog<'e> {
+    engine: &'e Engine,
+}
+
+impl<'e> ReplicationsLog<'e> {
+    /// The log of replications on `engine`.
+    pub fn new(engine: &'e Engine) -> Self {
+        ReplicationsLog { engine }
+    }
+
+    /// The columns.
+    pub fn columns(&self) -> Vec<Column> {
+        ["replication", "city", "score", "rank"]
+            .map(Column::new)
+            .to_vec()
+    }
+
+    /// The rows of replication `run`: one per peer city.
+    pub fn rows<'a>(
+        &'a self,
+        run: usize,
+        scores: &'a [f64],
+        ranks: &'a [Option<std::num::NonZeroU32>],
+    ) -> impl Iterator<Item = Vec<Cell>> + 'a {
+        self.engine.cities.iter().zip(scores.iter().zip(ranks)).map(
+            move |(city, (&score, rank))| {
+                vec![
+                    run.into(),
+                    city.into(),
+                    Cell::float_or_empty(score),
+                    Cell::int_or_empty(rank.map(std::num::NonZeroU32::get)),
+                ]
+            },
+        )
+    }
+}
+
 /// `sensitivity.csv`: per uncertain input, the first-order and total-effect indices with their
 /// bootstrap 95% intervals.
 pub fn sensitivity_table(factors: &[Factor], indices: &[SobolIndex]) -> Table {
