@@ -1150,6 +1150,104 @@ fn uncertainty_writes_every_replication_s_scores_and_ranks_that_the_statistics_s
 }
 
 #[test]
+fn uncertainty_over_two_weight_sets_ranks_every_replication_as_compare_ranks_one_of_them() {
+    use std::collections::BTreeMap;
+    let out = TempDir::new().unwrap();
+    healthy_city()
+        .args([
+            "compare",
+            "--scenario",
+            "outcome-led",
+            "--scenario",
+            "pca-weights",
+            "--out",
+        ])
+        .arg(out.path().join("compare"))
+        .assert()
+        .success();
+    // compare.csv: city, name, nominal, outcome-led, pca-weights, largest_shift.
+    let compare = read_csv(&out.path().join("compare/compare.csv"));
+    let column = |k: usize| -> BTreeMap<String, String> {
+        compare
+            .iter()
+            .map(|r| (r[0].clone(), r[k].clone()))
+            .collect()
+    };
+    let expected = [("outcome-led", column(3)), ("pca-weights", column(4))];
+    assert_ne!(expected[0].1, expected[1].1);
+    healthy_city()
+        .args([
+            "uncertainty",
+            "--runs",
+            "40",
+            "--weight-sets",
+            "outcome-led,pca-weights",
+            "--write-replications",
+            "--out",
+        ])
+        .arg(out.path().join("u"))
+        .assert()
+        .success();
+    let runs_path = out.path().join("u/uncertainty-runs.csv");
+    let header = csv::Reader::from_path(&runs_path)
+        .unwrap()
+        .headers()
+        .unwrap()
+        .clone();
+    let at = header.iter().position(|h| h == "weight_set").unwrap();
+    let drawn: Vec<String> = read_csv(&runs_path)
+        .into_iter()
+        .map(|r| r[at].clone())
+        .collect();
+    let mut ranks: Vec<BTreeMap<String, String>> = vec![BTreeMap::new(); 40];
+    for r in read_csv(&out.path().join("u/uncertainty-replications.csv")) {
+        ranks[r[0].parse::<usize>().unwrap()].insert(r[1].clone(), r[3].clone());
+    }
+    let mut seen = BTreeMap::new();
+    for (run, ranking) in ranks.iter().enumerate() {
+        let (name, ranks) = expected
+            .iter()
+            .find(|(name, _)| *name == drawn[run])
+            .unwrap_or_else(|| panic!("replication {run}: weight set `{}`", drawn[run]));
+        assert_eq!(ranking, ranks, "replication {run} under {name}");
+        *seen.entry(*name).or_insert(0) += 1;
+    }
+    // 40 draws between two: both drawn (a miss has probability 2^-39).
+    assert_eq!(seen.len(), 2, "{seen:?}");
+    let err = |sets: &str, says: &str| {
+        healthy_city()
+            .args(["uncertainty", "--weight-sets", sets, "--out"])
+            .arg(out.path().join("bad"))
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(says.to_string()));
+    };
+    err("outcome-led,nope", "--weight-sets: no scenario `nope`");
+    err("outcome-led,outcome-led", "is given twice");
+    let methods = out.path().join("methods.toml");
+    fs::write(
+        &methods,
+        "[scenario]\nid = \"geo\"\nname = \"Geo\"\n[weights]\noutcomes = 2\n[methods]\nscale = [1, 100]\n",
+    )
+    .unwrap();
+    err(
+        &format!("outcome-led,{}", methods.display()),
+        "the scenario `geo`",
+    );
+    healthy_city()
+        .args([
+            "uncertainty",
+            "--weight-sets",
+            "outcome-led",
+            "--weight-noise",
+            "0.1",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("cannot be used with"));
+}
+
+#[test]
 fn uncertainty_without_noise_keeps_every_city_at_its_nominal_rank() {
     let out = TempDir::new().unwrap();
     healthy_city()

@@ -132,6 +132,14 @@ pub struct Uncertain {
     #[arg(long, value_name = "C", conflicts_with = "weight_noise", value_parser = parse::concentration)]
     pub dirichlet: Option<f64>,
 
+    /// Explicit weight sets, comma-separated: shipped scenario names (equal-weights,
+    /// outcome-led, environment-led, pca-weights) or scenario files that set weights only.
+    /// Every replication takes all its weights from one of them, each equally likely (COINr's
+    /// list of weight sets); uncertainty-runs.csv names the one drawn. Replaces
+    /// --weight-noise and --dirichlet.
+    #[arg(long, value_name = "LIST", value_delimiter = ',', conflicts_with_all = ["weight_noise", "dirichlet"])]
+    pub weight_sets: Vec<String>,
+
     /// Normalisation alternatives, comma-separated (e.g. minmax,zscore,rank), with parameters
     /// in brackets as a framework states them: zscore[10,2] (mean 10, sd 2; also
     /// zscore[mean=10,sd=2]), minmax[1,100] (min-max to the scale [1, 100]; also goalposts and

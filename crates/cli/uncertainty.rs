@@ -37,14 +37,14 @@ pub fn run(args: &UncertaintyArgs) -> Result<()> {
         None => inputs.framework.name.clone(),
     };
     let focus = city(&engine, &args.city)?;
-    let analysis = analysis::analysis(&args.inputs, &engine)?;
+    let analysis = analysis::analysis(&args.inputs, &engine, &inputs)?;
     let mut outputs = Outputs::new(&args.common.out)?;
     let runs_path = outputs.file("uncertainty-runs.csv")?;
     let mut file = BufWriter::new(
         File::create(&runs_path)
             .with_context(|| format!("cannot create `{}`", runs_path.display()))?,
     );
-    let log = RunsLog::new(&engine);
+    let log = RunsLog::new(&engine, &analysis.factors);
     let mut runs = CsvRows::new(&mut file, &log.columns())?;
     // Staged with the other outputs: it appears with them, or not at all.
     let replications_log = ReplicationsLog::new(&engine);

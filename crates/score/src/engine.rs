@@ -90,6 +90,9 @@ pub struct Config {
     pub winmax: Option<usize>,
     /// Indicator slot left out (its weight, and that of any group it leaves empty, set to 0).
     pub left_out: Option<usize>,
+    /// The weight set `weights` were taken from (index into the analysis's
+    /// [`Factor::WeightSets`](crate::Factor::WeightSets)), if any.
+    pub weight_set: Option<usize>,
 }
 
 /// Per-thread buffers of [`Engine::evaluate`].
@@ -436,6 +439,7 @@ impl Engine {
             imputation: 0,
             winmax: None,
             left_out: None,
+            weight_set: None,
         }
     }
 

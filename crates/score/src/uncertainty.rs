@@ -93,6 +93,28 @@ impl fmt::Display for NormalisationChoice {
     }
 }
 
+/// One explicit set of weights, an alternative of [`Factor::WeightSets`] (COINr samples
+/// from a list of weight sets): a name for the outputs and the raw weight of every node slot,
+/// as [`Config::weights`] holds them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WeightSet {
+    /// Name in the outputs (a scenario's id).
+    pub name: String,
+    /// Raw weight of every node slot, relative within its parent.
+    pub weights: Vec<f64>,
+}
+
+impl WeightSet {
+    /// The nominal weights of `engine` (for example one built on a scenario of the
+    /// framework), under `name`.
+    pub fn of(name: &str, engine: &Engine) -> Self {
+        WeightSet {
+            name: name.to_string(),
+            weights: engine.nominal().weights,
+        }
+    }
+}
+
 /// One replication's inputs, target scores and ranks, as the observer sees them.
 type Replicated = (Config, Vec<f64>, Vec<Option<NonZeroU32>>);
 
@@ -107,6 +129,8 @@ pub enum Factor {
     /// Weights of each group's children drawn from a Dirichlet distribution around their
     /// nominal shares `p`: `Dirichlet(c p)` with concentration `c` (larger: closer).
     Dirichlet(f64),
+    /// Every weight from one of these sets, each equally likely.
+    WeightSets(Vec<WeightSet>),
     /// Normalisation of every indicator, one of these alternatives.
     Normalisation(Vec<NormalisationChoice>),
     /// Aggregation of every group, one of these alternatives.
@@ -124,7 +148,7 @@ impl Factor {
     /// Short name, as in output files.
     pub fn name(&self) -> &'static str {
         match self {
-            Factor::WeightNoise(_) | Factor::Dirichlet(_) => "weights",
+            Factor::WeightNoise(_) | Factor::Dirichlet(_) | Factor::WeightSets(_) => "weights",
             Factor::Normalisation(_) => "normalisation",
             Factor::Aggregation(_) => "aggregation",
             Factor::Imputation => "imputation",
@@ -309,6 +333,23 @@ impl<'a> Analysis<'a> {
                         format!("concentration {c} must be a positive number up to {DIRICHLET_MAX:e} (larger ones keep the nominal weights), e.g. 50"),
                     ));
                 }
+                Factor::WeightSets(sets) if sets.is_empty() => {
+                    return Err(setting(
+                        "weight sets",
+                        String::from(
+                            "give at least one weight set, e.g. outcome-led,environment-led",
+                        ),
+                    ));
+                }
+                Factor::WeightSets(sets) => {
+                    let nodes = engine.plan.n_nodes();
+                    if let Some(set) = sets.iter().find(|set| {
+                        set.weights.len() != nodes
+                            || set.weights.iter().any(|w| !(w.is_finite() && *w >= 0.0))
+                    }) {
+                        return Err(setting("weight sets", format!("`{}` does not give a finite weight of 0 or more to each of the framework's {nodes} nodes", set.name)));
+                    }
+                }
                 Factor::Normalisation(list) if list.is_empty() => {
                     return Err(setting(
                         "normalisations",
@@ -437,6 +478,11 @@ impl<'a> Analysis<'a> {
                             }
                         }
                     }
+                }
+                Factor::WeightSets(sets) => {
+                    let k = pick(u, sets.len());
+                    config.weights.copy_from_slice(&sets[k].weights);
+                    config.weight_set = Some(k);
                 }
                 Factor::Normalisation(list) => {
                     config.normalisation = Some(list[pick(u, list.len())].clone());
@@ -893,6 +939,55 @@ mod tests {
             .to_string();
         assert!(
             e.starts_with("leave one out: the target `safety` rests on 1 indicator"),
+            "{e}"
+        );
+    }
+
+    /// With two weight sets and nothing else uncertain, every replication ranks the cities as
+    /// `score` ranks one of the two scenarios (ranks exact), the one its runs log names.
+    #[test]
+    fn a_replication_under_weight_sets_ranks_as_one_of_the_scenarios() {
+        let (framework, catalogue, cities, observations) = default_inputs();
+        let base = engine();
+        let scenario = |id: &str| {
+            let path = format!(
+                "{}/../../indicators/scenarios/{id}.toml",
+                env!("CARGO_MANIFEST_DIR")
+            );
+            let text = std::fs::read_to_string(&path).unwrap();
+            let scenario = healthy_city_model::Scenario::parse(&text, &path).unwrap();
+            let f = crate::apply_scenario(&scenario, &framework, &cities).unwrap();
+            Engine::build(&f, &catalogue, &cities, &observations, Some(base.year), &[]).unwrap()
+        };
+        let (a, b) = (scenario("outcome-led"), scenario("environment-led"));
+        assert_eq!((&a.cities, &b.cities), (&base.cities, &base.cities));
+        assert_ne!(a.nominal_ranks, b.nominal_ranks);
+        let sets = vec![
+            WeightSet::of("outcome-led", &a),
+            WeightSet::of("environment-led", &b),
+        ];
+        let analysis = Analysis::new(&base, vec![Factor::WeightSets(sets)]).unwrap();
+        let mut seen = [0, 0];
+        analysis
+            .monte_carlo(
+                200,
+                3,
+                &mut |_, config, _, ranks| {
+                    let k = config.weight_set.unwrap();
+                    let expected = [&a, &b][k].nominal_ranks.iter().map(|&r| Some(r));
+                    assert!(ranks.iter().copied().eq(expected), "set {k}");
+                    seen[k] += 1;
+                    Ok(())
+                },
+                &|_| {},
+                &AtomicBool::new(false),
+            )
+            .unwrap();
+        // Both drawn (a miss has probability 2^-199), about evenly.
+        assert!(seen[0] > 60 && seen[1] > 60, "{seen:?}");
+        let e = Analysis::new(&base, vec![Factor::WeightSets(vec![])]).unwrap_err();
+        assert!(
+            e.to_string().starts_with("weight sets: give at least one"),
             "{e}"
         );
     }

@@ -156,21 +156,34 @@ pub fn uncertainty_terminal_table(
 }
 
 /// `uncertainty-runs.csv`, the inputs of every replication, written row by row while the
-/// analysis runs: `run,seed,normalisation,aggregation,imputation,winmax,left_out`, then the
-/// weight of every node but the index (`w_<node>`). `framework` where a replication keeps the
-/// framework's method.
+/// analysis runs: `run,seed,normalisation,aggregation,imputation,winmax,left_out,weight_set`,
+/// then the weight of every node but the index (`w_<node>`). `framework` where a replication
+/// keeps the framework's method; `weight_set` names the weight set drawn (empty without
+/// `--weight-sets`).
 pub struct RunsLog<'e> {
     engine: &'e Engine,
     weighted: Vec<usize>,
+    weight_sets: Vec<String>,
 }
 
 impl<'e> RunsLog<'e> {
-    /// The log of replications on `engine`.
-    pub fn new(engine: &'e Engine) -> Self {
+    /// The log of replications on `engine` with these uncertain inputs.
+    pub fn new(engine: &'e Engine, factors: &[Factor]) -> Self {
         let weighted = (0..engine.node_ids().len())
             .filter(|&k| k != engine.root())
             .collect();
-        RunsLog { engine, weighted }
+        let weight_sets = factors
+            .iter()
+            .find_map(|f| match f {
+                Factor::WeightSets(sets) => Some(sets.iter().map(|s| s.name.clone()).collect()),
+                _ => None,
+            })
+            .unwrap_or_default();
+        RunsLog {
+            engine,
+            weighted,
+            weight_sets,
+        }
     }
 
     /// The columns.
@@ -183,6 +196,7 @@ impl<'e> RunsLog<'e> {
             "imputation",
             "winmax",
             "left_out",
+            "weight_set",
         ]
         .map(Column::new)
         .to_vec();
@@ -215,6 +229,11 @@ impl<'e> RunsLog<'e> {
             config
                 .left_out
                 .map_or("", |i| engine.indicator_id(i))
+                .into(),
+            config
+                .weight_set
+                .and_then(|k| self.weight_sets.get(k))
+                .map_or("", String::as_str)
                 .into(),
         ];
         row.extend(self.weighted.iter().map(|&k| Cell::from(config.weights[k])));
