@@ -115,9 +115,6 @@ impl WeightSet {
     }
 }
 
-/// One replication's inputs, target scores and ranks, as the observer sees them.
-type Replicated = (Config, Vec<f64>, Vec<Option<NonZeroU32>>);
-
 /// One uncertain input. Each maps a uniform draw `u` in `[0, 1)` to a change of the
 /// replication's [`Config`].
 #[derive(Debug, Clone, PartialEq)]
@@ -529,26 +526,37 @@ impl<'a> Analysis<'a> {
         }
         let n = engine.n_cities();
         let mut histogram = vec![0u64; n * n];
+        // The chunk's target scores and ranks, `[replication][city]`: filled in place, so that
+        // a replication allocates nothing but its inputs.
+        let width = n.max(1);
+        let mut scores = vec![f64::NAN; CHUNK.min(runs) * width];
+        let mut ranks = vec![None; CHUNK.min(runs) * width];
         let mut start = 0;
         while start < runs {
             if cancel.load(Ordering::Relaxed) {
                 return Err(Error::Interrupted { done: start });
             }
             let end = (start + CHUNK).min(runs);
-            let chunk: Vec<Replicated> = (start..end)
-                .into_par_iter()
+            let cells = (end - start) * width;
+            let configs: Vec<Config> = scores[..cells]
+                .par_chunks_mut(width)
+                .zip(ranks[..cells].par_chunks_mut(width))
+                .enumerate()
                 .map_init(
                     || engine.scratch(),
-                    |s, run| {
-                        let config = self.sample(seed, run);
+                    |s, (k, (scores, ranks))| {
+                        let config = self.sample(seed, start + k);
                         engine.evaluate(&config, s)?;
-                        Ok((config, s.root_scores().to_vec(), s.ranks.clone()))
+                        scores[..n].copy_from_slice(s.root_scores());
+                        ranks[..n].copy_from_slice(&s.ranks);
+                        Ok(config)
                     },
                 )
                 .collect::<Result<_>>()?;
-            for (k, (config, scores, ranks)) in chunk.iter().enumerate() {
-                observe(start + k, config, scores, ranks)?;
-                for (c, &r) in ranks.iter().enumerate() {
+            for (k, config) in configs.iter().enumerate() {
+                let at = k * width..k * width + n;
+                observe(start + k, config, &scores[at.clone()], &ranks[at.clone()])?;
+                for (c, &r) in ranks[at].iter().enumerate() {
                     // Not ranked counts as last.
                     let r = r.map_or(n, |r| r.get() as usize);
                     histogram[c * n + r - 1] += 1;
