@@ -148,8 +148,9 @@ pub struct Uncertain {
     #[arg(long, value_name = "LIST", value_parser = parse::normalisations)]
     pub normalisations: Vec<parse::Normalisations>,
 
-    /// Aggregation alternatives, comma-separated (e.g. arithmetic,geometric; geometric needs
-    /// --scale 1,100).
+    /// Aggregation alternatives, comma-separated (e.g. arithmetic,geometric; geometric and
+    /// harmonic need normalised values above 0, checked on the data before any replication:
+    /// e.g. --scale 1,100 or --normalisations zscore[100,10]).
     #[arg(long, value_name = "LIST", value_delimiter = ',', value_parser = parse::aggregation)]
     pub aggregations: Vec<Aggregation>,
 
