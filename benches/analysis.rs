@@ -97,7 +97,7 @@ fn replications(c: &mut Criterion, name: &str, engine: &Engine, batch: usize) {
     group.bench_function("monte carlo replications", |b| {
         b.iter(|| {
             analysis
-                .monte_carlo(batch, 7, &mut |_, _, _| Ok(()), &|_| {}, &cancel)
+                .monte_carlo(batch, 7, &mut |_, _, _, _| Ok(()), &|_| {}, &cancel)
                 .unwrap()
         });
     });

@@ -695,6 +695,15 @@ fn analyses_of_a_framework_without_a_focus_ask_for_a_city_instead_of_assuming_lo
     assert_eq!(rank("westminster"), (String::new(), "1".to_string()));
     assert_eq!(rank("camden"), ("1".to_string(), "2".to_string()));
     assert_eq!(rank("hackney"), ("2".to_string(), "4".to_string()));
+    // Uncertainty needs no focus: every unit's interval, no city highlighted.
+    healthy_city()
+        .args(["uncertainty", "--runs", "20", "--framework"])
+        .arg(&framework)
+        .arg("--out")
+        .arg(dir.path().join("u"))
+        .assert()
+        .success();
+    assert_eq!(read_csv(&dir.path().join("u/uncertainty.csv")).len(), 3);
     healthy_city()
         .args(["path-to-first", "--framework"])
         .arg(&framework)

@@ -660,6 +660,11 @@ fn a_bad_option_value_is_a_usage_error_naming_the_flag() {
             "nope",
         ),
         (
+            ["uncertainty", "--normalisations", "minmax,zscore[10,0]"],
+            "--normalisations",
+            "positive `sd`",
+        ),
+        (
             ["weight-map", "--domains", "a,b"],
             "--domains",
             "exactly three",
@@ -920,6 +925,7 @@ fn uncertainty_gives_byte_identical_files_with_one_thread_or_two() {
                 "--leave-one-out",
                 "--winmax",
                 "0..5",
+                "--write-replications",
                 "--out",
             ])
             .arg(out.path())
@@ -928,13 +934,15 @@ fn uncertainty_gives_byte_identical_files_with_one_thread_or_two() {
         (
             fs::read(out.path().join("uncertainty.csv")).unwrap(),
             fs::read(out.path().join("uncertainty-runs.csv")).unwrap(),
+            fs::read(out.path().join("uncertainty-replications.csv")).unwrap(),
         )
     };
     let (one, two) = (run("1"), run("2"));
     assert!(one == two, "outputs differ between 1 and 2 threads");
     let text = String::from_utf8(one.0).unwrap();
-    assert!(text
-        .starts_with("city,nominal_rank,mean_rank,median_rank,q05_rank,q95_rank,p_first,p_top3\n"));
+    assert!(text.starts_with(
+        "city,nominal_rank,mean_rank,median_rank,q05_rank,q95_rank,p_first,p_top3,target\n"
+    ));
     assert_eq!(String::from_utf8(one.1).unwrap().lines().count(), 3001);
 }
 
@@ -969,6 +977,275 @@ fn the_runs_log_names_imputations_in_framework_syntax_not_the_program_s_internal
         ["group_mean by region", "latest", "none"],
         "{text:.400}"
     );
+}
+
+#[test]
+fn uncertainty_takes_normalisations_with_parameters_and_logs_them_in_the_same_syntax() {
+    let out = TempDir::new().unwrap();
+    healthy_city()
+        .args([
+            "uncertainty",
+            "--runs",
+            "200",
+            "--seed",
+            "3",
+            "--normalisations",
+        ])
+        .arg("minmax[1,100],zscore[10,2]")
+        .arg("--out")
+        .arg(out.path())
+        .assert()
+        .success();
+    let path = out.path().join("uncertainty-runs.csv");
+    let header = csv::Reader::from_path(&path)
+        .unwrap()
+        .headers()
+        .unwrap()
+        .clone();
+    let column = header.iter().position(|h| h == "normalisation").unwrap();
+    let seen: std::collections::BTreeSet<String> = read_csv(&path)
+        .into_iter()
+        .map(|row| row[column].clone())
+        .collect();
+    // 200 draws between two choices: both drawn (a miss has probability ~1e-60).
+    assert_eq!(
+        seen.into_iter().collect::<Vec<_>>(),
+        ["minmax[1,100]", "zscore[10,2]"]
+    );
+}
+
+#[test]
+fn uncertainty_of_a_domain_target_starts_from_the_domain_ranks_that_score_writes() {
+    let out = TempDir::new().unwrap();
+    healthy_city()
+        .args(["score", "--no-charts", "--out"])
+        .arg(out.path().join("score"))
+        .assert()
+        .success();
+    let ranked: std::collections::BTreeMap<String, String> =
+        read_csv(&out.path().join("score/scores.csv"))
+            .into_iter()
+            .filter(|r| r[1] == "2019" && r[2] == "outcomes" && !r[4].is_empty())
+            .map(|r| (r[0].clone(), r[4].clone()))
+            .collect();
+    healthy_city()
+        .args([
+            "uncertainty",
+            "--target",
+            "outcomes",
+            "--runs",
+            "20",
+            "--weight-noise",
+            "0",
+            "--out",
+        ])
+        .arg(out.path().join("u"))
+        .assert()
+        .success()
+        .stdout(predicate::str::starts_with(
+            "Rank uncertainty of `outcomes` in 2019",
+        ));
+    let rows = read_csv(&out.path().join("u/uncertainty.csv"));
+    assert_eq!(rows.len(), ranked.len());
+    for row in &rows {
+        assert_eq!(row[8], "outcomes", "{row:?}");
+        assert_eq!(Some(&row[1]), ranked.get(&row[0]), "{row:?}");
+        // No noise: every replication ranks the domain as score does.
+        assert_eq!(
+            row[3].parse::<f64>().unwrap(),
+            row[1].parse::<f64>().unwrap()
+        );
+    }
+    // Not the index's ranking: the check compared something.
+    let index: std::collections::BTreeMap<String, String> =
+        read_csv(&out.path().join("score/scores.csv"))
+            .into_iter()
+            .filter(|r| r[1] == "2019" && r[2] == "index" && !r[4].is_empty())
+            .map(|r| (r[0].clone(), r[4].clone()))
+            .collect();
+    assert!(rows.iter().any(|r| index.get(&r[0]) != Some(&r[1])));
+    healthy_city()
+        .args(["uncertainty", "--target", "nope", "--out"])
+        .arg(out.path().join("bad"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--target: `nope` is not a node"));
+}
+
+#[test]
+fn uncertainty_writes_every_replication_s_scores_and_ranks_that_the_statistics_summarise() {
+    let out = TempDir::new().unwrap();
+    healthy_city()
+        .args([
+            "uncertainty",
+            "--runs",
+            "300",
+            "--seed",
+            "5",
+            "--target",
+            "environment",
+            "--write-replications",
+            "--out",
+        ])
+        .arg(out.path())
+        .assert()
+        .success();
+    let stats = read_csv(&out.path().join("uncertainty.csv"));
+    let path = out.path().join("uncertainty-replications.csv");
+    let header = csv::Reader::from_path(&path)
+        .unwrap()
+        .headers()
+        .unwrap()
+        .clone();
+    assert_eq!(
+        header.iter().collect::<Vec<_>>(),
+        ["replication", "city", "score", "rank"]
+    );
+    let rows = read_csv(&path);
+    assert_eq!(rows.len(), 300 * stats.len());
+    let n = stats.len();
+    let mut by_run: std::collections::BTreeMap<usize, Vec<(f64, u32)>> =
+        std::collections::BTreeMap::new();
+    let mut by_city: std::collections::BTreeMap<String, Vec<f64>> =
+        std::collections::BTreeMap::new();
+    let mut unscored = 0;
+    for r in &rows {
+        let run: usize = r[0].parse().unwrap();
+        // No score (leaving out the indicators a city has of the target): no rank, which the
+        // statistics count as last.
+        let rank = if r[2].is_empty() {
+            assert_eq!(r[3], "", "{r:?}");
+            unscored += 1;
+            n as u32
+        } else {
+            let (score, rank) = (r[2].parse().unwrap(), r[3].parse().unwrap());
+            by_run.entry(run).or_default().push((score, rank));
+            rank
+        };
+        by_city
+            .entry(r[1].clone())
+            .or_default()
+            .push(f64::from(rank));
+    }
+    assert!(unscored < rows.len() / 10, "{unscored}");
+    assert_eq!(by_run.len(), 300);
+    // Each replication's ranks are the competition ranks of its written scores.
+    for cities in by_run.values() {
+        for &(score, rank) in cities {
+            let above = cities.iter().filter(|(s, _)| *s > score).count();
+            assert_eq!(rank as usize, above + 1);
+        }
+    }
+    // The mean of each city's written ranks (no rank: last) is its mean_rank (tolerance 1e-9).
+    for row in &stats {
+        let ranks = &by_city[&row[0]];
+        assert_eq!(ranks.len(), 300);
+        let mean = ranks.iter().sum::<f64>() / 300.0;
+        assert!(
+            (mean - row[2].parse::<f64>().unwrap()).abs() < 1e-9,
+            "{row:?}"
+        );
+    }
+    // Something varied.
+    assert!(stats.iter().any(|r| r[4] != r[5]));
+}
+
+#[test]
+fn uncertainty_over_two_weight_sets_ranks_every_replication_as_compare_ranks_one_of_them() {
+    use std::collections::BTreeMap;
+    let out = TempDir::new().unwrap();
+    healthy_city()
+        .args([
+            "compare",
+            "--scenario",
+            "outcome-led",
+            "--scenario",
+            "pca-weights",
+            "--out",
+        ])
+        .arg(out.path().join("compare"))
+        .assert()
+        .success();
+    // compare.csv: city, name, nominal, outcome-led, pca-weights, largest_shift.
+    let compare = read_csv(&out.path().join("compare/compare.csv"));
+    let column = |k: usize| -> BTreeMap<String, String> {
+        compare
+            .iter()
+            .map(|r| (r[0].clone(), r[k].clone()))
+            .collect()
+    };
+    let expected = [("outcome-led", column(3)), ("pca-weights", column(4))];
+    assert_ne!(expected[0].1, expected[1].1);
+    healthy_city()
+        .args([
+            "uncertainty",
+            "--runs",
+            "40",
+            "--weight-sets",
+            "outcome-led,pca-weights",
+            "--write-replications",
+            "--out",
+        ])
+        .arg(out.path().join("u"))
+        .assert()
+        .success();
+    let runs_path = out.path().join("u/uncertainty-runs.csv");
+    let header = csv::Reader::from_path(&runs_path)
+        .unwrap()
+        .headers()
+        .unwrap()
+        .clone();
+    let at = header.iter().position(|h| h == "weight_set").unwrap();
+    let drawn: Vec<String> = read_csv(&runs_path)
+        .into_iter()
+        .map(|r| r[at].clone())
+        .collect();
+    let mut ranks: Vec<BTreeMap<String, String>> = vec![BTreeMap::new(); 40];
+    for r in read_csv(&out.path().join("u/uncertainty-replications.csv")) {
+        ranks[r[0].parse::<usize>().unwrap()].insert(r[1].clone(), r[3].clone());
+    }
+    let mut seen = BTreeMap::new();
+    for (run, ranking) in ranks.iter().enumerate() {
+        let (name, ranks) = expected
+            .iter()
+            .find(|(name, _)| *name == drawn[run])
+            .unwrap_or_else(|| panic!("replication {run}: weight set `{}`", drawn[run]));
+        assert_eq!(ranking, ranks, "replication {run} under {name}");
+        *seen.entry(*name).or_insert(0) += 1;
+    }
+    // 40 draws between two: both drawn (a miss has probability 2^-39).
+    assert_eq!(seen.len(), 2, "{seen:?}");
+    let err = |sets: &str, says: &str| {
+        healthy_city()
+            .args(["uncertainty", "--weight-sets", sets, "--out"])
+            .arg(out.path().join("bad"))
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(says.to_string()));
+    };
+    err("outcome-led,nope", "--weight-sets: no scenario `nope`");
+    err("outcome-led,outcome-led", "is given twice");
+    let methods = out.path().join("methods.toml");
+    fs::write(
+        &methods,
+        "[scenario]\nid = \"geo\"\nname = \"Geo\"\n[weights]\noutcomes = 2\n[methods]\nscale = [1, 100]\n",
+    )
+    .unwrap();
+    err(
+        &format!("outcome-led,{}", methods.display()),
+        "the scenario `geo`",
+    );
+    healthy_city()
+        .args([
+            "uncertainty",
+            "--weight-sets",
+            "outcome-led",
+            "--weight-noise",
+            "0.1",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("cannot be used with"));
 }
 
 #[test]
@@ -1017,18 +1294,51 @@ fn sensitivity_and_uncertainty_reject_impossible_settings_with_exit_code_2() {
         .stderr(predicate::str::contains(
             "noise 1.5 at level 1 can make weights zero or negative",
         ));
+    // The default z-score (mean 0) gives negative values: refused, saying where and how to
+    // lift them.
     healthy_city()
         .args([
             "uncertainty",
             "--aggregations",
             "arithmetic,geometric",
+            "--normalisations",
+            "minmax,zscore",
             "--out",
         ])
         .arg(out.path())
         .assert()
         .code(2)
+        .stderr(predicate::str::contains(
+            "--normalisations: the geometric mean needs positive values, but `zscore` normalisation gives -",
+        ))
+        .stderr(predicate::str::contains("in 2019"))
+        .stderr(predicate::str::contains("zscore[100,10]"))
         .stderr(predicate::str::contains("--scale 1,100"));
     assert!(!out.path().join("uncertainty.csv").exists());
+}
+
+#[test]
+fn uncertainty_takes_a_geometric_mean_of_z_scores_that_stay_positive() {
+    let out = TempDir::new().unwrap();
+    healthy_city()
+        .args([
+            "uncertainty",
+            "--runs",
+            "100",
+            "--aggregations",
+            "arithmetic,geometric",
+            "--normalisations",
+            "zscore[100,10],rank",
+            "--out",
+        ])
+        .arg(out.path())
+        .assert()
+        .success();
+    let rows = read_csv(&out.path().join("uncertainty-runs.csv"));
+    assert_eq!(rows.len(), 100);
+    assert!(rows
+        .iter()
+        .any(|r| r[2] == "zscore[100,10]" && r[3] == "geometric"));
 }
 
 #[test]

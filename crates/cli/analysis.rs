@@ -5,8 +5,8 @@
 use std::path::Path;
 
 use anyhow::{bail, Context, Result};
-use healthy_city_model::{Framework, Impute, Normalisation, Scenario};
-use healthy_city_score::{Analysis, Engine, Factor};
+use healthy_city_model::{Framework, Impute, MethodOverrides, Normalisation, Scenario};
+use healthy_city_score::{Analysis, Engine, Factor, WeightSet};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::args::{AnalysisInput, Uncertain};
@@ -131,16 +131,24 @@ pub fn progress(total: usize, what: &str) -> ProgressBar {
     bar
 }
 
-/// The uncertain inputs the options ask for (the defaults when none is given).
-pub fn factors(args: &Uncertain, engine: &Engine) -> Vec<Factor> {
+/// The uncertain inputs the options ask for (the defaults when none is given); `weight_sets`
+/// are those of `--weight-sets` ([`weight_sets`]).
+pub fn factors(args: &Uncertain, engine: &Engine, weight_sets: Vec<WeightSet>) -> Vec<Factor> {
     let mut factors = Vec::new();
-    if let Some(c) = args.dirichlet {
+    if !weight_sets.is_empty() {
+        factors.push(Factor::WeightSets(weight_sets));
+    } else if let Some(c) = args.dirichlet {
         factors.push(Factor::Dirichlet(c));
     } else if !args.weight_noise.is_empty() {
         factors.push(Factor::WeightNoise(args.weight_noise.clone()));
     }
     if !args.normalisations.is_empty() {
-        factors.push(Factor::Normalisation(args.normalisations.clone()));
+        factors.push(Factor::Normalisation(
+            args.normalisations
+                .iter()
+                .flat_map(|list| list.0.iter().cloned())
+                .collect(),
+        ));
     }
     if !args.aggregations.is_empty() {
         factors.push(Factor::Aggregation(args.aggregations.clone()));
@@ -158,9 +166,9 @@ pub fn factors(args: &Uncertain, engine: &Engine) -> Vec<Factor> {
         factors = vec![
             Factor::WeightNoise(vec![(0, 0.25)]),
             Factor::Normalisation(vec![
-                Normalisation::Minmax,
-                Normalisation::Zscore { mean: 0.0, sd: 1.0 },
-                Normalisation::Rank,
+                Normalisation::Minmax.into(),
+                Normalisation::Zscore { mean: 0.0, sd: 1.0 }.into(),
+                Normalisation::Rank.into(),
             ]),
             Factor::LeaveOneOut,
         ];
@@ -172,9 +180,49 @@ pub fn factors(args: &Uncertain, engine: &Engine) -> Vec<Factor> {
 /// The analysis of the options' uncertain inputs on `engine`, checked.
 // The engine's errors are large (they name node, city, year, child and value).
 #[allow(clippy::result_large_err)]
-pub fn analysis<'e>(args: &Uncertain, engine: &'e Engine) -> Result<Analysis<'e>> {
+pub fn analysis<'e>(args: &Uncertain, engine: &'e Engine, inputs: &Inputs) -> Result<Analysis<'e>> {
     check_levels(&args.weight_noise, engine)?;
-    Analysis::new(engine, factors(args, engine)).map_err(flag)
+    let sets = weight_sets(inputs, args, engine)?;
+    Analysis::new(engine, factors(args, engine, sets)).map_err(flag)
+}
+
+/// The weight sets of `--weight-sets`: each scenario (a shipped name or a file) applied to the
+/// framework the engine was built on, and the weights `score` gives it in the engine's year
+/// (explicit, equal or PCA-derived). A scenario that changes anything but weights is refused:
+/// its ranking would not be a weighting's.
+pub fn weight_sets(inputs: &Inputs, args: &Uncertain, engine: &Engine) -> Result<Vec<WeightSet>> {
+    if args.weight_sets.is_empty() {
+        return Ok(Vec::new());
+    }
+    let base = base_framework(inputs, args)?;
+    let mut sets: Vec<WeightSet> = Vec::new();
+    for name in &args.weight_sets {
+        let scenario = load_scenario(name.trim()).context("--weight-sets")?;
+        if scenario.methods != MethodOverrides::default() || scenario.peers.is_some() {
+            bail!(
+                "--weight-sets: the scenario `{}` ({}) also changes methods or the peer group; a weight set takes only weights: give a scenario with [weights] (or weights = \"equal\" or \"pca\") and nothing in [methods] or [data]",
+                scenario.id,
+                scenario.file()
+            );
+        }
+        if sets.iter().any(|s| s.name == scenario.id) {
+            bail!(
+                "--weight-sets: the scenario `{}` is given twice; give each weight set once",
+                scenario.id
+            );
+        }
+        let framework = healthy_city_score::apply_scenario(&scenario, &base, &inputs.cities)
+            .with_context(|| {
+                format!(
+                    "--weight-sets: cannot apply the scenario `{}`",
+                    scenario.file()
+                )
+            })?;
+        let weighted = self::engine(inputs, &framework, Some(engine.year), &[])
+            .with_context(|| format!("--weight-sets: the scenario `{}`", scenario.id))?;
+        sets.push(WeightSet::of(&scenario.id, &weighted));
+    }
+    Ok(sets)
 }
 
 /// The deepest level of the index's tree: 1 for the index's children, the indicators' level
@@ -216,18 +264,26 @@ pub fn setup(common: &AnalysisInput, args: &Uncertain) -> Result<(Inputs, Engine
         common.input.framework.as_deref(),
         common.input.data.as_deref(),
     )?;
-    let mut framework = with_scenario(&inputs, args.scenario.as_deref())?;
-    if let Some(scale) = args.scale {
-        framework.methods.scale = scale;
-    }
+    let framework = base_framework(&inputs, args)?;
     let engine = engine(&inputs, &framework, common.year, &args.imputations)?;
     Ok((inputs, engine))
 }
 
+/// The framework the analyses run on: the inputs' with `--scenario` and `--scale` applied.
+fn base_framework(inputs: &Inputs, args: &Uncertain) -> Result<Framework> {
+    let mut framework = with_scenario(inputs, args.scenario.as_deref())?;
+    if let Some(scale) = args.scale {
+        framework.methods.scale = scale;
+    }
+    Ok(framework)
+}
+
 /// The command-line flag of each analysis setting the score crate names, and what to add
 /// when its message mentions a setting that has a flag of its own.
-const FLAGS: [(&str, &str); 16] = [
+const FLAGS: [(&str, &str); 18] = [
     ("weight noise", "--weight-noise"),
+    ("target", "--target"),
+    ("leave one out", "--leave-one-out"),
     ("dirichlet", "--dirichlet"),
     ("normalisations", "--normalisations"),
     ("aggregations", "--aggregations"),

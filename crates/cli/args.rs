@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use healthy_city_model::{Aggregation, Impute, Normalisation};
+use healthy_city_model::{Aggregation, Impute};
 
 use crate::parse;
 
@@ -54,9 +54,11 @@ pub enum Command {
     /// winsorisation and leaving one indicator out, each switchable.
     ///
     /// Writes DIR/uncertainty.csv (city, nominal_rank, mean_rank, median_rank, q05_rank,
-    /// q95_rank, p_first, p_top3), DIR/uncertainty-runs.csv (the inputs of every
-    /// replication) and the chart DIR/charts/rank-intervals.svg and .png. Without any input option, weights vary by ±25% at every level,
-    /// normalisation among minmax, zscore and rank, and one indicator may be left out.
+    /// q95_rank, p_first, p_top3, target), DIR/uncertainty-runs.csv (the inputs of every
+    /// replication), with --write-replications DIR/uncertainty-replications.csv, and the chart
+    /// DIR/charts/rank-intervals.svg and .png. Without any input option, weights vary by ±25%
+    /// at every level, normalisation among minmax, zscore and rank, and one indicator may be
+    /// left out.
     Uncertainty(UncertaintyArgs),
     /// Sobol sensitivity indices: which uncertain input drives the ranks.
     ///
@@ -131,12 +133,25 @@ pub struct Uncertain {
     #[arg(long, value_name = "C", conflicts_with = "weight_noise", value_parser = parse::concentration)]
     pub dirichlet: Option<f64>,
 
-    /// Normalisation alternatives, comma-separated (e.g. minmax,zscore,rank).
-    #[arg(long, value_name = "LIST", value_delimiter = ',', value_parser = parse::normalisation)]
-    pub normalisations: Vec<Normalisation>,
+    /// Explicit weight sets, comma-separated: shipped scenario names (equal-weights,
+    /// outcome-led, environment-led, pca-weights) or scenario files that set weights only.
+    /// Every replication takes all its weights from one of them, each equally likely (COINr's
+    /// list of weight sets); uncertainty-runs.csv names the one drawn. Replaces
+    /// --weight-noise and --dirichlet.
+    #[arg(long, value_name = "LIST", value_delimiter = ',', conflicts_with_all = ["weight_noise", "dirichlet"])]
+    pub weight_sets: Vec<String>,
 
-    /// Aggregation alternatives, comma-separated (e.g. arithmetic,geometric; geometric needs
-    /// --scale 1,100).
+    /// Normalisation alternatives, comma-separated (e.g. minmax,zscore,rank), with parameters
+    /// in brackets as a framework states them: zscore[10,2] (mean 10, sd 2; also
+    /// zscore[mean=10,sd=2]), minmax[1,100] (min-max to the scale [1, 100]; also goalposts and
+    /// scaled), dist2ref[london], dist2targ[cap_max=true]; or the framework's inline table
+    /// `{ method = "zscore", mean = 10, sd = 2 }`. Repeatable.
+    #[arg(long, value_name = "LIST", value_parser = parse::normalisations)]
+    pub normalisations: Vec<parse::Normalisations>,
+
+    /// Aggregation alternatives, comma-separated (e.g. arithmetic,geometric; geometric and
+    /// harmonic need normalised values above 0, checked on the data before any replication:
+    /// e.g. --scale 1,100 or --normalisations zscore[100,10]).
     #[arg(long, value_name = "LIST", value_delimiter = ',', value_parser = parse::aggregation)]
     pub aggregations: Vec<Aggregation>,
 
@@ -173,9 +188,21 @@ pub struct UncertaintyArgs {
     #[arg(long, value_name = "N", default_value_t = 1000, value_parser = parse::replications)]
     pub runs: usize,
 
-    /// City highlighted in the rank-interval chart (id or name).
-    #[arg(long, value_name = "NAME", default_value = "London")]
-    pub city: String,
+    /// City highlighted in the rank-interval chart (id or name). Default: the framework's
+    /// `[data] focus` (the default index: London), else none.
+    #[arg(long, value_name = "NAME")]
+    pub city: Option<String>,
+
+    /// Node whose ranks are analysed: a group (domain) or indicator id instead of the index.
+    /// Every replication still rebuilds the whole index; the target's scores are ranked among
+    /// the cities the index ranks (the `target` column of uncertainty.csv names it).
+    #[arg(long, value_name = "NODE")]
+    pub target: Option<String>,
+
+    /// Also write DIR/uncertainty-replications.csv: the target's score and rank for every
+    /// city in every replication (replication, city, score, rank; runs x cities rows).
+    #[arg(long)]
+    pub write_replications: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

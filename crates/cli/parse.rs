@@ -5,6 +5,7 @@
 use std::fmt;
 
 use healthy_city_model::{parse_method, Aggregation, Impute, Normalisation};
+use healthy_city_score::NormalisationChoice;
 
 /// `X` (every level) or `LEVEL=X` for `--weight-noise`: `(level, x)`, level 0 for every level.
 pub fn weight_noise(spec: &str) -> Result<(usize, f64), String> {
@@ -134,9 +135,143 @@ fn named(name: &str) -> Result<&str, String> {
     }
 }
 
-/// A normalisation method of the framework format (`minmax`, `zscore`, `rank`, ...).
-pub fn normalisation(name: &str) -> Result<Normalisation, String> {
-    parse_method(named(name)?)
+/// Splits a list at the commas outside brackets, braces and quotes
+/// (`minmax[1,100],zscore[10,2]` is two items).
+fn split_list(text: &str) -> Vec<&str> {
+    let (mut items, mut depth, mut quoted, mut start) = (Vec::new(), 0usize, false, 0);
+    for (at, ch) in text.char_indices() {
+        match ch {
+            '"' => quoted = !quoted,
+            '[' | '{' if !quoted => depth += 1,
+            ']' | '}' if !quoted => depth = depth.saturating_sub(1),
+            ',' if !quoted && depth == 0 => {
+                items.push(&text[start..at]);
+                start = at + 1;
+            }
+            _ => {}
+        }
+    }
+    items.push(&text[start..]);
+    items
+}
+
+/// The parameters a normalisation takes in brackets, in order (min-max, goalposts and scaled
+/// take the scale `l,u` instead).
+fn positional(method: &str) -> &'static [&'static str] {
+    match method {
+        "zscore" => &["mean", "sd"],
+        "dist2ref" => &["city", "cap_max"],
+        "dist2targ" => &["cap_max"],
+        _ => &[],
+    }
+}
+
+/// A bracket parameter as a TOML value: a boolean, a finite number, else a string.
+fn toml_value(text: &str) -> Result<String, String> {
+    let text = text.trim();
+    if text == "true" || text == "false" {
+        return Ok(text.to_string());
+    }
+    if let Ok(v) = text.parse::<f64>() {
+        return if v.is_finite() {
+            Ok(format!("{v:?}"))
+        } else {
+            Err(format!("`{text}` is not a finite number"))
+        };
+    }
+    if text.is_empty()
+        || text
+            .chars()
+            .any(|c| c.is_control() || c == '"' || c == '\\')
+    {
+        return Err(format!(
+            "`{text}` is not a number, `true`, `false` or a plain id"
+        ));
+    }
+    Ok(format!("\"{text}\""))
+}
+
+/// One normalisation alternative: a framework name (`zscore`), a name with its parameters in
+/// brackets (`zscore[10,2]`, `zscore[mean=10,sd=2]`, `dist2ref[london]`,
+/// `dist2targ[cap_max=true]`), a scale for the methods that map to one (`minmax[1,100]`), or
+/// the framework's inline table (`{ method = "zscore", mean = 10, sd = 2 }`). Brackets are
+/// read as that inline table, so the framework's checks and defaults apply.
+pub fn normalisation_choice(item: &str) -> Result<NormalisationChoice, String> {
+    let item = named(item)?.trim();
+    let Some((name, rest)) = item.split_once('[') else {
+        return parse_method::<Normalisation>(item).map(NormalisationChoice::from);
+    };
+    let name = name.trim();
+    let args = rest
+        .strip_suffix(']')
+        .filter(|a| !a.contains(['[', ']']))
+        .ok_or_else(|| format!("`{item}`: close the parameters with one `]`, e.g. zscore[10,2]"))?;
+    if ["minmax", "goalposts", "scaled"].contains(&name) {
+        let method = parse_method::<Normalisation>(name)?;
+        let scale = scale(args).map_err(|e| format!("`{item}`: the scale of {name}: {e}"))?;
+        return Ok(NormalisationChoice {
+            method,
+            scale: Some(scale),
+        });
+    }
+    let keys = positional(name);
+    if keys.is_empty() {
+        parse_method::<Normalisation>(name)?;
+        return Err(format!(
+            "`{item}`: {name} takes no parameters; write `{name}`"
+        ));
+    }
+    let mut entries = vec![format!("method = \"{name}\"")];
+    let mut named_seen = false;
+    for (k, arg) in args.split(',').enumerate() {
+        let (key, value) = match arg.split_once('=') {
+            Some((key, value)) => {
+                named_seen = true;
+                (key.trim(), value)
+            }
+            None if named_seen => {
+                return Err(format!(
+                    "`{item}`: give the parameters by position first, then by name ({})",
+                    keys.join(", ")
+                ));
+            }
+            None => (
+                *keys.get(k).ok_or_else(|| {
+                    format!(
+                        "`{item}`: {name} takes at most {} parameters ({})",
+                        keys.len(),
+                        keys.join(", ")
+                    )
+                })?,
+                arg,
+            ),
+        };
+        if !key.chars().all(|c| c.is_ascii_lowercase() || c == '_') || key.is_empty() {
+            return Err(format!(
+                "`{item}`: `{key}` is not a parameter of {name} ({})",
+                keys.join(", ")
+            ));
+        }
+        let value = toml_value(value).map_err(|e| format!("`{item}`: {key}: {e}"))?;
+        entries.push(format!("{key} = {value}"));
+    }
+    parse_method::<Normalisation>(&format!("{{ {} }}", entries.join(", ")))
+        .map(NormalisationChoice::from)
+        .map_err(|e| format!("`{item}`: {e}"))
+}
+
+/// `--normalisations`: alternatives separated by commas outside brackets
+/// (`minmax[1,100],zscore[10,2],rank`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Normalisations(pub Vec<NormalisationChoice>);
+
+/// Parses the `--normalisations` list (see [`normalisation_choice`]).
+pub fn normalisations(text: &str) -> Result<Normalisations, String> {
+    split_list(text)
+        .into_iter()
+        .map(normalisation_choice)
+        .collect::<Result<_, _>>()
+        .map(Normalisations)
 }
 
 /// An aggregation method of the framework format (`arithmetic`, `geometric`, ...).
@@ -316,6 +451,77 @@ mod tests {
     }
 
     #[test]
+    fn normalisations_take_parameters_in_brackets_as_a_framework_states_them() {
+        let zscore = |mean, sd| NormalisationChoice::from(Normalisation::Zscore { mean, sd });
+        let minmax = |l, u| NormalisationChoice {
+            method: Normalisation::Minmax,
+            scale: Some([l, u]),
+        };
+        // The comma inside brackets does not split the list.
+        assert_eq!(
+            normalisations("minmax[1,100],zscore[10,2]").unwrap().0,
+            [minmax(1.0, 100.0), zscore(10.0, 2.0)]
+        );
+        assert_eq!(
+            normalisations("minmax, zscore, rank").unwrap().0,
+            [
+                NormalisationChoice::from(Normalisation::Minmax),
+                zscore(0.0, 1.0),
+                NormalisationChoice::from(Normalisation::Rank)
+            ]
+        );
+        assert_eq!(
+            normalisation_choice("zscore[mean=10,sd=2]"),
+            Ok(zscore(10.0, 2.0))
+        );
+        assert_eq!(
+            normalisation_choice("zscore[10, sd = 2]"),
+            Ok(zscore(10.0, 2.0))
+        );
+        // Defaults of the framework's table: sd 1 when only the mean is given.
+        assert_eq!(normalisation_choice("zscore[10]"), Ok(zscore(10.0, 1.0)));
+        assert_eq!(
+            normalisations("{ method = \"zscore\", mean = 10, sd = 2 },rank")
+                .unwrap()
+                .0,
+            [
+                zscore(10.0, 2.0),
+                NormalisationChoice::from(Normalisation::Rank)
+            ]
+        );
+        assert_eq!(
+            normalisation_choice("dist2ref[london,cap_max=true]"),
+            Ok(NormalisationChoice::from(Normalisation::Dist2ref {
+                city: String::from("london"),
+                cap_max: true
+            }))
+        );
+        assert_eq!(
+            normalisation_choice("goalposts[1,100]").unwrap().scale,
+            Some([1.0, 100.0])
+        );
+        let err = |text: &str| normalisations(text).unwrap_err();
+        // The framework's own checks.
+        assert!(
+            err("zscore[10,0]").contains("positive `sd`"),
+            "{}",
+            err("zscore[10,0]")
+        );
+        assert!(err("zscore[sigma=2]").contains("unknown field `sigma`"));
+        assert!(err("zscore[1,2,3]").contains("zscore takes at most 2 parameters (mean, sd)"));
+        assert!(err("zscore[inf,1]").contains("`inf` is not a finite number"));
+        assert!(err("zscore[sd=2,10]").contains("by position first"));
+        assert!(err("zscore[10,2").contains("close the parameters"));
+        assert!(err("rank[1]").starts_with("`rank[1]`: rank takes no parameters"));
+        assert!(err("minmax[100,1]").contains("L < U"));
+        assert!(err("minmax[1]").contains("the scale of minmax"));
+        assert!(err("zscore(10,2)").contains("unknown variant"));
+        assert!(err("minmix[1]").contains("unknown variant `minmix`"));
+        assert!(err("minmax,,rank").contains("give at least one method"));
+        assert!(err("dist2ref[a\"b]").contains("plain id"));
+    }
+
+    #[test]
     fn winmax_scale_and_cap_reject_what_cannot_work() {
         assert_eq!(winmax("0..5"), Ok((0, 5)));
         assert!(winmax("5..2").unwrap_err().contains("empty"));
@@ -429,6 +635,12 @@ mod fuzz {
             if let Ok(step) = step(&s) {
                 prop_assert!((1..=1000).contains(&step.steps));
             }
+            if let Ok(list) = normalisations(&s) {
+                // What is accepted is written back in the same syntax, and reads the same.
+                for choice in list.0 {
+                    prop_assert_eq!(normalisation_choice(&choice.to_string()), Ok(choice));
+                }
+            }
             if let Ok(y) = year(&s) {
                 prop_assert!(years().contains(&y));
             }
@@ -443,7 +655,6 @@ mod fuzz {
                 per_host(&s),
                 three_nodes(&s),
                 base_url(&s),
-                normalisation(&s),
                 aggregation(&s),
                 imputation(&s),
             );

@@ -26,7 +26,7 @@ pub fn run(args: &PathArgs) -> Result<()> {
         None => healthy_city_score::path_to_first(&engine, &engine.nominal(), c, &caps)
             .map_err(analysis::flag)?,
         Some(share) => {
-            let analysis = analysis::analysis(&args.inputs, &engine)?;
+            let analysis = analysis::analysis(&args.inputs, &engine, &inputs)?;
             let (path, won, reached) = healthy_city_score::robust_path_to_first(
                 &analysis,
                 c,

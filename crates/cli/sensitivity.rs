@@ -13,7 +13,7 @@ use crate::signals::{cancellable, CANCEL};
 #[allow(clippy::result_large_err)]
 pub fn run(args: &SensitivityArgs) -> Result<()> {
     let (inputs, engine) = setup(&args.common, &args.inputs)?;
-    let analysis = analysis::analysis(&args.inputs, &engine)?;
+    let analysis = analysis::analysis(&args.inputs, &engine, &inputs)?;
     let focus = args.city.as_deref().map(|c| city(&engine, c)).transpose()?;
     let k = analysis.factors.len();
     let total = args.runs.saturating_mul(k + 2);

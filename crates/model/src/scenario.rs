@@ -333,13 +333,22 @@ impl Scenario {
 }
 
 /// Parses a method as written in a framework or scenario (`"zscore"`, `"geometric"`,
-/// `"latest"`...) from a command-line string; the error says what is accepted.
+/// `"latest"`..., or an inline table such as `{ method = "zscore", mean = 10, sd = 2 }`) from a
+/// command-line string; the error says what is accepted.
 pub fn parse_method<T: serde::de::DeserializeOwned>(text: &str) -> std::result::Result<T, String> {
     #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
     struct One<T> {
         v: T,
     }
-    let toml = format!("v = {}", toml::Value::String(text.trim().to_string()));
+    // An inline table (`{ method = "zscore", mean = 10, sd = 2 }`) as a framework writes it,
+    // else a bare name.
+    let text = text.trim();
+    let toml = if text.starts_with('{') {
+        format!("v = {text}")
+    } else {
+        format!("v = {}", toml::Value::String(text.to_string()))
+    };
     toml::from_str::<One<T>>(&toml)
         .map(|one| one.v)
         .map_err(|e| e.message().trim_end().to_string())
@@ -360,6 +369,18 @@ mod tests {
             Ok(Normalisation::Rank)
         );
         assert!(parse_method::<Aggregation>("median").is_err());
+        // The inline table of a framework file, with the same checks.
+        assert_eq!(
+            parse_method::<Normalisation>("{ method = \"zscore\", mean = 10, sd = 2 }"),
+            Ok(Normalisation::Zscore {
+                mean: 10.0,
+                sd: 2.0
+            })
+        );
+        let e = parse_method::<Normalisation>("{ method = \"zscore\", sd = 0 }").unwrap_err();
+        assert!(e.contains("positive `sd`"), "{e}");
+        // Nothing but the one value: a second key is refused, not ignored.
+        assert!(parse_method::<Normalisation>("{ method = \"rank\" }\nx = 1").is_err());
     }
 
     #[test]

@@ -113,7 +113,8 @@ pub use tables::{
     ranking_table, ranking_terminal_table, scores_table, sensitivity_table,
     sensitivity_terminal_table, sensitivity_title, treatment_table, uncertainty_table,
     uncertainty_terminal_table, unscored_table, weight_map_firsts_table, weight_map_summary,
-    weight_map_table, weights_table, write_ranking_csv, write_scores_csv, RobustOutcome, RunsLog,
+    weight_map_table, weights_table, write_ranking_csv, write_scores_csv, ReplicationsLog,
+    RobustOutcome, RunsLog,
 };
 pub use trajectory::{TrajectoryChart, LONDON_REFERENCES};
 pub use weightmap::WeightMapChart;

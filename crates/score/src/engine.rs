@@ -30,6 +30,7 @@ use crate::plan::Plan;
 use crate::rank::rank_into;
 use crate::results::{base, impute_base, score_prepared};
 use crate::treat::{derive, failure_error, scope_label, sorted_present, Failure, Mapping, Steps};
+use crate::uncertainty::NormalisationChoice;
 
 /// The data of one imputation alternative.
 #[derive(Debug, Clone)]
@@ -77,8 +78,9 @@ impl Block {
 pub struct Config {
     /// Raw weight of every node slot, relative within its parent (the root's is ignored).
     pub weights: Vec<f64>,
-    /// Normalisation of every indicator instead of the framework's.
-    pub normalisation: Option<Normalisation>,
+    /// Normalisation of every indicator (and the scale it maps to) instead of the
+    /// framework's.
+    pub normalisation: Option<NormalisationChoice>,
     /// Aggregation of every group instead of the framework's.
     pub aggregation: Option<Aggregation>,
     /// Imputation alternative (index into [`Engine::imputations`]).
@@ -88,6 +90,9 @@ pub struct Config {
     pub winmax: Option<usize>,
     /// Indicator slot left out (its weight, and that of any group it leaves empty, set to 0).
     pub left_out: Option<usize>,
+    /// The weight set `weights` were taken from (index into the analysis's
+    /// [`Factor::WeightSets`](crate::Factor::WeightSets)), if any.
+    pub weight_set: Option<usize>,
 }
 
 /// Per-thread buffers of [`Engine::evaluate`].
@@ -103,12 +108,14 @@ pub struct Scratch {
     root: Vec<f64>,
     rounded: Vec<f64>,
     order: Vec<usize>,
-    /// Ranks of the last evaluation, by peer city (`None`: not ranked).
+    /// Ranks of the target in the last evaluation, by peer city (`None`: not ranked).
     pub ranks: Vec<Option<NonZeroU32>>,
 }
 
 impl Scratch {
-    /// Index scores of the last evaluation, by peer city.
+    /// Scores of the engine's target ([`Engine::target`]: the index unless
+    /// [`Engine::with_target`] chose another node) in the last evaluation, by peer city; the
+    /// ranks in [`Scratch::ranks`] are theirs.
     pub fn root_scores(&self) -> &[f64] {
         &self.root
     }
@@ -117,6 +124,21 @@ impl Scratch {
     pub fn score(&self, c: usize, node: usize) -> f64 {
         self.scores[self.rows[c] * self.plan.n_nodes() + node]
     }
+}
+
+/// Where the lowest normalised value of an analysis occurs ([`Engine::lowest_normalised`]).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Lowest {
+    /// The value.
+    pub(crate) value: f64,
+    /// Indicator id.
+    pub(crate) indicator: String,
+    /// City id.
+    pub(crate) city: String,
+    /// Imputation alternative.
+    pub(crate) imputation: usize,
+    /// The `winmax` of COINr's winsorisation, `None` for the framework's treatment.
+    pub(crate) winmax: Option<usize>,
 }
 
 /// One year of a framework, ready for replications.
@@ -132,10 +154,16 @@ pub struct Engine {
     pub city_names: Vec<String>,
     /// Imputation alternatives; the first is the framework's.
     pub imputations: Vec<Impute>,
-    /// Nominal index scores, by peer city (from [`score`](crate::score())).
+    /// Nominal scores of the target (the index unless [`Engine::with_target`]), by peer city
+    /// (from [`score`](crate::score())).
     pub nominal_scores: Vec<f64>,
-    /// Nominal ranks, by peer city (every peer is ranked).
+    /// Nominal ranks of the target, by peer city (every peer is ranked).
     pub nominal_ranks: Vec<NonZeroU32>,
+    /// The node whose scores are ranked: the index unless [`Engine::with_target`].
+    target: usize,
+    /// `[peer][node]` nominal scores and ranks of every node, from [`score`](crate::score()).
+    node_scores: Vec<f64>,
+    node_ranks: Vec<Option<NonZeroU32>>,
     blocks: Vec<Block>,
     /// Every city of the panel, in panel order, their slots, and the panel slot of each peer.
     panel_cities: Vec<String>,
@@ -234,7 +262,21 @@ impl Engine {
                 block
             })
             .collect();
+        let nn = plan.n_nodes();
+        let node_scores = peers
+            .iter()
+            .flat_map(|&c| (0..nn).map(move |node| (c, node)))
+            .map(|(c, node)| results.score(y, c, node))
+            .collect();
+        let node_ranks = peers
+            .iter()
+            .flat_map(|&c| (0..nn).map(move |node| (c, node)))
+            .map(|(c, node)| results.ranks_nonzero(y, c, node))
+            .collect();
         Ok(Engine {
+            target: plan.root,
+            node_scores,
+            node_ranks,
             year: results.years[y],
             cities: peers.iter().map(|&c| results.cities[c].clone()).collect(),
             city_names: peers
@@ -296,6 +338,53 @@ impl Engine {
     /// Node slot of the index.
     pub fn root(&self) -> usize {
         self.plan.root
+    }
+
+    /// Node slot of the node whose scores replications rank (the index unless
+    /// [`Engine::with_target`]).
+    pub fn target(&self) -> usize {
+        self.target
+    }
+
+    /// The engine with another node as the target of its replications: their scores and
+    /// ranks ([`Scratch::root_scores`], [`Scratch::ranks`]) and the nominal ones
+    /// ([`Engine::nominal_scores`], [`Engine::nominal_ranks`], as [`score`](crate::score())
+    /// ranks that node among the peers) are the node's. Errors (setting `target`) for an id
+    /// that is not a node, or a node some peer city has no score for in the year.
+    pub fn with_target(mut self, id: &str) -> Result<Engine> {
+        let setting = |message: String| Error::Setting {
+            key: String::from("target"),
+            message,
+        };
+        let node = self.plan.node_ids.iter().position(|n| n == id.trim()).ok_or_else(|| {
+            let groups: Vec<&str> = std::iter::once(self.plan.root)
+                .chain(self.plan.groups.iter().map(|g| g.node).filter(|&g| g != self.plan.root))
+                .map(|k| self.plan.node_ids[k].as_str())
+                .collect();
+            setting(format!(
+                "`{id}` is not a node of the framework; give the index or a group ({}) or an indicator id",
+                groups.join(", ")
+            ))
+        })?;
+        let nn = self.plan.n_nodes();
+        let ranks: Option<Vec<NonZeroU32>> = (0..self.n_cities())
+            .map(|c| self.node_ranks[c * nn + node])
+            .collect();
+        let Some(ranks) = ranks else {
+            let c = (0..self.n_cities())
+                .find(|&c| self.node_ranks[c * nn + node].is_none())
+                .unwrap_or(0);
+            return Err(setting(format!(
+                "`{id}` has no score for `{}` in {}, so it cannot rank every city the index ranks; choose a node every ranked city has a value for",
+                self.cities[c], self.year
+            )));
+        };
+        self.nominal_scores = (0..self.n_cities())
+            .map(|c| self.node_scores[c * nn + node])
+            .collect();
+        self.nominal_ranks = ranks;
+        self.target = node;
+        Ok(self)
     }
 
     /// Node slot of the group a node belongs to (`None` for the index).
@@ -362,6 +451,7 @@ impl Engine {
             imputation: 0,
             winmax: None,
             left_out: None,
+            weight_set: None,
         }
     }
 
@@ -428,7 +518,7 @@ impl Engine {
             s.rows.copy_from_slice(&self.peer_slots);
         }
         for (root, &row) in s.root.iter_mut().zip(&s.rows) {
-            *root = s.scores[row * nn + self.plan.root];
+            *root = s.scores[row * nn + self.target];
         }
         rank_into(
             &s.root,
@@ -438,6 +528,66 @@ impl Engine {
             &mut s.ranks,
         );
         Ok(())
+    }
+
+    /// The lowest normalised value any replication can aggregate under `normalisation`
+    /// (`None`: each indicator's own): over every indicator and every city a replication
+    /// scores in the year (all of them with `all_cities`, else the peers), for each imputation
+    /// alternative (only the framework's unless `imputations`) and each treatment (the
+    /// framework's, or COINr's winsorisation with every `winmax` of the range). `None` when
+    /// every value is missing. Ties keep the first found.
+    pub(crate) fn lowest_normalised(
+        &self,
+        normalisation: Option<&NormalisationChoice>,
+        imputations: bool,
+        winmax: Option<(usize, usize)>,
+        all_cities: bool,
+    ) -> Result<Option<Lowest>> {
+        let nn = self.plan.n_nodes();
+        let cities = if all_cities || self.cross_city {
+            &self.all_slots
+        } else {
+            &self.peer_slots
+        };
+        // A `winmax` beyond the largest sample moves no more points than the sample has.
+        let largest = self
+            .blocks
+            .iter()
+            .flat_map(|b| b.values.iter().map(Vec::len))
+            .max()
+            .unwrap_or(0);
+        let treatments: Vec<Option<usize>> = match winmax {
+            None => vec![None],
+            Some((lo, hi)) => (lo..=hi.min(lo.max(largest))).map(Some).collect(),
+        };
+        let mut config = self.nominal();
+        config.normalisation = normalisation.cloned();
+        let mut s = self.scratch();
+        let mut lowest: Option<Lowest> = None;
+        let blocks = if imputations { self.blocks.len() } else { 1 };
+        for imputation in 0..blocks {
+            config.imputation = imputation;
+            for &w in &treatments {
+                config.winmax = w;
+                for i in 0..self.n_indicators() {
+                    self.normalise(&self.blocks[imputation], i, &config, cities, &mut s)?;
+                    let node = self.plan.indicator_nodes[i];
+                    for (row, &c) in cities.iter().enumerate() {
+                        let v = s.scores[row * nn + node];
+                        if !v.is_nan() && lowest.as_ref().is_none_or(|l| v < l.value) {
+                            lowest = Some(Lowest {
+                                value: v,
+                                indicator: self.plan.indicators[i].id.clone(),
+                                city: self.panel_cities[c].clone(),
+                                imputation,
+                                winmax: w,
+                            });
+                        }
+                    }
+                }
+            }
+        }
+        Ok(lowest)
     }
 
     /// The panel slots of the cities a replication scores: every city of the year when a
@@ -509,7 +659,10 @@ impl Engine {
                 Err(f) => return Err(failed(*f)),
             },
         };
-        let normalisation = config.normalisation.as_ref().unwrap_or(&ind.normalisation);
+        let (normalisation, scale) = match &config.normalisation {
+            Some(choice) => (&choice.method, choice.scale.unwrap_or(self.plan.scale)),
+            None => (&ind.normalisation, self.plan.scale),
+        };
         if matches!(mapping, Mapping::LogCt { .. }) && normalisation.in_natural_units() {
             return Err(Error::TreatedUnits {
                 indicator: ind.id.clone(),
@@ -547,14 +700,7 @@ impl Engine {
             sorted: &block.sorted[i],
             mapping,
         };
-        let fitted = fit(
-            ind,
-            normalisation,
-            sample,
-            reference,
-            self.plan.scale,
-            self.scope,
-        )?;
+        let fitted = fit(ind, normalisation, sample, reference, scale, self.scope)?;
         for (&c, at) in cities.iter().zip(column) {
             let raw = block.year[c * ni + i];
             s.scores[at] = match &fitted {

@@ -114,5 +114,7 @@ pub use sensitivity::{
 };
 pub use stats::{quantile, CorrMethod, Correlation, Pca};
 pub use treat::{IndicatorTreatment, SkewKurt, TreatmentReport, WinsorisedPoint};
-pub use uncertainty::{Analysis, Factor, Observer, RankStats, WeightCell};
+pub use uncertainty::{
+    Analysis, Factor, NormalisationChoice, Observer, RankStats, WeightCell, WeightSet,
+};
 pub use weights::{EffectiveWeight, GroupWeights};

@@ -442,7 +442,7 @@ pub fn robust_path_to_first(
             .collect();
         let improved = engine.with_values(city, &values);
         let a = Analysis::new(&improved, analysis.factors.clone())?;
-        let stats = a.monte_carlo(runs, seed, &mut |_, _, _| Ok(()), &|_| {}, &cancel)?;
+        let stats = a.monte_carlo(runs, seed, &mut |_, _, _, _| Ok(()), &|_| {}, &cancel)?;
         Ok(stats[city].p_first)
     };
     let [l, u] = engine.plan.scale;

@@ -7,6 +7,7 @@
 //! threads. Rank statistics come from a `cities x ranks` histogram: exact quantiles in memory
 //! that does not grow with the number of replications.
 
+use std::fmt::{self, Write as _};
 use std::num::NonZeroU32;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -25,8 +26,94 @@ pub(crate) const DIRICHLET_MAX: f64 = 1e9;
 /// Replications computed in parallel between two visits of the observer.
 const CHUNK: usize = 4096;
 
-/// Sees every replication in order: run number, inputs, ranks (`None`: not ranked).
-pub type Observer<'o> = dyn FnMut(usize, &Config, &[Option<NonZeroU32>]) -> Result<()> + 'o;
+/// Sees every replication in order: run number, inputs, and by peer city the target's scores
+/// (NaN: no score) and ranks (`None`: not ranked).
+pub type Observer<'o> = dyn FnMut(usize, &Config, &[f64], &[Option<NonZeroU32>]) -> Result<()> + 'o;
+
+/// One normalisation alternative of an analysis: a method with its parameters, and for the
+/// methods that map to the framework's `scale` (min-max, goalposts, scaled) optionally another
+/// scale. Written as on the command line: `zscore[10,2]` is
+/// `{ method = "zscore", mean = 10, sd = 2 }` in a framework, `minmax[1,100]` is `minmax` on a
+/// framework whose `scale = [1, 100]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NormalisationChoice {
+    /// The method and its parameters, as a framework states them.
+    pub method: Normalisation,
+    /// The scale `[l, u]` instead of the framework's (min-max, goalposts and scaled only).
+    pub scale: Option<[f64; 2]>,
+}
+
+impl From<Normalisation> for NormalisationChoice {
+    fn from(method: Normalisation) -> Self {
+        NormalisationChoice {
+            method,
+            scale: None,
+        }
+    }
+}
+
+impl NormalisationChoice {
+    /// Whether the method maps to a scale `[l, u]` (min-max, goalposts, scaled).
+    pub fn takes_scale(method: &Normalisation) -> bool {
+        matches!(
+            method,
+            Normalisation::Minmax | Normalisation::Goalposts | Normalisation::Scaled
+        )
+    }
+}
+
+/// The command-line form: the bare name when the parameters are the defaults a bare name
+/// stands for (`zscore` is mean 0, sd 1), else the parameters in brackets (`zscore[10,2]`,
+/// `minmax[1,100]`, `dist2ref[london]`, `dist2targ[cap_max=true]`). Parsing it gives the
+/// same choice back.
+impl fmt::Display for NormalisationChoice {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.method.name())?;
+        let cap = |cap_max: bool| cap_max.then_some("cap_max=true");
+        let params: Vec<String> = match &self.method {
+            Normalisation::Zscore { mean, sd } if (*mean, *sd) != (0.0, 1.0) => {
+                vec![mean.to_string(), sd.to_string()]
+            }
+            Normalisation::Dist2ref { city, cap_max } => std::iter::once(city.clone())
+                .chain(cap(*cap_max).map(String::from))
+                .collect(),
+            Normalisation::Dist2targ { cap_max } => {
+                cap(*cap_max).map(String::from).into_iter().collect()
+            }
+            _ => self
+                .scale
+                .map(|[l, u]| vec![l.to_string(), u.to_string()])
+                .unwrap_or_default(),
+        };
+        if params.is_empty() {
+            Ok(())
+        } else {
+            write!(f, "[{}]", params.join(","))
+        }
+    }
+}
+
+/// One explicit set of weights, an alternative of [`Factor::WeightSets`] (COINr samples
+/// from a list of weight sets): a name for the outputs and the raw weight of every node slot,
+/// as [`Config::weights`] holds them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WeightSet {
+    /// Name in the outputs (a scenario's id).
+    pub name: String,
+    /// Raw weight of every node slot, relative within its parent.
+    pub weights: Vec<f64>,
+}
+
+impl WeightSet {
+    /// The nominal weights of `engine` (for example one built on a scenario of the
+    /// framework), under `name`.
+    pub fn of(name: &str, engine: &Engine) -> Self {
+        WeightSet {
+            name: name.to_string(),
+            weights: engine.nominal().weights,
+        }
+    }
+}
 
 /// One uncertain input. Each maps a uniform draw `u` in `[0, 1)` to a change of the
 /// replication's [`Config`].
@@ -39,8 +126,10 @@ pub enum Factor {
     /// Weights of each group's children drawn from a Dirichlet distribution around their
     /// nominal shares `p`: `Dirichlet(c p)` with concentration `c` (larger: closer).
     Dirichlet(f64),
+    /// Every weight from one of these sets, each equally likely.
+    WeightSets(Vec<WeightSet>),
     /// Normalisation of every indicator, one of these alternatives.
-    Normalisation(Vec<Normalisation>),
+    Normalisation(Vec<NormalisationChoice>),
     /// Aggregation of every group, one of these alternatives.
     Aggregation(Vec<Aggregation>),
     /// Imputation, one of the engine's alternatives ([`Engine::imputations`]).
@@ -56,7 +145,7 @@ impl Factor {
     /// Short name, as in output files.
     pub fn name(&self) -> &'static str {
         match self {
-            Factor::WeightNoise(_) | Factor::Dirichlet(_) => "weights",
+            Factor::WeightNoise(_) | Factor::Dirichlet(_) | Factor::WeightSets(_) => "weights",
             Factor::Normalisation(_) => "normalisation",
             Factor::Aggregation(_) => "aggregation",
             Factor::Imputation => "imputation",
@@ -71,13 +160,89 @@ fn pick(u: f64, n: usize) -> usize {
     ((u * n as f64) as usize).min(n.saturating_sub(1))
 }
 
-/// Whether every value a normalisation gives is positive (geometric and harmonic means).
-fn positive(normalisation: &Normalisation, scale: [f64; 2]) -> bool {
-    match normalisation {
-        Normalisation::Minmax | Normalisation::Goalposts => scale[0] > 0.0,
-        Normalisation::Rank => true,
-        _ => false,
+/// `v` with six significant digits, for messages.
+fn significant(v: f64) -> String {
+    if v == 0.0 || !v.is_finite() {
+        return v.to_string();
     }
+    let decimals = (5 - v.abs().log10().floor() as i32).clamp(0, 300) as usize;
+    let text = format!("{v:.decimals$}");
+    if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        text
+    }
+}
+
+/// Geometric and harmonic means need positive values: refuses the first normalisation
+/// alternative (each indicator's own without `--normalisations`) whose lowest value over
+/// the indicators, the cities a replication scores in the year, the imputation alternatives
+/// and the `winmax` range is 0 or less, saying where it occurs and how to lift it.
+fn check_positive(
+    engine: &Engine,
+    factors: &[Factor],
+    normalisations: &[NormalisationChoice],
+    aggregations: &[Aggregation],
+    mean: Aggregation,
+) -> Result<()> {
+    let imputations = factors.iter().any(|f| matches!(f, Factor::Imputation));
+    let winmax = factors.iter().find_map(|f| match f {
+        Factor::Winmax(lo, hi) => Some((*lo, *hi)),
+        _ => None,
+    });
+    let all_cities = aggregations.iter().any(|a| a.is_cross_city());
+    let candidates: Vec<Option<&NormalisationChoice>> = if normalisations.is_empty() {
+        vec![None]
+    } else {
+        normalisations.iter().map(Some).collect()
+    };
+    for choice in candidates {
+        let Some(low) = engine.lowest_normalised(choice, imputations, winmax, all_cities)? else {
+            continue;
+        };
+        if low.value > 0.0 {
+            continue;
+        }
+        let name = if let Some(c) = choice {
+            format!("`{c}` normalisation")
+        } else {
+            let i = engine.indicator_slot(&low.indicator).unwrap_or(0);
+            let own = NormalisationChoice::from(engine.plan.indicators[i].normalisation.clone());
+            let scale = if NormalisationChoice::takes_scale(&own.method) {
+                let [l, u] = engine.plan.scale;
+                format!(" on the scale [{l}, {u}]")
+            } else {
+                String::new()
+            };
+            format!("the framework's `{own}` normalisation{scale}")
+        };
+        let mut under = String::new();
+        if imputations {
+            let _ = write!(
+                under,
+                " with imputation `{}`",
+                engine.imputations[low.imputation]
+            );
+        }
+        if let Some(w) = low.winmax {
+            let _ = write!(under, " with winmax {w}");
+        }
+        return Err(Error::Setting {
+            key: String::from(if normalisations.is_empty() {
+                "aggregations"
+            } else {
+                "normalisations"
+            }),
+            message: format!(
+                "the {mean} mean needs positive values, but {name} gives {} (its lowest) on `{}` for `{}` in {}{under}; use normalisations whose values stay above 0: a z-score with a larger mean such as zscore[100,10], rank, or minmax on the scale [1, 100]",
+                significant(low.value),
+                low.indicator,
+                low.city,
+                engine.year,
+            ),
+        });
+    }
+    Ok(())
 }
 
 /// The uncertain inputs of an analysis on an engine, validated.
@@ -165,13 +330,43 @@ impl<'a> Analysis<'a> {
                         format!("concentration {c} must be a positive number up to {DIRICHLET_MAX:e} (larger ones keep the nominal weights), e.g. 50"),
                     ));
                 }
+                Factor::WeightSets(sets) if sets.is_empty() => {
+                    return Err(setting(
+                        "weight sets",
+                        String::from(
+                            "give at least one weight set, e.g. outcome-led,environment-led",
+                        ),
+                    ));
+                }
+                Factor::WeightSets(sets) => {
+                    let nodes = engine.plan.n_nodes();
+                    if let Some(set) = sets.iter().find(|set| {
+                        set.weights.len() != nodes
+                            || set.weights.iter().any(|w| !(w.is_finite() && *w >= 0.0))
+                    }) {
+                        return Err(setting("weight sets", format!("`{}` does not give a finite weight of 0 or more to each of the framework's {nodes} nodes", set.name)));
+                    }
+                }
                 Factor::Normalisation(list) if list.is_empty() => {
                     return Err(setting(
                         "normalisations",
                         String::from("give at least one method"),
                     ));
                 }
-                Factor::Normalisation(list) => normalisations.clone_from(list),
+                Factor::Normalisation(list) => {
+                    for choice in list {
+                        match choice.scale {
+                            Some(_) if !NormalisationChoice::takes_scale(&choice.method) => {
+                                return Err(setting("normalisations", format!("`{choice}`: {} normalisation has no scale; only minmax, goalposts and scaled map to a scale [l, u]", choice.method.name())));
+                            }
+                            Some([l, u]) if !(l.is_finite() && u.is_finite() && l < u) => {
+                                return Err(setting("normalisations", format!("`{choice}`: the scale [{l}, {u}] needs two finite numbers, the smaller first, e.g. minmax[1,100]")));
+                            }
+                            _ => {}
+                        }
+                    }
+                    normalisations.clone_from(list);
+                }
                 Factor::Aggregation(list) if list.is_empty() => {
                     return Err(setting(
                         "aggregations",
@@ -202,26 +397,33 @@ impl<'a> Analysis<'a> {
                 _ => {}
             }
         }
-        if normalisations.is_empty() {
-            normalisations = engine
-                .plan
-                .indicators
-                .iter()
-                .map(|i| i.normalisation.clone())
-                .collect();
+        if factors.contains(&Factor::LeaveOneOut) && engine.target() != engine.root() {
+            let under_target = (0..engine.n_indicators())
+                .filter(|&i| {
+                    let mut node = engine.plan.indicator_nodes[i];
+                    loop {
+                        if node == engine.target() {
+                            break true;
+                        }
+                        match engine.parent(node) {
+                            Some(p) => node = p,
+                            None => break false,
+                        }
+                    }
+                })
+                .count();
+            if under_target < 2 {
+                return Err(setting("leave one out", format!("the target `{}` rests on {under_target} indicator: leaving it out would leave no score to rank; choose a target with two or more indicators, or drop --leave-one-out", engine.node_ids()[engine.target()])));
+            }
         }
         if aggregations.is_empty() {
             aggregations = engine.plan.groups.iter().map(|g| g.aggregation).collect();
         }
-        for a in &aggregations {
-            if matches!(a, Aggregation::Geometric | Aggregation::Harmonic) {
-                if let Some(n) = normalisations
-                    .iter()
-                    .find(|n| !positive(n, engine.plan.scale))
-                {
-                    return Err(setting("aggregations", format!("the {a} mean needs positive values, but {} normalisation (scale {:?}) can give 0 or less; use minmax on the scale [1, 100], or rank normalisation", n.name(), engine.plan.scale)));
-                }
-            }
+        if let Some(a) = aggregations
+            .iter()
+            .find(|a| matches!(a, Aggregation::Geometric | Aggregation::Harmonic))
+        {
+            check_positive(engine, &factors, &normalisations, &aggregations, *a)?;
         }
         Ok(Analysis {
             engine,
@@ -274,6 +476,11 @@ impl<'a> Analysis<'a> {
                         }
                     }
                 }
+                Factor::WeightSets(sets) => {
+                    let k = pick(u, sets.len());
+                    config.weights.copy_from_slice(&sets[k].weights);
+                    config.weight_set = Some(k);
+                }
                 Factor::Normalisation(list) => {
                     config.normalisation = Some(list[pick(u, list.len())].clone());
                 }
@@ -297,8 +504,8 @@ impl<'a> Analysis<'a> {
     }
 
     /// Runs `runs` Monte Carlo replications and returns rank statistics per peer city.
-    /// `observe` sees every replication in order (run number, inputs, ranks; rank 0 means not
-    /// ranked); `progress` gets the number of replications done; `cancel` stops the run with
+    /// `observe` sees every replication in order (run number, inputs, target scores and ranks;
+    /// `None`: not ranked); `progress` gets the number of replications done; `cancel` stops the run with
     /// [`Error::Interrupted`].
     pub fn monte_carlo(
         &self,
@@ -319,26 +526,37 @@ impl<'a> Analysis<'a> {
         }
         let n = engine.n_cities();
         let mut histogram = vec![0u64; n * n];
+        // The chunk's target scores and ranks, `[replication][city]`: filled in place, so that
+        // a replication allocates nothing but its inputs.
+        let width = n.max(1);
+        let mut scores = vec![f64::NAN; CHUNK.min(runs) * width];
+        let mut ranks = vec![None; CHUNK.min(runs) * width];
         let mut start = 0;
         while start < runs {
             if cancel.load(Ordering::Relaxed) {
                 return Err(Error::Interrupted { done: start });
             }
             let end = (start + CHUNK).min(runs);
-            let chunk: Vec<(Config, Vec<Option<NonZeroU32>>)> = (start..end)
-                .into_par_iter()
+            let cells = (end - start) * width;
+            let configs: Vec<Config> = scores[..cells]
+                .par_chunks_mut(width)
+                .zip(ranks[..cells].par_chunks_mut(width))
+                .enumerate()
                 .map_init(
                     || engine.scratch(),
-                    |s, run| {
-                        let config = self.sample(seed, run);
+                    |s, (k, (scores, ranks))| {
+                        let config = self.sample(seed, start + k);
                         engine.evaluate(&config, s)?;
-                        Ok((config, s.ranks.clone()))
+                        scores[..n].copy_from_slice(s.root_scores());
+                        ranks[..n].copy_from_slice(&s.ranks);
+                        Ok(config)
                     },
                 )
                 .collect::<Result<_>>()?;
-            for (k, (config, ranks)) in chunk.iter().enumerate() {
-                observe(start + k, config, ranks)?;
-                for (c, &r) in ranks.iter().enumerate() {
+            for (k, config) in configs.iter().enumerate() {
+                let at = k * width..k * width + n;
+                observe(start + k, config, &scores[at.clone()], &ranks[at.clone()])?;
+                for (c, &r) in ranks[at].iter().enumerate() {
                     // Not ranked counts as last.
                     let r = r.map_or(n, |r| r.get() as usize);
                     histogram[c * n + r - 1] += 1;
@@ -506,6 +724,282 @@ mod tests {
         Engine::build(&framework, &catalogue, &cities, &observations, None, &[]).unwrap()
     }
 
+    /// The default framework's file with `from` replaced by `to` (once).
+    fn default_framework_with(from: &str, to: &str) -> healthy_city_model::Framework {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../indicators/frameworks/healthy-city.toml"
+        );
+        let text = std::fs::read_to_string(path).unwrap();
+        assert_eq!(text.matches(from).count(), 1, "{from}");
+        healthy_city_model::Framework::parse(&text.replace(from, to), "healthy-city.toml").unwrap()
+    }
+
+    /// A replication under a parameterised normalisation alternative scores as `score` does
+    /// a framework that states that normalisation (index scores to 1e-12, ranks exact):
+    /// `zscore[10,2]` is `{ method = "zscore", mean = 10, sd = 2 }`, `minmax[1,100]` is
+    /// `minmax` with `scale = [1, 100]`.
+    #[test]
+    fn a_parameterised_normalisation_replicates_the_framework_that_states_it() {
+        let (framework, catalogue, cities, observations) = default_inputs();
+        let engine =
+            Engine::build(&framework, &catalogue, &cities, &observations, None, &[]).unwrap();
+        let cases = [
+            (
+                NormalisationChoice::from(Normalisation::Zscore {
+                    mean: 10.0,
+                    sd: 2.0,
+                }),
+                default_framework_with(
+                    "normalisation = \"minmax\"",
+                    "normalisation = { method = \"zscore\", mean = 10, sd = 2 }",
+                ),
+            ),
+            (
+                NormalisationChoice {
+                    method: Normalisation::Minmax,
+                    scale: Some([1.0, 100.0]),
+                },
+                default_framework_with("scale = [0, 100]", "scale = [1, 100]"),
+            ),
+        ];
+        for (choice, stated) in cases {
+            let reference =
+                Engine::build(&stated, &catalogue, &cities, &observations, None, &[]).unwrap();
+            assert_eq!(reference.cities, engine.cities);
+            let analysis =
+                Analysis::new(&engine, vec![Factor::Normalisation(vec![choice.clone()])]).unwrap();
+            let config = analysis.config(&[0.5]);
+            assert_eq!(config.normalisation.as_ref(), Some(&choice));
+            let mut s = engine.scratch();
+            engine.evaluate(&config, &mut s).unwrap();
+            let mut differ = 0;
+            for c in 0..engine.n_cities() {
+                let (a, b) = (s.root_scores()[c], reference.nominal_scores[c]);
+                assert!(
+                    (a - b).abs() < 1e-12,
+                    "{choice}: {}: {a} vs {b}",
+                    engine.cities[c]
+                );
+                assert_eq!(s.ranks[c], Some(reference.nominal_ranks[c]), "{choice}");
+                differ += usize::from((a - engine.nominal_scores[c]).abs() > 1e-6);
+            }
+            // The alternative changed the scores: the check compared something.
+            assert!(
+                differ > engine.n_cities() / 2,
+                "{choice}: {differ} scores changed"
+            );
+        }
+    }
+
+    #[test]
+    fn a_normalisation_choice_is_written_in_command_line_syntax() {
+        let zscore = |mean, sd| NormalisationChoice::from(Normalisation::Zscore { mean, sd });
+        assert_eq!(zscore(10.0, 2.0).to_string(), "zscore[10,2]");
+        assert_eq!(zscore(-0.5, 0.25).to_string(), "zscore[-0.5,0.25]");
+        // The defaults of the bare name: as before, the bare name.
+        assert_eq!(zscore(0.0, 1.0).to_string(), "zscore");
+        let minmax = NormalisationChoice {
+            method: Normalisation::Minmax,
+            scale: Some([1.0, 100.0]),
+        };
+        assert_eq!(minmax.to_string(), "minmax[1,100]");
+        assert_eq!(
+            NormalisationChoice::from(Normalisation::Minmax).to_string(),
+            "minmax"
+        );
+        let d2r = Normalisation::Dist2ref {
+            city: String::from("london"),
+            cap_max: true,
+        };
+        assert_eq!(
+            NormalisationChoice::from(d2r).to_string(),
+            "dist2ref[london,cap_max=true]"
+        );
+        let d2t = Normalisation::Dist2targ { cap_max: true };
+        assert_eq!(
+            NormalisationChoice::from(d2t).to_string(),
+            "dist2targ[cap_max=true]"
+        );
+        // A scale on a method that has none is refused, naming the choice.
+        let engine = engine();
+        let rank = NormalisationChoice {
+            method: Normalisation::Rank,
+            scale: Some([1.0, 2.0]),
+        };
+        let e = Analysis::new(&engine, vec![Factor::Normalisation(vec![rank])]).unwrap_err();
+        assert!(
+            e.to_string()
+                .starts_with("normalisations: `rank[1,2]`: rank normalisation has no scale"),
+            "{e}"
+        );
+    }
+
+    /// Geometric means of z-scores are judged on the values they give. On the small index
+    /// (bounds = "year", weights 3:1), x1 = (5, 10, 0, 2) for a, b, c, d has mean 4.25 and
+    /// sample sd sqrt(56.75 / 3) = 4.3493295, x2 = (4, 0, 10, 2) mean 4 and sd
+    /// sqrt(56 / 3) = 4.3204938. The lowest z-score is c's x1: -4.25 / 4.3493295 =
+    /// -0.9771621. `zscore[1,1]` keeps it at 0.0228379 > 0 (accepted); `zscore[0.9,1]` takes
+    /// it to -0.0771621 (refused, naming x1, c and 2019).
+    #[test]
+    fn a_z_score_with_a_geometric_mean_is_judged_on_its_lowest_value() {
+        let (framework, catalogue, cities, observations) =
+            crate::testkit::small("arithmetic", "[0, 100]");
+        let engine =
+            Engine::build(&framework, &catalogue, &cities, &observations, None, &[]).unwrap();
+        let zscore =
+            |mean: f64| Factor::Normalisation(vec![Normalisation::Zscore { mean, sd: 1.0 }.into()]);
+        let geometric = Factor::Aggregation(vec![Aggregation::Geometric]);
+        let analysis = Analysis::new(&engine, vec![zscore(1.0), geometric.clone()]).unwrap();
+        let lowest = engine
+            .lowest_normalised(
+                Some(&Normalisation::Zscore { mean: 1.0, sd: 1.0 }.into()),
+                false,
+                None,
+                false,
+            )
+            .unwrap()
+            .unwrap();
+        assert!((lowest.value - 0.022_837_877).abs() < 1e-8, "{lowest:?}");
+        assert_eq!(
+            (lowest.indicator.as_str(), lowest.city.as_str()),
+            ("x1", "c")
+        );
+        // The replication's geometric mean, by hand: a = (1 + 0.75 / 4.3493295)^0.75
+        // (1 + 0)^0.25 = 1.1267254; b = (1 + 5.75 / 4.3493295)^0.75 (1 - 4 / 4.3204938)^0.25
+        // = 0.9816897.
+        let mut s = engine.scratch();
+        engine
+            .evaluate(&analysis.config(&[0.0, 0.0]), &mut s)
+            .unwrap();
+        let a = engine.city("a").unwrap();
+        let b = engine.city("b").unwrap();
+        assert!((s.root_scores()[a] - 1.126_725_372).abs() < 1e-8);
+        assert!((s.root_scores()[b] - 0.981_689_705).abs() < 1e-8);
+        let e = Analysis::new(&engine, vec![zscore(0.9), geometric.clone()])
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            e,
+            "normalisations: the geometric mean needs positive values, but `zscore[0.9,1]` normalisation gives -0.0771621 (its lowest) on `x1` for `c` in 2019; use normalisations whose values stay above 0: a z-score with a larger mean such as zscore[100,10], rank, or minmax on the scale [1, 100]"
+        );
+        // The first alternative that fails is named; rank ones (1 to 4) pass.
+        let two = Factor::Normalisation(vec![
+            Normalisation::Rank.into(),
+            Normalisation::Zscore { mean: 0.0, sd: 1.0 }.into(),
+        ]);
+        let e = Analysis::new(&engine, vec![two, geometric.clone()])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("but `zscore` normalisation gives -0.977162 (its lowest)"),
+            "{e}"
+        );
+        // Without --normalisations: the framework's own min-max on [0, 100] gives 0.
+        let e = Analysis::new(&engine, vec![geometric])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("aggregations: the geometric mean needs positive values, but the framework's `minmax` normalisation on the scale [0, 100] gives 0 (its lowest) on `x1` for `c` in 2019"),
+            "{e}"
+        );
+    }
+
+    /// A domain as the target: its nominal ranks are those `score` gives the domain among
+    /// the cities the index ranks, and the nominal replication ranks it the same way.
+    #[test]
+    fn a_domain_target_ranks_the_domain_s_scores() {
+        let (framework, catalogue, cities, observations) = default_inputs();
+        let results = crate::score(&framework, &catalogue, &cities, &observations).unwrap();
+        let engine = engine().with_target("environment").unwrap();
+        let y = results
+            .years
+            .iter()
+            .position(|&y| y == engine.year)
+            .unwrap();
+        let node = results
+            .nodes
+            .iter()
+            .position(|n| n.id == "environment")
+            .unwrap();
+        assert_eq!(engine.node_ids()[engine.target()], "environment");
+        let mut s = engine.scratch();
+        engine.evaluate(&engine.nominal(), &mut s).unwrap();
+        for (c, id) in engine.cities.iter().enumerate() {
+            let slot = results.cities.iter().position(|x| x == id).unwrap();
+            assert_eq!(
+                Some(engine.nominal_ranks[c].get()),
+                results.rank(y, slot, node),
+                "{id}"
+            );
+            assert_eq!(engine.nominal_scores[c], results.score(y, slot, node));
+            assert!((s.root_scores()[c] - engine.nominal_scores[c]).abs() < 1e-9);
+            assert_eq!(s.ranks[c], Some(engine.nominal_ranks[c]), "{id}");
+        }
+        // Not the index's ranking: the check compared something.
+        assert_ne!(engine.nominal_ranks, self::engine().nominal_ranks);
+        let e = self::engine().with_target("nope").unwrap_err().to_string();
+        assert!(e.starts_with("target: `nope` is not a node of the framework; give the index or a group (index, outcomes, "), "{e}");
+        // Safety rests on one indicator: leaving it out would rank nothing.
+        let safety = self::engine().with_target("safety").unwrap();
+        let e = Analysis::new(&safety, vec![Factor::LeaveOneOut])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("leave one out: the target `safety` rests on 1 indicator"),
+            "{e}"
+        );
+    }
+
+    /// With two weight sets and nothing else uncertain, every replication ranks the cities as
+    /// `score` ranks one of the two scenarios (ranks exact), the one its runs log names.
+    #[test]
+    fn a_replication_under_weight_sets_ranks_as_one_of_the_scenarios() {
+        let (framework, catalogue, cities, observations) = default_inputs();
+        let base = engine();
+        let scenario = |id: &str| {
+            let path = format!(
+                "{}/../../indicators/scenarios/{id}.toml",
+                env!("CARGO_MANIFEST_DIR")
+            );
+            let text = std::fs::read_to_string(&path).unwrap();
+            let scenario = healthy_city_model::Scenario::parse(&text, &path).unwrap();
+            let f = crate::apply_scenario(&scenario, &framework, &cities).unwrap();
+            Engine::build(&f, &catalogue, &cities, &observations, Some(base.year), &[]).unwrap()
+        };
+        let (a, b) = (scenario("outcome-led"), scenario("environment-led"));
+        assert_eq!((&a.cities, &b.cities), (&base.cities, &base.cities));
+        assert_ne!(a.nominal_ranks, b.nominal_ranks);
+        let sets = vec![
+            WeightSet::of("outcome-led", &a),
+            WeightSet::of("environment-led", &b),
+        ];
+        let analysis = Analysis::new(&base, vec![Factor::WeightSets(sets)]).unwrap();
+        let mut seen = [0, 0];
+        analysis
+            .monte_carlo(
+                200,
+                3,
+                &mut |_, config, _, ranks| {
+                    let k = config.weight_set.unwrap();
+                    let expected = [&a, &b][k].nominal_ranks.iter().map(|&r| Some(r));
+                    assert!(ranks.iter().copied().eq(expected), "set {k}");
+                    seen[k] += 1;
+                    Ok(())
+                },
+                &|_| {},
+                &AtomicBool::new(false),
+            )
+            .unwrap();
+        // Both drawn (a miss has probability 2^-199), about evenly.
+        assert!(seen[0] > 60 && seen[1] > 60, "{seen:?}");
+        let e = Analysis::new(&base, vec![Factor::WeightSets(vec![])]).unwrap_err();
+        assert!(
+            e.to_string().starts_with("weight sets: give at least one"),
+            "{e}"
+        );
+    }
+
     #[test]
     fn quantiles_of_a_histogram_are_rs_type_7() {
         // Ranks 1, 2, 2, 3, 5: R quantile(c(1,2,2,3,5), c(.05, .5, .95)) = 1.2, 2, 4.6.
@@ -527,7 +1021,7 @@ mod tests {
             .monte_carlo(
                 300,
                 1,
-                &mut |_, _, _| {
+                &mut |_, _, _, _| {
                     seen += 1;
                     Ok(())
                 },
@@ -557,12 +1051,21 @@ mod tests {
                 .starts_with("weight noise: noise 1.2 at level 1"),
             "{e}"
         );
-        let e = Analysis::new(
-            &engine,
-            vec![Factor::Aggregation(vec![Aggregation::Geometric])],
-        )
-        .unwrap_err();
+        // Min-max on [0, 100] over the whole panel (bounds = "panel"): no peer's 2019 value
+        // is the panel's worst, so every value the replications aggregate is above 0.
+        let geometric = Factor::Aggregation(vec![Aggregation::Geometric]);
+        let lowest = engine
+            .lowest_normalised(None, false, None, false)
+            .unwrap()
+            .unwrap();
+        assert!(lowest.value > 0.0, "{lowest:?}");
+        assert!(Analysis::new(&engine, vec![geometric.clone()]).is_ok());
+        // The default z-score (mean 0) gives negative values.
+        let zscore =
+            Factor::Normalisation(vec![Normalisation::Zscore { mean: 0.0, sd: 1.0 }.into()]);
+        let e = Analysis::new(&engine, vec![zscore, geometric]).unwrap_err();
         assert!(e.to_string().contains("the scale [1, 100]"), "{e}");
+        assert!(e.to_string().contains("zscore[100,10]"), "{e}");
     }
 
     /// Analysis inputs that varied nothing or gave NaN are errors naming the setting, on the
@@ -604,7 +1107,7 @@ mod tests {
             .monte_carlo(
                 0,
                 1,
-                &mut |_, _, _| Ok(()),
+                &mut |_, _, _, _| Ok(()),
                 &|_| {},
                 &AtomicBool::new(false),
             )
@@ -650,7 +1153,7 @@ mod tests {
                     .monte_carlo(
                         5000,
                         42,
-                        &mut |r, c, ranks| {
+                        &mut |r, c, _, ranks| {
                             log.push((r, c.clone(), ranks.to_vec()));
                             Ok(())
                         },

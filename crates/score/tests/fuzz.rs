@@ -422,7 +422,8 @@ fn factor() -> impl Strategy<Value = Factor> {
         .prop_map(Factor::WeightNoise),
         prop::sample::select(vec![50.0, 1e-300, 1e300, 0.0, f64::INFINITY])
             .prop_map(Factor::Dirichlet),
-        prop::collection::vec(normalisation(), 0..3).prop_map(Factor::Normalisation),
+        prop::collection::vec(normalisation(), 0..3)
+            .prop_map(|list| Factor::Normalisation(list.into_iter().map(Into::into).collect())),
         prop::collection::vec(aggregation(), 0..3).prop_map(Factor::Aggregation),
         Just(Factor::Imputation),
         (0usize..6, 0usize..6).prop_map(|(a, b)| Factor::Winmax(a, b)),
@@ -494,7 +495,7 @@ fn check_analyses(case: &Case, settings: &Settings) -> Result<(), String> {
     };
     let cancel = AtomicBool::new(false);
     if let Ok(stats) =
-        analysis.monte_carlo(settings.runs, 7, &mut |_, _, _| Ok(()), &|_| {}, &cancel)
+        analysis.monte_carlo(settings.runs, 7, &mut |_, _, _, _| Ok(()), &|_| {}, &cancel)
     {
         for s in &stats {
             finite(

@@ -1,7 +1,7 @@
 //! The analyses' tables: compare, uncertainty and its runs log, sensitivity, path to first and
 //! the weight map, each as the file writes it and as the terminal shows it.
 
-use healthy_city_model::{Catalogue, Normalisation};
+use healthy_city_model::Catalogue;
 use healthy_city_score::{
     Comparison, Config, Engine, Factor, PathToFirst, RankStats, SobolIndex, WeightCell,
 };
@@ -67,9 +67,10 @@ fn uncertainty_order(stats: &[RankStats]) -> Vec<usize> {
     order
 }
 
-/// `uncertainty.csv`: `city,nominal_rank,mean_rank,median_rank,q05_rank,q95_rank,p_first,p_top3`,
-/// by nominal rank.
-pub fn uncertainty_table(stats: &[RankStats]) -> Table {
+/// `uncertainty.csv`: `city,nominal_rank,mean_rank,median_rank,q05_rank,q95_rank,p_first,p_top3,
+/// target`, by nominal rank; `target` is the id of the node whose ranks these are (the index's
+/// unless `--target`).
+pub fn uncertainty_table(stats: &[RankStats], target: &str) -> Table {
     let mut table = Table::new(
         [
             "city",
@@ -80,6 +81,7 @@ pub fn uncertainty_table(stats: &[RankStats]) -> Table {
             "q95_rank",
             "p_first",
             "p_top3",
+            "target",
         ]
         .map(Column::new)
         .to_vec(),
@@ -95,6 +97,7 @@ pub fn uncertainty_table(stats: &[RankStats]) -> Table {
             s.q95_rank.into(),
             s.p_first.into(),
             s.p_top3.into(),
+            target.into(),
         ]);
     }
     table
@@ -109,8 +112,9 @@ fn factor_names(factors: &[Factor]) -> String {
         .join(", ")
 }
 
-/// The terminal view of an uncertainty analysis: title, then per city (by name) the nominal
-/// and median rank, the mean rank, the 5-95% interval and the chances of first and top 3.
+/// The terminal view of an uncertainty analysis: title (naming the target node when it is
+/// not the index), then per city (by name) the nominal and median rank, the mean rank, the
+/// 5-95% interval and the chances of first and top 3.
 pub fn uncertainty_terminal_table(
     stats: &[RankStats],
     names: &[String],
@@ -118,6 +122,7 @@ pub fn uncertainty_terminal_table(
     runs: usize,
     seed: u64,
     factors: &[Factor],
+    target: Option<&str>,
 ) -> (String, Table) {
     let mut table = Table::new(vec![
         Column::new("city").left().width(24),
@@ -142,7 +147,8 @@ pub fn uncertainty_terminal_table(
     }
     (
         format!(
-            "Rank uncertainty in {year} over {runs} replications (seed {seed}; inputs: {})\n\n",
+            "Rank uncertainty{} in {year} over {runs} replications (seed {seed}; inputs: {})\n\n",
+            target.map_or_else(String::new, |t| format!(" of `{t}`")),
             factor_names(factors)
         ),
         table,
@@ -150,21 +156,34 @@ pub fn uncertainty_terminal_table(
 }
 
 /// `uncertainty-runs.csv`, the inputs of every replication, written row by row while the
-/// analysis runs: `run,seed,normalisation,aggregation,imputation,winmax,left_out`, then the
-/// weight of every node but the index (`w_<node>`). `framework` where a replication keeps the
-/// framework's method.
+/// analysis runs: `run,seed,normalisation,aggregation,imputation,winmax,left_out,weight_set`,
+/// then the weight of every node but the index (`w_<node>`). `framework` where a replication
+/// keeps the framework's method; `weight_set` names the weight set drawn (empty without
+/// `--weight-sets`).
 pub struct RunsLog<'e> {
     engine: &'e Engine,
     weighted: Vec<usize>,
+    weight_sets: Vec<String>,
 }
 
 impl<'e> RunsLog<'e> {
-    /// The log of replications on `engine`.
-    pub fn new(engine: &'e Engine) -> Self {
+    /// The log of replications on `engine` with these uncertain inputs.
+    pub fn new(engine: &'e Engine, factors: &[Factor]) -> Self {
         let weighted = (0..engine.node_ids().len())
             .filter(|&k| k != engine.root())
             .collect();
-        RunsLog { engine, weighted }
+        let weight_sets = factors
+            .iter()
+            .find_map(|f| match f {
+                Factor::WeightSets(sets) => Some(sets.iter().map(|s| s.name.clone()).collect()),
+                _ => None,
+            })
+            .unwrap_or_default();
+        RunsLog {
+            engine,
+            weighted,
+            weight_sets,
+        }
     }
 
     /// The columns.
@@ -177,6 +196,7 @@ impl<'e> RunsLog<'e> {
             "imputation",
             "winmax",
             "left_out",
+            "weight_set",
         ]
         .map(Column::new)
         .to_vec();
@@ -198,7 +218,8 @@ impl<'e> RunsLog<'e> {
             config
                 .normalisation
                 .as_ref()
-                .map_or_else(framework, |n| Normalisation::name(n).into()),
+                // Command-line syntax (`zscore[10,2]`), never the Rust type's Debug text.
+                .map_or_else(framework, |n| n.to_string().into()),
             config
                 .aggregation
                 .map_or_else(framework, |a| a.to_string().into()),
@@ -209,9 +230,55 @@ impl<'e> RunsLog<'e> {
                 .left_out
                 .map_or("", |i| engine.indicator_id(i))
                 .into(),
+            config
+                .weight_set
+                .and_then(|k| self.weight_sets.get(k))
+                .map_or("", String::as_str)
+                .into(),
         ];
         row.extend(self.weighted.iter().map(|&k| Cell::from(config.weights[k])));
         row
+    }
+}
+
+/// `uncertainty-replications.csv`, written row by row while the analysis runs: per
+/// replication and peer city, `replication,city,score,rank`: the target's score and rank in
+/// that replication (both empty when the city has no score). Rows by replication, then city
+/// in the engine's order.
+pub struct ReplicationsLog<'e> {
+    engine: &'e Engine,
+}
+
+impl<'e> ReplicationsLog<'e> {
+    /// The log of replications on `engine`.
+    pub fn new(engine: &'e Engine) -> Self {
+        ReplicationsLog { engine }
+    }
+
+    /// The columns.
+    pub fn columns(&self) -> Vec<Column> {
+        ["replication", "city", "score", "rank"]
+            .map(Column::new)
+            .to_vec()
+    }
+
+    /// The rows of replication `run`: one per peer city.
+    pub fn rows<'a>(
+        &'a self,
+        run: usize,
+        scores: &'a [f64],
+        ranks: &'a [Option<std::num::NonZeroU32>],
+    ) -> impl Iterator<Item = Vec<Cell>> + 'a {
+        self.engine.cities.iter().zip(scores.iter().zip(ranks)).map(
+            move |(city, (&score, rank))| {
+                vec![
+                    run.into(),
+                    city.into(),
+                    Cell::float_or_empty(score),
+                    Cell::int_or_empty(rank.map(std::num::NonZeroU32::get)),
+                ]
+            },
+        )
     }
 }
 
