@@ -53,13 +53,26 @@ pub struct Job<'a> {
 pub fn score_and_publish(job: &Job<'_>) -> Result<()> {
     let inputs = Inputs::load(job.input.framework.as_deref(), job.input.data.as_deref())?;
     let framework = with_scenario(&inputs, job.scenario)?;
-    let results = healthy_city_score::score(
-        &framework,
-        &inputs.catalogue,
-        &inputs.cities,
-        &inputs.observations,
-    )
-    .with_context(|| format!("cannot score `{}`", framework.file()))?;
+    // `score` writes the data sets too: computed in the same pass as the scores.
+    let (results, sets) = if job.data_table {
+        let (results, sets) = healthy_city_score::score_with_data_sets(
+            &framework,
+            &inputs.catalogue,
+            &inputs.cities,
+            &inputs.observations,
+        )
+        .with_context(|| format!("cannot score `{}`", framework.file()))?;
+        (results, Some(sets))
+    } else {
+        let results = healthy_city_score::score(
+            &framework,
+            &inputs.catalogue,
+            &inputs.cities,
+            &inputs.observations,
+        )
+        .with_context(|| format!("cannot score `{}`", framework.file()))?;
+        (results, None)
+    };
     let y = year_slot(&results, &framework, job.year)?;
     let focus = focus(&results, &framework, job)?;
 
@@ -79,17 +92,10 @@ pub fn score_and_publish(job: &Job<'_>) -> Result<()> {
         "unscored.csv",
         &healthy_city_report::unscored_table(&results),
     )?;
-    if job.data_table {
-        let sets = healthy_city_score::data_sets(
-            &framework,
-            &inputs.catalogue,
-            &inputs.cities,
-            &inputs.observations,
-        )
-        .with_context(|| format!("cannot score `{}`", framework.file()))?;
+    if let Some(sets) = &sets {
         outputs.table(
             "data.csv",
-            &healthy_city_report::data_table(&sets, framework.methods.impute),
+            &healthy_city_report::data_table(sets, framework.methods.impute),
         )?;
     }
     if !job.no_charts {

@@ -106,7 +106,8 @@ pub use panel::Panel;
 pub use path::{path_to_first, resolve_caps, robust_path_to_first, PathStep, PathToFirst, MARGIN};
 pub use rank::{rank, round_score};
 pub use results::{
-    check, data_sets, score, validate, DataSets, NodeInfo, Results, Unscored, Validated,
+    check, data_sets, score, score_with_data_sets, validate, DataSets, NodeInfo, Results, Unscored,
+    Validated,
 };
 pub use rng::Rng;
 pub use sensitivity::{

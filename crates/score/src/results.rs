@@ -351,6 +351,37 @@ pub fn data_sets(
     })
 }
 
+/// [`score`] and its [`data_sets`] in one pass (`healthy-city score` writes both): the data
+/// sets are the very panels the scores were aggregated from.
+pub fn score_with_data_sets(
+    framework: &Framework,
+    catalogue: &Catalogue,
+    cities: &Cities,
+    observations: &Observations,
+) -> Result<(Results, DataSets)> {
+    let base = base(framework, catalogue, cities, observations)?;
+    let (imputed, imputed_flags) = impute_raw(&base, framework.methods.impute, cities);
+    let prepared = Prepared {
+        plan: base.plan.clone(),
+        panel: transform(&imputed, &base.plan)?,
+        screened: base.screened.clone(),
+        imputed: imputed_flags.clone(),
+    };
+    let (results, _, treated, normalised) = score_keeping(framework, catalogue, cities, prepared)?;
+    let sets = DataSets {
+        raw: base.panel,
+        imputed,
+        imputed_flags,
+        treatment: results.treatment.clone(),
+        normalised: Panel {
+            values: normalised,
+            ..treated.clone()
+        },
+        treated,
+    };
+    Ok((results, sets))
+}
+
 /// Slot of the city `name` among `ids` (by id, case-insensitive), else among `names` (by
 /// display name): the one lookup `Results` and the replication `Engine` share.
 pub(crate) fn find_city(ids: &[String], names: &[String], name: &str) -> Option<usize> {
@@ -419,6 +450,17 @@ pub(crate) fn score_prepared(
     cities: &Cities,
     prepared: Prepared,
 ) -> Result<(Results, Plan)> {
+    score_keeping(framework, catalogue, cities, prepared).map(|(r, p, _, _)| (r, p))
+}
+
+/// [`score_prepared`], also returning the treated panel and the normalised values it
+/// aggregated (for [`score_with_data_sets`]).
+fn score_keeping(
+    framework: &Framework,
+    catalogue: &Catalogue,
+    cities: &Cities,
+    prepared: Prepared,
+) -> Result<(Results, Plan, Panel, Vec<f64>)> {
     let Prepared {
         mut plan,
         panel,
@@ -629,7 +671,7 @@ pub(crate) fn score_prepared(
         unscored,
         group_imputed,
     };
-    Ok((results, plan))
+    Ok((results, plan, treated, normalised))
 }
 
 /// COINr `Screen(unit_screen = "byNA", dat_thresh = t)`, year by year on raw values: a city
@@ -1158,6 +1200,36 @@ c,pm25,2019,30,s,
             "{err}"
         );
         assert!(err.contains("give `index` smaller weights"), "{err}");
+    }
+
+    #[test]
+    fn one_pass_gives_the_scores_of_score_and_the_data_sets_of_data_sets_to_the_bit() {
+        let framework = Framework::parse(
+            &FRAMEWORK.replace("[methods]\n", "[methods]\nimpute = \"mean\"\n"),
+            "small.toml",
+        )
+        .unwrap();
+        let catalogue = Catalogue::parse(CATALOGUE, "catalogue.toml").unwrap();
+        let cities = Cities::parse(CITIES, "cities.toml").unwrap();
+        let observations = Observations::from_csv(DATA.as_bytes(), "obs.csv").unwrap();
+        let (results, sets) =
+            score_with_data_sets(&framework, &catalogue, &cities, &observations).unwrap();
+        let alone = score(&framework, &catalogue, &cities, &observations).unwrap();
+        let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        assert_eq!(bits(&results.scores), bits(&alone.scores));
+        assert_eq!(results.ranks, alone.ranks);
+        let expected = data_sets(&framework, &catalogue, &cities, &observations).unwrap();
+        for (ours, theirs) in [
+            (&sets.raw, &expected.raw),
+            (&sets.imputed, &expected.imputed),
+            (&sets.treated, &expected.treated),
+            (&sets.normalised, &expected.normalised),
+        ] {
+            assert_eq!(bits(&ours.values), bits(&theirs.values));
+        }
+        assert_eq!(sets.imputed_flags, expected.imputed_flags);
+        // The mean filled C's missing no2 (of 20 and 40): 30.
+        assert!(sets.imputed_flags.contains(&true));
     }
 
     #[test]
