@@ -1585,3 +1585,28 @@ fn import_coinr_without_a_time_column_or_year_names_the_year_flag() {
         ));
     assert!(!dir.path().join("imported/framework.toml").exists());
 }
+
+/// `sensitivity --target NODE`: a domain's score does not depend on the weights of the
+/// domains (level 1), so with only those weights uncertain its ranks never move and both
+/// Sobol indices are exactly 0; the index's ranks do move with them.
+#[test]
+fn sensitivity_of_a_domain_target_is_zero_for_the_domains_own_weights() {
+    let indices = |target: Option<&str>| {
+        let out = TempDir::new().unwrap();
+        let mut command = healthy_city();
+        command.args(["sensitivity", "--runs", "64", "--weight-noise", "1=0.25"]);
+        if let Some(node) = target {
+            command.args(["--target", node]);
+        }
+        command.arg("--out").arg(out.path()).assert().success();
+        let rows = read_csv(&out.path().join("sensitivity.csv"));
+        let weights = rows.iter().find(|r| r[0] == "weights").unwrap().clone();
+        (
+            weights[1].parse::<f64>().unwrap(),
+            weights[4].parse::<f64>().unwrap(),
+        )
+    };
+    assert_eq!(indices(Some("outcomes")), (0.0, 0.0));
+    let (_, total) = indices(None);
+    assert!(total > 0.0, "{total}");
+}

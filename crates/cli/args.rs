@@ -229,6 +229,11 @@ pub struct SensitivityArgs {
     #[arg(long, value_name = "NAME")]
     pub city: Option<String>,
 
+    /// Node whose ranks are the output: a group (domain) or indicator id instead of the index
+    /// (as `uncertainty --target`).
+    #[arg(long, value_name = "NODE")]
+    pub target: Option<String>,
+
     /// How the sample is drawn.
     #[arg(long, value_enum, default_value_t = SamplerArg::Sobol)]
     pub sampler: SamplerArg,

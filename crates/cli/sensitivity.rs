@@ -13,6 +13,16 @@ use crate::signals::{cancellable, CANCEL};
 #[allow(clippy::result_large_err)]
 pub fn run(args: &SensitivityArgs) -> Result<()> {
     let (inputs, engine) = setup(&args.common, &args.inputs)?;
+    let engine = match &args.target {
+        Some(id) => engine.with_target(id).map_err(analysis::flag)?,
+        None => engine,
+    };
+    // A target other than the index is named in the output's description.
+    let of = if engine.target() == engine.root() {
+        String::new()
+    } else {
+        format!(" in `{}`", engine.node_ids()[engine.target()])
+    };
     let analysis = analysis::analysis(&args.inputs, &engine, &inputs)?;
     let focus = args.city.as_deref().map(|c| city(&engine, c)).transpose()?;
     let k = analysis.factors.len();
@@ -41,8 +51,8 @@ pub fn run(args: &SensitivityArgs) -> Result<()> {
     bar.finish_and_clear();
     let elapsed = started.elapsed().as_secs_f64();
     let output = focus.map_or_else(
-        || String::from("mean absolute rank shift against the nominal ranking"),
-        |c| format!("rank of {}", engine.city_names[c]),
+        || format!("mean absolute rank shift{of} against the nominal ranking"),
+        |c| format!("rank of {}{of}", engine.city_names[c]),
     );
     let sampling = if sampler == Sampler::Sobol {
         "Owen-scrambled Sobol"
@@ -60,8 +70,8 @@ pub fn run(args: &SensitivityArgs) -> Result<()> {
             index: &inputs.framework.name,
             year: healthy_city_report::Year(engine.year),
             output: &focus.map_or_else(
-                || String::from("mean absolute rank shift"),
-                |c| format!("rank of {}", engine.city_names[c]),
+                || format!("mean absolute rank shift{of}"),
+                |c| format!("rank of {}{of}", engine.city_names[c]),
             ),
             inputs: &names,
             runs: args.runs,
