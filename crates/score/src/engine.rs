@@ -19,12 +19,13 @@ use std::num::NonZeroU32;
 use std::sync::OnceLock;
 
 use healthy_city_model::{
-    Aggregation, Bounds, Catalogue, Cities, Framework, Impute, Normalisation, Observations,
-    Treatment, Weighting,
+    Aggregation, Bounds, Catalogue, Cities, Framework, GroupImpute, Impute, Normalisation,
+    Observations, Treatment, Weighting,
 };
 
 use crate::aggregate::aggregate_year;
 use crate::error::{Error, Result};
+use crate::levels::GroupRules;
 use crate::normalise::{fit, not_finite, Reference, Sample, Scope};
 use crate::plan::Plan;
 use crate::rank::rank_into;
@@ -172,6 +173,8 @@ pub struct Engine {
     /// Whether the nominal plan has a cross-city group (MPI, AMPI, Copeland, benefit of the
     /// doubt), whose scores depend on every city of the year.
     cross_city: bool,
+    /// The group rules (`not_applicable`, group `impute`), if any.
+    pub(crate) rules: Option<GroupRules>,
     /// The years the statistics are taken over, for messages.
     scope: Scope,
     round: Option<u32>,
@@ -202,15 +205,20 @@ impl Engine {
             .map(|&method| impute_base(&base, method, cities))
             .collect::<Result<_>>()?;
         let (results, plan) = score_prepared(framework, catalogue, cities, prepared[0].clone())?;
-        if let Some(group) = plan
-            .groups
-            .iter()
-            .find(|g| g.impute.is_some() || g.not_applicable.is_some())
-        {
+        // Groups not applicable to some units, and group scores filled from the other units of
+        // the year, as `score` applies them; a fill from earlier years cannot be replicated on
+        // one year.
+        let rules = GroupRules::new(&plan, &base.panel.cities, cities)?;
+        if rules.as_ref().is_some_and(GroupRules::uses_earlier_years) {
+            let group = plan
+                .groups
+                .iter()
+                .find(|g| matches!(g.impute, Some(GroupImpute::Latest { .. })))
+                .map_or("", |g| plan.node_ids[g.node].as_str());
             return Err(Error::Setting {
-                key: format!("group `{}`", plan.node_ids[group.node]),
+                key: format!("group `{group}`"),
                 message: String::from(
-                    "the replication engine (uncertainty, sensitivity, path to first, weight map) does not yet apply a group's `impute` or `not_applicable`; analyse a copy of the framework without them (`score` applies them)",
+                    "the replication engine (uncertainty, sensitivity, path to first, weight map) rebuilds one year, so it cannot fill a group from the unit's earlier years (`impute = \"latest\"`); analyse a copy of the framework with `mean`, `median`, `group_mean` or `group_median` for that group (`score` applies `latest`)",
                 ),
             });
         }
@@ -297,9 +305,12 @@ impl Engine {
             panel_cities: panel.cities.clone(),
             all_slots: (0..nc).collect(),
             peer_slots: peers,
-            cross_city: plan.groups.iter().any(|g| {
-                g.aggregation.is_cross_city() || matches!(g.weighting, Weighting::Bod { .. })
-            }),
+            // Group rules fill a unit's score from the others: every city is scored too.
+            cross_city: rules.is_some()
+                || plan.groups.iter().any(|g| {
+                    g.aggregation.is_cross_city() || matches!(g.weighting, Weighting::Bod { .. })
+                }),
+            rules,
             scope: Scope {
                 bounds,
                 year: panel.years[years.start],
@@ -503,7 +514,20 @@ impl Engine {
             }
         }
         let n = cities.len();
-        aggregate_year(&s.plan, &mut s.scores[..n * nn], n).map_err(|f| {
+        let block = &mut s.scores[..n * nn];
+        match &self.rules {
+            None => aggregate_year(&s.plan, block, n),
+            Some(rules) => rules.aggregate_block(
+                &s.plan,
+                cities,
+                &[self.year],
+                0,
+                block,
+                &mut vec![false; n * nn],
+                &mut Vec::new(),
+            ),
+        }
+        .map_err(|f| {
             f.error(
                 &self.plan.node_ids,
                 self.panel_cities[cities[f.city]].clone(),

@@ -47,6 +47,8 @@ pub(crate) struct GroupRules {
     /// The group nodes each pattern leaves without a score: the groups not applicable and
     /// the groups below them.
     blanked: Vec<Vec<usize>>,
+    /// The groups not applicable under each pattern.
+    excluded: Vec<Vec<usize>>,
     fillings: Vec<Filling>,
 }
 
@@ -65,6 +67,7 @@ impl GroupRules {
         patterns.insert(Vec::new(), 0);
         let mut plans = vec![plan.clone()];
         let mut blanked = vec![Vec::new()];
+        let mut excluded_of = vec![Vec::new()];
         let mut pattern = Vec::with_capacity(ids.len());
         for group in &plan.groups {
             if let Some(healthy_city_model::NotApplicable::Units(listed)) = &group.not_applicable {
@@ -93,14 +96,7 @@ impl GroupRules {
             let next = patterns.len();
             let p = *patterns.entry(excluded.clone()).or_insert(next);
             if p == plans.len() {
-                let mut copy = plan.clone();
-                for group in &mut copy.groups {
-                    for child in &mut group.children {
-                        if excluded.contains(&child.0) {
-                            child.1 = 0.0;
-                        }
-                    }
-                }
+                let copy = pattern_plan(plan, &excluded);
                 if let Some(g) = copy
                     .groups
                     .iter()
@@ -114,7 +110,6 @@ impl GroupRules {
                         ),
                     });
                 }
-                copy.effective = effective_weights(&copy);
                 plans.push(copy);
                 blanked.push(
                     plan.groups
@@ -123,6 +118,7 @@ impl GroupRules {
                         .filter(|&g| excluded.iter().any(|&x| g == x || is_below(plan, g, x)))
                         .collect(),
                 );
+                excluded_of.push(excluded.clone());
             }
             pattern.push(p);
         }
@@ -149,6 +145,7 @@ impl GroupRules {
             plans,
             pattern,
             blanked,
+            excluded: excluded_of,
             fillings,
         }))
     }
@@ -158,11 +155,16 @@ impl GroupRules {
         &self.plans[self.pattern[c]]
     }
 
+    /// Whether a group fills its scores from the unit's earlier years (`latest`), which the
+    /// replication engine, scoring one year, cannot do.
+    pub fn uses_earlier_years(&self) -> bool {
+        self.fillings
+            .iter()
+            .any(|f| matches!(f.method, GroupImpute::Latest { .. }))
+    }
+
     /// Aggregates year slot `y` of `scores` (`[year][unit][node]`, the earlier years already
-    /// aggregated) under the rules: each pattern's units with its plan, then the fillings in
-    /// tree order. Sets `imputed` (same layout as `scores`) where a group score was filled and
-    /// appends to `unscored` (units by panel slot).
-    #[allow(clippy::too_many_arguments)]
+    /// aggregated) under the rules, every unit of the panel: see [`GroupRules::aggregate_block`].
     pub fn aggregate_year(
         &self,
         years: &[i32],
@@ -172,76 +174,110 @@ impl GroupRules {
         imputed: &mut [bool],
         unscored: &mut Vec<UnscoredAt>,
     ) -> std::result::Result<(), AggregateFailure> {
-        let nn = self.plans[0].n_nodes();
+        let units: Vec<usize> = (0..nc).collect();
+        self.aggregate_block(&self.plans[0], &units, years, y, scores, imputed, unscored)
+    }
+
+    /// Aggregates year slot `y` of `scores` (`[year][row][node]`, row `k` the panel unit
+    /// `units[k]`, the earlier years already aggregated) with `base` (the framework's plan,
+    /// or a replication's): each pattern's units with `base` less their groups not
+    /// applicable, then the fillings in tree order. Sets `imputed` (same layout as `scores`)
+    /// where a group score was filled and appends to `unscored` (units by row).
+    #[allow(clippy::too_many_arguments)]
+    pub fn aggregate_block(
+        &self,
+        base: &Plan,
+        units: &[usize],
+        years: &[i32],
+        y: usize,
+        scores: &mut [f64],
+        imputed: &mut [bool],
+        unscored: &mut Vec<UnscoredAt>,
+    ) -> std::result::Result<(), AggregateFailure> {
+        let nc = units.len();
+        let nn = base.n_nodes();
+        // The plan of each pattern, from `base`.
+        let plans: Vec<std::borrow::Cow<'_, Plan>> = self
+            .excluded
+            .iter()
+            .map(|excluded| {
+                if excluded.is_empty() {
+                    std::borrow::Cow::Borrowed(base)
+                } else {
+                    std::borrow::Cow::Owned(pattern_plan(base, excluded))
+                }
+            })
+            .collect();
+        let pattern_of = |k: usize| self.pattern[units[k]];
+        let plan_of = |k: usize| -> &Plan { &plans[pattern_of(k)] };
         let (before, rest) = scores.split_at_mut(y * nc * nn);
         let block = &mut rest[..nc * nn];
         let first = unscored.len();
         // Each pattern's units, gathered into a block of their own.
         let mut rows = Vec::new();
         let mut local = Vec::new();
-        for (p, plan) in self.plans.iter().enumerate() {
-            let units: Vec<usize> = (0..nc).filter(|&c| self.pattern[c] == p).collect();
-            if units.is_empty() {
+        for (p, plan) in plans.iter().enumerate() {
+            let members: Vec<usize> = (0..nc).filter(|&k| pattern_of(k) == p).collect();
+            if members.is_empty() {
                 continue;
             }
             rows.clear();
-            for &c in &units {
-                rows.extend_from_slice(&block[c * nn..(c + 1) * nn]);
+            for &k in &members {
+                rows.extend_from_slice(&block[k * nn..(k + 1) * nn]);
             }
             local.clear();
-            aggregate_year_noting(plan, &mut rows, units.len(), 0, &mut local).map_err(|f| {
+            aggregate_year_noting(plan, &mut rows, members.len(), 0, &mut local).map_err(|f| {
                 AggregateFailure {
-                    city: units[f.city],
+                    city: members[f.city],
                     ..f
                 }
             })?;
-            for (k, &c) in units.iter().enumerate() {
-                block[c * nn..(c + 1) * nn].copy_from_slice(&rows[k * nn..(k + 1) * nn]);
+            for (m, &k) in members.iter().enumerate() {
+                block[k * nn..(k + 1) * nn].copy_from_slice(&rows[m * nn..(m + 1) * nn]);
                 // A group that does not apply has no score for the unit (its parent took no
                 // part of it).
                 for &g in &self.blanked[p] {
-                    block[c * nn + g] = f64::NAN;
+                    block[k * nn + g] = f64::NAN;
                 }
             }
             unscored.extend(local.iter().map(|u| UnscoredAt {
-                city: units[u.city],
+                city: members[u.city],
                 ..*u
             }));
         }
-        let base = &self.plans[0];
         for filling in &self.fillings {
             let g = base.groups[filling.index].node;
             // Units that may be filled: missing, the group applicable, nothing at or below it
             // left unscored.
             let fillable: Vec<bool> = (0..nc)
-                .map(|c| {
-                    block[c * nn + g].is_nan()
-                        && applicable_to(self.plan_of(c), g)
+                .map(|k| {
+                    block[k * nn + g].is_nan()
+                        && applicable_to(plan_of(k), g)
                         && !unscored[first..]
                             .iter()
-                            .any(|u| u.city == c && (u.node == g || is_below(base, u.node, g)))
+                            .any(|u| u.city == k && (u.node == g || is_below(base, u.node, g)))
                 })
                 .collect();
             if !fillable.iter().any(|&f| f) {
                 continue;
             }
             let mut column: Vec<f64> = (0..nc)
-                .map(|c| {
-                    if fillable[c] || !applicable_to(self.plan_of(c), g) {
+                .map(|k| {
+                    if fillable[k] || !applicable_to(plan_of(k), g) {
                         f64::NAN
                     } else {
-                        block[c * nn + g]
+                        block[k * nn + g]
                     }
                 })
                 .collect();
             let filled: Vec<bool> = match &filling.method {
                 GroupImpute::Latest { max_age } => (0..nc)
-                    .map(|c| {
-                        if !fillable[c] {
+                    .map(|k| {
+                        if !fillable[k] {
                             return false;
                         }
                         let found = (0..y).rev().find(|&earlier| {
-                            let at = (earlier * nc + c) * nn + g;
+                            let at = (earlier * nc + k) * nn + g;
                             let old_enough = max_age.is_none_or(|a| {
                                 i64::from(years[y]) - i64::from(years[earlier]) <= i64::from(a)
                             });
@@ -249,7 +285,7 @@ impl GroupRules {
                         });
                         match found {
                             Some(earlier) => {
-                                column[c] = before[(earlier * nc + c) * nn + g];
+                                column[k] = before[(earlier * nc + k) * nn + g];
                                 true
                             }
                             None => false,
@@ -261,33 +297,52 @@ impl GroupRules {
                         method,
                         GroupImpute::Median | GroupImpute::GroupMedian { .. }
                     );
-                    impute_column(&mut column, filling.labels.as_deref(), median)
+                    let labels: Option<Vec<usize>> = filling
+                        .labels
+                        .as_ref()
+                        .map(|l| units.iter().map(|&u| l[u]).collect());
+                    impute_column(&mut column, labels.as_deref(), median)
                         .into_iter()
                         .zip(&fillable)
                         .map(|(f, &ok)| f && ok)
                         .collect()
                 }
             };
-            for c in (0..nc).filter(|&c| filled[c]) {
-                let row = &mut block[c * nn..(c + 1) * nn];
-                row[g] = column[c];
-                imputed[(y * nc + c) * nn + g] = true;
+            for k in (0..nc).filter(|&k| filled[k]) {
+                let row = &mut block[k * nn..(k + 1) * nn];
+                row[g] = column[k];
+                imputed[(y * nc + k) * nn + g] = true;
                 // The groups above, again, for this unit.
                 local.clear();
-                aggregate_year_noting(self.plan_of(c), row, 1, filling.index + 1, &mut local)
-                    .map_err(|f| AggregateFailure { city: c, ..f })?;
+                aggregate_year_noting(plan_of(k), row, 1, filling.index + 1, &mut local)
+                    .map_err(|f| AggregateFailure { city: k, ..f })?;
                 for u in &local {
                     if !unscored[first..]
                         .iter()
-                        .any(|v| v.city == c && v.node == u.node)
+                        .any(|v| v.city == k && v.node == u.node)
                     {
-                        unscored.push(UnscoredAt { city: c, ..*u });
+                        unscored.push(UnscoredAt { city: k, ..*u });
                     }
                 }
             }
         }
         Ok(())
     }
+}
+
+/// `base` with the groups `excluded` weighing 0 in their parents, its effective weights
+/// recomputed.
+fn pattern_plan(base: &Plan, excluded: &[usize]) -> Plan {
+    let mut copy = base.clone();
+    for group in &mut copy.groups {
+        for child in &mut group.children {
+            if excluded.contains(&child.0) {
+                child.1 = 0.0;
+            }
+        }
+    }
+    copy.effective = effective_weights(&copy);
+    copy
 }
 
 /// Whether group `g` has a positive weight in its parent under `plan` (the root always).
@@ -445,5 +500,52 @@ mod tests {
         .unwrap_err()
         .to_string();
         assert!(err.contains("unit `zz` is not in the registry"), "{err}");
+    }
+
+    /// The nominal replication of the engine equals `score` on a framework with both rules:
+    /// a group filled from its peers (mean of the others that year) and a group not applicable
+    /// to one unit; a `latest` fill is refused, naming the group.
+    #[test]
+    fn the_engine_replicates_group_rules_as_score_applies_them() {
+        let framework = "[index]\nid = \"t\"\nname = \"T\"\n[[group]]\nid = \"index\"\n[[group]]\nid = \"gx\"\nparent = \"index\"\nnot_applicable = { column = \"income\", equals = \"lo\" }\n[[group]]\nid = \"gy\"\nparent = \"index\"\nimpute = \"mean\"\n[[indicator]]\nid = \"x\"\nparent = \"gx\"\n[[indicator]]\nid = \"y\"\nparent = \"gy\"\n[[indicator]]\nid = \"z\"\nparent = \"index\"\n";
+        let data = "city,indicator,year,value\na,x,2020,0\nb,x,2020,10\nc,x,2020,4\nd,x,2020,7\na,y,2020,3\nb,y,2020,1\nd,y,2020,9\na,z,2020,1\nb,z,2020,2\nc,z,2020,3\nd,z,2020,4\n";
+        let cities = units(&[("a", "hi"), ("b", "hi"), ("c", "hi"), ("d", "lo")]);
+        let r = run(framework, &cities, data);
+        let f = Framework::parse(framework, "f.toml").unwrap();
+        let k =
+            Catalogue::parse_csv("id,direction\nx,higher\ny,higher\nz,higher\n", "k.csv").unwrap();
+        let o = Observations::from_csv(data.as_bytes(), "o.csv").unwrap();
+        let engine = crate::Engine::build(&f, &k, &cities, &o, None, &[]).unwrap();
+        let mut s = engine.scratch();
+        engine.evaluate(&engine.nominal(), &mut s).unwrap();
+        let index = node(&r, "index");
+        assert_eq!(engine.cities.len(), 4);
+        for (peer, id) in engine.cities.iter().enumerate() {
+            let c = r.cities.iter().position(|x| x == id).unwrap();
+            // The same operations in the same order: equal to the bit.
+            assert_eq!(
+                s.root_scores()[peer].to_bits(),
+                r.score(0, c, index).to_bits(),
+                "{id}"
+            );
+        }
+        // c's gy was filled, d's gx does not apply.
+        assert!(r.group_imputed(0, 2, node(&r, "gy")));
+        assert!(r.score(0, 3, node(&r, "gx")).is_nan());
+        let latest = framework.replace("impute = \"mean\"", "impute = \"latest\"");
+        let err = crate::Engine::build(
+            &Framework::parse(&latest, "f.toml").unwrap(),
+            &k,
+            &cities,
+            &o,
+            None,
+            &[],
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.starts_with("group `gy`: the replication engine"),
+            "{err}"
+        );
     }
 }

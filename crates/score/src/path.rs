@@ -96,11 +96,13 @@ fn forward(t: Option<Transform>, v: f64) -> f64 {
 
 /// Whether the nominal index is linear in each value (see the module docs).
 fn is_linear(engine: &Engine) -> bool {
-    engine
-        .plan
-        .groups
-        .iter()
-        .all(|g| g.aggregation == Aggregation::Arithmetic)
+    // Group rules make a unit's score depend on the others' (a group filled from them).
+    engine.rules.is_none()
+        && engine
+            .plan
+            .groups
+            .iter()
+            .all(|g| g.aggregation == Aggregation::Arithmetic)
         && engine.plan.indicators.iter().all(|i| {
             i.treatment == Treatment::None
                 && matches!(
