@@ -85,6 +85,7 @@ pub fn run(args: &CompareArgs) -> Result<()> {
         &healthy_city_report::CompareChart {
             comparison: &cmp,
             index: &inputs.framework.name,
+            units: &inputs.framework.units,
             focus: focus.map(healthy_city_report::Focus::new),
             top: COMPARE_TOP,
             source: &healthy_city_report::source_footnote(&inputs.framework, &inputs.catalogue),

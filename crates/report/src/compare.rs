@@ -25,6 +25,8 @@ pub struct CompareChart<'a> {
     pub comparison: &'a Comparison,
     /// Index name, for the title.
     pub index: &'a str,
+    /// What the units are called, plural (the framework's `[index] units`).
+    pub units: &'a str,
     /// City highlighted (its position in the comparison's cities), drawn even outside the top.
     pub focus: Option<Focus>,
     /// How many cities to draw, by nominal rank (the first column); the rest are left out so
@@ -113,7 +115,7 @@ where
         chart.index, cmp.year
     );
     let mut subtitle = vec![Line::plain(String::from(
-        "Rank of each city (1 = best) with the framework's own weights (nominal) and under each scenario.",
+        "Ranks (1 = best) with the framework's own weights (nominal) and under each scenario.",
     ))];
     let focus_name = focus.map(|c| cmp.names[c].as_str());
     let outside = focus.filter(|&c| {
@@ -130,8 +132,8 @@ where
             _ => String::new(),
         };
         subtitle.push(Line::plain(format!(
-            "Drawn: the top {} of {ranked} cities by nominal rank{also}; the other {left_out} are left out (all are in compare.csv).",
-            chart.top
+            "Drawn: the top {} of {ranked} {} by nominal rank{also}; the other {left_out} are left out (all are in compare.csv).",
+            chart.top, chart.units
         )));
     }
     if let Some(c) = focus {
@@ -405,6 +407,7 @@ mod tests {
 
     fn chart(cmp: &Comparison, focus: Option<usize>, top: usize) -> CompareChart<'_> {
         CompareChart {
+            units: "cities",
             comparison: cmp,
             index: "Tiny index",
             focus: focus.map(Focus::new),
