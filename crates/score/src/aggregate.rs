@@ -254,10 +254,8 @@ pub(crate) fn aggregate_year_noting(
     // Every group above an unscored one is unscored too (it may have skipped the missing
     // child).
     for u in &unscored[first..] {
-        let mut above = plan.parents[u.node];
-        while let Some(g) = above {
+        for g in plan.ancestors(u.node) {
             scores[u.city * nn + g] = f64::NAN;
-            above = plan.parents[g];
         }
     }
     Ok(())

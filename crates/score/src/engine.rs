@@ -518,7 +518,7 @@ impl Engine {
         match &self.rules {
             None => aggregate_year(&s.plan, block, n),
             Some(rules) => rules.aggregate_block(
-                &s.plan,
+                &rules.pattern_plans(&s.plan),
                 cities,
                 &[self.year],
                 0,

@@ -15,7 +15,7 @@
 
 use std::collections::HashMap;
 
-use healthy_city_model::{Cities, Impute, ImputeGroup};
+use healthy_city_model::{Cities, Impute};
 
 use crate::panel::Panel;
 
@@ -32,7 +32,7 @@ pub(crate) fn impute(panel: &mut Panel, method: Impute, cities: &Cities) -> Vec<
             let median = matches!(method, Impute::Median | Impute::GroupMedian { .. });
             let groups = match method {
                 Impute::GroupMean { group } | Impute::GroupMedian { group } => {
-                    Some(group_labels(&panel.cities, cities, group))
+                    Some(labels(&panel.cities, cities, &group.to_string()))
                 }
                 _ => None,
             };
@@ -73,20 +73,18 @@ pub(crate) fn impute(panel: &mut Panel, method: Impute, cities: &Cities) -> Vec<
     imputed
 }
 
-/// The group of each city, as a small integer. A city with no value in the group's column
-/// (or missing from the registry) is a group of its own, so no peer value fills it.
-fn group_labels(ids: &[String], cities: &Cities, group: ImputeGroup) -> Vec<usize> {
-    let mut labels: HashMap<String, usize> = HashMap::new();
+/// The group of each city, as a small integer: cities with the same value of a registry
+/// column (`region`, `country` or an attribute; see `City::attribute`) share one. A city with
+/// no value in the column (or missing from the registry) is a group of its own, so no peer
+/// value fills it.
+pub(crate) fn labels(ids: &[String], cities: &Cities, column: &str) -> Vec<usize> {
+    let mut seen: HashMap<&str, usize> = HashMap::new();
     let mut next = 0;
     ids.iter()
         .map(|id| {
-            let label = cities.get(id).and_then(|c| match group {
-                ImputeGroup::Region => c.region.clone(),
-                ImputeGroup::Country => c.country.clone(),
-            });
             let fresh = next;
-            let slot = match label {
-                Some(label) => *labels.entry(label).or_insert(fresh),
+            let slot = match cities.get(id).and_then(|c| c.attribute(column)) {
+                Some(value) => *seen.entry(value).or_insert(fresh),
                 None => fresh,
             };
             if slot == fresh {
@@ -200,6 +198,7 @@ pub(crate) fn impute_series(
 mod tests {
     use super::*;
     use crate::reference::{assert_close, coinr_dir, read};
+    use healthy_city_model::ImputeGroup;
 
     const NAN: f64 = f64::NAN;
 

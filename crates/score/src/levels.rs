@@ -16,6 +16,7 @@
 //! does not apply to, and units left unscored by a zero under a geometric mean below or at the
 //! group, are never filled.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use healthy_city_model::{Cities, GroupImpute};
@@ -115,7 +116,11 @@ impl GroupRules {
                     plan.groups
                         .iter()
                         .map(|g| g.node)
-                        .filter(|&g| excluded.iter().any(|&x| g == x || is_below(plan, g, x)))
+                        .filter(|&g| {
+                            excluded
+                                .iter()
+                                .any(|&x| g == x || plan.ancestors(g).any(|a| a == x))
+                        })
                         .collect(),
                 );
                 excluded_of.push(excluded.clone());
@@ -130,7 +135,7 @@ impl GroupRules {
                 let method = g.impute.clone()?;
                 let labels = match &method {
                     GroupImpute::GroupMean { column } | GroupImpute::GroupMedian { column } => {
-                        Some(labels(ids, cities, column))
+                        Some(crate::impute::labels(ids, cities, column))
                     }
                     _ => None,
                 };
@@ -175,18 +180,34 @@ impl GroupRules {
         unscored: &mut Vec<UnscoredAt>,
     ) -> std::result::Result<(), AggregateFailure> {
         let units: Vec<usize> = (0..nc).collect();
-        self.aggregate_block(&self.plans[0], &units, years, y, scores, imputed, unscored)
+        let plans: Vec<Cow<'_, Plan>> = self.plans.iter().map(Cow::Borrowed).collect();
+        self.aggregate_block(&plans, &units, years, y, scores, imputed, unscored)
+    }
+
+    /// The plan of each pattern from `base` (a replication's plan): `base` less the pattern's
+    /// groups not applicable.
+    pub fn pattern_plans<'p>(&self, base: &'p Plan) -> Vec<Cow<'p, Plan>> {
+        self.excluded
+            .iter()
+            .map(|excluded| {
+                if excluded.is_empty() {
+                    Cow::Borrowed(base)
+                } else {
+                    Cow::Owned(pattern_plan(base, excluded))
+                }
+            })
+            .collect()
     }
 
     /// Aggregates year slot `y` of `scores` (`[year][row][node]`, row `k` the panel unit
-    /// `units[k]`, the earlier years already aggregated) with `base` (the framework's plan,
-    /// or a replication's): each pattern's units with `base` less their groups not
-    /// applicable, then the fillings in tree order. Sets `imputed` (same layout as `scores`)
+    /// `units[k]`, the earlier years already aggregated) with `plans`, one per pattern (the
+    /// framework's, or [`GroupRules::pattern_plans`] of a replication's; the first is the
+    /// base plan): each pattern's units with its plan, then the fillings in tree order. Sets `imputed` (same layout as `scores`)
     /// where a group score was filled and appends to `unscored` (units by row).
     #[allow(clippy::too_many_arguments)]
     pub fn aggregate_block(
         &self,
-        base: &Plan,
+        plans: &[Cow<'_, Plan>],
         units: &[usize],
         years: &[i32],
         y: usize,
@@ -195,19 +216,8 @@ impl GroupRules {
         unscored: &mut Vec<UnscoredAt>,
     ) -> std::result::Result<(), AggregateFailure> {
         let nc = units.len();
+        let base: &Plan = &plans[0];
         let nn = base.n_nodes();
-        // The plan of each pattern, from `base`.
-        let plans: Vec<std::borrow::Cow<'_, Plan>> = self
-            .excluded
-            .iter()
-            .map(|excluded| {
-                if excluded.is_empty() {
-                    std::borrow::Cow::Borrowed(base)
-                } else {
-                    std::borrow::Cow::Owned(pattern_plan(base, excluded))
-                }
-            })
-            .collect();
         let pattern_of = |k: usize| self.pattern[units[k]];
         let plan_of = |k: usize| -> &Plan { &plans[pattern_of(k)] };
         let (before, rest) = scores.split_at_mut(y * nc * nn);
@@ -253,9 +263,9 @@ impl GroupRules {
                 .map(|k| {
                     block[k * nn + g].is_nan()
                         && applicable_to(plan_of(k), g)
-                        && !unscored[first..]
-                            .iter()
-                            .any(|u| u.city == k && (u.node == g || is_below(base, u.node, g)))
+                        && !unscored[first..].iter().any(|u| {
+                            u.city == k && (u.node == g || base.ancestors(u.node).any(|a| a == g))
+                        })
                 })
                 .collect();
             if !fillable.iter().any(|&f| f) {
@@ -353,41 +363,6 @@ fn applicable_to(plan: &Plan, g: usize) -> bool {
             .find(|gp| gp.node == parent)
             .is_some_and(|gp| gp.children.iter().any(|&(k, w)| k == g && w > 0.0))
     })
-}
-
-/// Whether node `node` is below group `g` in the tree.
-fn is_below(plan: &Plan, node: usize, g: usize) -> bool {
-    let mut above = plan.parents[node];
-    while let Some(p) = above {
-        if p == g {
-            return true;
-        }
-        above = plan.parents[p];
-    }
-    false
-}
-
-/// Each unit's label for a registry column; a unit without a value is a group of its own.
-fn labels(ids: &[String], cities: &Cities, column: &str) -> Vec<usize> {
-    let mut seen: HashMap<String, usize> = HashMap::new();
-    let mut next = 0;
-    ids.iter()
-        .map(|id| {
-            let value = cities
-                .get(id)
-                .and_then(|c| c.attribute(column))
-                .map(str::to_string);
-            let fresh = next;
-            let slot = match value {
-                Some(v) => *seen.entry(v).or_insert(fresh),
-                None => fresh,
-            };
-            if slot == fresh {
-                next += 1;
-            }
-            slot
-        })
-        .collect()
 }
 
 #[cfg(test)]

@@ -214,6 +214,11 @@ impl Plan {
     pub fn n_nodes(&self) -> usize {
         self.node_ids.len()
     }
+
+    /// The groups above `node`, its parent first, the root last.
+    pub fn ancestors(&self, node: usize) -> impl Iterator<Item = usize> + '_ {
+        std::iter::successors(self.parents[node], move |&g| self.parents[g])
+    }
 }
 
 /// Checks that an aggregation can be computed: a generalised mean's power finite and not 0.

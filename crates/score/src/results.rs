@@ -539,18 +539,8 @@ fn score_keeping(
             let filled = group_imputed.get(cell * nn..(cell + 1) * nn);
             // Nodes an imputed group stands for: the group counts as present, its
             // indicators not again.
-            let under_filled = |node: usize| {
-                filled.is_some_and(|f| {
-                    let mut above = plan.parents[node];
-                    while let Some(p) = above {
-                        if f[p] {
-                            return true;
-                        }
-                        above = plan.parents[p];
-                    }
-                    false
-                })
-            };
+            let under_filled =
+                |node: usize| filled.is_some_and(|f| plan.ancestors(node).any(|p| f[p]));
             let top_filled: Vec<usize> = filled.map_or_else(Vec::new, |f| {
                 (0..nn).filter(|&g| f[g] && !under_filled(g)).collect()
             });
