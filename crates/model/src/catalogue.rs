@@ -236,11 +236,7 @@ impl Catalogue {
                 },
                 line,
             );
-            problems.extend(found.into_iter().map(|message| Problem {
-                file: file.to_string(),
-                line: Some(line),
-                message,
-            }));
+            problems.extend(Problem::all_at(file, line, found));
         }
         problems.sort_by_key(|p| p.line);
         Error::check(problems)?;
@@ -318,11 +314,7 @@ impl Catalogue {
                 },
                 line,
             ));
-            problems.extend(found.into_iter().map(|message| Problem {
-                file: file.to_string(),
-                line: Some(line),
-                message,
-            }));
+            problems.extend(Problem::all_at(file, line, found));
         }
         if catalogue.is_empty() && problems.is_empty() {
             return Err(empty(file));

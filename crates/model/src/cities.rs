@@ -145,11 +145,7 @@ impl Cities {
             if coordinates.is_err() {
                 found.push("give both `latitude` and `longitude`, or neither".to_string());
             }
-            problems.extend(found.into_iter().map(|message| Problem {
-                file: file.to_string(),
-                line: Some(line),
-                message,
-            }));
+            problems.extend(Problem::all_at(file, line, found));
         }
         problems.sort_by_key(|p| p.line);
         Error::check(problems)?;
@@ -230,11 +226,7 @@ impl Cities {
                 found.push("give both `latitude` and `longitude`, or neither".to_string());
             }
             found.extend(registry.add(city));
-            problems.extend(found.into_iter().map(|message| Problem {
-                file: file.to_string(),
-                line: Some(*line),
-                message,
-            }));
+            problems.extend(Problem::all_at(file, *line, found));
         }
         if registry.is_empty() && problems.is_empty() {
             return Err(empty(file));

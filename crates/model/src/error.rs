@@ -37,6 +37,21 @@ impl fmt::Display for Problem {
     }
 }
 
+impl Problem {
+    /// One problem per message, all at `line` of `file`.
+    pub(crate) fn all_at(
+        file: &str,
+        line: usize,
+        messages: Vec<String>,
+    ) -> impl Iterator<Item = Problem> + '_ {
+        messages.into_iter().map(move |message| Problem {
+            file: file.to_string(),
+            line: Some(line),
+            message,
+        })
+    }
+}
+
 /// Every error the model crate returns.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
