@@ -203,3 +203,85 @@ fn ingest_fetch_warns_on_standard_error_before_it_retries_a_request() {
         .unwrap(),
     );
 }
+
+/// The World Bank's bulk endpoint serves only its current release. With a catalogue pinning
+/// life expectancy to the 2024-02-21 release (and a snapshot built from that release's file)
+/// while the publisher serves the real 2025-01-28 file: `--fetch` names the indicator, the
+/// pinned and the offered release, exits 2 and leaves snapshot and catalogue as they were;
+/// `--accept-releases` rewrites the catalogue's `release` (nothing else in it) and the
+/// snapshot together and lists the revisions between the two real releases.
+#[test]
+fn a_newer_world_bank_release_is_reported_and_can_be_accepted() {
+    let Some(data) = shared_data() else { return };
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let server = mock_publishers(&data, None);
+    let dir = TempDir::new().unwrap();
+    let current = fs::read_to_string(root.join("indicators/catalogue.toml")).unwrap();
+    let pinned = current.replacen(
+        "release = \"2025-01-28\"\nlicence = \"CC BY 4.0 (World Bank, World Development Indicators)\"\nquery = \"SP.DYN.LE00.IN\"\nfile = \"worldbank-wdi/release-2025-01-28/API_SP.DYN.LE00.IN_DS2_en_CSV_v2_76065.csv\"",
+        "release = \"2024-02-21\"\nlicence = \"CC BY 4.0 (World Bank, World Development Indicators)\"\nquery = \"SP.DYN.LE00.IN\"\nfile = \"worldbank-wdi/release-2024-02-21/API_SP.DYN.LE00.IN_DS2_en_csv_v2_107.csv\"",
+        1,
+    );
+    assert_ne!(
+        pinned, current,
+        "the catalogue's life_expectancy entry moved"
+    );
+    let catalogue = dir.path().join("catalogue.toml");
+    fs::write(&catalogue, &pinned).unwrap();
+    let snapshot = dir.path().join("snapshot");
+    healthy_city()
+        .current_dir(root)
+        .args(["ingest", "--from"])
+        .arg(&data)
+        .arg("--catalogue")
+        .arg(&catalogue)
+        .arg("--out")
+        .arg(&snapshot)
+        .arg("--report")
+        .arg(dir.path().join("report"))
+        .assert()
+        .success();
+    let before = fs::read(snapshot.join("observations.csv")).unwrap();
+
+    let cache = dir.path().join("cache");
+    ingest_fetch(&data, &server, &snapshot, &cache)
+        .arg("--catalogue")
+        .arg(&catalogue)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "1 indicator's publisher now offers a release the catalogue does not pin; the snapshot is left as it was",
+        ))
+        .stderr(predicate::str::contains(
+            "`life_expectancy`: pinned release `2024-02-21`, offered `2025-01-28`",
+        ))
+        .stderr(predicate::str::contains("--accept-releases"));
+    assert!(fs::read(snapshot.join("observations.csv")).unwrap() == before);
+    assert_eq!(fs::read_to_string(&catalogue).unwrap(), pinned);
+
+    ingest_fetch(&data, &server, &snapshot, &cache)
+        .arg("--catalogue")
+        .arg(&catalogue)
+        .arg("--accept-releases")
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("accepted 1 new release"))
+        .stderr(
+            predicate::str::is_match(
+                "revisions in life_expectancy: [1-9][0-9,]* of [0-9,]+ values changed",
+            )
+            .unwrap(),
+        );
+    // Only the release changed in the catalogue; the snapshot is the one the current release
+    // gives, which is the committed one.
+    assert_eq!(
+        fs::read_to_string(&catalogue).unwrap(),
+        pinned.replacen("release = \"2024-02-21\"\nlicence = \"CC BY 4.0 (World Bank, World Development Indicators)\"\nquery = \"SP.DYN.LE00.IN\"", "release = \"2025-01-28\"\nlicence = \"CC BY 4.0 (World Bank, World Development Indicators)\"\nquery = \"SP.DYN.LE00.IN\"", 1)
+    );
+    assert!(
+        fs::read(snapshot.join("observations.csv")).unwrap()
+            == fs::read(root.join("indicators/snapshot/observations.csv")).unwrap(),
+        "the accepted snapshot differs from the one the 2025-01-28 release gives"
+    );
+    assert!(fs::read(snapshot.join("observations.csv")).unwrap() != before);
+}

@@ -492,6 +492,14 @@ pub struct IngestArgs {
     #[arg(long, requires = "fetch")]
     pub allow_partial: bool,
 
+    /// With `--fetch`: where a publisher's answer states another release than the catalogue
+    /// pins (the World Bank's bulk files serve only the current one), take the offered release:
+    /// the catalogue's `release` fields (comments and layout kept) and the snapshot are updated
+    /// together, and the largest revisions of values are listed. Without it such a change is
+    /// reported per indicator and nothing is written.
+    #[arg(long, requires = "fetch")]
+    pub accept_releases: bool,
+
     /// Seconds allowed for one request, body included.
     #[arg(long, value_name = "SECONDS", default_value_t = 300, value_parser = parse::timeout)]
     pub timeout: u64,

@@ -57,9 +57,16 @@ pub fn run(args: &IngestArgs) -> Result<()> {
         )
         .with_context(report_context)?;
     report.verify().with_context(report_context)?;
+    let releases = ReleaseUpdate::stage(args, &snapshot)?;
     healthy_city_ingest::write_snapshot(&snapshot, &args.out)
         .with_context(|| format!("cannot write the snapshot to `{}`", args.out.display()))?;
+    if let Some(releases) = &releases {
+        releases.commit(args)?;
+    }
     report.commit_quietly().with_context(report_context)?;
+    if let Some(releases) = &releases {
+        releases.announce(args);
+    }
     let unmatched = args.report.join(healthy_city_ingest::UNMATCHED_CSV);
     status(&snapshot.report.to_string());
     status(&format!(
@@ -73,6 +80,139 @@ pub fn run(args: &IngestArgs) -> Result<()> {
         args.out.display()
     ));
     Ok(())
+}
+
+/// The catalogue's `release` fields rewritten for the releases accepted with
+/// `--accept-releases`, staged (and re-read as a catalogue) before the snapshot is written, and
+/// the revisions of values against the snapshot being replaced.
+struct ReleaseUpdate {
+    catalogue: String,
+    changes: Vec<healthy_city_ingest::ReleaseChange>,
+    revisions: Option<healthy_city_ingest::Revisions>,
+    /// The accepted indicators that also name a local `file` (of the release they had).
+    with_files: Vec<String>,
+}
+
+impl ReleaseUpdate {
+    fn stage(
+        args: &IngestArgs,
+        snapshot: &healthy_city_ingest::Snapshot,
+    ) -> Result<Option<ReleaseUpdate>> {
+        if snapshot.accepted.is_empty() {
+            return Ok(None);
+        }
+        let file = args.catalogue.display().to_string();
+        let text = std::fs::read_to_string(&args.catalogue).with_context(|| {
+            format!("cannot read the catalogue `{file}` to update its releases")
+        })?;
+        let catalogue = healthy_city_ingest::accept_releases(&text, &file, &snapshot.accepted)
+            .with_context(|| format!("cannot update the releases in `{file}`"))?;
+        // The rewritten text must still be a catalogue, with the offered releases in it.
+        let reread =
+            healthy_city_model::Catalogue::parse(&catalogue, &file).with_context(|| {
+                format!("the catalogue `{file}` with its releases updated does not read back")
+            })?;
+        for change in &snapshot.accepted {
+            let release = reread
+                .get(&change.indicator)
+                .and_then(|i| i.source.as_ref())
+                .map(|s| s.release.as_str());
+            if release != Some(change.offered.as_str()) {
+                bail!(
+                    "updating `{file}` did not set the release of `{}` to `{}`: edit its `source.release` by hand",
+                    change.indicator,
+                    change.offered
+                );
+            }
+        }
+        let with_files = snapshot
+            .accepted
+            .iter()
+            .filter(|c| {
+                reread
+                    .get(&c.indicator)
+                    .and_then(|i| i.source.as_ref())
+                    .is_some_and(|s| s.file.is_some())
+            })
+            .map(|c| c.indicator.clone())
+            .collect();
+        let previous_path = args.out.join("observations.csv");
+        let revisions = if previous_path.exists() {
+            let previous =
+                healthy_city_model::Observations::load(&previous_path).with_context(|| {
+                    format!(
+                        "cannot read the snapshot being replaced, `{}`, to list the revisions",
+                        previous_path.display()
+                    )
+                })?;
+            let indicators = snapshot
+                .accepted
+                .iter()
+                .map(|c| c.indicator.clone())
+                .collect();
+            Some(healthy_city_ingest::revisions(
+                &previous,
+                &snapshot.observations,
+                &indicators,
+            ))
+        } else {
+            None
+        };
+        Ok(Some(ReleaseUpdate {
+            catalogue,
+            changes: snapshot.accepted.clone(),
+            revisions,
+            with_files,
+        }))
+    }
+
+    fn commit(&self, args: &IngestArgs) -> Result<()> {
+        healthy_city_fs::write_atomic(&args.catalogue, self.catalogue.as_bytes()).with_context(
+            || {
+                format!(
+                    "the snapshot in `{}` holds the new releases, but the catalogue `{}` could not be updated: set these releases in it by hand: {}",
+                    args.out.display(),
+                    args.catalogue.display(),
+                    self.changes
+                        .iter()
+                        .map(|c| format!("`{}` = `{}`", c.indicator, c.offered))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            },
+        )
+    }
+
+    fn announce(&self, args: &IngestArgs) {
+        let mut text = format!(
+            "accepted {} new release{}, written to {} and the snapshot:",
+            self.changes.len(),
+            if self.changes.len() == 1 { "" } else { "s" },
+            args.catalogue.display()
+        );
+        for change in &self.changes {
+            text.push_str("\n  - ");
+            text.push_str(&change.to_string());
+        }
+        status(&text);
+        match &self.revisions {
+            Some(revisions) => status(&revisions.to_string()),
+            None => status(&format!(
+                "no previous snapshot at `{}` to compare the new releases' values with",
+                args.out.join("observations.csv").display()
+            )),
+        }
+        if !self.with_files.is_empty() {
+            status(&format!(
+                "note: the `file` of {} still names the previous release's file; `ingest --from` reads it and will report the release difference until you download the new release's file into the data folder and update `file`",
+                self.with_files
+                    .iter()
+                    .map(|i| format!("`{i}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
+    }
 }
 
 /// Whether two paths name the same folder (compared after resolving what exists of them).
@@ -136,6 +276,7 @@ fn fetch(
         progress: &bars,
         previous: previous.as_ref(),
         allow_partial: args.allow_partial,
+        accept_releases: args.accept_releases,
     };
     let snapshot = healthy_city_ingest::fetch_snapshot(
         args.from.as_deref(),

@@ -154,6 +154,7 @@ pub(crate) fn assemble(
         observations,
         report,
         sources_md,
+        accepted: Vec::new(),
     })
 }
 

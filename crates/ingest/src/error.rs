@@ -80,6 +80,10 @@ pub enum Error {
     /// One or more sources could not be downloaded or read: nothing was written.
     #[error("{} failed; the snapshot is left as it was (a partial build keeps the previous values of failed sources):\n{}", if .0.len() == 1 { "1 source".to_string() } else { format!("{} sources", .0.len()) }, .0.iter().map(|f| format!("  - {f}")).collect::<Vec<_>>().join("\n"))]
     Sources(Vec<SourceFailure>),
+    /// The publishers' answers state other releases than the catalogue pins (`ingest --fetch`
+    /// without `--accept-releases`): nothing is written.
+    #[error("{}", crate::releases::releases_message(.0))]
+    Releases(Vec<crate::releases::ReleaseChange>),
     /// The build would keep no value of an indicator, or none at all, or its settings cannot
     /// keep any (a first year outside the years a value may refer to): nothing is written.
     #[error("the snapshot is left as it was: {}", safe_message(.0))]

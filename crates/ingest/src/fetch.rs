@@ -11,6 +11,7 @@ use crate::build::{assemble, check_first_year};
 use crate::error::{error_chain, Error, Result, SourceFailure};
 use crate::http::{Client, Fetched, Progress};
 use crate::publishers::{parse_gho_odata, parse_socrata, parse_wb_api, Adapter};
+use crate::releases::ReleaseChange;
 use crate::snapshot::Snapshot;
 use crate::source::{Download, Loaded, Sources};
 use crate::table::SourceTable;
@@ -30,6 +31,12 @@ pub struct FetchOptions<'a> {
     pub previous: Option<&'a Observations>,
     /// Keep the previous values of failed sources instead of failing.
     pub allow_partial: bool,
+    /// Take the release a publisher's answer states where it differs from the catalogue's
+    /// (the snapshot then records the offered release, and [`Snapshot::accepted`] lists each
+    /// change so that the caller can update the catalogue file with
+    /// [`accept_releases`](crate::accept_releases)); without it such a difference is
+    /// [`Error::Releases`] and nothing is built.
+    pub accept_releases: bool,
 }
 
 impl std::fmt::Debug for FetchOptions<'_> {
@@ -37,6 +44,7 @@ impl std::fmt::Debug for FetchOptions<'_> {
         f.debug_struct("FetchOptions")
             .field("base_urls", &self.base_urls)
             .field("allow_partial", &self.allow_partial)
+            .field("accept_releases", &self.accept_releases)
             .finish_non_exhaustive()
     }
 }
@@ -64,6 +72,8 @@ pub fn fetch_snapshot(
     // Every download, once, with the adapter and indicators that use it.
     let mut wanted: BTreeMap<String, (Adapter, Vec<String>)> = BTreeMap::new();
     let mut order: Vec<String> = Vec::new();
+    // (indicator, download address), for the release check.
+    let mut addresses: Vec<(&Indicator, String)> = Vec::new();
     for indicator in catalogue.iter() {
         let Some(spec) = &indicator.source else {
             continue;
@@ -85,6 +95,7 @@ pub fn fetch_snapshot(
             (adapter, Vec::new())
         });
         entry.1.push(indicator.id.clone());
+        addresses.push((indicator, url));
     }
     let indicator_of = |id: &str| catalogue.iter().find(|i| i.id == id);
     let results: Vec<(String, Result<Loaded>)> = std::thread::scope(|scope| {
@@ -144,19 +155,58 @@ pub fn fetch_snapshot(
             _ => return Err(Error::Sources(failures)),
         }
     }
+    let changes = release_changes(&addresses, &loaded);
+    let accepted;
+    let catalogue = match changes.first() {
+        None => catalogue,
+        Some(_) if options.accept_releases => {
+            let mut updated = catalogue.clone();
+            for change in &changes {
+                if let Some(next) = updated.with_release(&change.indicator, &change.offered) {
+                    updated = next;
+                }
+            }
+            accepted = updated;
+            &accepted
+        }
+        Some(_) => return Err(Error::Releases(changes)),
+    };
     let mut sources = Downloaded {
         data_dir,
         base_urls: options.base_urls,
         countries,
         loaded,
     };
-    assemble(
+    let mut snapshot = assemble(
         &mut sources,
         cities,
         catalogue,
         first_year,
         options.previous,
-    )
+    )?;
+    snapshot.accepted = changes;
+    Ok(snapshot)
+}
+
+/// Every indicator whose downloaded answer states a release other than the catalogue's, in
+/// catalogue order (answers that state none, such as most JSON APIs, are not compared).
+fn release_changes(
+    addresses: &[(&Indicator, String)],
+    loaded: &BTreeMap<String, Loaded>,
+) -> Vec<ReleaseChange> {
+    addresses
+        .iter()
+        .filter_map(|(indicator, url)| {
+            let pinned = &indicator.source.as_ref()?.release;
+            let offered = loaded.get(url)?.table.release.as_ref()?;
+            (offered != pinned).then(|| ReleaseChange {
+                indicator: indicator.id.clone(),
+                url: url.clone(),
+                pinned: pinned.clone(),
+                offered: offered.clone(),
+            })
+        })
+        .collect()
 }
 
 /// Downloaded sources, with the files of the others.

@@ -112,6 +112,7 @@ mod http;
 mod provenance;
 mod publishers;
 mod read;
+mod releases;
 mod report;
 mod snapshot;
 mod source;
@@ -132,6 +133,7 @@ pub use publishers::{
     parse_wdi_csv, parse_wdi_zip, parse_who_aap_csv, parse_who_aap_xlsx, reference_year, Publisher,
     WbPage, PUBLISHERS,
 };
+pub use releases::{accept_releases, revisions, ReleaseChange, Revision, Revisions};
 pub use report::{
     write_report, IndicatorReport, IngestReport, PlaceKind, UnmatchedPlace, UNMATCHED_COLUMNS,
     UNMATCHED_CSV,

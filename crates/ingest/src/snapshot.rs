@@ -18,6 +18,9 @@ pub struct Snapshot {
     pub report: IngestReport,
     /// The text of `SOURCES.md`.
     pub sources_md: String,
+    /// The releases taken from the publishers' answers in place of the catalogue's
+    /// (`ingest --fetch --accept-releases`); empty otherwise.
+    pub accepted: Vec<crate::ReleaseChange>,
 }
 
 /// The two files [`write_snapshot`] generates; everything else in the snapshot folder is

@@ -121,6 +121,7 @@ fn the_snapshot_from_mock_publishers_equals_the_snapshot_from_the_files() {
         progress: &NoProgress,
         previous: None,
         allow_partial: false,
+        accept_releases: false,
     };
     let fetched = fetch_snapshot(Some(&data), &cities, &catalogue, 2000, &options).unwrap();
     let from_files = build_snapshot(&data, &cities, &catalogue, 2000).unwrap();
@@ -409,6 +410,7 @@ fn fetch(
         progress: &NoProgress,
         previous,
         allow_partial,
+        accept_releases: false,
     };
     fetch_snapshot(None, &cities, &catalogue, 2000, &options)
 }
@@ -430,6 +432,7 @@ fn a_first_year_outside_the_years_of_values_is_refused_before_any_download() {
         progress: &NoProgress,
         previous: None,
         allow_partial: false,
+        accept_releases: false,
     };
     let err = fetch_snapshot(None, &cities, &catalogue, 3000, &options)
         .unwrap_err()
@@ -667,6 +670,7 @@ fn a_response_far_larger_than_expected_leaves_the_previous_snapshot() {
         progress: &NoProgress,
         previous: None,
         allow_partial: false,
+        accept_releases: false,
     };
     let err = fetch_snapshot(None, &cities, &catalogue, 2000, &options)
         .unwrap_err()
@@ -766,6 +770,7 @@ fn the_who_workbook_by_url_gives_the_same_values_as_the_file() {
         progress: &NoProgress,
         previous: None,
         allow_partial: false,
+        accept_releases: false,
     };
     let fetched = fetch_snapshot(None, &cities, &from_url, 2000, &options).unwrap();
     let built = build_snapshot(&data, &cities, &from_file, 2000).unwrap();
@@ -826,6 +831,7 @@ fn follows_socrata_offsets_until_a_short_page() {
         progress: &NoProgress,
         previous: None,
         allow_partial: false,
+        accept_releases: false,
     };
     let snapshot = fetch_snapshot(None, &cities, &catalogue, 2000, &options).unwrap();
     assert_eq!(rows(&snapshot), expected());
@@ -971,6 +977,7 @@ fn gho_paging_stops_at_the_page_cap_with_a_clear_error() {
         progress: &NoProgress,
         previous: None,
         allow_partial: false,
+        accept_releases: false,
     };
     let err = fetch_snapshot(None, &cities, &catalogue, 2000, &options)
         .unwrap_err()
@@ -1027,6 +1034,7 @@ source = { adapter = "eurostat_tsv", publisher = "Eurostat", dataset = "Urban Au
             progress: &NoProgress,
             previous: None,
             allow_partial: false,
+            accept_releases: false,
         };
         let snapshot = fetch_snapshot(None, &cities, &catalogue, 2000, &options)
             .unwrap_or_else(|e| panic!("{content_type}: {e}"));

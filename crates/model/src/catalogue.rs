@@ -390,6 +390,16 @@ impl Catalogue {
         &self.file
     }
 
+    /// A copy in which indicator `id`'s source states `release` (`ingest --fetch
+    /// --accept-releases` takes the release a publisher now offers); `None` when no indicator
+    /// has that id or it has no source.
+    pub fn with_release(&self, id: &str, release: &str) -> Option<Catalogue> {
+        let mut copy = self.clone();
+        let index = *copy.by_id.get(id)?;
+        copy.indicators[index].source.as_mut()?.release = release.to_string();
+        Some(copy)
+    }
+
     /// An indicator by id.
     pub fn get(&self, id: &str) -> Option<&Indicator> {
         self.by_id.get(id).map(|&i| &self.indicators[i])
