@@ -521,6 +521,19 @@ pub struct IngestArgs {
     #[arg(long, value_name = "N", default_value_t = 1000, value_parser = parse::pages)]
     pub max_pages: usize,
 
+    /// With `--fetch`: at most N requests in any SECONDS to a publisher service, the requests
+    /// beyond waiting (the wait shown in the progress bar and as a warning) instead of failing;
+    /// `NAME=off` lifts a budget. Default: `oecd=60/3600`, the OECD's documented 60 data
+    /// downloads an hour. Repeatable.
+    #[arg(long, value_name = "NAME=N/SECONDS", requires = "fetch", value_parser = parse::budget)]
+    pub budget: Vec<(String, Option<healthy_city_ingest::Budget>)>,
+
+    /// With `--fetch`: a Socrata app token for CDC PLACES (data.cdc.gov), sent as `X-App-Token`
+    /// for higher rate limits; never cached or logged. Default: $SOCRATA_APP_TOKEN (prefer it:
+    /// a command-line argument is visible to other users of the machine).
+    #[arg(long, value_name = "TOKEN", requires = "fetch")]
+    pub socrata_token: Option<String>,
+
     /// Requests in flight at once to one host.
     #[arg(long, value_name = "N", default_value_t = 2, value_parser = parse::per_host)]
     pub per_host: usize,

@@ -6,7 +6,7 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
-use healthy_city_ingest::{Client, FetchOptions, HttpConfig, Progress};
+use healthy_city_ingest::{Budget, Client, FetchOptions, HttpConfig, Progress, Secret};
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::args::IngestArgs;
@@ -247,6 +247,15 @@ fn fetch(
         max_body: args.max_body_mb.saturating_mul(1024 * 1024),
         per_host: args.per_host,
         max_pages: args.max_pages,
+        budgets: budgets(&args.budget),
+        headers: socrata_token(args.socrata_token.as_deref())
+            .map(|token| {
+                BTreeMap::from([(
+                    "cdc".to_string(),
+                    vec![("X-App-Token".to_string(), Secret(token))],
+                )])
+            })
+            .unwrap_or_default(),
         ..HttpConfig::default()
     };
     let client = Client::new(config)?;
@@ -291,6 +300,27 @@ fn fetch(
         .context("cannot build the snapshot from the publishers")
 }
 
+/// The request budgets: the defaults (the OECD's 60 an hour) with `--budget` entries replacing
+/// or (`NAME=off`) removing them.
+fn budgets(given: &[(String, Option<Budget>)]) -> BTreeMap<String, Budget> {
+    let mut budgets = healthy_city_ingest::default_budgets();
+    for (service, budget) in given {
+        match budget {
+            Some(budget) => budgets.insert(service.clone(), *budget),
+            None => budgets.remove(service),
+        };
+    }
+    budgets
+}
+
+/// `--socrata-token`, else a non-empty `$SOCRATA_APP_TOKEN`.
+fn socrata_token(given: Option<&str>) -> Option<String> {
+    given
+        .map(str::to_string)
+        .or_else(|| std::env::var("SOCRATA_APP_TOKEN").ok())
+        .filter(|t| !t.trim().is_empty())
+}
+
 /// One progress bar per publisher service, drawn on standard error only when it is a terminal
 /// (indicatif hides them otherwise) and NO_COLOR is unset.
 struct Bars {
@@ -325,12 +355,13 @@ impl Progress for Bars {
         let bar = bars.entry(source.to_string()).or_insert_with(|| {
             let bar = self.multi.add(ProgressBar::new(0));
             bar.set_style(
-                ProgressStyle::with_template("{prefix:>10} {bar:30} {bytes}/{total_bytes}")
+                ProgressStyle::with_template("{prefix:>10} {bar:30} {bytes}/{total_bytes} {msg}")
                     .unwrap_or_else(|_| ProgressStyle::default_bar()),
             );
             bar.set_prefix(source.to_string());
             bar
         });
+        bar.set_message("");
         bar.inc_length(len.unwrap_or(0));
     }
 
@@ -345,4 +376,22 @@ impl Progress for Bars {
     }
 
     fn finish(&self, _source: &str) {}
+
+    fn waiting(&self, source: &str, wait: Duration, budget: Budget) {
+        let bars = self
+            .bars
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(bar) = bars.get(source) {
+            bar.set_message(format!(
+                "waiting {} s (budget {budget})",
+                wait.as_secs_f64().ceil()
+            ));
+        } else {
+            let _ = self.multi.println(format!(
+                "{source:>10} waiting {} s (budget {budget})",
+                wait.as_secs_f64().ceil()
+            ));
+        }
+    }
 }

@@ -412,9 +412,69 @@ pub fn base_url(entry: &str) -> Result<(String, String), String> {
     Ok((name.to_string(), url.to_string()))
 }
 
+/// `--budget NAME=N/SECONDS` (at most N requests in any SECONDS to that publisher service), or
+/// `NAME=off` (no budget).
+pub fn budget(entry: &str) -> Result<(String, Option<healthy_city_ingest::Budget>), String> {
+    let Some((name, spec)) = entry.split_once('=') else {
+        return Err(String::from(
+            "write NAME=N/SECONDS, e.g. `--budget oecd=60/3600` (60 requests an hour), or NAME=off",
+        ));
+    };
+    if !healthy_city_ingest::base_url_services().any(|s| s == name) {
+        return Err(format!(
+            "unknown publisher `{name}`; use one of {}",
+            healthy_city_ingest::base_url_services()
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    if spec == "off" {
+        return Ok((name.to_string(), None));
+    }
+    let parsed = spec.split_once('/').and_then(|(n, secs)| {
+        Some((
+            n.trim().parse::<u32>().ok()?,
+            secs.trim().parse::<u64>().ok()?,
+        ))
+    });
+    match parsed {
+        Some((requests @ 1..=1_000_000, secs @ 1..=86_400)) => Ok((
+            name.to_string(),
+            Some(healthy_city_ingest::Budget {
+                requests,
+                per: std::time::Duration::from_secs(secs),
+            }),
+        )),
+        _ => Err(format!(
+            "`{spec}` is not N/SECONDS with N from 1 to 1000000 and SECONDS from 1 to 86400, e.g. `{name}=60/3600`; or `{name}=off`"
+        )),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn budget_reads_requests_per_seconds_or_off() {
+        assert_eq!(
+            budget("oecd=60/3600"),
+            Ok((
+                "oecd".to_string(),
+                Some(healthy_city_ingest::Budget {
+                    requests: 60,
+                    per: std::time::Duration::from_secs(3600)
+                })
+            ))
+        );
+        assert_eq!(budget("cdc=off"), Ok(("cdc".to_string(), None)));
+        assert!(budget("nowhere=1/1")
+            .unwrap_err()
+            .contains("unknown publisher"));
+        for bad in ["oecd=0/60", "oecd=60", "oecd=60/0", "oecd=x/y", "oecd"] {
+            assert!(budget(bad).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn weight_noise_reads_a_share_or_a_level_and_a_share() {

@@ -77,6 +77,16 @@ pub enum Error {
         #[source]
         source: Option<Box<dyn std::error::Error + Send + Sync>>,
     },
+    /// The publisher says the selection matches no data (an SDMX 404 `NoResultsFound`).
+    #[error("`{url}` holds no rows: {why}; check the catalogue's `download` address (the key's dimension codes, `startPeriod`/`endPeriod`)")]
+    NoResults { url: String, why: String },
+    /// 413: the publisher will not extract that much at once; `hint` says which filters to add.
+    #[error("`{url}`: the server answered 413 Payload Too Large{detail}: the request asks for more than the publisher extracts at once; {hint}")]
+    TooLarge {
+        url: String,
+        detail: String,
+        hint: String,
+    },
     /// One or more sources could not be downloaded or read: nothing was written.
     #[error("{} failed; the snapshot is left as it was (a partial build keeps the previous values of failed sources):\n{}", if .0.len() == 1 { "1 source".to_string() } else { format!("{} sources", .0.len()) }, .0.iter().map(|f| format!("  - {f}")).collect::<Vec<_>>().join("\n"))]
     Sources(Vec<SourceFailure>),

@@ -7,6 +7,7 @@ use std::path::Path;
 
 use healthy_city_model::{Catalogue, Cities, Indicator, Observations};
 
+use crate::bounds::echo;
 use crate::build::{assemble, check_first_year};
 use crate::error::{error_chain, Error, Result, SourceFailure};
 use crate::http::{Client, Fetched, Progress};
@@ -69,6 +70,16 @@ pub fn fetch_snapshot(
     catalogue.check_ingest().map_err(Error::Invalid)?;
     let countries: BTreeSet<&str> = cities.iter().filter_map(|c| c.country.as_deref()).collect();
     let countries = countries.into_iter().collect::<Vec<_>>().join(";");
+    let eurostat: BTreeSet<&str> = cities
+        .iter()
+        .flat_map(|c| c.aliases.get("eurostat").into_iter().flatten())
+        .map(String::as_str)
+        .collect();
+    let fill = Fill {
+        countries,
+        eurostat: eurostat.into_iter().map(str::to_string).collect(),
+        first_year,
+    };
     // Every download, once, with the adapter and indicators that use it.
     let mut wanted: BTreeMap<String, (Adapter, Vec<String>)> = BTreeMap::new();
     let mut order: Vec<String> = Vec::new();
@@ -84,12 +95,12 @@ pub fn fetch_snapshot(
         let Some(template) = &spec.download else {
             continue;
         };
-        let url = resolve(template, adapter, options.base_urls, &countries).map_err(|message| {
-            Error::Catalogue {
+        let url = resolve(template, adapter, options.base_urls, &fill, &spec.query).map_err(
+            |message| Error::Catalogue {
                 indicator: indicator.id.clone(),
                 message,
-            }
-        })?;
+            },
+        )?;
         let entry = wanted.entry(url.clone()).or_insert_with(|| {
             order.push(url.clone());
             (adapter, Vec::new())
@@ -174,7 +185,7 @@ pub fn fetch_snapshot(
     let mut sources = Downloaded {
         data_dir,
         base_urls: options.base_urls,
-        countries,
+        fill,
         loaded,
     };
     let mut snapshot = assemble(
@@ -213,7 +224,7 @@ fn release_changes(
 struct Downloaded<'a> {
     data_dir: Option<&'a Path>,
     base_urls: &'a BTreeMap<String, String>,
-    countries: String,
+    fill: Fill,
     loaded: BTreeMap<String, Loaded>,
 }
 
@@ -225,7 +236,7 @@ impl Sources for Downloaded<'_> {
         };
         let spec = crate::build::spec(indicator)?;
         if let Some(template) = &spec.download {
-            return resolve(template, adapter, self.base_urls, &self.countries)
+            return resolve(template, adapter, self.base_urls, &self.fill, &spec.query)
                 .map_err(catalogue_error);
         }
         spec.file.clone().ok_or_else(|| {
@@ -267,6 +278,31 @@ fn download(
             service,
             options.progress,
         )
+    };
+    let query = indicator.source.as_ref().map_or("", |s| s.query.as_str());
+    let get = |url: &str| {
+        match get(url) {
+        Err(Error::TooLarge { url, detail, .. })
+            if matches!(adapter, Adapter::EurostatJson | Adapter::EurostatTsv) =>
+        {
+            let hint = eurostat_hint(&url, query);
+            Err(Error::TooLarge { url, detail, hint })
+        }
+        Ok(fetched) if matches!(adapter, Adapter::EurostatJson | Adapter::EurostatTsv) => {
+            match eurostat_asynchronous(&fetched.body) {
+                Some(key) => Err(Error::format(
+                    url,
+                    None,
+                    format!(
+                        "Eurostat moved this request to its asynchronous API ({key}) instead of answering it, as it does for large extractions: narrow it with filters ({}), or point `download` at the dataset's bulk TSV file",
+                        eurostat_hint(url, query)
+                    ),
+                )),
+                None => Ok(fetched),
+            }
+        }
+        other => other,
+    }
     };
     let max_pages = options.client.config().max_pages.max(1);
     if adapter == Adapter::Socrata {
@@ -408,7 +444,13 @@ fn next_page(
         return Ok(next.to_string());
     }
     // An absolute link to the publisher's own host while a mirror or test server stands in.
-    resolve(next.as_str(), Adapter::GhoOdata, base_urls, "")
+    resolve(
+        next.as_str(),
+        Adapter::GhoOdata,
+        base_urls,
+        &Fill::default(),
+        "",
+    )
 }
 
 /// Rows per Socrata page when the catalogue's address sets no `$limit`.
@@ -416,7 +458,7 @@ const SOCRATA_PAGE: usize = 50_000;
 
 /// Fetches a Socrata (CDC PLACES) answer page by page: `$limit` rows at a time (the address's
 /// own `$limit`, else 50,000; Socrata silently stops at 1,000 without one), following `$offset`
-/// until a page comes back short.
+/// until a page comes back short, in the address's `$order`, else `$order=:id`.
 fn socrata_pages(
     url: &str,
     indicator: &Indicator,
@@ -432,6 +474,15 @@ fn socrata_pages(
         })
         .filter(|&l| l > 0)
         .unwrap_or(SOCRATA_PAGE);
+    // Socrata pages are stable only under an order: without `$order` rows may repeat or go
+    // missing between pages (Socrata's paging documentation), so the row id orders them.
+    let ordered =
+        reqwest::Url::parse(url).is_ok_and(|u| u.query_pairs().any(|(k, _)| k == "$order"));
+    let url = &if ordered {
+        url.to_string()
+    } else {
+        with_query(url, "$order", ":id")
+    };
     let mut table: Option<SourceTable> = None;
     let mut downloads = Vec::new();
     let mut sha256 = String::new();
@@ -517,15 +568,36 @@ fn with_query(url: &str, key: &str, value: &str) -> String {
     }
 }
 
-/// The catalogue's `download` with `{countries}` filled in and the service's `--base-url`
-/// applied (scheme, host and port replaced; a path in the base is put before the path).
+/// What a catalogue's `download` address is completed with.
+#[derive(Debug, Default)]
+struct Fill {
+    /// `{countries}`: the registry's ISO3 codes joined by `;` (World Bank API).
+    countries: String,
+    /// The registry's Urban Audit codes (`eurostat` aliases), for Eurostat city statistics.
+    eurostat: Vec<String>,
+    /// The first year kept (Eurostat's `sinceTimePeriod`).
+    first_year: i32,
+}
+
+/// Most Urban Audit codes put into one address as `cities=` filters: beyond it the address
+/// grows past what servers accept, and the other filters keep the answer small.
+const MAX_CITY_FILTERS: usize = 100;
+
+/// The catalogue's `download` with `{countries}` filled in, Eurostat city statistics narrowed
+/// ([`eurostat_filters`]), and the service's `--base-url` applied (scheme, host and port
+/// replaced; a path in the base is put before the path).
 fn resolve(
     template: &str,
     adapter: Adapter,
     base_urls: &BTreeMap<String, String>,
-    countries: &str,
+    fill: &Fill,
+    query: &str,
 ) -> std::result::Result<String, String> {
-    let url = template.replace("{countries}", countries);
+    let url = template.replace("{countries}", &fill.countries);
+    let url = match adapter {
+        Adapter::EurostatJson | Adapter::EurostatTsv => eurostat_filters(&url, query, fill)?,
+        _ => url,
+    };
     let Some(base) = base_urls.get(adapter.service()) else {
         return Ok(url);
     };
@@ -552,9 +624,186 @@ fn resolve(
     Ok(out)
 }
 
+/// Keeps a request for Eurostat city statistics (`urb_*` datasets of the dissemination
+/// API's JSON endpoint) small, as Eurostat answers large extractions with 413 or moves them to
+/// its asynchronous API: every dimension the catalogue names is filtered unless the address
+/// already filters it: `freq` and `indic_ur` from a `query` such as `A.DE1001V`, `cities` from
+/// the registry's Urban Audit codes (up to [`MAX_CITY_FILTERS`]), and `sinceTimePeriod` from the
+/// first year kept. A `geo` filter on city statistics, which have `cities` instead, is an
+/// error.
+fn eurostat_filters(url: &str, query: &str, fill: &Fill) -> std::result::Result<String, String> {
+    let Ok(mut parsed) = reqwest::Url::parse(url) else {
+        return Ok(url.to_string());
+    };
+    let Some(dataset) = parsed
+        .path()
+        .split_once("/statistics/1.0/data/")
+        .map(|(_, d)| d.trim_matches('/').to_string())
+    else {
+        return Ok(url.to_string());
+    };
+    if !dataset.starts_with("urb_") {
+        return Ok(url.to_string());
+    }
+    let keys: BTreeSet<String> = parsed.query_pairs().map(|(k, _)| k.into_owned()).collect();
+    if keys.contains("geo") {
+        return Err(format!(
+            "`download` `{url}` filters the city statistics `{dataset}` by `geo`, a dimension they do not have: filter them by `cities` (Urban Audit codes such as `UK001C`, or functional urban areas such as `UK001F`), or leave it out and the registry's codes are asked for"
+        ));
+    }
+    let mut add: Vec<(String, String)> = Vec::new();
+    let parts: Vec<&str> = query.split('.').collect();
+    if let [freq, indic_ur] = parts[..] {
+        for (key, value) in [("freq", freq), ("indic_ur", indic_ur)] {
+            if !keys.contains(key) && !value.is_empty() {
+                add.push((key.to_string(), value.to_string()));
+            }
+        }
+    }
+    if !keys.contains("cities") && (1..=MAX_CITY_FILTERS).contains(&fill.eurostat.len()) {
+        add.extend(
+            fill.eurostat
+                .iter()
+                .map(|c| ("cities".to_string(), c.clone())),
+        );
+    }
+    let timed = [
+        "time",
+        "sinceTimePeriod",
+        "untilTimePeriod",
+        "lastTimePeriod",
+    ];
+    if fill.first_year > 0 && !timed.iter().any(|k| keys.contains(*k)) {
+        add.push(("sinceTimePeriod".to_string(), fill.first_year.to_string()));
+    }
+    if add.is_empty() {
+        return Ok(url.to_string());
+    }
+    parsed.query_pairs_mut().extend_pairs(add);
+    Ok(parsed.to_string())
+}
+
+/// What to add to a Eurostat request that was too large: the dimensions of city statistics
+/// (`freq`, `indic_ur`, `cities`, a time filter) it does not filter yet.
+fn eurostat_hint(url: &str, query: &str) -> String {
+    let keys: BTreeSet<String> = reqwest::Url::parse(url)
+        .map(|u| u.query_pairs().map(|(k, _)| k.into_owned()).collect())
+        .unwrap_or_default();
+    let mut missing = Vec::new();
+    let parts: Vec<&str> = query.split('.').collect();
+    for (key, example) in [
+        (
+            "freq",
+            parts
+                .first()
+                .copied()
+                .filter(|_| parts.len() == 2)
+                .unwrap_or("A"),
+        ),
+        ("indic_ur", parts.get(1).copied().unwrap_or("DE1001V")),
+        ("cities", "UK001C"),
+    ] {
+        if !keys.contains(key) {
+            missing.push(format!("`{key}={example}`"));
+        }
+    }
+    if ![
+        "time",
+        "sinceTimePeriod",
+        "untilTimePeriod",
+        "lastTimePeriod",
+    ]
+    .iter()
+    .any(|k| keys.contains(*k))
+    {
+        missing.push("`sinceTimePeriod=2010`".to_string());
+    }
+    if missing.is_empty() {
+        "it already filters every dimension: ask for fewer cities or years per address, or use the dataset's bulk TSV file".to_string()
+    } else {
+        format!(
+            "add the filters {} to the catalogue's `download` address (the dissemination API filters by any dimension)",
+            missing.join(", ")
+        )
+    }
+}
+
+/// Eurostat's answer announcing asynchronous delivery (an XML message whose status is
+/// `SUBMITTED` or `PROCESSING`, with a key to poll), as `status ..., key ...`.
+fn eurostat_asynchronous(body: &[u8]) -> Option<String> {
+    let head = String::from_utf8_lossy(&body[..body.len().min(16 * 1024)]);
+    if !head.trim_start().starts_with('<') {
+        return None;
+    }
+    let element = |name: &str| {
+        let start = head
+            .find(&format!(":{name}>"))
+            .or_else(|| head.find(&format!("<{name}>")))?;
+        let rest = &head[start..];
+        let rest = &rest[rest.find('>')? + 1..];
+        Some(echo(rest[..rest.find('<')?].trim()))
+    };
+    let status = element("status")?;
+    if !matches!(status.as_str(), "SUBMITTED" | "PROCESSING" | "AVAILABLE") {
+        return None;
+    }
+    Some(match element("key") {
+        Some(key) => format!("status `{status}`, key `{key}`"),
+        None => format!("status `{status}`"),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_too_large_eurostat_request_is_told_which_filters_to_add() {
+        assert_eq!(
+            eurostat_hint(
+                "https://ec.europa.eu/eurostat/api/dissemination/sdmx/2.1/data/urb_cpop1?format=TSV",
+                "A.DE1001V"
+            ),
+            "add the filters `freq=A`, `indic_ur=DE1001V`, `cities=UK001C`, `sinceTimePeriod=2010` to the catalogue's `download` address (the dissemination API filters by any dimension)"
+        );
+        assert_eq!(
+            eurostat_hint("https://h/urb_cpop1?freq=A&indic_ur=X&time=2019", "A.X"),
+            "add the filters `cities=UK001C` to the catalogue's `download` address (the dissemination API filters by any dimension)"
+        );
+    }
+
+    #[test]
+    fn narrows_eurostat_city_statistics_by_every_named_dimension() {
+        let fill = Fill {
+            countries: String::new(),
+            eurostat: vec!["DE001C".to_string(), "UK001C".to_string()],
+            first_year: 2000,
+        };
+        let base = "https://ec.europa.eu/eurostat/api/dissemination/statistics/1.0/data/urb_cpop1?format=JSON&lang=EN";
+        assert_eq!(
+            eurostat_filters(base, "A.DE1001V", &fill).unwrap(),
+            format!(
+                "{base}&freq=A&indic_ur=DE1001V&cities=DE001C&cities=UK001C&sinceTimePeriod=2000"
+            )
+        );
+        // What the address already filters is left as it is.
+        let narrowed = format!("{base}&cities=UK001F&time=2019&indic_ur=DE1001V");
+        assert_eq!(
+            eurostat_filters(&narrowed, "A.DE1001V", &fill).unwrap(),
+            format!("{narrowed}&freq=A")
+        );
+        // Not city statistics, or not the JSON endpoint: untouched.
+        let gdp = "https://ec.europa.eu/eurostat/api/dissemination/statistics/1.0/data/nama_10_gdp?geo=DE";
+        assert_eq!(eurostat_filters(gdp, "A.CP_MEUR", &fill).unwrap(), gdp);
+        let tsv =
+            "https://ec.europa.eu/eurostat/api/dissemination/sdmx/2.1/data/urb_cpop1?format=TSV";
+        assert_eq!(eurostat_filters(tsv, "A.DE1001V", &fill).unwrap(), tsv);
+        let err = eurostat_filters(&format!("{base}&geo=UK"), "A.DE1001V", &fill).unwrap_err();
+        assert!(
+            err.contains("by `geo`, a dimension they do not have: filter them by `cities`"),
+            "{err}"
+        );
+    }
 
     #[test]
     fn applies_the_base_url_and_fills_in_the_countries() {
@@ -567,7 +816,11 @@ mod tests {
                 "https://api.worldbank.org/v2/country/{countries}/indicator/SP.DYN.LE00.IN?format=json&per_page=1000",
                 Adapter::WbApi,
                 &bases,
-                "FRA;GBR"
+                &Fill {
+                    countries: "FRA;GBR".to_string(),
+                    ..Fill::default()
+                },
+                "SP.DYN.LE00.IN"
             )
             .unwrap(),
             "http://127.0.0.1:8080/mirror/v2/country/FRA;GBR/indicator/SP.DYN.LE00.IN?format=json&per_page=1000"
@@ -577,6 +830,7 @@ mod tests {
                 "https://ghoapi.azureedge.net/api/NCD_PAA",
                 Adapter::GhoOdata,
                 &bases,
+                &Fill::default(),
                 ""
             )
             .unwrap(),

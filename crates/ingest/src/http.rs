@@ -1,12 +1,12 @@
 //! Downloading publishers' responses: retries with back-off, a size limit, a content-type
 //! check, a revalidating cache, offline mode and a per-host concurrency limit.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::fmt::Write as _;
 use std::io::Read;
 use std::path::PathBuf;
 use std::sync::{Condvar, Mutex, PoisonError};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -131,6 +131,51 @@ pub struct HttpConfig {
     /// Most pages followed for one source (World Bank `pages`, GHO OData `@odata.nextLink`,
     /// Socrata `$offset`); a source needing more fails rather than looping forever.
     pub max_pages: usize,
+    /// Per publisher service (`oecd`, ...), the most requests sent in a sliding window:
+    /// requests beyond it wait (shown through [`Progress::waiting`]) instead of failing.
+    /// Default: the OECD's documented 60 data downloads an hour.
+    pub budgets: BTreeMap<String, Budget>,
+    /// Per publisher service, headers added to every request (e.g. a Socrata app token,
+    /// `X-App-Token`, for `cdc`). Their values are never written to the cache, the logs or
+    /// this type's `Debug` output.
+    pub headers: BTreeMap<String, Vec<(String, Secret)>>,
+}
+
+/// A request budget: at most `requests` requests in any window of `per`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Budget {
+    /// Requests allowed in one window.
+    pub requests: u32,
+    /// The window.
+    pub per: Duration,
+}
+
+impl std::fmt::Display for Budget {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} requests per {} s", self.requests, self.per.as_secs())
+    }
+}
+
+/// A header value kept out of logs and `Debug` output (an API token).
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(pub String);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(..)")
+    }
+}
+
+/// The request budgets of [`HttpConfig::default`]: the OECD's API allows 60 data downloads an
+/// hour (OECD Data API documentation, "rate limiting").
+pub fn default_budgets() -> BTreeMap<String, Budget> {
+    BTreeMap::from([(
+        "oecd".to_string(),
+        Budget {
+            requests: 60,
+            per: Duration::from_secs(3600),
+        },
+    )])
 }
 
 impl Default for HttpConfig {
@@ -148,6 +193,8 @@ impl Default for HttpConfig {
             per_host: 2,
             seed: 0x5eed,
             max_pages: 1000,
+            budgets: default_budgets(),
+            headers: BTreeMap::new(),
         }
     }
 }
@@ -180,6 +227,10 @@ pub trait Progress: Sync {
     fn advance(&self, source: &str, bytes: u64);
     /// The download ended (successfully or not).
     fn finish(&self, source: &str);
+    /// A request for `source` waits `wait` to stay within its service's request budget.
+    fn waiting(&self, source: &str, wait: Duration, budget: Budget) {
+        let _ = (source, wait, budget);
+    }
 }
 
 /// A [`Progress`] that shows nothing.
@@ -209,6 +260,10 @@ enum Failure {
         after: Option<Duration>,
     },
     Fatal(String),
+    /// The server says the selection matches no data (SDMX's 404 `NoResultsFound`).
+    NoResults(String),
+    /// 413: the server will not extract that much at once (its fault message, if any).
+    TooLarge(Option<String>),
 }
 
 /// The downloader: one per ingest run, shared by the sources' threads.
@@ -217,6 +272,8 @@ pub struct Client {
     config: HttpConfig,
     in_flight: Mutex<HashMap<String, usize>>,
     freed: Condvar,
+    /// Per service with a budget, when its recent requests were (or are scheduled to be) sent.
+    sent: Mutex<HashMap<String, VecDeque<Instant>>>,
 }
 
 impl std::fmt::Debug for Client {
@@ -245,6 +302,7 @@ impl Client {
             config,
             in_flight: Mutex::new(HashMap::new()),
             freed: Condvar::new(),
+            sent: Mutex::new(HashMap::new()),
         })
     }
 
@@ -310,6 +368,7 @@ impl Client {
         let mut attempt = 0u32;
         loop {
             attempt += 1;
+            self.within_budget(url, source, progress);
             match self.attempt(url, kind, accept, cached.as_ref(), source, progress) {
                 Ok(mut fetched) => {
                     fetched.attempts = attempt;
@@ -320,6 +379,19 @@ impl Client {
                         url: url.to_string(),
                         message,
                         source: None,
+                    })
+                }
+                Err(Failure::TooLarge(detail)) => {
+                    return Err(Error::TooLarge {
+                        url: url.to_string(),
+                        detail: detail.map_or(String::new(), |d| format!(" ({d})")),
+                        hint: "narrow the request (fewer places, measures or years)".to_string(),
+                    })
+                }
+                Err(Failure::NoResults(why)) => {
+                    return Err(Error::NoResults {
+                        url: url.to_string(),
+                        why,
                     })
                 }
                 Err(Failure::Retry { why, after }) => {
@@ -363,6 +435,9 @@ impl Client {
         progress: &dyn Progress,
     ) -> std::result::Result<Fetched, Failure> {
         let mut request = self.http.get(url);
+        for (name, Secret(value)) in self.config.headers.get(source).into_iter().flatten() {
+            request = request.header(name.as_str(), value.as_str());
+        }
         if let Some(accept) = accept {
             request = request.header(reqwest::header::ACCEPT, accept);
         }
@@ -379,6 +454,30 @@ impl Client {
             after: None,
         })?;
         let status = response.status();
+        if status == reqwest::StatusCode::PAYLOAD_TOO_LARGE {
+            // Eurostat's answer to an extraction beyond its limit: a SOAP fault whose
+            // `faultstring` says `EXTRACTION_TOO_BIG: ... estimated N rows, max authorised is M`.
+            let mut head = Vec::new();
+            let _ = (&mut response).take(64 * 1024).read_to_end(&mut head);
+            let text = String::from_utf8_lossy(&head);
+            let detail = text
+                .split_once("<faultstring>")
+                .and_then(|(_, rest)| rest.split_once("</faultstring>"))
+                .map(|(fault, _)| crate::bounds::safe_message(&fault.trim().replace('`', "'")));
+            return Err(Failure::TooLarge(detail));
+        }
+        if status == reqwest::StatusCode::NOT_FOUND {
+            // SDMX services (the OECD's) answer a selection matching no data with a 404 whose
+            // small body says `NoResultsFound`: an empty result, not a missing address.
+            let mut head = Vec::new();
+            let _ = (&mut response).take(64 * 1024).read_to_end(&mut head);
+            let text = String::from_utf8_lossy(&head);
+            if text.contains("NoResultsFound") || text.contains("NoRecordsFound") {
+                return Err(Failure::NoResults(format!(
+                    "the server answered {status} with `NoResultsFound`, SDMX's answer to a selection that matches no data"
+                )));
+            }
+        }
         let header = |name: reqwest::header::HeaderName| {
             response
                 .headers()
@@ -452,6 +551,45 @@ impl Client {
             origin: Origin::Network,
             attempts: 0,
         })
+    }
+
+    /// Waits, if `source`'s service has a request budget and has used it up in the current
+    /// window, until the oldest request of the window leaves it; the slot is reserved before
+    /// the wait so that concurrent requests queue in order.
+    fn within_budget(&self, url: &str, source: &str, progress: &dyn Progress) {
+        let Some(&budget) = self.config.budgets.get(source) else {
+            return;
+        };
+        if budget.requests == 0 {
+            return;
+        }
+        let now = Instant::now();
+        let start = {
+            let mut sent = self.sent.lock().unwrap_or_else(PoisonError::into_inner);
+            // The last `requests` requests, oldest first: a full window after the oldest,
+            // the budget allows one more.
+            let times = sent.entry(source.to_string()).or_default();
+            let start = match times.front() {
+                Some(&oldest) if times.len() >= budget.requests as usize => {
+                    (oldest + budget.per).max(now)
+                }
+                _ => now,
+            };
+            times.push_back(start);
+            while times.len() > budget.requests as usize {
+                times.pop_front();
+            }
+            start
+        };
+        let wait = start.saturating_duration_since(now);
+        if !wait.is_zero() {
+            tracing::warn!(
+                "{url}: waiting {} s to stay within {source}'s budget of {budget}",
+                wait.as_secs_f64().ceil()
+            );
+            progress.waiting(source, wait, budget);
+            std::thread::sleep(wait);
+        }
     }
 
     /// Waits for a free slot for `host`; the slot is released when the guard drops.

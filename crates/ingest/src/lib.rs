@@ -125,7 +125,8 @@ pub use coinr::{coinr_id, import_coinr, write_coinr_import, CoinrImport, COINR_F
 pub use error::{Conflict, Error, Result, SourceFailure};
 pub use fetch::{fetch_snapshot, FetchOptions};
 pub use http::{
-    default_cache_dir, BodyKind, Client, Fetched, HttpConfig, NoProgress, Origin, Progress,
+    default_budgets, default_cache_dir, BodyKind, Budget, Client, Fetched, HttpConfig, NoProgress,
+    Origin, Progress, Secret,
 };
 pub use publishers::{
     base_url_services, parse_eurostat_tsv, parse_gho_csv, parse_gho_odata, parse_jsonstat,

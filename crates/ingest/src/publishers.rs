@@ -270,7 +270,7 @@ const ADAPTERS: [Row; 12] = [
         key: Key::Release("oecd"),
         lists_unmatched: false,
         body: Body::Is(BodyKind::Json),
-        accept: Some("application/vnd.sdmx.data+json; charset=utf-8; version=2.0"),
+        accept: Some("application/vnd.sdmx.data+json; charset=utf-8; version=2"),
     },
     Row {
         adapter: Adapter::Socrata,
@@ -584,7 +584,7 @@ mod tests {
         let err = parse_sdmx_json(SDMX_ML.as_bytes(), "https://sdmx.oecd.org/x")
             .unwrap_err()
             .to_string();
-        assert_eq!(err, format!("`https://sdmx.oecd.org/x`: {start} JSON: ask for SDMX-JSON with the header `Accept: application/vnd.sdmx.data+json; charset=utf-8; version=2.0` (healthy-city sends it for `sdmx_json` sources; a proxy may have dropped it) or add `format=jsondata` to the address"));
+        assert_eq!(err, format!("`https://sdmx.oecd.org/x`: {start} JSON: ask for SDMX-JSON with the header `Accept: application/vnd.sdmx.data+json; charset=utf-8; version=2` (healthy-city sends it for `sdmx_json` sources; a proxy may have dropped it) or add `format=jsondata` to the address"));
         let err = parse_wb_api(SDMX_ML.as_bytes(), "wb")
             .unwrap_err()
             .to_string();

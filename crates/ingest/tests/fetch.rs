@@ -12,7 +12,7 @@ use std::time::Duration;
 use healthy_city_ingest::{
     build_snapshot, fetch_snapshot, parse_gho_csv, parse_gho_odata, parse_wdi_csv, parse_wdi_zip,
     parse_who_aap_xlsx, write_snapshot, BodyKind, Client, Error, FetchOptions, HttpConfig,
-    NoProgress, Snapshot,
+    NoProgress, Secret, Snapshot,
 };
 use healthy_city_model::{Catalogue, Cities, Flag, Observations};
 use support::mock::{MockServer, Reply, Request};
@@ -383,7 +383,7 @@ fn publisher(
             "/eurostat/api/dissemination/statistics/1.0/data/urb_cpop1" => Reply::json(URB),
             "/public/rest/data/OECD.CFE.EDS,DSD_REG_DEMO@DF_LIFE_EXP,2.0/all" => Reply::new(
                 200,
-                "application/vnd.sdmx.data+json; charset=utf-8; version=2.0",
+                "application/vnd.sdmx.data+json; charset=utf-8; version=2",
                 SDMX,
             ),
             "/resource/eav7-hnsx.json" => Reply::json(PLACES),
@@ -802,53 +802,89 @@ fn two_different_values_for_one_country_and_year_name_the_url_and_both_records()
     );
 }
 
+/// CDC PLACES through Socrata: pages of `$limit` rows followed by `$offset` until a short
+/// page, each in a stable order (`$order=:id` added when the address gives none, the
+/// address's own `$order` kept otherwise, as Socrata's paging documentation requires), with
+/// the app token sent as `X-App-Token` on every page.
 #[test]
 fn follows_socrata_offsets_until_a_short_page() {
-    let server = publisher(|r, _| {
-        if r.path() != "/resource/eav7-hnsx.json" {
-            return None;
-        }
-        let records: Vec<serde_json::Value> = serde_json::from_str(PLACES).unwrap();
-        let offset: usize = r.query("%24offset").unwrap().parse().unwrap();
-        let limit: usize = r.query("%24limit").unwrap().parse().unwrap();
-        let page: Vec<_> = records.into_iter().skip(offset).take(limit).collect();
-        Some(Reply::json(serde_json::to_vec(&page).unwrap()))
-    });
-    let cities = Cities::parse(CITIES, "cities.toml").unwrap();
-    let catalogue = Catalogue::parse(
-        &CATALOGUE.replace("?measureid=OBESITY", "?measureid=OBESITY&$limit=1"),
-        "catalogue.toml",
-    )
-    .unwrap();
-    let client = Client::new(config(None)).unwrap();
-    let bases: BTreeMap<String, String> = ["gho", "worldbank", "eurostat", "oecd", "cdc"]
-        .iter()
-        .map(|s| (s.to_string(), server.url()))
-        .collect();
-    let options = FetchOptions {
-        client: &client,
-        base_urls: &bases,
-        progress: &NoProgress,
-        previous: None,
-        allow_partial: false,
-        accept_releases: false,
-    };
-    let snapshot = fetch_snapshot(None, &cities, &catalogue, 2000, &options).unwrap();
-    assert_eq!(rows(&snapshot), expected());
-    let pages: Vec<String> = server
-        .requests()
-        .iter()
-        .filter(|r| r.path() == "/resource/eav7-hnsx.json")
-        .map(|r| r.query("%24offset").unwrap().to_string())
-        .collect();
-    assert_eq!(pages, ["0", "1", "2"]);
-    let places = snapshot
-        .report
-        .indicators
-        .iter()
-        .find(|i| i.indicator == "obesity_places")
+    for (address, order) in [("", "%3Aid"), ("&$order=locationname", "locationname")] {
+        let server = publisher(|r, _| {
+            if r.path() != "/resource/eav7-hnsx.json" {
+                return None;
+            }
+            let records: Vec<serde_json::Value> = serde_json::from_str(PLACES).unwrap();
+            let offset: usize = r.query("%24offset").unwrap().parse().unwrap();
+            let limit: usize = r.query("%24limit").unwrap().parse().unwrap();
+            let page: Vec<_> = records.into_iter().skip(offset).take(limit).collect();
+            Some(Reply::json(serde_json::to_vec(&page).unwrap()))
+        });
+        let cities = Cities::parse(CITIES, "cities.toml").unwrap();
+        let catalogue = Catalogue::parse(
+            &CATALOGUE.replace(
+                "?measureid=OBESITY",
+                &format!("?measureid=OBESITY&$limit=1{address}"),
+            ),
+            "catalogue.toml",
+        )
         .unwrap();
-    assert_eq!((places.rows_read, places.unmatched), (2, 1));
+        let client = Client::new(HttpConfig {
+            headers: BTreeMap::from([(
+                "cdc".to_string(),
+                vec![("X-App-Token".to_string(), Secret("test-token".to_string()))],
+            )]),
+            ..config(None)
+        })
+        .unwrap();
+        assert!(
+            !format!("{client:?}").contains("test-token"),
+            "the token shows in Debug output"
+        );
+        let bases: BTreeMap<String, String> = ["gho", "worldbank", "eurostat", "oecd", "cdc"]
+            .iter()
+            .map(|s| (s.to_string(), server.url()))
+            .collect();
+        let options = FetchOptions {
+            client: &client,
+            base_urls: &bases,
+            progress: &NoProgress,
+            previous: None,
+            allow_partial: false,
+            accept_releases: false,
+        };
+        let snapshot = fetch_snapshot(None, &cities, &catalogue, 2000, &options).unwrap();
+        assert_eq!(rows(&snapshot), expected());
+        let requests = server.requests();
+        let pages: Vec<&Request> = requests
+            .iter()
+            .filter(|r| r.path() == "/resource/eav7-hnsx.json")
+            .collect();
+        let offsets: Vec<&str> = pages
+            .iter()
+            .map(|r| r.query("%24offset").unwrap())
+            .collect();
+        assert_eq!(offsets, ["0", "1", "2"]);
+        for page in &pages {
+            assert_eq!(page.query("%24order"), Some(order), "{}", page.target);
+            assert_eq!(page.target.matches("order=").count(), 1, "{}", page.target);
+            assert_eq!(
+                page.headers.get("x-app-token").map(String::as_str),
+                Some("test-token")
+            );
+        }
+        // Only the CDC's requests carry its token.
+        assert!(requests
+            .iter()
+            .filter(|r| r.path() != "/resource/eav7-hnsx.json")
+            .all(|r| !r.headers.contains_key("x-app-token")));
+        let places = snapshot
+            .report
+            .indicators
+            .iter()
+            .find(|i| i.indicator == "obesity_places")
+            .unwrap();
+        assert_eq!((places.rows_read, places.unmatched), (2, 1));
+    }
 }
 
 // --- GHO OData paging ----------------------------------------------------------------------
@@ -1077,7 +1113,7 @@ fn oecd_requests_ask_for_sdmx_json_and_an_sdmx_ml_answer_says_xml_and_which_acce
         "{err}"
     );
     assert!(
-        err.contains("the answer is XML (it starts `<?xml version=\"1.0\" encoding=\"utf-8\"?><message:GenericData><`), not JSON: ask for SDMX-JSON with the header `Accept: application/vnd.sdmx.data+json; charset=utf-8; version=2.0`"),
+        err.contains("the answer is XML (it starts `<?xml version=\"1.0\" encoding=\"utf-8\"?><message:GenericData><`), not JSON: ask for SDMX-JSON with the header `Accept: application/vnd.sdmx.data+json; charset=utf-8; version=2`"),
         "{err}"
     );
     let accepts: BTreeMap<String, String> = server
@@ -1092,7 +1128,7 @@ fn oecd_requests_ask_for_sdmx_json_and_an_sdmx_ml_answer_says_xml_and_which_acce
         .collect();
     assert_eq!(
         accepts["/public/rest/data/OECD.CFE.EDS,DSD_REG_DEMO@DF_LIFE_EXP,2.0/all"],
-        "application/vnd.sdmx.data+json; charset=utf-8; version=2.0"
+        "application/vnd.sdmx.data+json; charset=utf-8; version=2"
     );
     assert_eq!(accepts["/api/NCDMORT3070"], "application/json");
 }
@@ -1130,6 +1166,72 @@ fn a_gho_breakdown_left_out_of_the_query_is_an_error_naming_both_records() {
     let err = fetch(&server, None, false).unwrap_err().to_string();
     assert!(
         err.ends_with("record 2: two different values for city `london`, indicator `ncd`, year 2019: `10.7` (record 1, `GBR`) and `13.2` (`GBR`); the source gives two values for `GBR` in 2019: check the query (a breakdown such as sex may be missing from it) or report it to the publisher"),
+        "{err}"
+    );
+}
+
+// --- Eurostat and OECD answers to large or empty requests ---------------------------------
+
+const EUROSTAT_PATH: &str = "/eurostat/api/dissemination/statistics/1.0/data/urb_cpop1";
+
+/// A request for Eurostat city statistics carries every dimension the catalogue names
+/// (`freq` and `indic_ur` from the query `A.DE1001V`, the address's own `cities`, and
+/// `sinceTimePeriod` from the first year), and Eurostat's 413 (its SOAP fault, as its API
+/// documentation shows it) gives a message quoting the fault and saying what to do.
+#[test]
+fn a_eurostat_413_names_the_fault_and_what_to_narrow() {
+    const FAULT: &str = r#"<?xml version="1.0" encoding="UTF-8"?><S:Envelope xmlns:S="http://schemas.xmlsoap.org/soap/envelope/"><S:Body><S:Fault xmlns:S="http://schemas.xmlsoap.org/soap/envelope/"><faultcode>413</faultcode><faultstring>EXTRACTION_TOO_BIG: The requested extraction is too big, estimated 420709314 rows, max authorised is 5000000, please change your filters to reduce the extraction size</faultstring></S:Fault></S:Body></S:Envelope>"#;
+    let server = publisher(|r, _| {
+        (r.path() == EUROSTAT_PATH).then(|| Reply::new(413, "text/xml;charset=UTF-8", FAULT))
+    });
+    let err = fetch(&server, None, false).unwrap_err().to_string();
+    assert!(
+        err.contains(&format!(
+            "`{}{EUROSTAT_PATH}?format=JSON&lang=EN&cities=UK001C&freq=A&indic_ur=DE1001V&sinceTimePeriod=2000`: the server answered 413 Payload Too Large (EXTRACTION_TOO_BIG: The requested extraction is too big, estimated 420709314 rows, max authorised is 5000000, please change your filters to reduce the extraction size): the request asks for more than the publisher extracts at once; it already filters every dimension: ask for fewer cities or years per address, or use the dataset's bulk TSV file",
+            server.url()
+        )),
+        "{err}"
+    );
+    // A 413 is not retried.
+    let asked = server
+        .requests()
+        .iter()
+        .filter(|r| r.path() == EUROSTAT_PATH)
+        .count();
+    assert_eq!(asked, 1);
+}
+
+/// An answer announcing Eurostat's asynchronous delivery (status `SUBMITTED` and a key, in
+/// the shape of its asynchronous API's documentation) is refused with a message saying so,
+/// never parsed as data.
+#[test]
+fn a_eurostat_answer_moved_to_the_asynchronous_api_says_so() {
+    const ASYNC: &str = r#"<?xml version="1.0" encoding="UTF-8"?><env:Envelope xmlns:env="http://schemas.xmlsoap.org/soap/envelope/"><env:Header/><env:Body><ns0:syncResponse xmlns:ns0="http://estat.ec.europa.eu/disschain/soap/extraction"><queued><id>a1b2c3d4-0000-4000-8000-000000000000</id><status>SUBMITTED</status></queued></ns0:syncResponse></env:Body></env:Envelope>"#;
+    let server = publisher(|r, _| {
+        (r.path() == EUROSTAT_PATH).then(|| Reply::new(200, "application/xml", ASYNC))
+    });
+    let err = fetch(&server, None, false).unwrap_err().to_string();
+    assert!(
+        err.contains("Eurostat moved this request to its asynchronous API (status `SUBMITTED`)"),
+        "{err}"
+    );
+}
+
+/// The OECD's answer to a selection matching no data, HTTP 404 with `NoResultsFound`, fails
+/// the source as an empty answer with what to check, not as an unknown download failure.
+#[test]
+fn an_oecd_404_no_results_found_is_reported_as_an_empty_answer() {
+    let server = publisher(|r, _| {
+        r.path()
+            .starts_with("/public/rest/data/")
+            .then(|| Reply::new(404, "text/plain; charset=utf-8", "NoResultsFound"))
+    });
+    let err = fetch(&server, None, false).unwrap_err().to_string();
+    assert!(
+        err.contains(&format!(
+            "`{}/public/rest/data/OECD.CFE.EDS,DSD_REG_DEMO@DF_LIFE_EXP,2.0/all?startPeriod=2019` holds no rows: the server answered 404 Not Found with `NoResultsFound`, SDMX's answer to a selection that matches no data; check the catalogue's `download` address",
+            server.url()
+        )),
         "{err}"
     );
 }

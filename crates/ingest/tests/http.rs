@@ -255,3 +255,90 @@ fn a_server_that_stalls_times_out_and_is_retried() {
         start.elapsed()
     );
 }
+
+/// Records the waits a request budget imposes.
+#[derive(Default)]
+struct Waits(std::sync::Mutex<Vec<(String, Duration, healthy_city_ingest::Budget)>>);
+
+impl healthy_city_ingest::Progress for Waits {
+    fn start(&self, _: &str, _: &str, _: Option<u64>) {}
+    fn advance(&self, _: &str, _: u64) {}
+    fn finish(&self, _: &str) {}
+    fn waiting(&self, source: &str, wait: Duration, budget: healthy_city_ingest::Budget) {
+        self.0
+            .lock()
+            .unwrap()
+            .push((source.to_string(), wait, budget));
+    }
+}
+
+/// A service with a request budget (the OECD's 60 an hour, here 2 per 400 ms) spaces its
+/// requests instead of failing: the third request is sent no sooner than a full window after
+/// the first, the wait is reported to the progress display, and other services are not held.
+#[test]
+fn a_request_budget_spaces_requests_and_reports_the_wait() {
+    let server = MockServer::start(|_, _| Reply::json("{}"));
+    let budget = healthy_city_ingest::Budget {
+        requests: 2,
+        per: Duration::from_millis(400),
+    };
+    let client = Client::new(HttpConfig {
+        budgets: std::collections::BTreeMap::from([("oecd".to_string(), budget)]),
+        ..config(None)
+    })
+    .unwrap();
+    let waits = Waits::default();
+    let start = Instant::now();
+    let mut sent = Vec::new();
+    for i in 0..3 {
+        let url = format!("{}/public/rest/data/X{i}", server.url());
+        client.get(&url, BodyKind::Json, "oecd", &waits).unwrap();
+        sent.push(start.elapsed());
+    }
+    // Lower bounds only (a loaded machine may be slower, never faster).
+    assert!(sent[2] >= Duration::from_millis(400), "{sent:?}");
+    let recorded = waits.0.lock().unwrap().clone();
+    assert_eq!(recorded.len(), 1, "{recorded:?}");
+    assert_eq!(recorded[0].0, "oecd");
+    assert_eq!(recorded[0].2, budget);
+    assert!(recorded[0].1 > Duration::ZERO && recorded[0].1 <= budget.per);
+    // A service without a budget is not held back by the OECD's.
+    for i in 0..3 {
+        let url = format!("{}/api/Y{i}", server.url());
+        client.get(&url, BodyKind::Json, "gho", &waits).unwrap();
+    }
+    assert_eq!(waits.0.lock().unwrap().len(), 1);
+    assert_eq!(server.requests().len(), 6);
+}
+
+/// SDMX's answer to a selection matching no data, a 404 whose body says `NoResultsFound`, is
+/// an empty result with a message saying so and what to check, not an unknown failure; a 404
+/// without it stays a missing address.
+#[test]
+fn an_sdmx_404_no_results_found_is_an_empty_result() {
+    let server = MockServer::start(|r, _| {
+        if r.path().ends_with("/empty") {
+            Reply::new(404, "text/plain; charset=utf-8", "NoResultsFound")
+        } else {
+            Reply::status(404)
+        }
+    });
+    let client = Client::new(config(None)).unwrap();
+    let url = format!("{}/public/rest/data/empty", server.url());
+    let err = get(&client, &url, BodyKind::Json).unwrap_err();
+    assert!(
+        matches!(err, healthy_city_ingest::Error::NoResults { .. }),
+        "{err:?}"
+    );
+    assert_eq!(
+        err.to_string(),
+        format!("`{url}` holds no rows: the server answered 404 Not Found with `NoResultsFound`, SDMX's answer to a selection that matches no data; check the catalogue's `download` address (the key's dimension codes, `startPeriod`/`endPeriod`)")
+    );
+    // Not retried: one request.
+    assert_eq!(server.requests().len(), 1);
+    let missing = format!("{}/public/rest/data/missing", server.url());
+    let err = get(&client, &missing, BodyKind::Json)
+        .unwrap_err()
+        .to_string();
+    assert!(err.ends_with("the server answered 404 Not Found"), "{err}");
+}

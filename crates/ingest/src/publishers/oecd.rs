@@ -12,7 +12,7 @@ use crate::read::{flag_of, json, json_number, year_of, PLACE_DIMENSIONS, TIME_DI
 use crate::table::{SourceRecord, SourceTable};
 
 /// How to ask an SDMX API for JSON, quoted when it answers XML.
-const SDMX_JSON: &str = "ask for SDMX-JSON with the header `Accept: application/vnd.sdmx.data+json; charset=utf-8; version=2.0` (healthy-city sends it for `sdmx_json` sources; a proxy may have dropped it) or add `format=jsondata` to the address";
+const SDMX_JSON: &str = "ask for SDMX-JSON with the header `Accept: application/vnd.sdmx.data+json; charset=utf-8; version=2` (healthy-city sends it for `sdmx_json` sources; a proxy may have dropped it) or add `format=jsondata` to the address";
 
 /// Reads an SDMX-JSON data message, version 1.0 (`dataSets` and `structure` at the top) or 2.0
 /// (both inside `data`, the structure in `structures[0]`), in the series layout (`series` keyed
