@@ -131,8 +131,8 @@ pub use http::{
 pub use publishers::{
     base_url_services, parse_eurostat_tsv, parse_gho_csv, parse_gho_odata, parse_jsonstat,
     parse_lenstore, parse_master_index, parse_sdmx_json, parse_socrata, parse_table, parse_wb_api,
-    parse_wdi_csv, parse_wdi_zip, parse_who_aap_csv, parse_who_aap_xlsx, reference_year, Publisher,
-    WbPage, PUBLISHERS,
+    parse_wdi_csv, parse_wdi_zip, parse_who_aap_csv, parse_who_aap_xlsx, parse_who_hub_csv,
+    reference_year, Publisher, WbPage, PUBLISHERS,
 };
 pub use releases::{accept_releases, revisions, ReleaseChange, Revision, Revisions};
 pub use report::{

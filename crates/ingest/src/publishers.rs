@@ -15,6 +15,7 @@ use crate::table::SourceTable;
 mod cdc;
 mod eurostat;
 mod generic;
+mod iso_numeric;
 mod lenstore;
 mod master_index;
 mod oecd;
@@ -29,7 +30,7 @@ pub use lenstore::parse_lenstore;
 pub use master_index::{parse_master_index, reference_year};
 pub use oecd::parse_sdmx_json;
 pub use who_aap::{parse_who_aap_csv, parse_who_aap_xlsx};
-pub use who_gho::{parse_gho_csv, parse_gho_odata};
+pub use who_gho::{parse_gho_csv, parse_gho_odata, parse_who_hub_csv};
 pub use world_bank::{parse_wb_api, parse_wdi_csv, parse_wdi_zip, WbPage};
 
 /// A publisher service: the servers a source's downloads go to, as `--base-url NAME=URL`
@@ -116,6 +117,7 @@ pub(crate) enum Adapter {
     SdmxJson,
     Socrata,
     Table,
+    WhoHubCsv,
 }
 
 /// How a source's places match the registry.
@@ -171,7 +173,7 @@ struct Row {
 }
 
 /// The adapters, in the order of [`Adapter`].
-const ADAPTERS: [Row; 12] = [
+const ADAPTERS: [Row; 13] = [
     Row {
         adapter: Adapter::WhoAap,
         name: "who_aap",
@@ -290,6 +292,16 @@ const ADAPTERS: [Row; 12] = [
         key: Key::Dataset,
         lists_unmatched: false,
         body: Body::CsvElseBinary,
+        accept: None,
+    },
+    Row {
+        adapter: Adapter::WhoHubCsv,
+        name: "who_hub_csv",
+        service: "gho",
+        matching: Matching::Country,
+        key: Key::Fixed("who-hub"),
+        lists_unmatched: false,
+        body: Body::Is(BodyKind::Text),
         accept: None,
     },
 ];
@@ -452,6 +464,10 @@ impl Adapter {
             }
             Adapter::GhoCsv => who_gho::parse_gho_csv(bytes, file),
             Adapter::GhoOdata => who_gho::parse_gho_odata(bytes, file),
+            Adapter::WhoHubCsv => {
+                let query = &crate::build::spec(indicator)?.query;
+                who_gho::parse_who_hub_csv(bytes, file, hub_value_column(query))
+            }
             Adapter::MasterIndex => master_index::parse_master_index(bytes, file),
             Adapter::Lenstore => {
                 let release = &crate::build::spec(indicator)?.release;
@@ -476,9 +492,19 @@ impl Adapter {
             Adapter::WhoAap => who_aap::canonical_column(query)
                 .filter(|c| who_aap::POLLUTANTS.contains(c))
                 .map_or_else(|| query.trim().to_string(), str::to_string),
+            Adapter::WhoHubCsv => query.split(':').next().unwrap_or("").trim().to_string(),
             _ => query.trim().to_string(),
         }
     }
+}
+
+/// The value column a `who_hub_csv` query names after its indicator code
+/// (`SDGSUICIDE:RATE_PER_100000_N`), if any.
+fn hub_value_column(query: &str) -> Option<&str> {
+    query
+        .split_once(':')
+        .map(|(_, c)| c.trim())
+        .filter(|c| !c.is_empty())
 }
 
 /// Whether a code names a group of countries rather than one place: a World Bank region or

@@ -1235,3 +1235,77 @@ fn an_oecd_404_no_results_found_is_reported_as_an_empty_answer() {
         "{err}"
     );
 }
+
+// --- WHO data hub CSV, the GHO OData API's replacement ------------------------------------
+
+/// A WHO data hub per-indicator CSV in the published shape (the header of
+/// `.../DATADOT/INDICATOR/{IND_UUID}_ALL_LATEST.csv` files), holding the GHO OData fixture's
+/// values: GBR (M49 826) and USA (840) for both sexes, a male row (a breakdown, skipped), a
+/// WHO region (an aggregate). The UUID is a placeholder, not NCDMORT3070's.
+const WHO_HUB: &str = "IND_ID,IND_CODE,IND_UUID,IND_PER_CODE,DIM_TIME,DIM_TIME_TYPE,DIM_GEO_CODE_M49,DIM_GEO_CODE_TYPE,DIM_PUBLISH_STATE_CODE,IND_NAME,GEO_NAME_SHORT,DIM_SEX,RATE_PER_100_N,RATE_PER_100_NL,RATE_PER_100_NU,COUNT_N
+X1,NCDMORT3070,00000000-0000-0000-0000-000000000000,NCDMORT3070_TOTAL,2019,YEAR,826,COUNTRY,PUBLISHED,\"Probability (%) of dying between age 30 and exact age 70 from any of cardiovascular disease, cancer, diabetes, or chronic respiratory disease\",United Kingdom of Great Britain and Northern Ireland,TOTAL,10.7,9.5,12.1,
+X1,NCDMORT3070,00000000-0000-0000-0000-000000000000,NCDMORT3070_MALE,2019,YEAR,826,COUNTRY,PUBLISHED,\"Probability (%) of dying between age 30 and exact age 70 from any of cardiovascular disease, cancer, diabetes, or chronic respiratory disease\",United Kingdom of Great Britain and Northern Ireland,MALE,12.5,11.0,14.2,
+X1,NCDMORT3070,00000000-0000-0000-0000-000000000000,NCDMORT3070_TOTAL,2019,YEAR,840,COUNTRY,PUBLISHED,\"Probability (%) of dying between age 30 and exact age 70 from any of cardiovascular disease, cancer, diabetes, or chronic respiratory disease\",United States of America,TOTAL,13.2,,,
+X1,NCDMORT3070,00000000-0000-0000-0000-000000000000,NCDMORT3070_TOTAL,2019,YEAR,EUR,WHOREGION,PUBLISHED,\"Probability (%) of dying between age 30 and exact age 70 from any of cardiovascular disease, cancer, diabetes, or chronic respiratory disease\",Europe,TOTAL,16.0,,,
+";
+
+const WHO_HUB_PATH: &str =
+    "/whdh/DATADOT/INDICATOR/00000000-0000-0000-0000-000000000000_ALL_LATEST.csv";
+
+/// When the GHO OData API goes, a GHO indicator switches to WHO's data hub CSV by a catalogue
+/// change only (adapter and address; the query stays the GHO indicator code): the same values,
+/// intervals and aggregates as from the OData answer.
+#[test]
+fn a_gho_indicator_switches_to_the_who_data_hub_csv_by_a_catalogue_change() {
+    let server = publisher(|r, _| {
+        (r.path() == WHO_HUB_PATH).then(|| Reply::new(200, "text/csv; charset=utf-8", WHO_HUB))
+    });
+    let cities = Cities::parse(CITIES, "cities.toml").unwrap();
+    let odata = "adapter = \"gho_odata\", publisher = \"WHO\", dataset = \"GHO\", release = \"test\", licence = \"CC BY-NC-SA 3.0 IGO\", query = \"NCDMORT3070\", download = \"https://ghoapi.azureedge.net/api/NCDMORT3070?$filter=Dim1%20eq%20%27SEX_BTSX%27\"";
+    let hub = format!("adapter = \"who_hub_csv\", publisher = \"WHO\", dataset = \"WHO data hub\", release = \"test\", licence = \"CC BY-NC-SA 3.0 IGO\", query = \"NCDMORT3070\", download = \"https://srhdpeuwpubsa.blob.core.windows.net{WHO_HUB_PATH}\"");
+    assert!(CATALOGUE.contains(odata));
+    let catalogue = Catalogue::parse(&CATALOGUE.replace(odata, &hub), "catalogue.toml").unwrap();
+    let client = Client::new(config(None)).unwrap();
+    let bases: BTreeMap<String, String> = ["gho", "worldbank", "eurostat", "oecd", "cdc"]
+        .iter()
+        .map(|s| (s.to_string(), server.url()))
+        .collect();
+    let options = FetchOptions {
+        client: &client,
+        base_urls: &bases,
+        progress: &NoProgress,
+        previous: None,
+        allow_partial: false,
+        accept_releases: false,
+    };
+    let snapshot = fetch_snapshot(None, &cities, &catalogue, 2000, &options).unwrap();
+    assert_eq!(rows(&snapshot), expected());
+    let london = snapshot
+        .observations
+        .rows()
+        .iter()
+        .find(|o| o.city == "london" && o.indicator == "ncd")
+        .unwrap();
+    assert_eq!((london.low, london.high), (Some(9.5), Some(12.1)));
+    assert_eq!(london.source, "who-hub");
+    let ncd = snapshot
+        .report
+        .indicators
+        .iter()
+        .find(|i| i.indicator == "ncd")
+        .unwrap();
+    assert_eq!(ncd.rows_read, 4);
+    // Values in two columns: the query must say which.
+    let two = WHO_HUB.replace(",TOTAL,13.2,,,\n", ",TOTAL,13.2,,,41200\n");
+    let err = healthy_city_ingest::parse_who_hub_csv(two.as_bytes(), "hub.csv", None)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("values in 2 columns (`RATE_PER_100_N`, `COUNT_N`): name the one to read in the query, e.g. `NCDMORT3070:RATE_PER_100_N`"),
+        "{err}"
+    );
+    let table =
+        healthy_city_ingest::parse_who_hub_csv(two.as_bytes(), "hub.csv", Some("COUNT_N")).unwrap();
+    assert_eq!(table.records.len(), 1);
+    assert_eq!(table.records[0].value, 41_200.0);
+}

@@ -115,6 +115,180 @@ fn read_gho_csv(bytes: &[u8], file: &str) -> Result<SourceTable> {
     Ok(table)
 }
 
+/// How a WHO data hub CSV's value columns end (`RATE_PER_100000_N`, `INDEX_N`); their
+/// interval columns add `L` and `U`.
+const HUB_VALUE_SUFFIX: &str = "_N";
+
+/// Reads a WHO data hub per-indicator CSV (`.../DATADOT/INDICATOR/{IND_UUID}_ALL_LATEST.csv`,
+/// the files WHO publishes while the GHO OData API is retired): one row per indicator, place,
+/// year and breakdown, columns `IND_CODE` (the GHO indicator code), `DIM_TIME` (the year),
+/// `DIM_GEO_CODE_M49` (a UN M49 / ISO 3166-1 numeric code) with `DIM_GEO_CODE_TYPE`
+/// (`COUNTRY`, or a region or group, counted as an aggregate), `DIM_SEX` (`TOTAL` kept, other
+/// sexes skipped as breakdowns), `DIM_PUBLISH_STATE_CODE` (only `PUBLISHED` rows kept), and
+/// the value in a column named by its unit (`RATE_PER_100000_N`, `VALUE_NUMERIC`,
+/// `INDEX_N`, ...) with its interval in `{column}L` / `{column}U` (`RATE_PER_100000_NL`).
+/// `value_column` names the value column; without it the file must have values in exactly
+/// one. Places are ISO3 codes (from the M49 code); measures `IND_CODE`s.
+pub fn parse_who_hub_csv(
+    bytes: &[u8],
+    file: &str,
+    value_column: Option<&str>,
+) -> Result<SourceTable> {
+    check_table(read_who_hub_csv(bytes, file, value_column)?)
+}
+
+fn read_who_hub_csv(bytes: &[u8], file: &str, value_column: Option<&str>) -> Result<SourceTable> {
+    if let Some(err) = xml_instead(
+        bytes,
+        file,
+        "the WHO data hub's CSV",
+        "take the indicator's CSV download address (`.../DATADOT/INDICATOR/{IND_UUID}_ALL_LATEST.csv`), not its web page",
+    ) {
+        return Err(err);
+    }
+    let (mut reader, mut lines, header) = csv_with_header(bytes, file, false)?;
+    let column = |name: &str| header.iter().position(|h| h.trim() == name);
+    let required = |name: &str| {
+        column(name).ok_or_else(|| {
+            Error::format(
+                file,
+                Some("line 1".to_string()),
+                format!("no `{name}` column: is it a WHO data hub indicator CSV (`..._ALL_LATEST.csv`)?"),
+            )
+        })
+    };
+    let code_col = required("IND_CODE")?;
+    let year_col = required("DIM_TIME")?;
+    let geo_col = required("DIM_GEO_CODE_M49")?;
+    let geo_type_col = required("DIM_GEO_CODE_TYPE")?;
+    let sex_col = column("DIM_SEX");
+    let state_col = column("DIM_PUBLISH_STATE_CODE");
+    let candidates: Vec<(usize, &str)> = header
+        .iter()
+        .enumerate()
+        .map(|(i, h)| (i, h.trim()))
+        .filter(|(_, h)| h.ends_with(HUB_VALUE_SUFFIX) || *h == "VALUE_NUMERIC")
+        .collect();
+    let records: Vec<csv::StringRecord> = reader
+        .records()
+        .collect::<std::result::Result<_, _>>()
+        .map_err(Error::csv(file))?;
+    let value_col = if let Some(name) = value_column {
+        column(name).ok_or_else(|| {
+            Error::format(
+                file,
+                Some("line 1".to_string()),
+                format!(
+                    "no value column `{name}` (the query's `:{name}`); its value columns are {}",
+                    candidates
+                        .iter()
+                        .map(|(_, h)| format!("`{h}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            )
+        })?
+    } else {
+        let used: Vec<(usize, &str)> = candidates
+            .iter()
+            .copied()
+            .filter(|&(i, _)| {
+                records
+                    .iter()
+                    .any(|r| !r.get(i).unwrap_or("").trim().is_empty())
+            })
+            .collect();
+        match used[..] {
+            [(i, _)] => i,
+            [] => {
+                return Err(Error::format(
+                    file,
+                    Some("line 1".to_string()),
+                    "no value column holds a value (`..._N` or `VALUE_NUMERIC`)".to_string(),
+                ))
+            }
+            _ => return Err(Error::format(
+                file,
+                Some("line 1".to_string()),
+                format!(
+                    "values in {} columns ({}): name the one to read in the query, e.g. `{}:{}`",
+                    used.len(),
+                    used.iter()
+                        .map(|(_, h)| format!("`{h}`"))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    records
+                        .first()
+                        .and_then(|r| r.get(code_col))
+                        .unwrap_or("CODE")
+                        .trim(),
+                    used[0].1
+                ),
+            )),
+        }
+    };
+    let value_name = header.get(value_col).map_or("", |h| h.trim()).to_string();
+    let low_col = column(&format!("{value_name}L"));
+    let high_col = column(&format!("{value_name}U"));
+    let mut table = SourceTable::new(file, "line");
+    for record in &records {
+        if record.iter().all(|f| f.trim().is_empty()) {
+            continue;
+        }
+        table.rows_read += 1;
+        let line = lines.of(record);
+        let field = |i: usize| record.get(i).unwrap_or("").trim();
+        let m49 = field(geo_col);
+        if field(geo_type_col) != "COUNTRY" {
+            table.aggregate(m49);
+            continue;
+        }
+        // An M49 code outside ISO 3166-1 stays as it is: it matches no city and is listed.
+        let place = super::iso_numeric::iso3_of_numeric(m49).unwrap_or(m49);
+        let measure = field(code_col);
+        table.places.insert(place.to_string());
+        table.measures.insert(measure.to_string());
+        if state_col.is_some_and(|c| !matches!(field(c), "" | "PUBLISHED")) {
+            continue;
+        }
+        if sex_col.is_some_and(|c| !matches!(field(c), "" | "TOTAL" | "BTSX" | "SEX_BTSX")) {
+            continue;
+        }
+        let at = || Some(format!("line {line}"));
+        let year = field(year_col).parse::<i32>().map_err(|_| {
+            Error::format(
+                file,
+                at(),
+                format!(
+                    "country `{place}`: `DIM_TIME` `{}` is not a year",
+                    field(year_col)
+                ),
+            )
+        })?;
+        let cell = |col: Option<usize>, name: &str| {
+            col.map_or(Ok(None), |c| number(field(c)))
+                .map_err(|message| {
+                    Error::format(
+                        file,
+                        at(),
+                        format!("country `{place}`, year {year}, `{name}`: {message}"),
+                    )
+                })
+        };
+        if let Some(value) = cell(Some(value_col), &value_name)? {
+            let low = cell(low_col, &format!("{value_name}L"))?;
+            let high = cell(high_col, &format!("{value_name}U"))?;
+            check_interval(file, &at, place, year, value, low, high)?;
+            table.records.push(SourceRecord {
+                low,
+                high,
+                ..SourceRecord::new(line, place, measure, year, value)
+            });
+        }
+    }
+    Ok(table)
+}
+
 /// An error when the publisher's interval does not hold its value.
 fn check_interval(
     file: &str,
