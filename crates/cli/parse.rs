@@ -401,15 +401,21 @@ pub fn base_url(entry: &str) -> Result<(String, String), String> {
             "write NAME=URL, e.g. `--base-url gho=http://127.0.0.1:8080`",
         ));
     };
-    if !healthy_city_ingest::base_url_services().any(|s| s == name) {
-        return Err(format!(
-            "unknown publisher `{name}`; use one of {}",
-            healthy_city_ingest::base_url_services()
-                .collect::<Vec<_>>()
-                .join(", ")
-        ));
-    }
+    publisher_service(name)?;
     Ok((name.to_string(), url.to_string()))
+}
+
+/// A publisher service `--base-url` and `--budget` name (`gho`, `worldbank`, ...).
+fn publisher_service(name: &str) -> Result<(), String> {
+    if healthy_city_ingest::base_url_services().any(|s| s == name) {
+        return Ok(());
+    }
+    Err(format!(
+        "unknown publisher `{name}`; use one of {}",
+        healthy_city_ingest::base_url_services()
+            .collect::<Vec<_>>()
+            .join(", ")
+    ))
 }
 
 /// `--budget NAME=N/SECONDS` (at most N requests in any SECONDS to that publisher service), or
@@ -420,14 +426,7 @@ pub fn budget(entry: &str) -> Result<(String, Option<healthy_city_ingest::Budget
             "write NAME=N/SECONDS, e.g. `--budget oecd=60/3600` (60 requests an hour), or NAME=off",
         ));
     };
-    if !healthy_city_ingest::base_url_services().any(|s| s == name) {
-        return Err(format!(
-            "unknown publisher `{name}`; use one of {}",
-            healthy_city_ingest::base_url_services()
-                .collect::<Vec<_>>()
-                .join(", ")
-        ));
-    }
+    publisher_service(name)?;
     if spec == "off" {
         return Ok((name.to_string(), None));
     }

@@ -115,14 +115,7 @@ fn the_snapshot_from_mock_publishers_equals_the_snapshot_from_the_files() {
         ("gho".to_string(), server.url()),
         ("worldbank".to_string(), server.url()),
     ]);
-    let options = FetchOptions {
-        client: &client,
-        base_urls: &bases,
-        progress: &NoProgress,
-        previous: None,
-        allow_partial: false,
-        accept_releases: false,
-    };
+    let options = options(&client, &bases);
     let fetched = fetch_snapshot(Some(&data), &cities, &catalogue, 2000, &options).unwrap();
     let from_files = build_snapshot(&data, &cities, &catalogue, 2000).unwrap();
     let csv = |s: &Snapshot| {
@@ -392,6 +385,26 @@ fn publisher(
     })
 }
 
+/// Every publisher service pointed at the mock server.
+fn bases(server: &MockServer) -> BTreeMap<String, String> {
+    ["gho", "worldbank", "eurostat", "oecd", "cdc"]
+        .iter()
+        .map(|s| (s.to_string(), server.url()))
+        .collect()
+}
+
+/// Options of a plain fetch: no progress shown, no previous snapshot, nothing kept or accepted.
+fn options<'a>(client: &'a Client, bases: &'a BTreeMap<String, String>) -> FetchOptions<'a> {
+    FetchOptions {
+        client,
+        base_urls: bases,
+        progress: &NoProgress,
+        previous: None,
+        allow_partial: false,
+        accept_releases: false,
+    }
+}
+
 fn fetch(
     server: &MockServer,
     previous: Option<&Observations>,
@@ -400,10 +413,7 @@ fn fetch(
     let cities = Cities::parse(CITIES, "cities.toml").unwrap();
     let catalogue = Catalogue::parse(CATALOGUE, "catalogue.toml").unwrap();
     let client = Client::new(config(None)).unwrap();
-    let bases: BTreeMap<String, String> = ["gho", "worldbank", "eurostat", "oecd", "cdc"]
-        .iter()
-        .map(|s| (s.to_string(), server.url()))
-        .collect();
+    let bases = bases(server);
     let options = FetchOptions {
         client: &client,
         base_urls: &bases,
@@ -422,18 +432,8 @@ fn a_first_year_outside_the_years_of_values_is_refused_before_any_download() {
     let cities = Cities::parse(CITIES, "cities.toml").unwrap();
     let catalogue = Catalogue::parse(CATALOGUE, "catalogue.toml").unwrap();
     let client = Client::new(config(None)).unwrap();
-    let bases: BTreeMap<String, String> = ["gho", "worldbank", "eurostat", "oecd", "cdc"]
-        .iter()
-        .map(|s| (s.to_string(), server.url()))
-        .collect();
-    let options = FetchOptions {
-        client: &client,
-        base_urls: &bases,
-        progress: &NoProgress,
-        previous: None,
-        allow_partial: false,
-        accept_releases: false,
-    };
+    let bases = bases(&server);
+    let options = options(&client, &bases);
     let err = fetch_snapshot(None, &cities, &catalogue, 3000, &options)
         .unwrap_err()
         .to_string();
@@ -660,18 +660,8 @@ fn a_response_far_larger_than_expected_leaves_the_previous_snapshot() {
         ..config(None)
     })
     .unwrap();
-    let bases: BTreeMap<String, String> = ["gho", "worldbank", "eurostat", "oecd", "cdc"]
-        .iter()
-        .map(|s| (s.to_string(), server.url()))
-        .collect();
-    let options = FetchOptions {
-        client: &client,
-        base_urls: &bases,
-        progress: &NoProgress,
-        previous: None,
-        allow_partial: false,
-        accept_releases: false,
-    };
+    let bases = bases(&server);
+    let options = options(&client, &bases);
     let err = fetch_snapshot(None, &cities, &catalogue, 2000, &options)
         .unwrap_err()
         .to_string();
@@ -764,14 +754,7 @@ fn the_who_workbook_by_url_gives_the_same_values_as_the_file() {
     });
     let client = Client::new(config(None)).unwrap();
     let bases = BTreeMap::from([("who".to_string(), server.url())]);
-    let options = FetchOptions {
-        client: &client,
-        base_urls: &bases,
-        progress: &NoProgress,
-        previous: None,
-        allow_partial: false,
-        accept_releases: false,
-    };
+    let options = options(&client, &bases);
     let fetched = fetch_snapshot(None, &cities, &from_url, 2000, &options).unwrap();
     let built = build_snapshot(&data, &cities, &from_file, 2000).unwrap();
     assert_eq!(fetched.observations.rows(), built.observations.rows());
@@ -840,18 +823,8 @@ fn follows_socrata_offsets_until_a_short_page() {
             !format!("{client:?}").contains("test-token"),
             "the token shows in Debug output"
         );
-        let bases: BTreeMap<String, String> = ["gho", "worldbank", "eurostat", "oecd", "cdc"]
-            .iter()
-            .map(|s| (s.to_string(), server.url()))
-            .collect();
-        let options = FetchOptions {
-            client: &client,
-            base_urls: &bases,
-            progress: &NoProgress,
-            previous: None,
-            allow_partial: false,
-            accept_releases: false,
-        };
+        let bases = bases(&server);
+        let options = options(&client, &bases);
         let snapshot = fetch_snapshot(None, &cities, &catalogue, 2000, &options).unwrap();
         assert_eq!(rows(&snapshot), expected());
         let requests = server.requests();
@@ -1003,18 +976,8 @@ fn gho_paging_stops_at_the_page_cap_with_a_clear_error() {
         ..config(None)
     })
     .unwrap();
-    let bases: BTreeMap<String, String> = ["gho", "worldbank", "eurostat", "oecd", "cdc"]
-        .iter()
-        .map(|s| (s.to_string(), server.url()))
-        .collect();
-    let options = FetchOptions {
-        client: &client,
-        base_urls: &bases,
-        progress: &NoProgress,
-        previous: None,
-        allow_partial: false,
-        accept_releases: false,
-    };
+    let bases = bases(&server);
+    let options = options(&client, &bases);
     let err = fetch_snapshot(None, &cities, &catalogue, 2000, &options)
         .unwrap_err()
         .to_string();
@@ -1064,14 +1027,7 @@ source = { adapter = "eurostat_tsv", publisher = "Eurostat", dataset = "Urban Au
         let catalogue = Catalogue::parse(catalogue, "catalogue.toml").unwrap();
         let client = Client::new(config(None)).unwrap();
         let bases = BTreeMap::from([("eurostat".to_string(), server.url())]);
-        let options = FetchOptions {
-            client: &client,
-            base_urls: &bases,
-            progress: &NoProgress,
-            previous: None,
-            allow_partial: false,
-            accept_releases: false,
-        };
+        let options = options(&client, &bases);
         let snapshot = fetch_snapshot(None, &cities, &catalogue, 2000, &options)
             .unwrap_or_else(|e| panic!("{content_type}: {e}"));
         // London (UK001C): 8,961,989 in 2019 and 9,002,488 (flagged `p`) in 2020; DE001C is
@@ -1266,18 +1222,8 @@ fn a_gho_indicator_switches_to_the_who_data_hub_csv_by_a_catalogue_change() {
     assert!(CATALOGUE.contains(odata));
     let catalogue = Catalogue::parse(&CATALOGUE.replace(odata, &hub), "catalogue.toml").unwrap();
     let client = Client::new(config(None)).unwrap();
-    let bases: BTreeMap<String, String> = ["gho", "worldbank", "eurostat", "oecd", "cdc"]
-        .iter()
-        .map(|s| (s.to_string(), server.url()))
-        .collect();
-    let options = FetchOptions {
-        client: &client,
-        base_urls: &bases,
-        progress: &NoProgress,
-        previous: None,
-        allow_partial: false,
-        accept_releases: false,
-    };
+    let bases = bases(&server);
+    let options = options(&client, &bases);
     let snapshot = fetch_snapshot(None, &cities, &catalogue, 2000, &options).unwrap();
     assert_eq!(rows(&snapshot), expected());
     let london = snapshot

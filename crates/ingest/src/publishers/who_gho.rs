@@ -14,6 +14,30 @@ fn is_breakdown(code: &str) -> bool {
         || (code.starts_with("ALCOHOLTYPE_") && code != "ALCOHOLTYPE_SA_TOTAL")
 }
 
+/// A CSV header, for finding its columns by name.
+struct Header<'a> {
+    names: &'a csv::StringRecord,
+    file: &'a str,
+    /// What the file should be, for the message when a column is missing.
+    what: &'static str,
+}
+
+impl Header<'_> {
+    fn column(&self, name: &str) -> Option<usize> {
+        self.names.iter().position(|h| h.trim() == name)
+    }
+
+    fn required(&self, name: &str) -> Result<usize> {
+        self.column(name).ok_or_else(|| {
+            Error::format(
+                self.file,
+                Some("line 1".to_string()),
+                format!("no `{name}` column: is it {}?", self.what),
+            )
+        })
+    }
+}
+
 /// Reads a GHO portal CSV export. Keeps country rows (`Location type` = `Country`) for the
 /// total of every breakdown (both sexes, all beverage types); the value is `FactValueNumeric`,
 /// never the display text `Value`, and its uncertainty interval `FactValueNumericLow` /
@@ -33,16 +57,13 @@ fn read_gho_csv(bytes: &[u8], file: &str) -> Result<SourceTable> {
         return Err(err);
     }
     let (mut reader, mut lines, header) = csv_with_header(bytes, file, false)?;
-    let column = |name: &str| header.iter().position(|h| h.trim() == name);
-    let required = |name: &str| {
-        column(name).ok_or_else(|| {
-            Error::format(
-                file,
-                Some("line 1".to_string()),
-                format!("no `{name}` column: is it a GHO portal CSV export?"),
-            )
-        })
+    let columns = Header {
+        names: &header,
+        file,
+        what: "a GHO portal CSV export",
     };
+    let column = |name: &str| columns.column(name);
+    let required = |name: &str| columns.required(name);
     let code_col = required("IndicatorCode")?;
     let place_col = required("SpatialDimValueCode")?;
     let year_col = required("Period")?;
@@ -147,16 +168,13 @@ fn read_who_hub_csv(bytes: &[u8], file: &str, value_column: Option<&str>) -> Res
         return Err(err);
     }
     let (mut reader, mut lines, header) = csv_with_header(bytes, file, false)?;
-    let column = |name: &str| header.iter().position(|h| h.trim() == name);
-    let required = |name: &str| {
-        column(name).ok_or_else(|| {
-            Error::format(
-                file,
-                Some("line 1".to_string()),
-                format!("no `{name}` column: is it a WHO data hub indicator CSV (`..._ALL_LATEST.csv`)?"),
-            )
-        })
+    let columns = Header {
+        names: &header,
+        file,
+        what: "a WHO data hub indicator CSV (`..._ALL_LATEST.csv`)",
     };
+    let column = |name: &str| columns.column(name);
+    let required = |name: &str| columns.required(name);
     let code_col = required("IND_CODE")?;
     let year_col = required("DIM_TIME")?;
     let geo_col = required("DIM_GEO_CODE_M49")?;
@@ -207,10 +225,11 @@ fn read_who_hub_csv(bytes: &[u8], file: &str, value_column: Option<&str>) -> Res
                     "no value column holds a value (`..._N` or `VALUE_NUMERIC`)".to_string(),
                 ))
             }
-            _ => return Err(Error::format(
-                file,
-                Some("line 1".to_string()),
-                format!(
+            _ => {
+                return Err(Error::format(
+                    file,
+                    Some("line 1".to_string()),
+                    format!(
                     "values in {} columns ({}): name the one to read in the query, e.g. `{}:{}`",
                     used.len(),
                     used.iter()
@@ -224,7 +243,8 @@ fn read_who_hub_csv(bytes: &[u8], file: &str, value_column: Option<&str>) -> Res
                         .trim(),
                     used[0].1
                 ),
-            )),
+                ))
+            }
         }
     };
     let value_name = header.get(value_col).map_or("", |h| h.trim()).to_string();
