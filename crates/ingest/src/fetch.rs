@@ -579,6 +579,14 @@ struct Fill {
     first_year: i32,
 }
 
+/// The Eurostat dissemination API's parameters that filter time.
+const TIME_FILTERS: [&str; 4] = [
+    "time",
+    "sinceTimePeriod",
+    "untilTimePeriod",
+    "lastTimePeriod",
+];
+
 /// Most Urban Audit codes put into one address as `cities=` filters: beyond it the address
 /// grows past what servers accept, and the other filters keep the answer small.
 const MAX_CITY_FILTERS: usize = 100;
@@ -667,13 +675,7 @@ fn eurostat_filters(url: &str, query: &str, fill: &Fill) -> std::result::Result<
                 .map(|c| ("cities".to_string(), c.clone())),
         );
     }
-    let timed = [
-        "time",
-        "sinceTimePeriod",
-        "untilTimePeriod",
-        "lastTimePeriod",
-    ];
-    if fill.first_year > 0 && !timed.iter().any(|k| keys.contains(*k)) {
+    if fill.first_year > 0 && !TIME_FILTERS.iter().any(|k| keys.contains(*k)) {
         add.push(("sinceTimePeriod".to_string(), fill.first_year.to_string()));
     }
     if add.is_empty() {
@@ -707,15 +709,7 @@ fn eurostat_hint(url: &str, query: &str) -> String {
             missing.push(format!("`{key}={example}`"));
         }
     }
-    if ![
-        "time",
-        "sinceTimePeriod",
-        "untilTimePeriod",
-        "lastTimePeriod",
-    ]
-    .iter()
-    .any(|k| keys.contains(*k))
-    {
+    if !TIME_FILTERS.iter().any(|k| keys.contains(*k)) {
         missing.push("`sinceTimePeriod=2010`".to_string());
     }
     if missing.is_empty() {
