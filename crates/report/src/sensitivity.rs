@@ -81,6 +81,16 @@ fn x_range(indices: &[SobolIndex]) -> (f64, f64) {
     ((lo * 10.0).floor() / 10.0, (hi * 10.0).ceil() / 10.0)
 }
 
+/// A value to two decimals, with its interval between `open`, `sep` and `close` when both
+/// ends are finite (there is none without bootstrap resamples).
+fn with_interval(v: f64, ci: [f64; 2], open: &str, sep: &str, close: &str) -> String {
+    if ci.iter().all(|c| c.is_finite()) {
+        format!("{v:.2}{open}{:.2}{sep}{:.2}{close}", ci[0], ci[1])
+    } else {
+        format!("{v:.2}")
+    }
+}
+
 impl Chart for SensitivityChart<'_> {
     const NAME: &'static str = "sensitivity";
 
@@ -116,17 +126,31 @@ where
         Line::plain(String::from(
             "Sobol indices: share of the output's variance due to each input, alone (first order) and with its interactions (total effect).",
         )),
-        Line::plain(format!(
-            "Whiskers: 95% bootstrap interval ({} resamples). {} rows, {} rebuilds, {} sampling, seed {}.",
-            thousands(chart.bootstrap), thousands(chart.runs), thousands(chart.rebuilds), chart.sampler, chart.seed
-        )),
+        Line::plain(if chart.bootstrap == 0 {
+            format!(
+                "No intervals (no bootstrap resamples were drawn). {} rows, {} rebuilds, {} sampling, seed {}.",
+                thousands(chart.runs), thousands(chart.rebuilds), chart.sampler, chart.seed
+            )
+        } else {
+            format!(
+                "Whiskers and brackets: 95% bootstrap interval ({} resamples). {} rows, {} rebuilds, {} sampling, seed {}.",
+                thousands(chart.bootstrap), thousands(chart.runs), thousands(chart.rebuilds), chart.sampler, chart.seed
+            )
+        }),
     ];
     if let Some(&top) = order.first() {
         let ix = &indices[top];
         subtitle.push(Line {
             text: format!(
-                "Largest total effect: {}, {:.2} (95% interval {:.2} to {:.2})",
-                chart.inputs[top], ix.total_effect, ix.total_effect_ci[0], ix.total_effect_ci[1]
+                "Largest total effect: {}, {}",
+                chart.inputs[top],
+                with_interval(
+                    ix.total_effect,
+                    ix.total_effect_ci,
+                    " (95% interval ",
+                    " to ",
+                    ")"
+                )
             ),
             color: okabe_ito::BLUE,
             bold: true,
@@ -152,8 +176,17 @@ where
         let r = axis(CHART, "Sobol index", lo, hi)?;
         (r.start, r.end)
     };
-    // Room right of the plot for a value label beyond the furthest whisker.
-    let value_w = width(area, "-0.00", &value_style, CHART)?;
+    // The values and their intervals in a column right of the plot, clear of every whisker.
+    let label = |v: f64, ci: [f64; 2]| with_interval(v, ci, "  [", ", ", "]");
+    let mut value_w = 0;
+    for ix in indices {
+        for (v, ci) in [
+            (ix.total_effect, ix.total_effect_ci),
+            (ix.first_order, ix.first_order_ci),
+        ] {
+            value_w = value_w.max(width(area, &label(v, ci), &value_style, CHART)?);
+        }
+    }
     let mut plotted = ChartBuilder::on(&plot)
         .margin_right(value_w + 2 * gap)
         .margin_top(legend_h)
@@ -219,18 +252,20 @@ where
                     colour.filled(),
                 )))
                 .map_err(drawing(CHART))?;
-            plotted
-                .draw_series([
-                    PathElement::new([(ci[0], y), (ci[1], y)], whisker),
-                    PathElement::new([(ci[0], y - cap), (ci[0], y + cap)], whisker),
-                    PathElement::new([(ci[1], y - cap), (ci[1], y + cap)], whisker),
-                ])
-                .map_err(drawing(CHART))?;
-            let (px, py) = at(v.max(ci[1]).max(0.0), y);
+            if ci.iter().all(|c| c.is_finite()) {
+                plotted
+                    .draw_series([
+                        PathElement::new([(ci[0], y), (ci[1], y)], whisker),
+                        PathElement::new([(ci[0], y - cap), (ci[0], y + cap)], whisker),
+                        PathElement::new([(ci[1], y - cap), (ci[1], y + cap)], whisker),
+                    ])
+                    .map_err(drawing(CHART))?;
+            }
+            let (px, py) = at(hi, y);
             area.draw_text(
-                &format!("{v:.2}"),
+                &label(v, ci),
                 &anchored(&value_style, HPos::Left, VPos::Center),
-                (px + gap / 2, py),
+                (px + gap, py),
             )
             .map_err(drawing(CHART))?;
         }
@@ -324,10 +359,26 @@ mod tests {
         // Top to bottom by total effect: leave one out, normalisation, weights.
         let at = |t: &str| texts.iter().position(|x| x == t).unwrap();
         assert!(at("leave one out") < at("normalisation") && at("normalisation") < at("weights"));
-        // Each input's two values, and a legend.
-        for v in ["0.65", "0.42", "0.50", "0.25", "0.11", "0.04"] {
+        // Each input's two values with their intervals, in the column right of the plot (the
+        // intervals are the test's: total effect -0.01/+0.02, first order -0.07/+0.06), and a
+        // legend.
+        for v in [
+            "0.65  [0.64, 0.67]",
+            "0.42  [0.35, 0.48]",
+            "0.50  [0.49, 0.52]",
+            "0.25  [0.18, 0.31]",
+            "0.11  [0.10, 0.13]",
+            "0.04  [-0.04, 0.10]",
+        ] {
             assert!(has(v), "{v}: {texts:?}");
         }
+        // Every value label starts at the same x, right of the plot.
+        let xs: std::collections::BTreeSet<&str> = s
+            .split("<text")
+            .filter(|t| t.contains("  ["))
+            .filter_map(|t| t.split("x=\"").nth(1)?.split('"').next())
+            .collect();
+        assert_eq!(xs.len(), 1, "{xs:?}");
         assert!(has("total effect") && has("first order"));
         assert!(
             texts.join(" ").contains("1,024 rows, 5,120 rebuilds"),
@@ -343,6 +394,29 @@ mod tests {
         assert_eq!(rects("#0072B2"), 3 + 1, "3 bars and a swatch");
         assert_eq!(rects("#56B4E9"), 3 + 1);
         assert_eq!(s.matches("stroke=\"#1A1A1A\"").count(), 6 * 3);
+    }
+
+    #[test]
+    fn without_a_bootstrap_there_are_no_whiskers_and_no_nan() {
+        let inputs = ["weights", "normalisation", "leave one out"].map(String::from);
+        let mut indices = indices();
+        for ix in &mut indices {
+            ix.first_order_ci = [f64::NAN; 2];
+            ix.total_effect_ci = [f64::NAN; 2];
+        }
+        let mut chart = chart(&indices, &inputs);
+        chart.bootstrap = 0;
+        let s = render_svg(&chart).unwrap();
+        let texts = svg_texts(&s);
+        assert!(!s.contains("NaN"), "{texts:?}");
+        assert!(texts
+            .iter()
+            .any(|t| t == "Largest total effect: leave one out, 0.65"));
+        assert!(texts
+            .iter()
+            .any(|t| t.starts_with("No intervals (no bootstrap resamples were drawn).")));
+        assert!(texts.iter().any(|t| t == "0.65") && texts.iter().any(|t| t == "0.04"));
+        assert_eq!(s.matches("stroke=\"#1A1A1A\"").count(), 0, "no whiskers");
     }
 
     #[test]
