@@ -695,6 +695,8 @@ mod score;
 
 mod published;
 
+mod report;
+
 #[test]
 fn import_coinr_writes_a_framework_that_run_scores_as_coinr_does() {
     let Some(data) = shared_data() else { return };

@@ -270,7 +270,7 @@ pub fn setup(common: &AnalysisInput, args: &Uncertain) -> Result<(Inputs, Engine
 }
 
 /// The framework the analyses run on: the inputs' with `--scenario` and `--scale` applied.
-fn base_framework(inputs: &Inputs, args: &Uncertain) -> Result<Framework> {
+pub fn base_framework(inputs: &Inputs, args: &Uncertain) -> Result<Framework> {
     let mut framework = with_scenario(inputs, args.scenario.as_deref())?;
     if let Some(scale) = args.scale {
         framework.methods.scale = scale;

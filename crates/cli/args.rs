@@ -79,6 +79,11 @@ pub enum Command {
     /// domains' combined weight, the other weights fixed; and the ternary chart
     /// DIR/charts/weight-map.svg and .png.
     WeightMap(WeightMapArgs),
+    /// The publication report: runs the index and every analysis once and writes
+    /// DIR/report.html (one self-contained page: headline, sortable ranking with live
+    /// re-weighting, charts, methodology, sources, reproducibility; prints to PDF),
+    /// DIR/report.xlsx (a sheet per table) and every chart and table beside them.
+    Report(ReportArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -292,6 +297,28 @@ pub struct WeightMapArgs {
     /// Scenario to use instead of the framework as it is (a shipped name or a file).
     #[arg(long, value_name = "NAME|FILE")]
     pub scenario: Option<String>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ReportArgs {
+    #[command(flatten)]
+    pub common: AnalysisInput,
+
+    #[command(flatten)]
+    pub inputs: Uncertain,
+
+    /// City the report is about (id or name). Default: the framework's `[data] focus` (the
+    /// default index: London), else none (no trajectory, profile or path to first).
+    #[arg(long, value_name = "NAME")]
+    pub city: Option<String>,
+
+    /// Replications of the uncertainty analysis.
+    #[arg(long, value_name = "N", default_value_t = 2000, value_parser = parse::replications)]
+    pub runs: usize,
+
+    /// Rows of the sensitivity analysis' sample matrices (N (k + 2) rebuilds for k inputs).
+    #[arg(long, value_name = "N", default_value_t = 512, value_parser = parse::replications)]
+    pub sensitivity_runs: usize,
 }
 
 #[derive(Debug, Subcommand)]

@@ -12,6 +12,7 @@ mod inputs;
 mod parse;
 mod path_to_first;
 mod publish;
+mod report;
 mod run;
 mod safe;
 mod score;
@@ -118,6 +119,7 @@ fn run(args: Args) -> Result<()> {
         Command::Import(ImportCommand::Coinr(args)) => import::coinr(&args),
         Command::Compare(args) => compare::run(&args),
         Command::Uncertainty(args) => uncertainty::run(&args),
+        Command::Report(args) => report::run(&args),
         Command::Sensitivity(args) => sensitivity::run(&args),
         Command::PathToFirst(args) => path_to_first::run(&args),
         Command::WeightMap(args) => weight_map::run(&args),

@@ -61,6 +61,12 @@ pub enum Error {
         #[source]
         source: io::Error,
     },
+    /// The workbook could not be built.
+    #[error("cannot write the workbook: {message}")]
+    Workbook {
+        /// What went wrong.
+        message: String,
+    },
     /// The results hold no ranked year.
     #[error("no year of index `{index}` is ranked: too few cities meet the coverage threshold; lower `year_min_share` or `city_min_share`")]
     NoRankedYear {

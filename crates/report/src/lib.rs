@@ -78,6 +78,7 @@ mod footnote;
 mod format;
 mod frame;
 mod intervals;
+mod page;
 mod path;
 mod png;
 mod profile;
@@ -90,6 +91,7 @@ mod tables;
 mod testdata;
 mod trajectory;
 mod weightmap;
+mod workbook;
 
 pub use chart::{render_png, render_svg, write_chart, Chart};
 pub use compare::CompareChart;
@@ -98,6 +100,10 @@ pub use focus::{Focus, Year};
 pub use footnote::source_footnote;
 pub use format::score_decimals;
 pub use intervals::IntervalChart;
+pub use page::{
+    escape, framework_tree, headline, methodology, preset_weights, report_html, reweight_model,
+    sha256_hex, table_html, Figure, ModelGroup, ReportPage, ReweightModel, Section,
+};
 pub use path::{PathChart, PathLabel};
 pub use profile::ProfileChart;
 pub use ranking::RankingChart;
@@ -108,9 +114,9 @@ pub use table::{
 };
 pub use tables::{
     audit_availability_table, audit_correlations_table, audit_cronbach_table, audit_pca_table,
-    audit_skew_kurt_table, audit_tables, compare_table, compare_terminal_table, data_table,
-    format_table, indicators_table, latest_table, path_summary, path_table, path_terminal_table,
-    ranking_table, ranking_terminal_table, scores_table, sensitivity_table,
+    audit_skew_kurt_table, audit_tables, compare_table, compare_terminal_table, coverage_table,
+    data_table, format_table, indicators_table, latest_table, path_summary, path_table,
+    path_terminal_table, ranking_table, ranking_terminal_table, scores_table, sensitivity_table,
     sensitivity_terminal_table, sensitivity_title, treatment_table, uncertainty_table,
     uncertainty_terminal_table, unscored_table, weight_map_firsts_table, weight_map_summary,
     weight_map_table, weights_table, write_ranking_csv, write_scores_csv, ReplicationsLog,
@@ -118,3 +124,4 @@ pub use tables::{
 };
 pub use trajectory::{TrajectoryChart, LONDON_REFERENCES};
 pub use weightmap::WeightMapChart;
+pub use workbook::{workbook_bytes, Sheet};

@@ -120,6 +120,37 @@ pub fn scores_table(results: &Results) -> Table {
     table
 }
 
+/// `city,year,ranked,coverage,national_share,imputed_share`: for every city and year with an
+/// index score, whether it is ranked, the share of the index's weight its measured indicators
+/// carry, and the shares of its score resting on national values and on imputed values (the
+/// level breakdown). Rows by year, then rank (unranked last, by city id).
+pub fn coverage_table(results: &Results) -> Table {
+    let mut table = Table::new(vec![
+        Column::new("city"),
+        Column::new("year"),
+        Column::new("ranked"),
+        Column::new("coverage").decimals(3),
+        Column::new("national_share").decimals(3),
+        Column::new("imputed_share").decimals(3),
+    ]);
+    for y in 0..results.years.len() {
+        for c in cities_by_rank(results, y) {
+            if results.score(y, c, results.root).is_nan() {
+                continue;
+            }
+            table.push(vec![
+                (&results.cities[c]).into(),
+                results.years[y].into(),
+                results.is_ranked(y, c).into(),
+                results.coverage(y, c).into(),
+                results.proxy_share(y, c).into(),
+                results.imputed_share(y, c).into(),
+            ]);
+        }
+    }
+    table
+}
+
 /// `node,level,weight,effective_weight`: the weight of every node as used (derived weights
 /// included) and its effective weight in the index (COINr `get_eff_weights`).
 pub fn weights_table(results: &Results) -> Table {
