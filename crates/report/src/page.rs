@@ -365,8 +365,8 @@ pub fn headline(page: &ReportPage<'_>) -> Vec<String> {
         lines.push(format!(
             "Over {} replications of the index's uncertain choices, its rank lies between {} and {} in 90% of them (5-95%), and it ranks first in {:.1}%.",
             thousands(page.runs),
-            s.q05_rank,
-            s.q95_rank,
+            plain((s.q05_rank * 10.0).round() / 10.0),
+            plain((s.q95_rank * 10.0).round() / 10.0),
             100.0 * s.p_first
         ));
     }
