@@ -136,10 +136,103 @@ where
     Ok(lines)
 }
 
+/// A name on at most `max_lines` lines, each no wider than `max` pixels in `style` (the
+/// chart's font): wrapped at spaces, and when it still does not fit, the last line (or a
+/// word wider than `max`) ends with an ellipsis "…". Never cut silently: every chart
+/// shortens names through here.
+pub(crate) fn fit_lines<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    s: &str,
+    style: &TextStyle,
+    max: i32,
+    max_lines: usize,
+    chart: &'static str,
+) -> Result<Vec<String>>
+where
+    DB::ErrorType: 'static,
+{
+    let max_lines = max_lines.max(1);
+    let mut lines = wrap(area, s, style, max, chart)?;
+    let cut = lines.len() > max_lines;
+    lines.truncate(max_lines);
+    let last = lines.len().saturating_sub(1);
+    for (k, line) in lines.iter_mut().enumerate() {
+        if (cut && k == last) || width(area, line, style, chart)? > max {
+            *line = ellipsis(area, line, style, max, chart)?;
+        }
+    }
+    Ok(lines)
+}
+
+/// `s` shortened, a character at a time from the end, until it and a trailing "…" fit in
+/// `max` pixels (the ellipsis alone if nothing else does).
+fn ellipsis<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    s: &str,
+    style: &TextStyle,
+    max: i32,
+    chart: &'static str,
+) -> Result<String>
+where
+    DB::ErrorType: 'static,
+{
+    let mut kept = s.trim_end().trim_end_matches([',', ';', ':']).to_string();
+    loop {
+        let candidate = format!("{kept}\u{2026}");
+        if kept.is_empty() || width(area, &candidate, style, chart)? <= max {
+            return Ok(candidate);
+        }
+        kept.pop();
+        kept = kept
+            .trim_end()
+            .trim_end_matches([',', ';', ':'])
+            .to_string();
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::testdata;
+
+    fn area_of(s: &mut String) -> DrawingArea<SVGBackend<'_>, Shift> {
+        crate::style::register_fonts().unwrap();
+        SVGBackend::with_string(s, (1600, 800)).into_drawing_area()
+    }
+
+    #[test]
+    fn a_long_name_wraps_and_ends_with_an_ellipsis_never_cut_at_a_comma() {
+        let mut buf = String::new();
+        let area = area_of(&mut buf);
+        let style = crate::style::text(26.0, false, crate::style::INK);
+        let name = "Probability of dying between ages 30 and 70 from cardiovascular disease, cancer, diabetes or chronic respiratory disease";
+        let lines = fit_lines(&area, name, &style, 300, 2, "test").unwrap();
+        assert_eq!(lines.len(), 2, "{lines:?}");
+        assert!(lines[0].starts_with("Probability of"), "{lines:?}");
+        assert!(lines[1].ends_with('\u{2026}'), "{lines:?}");
+        for line in &lines {
+            assert!(width(&area, line, &style, "test").unwrap() <= 300, "{line}");
+        }
+        // With room, the whole name, past its commas, on as many lines as it needs.
+        let lines = fit_lines(&area, name, &style, 700, 3, "test").unwrap();
+        assert_eq!(lines.join(" "), name);
+        // Short names stay whole, brackets and all.
+        let lines = fit_lines(&area, "Physicians (per 1,000)", &style, 300, 2, "test").unwrap();
+        assert_eq!(lines, ["Physicians (per 1,000)"]);
+        // One word wider than the room: cut with an ellipsis, not left to overflow.
+        let lines = fit_lines(
+            &area,
+            "Supercalifragilisticexpialidocious",
+            &style,
+            120,
+            2,
+            "test",
+        )
+        .unwrap();
+        assert_eq!(lines.len(), 1);
+        assert!(lines[0].ends_with('\u{2026}'), "{lines:?}");
+        assert!(width(&area, &lines[0], &style, "test").unwrap() <= 120);
+    }
 
     #[test]
     fn decimals_follow_the_scale_the_rounding_and_the_ranks() {

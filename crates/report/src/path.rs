@@ -8,7 +8,7 @@ use plotters::style::text_anchor::{HPos, VPos};
 
 use crate::chart::{drawing, Chart};
 use crate::error::Result;
-use crate::format::{ordinal, thousands, width, wrap};
+use crate::format::{fit_lines, ordinal, thousands, width};
 use crate::frame::{finite, frame, Line};
 use crate::style::{anchored, okabe_ito, register_fonts, text, unit, HouseStyle, INK};
 
@@ -118,41 +118,6 @@ fn move_label(step: &PathStep, label: &PathLabel) -> String {
     }
 }
 
-/// A name up to its first bracket or comma ("Prevalence of obesity among adults").
-pub(crate) fn plain_name(name: &str) -> &str {
-    let cut = name
-        .find(" (")
-        .into_iter()
-        .chain(name.find(", "))
-        .min()
-        .unwrap_or(name.len());
-    name[..cut].trim()
-}
-
-/// The name shown beside a bar: [`plain_name`] on up to two lines of `max` pixels, the second
-/// cut with an ellipsis if need be.
-pub(crate) fn short_name<DB: DrawingBackend>(
-    area: &DrawingArea<DB, Shift>,
-    name: &str,
-    style: &TextStyle,
-    max: i32,
-) -> Result<Vec<String>>
-where
-    DB::ErrorType: 'static,
-{
-    let mut lines = wrap(area, plain_name(name), style, max, CHART)?;
-    if lines.len() > 2 {
-        let mut second = lines[1].clone();
-        while !second.is_empty() && width(area, &format!("{second}\u{2026}"), style, CHART)? > max {
-            second.pop();
-            second = second.trim_end().to_string();
-        }
-        lines.truncate(1);
-        lines.push(format!("{second}\u{2026}"));
-    }
-    Ok(lines)
-}
-
 /// Every number the chart prints or draws is finite.
 fn check_finite(path: &PathToFirst) -> Result<()> {
     finite(CHART, path.score[0], || {
@@ -236,7 +201,7 @@ where
         .zip(chart.labels)
         .filter(|(s, _)| s.change == 0.0)
         .map(|(s, l)| {
-            let name = plain_name(&l.name);
+            let name = l.name.trim();
             if name.is_empty() {
                 s.indicator.clone()
             } else {
@@ -270,10 +235,17 @@ where
     let mut name_w = 0;
     for &i in &rows {
         let label = &chart.labels[i];
-        let name = if plain_name(&label.name).is_empty() {
-            vec![path.steps[i].indicator.clone()]
+        let name = if label.name.trim().is_empty() {
+            fit_lines(
+                area,
+                &path.steps[i].indicator,
+                &name_style,
+                max_name,
+                2,
+                CHART,
+            )?
         } else {
-            short_name(area, &label.name, &name_style, max_name)?
+            fit_lines(area, label.name.trim(), &name_style, max_name, 2, CHART)?
         };
         for line in &name {
             name_w = name_w.max(width(area, line, &name_style, CHART)?);
@@ -445,11 +417,23 @@ mod tests {
             "26.2% \u{2192} 6.1%  (limit; national)",
             "4,269 \u{2192} 10,658 current US$  (national)",
             "2.93 \u{2192} 3.30 per 1,000 people",
-            "Prevalence of obesity among adults",
             "Current health expenditure per capita",
         ] {
             assert!(has(label), "{label}: {texts:?}");
         }
+        // The long name wraps onto a second line, whole (it is not cut at its bracket or
+        // comma) or ended with an ellipsis.
+        let first = texts
+            .iter()
+            .position(|t| t.starts_with("Prevalence of obesity"))
+            .unwrap();
+        let name = format!("{} {}", texts[first], texts[first + 1]);
+        assert!(
+            name == "Prevalence of obesity among adults (BMI >= 30, age-standardised)"
+                || (name.ends_with('\u{2026}')
+                    && name.starts_with("Prevalence of obesity among adults (BMI")),
+            "{name}"
+        );
         assert!(
             texts.join(" ").contains("(national): 2 of the 3 indicators that move are national values standing in for London"),
             "{texts:?}"
@@ -462,7 +446,7 @@ mod tests {
             .count();
         assert_eq!(bars, 3);
         let at = |t: &str| texts.iter().position(|x| x == t).unwrap();
-        assert!(at("Prevalence of obesity among adults") < at("Physicians"));
+        assert!(first < at("Physicians"));
     }
 
     #[test]
@@ -492,25 +476,6 @@ mod tests {
                 "100"
             ]
         );
-    }
-
-    #[test]
-    fn a_long_name_takes_two_lines_and_an_ellipsis() {
-        register_fonts().unwrap();
-        let mut s = String::new();
-        let area = SVGBackend::with_string(&mut s, (1600, 800)).into_drawing_area();
-        let style = text(26.0, false, INK);
-        let name = "Probability of dying between ages 30 and 70 from cardiovascular disease, cancer, diabetes or chronic respiratory disease";
-        let lines = short_name(&area, name, &style, 300).unwrap();
-        assert_eq!(lines.len(), 2, "{lines:?}");
-        assert!(lines[0].starts_with("Probability of"), "{lines:?}");
-        assert!(lines[1].ends_with('\u{2026}'), "{lines:?}");
-        for line in &lines {
-            assert!(width(&area, line, &style, CHART).unwrap() <= 300, "{line}");
-        }
-        // Short names stay whole, cut at their first bracket.
-        let lines = short_name(&area, "Physicians (per 1,000)", &style, 300).unwrap();
-        assert_eq!(lines, ["Physicians"]);
     }
 
     #[test]

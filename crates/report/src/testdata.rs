@@ -76,7 +76,7 @@ parent = "air"
 // 2018: London has no data (unranked); Paris 79 (75), 25 (25) -> 50; Tokyo 73 (25), 15 (75) -> 50.
 // 2019: London 82 (100), 15 (75) -> 87.5; Paris 76 (50), 20 (50) -> 50; Tokyo 70 (0), 30 (0) -> 0.
 // Life is a national proxy everywhere: half of every score rests on it.
-const DATA: &str = "city,indicator,year,value,source,flag
+pub const DATA: &str = "city,indicator,year,value,source,flag
 london,life,2017,76,s,proxy
 london,pm25,2017,20,s,
 paris,life,2017,82,s,proxy
@@ -104,6 +104,36 @@ pub fn results_of(data: &str) -> Results {
     let cities = Cities::parse(CITIES, "cities.toml").unwrap();
     let catalogue = Catalogue::parse(CATALOGUE, "catalogue.toml").unwrap();
     let framework = Framework::parse(FRAMEWORK, "tiny.toml").unwrap();
+    let observations = Observations::from_csv(data.as_bytes(), "obs.csv").unwrap();
+    score(&framework, &catalogue, &cities, &observations).unwrap()
+}
+
+/// The same cities and data scored by a flat index on a 0-1 scale: both indicators directly
+/// under the index (no domains), as in `lenstore-2021.toml`.
+pub fn flat() -> Results {
+    flat_of(DATA)
+}
+
+/// [`flat`] on other observations (`DATA`'s columns).
+pub fn flat_of(data: &str) -> Results {
+    let cities = Cities::parse(CITIES, "cities.toml").unwrap();
+    let catalogue = Catalogue::parse(CATALOGUE, "catalogue.toml").unwrap();
+    let text = r#"
+[index]
+id = "flat"
+name = "Flat index"
+[methods]
+scale = [0, 1]
+[[group]]
+id = "index"
+[[indicator]]
+id = "life"
+parent = "index"
+[[indicator]]
+id = "pm25"
+parent = "index"
+"#;
+    let framework = Framework::parse(text, "flat.toml").unwrap();
     let observations = Observations::from_csv(data.as_bytes(), "obs.csv").unwrap();
     score(&framework, &catalogue, &cities, &observations).unwrap()
 }
