@@ -91,6 +91,11 @@ fn run_writes_the_ranking_scores_and_charts_with_london_ranked_over_eight_years(
         .map(|row| row[1].as_str())
         .collect();
     assert!(london_years.len() >= 8, "London ranked in {london_years:?}");
+    // London's reference ranks come from the framework's [report] section, each with its source.
+    let trajectory = fs::read_to_string(out.path().join("charts/trajectory-london.svg")).unwrap();
+    assert!(trajectory.contains("7th: 2015 starting point"));
+    assert!(trajectory.contains("1st: the aim"));
+    assert!(trajectory.contains("Dashed line at 7th: Greater London Authority, March 2015"));
     // The profile names every domain and marks national values.
     let profile = fs::read_to_string(out.path().join("charts/profile-london.svg")).unwrap();
     assert!(profile.contains("London: strengths and weaknesses, Healthy City Index, 2019"));
@@ -185,6 +190,13 @@ fn city_option_charts_another_city() {
             "city,year,score,rank,proxy_share\n",
         ));
     assert!(out.path().join("charts/trajectory-paris.png").exists());
+    // London's reference ranks are London's: not on Paris's trajectory.
+    let paris = fs::read_to_string(out.path().join("charts/trajectory-paris.svg")).unwrap();
+    assert!(
+        paris.contains("Paris&apos;s rank among world cities"),
+        "{paris}"
+    );
+    assert!(!paris.contains("starting point") && !paris.contains("Dashed"));
 }
 
 #[test]

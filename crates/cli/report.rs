@@ -115,18 +115,13 @@ pub fn run(args: &ReportArgs) -> Result<()> {
         let city = Focus::new(c);
         let id = &results.cities[c];
         let name = &results.city_names[c];
-        let references: &[(u32, &str)] = if id == "london" && framework.id == "healthy-city" {
-            &healthy_city_report::LONDON_REFERENCES
-        } else {
-            &[]
-        };
         let trajectory = chart(
             &mut outputs,
             &format!("trajectory-{id}"),
             &healthy_city_report::TrajectoryChart {
                 results: &results,
                 city,
-                references,
+                references: &framework.report.reference_ranks,
                 source: &source,
             },
         )?;

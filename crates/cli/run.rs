@@ -19,6 +19,5 @@ pub fn run(args: &RunArgs) -> Result<()> {
         no_charts: args.publish.no_charts,
         format: args.format,
         data_table: false,
-        references: &healthy_city_report::LONDON_REFERENCES,
     })
 }

@@ -23,7 +23,6 @@ pub fn run(args: &ScoreArgs) -> Result<()> {
         no_charts: args.publish.no_charts,
         format: args.format,
         data_table: true,
-        references: &[],
     })
 }
 
@@ -44,8 +43,6 @@ pub struct Job<'a> {
     pub format: Format,
     /// Whether to write data.csv, the intermediate data sets (`score`).
     pub data_table: bool,
-    /// Reference ranks drawn in the focus city's trajectory chart.
-    pub references: &'a [(u32, &'a str)],
 }
 
 /// Scores the job's framework (with its scenario) on every year, stages the tables and charts,
@@ -99,7 +96,7 @@ pub fn score_and_publish(job: &Job<'_>) -> Result<()> {
         )?;
     }
     if !job.no_charts {
-        charts(&mut outputs, &inputs, &framework, &results, y, focus, job)?;
+        charts(&mut outputs, &inputs, &framework, &results, y, focus)?;
     }
     let written = outputs.commit_quietly()?;
     if let Some(first) = results.unscored.first() {
@@ -208,7 +205,6 @@ fn charts(
     results: &Results,
     y: usize,
     focus: Option<usize>,
-    job: &Job<'_>,
 ) -> Result<()> {
     let footnote = healthy_city_report::source_footnote(framework, &inputs.catalogue);
     let year = healthy_city_report::Year(results.years[y]);
@@ -233,7 +229,7 @@ fn charts(
         &healthy_city_report::TrajectoryChart {
             results,
             city,
-            references: job.references,
+            references: &framework.report.reference_ranks,
             source: &footnote,
         },
         &svg,

@@ -141,6 +141,47 @@ pub struct DataSpec {
     pub focus: Option<String>,
 }
 
+/// `[report]`: what the publication outputs show besides the results.
+#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ReportSpec {
+    /// Ranks drawn as dashed reference lines on a city's trajectory chart (a starting point, an
+    /// aim), each with the source that makes it a caveat rather than a rank of this index.
+    pub reference_ranks: Vec<ReferenceRank>,
+}
+
+/// One reference rank of `[report] reference_ranks`, e.g.
+/// `{ rank = 7, label = "2015 starting point", source = "Greater London Authority, March 2015: 7th of 14 comparable world cities", city = "london" }`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReferenceRank {
+    /// The rank, 1 or more.
+    pub rank: u32,
+    /// The line's label ("2015 starting point"); the chart prefixes the ordinal ("7th: ").
+    pub label: String,
+    /// Where the rank comes from, printed under the chart: a reference rank is usually not a
+    /// rank of this index (other measures, other peers), and the reader must be told.
+    pub source: String,
+    /// The city (id) the reference belongs to; absent: every city's trajectory.
+    #[serde(default)]
+    pub city: Option<String>,
+}
+
+impl ReportSpec {
+    /// The reference ranks drawn on `city`'s trajectory (by id, ASCII case ignored): those
+    /// naming it and those naming no city.
+    pub fn references_for(&self, city: &str) -> Vec<&ReferenceRank> {
+        self.reference_ranks
+            .iter()
+            .filter(|r| {
+                r.city
+                    .as_deref()
+                    .is_none_or(|c| c.eq_ignore_ascii_case(city))
+            })
+            .collect()
+    }
+}
+
 /// What a node of the tree is.
 #[derive(Debug, Clone, PartialEq)]
 pub enum NodeKind {
@@ -229,6 +270,8 @@ pub struct Framework {
     pub methods: Methods,
     /// Coverage thresholds.
     pub coverage: Coverage,
+    /// What the publication outputs show besides the results (`[report]`).
+    pub report: ReportSpec,
     nodes: Vec<Node>,
     by_id: HashMap<String, usize>,
     children: Vec<Vec<usize>>,
@@ -246,6 +289,8 @@ struct RawFile {
     methods: Methods,
     #[serde(default)]
     coverage: Coverage,
+    #[serde(default)]
+    report: ReportSpec,
     #[serde(default)]
     group: Vec<RawGroup>,
     #[serde(default)]
@@ -370,6 +415,8 @@ impl Framework {
                 problem(line, format!("data.years [{first}, {last}] must lie within the accepted years {}: fix them, or set {YEARS_VARIABLE}=FIRST-LAST to accept others", years_text(&years)));
             }
         }
+
+        check_references(&mut problem, text, &raw.report);
 
         let mut nodes = Vec::with_capacity(raw.group.len() + raw.indicator.len());
         for group in raw.group {
@@ -610,6 +657,7 @@ impl Framework {
             data: raw.data,
             methods: raw.methods,
             coverage: raw.coverage,
+            report: raw.report,
             nodes,
             by_id,
             children,
@@ -853,6 +901,51 @@ pub(crate) fn key_line(text: &str, table: &str, key: &str) -> Option<usize> {
     None
 }
 
+/// A reference rank must be a rank (1 or more) with a label and a source a reader can check,
+/// and name its city by a well-formed id; every such text lands in a chart, so it must also be
+/// printable and short enough to fit.
+fn check_references(
+    problem: &mut impl FnMut(Option<usize>, String),
+    text: &str,
+    report: &ReportSpec,
+) {
+    let line = key_line(text, "report", "reference_ranks");
+    for (i, r) in report.reference_ranks.iter().enumerate() {
+        let at = format!("[report] reference_ranks[{i}]");
+        if r.rank == 0 {
+            problem(line, format!("{at}: rank = 0; ranks start at 1"));
+        }
+        for (key, value, max) in [("label", &r.label, 60), ("source", &r.source, 200)] {
+            let n = value.trim().chars().count();
+            if n == 0 || n > max || value.chars().any(crate::error::is_unsafe) {
+                problem(
+                    line,
+                    format!(
+                        "{at}: {key} = \"{}\" must be 1 to {max} printable characters{}",
+                        echo(value),
+                        if key == "source" {
+                            " naming where the rank comes from (it is printed under the chart as its caveat)"
+                        } else {
+                            ""
+                        }
+                    ),
+                );
+            }
+        }
+        if let Some(city) = &r.city {
+            if !is_identifier(city) {
+                problem(
+                    line,
+                    format!(
+                        "{at}: city = \"{}\" is not a city id (lower-case letters, digits, `-` and `_`)",
+                        echo(city)
+                    ),
+                );
+            }
+        }
+    }
+}
+
 fn check_share(problem: &mut impl FnMut(Option<usize>, String), key: &str, share: f64) {
     if !(0.0..=1.0).contains(&share) {
         problem(None, format!("{key} = {share} must be between 0 and 1"));
@@ -899,6 +992,60 @@ parent = "air"
 
     fn err(text: &str) -> String {
         Framework::parse(text, "f.toml").unwrap_err().to_string()
+    }
+
+    #[test]
+    fn reference_ranks_are_read_checked_and_given_to_their_city_only() {
+        let text = SMALL.replace(
+            "[methods]",
+            r#"[report]
+reference_ranks = [
+  { rank = 7, label = "2015 starting point", source = "GLA, March 2015: 7th of 14", city = "london" },
+  { rank = 10, label = "top ten", source = "the partners' aim for every city" },
+]
+
+[methods]"#,
+        );
+        let f = Framework::parse(&text, "f.toml").unwrap();
+        let labels = |city: &str| -> Vec<String> {
+            f.report
+                .references_for(city)
+                .iter()
+                .map(|r| format!("{} {}", r.rank, r.label))
+                .collect()
+        };
+        assert_eq!(labels("london"), ["7 2015 starting point", "10 top ten"]);
+        assert_eq!(labels("London"), ["7 2015 starting point", "10 top ten"]);
+        assert_eq!(labels("paris"), ["10 top ten"]);
+        assert!(Framework::parse(SMALL, "f.toml")
+            .unwrap()
+            .report
+            .reference_ranks
+            .is_empty());
+
+        let bad = text
+            .replace("rank = 7", "rank = 0")
+            .replace(
+                "source = \"the partners' aim for every city\"",
+                "source = \" \"",
+            )
+            .replace("city = \"london\"", "city = \"Lon don\"");
+        let err = Framework::parse(&bad, "f.toml").unwrap_err().to_string();
+        assert!(err.contains("f.toml:"), "{err}");
+        assert!(
+            err.contains("reference_ranks[0]: rank = 0; ranks start at 1"),
+            "{err}"
+        );
+        assert!(err.contains("reference_ranks[1]: source = \" \" must be 1 to 200 printable characters naming where the rank comes from"), "{err}");
+        assert!(
+            err.contains("reference_ranks[0]: city = \"Lon don\" is not a city id"),
+            "{err}"
+        );
+        let unknown = text.replace("city = \"london\"", "town = \"london\"");
+        let err = Framework::parse(&unknown, "f.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("unknown field `town`"), "{err}");
     }
 
     #[test]

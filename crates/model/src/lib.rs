@@ -57,7 +57,7 @@ pub use error::{
 pub use framework::{
     Aggregation, Bounds, Coverage, DataSpec, Framework, GroupImpute, Impute, ImputeGroup,
     IndicatorSpec, Methods, Missing, Node, NodeKind, Nonpositive, Normalisation, NotApplicable,
-    Screen, Transform, Treatment, Weighting, WINSORISE_DEFAULT,
+    ReferenceRank, ReportSpec, Screen, Transform, Treatment, Weighting, WINSORISE_DEFAULT,
 };
 pub use limits::{
     accepted_years, magnitude_problem, year_range, years_text, DEFAULT_YEARS, MAX_LAMBDA,

@@ -12,7 +12,7 @@ use std::path::PathBuf;
 use healthy_city_model::{Catalogue, Cities, Framework, Observations};
 use healthy_city_report::{
     format_table, write_chart, write_ranking_csv, write_scores_csv, Focus, RankingChart,
-    TrajectoryChart, Year, LONDON_REFERENCES,
+    TrajectoryChart, Year,
 };
 
 const NAMES: [&str; 45] = [
@@ -91,6 +91,11 @@ const FRAMEWORK: &str = r#"
 [index]
 id = "preview"
 name = "Healthy-city index"
+[report]
+reference_ranks = [
+  { rank = 7, label = "2015 starting point", city = "london", source = "a made-up reference for the layout" },
+  { rank = 1, label = "the aim", city = "london", source = "a made-up aim for the layout" },
+]
 [methods]
 scale = [0, 100]
 [[group]]
@@ -197,7 +202,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         let trajectory = TrajectoryChart {
             results: &results,
             city: london,
-            references: &LONDON_REFERENCES,
+            references: &framework.report.reference_ranks,
             source,
         };
         write_chart(

@@ -9,8 +9,8 @@
 //!   - [`RankingChart`]: one year's index scores as bars, best at the top, a focus city
 //!     highlighted, on the index's scale; beyond 60 units the top 40 and the focus city's
 //!     neighbours (a top-and-focus chart of bounded height);
-//!   - [`TrajectoryChart`]: one city's rank year by year, rank 1 at the top, with reference
-//!     ranks such as [`LONDON_REFERENCES`];
+//!   - [`TrajectoryChart`]: one city's rank year by year, rank 1 at the top, with the
+//!     framework's reference ranks for that city (`[report] reference_ranks`) and their sources;
 //!   - [`ProfileChart`]: one city's strengths and weaknesses, domain by domain and indicator by
 //!     indicator, against the peers and the city ranked first;
 //!   - [`IntervalChart`]: each city's 5-95% rank interval over an uncertainty analysis;
@@ -44,11 +44,12 @@
 //!
 //! use healthy_city_report::{
 //!     format_table, render_svg, write_chart, write_ranking_csv, Focus, RankingChart,
-//!     TrajectoryChart, Year, LONDON_REFERENCES,
+//!     TrajectoryChart, Year,
 //! };
+//! use healthy_city_model::Framework;
 //! use healthy_city_score::Results;
 //!
-//! fn publish(results: &Results) -> healthy_city_report::Result<String> {
+//! fn publish(results: &Results, framework: &Framework) -> healthy_city_report::Result<String> {
 //!     let source = "Source: WHO Ambient Air Quality Database 2022; World Bank WDI; WHO GHO.";
 //!     let london = Focus::find(results, "london")?;
 //!     let ranking = RankingChart {
@@ -61,7 +62,7 @@
 //!     let trajectory = TrajectoryChart {
 //!         results,
 //!         city: london,
-//!         references: &LONDON_REFERENCES,
+//!         references: &framework.report.reference_ranks,
 //!         source,
 //!     };
 //!     let _inline: String = render_svg(&trajectory)?; // for an HTML page
@@ -122,6 +123,6 @@ pub use tables::{
     weight_map_table, weights_table, write_ranking_csv, write_scores_csv, ReplicationsLog,
     RobustOutcome, RunsLog,
 };
-pub use trajectory::{TrajectoryChart, LONDON_REFERENCES};
+pub use trajectory::TrajectoryChart;
 pub use weightmap::WeightMapChart;
 pub use workbook::{workbook_bytes, Sheet};

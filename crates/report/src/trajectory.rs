@@ -1,5 +1,6 @@
 //! The trajectory chart: one city's index rank in every ranked year, rank 1 at the top.
 
+use healthy_city_model::ReferenceRank;
 use healthy_city_score::Results;
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -16,26 +17,24 @@ use crate::style::{
 
 const CHART: &str = TrajectoryChart::NAME;
 
-/// The Healthy London Partnership's reference ranks: the 2015 starting point, seventh of 14 in
-/// the Greater London Authority's own comparison on other measures (not a rank of this index),
-/// and the aim of first place.
-pub const LONDON_REFERENCES: [(u32, &str); 2] =
-    [(7, "7th: 2015 starting point (GLA)"), (1, "1st: the aim")];
-
 /// Pixel size of the trajectory chart.
 const TRAJECTORY_SIZE: (u32, u32) = (1600, 1000);
 
 /// The trajectory chart: one city's index rank in every ranked year, a line with points, rank 1
 /// at the top, each point labelled with its rank and the number of cities ranked that year,
-/// unranked years as gaps, and a dashed reference line for each of `references`.
+/// unranked years as gaps, and a dashed reference line for each of the framework's reference
+/// ranks that belongs to the city (or to no city in particular), labelled with its ordinal and
+/// label, its source printed in the subtitle: a reference rank is usually not a rank of this
+/// index, and the chart says where it comes from.
 #[derive(Debug, Clone, Copy)]
 pub struct TrajectoryChart<'a> {
     /// The results drawn.
     pub results: &'a Results,
     /// The city whose ranks are drawn.
     pub city: Focus,
-    /// Reference ranks, each with its label (see [`LONDON_REFERENCES`]).
-    pub references: &'a [(u32, &'a str)],
+    /// The framework's reference ranks (`[report] reference_ranks`); the chart draws those of
+    /// `city` and those naming no city.
+    pub references: &'a [ReferenceRank],
     /// Source footnote.
     pub source: &'a str,
 }
@@ -186,6 +185,19 @@ where
         "Index rank each year, 1 = healthiest; {}.",
         ranked_counts(&points, &results.units)
     ))];
+    let id = &results.cities[slot];
+    let references: Vec<(u32, String)> = references
+        .iter()
+        .filter(|r| r.city.as_deref().is_none_or(|c| c.eq_ignore_ascii_case(id)))
+        .map(|r| {
+            subtitle.push(Line::plain(format!(
+                "Dashed line at {}: {}.",
+                ordinal(r.rank),
+                r.source.trim_end_matches('.')
+            )));
+            (r.rank, format!("{}: {}", ordinal(r.rank), r.label))
+        })
+        .collect();
     let unranked: Vec<&Point> = points
         .iter()
         .filter(|p| p.n > 0 && p.rank.is_none())
@@ -215,7 +227,7 @@ where
 
     let ref_style = text(24.0 * u, true, INK);
     let mut right = 0;
-    for (_, label) in references {
+    for (_, label) in &references {
         right = right.max(width(area, label, &ref_style, CHART)?);
     }
     // Room under the worst point for a label below it: 64 units, whatever the rank scale.
@@ -261,9 +273,9 @@ where
         okabe_ito::BLUISH_GREEN,
         okabe_ito::SKY_BLUE,
     ];
-    for (i, &(rank, label)) in references.iter().enumerate() {
+    for (i, (rank, label)) in references.iter().enumerate() {
         let color = ref_colors[i % ref_colors.len()];
-        let y = -f64::from(rank);
+        let y = -f64::from(*rank);
         chart
             .draw_series(DashedLineSeries::new(
                 [(xl, y), (xr, y)],
@@ -274,7 +286,7 @@ where
             .map_err(drawing(CHART))?;
         let (x, y) = to_area(chart.backend_coord(&(xr, y)));
         area.draw_text(
-            label,
+            label.as_str(),
             &anchored(&text(24.0 * u, true, color), HPos::Left, VPos::Center),
             (x + gap, y),
         )
@@ -371,12 +383,33 @@ mod tests {
 
     const SOURCE: &str = "Source: test data. Tiny healthy-city index, panel min-max 0-100.";
 
-    /// The chart of `city` (by id or name) with the London references.
+    /// London's two reference ranks, as the default framework gives them.
+    fn references() -> &'static [ReferenceRank] {
+        static REFS: std::sync::OnceLock<Vec<ReferenceRank>> = std::sync::OnceLock::new();
+        REFS.get_or_init(|| {
+            let rank = |rank, label: &str, source: &str| ReferenceRank {
+                rank,
+                label: label.into(),
+                source: source.into(),
+                city: Some("london".into()),
+            };
+            vec![
+                rank(
+                    7,
+                    "2015 starting point",
+                    "GLA, March 2015: 7th of 14 (not this index).",
+                ),
+                rank(1, "the aim", "the partners' aim"),
+            ]
+        })
+    }
+
+    /// The chart of `city` (by id or name) with London's references.
     fn chart<'a>(r: &'a Results, city: &str) -> TrajectoryChart<'a> {
         TrajectoryChart {
             results: r,
             city: Focus::find(r, city).unwrap(),
-            references: &LONDON_REFERENCES,
+            references: references(),
             source: SOURCE,
         }
     }
@@ -397,8 +430,13 @@ mod tests {
         // The points' labels: 1st (tied) in 2017 and 1st in 2019, of 3 cities each.
         assert_eq!(texts.iter().filter(|t| *t == "of 3").count(), 2);
         assert!(has("1st"));
-        assert!(has("7th: 2015 starting point (GLA)"));
+        assert!(has("7th: 2015 starting point"));
         assert!(has("1st: the aim"));
+        // Each reference's source is its caveat, in the subtitle (one full stop).
+        assert!(has(
+            "Dashed line at 7th: GLA, March 2015: 7th of 14 (not this index)."
+        ));
+        assert!(has("Dashed line at 1st: the partners' aim."));
         // London's one unranked year has one note, with the reason.
         assert!(has("not ranked: too little data"));
         assert!(has("Rank (1 = healthiest)"));
@@ -410,6 +448,34 @@ mod tests {
         assert!(has(
             "Index rank each year, 1 = healthiest; 2 to 3 cities ranked a year (under each rank label)."
         ));
+    }
+
+    #[test]
+    fn another_city_gets_only_the_references_that_name_no_city() {
+        let r = results();
+        let texts = svg_texts(&svg("paris"));
+        assert!(!texts
+            .iter()
+            .any(|t| t.contains("starting point") || t.contains("Dashed")));
+        // A reference naming no city is every city's; one naming London stays London's.
+        let mut all = references().to_vec();
+        all.push(ReferenceRank {
+            rank: 2,
+            label: "the target".into(),
+            source: "a plan".into(),
+            city: None,
+        });
+        let paris = TrajectoryChart {
+            references: &all,
+            ..chart(&r, "paris")
+        };
+        let texts = svg_texts(&render_svg(&paris).unwrap());
+        assert!(texts.iter().any(|t| t == "2nd: the target"), "{texts:?}");
+        assert!(
+            texts.iter().any(|t| t == "Dashed line at 2nd: a plan."),
+            "{texts:?}"
+        );
+        assert!(!texts.iter().any(|t| t.contains("starting point")));
     }
 
     #[test]
