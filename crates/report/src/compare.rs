@@ -276,6 +276,17 @@ where
             )))
             .map_err(drawing(CHART))?;
     }
+    // The guides' numbers midway between neighbouring columns, just above their guide, where
+    // no city's point is (beside a column they sat on the points of that rank), under the
+    // cities' lines.
+    let guide_style = anchored(&text(18.0 * u, false, MUTED), HPos::Center, VPos::Bottom);
+    for &r in &guides {
+        for col in 0..k.saturating_sub(1) {
+            let (px, py) = at(col as f64 + 0.5, -f64::from(r));
+            area.draw_text(&r.to_string(), &guide_style, (px, py - (3.0 * u) as i32))
+                .map_err(drawing(CHART))?;
+        }
+    }
 
     // Lines, the focus city last so it is drawn over the others.
     let mut order: Vec<usize> = shown
@@ -311,24 +322,6 @@ where
                 r.map(|r| Circle::new((i as f64, -f64::from(r)), radius(c), colour.filled()))
             }))
             .map_err(drawing(CHART))?;
-    }
-
-    // The guides' numbers beside each inner column, on a white ground over the lines.
-    let guide_style = anchored(&text(18.0 * u, false, MUTED), HPos::Right, VPos::Center);
-    for &r in &guides {
-        for col in 1..k.saturating_sub(1) {
-            let (px, py) = at(col as f64, -f64::from(r));
-            let n = r.to_string();
-            let (w, h) = (width(area, &n, &guide_style, CHART)?, (18.0 * u) as i32);
-            let x = px - gap / 2 - (2.0 * u) as i32;
-            area.draw(&Rectangle::new(
-                [(x - w - gap / 4, py - h / 2), (x + 1, py + h / 2)],
-                WHITE.filled(),
-            ))
-            .map_err(drawing(CHART))?;
-            area.draw_text(&n, &guide_style, (x, py))
-                .map_err(drawing(CHART))?;
-        }
     }
 
     // The focus city's rank at every inner column, above its point on a white ground.
@@ -453,8 +446,34 @@ mod tests {
             3 + 1 + 6,
             "3 column rules, a rank guide at 5th (Delta's deepest) and 6 segments"
         );
-        // The guide is numbered once, beside the one inner column.
-        assert_eq!(svg_texts(&s).iter().filter(|t| *t == "5").count(), 1);
+        // The guide is numbered midway between each pair of neighbouring columns (2 gaps for
+        // 3 columns), away from every column and so from every point.
+        let x_of = |label: &str| -> Vec<i32> {
+            s.split("<text")
+                .skip(1)
+                .filter(|t| {
+                    let body = &t[t.find('>').unwrap() + 1..t.find("</text>").unwrap()];
+                    body.trim() == label
+                })
+                .map(|t| {
+                    let x = t.split("x=\"").nth(1).unwrap();
+                    x[..x.find('"').unwrap()].parse().unwrap()
+                })
+                .collect()
+        };
+        let fives = x_of("5");
+        let columns: Vec<i32> = ["nominal", "a", "b"].iter().flat_map(|c| x_of(c)).collect();
+        assert_eq!(
+            (fives.len(), columns.len()),
+            (2, 3),
+            "{fives:?} {columns:?}"
+        );
+        for (i, x) in fives.iter().enumerate() {
+            assert!(
+                (x - (columns[i] + columns[i + 1]) / 2).abs() <= 1,
+                "{fives:?} {columns:?}"
+            );
+        }
     }
 
     #[test]

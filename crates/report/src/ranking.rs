@@ -11,7 +11,7 @@ use plotters::style::text_anchor::{HPos, VPos};
 use crate::chart::{drawing, Chart};
 use crate::error::Result;
 use crate::focus::{Focus, Year};
-use crate::format::{decimals_for, ordinal, width};
+use crate::format::{decimals_for, fit_lines, ordinal, width};
 use crate::frame::{axis, finite, frame, Line};
 use crate::style::{anchored, okabe_ito, register_fonts, text, unit, HouseStyle, INK, MUTED};
 
@@ -229,10 +229,25 @@ where
         "{}: ranking of {}, {year_label}",
         results.index_name, results.units
     );
+    // The level breakdown: the share of each score resting on national values used as
+    // proxies, in a column after the names, when any city drawn has one.
+    let national = |c: usize| {
+        let share = results.proxy_share(y, c);
+        (share.is_finite() && share > 0.0).then_some(share)
+    };
+    let shows_national = slots.iter().any(|s| match *s {
+        Slot::City(i) => national(rows[i].city).is_some(),
+        Slot::Gap { .. } => false,
+    });
     let mut subtitle = vec![Line::plain(format!(
-        "{n} of {} {} ranked in {year_label}, best at the top. Bars show the index score.",
+        "{n} of {} {} ranked in {year_label}, best at the top. Bars show the index score.{}",
         results.cities.len(),
-        results.units
+        results.units,
+        if shows_national {
+            " Grey figure after each name: the share of its score resting on national values used as proxies."
+        } else {
+            ""
+        }
     ))];
     let shown = slots.iter().filter(|s| matches!(s, Slot::City(_))).count();
     if shown < n {
@@ -303,21 +318,34 @@ where
         })
     };
 
-    // Label column: ranks right-aligned, names left-aligned.
+    // Label column: ranks right-aligned, names left-aligned (on one line, ending in an
+    // ellipsis beyond 30% of the chart's width), then the national share right-aligned.
     let gap = (14.0 * u) as i32;
+    let name_max = (0.3 * f64::from(plot_w)) as i32;
+    let national_text =
+        |row: &Row| national(row.city).map_or_else(String::new, |s| format!("{:.0}%", 100.0 * s));
     let mut rank_w = 0;
     let mut name_w = 0;
+    let mut national_w = 0;
+    let mut names = std::collections::HashMap::new();
     for row in drawn_rows() {
         rank_w = rank_w.max(width(area, &rank_label(row), &style(row), CHART)?);
-        name_w = name_w.max(width(
+        let name = fit_lines(
             area,
             &results.city_names[row.city],
             &style(row),
+            name_max,
+            1,
             CHART,
-        )?);
+        )?
+        .join(" ");
+        name_w = name_w.max(width(area, &name, &style(row), CHART)?);
+        names.insert(row.city, name);
+        national_w = national_w.max(width(area, &national_text(row), &muted, CHART)?);
     }
+    let national_col = if national_w > 0 { national_w + gap } else { 0 };
     // A gap marker may run on into the plot: its row has no bar.
-    let label_area = rank_w + gap + name_w + 2 * gap;
+    let label_area = rank_w + gap + name_w + national_col + 2 * gap;
 
     // Value labels right of the bars; reserve what the longest needs beyond the plot.
     let value = |row: &Row| {
@@ -433,11 +461,19 @@ where
         )
         .map_err(drawing(CHART))?;
         area.draw_text(
-            &results.city_names[row.city],
+            names.get(&row.city).map_or("", String::as_str),
             &anchored(&s, HPos::Left, VPos::Center),
             (left + rank_w + gap, yc),
         )
         .map_err(drawing(CHART))?;
+        if national_col > 0 {
+            area.draw_text(
+                &national_text(row),
+                &anchored(&muted, HPos::Right, VPos::Center),
+                (left + rank_w + gap + name_w + national_col, yc),
+            )
+            .map_err(drawing(CHART))?;
+        }
         area.draw_text(
             &value(row),
             &anchored(&s, HPos::Left, VPos::Center),
@@ -610,6 +646,26 @@ mod tests {
         assert!(has(&s, "0.500"));
         assert!(has(&s, "0.3"));
         assert!(!has(&s, "30"));
+    }
+
+    #[test]
+    fn each_row_shows_the_share_of_its_score_resting_on_national_values() {
+        // Life expectancy, a national proxy, carries half of every score (testdata).
+        let r = results();
+        let texts = svg_texts(&render_svg(&chart(&r, None, Some("london"))).unwrap());
+        assert_eq!(texts.iter().filter(|t| *t == "50%").count(), 3, "{texts:?}");
+        assert!(texts.join(" ").contains(
+            "Grey figure after each name: the share of its score resting on national values used as proxies."
+        ), "{texts:?}");
+        // Without proxies: no column and no sentence.
+        let own = crate::testdata::results_of(&crate::testdata::DATA.replace(",proxy", ","));
+        let texts = svg_texts(&render_svg(&chart(&own, None, Some("london"))).unwrap());
+        assert!(
+            !texts
+                .iter()
+                .any(|t| t.ends_with('%') || t.contains("Grey figure")),
+            "{texts:?}"
+        );
     }
 
     #[test]

@@ -9,7 +9,7 @@ use plotters::style::text_anchor::{HPos, VPos};
 use crate::chart::{drawing, Chart};
 use crate::error::Result;
 use crate::focus::Year;
-use crate::format::{thousands, width};
+use crate::format::{fit_lines, thousands, width};
 use crate::frame::{axis, frame, Line};
 use crate::style::{anchored, okabe_ito, register_fonts, text, unit, HouseStyle, INK, MUTED};
 
@@ -166,10 +166,18 @@ where
     let pitch = (f64::from(plot_h) - x_axis - f64::from(legend_h)) / k.max(1) as f64;
     let name_style = text((26.0 * u).min(pitch * 0.4), false, INK);
     let value_style = text((22.0 * u).min(pitch * 0.3), false, MUTED);
+    // Input names on up to two lines of at most 30% of the chart's width, ellipsis beyond.
+    let name_max = (0.3 * f64::from(area.dim_in_pixel().0)) as i32;
     let mut name_w = 0;
+    let mut names = Vec::with_capacity(chart.inputs.len());
     for name in chart.inputs {
-        name_w = name_w.max(width(area, name, &name_style, CHART)?);
+        let lines = fit_lines(area, name, &name_style, name_max, 2, CHART)?;
+        for line in &lines {
+            name_w = name_w.max(width(area, line, &name_style, CHART)?);
+        }
+        names.push(lines);
     }
+    let name_pitch = (name_style.font.get_size() * 1.15) as i32;
     let label_area = name_w + 2 * gap;
     let (lo, hi) = x_range(indices);
     let (lo, hi) = {
@@ -270,12 +278,17 @@ where
             .map_err(drawing(CHART))?;
         }
         let (px, py) = at(lo, (k - i) as f64 - 0.5);
-        area.draw_text(
-            &chart.inputs[input],
-            &anchored(&name_style, HPos::Right, VPos::Center),
-            (px - gap, py),
-        )
-        .map_err(drawing(CHART))?;
+        let lines = &names[input];
+        let n = i32::try_from(lines.len()).unwrap_or(1);
+        for (j, line) in lines.iter().enumerate() {
+            let j = i32::try_from(j).unwrap_or(0);
+            area.draw_text(
+                line,
+                &anchored(&name_style, HPos::Right, VPos::Center),
+                (px - gap, py + name_pitch * (2 * j - (n - 1)) / 2),
+            )
+            .map_err(drawing(CHART))?;
+        }
     }
 
     // Legend above the plot, at its right.
@@ -342,6 +355,29 @@ mod tests {
         let chart = chart(&indices, &inputs);
         assert_eq!(chart.size(), sensitivity_size(3));
         render_svg(&chart).unwrap()
+    }
+
+    #[test]
+    fn a_long_input_name_wraps_and_ends_in_an_ellipsis_within_the_label_column() {
+        let inputs = [
+            "weights",
+            "leave out Probability of dying between ages 30 and 70 from cardiovascular disease, cancer, diabetes or chronic respiratory disease",
+            "normalisation",
+        ]
+        .map(String::from);
+        let indices = indices();
+        let texts = svg_texts(&render_svg(&chart(&indices, &inputs)).unwrap());
+        assert!(
+            texts.iter().any(|t| t.starts_with("leave out Probability")),
+            "{texts:?}"
+        );
+        assert!(texts.iter().any(|t| t.ends_with('\u{2026}')), "{texts:?}");
+        assert!(
+            !texts
+                .iter()
+                .any(|t| t.contains("chronic respiratory disease")),
+            "{texts:?}"
+        );
     }
 
     #[test]

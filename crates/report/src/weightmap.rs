@@ -11,7 +11,7 @@ use plotters::style::text_anchor::{HPos, VPos};
 use crate::chart::{drawing, Chart};
 use crate::error::Result;
 use crate::focus::{Focus, Year};
-use crate::format::{ordinal, thousands};
+use crate::format::{fit_lines, ordinal, thousands, width};
 use crate::frame::{frame, Line};
 use crate::style::{anchored, okabe_ito, register_fonts, text, unit, GREY, INK, MUTED};
 
@@ -134,6 +134,71 @@ fn shares(cells: &[WeightCell]) -> Vec<(usize, f64)> {
     shares
 }
 
+/// The nominal split in words: "a third each" when the three are equal (three times "33%"
+/// reads as a split that leaves 1% out), else whole percents when they add up to 100%, and
+/// one decimal when they do not.
+fn nominal_text(domains: [&str; 3], nominal: [f64; 3]) -> String {
+    let [a, b, c] = domains;
+    let total: f64 = nominal.iter().sum();
+    let share = |k: usize| if total > 0.0 { nominal[k] / total } else { 0.0 };
+    if (0..3).all(|k| (share(k) - 1.0 / 3.0).abs() < 1e-9) {
+        return format!("a third each to {a}, {b} and {c}");
+    }
+    let sums_to_100 = |decimals: usize| {
+        let sum: f64 = (0..3)
+            .map(|k| {
+                format!("{:.*}", decimals, 100.0 * share(k))
+                    .parse::<f64>()
+                    .unwrap_or(0.0)
+            })
+            .sum();
+        (sum - 100.0).abs() < 1e-6
+    };
+    let decimals = usize::from(!sums_to_100(0));
+    let pct = |k: usize| format!("{:.*}%", decimals, 100.0 * share(k));
+    format!("{a} {}, {b} {}, {c} {}", pct(0), pct(1), pct(2))
+}
+
+/// Draws `name` on at most two lines no wider than `max` pixels (ellipsis beyond), its block
+/// centred on `x` but moved inwards so that no line leaves the canvas, below `y` (`below`)
+/// or above it.
+#[allow(clippy::too_many_arguments)]
+fn name_block<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    name: &str,
+    style: &TextStyle<'static>,
+    max: i32,
+    (x, y): (i32, i32),
+    below: bool,
+    margin: i32,
+) -> Result<()>
+where
+    DB::ErrorType: 'static,
+{
+    let lines = fit_lines(area, name, style, max, 2, CHART)?;
+    let mut widest = 0;
+    for line in &lines {
+        widest = widest.max(width(area, line, style, CHART)?);
+    }
+    let canvas = i32::try_from(area.dim_in_pixel().0).unwrap_or(i32::MAX);
+    let lo = margin + widest / 2;
+    let hi = (canvas - margin - widest / 2).max(lo);
+    let x = x.clamp(lo, hi);
+    let pitch = (style.font.get_size() * 1.2) as i32;
+    let n = i32::try_from(lines.len()).unwrap_or(0);
+    for (k, line) in lines.iter().enumerate() {
+        let k = i32::try_from(k).unwrap_or(0);
+        let (dy, v) = if below {
+            (k * pitch, VPos::Top)
+        } else {
+            (-(n - 1 - k) * pitch, VPos::Bottom)
+        };
+        area.draw_text(line, &anchored(style, HPos::Center, v), (x, y + dy))
+            .map_err(drawing(CHART))?;
+    }
+    Ok(())
+}
+
 /// "46%" or "0.4%" (below 1%).
 fn percent(share: f64) -> String {
     if share > 0.0 && share < 0.01 {
@@ -180,12 +245,7 @@ where
         "{}, {}: first place across the domain weights",
         chart.index, chart.year
     );
-    let nominal_text = format!(
-        "{a} {}, {b} {}, {c} {}",
-        percent(chart.nominal[0]),
-        percent(chart.nominal[1]),
-        percent(chart.nominal[2])
-    );
+    let nominal_text = nominal_text(chart.domains, chart.nominal);
     let mut subtitle = vec![
         Line::plain(format!(
             "Each point splits the three domains' combined weight (other domains fixed); a corner gives it all to one. Colour: the city ranked first. {} splits, step {}.",
@@ -253,6 +313,8 @@ where
         let (x, y) = px(b, c);
         (x.round() as i32, y.round() as i32)
     };
+    // Where the legend starts: the right side's label keeps clear of it.
+    let lx_legend = (f64::from(bx - ax) + pw - legend_w + 2.0 * 14.0 * u) as i32;
     let point = |(k, j): Point| {
         let s = steps as f64;
         px(j as f64 / s, k as f64 / s)
@@ -356,48 +418,62 @@ where
     // Corners and sides, named.
     let corner = text(26.0 * u, true, INK);
     let side_style = text(22.0 * u, false, INK);
+    // A corner's name may take up to 40% of the triangle's side, on two lines.
+    let corner_w = (0.4 * side) as i32;
     let (x, y) = at(0.0, 0.0);
-    area.draw_text(
-        a,
-        &anchored(&corner, HPos::Center, VPos::Top),
-        (x, y + 3 * gap),
-    )
-    .map_err(drawing(CHART))?;
+    name_block(area, a, &corner, corner_w, (x, y + 3 * gap), true, gap)?;
     let (x, y) = at(1.0, 0.0);
-    area.draw_text(
-        b,
-        &anchored(&corner, HPos::Center, VPos::Top),
-        (x, y + 3 * gap),
-    )
-    .map_err(drawing(CHART))?;
+    name_block(area, b, &corner, corner_w, (x, y + 3 * gap), true, gap)?;
     let (x, y) = at(0.0, 1.0);
-    area.draw_text(
-        c,
-        &anchored(&corner, HPos::Center, VPos::Bottom),
-        (x, y - gap),
-    )
-    .map_err(drawing(CHART))?;
+    name_block(area, c, &corner, corner_w, (x, y - gap), false, gap)?;
+    // The bottom side's label between the two corner names (each reaches 20% of the side
+    // inwards), on up to two lines.
     let (x, y) = at(0.5, 0.0);
-    area.draw_text(
-        &format!("\u{2190} share of {a}"),
-        &anchored(&side_style, HPos::Center, VPos::Top),
-        (x, y + 3 * gap + (26.0 * u) as i32),
-    )
-    .map_err(drawing(CHART))?;
+    let room = ((0.6 * side) as i32 - 4 * gap).max(gap);
+    let label = format!("\u{2190} share of {a}");
+    let pitch = (22.0 * u * 1.2) as i32;
+    for (k, line) in fit_lines(area, &label, &side_style, room, 2, CHART)?
+        .iter()
+        .enumerate()
+    {
+        area.draw_text(
+            line,
+            &anchored(&side_style, HPos::Center, VPos::Top),
+            (
+                x,
+                y + 3 * gap + (26.0 * u) as i32 + pitch * i32::try_from(k).unwrap_or(0),
+            ),
+        )
+        .map_err(drawing(CHART))?;
+    }
+    // The side labels sit in the room beside the triangle's sides, on two lines if need be,
+    // between the side and the canvas edge (left) or the legend (right).
     let (x, y) = at(0.0, 0.5);
-    area.draw_text(
-        &format!("share of {c} \u{2191}"),
-        &anchored(&side_style, HPos::Right, VPos::Center),
-        (x - 6 * gap, y),
-    )
-    .map_err(drawing(CHART))?;
+    let room = (x - 7 * gap).max(gap);
+    let label = format!("share of {c} \u{2191}");
+    let lines = fit_lines(area, &label, &side_style, room, 2, CHART)?;
+    let top = y - pitch * (i32::try_from(lines.len()).unwrap_or(1) - 1) / 2;
+    for (k, line) in lines.iter().enumerate() {
+        area.draw_text(
+            line,
+            &anchored(&side_style, HPos::Right, VPos::Center),
+            (x - 6 * gap, top + pitch * i32::try_from(k).unwrap_or(0)),
+        )
+        .map_err(drawing(CHART))?;
+    }
     let (x, y) = at(0.5, 0.5);
-    area.draw_text(
-        &format!("share of {b} \u{2193}"),
-        &anchored(&side_style, HPos::Left, VPos::Center),
-        (x + 6 * gap, y),
-    )
-    .map_err(drawing(CHART))?;
+    let room = (lx_legend - x - 7 * gap).max(gap);
+    let label = format!("share of {b} \u{2193}");
+    let lines = fit_lines(area, &label, &side_style, room, 2, CHART)?;
+    let top = y - pitch * (i32::try_from(lines.len()).unwrap_or(1) - 1) / 2;
+    for (k, line) in lines.iter().enumerate() {
+        area.draw_text(
+            line,
+            &anchored(&side_style, HPos::Left, VPos::Center),
+            (x + 6 * gap, top + pitch * i32::try_from(k).unwrap_or(0)),
+        )
+        .map_err(drawing(CHART))?;
+    }
 
     // The focus city's first place outlined: the edges of its triangles that no other of its
     // triangles shares.
@@ -459,12 +535,13 @@ where
         .iter()
         .filter(|s| s.0 != focus && colour(s.0) == GREY)
         .collect();
-    let mut entries: Vec<(RGBColor, String, bool)> = named
+    let mut entries: Vec<(RGBColor, String, String, bool)> = named
         .iter()
         .map(|&&(city, share)| {
             (
                 colour(city),
-                format!("{}  {}", chart.names[city], percent(share)),
+                chart.names[city].clone(),
+                percent(share),
                 city == focus,
             )
         })
@@ -473,19 +550,25 @@ where
         let share: f64 = rest.iter().map(|s| s.1).sum();
         entries.push((
             GREY,
-            format!("{} other cities  {}", rest.len(), percent(share)),
+            format!("{} other cities", rest.len()),
+            percent(share),
             false,
         ));
     }
-    for (colour, label, bold) in &entries {
+    let canvas = i32::try_from(area.dim_in_pixel().0).unwrap_or(i32::MAX);
+    for (colour, name, share, bold) in &entries {
         area.draw(&Rectangle::new(
             [(lx, y - swatch / 2), (lx + swatch, y + swatch / 2)],
             colour.filled(),
         ))
         .map_err(drawing(CHART))?;
         let style = if *bold { &entry_bold } else { &entry };
+        // The name ends in an ellipsis if it and its share do not fit; the share never does.
+        let share = format!("  {share}");
+        let room = canvas - lx - swatch - 2 * gap - width(area, &share, style, CHART)?;
+        let label = fit_lines(area, name, style, room, 1, CHART)?.join(" ") + &share;
         area.draw_text(
-            label,
+            &label,
             &anchored(style, HPos::Left, VPos::Center),
             (lx + swatch + gap, y),
         )
@@ -597,6 +680,64 @@ mod tests {
         for corner in ["Outcomes", "Environment", "Services"] {
             assert!(has(corner), "{corner}");
         }
+    }
+
+    #[test]
+    fn the_nominal_weights_read_as_a_third_each_or_add_up_to_a_hundred() {
+        let d = ["A", "B", "C"];
+        // Three equal weights: never "33%, 33%, 33%".
+        assert_eq!(
+            nominal_text(d, [1.0, 1.0, 1.0]),
+            "a third each to A, B and C"
+        );
+        assert_eq!(
+            nominal_text(d, [0.2, 0.2, 0.2]),
+            "a third each to A, B and C"
+        );
+        assert_eq!(nominal_text(d, [0.5, 0.25, 0.25]), "A 50%, B 25%, C 25%");
+        // 1/6, 1/3, 1/2 rounds to 17% + 33% + 50% = 100%: whole percents.
+        assert_eq!(nominal_text(d, [1.0, 2.0, 3.0]), "A 17%, B 33%, C 50%");
+        // 2/7, 2/7, 3/7 = 28.57...%: 29 + 29 + 43 = 101, so one decimal (28.6 + 28.6 + 42.9 = 100.1
+        // is the best one decimal does; the shares are relative to the three's combined weight).
+        assert_eq!(
+            nominal_text(d, [2.0, 2.0, 3.0]),
+            "A 28.6%, B 28.6%, C 42.9%"
+        );
+        let texts = svg_texts(&svg(1));
+        assert!(texts
+            .iter()
+            .any(|t| t.contains("(Outcomes 50%, Environment 25%, Services 25%)")));
+    }
+
+    #[test]
+    fn long_domain_and_city_names_wrap_or_end_in_an_ellipsis_and_keep_the_share() {
+        let names = [
+            "Alpha",
+            "Beta, the city with the longest name anyone has ever given to a city in an index",
+            "Gamma",
+            "Delta",
+        ]
+        .map(String::from);
+        let cells = cells();
+        let chart = WeightMapChart {
+            domains: [
+                "Health outcomes and the social determinants of health",
+                "Environment",
+                "Health services, their access and their quality",
+            ],
+            ..chart(&cells, &names, 0)
+        };
+        let texts = svg_texts(&render_svg(&chart).unwrap());
+        // The legend keeps Beta's share, its name cut with an ellipsis.
+        let beta = texts.iter().find(|t| t.starts_with("Beta")).unwrap();
+        assert!(beta.ends_with("\u{2026}  27%"), "{beta}");
+        // The corner names wrap onto two lines (at spaces), the words all there or ellipsed.
+        assert!(
+            texts.iter().any(|t| t.starts_with("Health outcomes and")),
+            "{texts:?}"
+        );
+        let joined = texts.join(" ");
+        assert!(joined.contains("determinants"), "{joined}");
     }
 
     #[test]
