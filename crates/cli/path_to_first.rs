@@ -54,24 +54,7 @@ pub fn run(args: &PathArgs) -> Result<()> {
     let table = healthy_city_report::path_table(&p, &inputs.catalogue);
     let mut outputs = Outputs::new(&common.out)?;
     outputs.table("path-to-first.csv", &table)?;
-    let labels: Vec<healthy_city_report::PathLabel> = p
-        .steps
-        .iter()
-        .map(|s| {
-            inputs.catalogue.get(&s.indicator).map_or_else(
-                || healthy_city_report::PathLabel {
-                    name: s.indicator.clone(),
-                    unit: String::new(),
-                    national: false,
-                },
-                |i| healthy_city_report::PathLabel {
-                    name: i.name.clone(),
-                    unit: i.unit.clone(),
-                    national: i.is_national(),
-                },
-            )
-        })
-        .collect();
+    let labels = healthy_city_report::PathLabel::for_steps(&p, &inputs.catalogue);
     let (svg, png) = outputs.chart("path-to-first")?;
     healthy_city_report::write_chart(
         &healthy_city_report::PathChart {

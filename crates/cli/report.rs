@@ -10,7 +10,7 @@ use healthy_city_model::Framework;
 use healthy_city_report::{
     render_png, render_svg, Chart, Figure, Focus, ReportPage, Section, Sheet, Table, Year,
 };
-use healthy_city_score::{Objective, Results, Sampler, SobolDesign};
+use healthy_city_score::{Objective, Sampler, SobolDesign};
 
 use crate::analysis::{self, base_framework, factor_labels, load_scenario, progress, SCENARIOS};
 use crate::args::ReportArgs;
@@ -232,9 +232,8 @@ pub fn run(args: &ReportArgs) -> Result<()> {
         id: String::from("scenarios"),
         title: String::from("Weighting scenarios"),
         paragraphs: vec![format!(
-            "The ranks of {year} under the index's own weights (nominal) and under {} other weighting scenarios; the table gives every {}.",
+            "The ranks of {year} under the index's own weights (nominal) and under {} other weighting scenarios; the table gives them for all the {units}.",
             frameworks.len() - 1,
-            units.trim_end_matches('s')
         )],
         figures: vec![figure(compare_svg, "Ranks under each scenario: the top 15 and the focus city.")],
         tables: vec![(String::from("Ranks under each scenario"), compare_table.clone())],
@@ -325,10 +324,9 @@ pub fn run(args: &ReportArgs) -> Result<()> {
         title: String::from("How sure are the ranks?"),
         paragraphs: vec![
             format!(
-                "Uncertainty: the index rebuilt {} times (seed {seed}), each time with its uncertain choices drawn at random ({}). Each {}'s 5-95% interval is the range of ranks it takes in 90% of the rebuilds.",
+                "Uncertainty: the index rebuilt {} times (seed {seed}), each time with its uncertain choices drawn at random ({}). The 5-95% interval of each of the {units} is the range of ranks it takes in 90% of the rebuilds.",
                 args.runs,
                 labels.join(", "),
-                units.trim_end_matches('s')
             ),
             format!(
                 "Sensitivity: Sobol indices of the {output}, the share of its variance due to each choice alone (first order) and with its interactions (total effect)."
@@ -360,24 +358,7 @@ pub fn run(args: &ReportArgs) -> Result<()> {
                 let summary = healthy_city_report::path_summary(&p, &name, &runner, None);
                 let table = healthy_city_report::path_table(&p, &inputs.catalogue);
                 outputs.table("path-to-first.csv", &table)?;
-                let labels: Vec<healthy_city_report::PathLabel> = p
-                    .steps
-                    .iter()
-                    .map(|s| {
-                        inputs.catalogue.get(&s.indicator).map_or_else(
-                            || healthy_city_report::PathLabel {
-                                name: s.indicator.clone(),
-                                unit: String::new(),
-                                national: false,
-                            },
-                            |i| healthy_city_report::PathLabel {
-                                name: i.name.clone(),
-                                unit: i.unit.clone(),
-                                national: i.is_national(),
-                            },
-                        )
-                    })
-                    .collect();
+                let labels = healthy_city_report::PathLabel::for_steps(&p, &inputs.catalogue);
                 let national = labels.iter().filter(|l| l.national).count();
                 let svg = chart(
                     &mut outputs,
@@ -459,7 +440,7 @@ pub fn run(args: &ReportArgs) -> Result<()> {
             id: String::from("weight-map"),
             title: String::from("Which weights put whom first?"),
             paragraphs: vec![summary.trim().to_string()],
-            figures: vec![figure(svg, format!("The {} ranked first for every split of the three largest domains' weight (the others fixed).", units.trim_end_matches('s')))],
+            figures: vec![figure(svg, format!("Which of the {units} is ranked first for every split of the three largest domains' weight (the others fixed)."))],
             ..Section::default()
         });
     }
@@ -517,7 +498,7 @@ pub fn run(args: &ReportArgs) -> Result<()> {
     sections.push(Section {
         id: String::from("limitations"),
         title: String::from("Limitations"),
-        paragraphs: limitations(&results, y, focus_slot),
+        paragraphs: healthy_city_report::limitations(&results, y, focus_slot),
         ..Section::default()
     });
 
@@ -612,44 +593,6 @@ pub fn run(args: &ReportArgs) -> Result<()> {
     ))?;
     publish::wrote(&written);
     Ok(())
-}
-
-/// What a reader must keep in mind, with this year's figures.
-fn limitations(results: &Results, y: usize, focus: Option<usize>) -> Vec<String> {
-    let nc = results.cities.len();
-    let ranked: Vec<usize> = (0..nc).filter(|&c| results.is_ranked(y, c)).collect();
-    let mean_proxy = if ranked.is_empty() {
-        0.0
-    } else {
-        ranked
-            .iter()
-            .map(|&c| results.proxy_share(y, c))
-            .sum::<f64>()
-            / ranked.len() as f64
-    };
-    let mut out = vec![format!(
-        "National values: on average {:.0}% of a ranked {}'s score rests on national values used for the city (the 'national values' column of the ranking). Two cities of one country share those values, so their differences come from the city-level indicators alone.",
-        100.0 * mean_proxy,
-        results.units.trim_end_matches('s')
-    )];
-    if let Some(c) = focus {
-        out.push(format!(
-            "For {}, {:.0}% of the score rests on national values and {:.0}% on imputed values.",
-            results.city_names[c],
-            100.0 * results.proxy_share(y, c),
-            100.0 * results.imputed_share(y, c)
-        ));
-    }
-    out.push(format!(
-        "Coverage: {} of {nc} {} are ranked in {}; the others have too few indicators measured. Ranks compare the {} ranked, not every {} in the registry.",
-        ranked.len(),
-        results.units,
-        results.years[y],
-        results.units,
-        results.units.trim_end_matches('s')
-    ));
-    out.push(String::from("A composite index summarises; it does not measure health directly. The weights are a choice (see the scenarios), and ranks close together are within the uncertainty shown by the rank intervals."));
-    out
 }
 
 /// The bytes of the framework and observations scored, for their hashes.

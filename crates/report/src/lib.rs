@@ -102,8 +102,9 @@ pub use footnote::source_footnote;
 pub use format::score_decimals;
 pub use intervals::IntervalChart;
 pub use page::{
-    escape, framework_tree, headline, methodology, preset_weights, report_html, reweight_model,
-    sha256_hex, table_html, Figure, ModelGroup, ReportPage, ReweightModel, Section,
+    escape, framework_tree, headline, limitations, methodology, preset_weights, report_html,
+    reweight_model, sha256_hex, table_html, Figure, Markup, ModelGroup, ReportPage, ReweightModel,
+    Section,
 };
 pub use path::{PathChart, PathLabel};
 pub use profile::ProfileChart;

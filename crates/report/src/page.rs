@@ -46,7 +46,19 @@ pub struct Section {
     /// Tables, each with its caption.
     pub tables: Vec<(String, Table)>,
     /// Markup built by this module (e.g. [`framework_tree`]), after the tables.
-    pub html: String,
+    pub html: Markup,
+}
+
+/// HTML that this module built from data it escaped itself: only this crate can make one, so
+/// no caller can put unescaped text into the page through a section.
+#[derive(Debug, Clone, Default)]
+pub struct Markup(String);
+
+impl Markup {
+    /// The markup as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
 }
 
 /// What the page shows: the results of the year, and the sections around the ranking.
@@ -406,8 +418,8 @@ pub fn methodology(framework: &Framework, results: &Results) -> Vec<String> {
     ));
     if let Some(screen) = &m.screen {
         out.push(format!(
-            "2. Screening. A {} with less than {:.0}% of its indicators measured in a year is left out of that year before normalisation.",
-            framework.units.trim_end_matches('s'),
+            "2. Screening. Any of the {} with less than {:.0}% of its indicators measured in a year is left out of that year before normalisation.",
+            framework.units,
             100.0 * screen.min_share
         ));
     }
@@ -446,8 +458,8 @@ pub fn methodology(framework: &Framework, results: &Results) -> Vec<String> {
         if m.missing == Missing::Propagate { ", and none missing" } else { "" }
     ));
     out.push(format!(
-        "7. Ranking: a {} is ranked when its measured indicators carry at least {:.0}% of the index's effective weight; a year is ranked when at least {:.0}% of the {} are. Ranks are competition ranks (ties share the best rank){}.",
-        framework.units.trim_end_matches('s'),
+        "7. Ranking: each of the {} is ranked when its measured indicators carry at least {:.0}% of the index's effective weight; a year is ranked when at least {:.0}% of the {} are. Ranks are competition ranks (ties share the best rank){}.",
+        framework.units,
         100.0 * results.city_min_share,
         100.0 * results.year_min_share,
         framework.units,
@@ -458,8 +470,8 @@ pub fn methodology(framework: &Framework, results: &Results) -> Vec<String> {
 
 /// The framework as a tree of nested lists: each node's name, its weight as used and its
 /// effective weight in the index.
-pub fn framework_tree(results: &Results) -> String {
-    fn node(h: &mut String, r: &Results, k: usize) {
+pub fn framework_tree(results: &Results) -> Markup {
+    fn node(h: &mut String, r: &Results, children: &[Vec<usize>], k: usize) {
         let w = &r.effective_weights[k];
         let _ = write!(
             h,
@@ -468,22 +480,63 @@ pub fn framework_tree(results: &Results) -> String {
             plain(w.weight),
             100.0 * w.effective
         );
-        let children: Vec<usize> = (0..r.nodes.len())
-            .filter(|&c| r.nodes[c].parent == Some(k))
-            .collect();
-        if !children.is_empty() {
+        if !children[k].is_empty() {
             h.push_str("<ul>");
-            for c in children {
-                node(h, r, c);
+            for &c in &children[k] {
+                node(h, r, children, c);
             }
             h.push_str("</ul>");
         }
         h.push_str("</li>");
     }
+    // Each node's children, in framework order, found in one pass.
+    let mut children = vec![Vec::new(); results.nodes.len()];
+    for (c, n) in results.nodes.iter().enumerate() {
+        if let Some(p) = n.parent {
+            children[p].push(c);
+        }
+    }
     let mut h = String::from("<ul class=\"tree\">");
-    node(&mut h, results, results.root);
+    node(&mut h, results, &children, results.root);
     h.push_str("</ul>");
-    h
+    Markup(h)
+}
+
+/// What a reader must keep in mind, with this year's figures.
+pub fn limitations(results: &Results, y: usize, focus: Option<usize>) -> Vec<String> {
+    let nc = results.cities.len();
+    let ranked: Vec<usize> = (0..nc).filter(|&c| results.is_ranked(y, c)).collect();
+    let mean_proxy = if ranked.is_empty() {
+        0.0
+    } else {
+        ranked
+            .iter()
+            .map(|&c| results.proxy_share(y, c))
+            .sum::<f64>()
+            / ranked.len() as f64
+    };
+    let mut out = vec![format!(
+        "National values: on average {:.0}% of the score of each of the {} ranked rests on national values used for the city (the 'national values' column of the ranking). Two of them in one country share those values, so their differences come from the city-level indicators alone.",
+        100.0 * mean_proxy,
+        results.units
+    )];
+    if let Some(c) = focus {
+        out.push(format!(
+            "For {}, {:.0}% of the score rests on national values and {:.0}% on imputed values.",
+            results.city_names[c],
+            100.0 * results.proxy_share(y, c),
+            100.0 * results.imputed_share(y, c)
+        ));
+    }
+    out.push(format!(
+        "Coverage: {} of {nc} {} are ranked in {}; the others have too few indicators measured. Ranks compare the {} ranked, not all those in the registry.",
+        ranked.len(),
+        results.units,
+        results.years[y],
+        results.units,
+    ));
+    out.push(String::from("A composite index summarises; it does not measure health directly. The weights are a choice (see the scenarios), and ranks close together are within the uncertainty shown by the rank intervals."));
+    out
 }
 
 /// The page's HTML.
@@ -710,7 +763,7 @@ fn section(h: &mut String, s: &Section) {
     for (caption, table) in &s.tables {
         table_html(h, caption, table);
     }
-    h.push_str(&s.html);
+    h.push_str(s.html.as_str());
     h.push_str("</section>\n");
 }
 
@@ -754,6 +807,51 @@ pub fn table_html(h: &mut String, caption: &str, table: &Table) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_limitations_give_this_years_national_share_and_coverage() {
+        // testdata: life expectancy, a national proxy, carries half of every score; 2018 ranks
+        // Paris and Tokyo of the three cities (London has no data).
+        let r = crate::testdata::results();
+        let y = 1;
+        assert_eq!(r.years[y], 2018);
+        let paris = r.cities.iter().position(|c| c == "paris");
+        let text = limitations(&r, y, paris).join("\n");
+        assert!(
+            text.contains(
+                "on average 50% of the score of each of the cities ranked rests on national values"
+            ),
+            "{text}"
+        );
+        // The units' name is never singularised by cutting its "s" ("citie").
+        assert!(!text.contains("citie "), "{text}");
+        assert!(
+            text.contains(
+                "For Paris, 50% of the score rests on national values and 0% on imputed values."
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains("Coverage: 2 of 3 cities are ranked in 2018"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn the_framework_tree_nests_children_under_their_parent_in_order() {
+        let r = crate::testdata::results();
+        let tree = framework_tree(&r);
+        let t = tree.as_str();
+        let (health, air) = (t.find("Health ").unwrap(), t.find("Air ").unwrap());
+        assert!(t.starts_with("<ul class=\"tree\"><li>"), "{t}");
+        assert!(health < air, "{t}");
+        assert_eq!(
+            t.matches("<ul>").count(),
+            3,
+            "the root's list and one per domain: {t}"
+        );
+        assert!(t.contains("50.0% of the index"), "{t}");
+    }
 
     #[test]
     fn escapes_markup_and_quotes() {

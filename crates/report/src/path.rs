@@ -1,6 +1,7 @@
 //! The path-to-first chart: the effort each indicator takes on the least improvement that
 //! ranks a city first, with the move in the indicator's own units.
 
+use healthy_city_model::Catalogue;
 use healthy_city_score::{PathStep, PathToFirst};
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -24,6 +25,30 @@ pub struct PathLabel {
     /// A national value standing in for the city (catalogue `level = "national"`): the chart
     /// says so, because moving it means moving the country's figure.
     pub national: bool,
+}
+
+impl PathLabel {
+    /// The label of each of the path's steps, in order, from the catalogue (an indicator the
+    /// catalogue lacks is named by its id, without a unit).
+    pub fn for_steps(path: &PathToFirst, catalogue: &Catalogue) -> Vec<Self> {
+        path.steps
+            .iter()
+            .map(|s| {
+                catalogue.get(&s.indicator).map_or_else(
+                    || PathLabel {
+                        name: s.indicator.clone(),
+                        unit: String::new(),
+                        national: false,
+                    },
+                    |i| PathLabel {
+                        name: i.name.clone(),
+                        unit: i.unit.clone(),
+                        national: i.is_national(),
+                    },
+                )
+            })
+            .collect()
+    }
 }
 
 /// The path-to-first chart: a bar per indicator that moves, largest effort at the top, its
