@@ -344,6 +344,11 @@ fn a_city_named_like_markup_is_inert_in_the_page_the_charts_and_the_workbook() {
         .replace(
             "camden,Camden",
             "camden,\"<script>alert(1)</script> & \"\"Co\"\"\"",
+        )
+        // A spreadsheet formula as a name must stay text in the workbook.
+        .replace(
+            "hackney,Hackney",
+            "hackney,\"=HYPERLINK(\"\"http://example.com\"\")\"",
         );
     fs::write(dir.path().join("boroughs.csv"), boroughs).unwrap();
     let out = report(
@@ -368,13 +373,20 @@ fn a_city_named_like_markup_is_inert_in_the_page_the_charts_and_the_workbook() {
         }
     }
     let mut book: Xlsx<_> = calamine::open_workbook(out.join("report.xlsx")).unwrap();
-    let ranking = book.worksheet_range("ranking").unwrap();
-    // The workbook holds the id; the name is in the scores' city column only as the id too:
-    // the page is where names show. The ids and the text cells are stored as strings.
-    assert!(ranking
-        .rows()
-        .any(|r| r[0] == Data::String("camden".into())));
-    let _ = nasty;
+    // The scenarios sheet names each city: the names are stored as text, verbatim, and the
+    // formula-like one is not a formula.
+    let scenarios = book.worksheet_range("scenarios").unwrap();
+    let names: Vec<&Data> = scenarios.rows().skip(1).map(|r| &r[1]).collect();
+    assert!(names.contains(&&Data::String(nasty.into())), "{names:?}");
+    assert!(
+        names.contains(&&Data::String("=HYPERLINK(\"http://example.com\")".into())),
+        "{names:?}"
+    );
+    let formulas = book.worksheet_formula("scenarios").unwrap();
+    assert!(
+        formulas.rows().flatten().all(String::is_empty),
+        "a cell became a formula"
+    );
     if let Some(browser) = chromium() {
         let v = visit(
             &browser,
