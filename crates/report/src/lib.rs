@@ -78,6 +78,7 @@ mod footnote;
 mod format;
 mod frame;
 mod intervals;
+mod layout;
 mod page;
 mod path;
 mod png;
@@ -100,6 +101,7 @@ pub use focus::{Focus, Year};
 pub use footnote::source_footnote;
 pub use format::score_decimals;
 pub use intervals::IntervalChart;
+pub use layout::{text_boxes, text_outside, TextBox};
 pub use page::{
     escape, framework_tree, headline, methodology, preset_weights, report_html, reweight_model,
     sha256_hex, table_html, Figure, ModelGroup, ReportPage, ReweightModel, Section,

@@ -198,3 +198,16 @@ pub fn png_size(bytes: &[u8]) -> (u32, u32) {
     let be = |b: &[u8]| u32::from_be_bytes([b[0], b[1], b[2], b[3]]);
     (be(&bytes[16..20]), be(&bytes[20..24]))
 }
+
+/// Renders `chart` as an SVG and fails, naming each text and its box, if any text's ink runs
+/// off the canvas ([`text_outside`](crate::text_outside)).
+pub fn assert_text_inside<C: crate::Chart>(chart: &C) {
+    let svg = crate::render_svg(chart).unwrap();
+    let (w, h) = chart.size();
+    let outside = crate::text_outside(&svg, w, h);
+    assert!(
+        outside.is_empty(),
+        "the {} chart ({w} x {h}) has text outside the canvas: {outside:#?}",
+        C::NAME
+    );
+}
