@@ -22,7 +22,9 @@
 //!   - [`WeightMapChart`]: a ternary map of the city ranked first for every split of three
 //!     domains' weight;
 //!   - [`CorrelationChart`]: the statistical audit's correlations of one year as a heatmap,
-//!     indicators grouped by domain, each with its parent group and the index.
+//!     indicators grouped by domain, each with its parent group and the index;
+//!   - [`FrameworkChart`]: the framework as a tree, each node with its nominal weight within
+//!     its parent and its effective weight in the index, indicators marked by level.
 //!
 //!   The city a chart highlights is a [`Focus`] (its slot in the chart's cities, found once
 //!   by id or name) and the year it shows a [`Year`] (a calendar year), in every chart.
@@ -132,5 +134,6 @@ pub use tables::{
     RobustOutcome, RunsLog,
 };
 pub use trajectory::{TrajectoryChart, LONDON_REFERENCES};
+pub use tree::FrameworkChart;
 pub use weightmap::WeightMapChart;
 pub use workbook::{workbook_bytes, Sheet};
