@@ -512,4 +512,12 @@ mod tests {
         assert_eq!(a, b);
         assert_eq!(png_size(&a.1), c.size());
     }
+
+    #[test]
+    fn no_text_lies_outside_the_canvas() {
+        let cmp = comparison();
+        for (focus, top) in [(Some(3), 2), (None, 5), (Some(4), 3), (Some(0), 1)] {
+            crate::testdata::assert_text_inside(&chart(&cmp, focus, top));
+        }
+    }
 }

@@ -118,6 +118,25 @@ pub enum Error {
         /// The value, as printed by Rust (`inf`, `NaN`).
         value: f64,
     },
+    /// An audit without the correlations a chart was asked to show.
+    #[error("the audit holds no `{dataset}` correlations by {method}: it holds {held}")]
+    NoCorrelations {
+        /// The data set asked for.
+        dataset: String,
+        /// The method asked for.
+        method: &'static str,
+        /// What it holds ("`raw` and `scores` by pearson and spearman").
+        held: String,
+    },
+    /// An audit naming a node the results do not have: audit and results of different
+    /// frameworks.
+    #[error("the audit names `{id}`, which is not a node of the results of `{index}`: draw the audit of the framework that was scored")]
+    AuditNode {
+        /// The id the audit names.
+        id: String,
+        /// Index id of the results.
+        index: String,
+    },
     /// A city that is not in the results.
     #[error("unknown city `{city}`; the results hold: {known}")]
     UnknownCity {

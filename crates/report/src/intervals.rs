@@ -284,4 +284,23 @@ mod tests {
             "the rank intervals chart has 3 cities: no city at slot 3"
         );
     }
+
+    #[test]
+    fn no_text_lies_outside_the_canvas() {
+        let names: Vec<String> = ["Beta", "Alpha", "Gamma"].map(String::from).to_vec();
+        let stats = stats();
+        for focus in [None, Some(Focus::new(0)), Some(Focus::new(2))] {
+            crate::testdata::assert_text_inside(&IntervalChart {
+                stats: &stats,
+                index: "Tiny index",
+                year: Year(2019),
+                runs: 1000,
+                seed: 7,
+                inputs: "weights",
+                names: &names,
+                focus,
+                source: "Source: test data.",
+            });
+        }
+    }
 }

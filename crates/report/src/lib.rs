@@ -20,12 +20,18 @@
 //!   - [`PathChart`]: the effort per indicator on a city's path to first place, with the move
 //!     in the indicator's units ([`PathLabel`]);
 //!   - [`WeightMapChart`]: a ternary map of the city ranked first for every split of three
-//!     domains' weight.
+//!     domains' weight;
+//!   - [`CorrelationChart`]: the statistical audit's correlations of one year as a heatmap,
+//!     indicators grouped by domain, each with its parent group and the index;
+//!   - [`FrameworkChart`]: the framework as a tree, each node with its nominal weight within
+//!     its parent and its effective weight in the index, indicators marked by level.
 //!
 //!   The city a chart highlights is a [`Focus`] (its slot in the chart's cities, found once
 //!   by id or name) and the year it shows a [`Year`] (a calendar year), in every chart.
 //!   [`score_decimals`] gives the decimals scores are shown with (terminal and charts).
 //!   [`source_footnote`] gives the "Source: ..." line printed under each.
+//!   [`text_boxes`] measures every text of a chart's SVG in the embedded font and
+//!   [`text_outside`] names those running off the canvas ([`TextBox`]), for tests.
 //! - Tables: one [`Table`] type (typed [`Cell`]s under named [`Column`]s) and one writer per
 //!   format: [`write_csv`] (the csv crate, quoting where needed; [`CsvRows`] row by row),
 //!   [`write_json_lines`] (serde_json) and [`write_terminal`] (aligned text), or
@@ -78,7 +84,9 @@ mod focus;
 mod footnote;
 mod format;
 mod frame;
+mod heatmap;
 mod intervals;
+mod layout;
 mod page;
 mod path;
 mod png;
@@ -91,6 +99,7 @@ mod tables;
 #[cfg(test)]
 mod testdata;
 mod trajectory;
+mod tree;
 mod weightmap;
 mod workbook;
 
@@ -100,7 +109,9 @@ pub use error::{Error, Result};
 pub use focus::{Focus, Year};
 pub use footnote::source_footnote;
 pub use format::score_decimals;
+pub use heatmap::CorrelationChart;
 pub use intervals::IntervalChart;
+pub use layout::{text_boxes, text_outside, TextBox};
 pub use page::{
     escape, framework_tree, headline, limitations, methodology, preset_weights, report_html,
     reweight_model, sha256_hex, table_html, Figure, Markup, ModelGroup, ReportPage, ReweightModel,
@@ -125,5 +136,6 @@ pub use tables::{
     RobustOutcome, RunsLog,
 };
 pub use trajectory::TrajectoryChart;
+pub use tree::FrameworkChart;
 pub use weightmap::WeightMapChart;
 pub use workbook::{workbook_bytes, Sheet};

@@ -519,4 +519,10 @@ mod tests {
         assert_eq!(a, b);
         assert_eq!(png_size(&a.1), path_size(&path()));
     }
+
+    #[test]
+    fn no_text_lies_outside_the_canvas() {
+        let (path, labels) = (path(), labels());
+        crate::testdata::assert_text_inside(&chart(&path, &labels));
+    }
 }

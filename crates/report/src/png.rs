@@ -33,9 +33,32 @@ fn faces() -> Option<&'static (FontRef<'static>, FontRef<'static>)> {
         .as_ref()
 }
 
+/// How far below its anchor a line's baseline sits: the SVG's `dy`, in em, in ex (the
+/// x-height, as a browser takes it) or in pixels. plotters writes `0.76em` for a top anchor,
+/// `0.5ex` for a centred one and `-0.5ex` for a bottom one.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum Dy {
+    Em(f32),
+    Ex(f32),
+    Px(f32),
+}
+
+impl From<VPos> for Dy {
+    fn from(v: VPos) -> Self {
+        match v {
+            VPos::Top => Dy::Em(0.76),
+            VPos::Center => Dy::Ex(0.5),
+            VPos::Bottom => Dy::Ex(-0.5),
+        }
+    }
+}
+
 /// One line of text laid out from its anchor: glyphs positioned in pixels relative to the
-/// anchor point, before any rotation.
-struct Layout {
+/// anchor point, before any rotation. The PNG backend draws it; [`text_boxes`] measures the
+/// SVG's text with it, so both agree on where a text's ink is.
+///
+/// [`text_boxes`]: crate::text_boxes
+pub(crate) struct Layout {
     glyphs: Vec<ab_glyph::Glyph>,
     font: &'static FontRef<'static>,
 }
@@ -44,11 +67,16 @@ impl Layout {
     /// Lays `text` out in the embedded face for `bold`, at plotters text size `size`,
     /// anchored at (0, 0) by `h` and `v`.
     fn new(text: &str, size: f64, bold: bool, h: HPos, v: VPos) -> Option<Self> {
+        Self::with_em(text, (size / 1.24) as f32, bold, h, v.into())
+    }
+
+    /// Lays `text` out at the SVG's `font-size` `em` (pixels), anchored at (0, 0) by `h`
+    /// (the SVG's `text-anchor`) with the baseline `dy` below the anchor.
+    pub(crate) fn with_em(text: &str, em: f32, bold: bool, h: HPos, dy: Dy) -> Option<Self> {
         let (regular, bold_face) = faces()?;
         let font = if bold { bold_face } else { regular };
         let upem = font.units_per_em()?;
-        // The SVG's em; ab_glyph scales by ascent - descent rather than by the em.
-        let em = (size / 1.24) as f32;
+        // ab_glyph scales by ascent - descent rather than by the em.
         let scale = PxScale::from(em * font.height_unscaled() / upem);
         let scaled = font.as_scaled(scale);
         let mut glyphs = Vec::new();
@@ -77,10 +105,10 @@ impl Layout {
             .map_or(0.5 * upem, |o| o.bounds.min.y.max(o.bounds.max.y))
             * em
             / upem;
-        let baseline = match v {
-            VPos::Top => 0.76 * em,
-            VPos::Center => 0.5 * ex,
-            VPos::Bottom => -0.5 * ex,
+        let baseline = match dy {
+            Dy::Em(k) => k * em,
+            Dy::Ex(k) => k * ex,
+            Dy::Px(k) => k,
         }
         .round();
         for g in &mut glyphs {
@@ -88,6 +116,17 @@ impl Layout {
             g.position.y = baseline;
         }
         Some(Self { glyphs, font })
+    }
+
+    /// The pixels the line inks, relative to the anchor: `(left, top, right, bottom)`, or
+    /// `None` for a line without ink (spaces).
+    pub(crate) fn ink(&self) -> Option<(f32, f32, f32, f32)> {
+        self.glyphs
+            .iter()
+            .filter_map(|g| self.font.outline_glyph(g.clone()))
+            .map(|o| o.px_bounds())
+            .map(|b| (b.min.x, b.min.y, b.max.x, b.max.y))
+            .reduce(|a, b| (a.0.min(b.0), a.1.min(b.1), a.2.max(b.2), a.3.max(b.3)))
     }
 
     /// The anti-aliased coverage of the line: the top-left pixel offset from the anchor,

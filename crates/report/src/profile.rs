@@ -810,4 +810,14 @@ mod tests {
         );
         assert!(!svg.exists() && !png.exists());
     }
+
+    #[test]
+    fn no_text_lies_outside_the_canvas() {
+        let r = results();
+        for city in ["london", "paris", "tokyo"] {
+            crate::testdata::assert_text_inside(&chart(&r, city));
+        }
+        let f = flat();
+        crate::testdata::assert_text_inside(&chart(&f, "paris"));
+    }
 }

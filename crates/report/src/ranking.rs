@@ -718,4 +718,21 @@ mod tests {
             "{err}"
         );
     }
+
+    #[test]
+    fn no_text_lies_outside_the_canvas() {
+        let r = results();
+        for (year, focus) in [
+            (None, Some("london")),
+            (Some(0), Some("London")),
+            (Some(1), Some("London")),
+            (None, None),
+        ] {
+            crate::testdata::assert_text_inside(&chart(&r, year, focus));
+        }
+        let flat = crate::testdata::flat();
+        crate::testdata::assert_text_inside(&chart(&flat, None, Some("paris")));
+        let many = crate::testdata::many(400);
+        crate::testdata::assert_text_inside(&chart(&many, None, Some("City 250")));
+    }
 }

@@ -471,4 +471,16 @@ mod tests {
         assert_eq!(a, b);
         assert_eq!(png_size(&a.1), sensitivity_size(3));
     }
+
+    #[test]
+    fn no_text_lies_outside_the_canvas() {
+        let inputs = ["weights", "normalisation", "leave one out"].map(String::from);
+        let indices = indices();
+        crate::testdata::assert_text_inside(&chart(&indices, &inputs));
+        let no_bootstrap = SensitivityChart {
+            bootstrap: 0,
+            ..chart(&indices, &inputs)
+        };
+        crate::testdata::assert_text_inside(&no_bootstrap);
+    }
 }

@@ -3,7 +3,7 @@
 use std::fmt::Write as _;
 
 use healthy_city_model::{Catalogue, Cities, Framework, Observations};
-use healthy_city_score::{data_sets, score, DataSets, Results};
+use healthy_city_score::{audit, data_sets, score, Audit, DataSets, Results};
 
 const CITIES: &str = r#"
 [[city]]
@@ -114,11 +114,8 @@ pub fn flat() -> Results {
     flat_of(DATA)
 }
 
-/// [`flat`] on other observations (`DATA`'s columns).
-pub fn flat_of(data: &str) -> Results {
-    let cities = Cities::parse(CITIES, "cities.toml").unwrap();
-    let catalogue = Catalogue::parse(CATALOGUE, "catalogue.toml").unwrap();
-    let text = r#"
+/// The flat index: both indicators directly under the index, on a 0-1 scale.
+const FLAT: &str = r#"
 [index]
 id = "flat"
 name = "Flat index"
@@ -133,9 +130,117 @@ parent = "index"
 id = "pm25"
 parent = "index"
 "#;
-    let framework = Framework::parse(text, "flat.toml").unwrap();
+
+/// [`flat`] on other observations (`DATA`'s columns).
+pub fn flat_of(data: &str) -> Results {
+    let cities = Cities::parse(CITIES, "cities.toml").unwrap();
+    let catalogue = Catalogue::parse(CATALOGUE, "catalogue.toml").unwrap();
+    let framework = Framework::parse(FLAT, "flat.toml").unwrap();
     let observations = Observations::from_csv(data.as_bytes(), "obs.csv").unwrap();
     score(&framework, &catalogue, &cities, &observations).unwrap()
+}
+
+/// The catalogue of the tiny and flat indices: life expectancy national, PM2.5 city-level.
+pub fn catalogue() -> Catalogue {
+    Catalogue::parse(CATALOGUE, "catalogue.toml").unwrap()
+}
+
+/// The statistical audit of 2019 ([`results`]: the tiny index on `DATA`).
+pub fn audit_2019() -> Audit {
+    audit_of(FRAMEWORK)
+}
+
+/// The statistical audit of 2019 of the flat index ([`flat`]).
+pub fn flat_audit_2019() -> Audit {
+    audit_of(FLAT)
+}
+
+fn audit_of(framework: &str) -> Audit {
+    let cities = Cities::parse(CITIES, "cities.toml").unwrap();
+    let framework = Framework::parse(framework, "f.toml").unwrap();
+    let observations = Observations::from_csv(DATA.as_bytes(), "obs.csv").unwrap();
+    audit(&framework, &catalogue(), &cities, &observations, Some(2019)).unwrap()
+}
+
+/// A wide index: `domains` domains of `per_domain` indicators each under the index (or, with
+/// `sub`, each domain split into two sub-domains: four levels), scored on 12 cities in 2019,
+/// with long names for every third indicator and the last two indicators measured for
+/// different halves of the cities, so that their correlation has no value (no city has both). Returns the results, the 2019 audit
+/// and the catalogue (every other indicator national).
+pub fn wide(domains: usize, per_domain: usize, sub: bool) -> (Results, Audit, Catalogue) {
+    let mut catalogue = String::new();
+    let mut framework = String::from(
+        "[index]\nid = \"wide\"\nname = \"Wide healthy-city index\"\n[methods]\nscale = [0, 100]\n[[group]]\nid = \"index\"\n",
+    );
+    let mut ids = Vec::new();
+    for d in 0..domains {
+        let _ = write!(
+            framework,
+            "[[group]]\nid = \"d{d}\"\nname = \"Domain {d}: {}\"\nparent = \"index\"\n",
+            [
+                "environment",
+                "health outcomes and access to health services",
+                "social"
+            ][d % 3]
+        );
+        if sub {
+            for s in 0..2 {
+                let _ = write!(
+                    framework,
+                    "[[group]]\nid = \"d{d}s{s}\"\nname = \"Sub-domain {d}.{s}\"\nparent = \"d{d}\"\n"
+                );
+            }
+        }
+        for k in 0..per_domain {
+            let id = format!("i{d}_{k}");
+            let parent = if sub {
+                format!("d{d}s{}", k % 2)
+            } else {
+                format!("d{d}")
+            };
+            let n = ids.len();
+            let name = if n % 3 == 0 {
+                format!("Indicator {n}: probability of dying between ages 30 and 70 from cardiovascular disease, cancer, diabetes or chronic respiratory disease")
+            } else {
+                format!("Indicator {n}")
+            };
+            let level = if n % 2 == 0 { "national" } else { "city" };
+            let _ = write!(
+                catalogue,
+                "[[indicator]]\nid = \"{id}\"\nname = \"{name}\"\nunit = \"u\"\ndirection = \"{}\"\nlevel = \"{level}\"\n",
+                if n % 4 == 1 { "lower" } else { "higher" }
+            );
+            let weight = if k == 0 { "\nweight = 2" } else { "" };
+            let _ = write!(
+                framework,
+                "[[indicator]]\nid = \"{id}\"\nparent = \"{parent}\"{weight}\n"
+            );
+            ids.push(id);
+        }
+    }
+    let mut cities = String::new();
+    let mut data = String::from("city,indicator,year,value,source,flag\n");
+    for c in 0..12_usize {
+        let _ = writeln!(
+            cities,
+            "[[city]]\nid = \"c{c}\"\nname = \"City {c}\"\ncountry = \"GBR\"\nregion = \"Europe\"\nlatitude = 51.5\nlongitude = -0.1"
+        );
+        for (n, id) in ids.iter().enumerate() {
+            if (n + 1 == ids.len() && c >= 6) || (n + 2 == ids.len() && c < 6) {
+                continue;
+            }
+            // A step of at least 2 a city on a cycle of 23: no indicator is constant.
+            let value = (((c * 7 + n * 11) * (n + 1)) % 23) as f64 + (c * (n % 5 + 2)) as f64;
+            let _ = writeln!(data, "c{c},{id},2019,{value},s,");
+        }
+    }
+    let cities = Cities::parse(&cities, "cities.toml").unwrap();
+    let catalogue = Catalogue::parse(&catalogue, "catalogue.toml").unwrap();
+    let framework = Framework::parse(&framework, "wide.toml").unwrap();
+    let observations = Observations::from_csv(data.as_bytes(), "obs.csv").unwrap();
+    let results = score(&framework, &catalogue, &cities, &observations).unwrap();
+    let audit = audit(&framework, &catalogue, &cities, &observations, Some(2019)).unwrap();
+    (results, audit, catalogue)
 }
 
 /// The intermediate data sets of the tiny index with `methods` added to its `[methods]` table
@@ -197,4 +302,17 @@ pub fn svg_texts(svg: &str) -> Vec<String> {
 pub fn png_size(bytes: &[u8]) -> (u32, u32) {
     let be = |b: &[u8]| u32::from_be_bytes([b[0], b[1], b[2], b[3]]);
     (be(&bytes[16..20]), be(&bytes[20..24]))
+}
+
+/// Renders `chart` as an SVG and fails, naming each text and its box, if any text's ink runs
+/// off the canvas ([`text_outside`](crate::text_outside)).
+pub fn assert_text_inside<C: crate::Chart>(chart: &C) {
+    let svg = crate::render_svg(chart).unwrap();
+    let (w, h) = chart.size();
+    let outside = crate::text_outside(&svg, w, h);
+    assert!(
+        outside.is_empty(),
+        "the {} chart ({w} x {h}) has text outside the canvas: {outside:#?}",
+        C::NAME
+    );
 }

@@ -601,4 +601,14 @@ mod tests {
         assert!(!png.exists());
         assert!(!svg.exists());
     }
+
+    #[test]
+    fn no_text_lies_outside_the_canvas() {
+        let r = results();
+        for city in ["london", "paris", "tokyo"] {
+            crate::testdata::assert_text_inside(&chart(&r, city));
+        }
+        let g = gappy();
+        crate::testdata::assert_text_inside(&chart(&g, "london"));
+    }
 }

@@ -807,4 +807,13 @@ mod tests {
         assert_eq!(png_size(&a.1), WEIGHT_MAP_SIZE);
         assert_eq!(chart(&cells(), &names, 1).size(), WEIGHT_MAP_SIZE);
     }
+
+    #[test]
+    fn no_text_lies_outside_the_canvas() {
+        let names = ["Alpha", "Beta", "Gamma", "Delta"].map(String::from);
+        let cells = cells();
+        for focus in 0..4 {
+            crate::testdata::assert_text_inside(&chart(&cells, &names, focus));
+        }
+    }
 }
