@@ -10,7 +10,7 @@ use std::process::Command as Process;
 use calamine::{Data, Reader, Xlsx};
 use tempfile::TempDir;
 
-use super::{healthy_city, read_csv};
+use super::{healthy_city, read_csv, shared_data};
 
 /// Sections the page must hold, by anchor.
 const SECTIONS: [&str; 16] = [
@@ -219,6 +219,8 @@ fn report_writes_the_page_the_workbook_and_every_chart_and_table_together() {
         "charts/sensitivity.svg",
         "charts/path-to-first.svg",
         "charts/weight-map.svg",
+        "charts/correlations.svg",
+        "charts/framework.svg",
     ] {
         assert!(out.join(f).is_file(), "{f} missing");
     }
@@ -236,7 +238,7 @@ fn report_writes_the_page_the_workbook_and_every_chart_and_table_together() {
             "the page refers to an address: {needle}"
         );
     }
-    assert_eq!(html.matches("<svg").count(), 8, "eight charts inline");
+    assert_eq!(html.matches("<svg").count(), 10, "ten charts inline");
     // One ranking row per city ranked in 2019, the latest ranked year.
     let ranked = read_csv(&out.join("ranking.csv"))
         .iter()
@@ -281,7 +283,7 @@ fn the_page_in_a_browser_makes_no_request_logs_no_error_and_reweights_as_compare
             "section {id}"
         );
     }
-    assert_eq!(plain.dom.matches("<svg").count(), 8);
+    assert_eq!(plain.dom.matches("<svg").count(), 10);
 
     // Each shipped scenario that sets the domains' weights, given in the address, ranks every
     // city as `compare` ranks it (compare.csv's column of that scenario).
@@ -439,4 +441,113 @@ fn the_workbook_holds_the_numbers_of_ranking_csv_and_scores_csv() {
             }
         }
     }
+}
+
+/// Each chart's text boxes, measured with the charts' own font, against its canvas.
+fn charts_outside(out: &Path) -> Vec<String> {
+    let mut problems = Vec::new();
+    let mut n = 0;
+    for entry in fs::read_dir(out.join("charts")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "svg") {
+            continue;
+        }
+        n += 1;
+        let svg = fs::read_to_string(&path).unwrap();
+        let attr = |name: &str| -> u32 {
+            let at = svg.find(&format!(" {name}=\"")).unwrap() + name.len() + 3;
+            svg[at..at + svg[at..].find('"').unwrap()].parse().unwrap()
+        };
+        for b in healthy_city_report::text_outside(&svg, attr("width"), attr("height")) {
+            problems.push(format!(
+                "{}: `{}` at ({:.0}, {:.0})-({:.0}, {:.0})",
+                path.file_name().unwrap().to_string_lossy(),
+                b.text,
+                b.left,
+                b.top,
+                b.right,
+                b.bottom
+            ));
+        }
+    }
+    assert!(n >= 8, "only {n} charts in {}", out.display());
+    problems
+}
+
+/// The texts of a chart, trimmed.
+fn chart_texts(out: &Path, chart: &str) -> Vec<String> {
+    let svg = fs::read_to_string(out.join("charts").join(chart)).unwrap();
+    healthy_city_report::text_boxes(&svg)
+        .into_iter()
+        .map(|b| b.text)
+        .collect()
+}
+
+#[test]
+fn every_chart_keeps_its_text_on_the_canvas_and_its_axis_on_the_index_scale_for_three_indices() {
+    // The default index (0-100), the Lenstore index (0-1) and a COINr import (10 indicators
+    // in 3 groups, no national proxies): every chart of `report`, no text off its canvas.
+    let dir = TempDir::new().unwrap();
+    let default = report(&dir.path().join("default"), &[]);
+    assert_eq!(charts_outside(&default), Vec::<String>::new());
+
+    let lenstore =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("indicators/frameworks/lenstore-2021.toml");
+    let lens = report(
+        &dir.path().join("lenstore"),
+        &["--framework", lenstore.to_str().unwrap()],
+    );
+    assert_eq!(charts_outside(&lens), Vec::<String>::new());
+    // The ranking and the profile on the index's own 0-1 scale: ticks up to 1, none at 100.
+    for chart in ["ranking.svg", "profile-london.svg"] {
+        let texts = chart_texts(&lens, chart);
+        assert!(
+            texts.iter().any(|t| t == "1.0" || t == "1.00" || t == "1"),
+            "{chart}: {texts:?}"
+        );
+        assert!(!texts.iter().any(|t| t == "100"), "{chart}: {texts:?}");
+    }
+    let texts = chart_texts(&default, "ranking.svg");
+    assert!(texts.iter().any(|t| t == "100"), "{texts:?}");
+
+    let Some(data) = shared_data() else { return };
+    let reference = std::env::var_os("HEALTHY_CITY_REFERENCE")
+        .map_or_else(|| data.join("../reference"), PathBuf::from)
+        .join("coinr");
+    let imported = dir.path().join("imported");
+    let status = healthy_city()
+        .args(["import", "coinr", "--year", "2024", "--idata"])
+        .arg(reference.join("iData.csv"))
+        .arg("--imeta")
+        .arg(reference.join("iMeta.csv"))
+        .arg("--out")
+        .arg(&imported)
+        .output()
+        .unwrap();
+    assert!(
+        status.status.success(),
+        "{}",
+        String::from_utf8_lossy(&status.stderr)
+    );
+    let coinr = report(
+        &dir.path().join("coinr"),
+        &[
+            "--framework",
+            imported.join("framework.toml").to_str().unwrap(),
+            "--city",
+            "LON",
+        ],
+    );
+    assert_eq!(charts_outside(&coinr), Vec::<String>::new());
+    // No national proxies in a country index: no national-share column on the ranking.
+    let texts = chart_texts(&coinr, "ranking.svg");
+    assert!(
+        !texts
+            .iter()
+            .any(|t| t.contains("national values used as proxies")),
+        "{texts:?}"
+    );
+    // The tree counts the imported index's indicators and groups.
+    let tree = chart_texts(&coinr, "framework.svg").join(" ");
+    assert!(tree.contains("10 indicators in 3 groups"), "{tree}");
 }

@@ -458,10 +458,36 @@ pub fn run(args: &ReportArgs) -> Result<()> {
     for (name, table) in &audit_tables {
         outputs.table(name, table)?;
     }
+    // The correlation heatmap of the normalised scores: each indicator with its siblings and
+    // its group (the audit's own pairs). An audit without them (too few units) says why.
+    let mut audit_figures = Vec::new();
+    let mut audit_paragraphs = vec![audit.summary().trim().to_string()];
+    let heatmap = healthy_city_report::CorrelationChart {
+        results: &results,
+        audit: &audit,
+        dataset: "scores",
+        method: healthy_city_score::CorrMethod::Pearson,
+        source: &source,
+    };
+    match render_svg(&heatmap) {
+        Ok(svg) => {
+            outputs.bytes("charts/correlations.png", &render_png(&heatmap)?)?;
+            outputs.bytes("charts/correlations.svg", svg.as_bytes())?;
+            audit_figures.push(figure(
+                svg,
+                "Pearson correlations of the normalised scores: each indicator with the others of its domain, its domain and the index; the domains with each other and the index (audit/correlations.csv holds every pair).",
+            ));
+        }
+        Err(healthy_city_report::Error::NoCorrelations { .. }) => audit_paragraphs.push(format!(
+            "No correlation heatmap: the audit of {year} holds no correlations of the normalised scores (too few {units} with data)."
+        )),
+        Err(e) => return Err(e.into()),
+    }
     sections.push(Section {
         id: String::from("audit"),
         title: String::from("Statistical audit"),
-        paragraphs: vec![audit.summary().trim().to_string()],
+        paragraphs: audit_paragraphs,
+        figures: audit_figures,
         tables: vec![
             (
                 String::from("Cronbach's alpha per group"),
@@ -480,6 +506,18 @@ pub fn run(args: &ReportArgs) -> Result<()> {
         id: String::from("framework"),
         title: String::from("The framework"),
         paragraphs: vec![framework.description.clone()],
+        figures: vec![figure(
+            chart(
+                &mut outputs,
+                "framework",
+                &healthy_city_report::FrameworkChart {
+                    results: &results,
+                    catalogue: &inputs.catalogue,
+                    source: &source,
+                },
+            )?,
+            "The framework: each node's weight within its group and its effective weight, the share of the index it carries.",
+        )],
         html: healthy_city_report::framework_tree(&results),
         ..Section::default()
     });
