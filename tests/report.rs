@@ -246,6 +246,11 @@ fn report_writes_the_page_the_workbook_and_every_chart_and_table_together() {
         .count();
     assert_eq!(html.matches("data-ranked=\"1\"").count(), ranked);
     assert!(html.contains("London ranks 21st of 45 world cities in 2019."));
+    // London (19th-27th) is never first in 200 replications: said as none, not as "0.0%".
+    assert!(
+        html.contains("and it is first in none of them."),
+        "headline"
+    );
 }
 
 #[test]

@@ -374,12 +374,20 @@ pub fn headline(page: &ReportPage<'_>) -> Vec<String> {
         }
     }
     if let Some(s) = page.focus_stats {
+        // "first in 0.0%" reads as a rounding: none is said as none, a few as a count.
+        let firsts = (s.p_first * page.runs as f64).round();
+        let first = if firsts == 0.0 {
+            String::from("it is first in none of them")
+        } else if s.p_first < 0.001 {
+            format!("it is first in {firsts:.0} of them")
+        } else {
+            format!("it ranks first in {:.1}%", 100.0 * s.p_first)
+        };
         lines.push(format!(
-            "Over {} replications of the index's uncertain choices, its rank lies between {} and {} in 90% of them (5-95%), and it ranks first in {:.1}%.",
+            "Over {} replications of the index's uncertain choices, its rank lies between {} and {} in 90% of them (5-95%), and {first}.",
             thousands(page.runs),
             plain((s.q05_rank * 10.0).round() / 10.0),
             plain((s.q95_rank * 10.0).round() / 10.0),
-            100.0 * s.p_first
         ));
     }
     let proxy = r.proxy_share(y, c);
