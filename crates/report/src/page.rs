@@ -805,7 +805,12 @@ pub fn table_html(h: &mut String, caption: &str, table: &Table) {
                 },
                 Cell::Bool(b) => b.to_string(),
             };
-            let _ = write!(h, "<td>{text}</td>");
+            // An address has no space to wrap at: it may break anywhere (print stylesheet).
+            if matches!(cell, Cell::Text(s) if s.contains("://")) {
+                let _ = write!(h, "<td class=\"url\">{text}</td>");
+            } else {
+                let _ = write!(h, "<td>{text}</td>");
+            }
         }
         h.push_str("</tr>\n");
     }
