@@ -9,7 +9,7 @@ use plotters::style::text_anchor::{HPos, VPos};
 use crate::chart::{drawing, Chart};
 use crate::error::Result;
 use crate::focus::Focus;
-use crate::format::{ordinal, width};
+use crate::format::{fit_lines, ordinal, width};
 use crate::frame::{frame, Line};
 use crate::style::{anchored, okabe_ito, register_fonts, text, unit, GREY, INK, MUTED, RULE};
 
@@ -184,14 +184,6 @@ where
         }
         at
     };
-    let label = |cities: &[usize], rank: u32, left: bool| {
-        let names: Vec<&str> = cities.iter().map(|&c| cmp.names[c].as_str()).collect();
-        if left {
-            format!("{}  {rank}", names.join(", "))
-        } else {
-            format!("{rank}  {}", names.join(", "))
-        }
-    };
     let label_style = |cities: &[usize]| {
         if cities.iter().any(|&c| Some(c) == focus) {
             bold.clone()
@@ -199,12 +191,32 @@ where
             normal.clone()
         }
     };
+    // An end's names (tied cities share one) on one line of at most a fifth of the chart's
+    // width, ending in an ellipsis beyond; the rank is never cut.
+    let name_max = i32::try_from(area.dim_in_pixel().0 / 5).unwrap_or(i32::MAX);
+    let label = |cities: &[usize], rank: u32, left: bool| -> Result<String> {
+        let names: Vec<&str> = cities.iter().map(|&c| cmp.names[c].as_str()).collect();
+        let names = fit_lines(
+            area,
+            &names.join(", "),
+            &label_style(cities),
+            name_max,
+            1,
+            CHART,
+        )?
+        .join(" ");
+        Ok(if left {
+            format!("{names}  {rank}")
+        } else {
+            format!("{rank}  {names}")
+        })
+    };
     let (left_ends, right_ends) = (ends(0), ends(k.saturating_sub(1)));
     let mut left_w = 0;
     for (r, cities) in &left_ends {
         left_w = left_w.max(width(
             area,
-            &label(cities, *r, true),
+            &label(cities, *r, true)?,
             &label_style(cities),
             CHART,
         )?);
@@ -213,7 +225,7 @@ where
     for (r, cities) in &right_ends {
         right_w = right_w.max(width(
             area,
-            &label(cities, *r, false),
+            &label(cities, *r, false)?,
             &label_style(cities),
             CHART,
         )?);
@@ -351,7 +363,7 @@ where
     for (r, cities) in &left_ends {
         let (px, py) = at(0.0, -f64::from(*r));
         area.draw_text(
-            &label(cities, *r, true),
+            &label(cities, *r, true)?,
             &anchored(&label_style(cities), HPos::Right, VPos::Center),
             (px - gap, py),
         )
@@ -360,7 +372,7 @@ where
     for (r, cities) in &right_ends {
         let (px, py) = at(x_max, -f64::from(*r));
         area.draw_text(
-            &label(cities, *r, false),
+            &label(cities, *r, false)?,
             &anchored(&label_style(cities), HPos::Left, VPos::Center),
             (px + gap, py),
         )
@@ -511,6 +523,17 @@ mod tests {
         let (a, b) = (write("a"), write("b"));
         assert_eq!(a, b);
         assert_eq!(png_size(&a.1), c.size());
+    }
+
+    #[test]
+    fn a_long_name_ends_in_an_ellipsis_and_keeps_its_rank() {
+        let mut cmp = comparison();
+        cmp.names[0] = "Alpha, the city with a name long enough to squeeze any plot off its canvas"
+            .to_string();
+        let texts = svg_texts(&svg(&chart(&cmp, Some(3), 5)));
+        let alpha = texts.iter().find(|t| t.starts_with("Alpha")).unwrap();
+        assert!(alpha.ends_with("\u{2026}  1"), "{alpha}");
+        crate::testdata::assert_text_inside(&chart(&cmp, Some(3), 5));
     }
 
     #[test]

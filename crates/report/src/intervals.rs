@@ -9,7 +9,7 @@ use plotters::style::text_anchor::{HPos, VPos};
 use crate::chart::{drawing, Chart};
 use crate::error::Result;
 use crate::focus::{Focus, Year};
-use crate::format::{ordinal, width};
+use crate::format::{fit_lines, ordinal, width};
 use crate::frame::{frame, Line};
 use crate::style::{anchored, okabe_ito, register_fonts, text, unit, HouseStyle, INK};
 
@@ -117,9 +117,14 @@ where
         }
     };
     let gap = (14.0 * u) as i32;
+    // Names on one line of at most 30% of the chart's width, ending in an ellipsis beyond.
+    let name_max = (0.3 * f64::from(area.dim_in_pixel().0)) as i32;
     let mut name_w = 0;
+    let mut names = std::collections::HashMap::new();
     for &c in &order {
-        name_w = name_w.max(width(area, &chart.names[c], &style(c), CHART)?);
+        let name = fit_lines(area, &chart.names[c], &style(c), name_max, 1, CHART)?.join(" ");
+        name_w = name_w.max(width(area, &name, &style(c), CHART)?);
+        names.insert(c, name);
     }
     let label_area = name_w + 2 * gap;
     let hi = n.max(2) as f64 + 0.5;
@@ -192,7 +197,7 @@ where
         let (x0, yc) = plotted.backend_coord(&(0.5, top(i)));
         let (x0, yc) = (x0 - bx, yc - by);
         area.draw_text(
-            &chart.names[c],
+            names.get(&c).map_or("", String::as_str),
             &anchored(&style(c), HPos::Right, VPos::Center),
             (x0 - gap, yc),
         )
@@ -223,6 +228,37 @@ mod tests {
             row("a", 1, 1.0, 1.0, 2.0, 0.7),
             row("c", 3, 3.0, 2.0, 3.0, 0.0),
         ]
+    }
+
+    #[test]
+    fn a_long_name_ends_in_an_ellipsis_inside_the_canvas() {
+        let names: Vec<String> = [
+            "Beta",
+            "Alpha, the city with a name long enough to squeeze any plot off its canvas and more",
+            "Gamma",
+        ]
+        .map(String::from)
+        .to_vec();
+        let stats = stats();
+        let chart = IntervalChart {
+            stats: &stats,
+            index: "Tiny index",
+            year: Year(2019),
+            runs: 1000,
+            seed: 7,
+            inputs: "weights",
+            names: &names,
+            focus: Some(Focus::new(0)),
+            source: "Source: test data.",
+        };
+        let texts = svg_texts(&render_svg(&chart).unwrap());
+        assert!(
+            texts
+                .iter()
+                .any(|t| t.starts_with("Alpha, the city") && t.ends_with('\u{2026}')),
+            "{texts:?}"
+        );
+        crate::testdata::assert_text_inside(&chart);
     }
 
     #[test]
