@@ -232,7 +232,10 @@ fn score_prints_the_year_asked_for_and_refuses_one_without_data() {
     assert!(output.status.success());
     let text = String::from_utf8(output.stdout).unwrap();
     let lines: Vec<&str> = text.lines().collect();
-    assert_eq!(lines[0], "city,year,score,rank,proxy_share");
+    assert_eq!(
+        lines[0],
+        "city,year,score,rank,city_share,region_share,national_share"
+    );
     assert!(lines[1].starts_with("c,2020,0.73333"), "{text}");
     assert!(lines[2].starts_with("a,2020,0.5,2,"), "{text}");
     assert_eq!(lines.len(), 4);
@@ -348,7 +351,9 @@ fn with_round_the_ranking_holds_the_rounded_score_and_the_unrounded_alongside() 
         .stdout(predicate::str::is_match(r"\n +2 +C +0\.5 ").unwrap());
     let text = fs::read_to_string(out.join("ranking.csv")).unwrap();
     assert!(
-        text.starts_with("city,year,score,score_unrounded,rank\n"),
+        text.starts_with(
+            "city,year,score,score_unrounded,rank,city_share,region_share,national_share\n"
+        ),
         "{text}"
     );
     let ranking = read_csv(&out.join("ranking.csv"));
@@ -536,9 +541,10 @@ fn a_minimal_index_of_three_csv_files_scores_with_every_intermediate_table() {
     assert_eq!(
         read_csv(&out.join("ranking.csv")),
         [
-            ["camden", "2020", "75", "1"],
-            ["hackney", "2020", "18.75", "2"],
-            ["islington", "2020", "12.5", "3"],
+            // Every value the borough's own: the level breakdown 1, 0, 0.
+            ["camden", "2020", "75", "1", "1", "0", "0"],
+            ["hackney", "2020", "18.75", "2", "1", "0", "0"],
+            ["islington", "2020", "12.5", "3", "1", "0", "0"],
         ]
     );
     let data = read_csv(&out.join("data.csv"));

@@ -187,7 +187,7 @@ fn city_option_charts_another_city() {
         .assert()
         .success()
         .stdout(predicate::str::starts_with(
-            "city,year,score,rank,proxy_share\n",
+            "city,year,score,rank,city_share,region_share,national_share\n",
         ));
     assert!(out.path().join("charts/trajectory-paris.png").exists());
     // London's reference ranks are London's: not on Paris's trajectory.

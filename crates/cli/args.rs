@@ -452,7 +452,8 @@ pub enum Format {
     /// Aligned text for the terminal.
     Table,
     /// CSV: the table of the command's CSV file (`run` and `score`: the ranking of the year
-    /// printed, city, year, score, rank, proxy_share).
+    /// printed, city, year, score, rank and the level breakdown city_share, region_share,
+    /// national_share).
     Csv,
     /// JSON lines: the same table, one object per row (`run`: per ranked city).
     Json,

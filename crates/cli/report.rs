@@ -125,12 +125,6 @@ pub fn run(args: &ReportArgs) -> Result<()> {
                 source: &source,
             },
         )?;
-        let national: Vec<&str> = inputs
-            .catalogue
-            .iter()
-            .filter(|i| i.is_national())
-            .map(|i| i.id.as_str())
-            .collect();
         let profile = chart(
             &mut outputs,
             &format!("profile-{id}"),
@@ -138,7 +132,7 @@ pub fn run(args: &ReportArgs) -> Result<()> {
                 results: &results,
                 city,
                 year: Year(year),
-                national: &national,
+                catalogue: &inputs.catalogue,
                 source: &source,
             },
         )?;

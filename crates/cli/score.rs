@@ -235,19 +235,13 @@ fn charts(
         &svg,
         &png,
     )?;
-    let national: Vec<&str> = inputs
-        .catalogue
-        .iter()
-        .filter(|i| i.is_national())
-        .map(|i| i.id.as_str())
-        .collect();
     let (svg, png) = outputs.chart(&format!("profile-{city_id}"))?;
     healthy_city_report::write_chart(
         &healthy_city_report::ProfileChart {
             results,
             city,
             year,
-            national: &national,
+            catalogue: &inputs.catalogue,
             source: &footnote,
         },
         &svg,

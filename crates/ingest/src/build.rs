@@ -429,6 +429,7 @@ fn ingest_indicator(
             },
             low: h.record.low,
             high: h.record.high,
+            level: None,
         })
         .collect();
     report.kept = observations.len();

@@ -121,6 +121,8 @@ download was read. This file is generated: rebuild rather than edit.
             };
             let level = match indicator.level {
                 Some(Level::City) => "city",
+                Some(Level::Metro) => "metro",
+                Some(Level::Region) => "region",
                 Some(Level::National) => "national (proxy)",
                 None => healthy_city_model::NOT_GIVEN,
             };

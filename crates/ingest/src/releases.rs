@@ -301,6 +301,7 @@ mod tests {
                         flag: healthy_city_model::Flag::None,
                         low: None,
                         high: None,
+                        level: None,
                     })
                     .collect(),
                 "t",

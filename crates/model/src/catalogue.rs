@@ -61,14 +61,65 @@ impl fmt::Display for Direction {
     }
 }
 
-/// Geographic level an indicator is measured at.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+/// Geographic level a value is measured at, from the city's own to the country's. The order is
+/// the distance from the city: where a value combines others (an imputation between two years,
+/// a rate over a denominator), it takes the farthest level of its parts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Level {
-    /// Measured for the city itself.
+    /// Measured for the city itself (its administrative area).
     City,
+    /// Measured for the city's metropolitan or functional urban area (OECD FUA, Urban Audit
+    /// greater city): the city's own, on a wider boundary.
+    Metro,
+    /// Measured for the region the city lies in (NUTS 1 or 2, a US state, an AQLI region that
+    /// is not the city): a regional value used for the city.
+    Region,
     /// Measured for the country; used for a city it is a proxy.
     National,
+}
+
+impl Level {
+    /// Every level, nearest first.
+    pub const ALL: [Level; 4] = [Level::City, Level::Metro, Level::Region, Level::National];
+
+    /// `city`, `metro`, `region` or `national`, as files spell it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::City => "city",
+            Level::Metro => "metro",
+            Level::Region => "region",
+            Level::National => "national",
+        }
+    }
+
+    /// Whether the value is the city's own (the city or its metropolitan area), not a
+    /// regional or national value standing in for it.
+    pub fn is_own(self) -> bool {
+        matches!(self, Level::City | Level::Metro)
+    }
+}
+
+impl fmt::Display for Level {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for Level {
+    type Err = String;
+
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        Level::ALL
+            .into_iter()
+            .find(|l| l.as_str() == s)
+            .ok_or_else(|| {
+                format!(
+                    "unknown level `{}`: use `city`, `metro`, `region` or `national`",
+                    crate::error::echo(s)
+                )
+            })
+    }
 }
 
 /// Where an indicator's values come from.
@@ -154,13 +205,9 @@ impl Indicator {
         self.level == Some(Level::National)
     }
 
-    /// `city`, `national`, or [`NOT_GIVEN`].
+    /// `city`, `metro`, `region`, `national`, or [`NOT_GIVEN`].
     pub fn level_text(&self) -> &'static str {
-        match self.level {
-            Some(Level::City) => "city",
-            Some(Level::National) => "national",
-            None => NOT_GIVEN,
-        }
+        self.level.map_or(NOT_GIVEN, Level::as_str)
     }
 }
 

@@ -4,8 +4,9 @@
 //! - [`Catalogue`]: the indicator catalogue (`indicators/catalogue.toml`): units, directions, sources.
 //! - [`Framework`]: an index definition (`indicators/frameworks/*.toml`): a tree of groups and
 //!   indicators with weights and methods.
-//! - [`Observations`]: long, tidy data (`city,indicator,year,value,source,flag,low,high`; the
-//!   publisher's interval `low`, `high` optional) as CSV or Parquet.
+//! - [`Observations`]: long, tidy data (`city,indicator,year,value,source,flag,low,high,level`;
+//!   the publisher's interval `low`, `high` and the value's [`Level`] optional) as CSV or
+//!   Parquet.
 //!
 //! Every loader validates what it reads and reports each problem with its file, line and id.
 //! Numbers must be finite and in range (see the [`limits`](crate::MAX_MAGNITUDE) constants):

@@ -1,9 +1,10 @@
 //! Observations: the long, tidy data every index is scored from.
 //!
-//! One row per (city, indicator, year): `city,indicator,year,value,source,flag,low,high`, as CSV
-//! or Parquet. Columns are found by name, in any order: `city,indicator,year,value` are
-//! required; `source`, `flag` and `low`, `high` (the publisher's uncertainty interval) are
-//! optional, and empty where absent.
+//! One row per (city, indicator, year): `city,indicator,year,value,source,flag,low,high,level`,
+//! as CSV or Parquet. Columns are found by name, in any order: `city,indicator,year,value` are
+//! required; `source`, `flag`, `low`, `high` (the publisher's uncertainty interval) and `level`
+//! (`city`, `metro`, `region` or `national`: where the value was measured) are optional, and
+//! empty where absent.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -11,13 +12,13 @@ use std::io::Write;
 use std::path::Path;
 use std::str::FromStr;
 
-use crate::catalogue::Catalogue;
+use crate::catalogue::{Catalogue, Level};
 use crate::cities::Cities;
 use crate::error::{echo, Error, Problem, Result};
 use crate::limits::{magnitude_problem, number, year_range, years_text, YEARS_VARIABLE};
 
 /// The columns of an observations file, in order, as written.
-pub const COLUMNS: [&str; 8] = [
+pub const COLUMNS: [&str; 9] = [
     "city",
     "indicator",
     "year",
@@ -26,6 +27,7 @@ pub const COLUMNS: [&str; 8] = [
     "flag",
     "low",
     "high",
+    "level",
 ];
 
 /// The columns every observations file has; the others of [`COLUMNS`] are optional.
@@ -34,8 +36,8 @@ pub const REQUIRED_COLUMNS: [&str; 4] = ["city", "indicator", "year", "value"];
 /// Where each column of [`COLUMNS`] is in a file's header (`None`: absent), or why the header
 /// cannot be read: a required column missing, a column unknown or given twice. Every problem
 /// of the header is named at once.
-pub fn column_positions(header: &[&str]) -> std::result::Result<[Option<usize>; 8], String> {
-    let mut positions = [None; 8];
+pub fn column_positions(header: &[&str]) -> std::result::Result<[Option<usize>; 9], String> {
+    let mut positions = [None; 9];
     let mut said = Vec::new();
     for (i, name) in header.iter().enumerate() {
         match COLUMNS.iter().position(|c| c == name) {
@@ -135,9 +137,21 @@ pub struct Observation {
     pub low: Option<f64>,
     /// Upper bound of the publisher's uncertainty interval (WHO GHO `High`), when it gives one.
     pub high: Option<f64>,
+    /// Where the value was measured, when the file says (`level` column).
+    pub level: Option<Level>,
 }
 
 impl Observation {
+    /// Where the value was measured: its `level`, else national for a value flagged `proxy`
+    /// (files without a `level` column mark national values so), else the unit's own.
+    pub fn effective_level(&self) -> Level {
+        self.level.unwrap_or(if self.flag == Flag::Proxy {
+            Level::National
+        } else {
+            Level::City
+        })
+    }
+
     /// Why the interval does not hold the value (`low <= value <= high`, each bound finite
     /// where given), or `None` when it does or there is none.
     pub fn interval_problem(&self) -> Option<String> {
@@ -354,8 +368,20 @@ impl Observations {
                 }
             };
             let (low, high) = (bound(6, "low"), bound(7, "high"));
-            if let (Some(year), Some(value), Some(flag), Some(low), Some(high)) =
-                (year, value, flag, low, high)
+            let level = match field(8) {
+                "" => Some(None),
+                text => match text.parse::<Level>() {
+                    Ok(level) => Some(Some(level)),
+                    Err(message) => {
+                        problem(format!(
+                            "city `{city}`, indicator `{indicator}`, year {year_shown}: {message}"
+                        ));
+                        None
+                    }
+                },
+            };
+            if let (Some(year), Some(value), Some(flag), Some(low), Some(high), Some(level)) =
+                (year, value, flag, low, high, level)
             {
                 let row = Observation {
                     city: field(0).to_string(),
@@ -366,6 +392,7 @@ impl Observations {
                     flag,
                     low,
                     high,
+                    level,
                 };
                 if let Some(message) = row.interval_problem() {
                     problem(message);
@@ -513,13 +540,21 @@ impl Observations {
         self.lines = order.iter().map(|&i| self.lines[i]).collect();
     }
 
-    /// Writes CSV with every column of [`COLUMNS`] (values in their shortest round-trip form;
-    /// `low` and `high` empty when unknown).
+    /// Whether any row says its level (the `level` column is written only then, so files
+    /// of city and proxy-flagged national values keep their eight columns).
+    pub fn has_levels(&self) -> bool {
+        self.rows.iter().any(|r| r.level.is_some())
+    }
+
+    /// Writes CSV with the columns of [`COLUMNS`] (values in their shortest round-trip form;
+    /// `low` and `high` empty when unknown; `level` only when a row has one, see
+    /// [`Observations::has_levels`]).
     pub fn write_csv<W: Write>(&self, out: W) -> std::io::Result<()> {
         let mut writer = csv::Writer::from_writer(out);
-        writer.write_record(COLUMNS)?;
+        let n = if self.has_levels() { 9 } else { 8 };
+        writer.write_record(&COLUMNS[..n])?;
         for row in &self.rows {
-            writer.write_record([
+            let fields = [
                 row.city.as_str(),
                 row.indicator.as_str(),
                 &row.year.to_string(),
@@ -528,7 +563,9 @@ impl Observations {
                 row.flag.as_str(),
                 &row.low.map(|v| v.to_string()).unwrap_or_default(),
                 &row.high.map(|v| v.to_string()).unwrap_or_default(),
-            ])?;
+                row.level.map_or("", Level::as_str),
+            ];
+            writer.write_record(&fields[..n])?;
         }
         writer.flush()
     }
@@ -591,7 +628,7 @@ mod tests {
     #[test]
     fn rejects_a_wrong_header() {
         let e = check("city,indicator,value,year,value,note\nlondon,pm25,1\n");
-        assert_eq!(e, "`obs.csv`:1: the columns are `city,indicator,value,year,value,note` (`value` is given twice; `note` is not an observations column): observations need `city,indicator,year,value`, and may add `source,flag,low,high` (in any order)");
+        assert_eq!(e, "`obs.csv`:1: the columns are `city,indicator,value,year,value,note` (`value` is given twice; `note` is not an observations column): observations need `city,indicator,year,value`, and may add `source,flag,low,high,level` (in any order)");
         let e = check("city,indicator,value\nlondon,pm25,1\n");
         assert!(e.contains("(`year` missing)"), "{e}");
     }
@@ -674,6 +711,40 @@ mod tests {
     }
 
     #[test]
+    fn the_level_column_is_read_written_only_when_given_and_proxy_means_national() {
+        let text = "city,indicator,year,value,source,flag,low,high,level\nlondon,pm25,2019,10,s,,,,metro\nlondon,pm25,2020,11,s,proxy,,,\nlondon,pm25,2021,12,s,,,,\n";
+        let obs = Observations::from_csv(text.as_bytes(), "obs.csv").unwrap();
+        let levels: Vec<(Option<Level>, Level)> = obs
+            .rows()
+            .iter()
+            .map(|r| (r.level, r.effective_level()))
+            .collect();
+        assert_eq!(
+            levels,
+            [
+                (Some(Level::Metro), Level::Metro),
+                (None, Level::National),
+                (None, Level::City)
+            ]
+        );
+        let mut out = Vec::new();
+        obs.write_csv(&mut out).unwrap();
+        assert_eq!(String::from_utf8(out).unwrap(), text);
+        // Without a level anywhere, the file keeps its eight columns.
+        let plain = "city,indicator,year,value,source,flag,low,high\nlondon,pm25,2019,10,s,,,\n";
+        let obs = Observations::from_csv(plain.as_bytes(), "obs.csv").unwrap();
+        let mut out = Vec::new();
+        obs.write_csv(&mut out).unwrap();
+        assert_eq!(String::from_utf8(out).unwrap(), plain);
+        // And through Parquet.
+        let obs = Observations::from_csv(text.as_bytes(), "obs.csv").unwrap();
+        let mut bytes = Vec::new();
+        obs.write_parquet(&mut bytes).unwrap();
+        let back = crate::parquet::read(&bytes, "obs.parquet").unwrap();
+        assert_eq!(back.rows(), obs.rows());
+    }
+
+    #[test]
     fn validate_rejects_an_interval_built_in_memory_that_does_not_hold_the_value() {
         let cities = Cities::parse(CITIES, "cities.toml").unwrap();
         let catalogue = Catalogue::parse(CATALOGUE, "catalogue.toml").unwrap();
@@ -687,6 +758,7 @@ mod tests {
                 flag: Flag::None,
                 low: Some(1.0),
                 high: Some(2.0),
+                level: None,
             }],
             "ingested observations",
         );

@@ -7,6 +7,7 @@ use std::sync::OnceLock;
 use polars::io::mmap::MmapBytesReader;
 use polars::prelude::*;
 
+use crate::catalogue::Level;
 use crate::error::{echo, Error, Problem, Result};
 use crate::limits::{magnitude_problem, number, year_range, years_text, YEARS_VARIABLE};
 use crate::observations::{Flag, Observation, Observations};
@@ -19,7 +20,7 @@ fn parquet_error(file: &str, err: &PolarsError) -> Error {
 }
 
 /// The observations as a polars DataFrame with the columns of [`crate::COLUMNS`] (`low` and `high`
-/// nullable Float64).
+/// nullable Float64; `level` only when a row has one).
 pub fn to_dataframe(observations: &Observations) -> PolarsResult<DataFrame> {
     let rows = observations.rows();
     let columns = vec![
@@ -58,6 +59,15 @@ pub fn to_dataframe(observations: &Observations) -> PolarsResult<DataFrame> {
             rows.iter().map(|r| r.high).collect::<Vec<Option<f64>>>(),
         ),
     ];
+    let mut columns = columns;
+    if observations.has_levels() {
+        columns.push(Column::new(
+            "level".into(),
+            rows.iter()
+                .map(|r| r.level.map(Level::as_str))
+                .collect::<Vec<Option<&str>>>(),
+        ));
+    }
     DataFrame::new(rows.len(), columns)
 }
 
@@ -388,6 +398,7 @@ pub(crate) fn read(bytes: &[u8], file: &str) -> Result<Observations> {
     let indicator = text("indicator", true, &mut schema_problems);
     let source = text("source", false, &mut schema_problems);
     let flag = text("flag", false, &mut schema_problems);
+    let level = text("level", false, &mut schema_problems);
     let numbers = |name: &str, problems: &mut Vec<String>| -> Vec<Option<f64>> {
         match kind(name) {
             ColumnKind::Integer | ColumnKind::Float | ColumnKind::Decimal => {
@@ -433,6 +444,7 @@ pub(crate) fn read(bytes: &[u8], file: &str) -> Result<Observations> {
         ("indicator", indicator.len()),
         ("source", source.len()),
         ("flag", flag.len()),
+        ("level", level.len()),
         ("year", year.len()),
         ("value", value.len()),
         ("low", low.len()),
@@ -475,6 +487,16 @@ pub(crate) fn read(bytes: &[u8], file: &str) -> Result<Observations> {
                 problem(format!("{at}: {message}"));
                 continue;
             }
+        };
+        let level = match level[i].as_deref().unwrap_or("") {
+            "" => None,
+            text => match text.parse::<Level>() {
+                Ok(level) => Some(level),
+                Err(message) => {
+                    problem(format!("{at}: {message}"));
+                    continue;
+                }
+            },
         };
         let Some(year_number) = year[i] else {
             problem(format!("{at}: the year is missing"));
@@ -520,6 +542,7 @@ pub(crate) fn read(bytes: &[u8], file: &str) -> Result<Observations> {
             flag,
             low: low[i],
             high: high[i],
+            level,
         };
         match row.interval_problem() {
             Some(message) => problem(format!("row {}: {message}", i + 1)),
@@ -615,6 +638,6 @@ mod tests {
         columns.push(Column::new("notes".into(), ["x"]));
         let bytes = frame_bytes(DataFrame::new(1, columns).unwrap());
         let err = read(&bytes, "mine.parquet").unwrap_err().to_string();
-        assert_eq!(err, "parquet file `mine.parquet`: the columns are `city,indicator,value,source,flag,notes` (`year` missing; `notes` is not an observations column): observations need `city,indicator,year,value`, and may add `source,flag,low,high` (in any order)");
+        assert_eq!(err, "parquet file `mine.parquet`: the columns are `city,indicator,value,source,flag,notes` (`year` missing; `notes` is not an observations column): observations need `city,indicator,year,value`, and may add `source,flag,low,high,level` (in any order)");
     }
 }

@@ -130,7 +130,7 @@ fn an_empty_registry_catalogue_or_observations_file_says_so_in_one_line() {
     let e = Observations::from_csv(b" \n", "obs.csv")
         .unwrap_err()
         .to_string();
-    assert_eq!(e, "`obs.csv`: the observations file is empty: it needs the header `city,indicator,year,value` (optionally `,source,flag,low,high`) and one row per observation");
+    assert_eq!(e, "`obs.csv`: the observations file is empty: it needs the header `city,indicator,year,value` (optionally `,source,flag,low,high,level`) and one row per observation");
     // A registry built empty in memory is reported once, not once per row.
     let obs = Observations::from_csv(
         format!("{HEADER}a,pm25,2019,1,s,,,\nb,pm25,2019,1,s,,,\n").as_bytes(),
@@ -727,6 +727,7 @@ fn validate_rejects_values_and_years_out_of_range_in_observations_built_in_memor
         flag: crate::Flag::None,
         low: None,
         high: None,
+        level: None,
     };
     let obs = Observations::from_rows(
         vec![row(2019, 1e308), row(3000, 1.0)],

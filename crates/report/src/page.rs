@@ -397,6 +397,13 @@ pub fn headline(page: &ReportPage<'_>) -> Vec<String> {
             100.0 * proxy
         ));
     }
+    let region = r.region_share(y, c);
+    if region > 0.0 {
+        lines.push(format!(
+            "{:.0}% of {name}'s score rests on regional values used for the city.",
+            100.0 * region
+        ));
+    }
     lines
 }
 
@@ -530,9 +537,10 @@ pub fn limitations(results: &Results, y: usize, focus: Option<usize>) -> Vec<Str
     )];
     if let Some(c) = focus {
         out.push(format!(
-            "For {}, {:.0}% of the score rests on national values and {:.0}% on imputed values.",
+            "For {}, {:.0}% of the score rests on national values, {:.0}% on regional values and {:.0}% on imputed values.",
             results.city_names[c],
             100.0 * results.proxy_share(y, c),
+            100.0 * results.region_share(y, c),
             100.0 * results.imputed_share(y, c)
         ));
     }
@@ -683,6 +691,11 @@ fn ranking_section(h: &mut String, page: &ReportPage<'_>) {
     for &k in &domains {
         let _ = write!(h, "<th data-type=\"num\">{}</th>", escape(&r.nodes[k].name));
     }
+    // The level breakdown: regional values only when some score rests on them this year.
+    let regional = (0..nc).any(|c| r.region_share(y, c) > 0.0);
+    if regional {
+        h.push_str("<th data-type=\"num\">regional values</th>");
+    }
     h.push_str("<th data-type=\"num\">national values</th><th data-type=\"num\">coverage</th></tr></thead>\n<tbody>\n");
     let mut order: Vec<usize> = (0..nc).collect();
     order.sort_by_key(|&c| (r.rank(y, c, r.root).unwrap_or(u32::MAX), c));
@@ -718,11 +731,21 @@ fn ranking_section(h: &mut String, page: &ReportPage<'_>) {
             let _ = write!(h, "<td>{}</td>", fmt(r.ranked_score(y, c, k)));
         }
         // The level breakdown of a score: none without an index score.
-        let proxy = if r.score(y, c, r.root).is_nan() {
-            String::new()
-        } else {
-            format!("{:.0}%", 100.0 * r.proxy_share(y, c))
+        let share = |x: f64| {
+            if r.score(y, c, r.root).is_nan() {
+                String::new()
+            } else {
+                format!("{:.0}%", 100.0 * x)
+            }
         };
+        if regional {
+            let _ = write!(
+                h,
+                "<td class=\"region\">{}</td>",
+                share(r.region_share(y, c))
+            );
+        }
+        let proxy = share(r.proxy_share(y, c));
         let _ = writeln!(
             h,
             "<td class=\"proxy\">{proxy}</td><td class=\"coverage\">{:.0}%</td></tr>",
@@ -840,7 +863,7 @@ mod tests {
         assert!(!text.contains("citie "), "{text}");
         assert!(
             text.contains(
-                "For Paris, 50% of the score rests on national values and 0% on imputed values."
+                "For Paris, 50% of the score rests on national values, 0% on regional values and 0% on imputed values."
             ),
             "{text}"
         );

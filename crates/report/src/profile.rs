@@ -1,6 +1,7 @@
 //! The profile chart: one city's strengths and weaknesses, domain by domain and indicator by
 //! indicator, against the peers ranked that year and the city ranked first.
 
+use healthy_city_model::{Catalogue, Level};
 use healthy_city_score::{quantile, Results};
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -26,7 +27,8 @@ const BAND: RGBColor = RGBColor(0xD9, 0xD9, 0xD9);
 /// inside it); on each row the ranked cities' full range (thin grey line),
 /// their middle half (thick grey bar) and median (dark tick), the city ranked first in the
 /// index (orange ring) and the city profiled (blue dot), with the city's score and rank on
-/// that row at the right. Indicators measured for the country are marked "(national)".
+/// that row at the right. Indicators measured for the country or the region rather than the
+/// city are marked "— national" or "— regional" (the catalogue's `level`).
 #[derive(Debug, Clone, Copy)]
 pub struct ProfileChart<'a> {
     /// The results drawn.
@@ -35,11 +37,16 @@ pub struct ProfileChart<'a> {
     pub city: Focus,
     /// The year (it must be a ranked year of the results).
     pub year: Year,
-    /// Ids of the indicators measured for the country, not the city (catalogue
-    /// `level = "national"`): their rows say so.
-    pub national: &'a [&'a str],
+    /// The catalogue: an indicator measured for the country or the region (`level`), not the
+    /// city, says so on its row.
+    pub catalogue: &'a Catalogue,
     /// Source footnote.
     pub source: &'a str,
+}
+
+/// An indicator's level in the catalogue.
+fn level(catalogue: &Catalogue, id: &str) -> Option<Level> {
+    catalogue.get(id).and_then(|i| i.level)
 }
 
 /// One row: a domain (a child of the index) or an indicator under it.
@@ -289,13 +296,12 @@ where
     DB::ErrorType: 'static,
 {
     let results = chart.results;
-    let national = |i: usize| chart.national.contains(&results.nodes[i].id.as_str());
     let indicator_text = |i: usize| {
         let base = name(results, i);
-        if national(i) {
-            format!("{base} \u{2014} national")
-        } else {
-            base.to_string()
+        match level(chart.catalogue, &results.nodes[i].id) {
+            Some(Level::National) => format!("{base} \u{2014} national"),
+            Some(Level::Region) => format!("{base} \u{2014} regional"),
+            _ => base.to_string(),
         }
     };
     let lines = |s: &str, bold: bool, indented: bool, n: usize| -> Result<Vec<LabelLine>> {
@@ -350,14 +356,23 @@ fn subtitle(
         || format!("{city_name} is not ranked in {year} (too little data)"),
         |r| format!("{city_name} ranks {} of {n_ranked}", ordinal(r)),
     );
-    let proxy = results.proxy_share(y, c);
-    let proxy_text = if proxy.is_finite() && proxy > 0.0 {
-        format!(
+    let (proxy, region) = (results.proxy_share(y, c), results.region_share(y, c));
+    let share = |x: f64| x.is_finite() && x > 0.0;
+    let proxy_text = match (share(proxy), share(region)) {
+        (true, true) => format!(
+            "; {:.0}% of its score rests on national and {:.0}% on regional values standing in for the city",
+            100.0 * proxy,
+            100.0 * region
+        ),
+        (true, false) => format!(
             "; {:.0}% of its score rests on national values standing in for the city",
             100.0 * proxy
-        )
-    } else {
-        String::new()
+        ),
+        (false, true) => format!(
+            "; {:.0}% of its score rests on regional values standing in for the city",
+            100.0 * region
+        ),
+        (false, false) => String::new(),
     };
     let mut subtitle = vec![
         Line::plain(format!(
@@ -396,13 +411,23 @@ fn subtitle(
             });
         }
     }
-    if rows.iter().any(|r| {
-        r.indicator
-            .is_some_and(|i| chart.national.contains(&results.nodes[i].id.as_str()))
-    }) {
-        subtitle.push(Line::plain(String::from(
+    let marked = |l: Level| {
+        rows.iter().any(|r| {
+            r.indicator
+                .is_some_and(|i| level(chart.catalogue, &results.nodes[i].id) == Some(l))
+        })
+    };
+    match (marked(Level::National), marked(Level::Region)) {
+        (true, true) => subtitle.push(Line::plain(String::from(
+            "\u{2014} national, \u{2014} regional: a national or regional value standing in for the city.",
+        ))),
+        (true, false) => subtitle.push(Line::plain(String::from(
             "\u{2014} national: a national value standing in for the city.",
-        )));
+        ))),
+        (false, true) => subtitle.push(Line::plain(String::from(
+            "\u{2014} regional: a regional value standing in for the city.",
+        ))),
+        (false, false) => {}
     }
     if rows
         .iter()
@@ -645,13 +670,19 @@ mod tests {
 
     const SOURCE: &str = "Source: test data.";
 
+    /// The test catalogue (life national, pm25 city), once.
+    fn catalogue() -> &'static Catalogue {
+        static CATALOGUE: std::sync::OnceLock<Catalogue> = std::sync::OnceLock::new();
+        CATALOGUE.get_or_init(crate::testdata::catalogue)
+    }
+
     /// The profile of `city` (by id or name) in the latest ranked year.
     fn chart<'a>(r: &'a Results, city: &str) -> ProfileChart<'a> {
         ProfileChart {
             results: r,
             city: Focus::find(r, city).unwrap(),
             year: Year::latest_ranked(r).unwrap(),
-            national: &["life"],
+            catalogue: catalogue(),
             source: SOURCE,
         }
     }
@@ -677,6 +708,16 @@ mod tests {
             .map(|row| (id(row.node), row.indicator.map(id)))
             .collect();
         assert_eq!(got, [("life", Some("life")), ("pm25", Some("pm25"))]);
+    }
+
+    #[test]
+    fn a_regional_value_is_marked_and_counted_in_the_subtitle() {
+        let r = crate::testdata::regional_paris();
+        let texts = svg_texts(&render_svg(&chart(&r, "paris")).unwrap()).join(" ");
+        assert!(
+            texts.contains("50% of its score rests on regional values standing in for the city"),
+            "{texts}"
+        );
     }
 
     #[test]

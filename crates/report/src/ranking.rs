@@ -229,21 +229,38 @@ where
         "{}: ranking of {}, {year_label}",
         results.index_name, results.units
     );
-    // The level breakdown: the share of each score resting on national values used as
-    // proxies, in a column after the names, when any city drawn has one.
-    let national = |c: usize| {
-        let share = results.proxy_share(y, c);
-        (share.is_finite() && share > 0.0).then_some(share)
+    // The level breakdown: the shares of each score resting on regional and on national
+    // values standing in for the city, in a column after the names, when any city drawn has
+    // one (the regional share only when some city has one).
+    let positive = |share: f64| share.is_finite() && share > 0.0;
+    let drawn_cities = || {
+        slots.iter().filter_map(|s| match *s {
+            Slot::City(i) => Some(rows[i].city),
+            Slot::Gap { .. } => None,
+        })
     };
-    let shows_national = slots.iter().any(|s| match *s {
-        Slot::City(i) => national(rows[i].city).is_some(),
-        Slot::Gap { .. } => false,
-    });
+    let shows_region = drawn_cities().any(|c| positive(results.region_share(y, c)));
+    let shows_national =
+        shows_region || drawn_cities().any(|c| positive(results.proxy_share(y, c)));
+    let national = |c: usize| {
+        let pct = |x: f64| format!("{:.0}%", 100.0 * x);
+        if shows_region {
+            Some(format!(
+                "{} + {}",
+                pct(results.region_share(y, c)),
+                pct(results.proxy_share(y, c))
+            ))
+        } else {
+            positive(results.proxy_share(y, c)).then(|| pct(results.proxy_share(y, c)))
+        }
+    };
     let mut subtitle = vec![Line::plain(format!(
         "{n} of {} {} ranked in {year_label}, best at the top. Bars show the index score.{}",
         results.cities.len(),
         results.units,
-        if shows_national {
+        if shows_region {
+            " Grey figures after each name: the shares of its score resting on regional + national values standing in for the city."
+        } else if shows_national {
             " Grey figure after each name: the share of its score resting on national values used as proxies."
         } else {
             ""
@@ -322,8 +339,7 @@ where
     // ellipsis beyond 30% of the chart's width), then the national share right-aligned.
     let gap = (14.0 * u) as i32;
     let name_max = (0.3 * f64::from(plot_w)) as i32;
-    let national_text =
-        |row: &Row| national(row.city).map_or_else(String::new, |s| format!("{:.0}%", 100.0 * s));
+    let national_text = |row: &Row| national(row.city).unwrap_or_default();
     let mut rank_w = 0;
     let mut name_w = 0;
     let mut national_w = 0;
@@ -657,6 +673,23 @@ mod tests {
         assert!(texts.join(" ").contains(
             "Grey figure after each name: the share of its score resting on national values used as proxies."
         ), "{texts:?}");
+        // With a regional value, the column gives regional + national shares.
+        let regional = crate::testdata::regional_paris();
+        let texts = svg_texts(&render_svg(&chart(&regional, None, Some("london"))).unwrap());
+        assert_eq!(
+            texts.iter().filter(|t| *t == "0% + 50%").count(),
+            2,
+            "{texts:?}"
+        );
+        assert_eq!(
+            texts.iter().filter(|t| *t == "50% + 0%").count(),
+            1,
+            "{texts:?}"
+        );
+        assert!(
+            texts.join(" ").contains("regional + national values"),
+            "{texts:?}"
+        );
         // Without proxies: no column and no sentence.
         let own = crate::testdata::results_of(&crate::testdata::DATA.replace(",proxy", ","));
         let texts = svg_texts(&render_svg(&chart(&own, None, Some("london"))).unwrap());

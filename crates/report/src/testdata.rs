@@ -99,6 +99,21 @@ pub fn results() -> Results {
     results_of(DATA)
 }
 
+/// [`DATA`] with a `level` column, Paris's 2019 life expectancy a regional value rather than
+/// a national proxy: Paris's 2019 score rests half on regional values, the others' half on
+/// national ones.
+pub fn regional_paris() -> Results {
+    let data: String = DATA
+        .lines()
+        .map(|line| match line {
+            "city,indicator,year,value,source,flag" => format!("{line},level\n"),
+            "paris,life,2019,76,s,proxy" => "paris,life,2019,76,s,,region\n".to_string(),
+            _ => format!("{line},\n"),
+        })
+        .collect();
+    results_of(&data)
+}
+
 /// The same three cities and index, scored on other observations (`DATA`'s columns).
 pub fn results_of(data: &str) -> Results {
     let cities = Cities::parse(CITIES, "cities.toml").unwrap();

@@ -37,6 +37,10 @@ const HEADING_H: f64 = 78.0;
 /// value used for the city, grey where the catalogue does not say.
 const CITY: RGBColor = okabe_ito::BLUE;
 const NATIONAL: RGBColor = okabe_ito::ORANGE;
+/// A metropolitan-area value: the city's own on a wider boundary, a lighter blue.
+const METRO: RGBColor = okabe_ito::SKY_BLUE;
+/// A regional value standing in for the city.
+const REGION: RGBColor = okabe_ito::REDDISH_PURPLE;
 /// A box's ground and the track of a group's bar.
 const BOX: RGBColor = RGBColor(0xF4, 0xF4, 0xF4);
 const TRACK: RGBColor = RGBColor(0xDD, 0xDD, 0xDD);
@@ -189,6 +193,8 @@ fn level(catalogue: &Catalogue, id: &str) -> Option<Level> {
 fn level_colour(level: Option<Level>) -> RGBColor {
     match level {
         Some(Level::City) => CITY,
+        Some(Level::Metro) => METRO,
+        Some(Level::Region) => REGION,
         Some(Level::National) => NATIONAL,
         None => GREY,
     }
@@ -387,8 +393,10 @@ where
                 }
             }
         }
-        [Some(Level::City), Some(Level::National), None]
+        Level::ALL
+            .map(Some)
             .into_iter()
+            .chain([None])
             .filter(|l| found.contains(l))
             .collect()
     };
@@ -399,6 +407,8 @@ where
     for l in levels {
         let label = match l {
             Some(Level::City) => "City-level indicator",
+            Some(Level::Metro) => "Metropolitan-area value",
+            Some(Level::Region) => "Regional value used for the city",
             Some(Level::National) => "National value used for the city",
             None => "Level not given",
         };

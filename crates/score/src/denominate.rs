@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use healthy_city_model::{Flag, Framework, IndicatorSpec, NodeKind, Observations};
+use healthy_city_model::{Framework, IndicatorSpec, Level, NodeKind, Observations};
 
 use crate::error::{Error, Result};
 use crate::panel::Panel;
@@ -39,14 +39,14 @@ pub(crate) fn denominate(
     }
     // (series, city, year) -> (value, proxy), for the series used as denominators.
     let wanted: Vec<&str> = specs.iter().map(|&(_, d, _)| d).collect();
-    let series: HashMap<(&str, &str, i32), (f64, bool)> = observations
+    let series: HashMap<(&str, &str, i32), (f64, Level)> = observations
         .rows()
         .iter()
         .filter(|o| wanted.contains(&o.indicator.as_str()))
         .map(|o| {
             (
                 (o.indicator.as_str(), o.city.as_str(), o.year),
-                (o.value, o.flag == Flag::Proxy),
+                (o.value, o.effective_level()),
             )
         })
         .collect();
@@ -68,9 +68,9 @@ pub(crate) fn denominate(
                             year,
                         })
                     }
-                    Some(&(value, proxy)) => {
+                    Some(&(value, level)) => {
                         panel.values[at] = panel.values[at] / value * scale;
-                        panel.proxy[at] |= proxy;
+                        panel.level[at] = panel.level[at].max(level);
                     }
                 }
             }
@@ -129,7 +129,10 @@ c,green,2020,8,s,
         let v = |c: usize, i: usize| panel.values[c * 2 + i];
         assert!((v(0, 0) - 2.5).abs() < 1e-12);
         assert!((v(1, 0) - 3.0).abs() < 1e-12);
-        assert!(panel.proxy[2] && !panel.proxy[0]);
+        assert_eq!(
+            (panel.level[2], panel.level[0]),
+            (Level::National, Level::City)
+        );
         assert!(v(2, 0).is_nan());
         assert_eq!(v(0, 1), 7.0);
         assert_eq!(v(2, 1), 8.0);

@@ -61,8 +61,8 @@ pub(crate) fn impute(panel: &mut Panel, method: Impute, cities: &Cities) -> Vec<
                     for (y, source) in sources.iter().enumerate() {
                         if let Some([a, b]) = *source {
                             panel.values[at(y, c, i)] = series[y];
-                            panel.proxy[at(y, c, i)] =
-                                panel.proxy[at(a, c, i)] || panel.proxy[at(b, c, i)];
+                            panel.level[at(y, c, i)] =
+                                panel.level[at(a, c, i)].max(panel.level[at(b, c, i)]);
                             imputed[at(y, c, i)] = true;
                         }
                     }

@@ -644,7 +644,7 @@ pub(crate) mod tests {
             years: (0..rows.len()).map(|y| 2018 + y as i32).collect(),
             indicators: vec!["x".into()],
             values: rows.iter().flat_map(|r| r.iter().copied()).collect(),
-            proxy: vec![false; rows.len() * nc],
+            level: vec![healthy_city_model::Level::City; rows.len() * nc],
         }
     }
 
@@ -932,7 +932,7 @@ pub(crate) mod tests {
                 years: vec![2024],
                 indicators,
                 values,
-                proxy: vec![false; rows.len() * 10],
+                level: vec![healthy_city_model::Level::City; rows.len() * 10],
             };
             Some(Reference { dir, panel, meta })
         }

@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use healthy_city_model::{Cities, Flag, Framework, Observations};
+use healthy_city_model::{Cities, Framework, Level, Observations};
 
 use crate::error::{Error, Result};
 
@@ -18,8 +18,9 @@ pub struct Panel {
     pub indicators: Vec<String>,
     /// Values, year-major: `values[(y * cities + c) * indicators + i]`.
     pub values: Vec<f64>,
-    /// Whether each value is a national proxy; same layout as `values`.
-    pub proxy: Vec<bool>,
+    /// Where each value was measured (city, metro, region, national); same layout as
+    /// `values` (a missing value's level is `City` and never read).
+    pub level: Vec<Level>,
 }
 
 impl Panel {
@@ -88,7 +89,7 @@ impl Panel {
             years.iter().enumerate().map(|(i, &y)| (y, i)).collect();
         let (nc, ni) = (city_ids.len(), indicators.len());
         let mut values = vec![f64::NAN; years.len() * nc * ni];
-        let mut proxy = vec![false; values.len()];
+        let mut level = vec![Level::City; values.len()];
         for o in relevant {
             let (Some(&c), Some(&y)) = (city_slot.get(o.city.as_str()), year_slot.get(&o.year))
             else {
@@ -96,14 +97,14 @@ impl Panel {
             };
             let at = (y * nc + c) * ni + indicator_slot[o.indicator.as_str()];
             values[at] = o.value;
-            proxy[at] = o.flag == Flag::Proxy;
+            level[at] = o.effective_level();
         }
         Ok(Panel {
             cities: city_ids,
             years,
             indicators,
             values,
-            proxy,
+            level,
         })
     }
 

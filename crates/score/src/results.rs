@@ -2,7 +2,9 @@
 
 use std::num::NonZeroU32;
 
-use healthy_city_model::{Aggregation, Catalogue, Cities, Framework, Impute, Observations, Screen};
+use healthy_city_model::{
+    Aggregation, Catalogue, Cities, Framework, Impute, Level, Observations, Screen,
+};
 
 use crate::aggregate::{actual_weights, aggregate_year_noting, AggregateFailure};
 use crate::denominate::denominate;
@@ -58,6 +60,13 @@ pub struct Results {
     pub coverage: Vec<f64>,
     /// Share of the city's index score that rests on national proxies: `[year][city]`.
     pub proxy_share: Vec<f64>,
+    /// Share of the city's index score that rests on regional values used for the city
+    /// (`level = "region"`): `[year][city]`. With `proxy_share` and the rest, the city's own
+    /// values (city or metropolitan area), it is the score's level breakdown.
+    pub region_share: Vec<f64>,
+    /// Share of the city's index score that rests on its own values (city or metropolitan
+    /// area): `[year][city]`.
+    pub own_share: Vec<f64>,
     /// Whether each raw value was filled by imputation (`methods.impute`):
     /// `[year][city][indicator]`, indicators in framework order.
     pub imputed: Vec<bool>,
@@ -154,9 +163,22 @@ impl Results {
         self.coverage[self.at(y, c)]
     }
 
-    /// Proxy share of city `c` in year slot `y`.
+    /// Proxy share of city `c` in year slot `y`: the share of its score resting on national
+    /// values.
     pub fn proxy_share(&self, y: usize, c: usize) -> f64 {
         self.proxy_share[self.at(y, c)]
+    }
+
+    /// Share of city `c`'s score in year slot `y` resting on regional values.
+    pub fn region_share(&self, y: usize, c: usize) -> f64 {
+        self.region_share[self.at(y, c)]
+    }
+
+    /// Share of city `c`'s score in year slot `y` resting on its own values (measured for the
+    /// city or its metropolitan area; summed over those indicators, so the three shares add up
+    /// to 1 up to rounding, and 0 where the city has no score).
+    pub fn own_share(&self, y: usize, c: usize) -> f64 {
+        self.own_share[self.at(y, c)]
     }
 
     /// Whether indicator slot `i` (framework order) of city `c` in year slot `y` was imputed.
@@ -482,6 +504,8 @@ fn score_keeping(
     let mut scores = vec![f64::NAN; ny * nc * nn];
     let mut coverage = vec![0.0; ny * nc];
     let mut proxy_share = vec![0.0; ny * nc];
+    let mut region_share = vec![0.0; ny * nc];
+    let mut own_share = vec![0.0; ny * nc];
     let mut imputed_share = vec![0.0; ny * nc];
     let mut ranked = vec![false; ny * nc];
     let mut actual = vec![0.0; nn];
@@ -553,13 +577,17 @@ fn score_keeping(
                 .chain(top_filled.iter().map(|&g| plan.effective[g]))
                 .fold(0.0, |total, w| total + w);
             actual_weights(plan, out, &mut actual);
-            proxy_share[cell] = plan
-                .indicator_nodes
-                .iter()
-                .enumerate()
-                .filter(|&(i, _)| panel.proxy[cell * ni + i])
-                .map(|(_, &node)| actual[node])
-                .fold(0.0, |total, w| total + w);
+            let share_at = |at: &dyn Fn(Level) -> bool| {
+                plan.indicator_nodes
+                    .iter()
+                    .enumerate()
+                    .filter(|&(i, _)| at(panel.level[cell * ni + i]))
+                    .map(|(_, &node)| actual[node])
+                    .fold(0.0, |total, w| total + w)
+            };
+            proxy_share[cell] = share_at(&|l| l == Level::National);
+            region_share[cell] = share_at(&|l| l == Level::Region);
+            own_share[cell] = share_at(&Level::is_own);
             imputed_share[cell] = plan
                 .indicator_nodes
                 .iter()
@@ -645,6 +673,8 @@ fn score_keeping(
         ranks,
         coverage,
         proxy_share,
+        region_share,
+        own_share,
         imputed,
         imputed_share,
         ranked,
@@ -802,6 +832,47 @@ c,pm25,2019,30,s,
     // Tolerance 1e-12: the hand computations below are exact in decimal.
     fn close(a: f64, b: f64) {
         assert!((a - b).abs() < 1e-12, "{a} != {b}");
+    }
+
+    #[test]
+    fn the_level_breakdown_is_computed_from_the_weights_used_as_by_hand() {
+        // Effective weights: life 2/3, pm25 1/4, no2 1/12. The `level` column says where each
+        // value was measured; `proxy` without a level is national.
+        let data = "city,indicator,year,value,source,flag,level
+a,life,2019,80,s,,region
+a,pm25,2019,10,s,,metro
+a,no2,2019,20,s,proxy,
+b,life,2019,70,s,,national
+b,pm25,2019,20,s,,city
+b,no2,2019,40,s,,region
+c,life,2019,75,s,,region
+c,pm25,2019,30,s,,city
+";
+        let r = run(FRAMEWORK, data).unwrap();
+        // A: region 2/3 (life), national 1/12 (no2), own 1/4 (pm25 at metro level).
+        close(r.region_share(0, 0), 2.0 / 3.0);
+        close(r.proxy_share(0, 0), 1.0 / 12.0);
+        close(r.own_share(0, 0), 1.0 / 4.0);
+        // B: national 2/3, region 1/12, own 1/4.
+        close(r.proxy_share(0, 1), 2.0 / 3.0);
+        close(r.region_share(0, 1), 1.0 / 12.0);
+        close(r.own_share(0, 1), 1.0 / 4.0);
+        // C lacks no2: air is pm25 alone, so the weights used are life 2/3 and pm25 1/3.
+        close(r.region_share(0, 2), 2.0 / 3.0);
+        close(r.proxy_share(0, 2), 0.0);
+        close(r.own_share(0, 2), 1.0 / 3.0);
+        // A level the file misspells is refused with the row named.
+        let bad = data.replace("10,s,,metro", "10,s,,metropolitan");
+        let err = Observations::from_csv(bad.as_bytes(), "obs.csv")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("obs.csv:3"), "{err}");
+        assert!(
+            err.contains(
+                "unknown level `metropolitan`: use `city`, `metro`, `region` or `national`"
+            ),
+            "{err}"
+        );
     }
 
     #[test]

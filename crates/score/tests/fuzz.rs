@@ -328,6 +328,7 @@ fn inputs(case: &Case) -> (Framework, Catalogue, Cities, Observations) {
                         flag: Flag::None,
                         low: None,
                         high: None,
+                        level: None,
                     });
                 }
             }

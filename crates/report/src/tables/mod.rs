@@ -63,6 +63,7 @@ pub fn ranking_table(results: &Results) -> Table {
     let mut columns = vec![Column::new("city"), Column::new("year")];
     columns.extend(score_columns(results));
     columns.push(Column::new("rank"));
+    columns.extend(level_columns());
     let mut table = Table::new(columns);
     for y in 0..results.years.len() {
         for c in cities_by_rank(results, y) {
@@ -70,11 +71,32 @@ pub fn ranking_table(results: &Results) -> Table {
                 let mut row = vec![(&results.cities[c]).into(), results.years[y].into()];
                 row.extend(score_cells(results, y, c, results.root));
                 row.push(rank.into());
+                row.extend(level_cells(results, y, c));
                 table.push(row);
             }
         }
     }
     table
+}
+
+/// The level breakdown's columns: `city_share,region_share,national_share`, the shares of a
+/// score resting on the city's own values (city or metropolitan area), on regional values and
+/// on national values (they add up to 1).
+fn level_columns() -> [Column; 3] {
+    [
+        Column::new("city_share").decimals(3),
+        Column::new("region_share").decimals(3),
+        Column::new("national_share").decimals(3),
+    ]
+}
+
+/// The level breakdown of city slot `c` in year slot `y` (see [`level_columns`]).
+fn level_cells(results: &Results, y: usize, c: usize) -> [Cell; 3] {
+    [
+        results.own_share(y, c).into(),
+        results.region_share(y, c).into(),
+        results.proxy_share(y, c).into(),
+    ]
 }
 
 /// `city,year,node,score,rank` for every node of the tree, every year and city whose score is
@@ -120,32 +142,37 @@ pub fn scores_table(results: &Results) -> Table {
     table
 }
 
-/// `city,year,ranked,coverage,national_share,imputed_share`: for every city and year with an
-/// index score, whether it is ranked, the share of the index's weight its measured indicators
-/// carry, and the shares of its score resting on national values and on imputed values (the
-/// level breakdown). Rows by year, then rank (unranked last, by city id).
+/// `city,year,ranked,coverage,city_share,region_share,national_share,imputed_share`: for every
+/// city and year with an index score, whether it is ranked, the share of the index's weight its
+/// measured indicators carry, the level breakdown (see [`level_columns`]) and the share of its
+/// score resting on imputed values. Rows by year, then rank (unranked last, by city id).
 pub fn coverage_table(results: &Results) -> Table {
-    let mut table = Table::new(vec![
+    let mut columns = vec![
         Column::new("city"),
         Column::new("year"),
         Column::new("ranked"),
         Column::new("coverage").decimals(3),
-        Column::new("national_share").decimals(3),
-        Column::new("imputed_share").decimals(3),
-    ]);
+    ];
+    columns.extend(level_columns());
+    columns.push(Column::new("imputed_share").decimals(3));
+    let mut table = Table::new(columns);
     for y in 0..results.years.len() {
         for c in cities_by_rank(results, y) {
             if results.score(y, c, results.root).is_nan() {
                 continue;
             }
-            table.push(vec![
-                (&results.cities[c]).into(),
-                results.years[y].into(),
-                results.is_ranked(y, c).into(),
-                results.coverage(y, c).into(),
-                results.proxy_share(y, c).into(),
-                results.imputed_share(y, c).into(),
-            ]);
+            table.push(
+                vec![
+                    (&results.cities[c]).into(),
+                    results.years[y].into(),
+                    results.is_ranked(y, c).into(),
+                    results.coverage(y, c).into(),
+                ]
+                .into_iter()
+                .chain(level_cells(results, y, c))
+                .chain([results.imputed_share(y, c).into()])
+                .collect(),
+            );
         }
     }
     table
@@ -361,14 +388,14 @@ pub fn treatment_table(results: &Results) -> Table {
     table
 }
 
-/// `city,year,score,rank,proxy_share` of the ranked cities of year slot `y`, by rank (ties by
+/// `city,year,score,rank,city_share,region_share,national_share` of the ranked cities of year slot `y`, by rank (ties by
 /// city slot): what `run --format csv|json` prints. With `methods.round`, `score` is rounded as
 /// ranked and `score_unrounded` follows it (as in [`ranking_table`]).
 pub fn latest_table(results: &Results, y: usize) -> Table {
     let mut columns = vec![Column::new("city"), Column::new("year")];
     columns.extend(score_columns(results));
     columns.push(Column::new("rank"));
-    columns.push(Column::new("proxy_share"));
+    columns.extend(level_columns());
     let mut table = Table::new(columns);
     let mut order: Vec<usize> = (0..results.cities.len())
         .filter(|&c| results.is_ranked(y, c))
@@ -378,7 +405,7 @@ pub fn latest_table(results: &Results, y: usize) -> Table {
         let mut row = vec![(&results.cities[c]).into(), results.years[y].into()];
         row.extend(score_cells(results, y, c, results.root));
         row.push(results.rank(y, c, results.root).unwrap_or_default().into());
-        row.push(results.proxy_share(y, c).into());
+        row.extend(level_cells(results, y, c));
         table.push(row);
     }
     table
@@ -437,7 +464,13 @@ pub fn ranking_terminal_table(
             .iter()
             .map(|&d| number(&results.nodes[d].name, decimals)),
     );
-    columns.push(number("proxy %", 1));
+    // The level breakdown: the national share always (the default index's 80%), the regional
+    // share when some city's score rests on regional values that year.
+    let regional = (0..results.cities.len()).any(|c| results.region_share(y, c) > 0.0);
+    if regional {
+        columns.push(number("region %", 1));
+    }
+    columns.push(number("national %", 1));
     let mut table = Table::new(columns).missing("-");
     for c in cities_by_rank(results, y) {
         let marker = if Some(c) == focus { "> " } else { "  " };
@@ -454,12 +487,12 @@ pub fn ranking_terminal_table(
                 .iter()
                 .map(|&d| number_cell(results.ranked_score(y, c, d))),
         );
-        let proxy = if results.score(y, c, results.root).is_nan() {
-            f64::NAN
-        } else {
-            100.0 * results.proxy_share(y, c)
-        };
-        row.push(number_cell(proxy));
+        let scored = !results.score(y, c, results.root).is_nan();
+        let percent = |share: f64| if scored { 100.0 * share } else { f64::NAN };
+        if regional {
+            row.push(number_cell(percent(results.region_share(y, c))));
+        }
+        row.push(number_cell(percent(results.proxy_share(y, c))));
         table.push(row);
     }
     let year_label = results.years[y];
@@ -499,18 +532,19 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("ranking.csv");
         write_ranking_csv(&results(), &path).unwrap();
-        // See chart::testdata for the hand computation; 2017 is a three-way tie at 50.
+        // See chart::testdata for the hand computation; 2017 is a three-way tie at 50. Life
+        // expectancy, a national proxy, carries half of every score: the level breakdown.
         assert_eq!(
             read(&path),
-            "city,year,score,rank
-london,2017,50,1
-paris,2017,50,1
-tokyo,2017,50,1
-paris,2018,50,1
-tokyo,2018,50,1
-london,2019,87.5,1
-paris,2019,50,2
-tokyo,2019,0,3
+            "city,year,score,rank,city_share,region_share,national_share
+london,2017,50,1,0.5,0,0.5
+paris,2017,50,1,0.5,0,0.5
+tokyo,2017,50,1,0.5,0,0.5
+paris,2018,50,1,0.5,0,0.5
+tokyo,2018,50,1,0.5,0,0.5
+london,2019,87.5,1,0.5,0,0.5
+paris,2019,50,2,0.5,0,0.5
+tokyo,2019,0,3,0.5,0,0.5
 "
         );
     }
@@ -558,11 +592,15 @@ tokyo,2019,pm25,0,3
         r.round = Some(0);
         let ranking = ranking_table(&r).to_csv();
         assert!(
-            ranking.starts_with("city,year,score,score_unrounded,rank\n"),
+            ranking.starts_with(
+                "city,year,score,score_unrounded,rank,city_share,region_share,national_share\n"
+            ),
             "{ranking}"
         );
         assert!(
-            ranking.ends_with("london,2019,88,87.5,1\nparis,2019,50,50,2\ntokyo,2019,0,0,3\n"),
+            ranking.ends_with(
+                "london,2019,88,87.5,1,0.5,0,0.5\nparis,2019,50,50,2,0.5,0,0.5\ntokyo,2019,0,0,3,0.5,0,0.5\n"
+            ),
             "{ranking}"
         );
         let scores = scores_table(&r).to_csv();
@@ -573,7 +611,7 @@ tokyo,2019,pm25,0,3
         let latest = latest_table(&r, 2).to_csv();
         assert!(
             latest.starts_with(
-                "city,year,score,score_unrounded,rank,proxy_share\nlondon,2019,88,87.5,1,0.5\n"
+                "city,year,score,score_unrounded,rank,city_share,region_share,national_share\nlondon,2019,88,87.5,1,0.5,0,0.5\n"
             ),
             "{latest}"
         );
@@ -586,7 +624,7 @@ tokyo,2019,pm25,0,3
         // Without round: no score_unrounded column (the default index's files are unchanged).
         assert!(ranking_table(&results())
             .to_csv()
-            .starts_with("city,year,score,rank\n"));
+            .starts_with("city,year,score,rank,city_share,"));
     }
 
     #[test]
@@ -650,16 +688,23 @@ tokyo,2019,pm25,0,3
     }
 
     #[test]
-    fn the_table_lists_cities_in_rank_order_with_domains_and_proxy_share() {
+    fn the_table_lists_cities_in_rank_order_with_domains_and_national_share() {
         let table = format_table(&results(), None, Some("London")).unwrap();
         assert_eq!(
             table,
             "Tiny healthy-city index, 2019: 3 of 3 cities ranked
-rank  city    score  Health   Air  proxy %
- > 1  London   87.5   100.0  75.0     50.0
-   2  Paris    50.0    50.0  50.0     50.0
-   3  Tokyo     0.0     0.0   0.0     50.0
+rank  city    score  Health   Air  national %
+ > 1  London   87.5   100.0  75.0        50.0
+   2  Paris    50.0    50.0  50.0        50.0
+   3  Tokyo     0.0     0.0   0.0        50.0
 "
+        );
+        // With a regional value (Paris's life expectancy), a regional column joins.
+        let table = format_table(&crate::testdata::regional_paris(), None, None).unwrap();
+        assert!(table.contains("region %  national %"), "{table}");
+        assert!(
+            table.contains("   2  Paris    50.0    50.0  50.0      50.0         0.0"),
+            "{table}"
         );
     }
 
