@@ -9,6 +9,7 @@
 //! - [`parse_gho_csv`] / [`parse_gho_odata`]: WHO GHO portal CSV and OData JSON;
 //! - [`parse_master_index`]: the 55-city Master Index Workbench compilation;
 //! - [`parse_lenstore`]: Lenstore's Healthy Lifestyle Cities Report;
+//! - [`parse_table`]: any CSV, XLSX or Parquet table (gzipped or not) through a column mapping;
 //! - [`import_coinr`]: a COINr coin's iData and iMeta tables, turned into a framework, cities,
 //!   catalogue and observations ([`write_coinr_import`] writes them).
 //!

@@ -447,7 +447,8 @@ fn fuzz_generic_table_csv() {
 }
 
 /// The zip, XLSX and gzip readers: arbitrary bytes behind the `PK` or gzip signature, and a
-/// valid archive (a WDI zip, an AAP workbook, a gzip Eurostat TSV) with bytes changed or cut.
+/// valid archive (a WDI zip, an AAP workbook, a gzip Eurostat TSV, read by the TSV adapter and
+/// the generic table) with bytes changed or cut.
 #[test]
 fn fuzz_zip_and_xlsx_containers() {
     let wdi_zip = {
@@ -513,18 +514,20 @@ fn fuzz_zip_and_xlsx_containers() {
         .run(
             &(container(wdi_zip), container(xlsx), container(tsv_gz)),
             |(zip, xlsx, gz)| {
-                let (a, b, c, d) = watchdog("containers", move || {
+                let (a, b, c, d, e) = watchdog("containers", move || {
                     (
                         parse_wdi_zip(&zip, "wdi.zip"),
                         parse_who_aap_xlsx(&xlsx, "aap.xlsx"),
                         parse_table(&xlsx, "t.xlsx", &table_columns(), "PM2.5"),
                         parse_eurostat_tsv(&gz, "urb.tsv.gz"),
+                        parse_table(&gz, "t.csv.gz", &table_columns(), "PM2.5"),
                     )
                 });
                 check("wdi zip", &a);
                 check("aap xlsx", &b);
                 check("table xlsx", &c);
                 check("eurostat tsv gz", &d);
+                check("table csv gz", &e);
                 Ok(())
             },
         )

@@ -7,10 +7,11 @@
 
 use serde_json::Value;
 
-use crate::bounds::{check_table, read_inflated, MAX_INFLATED};
+use crate::bounds::check_table;
 use crate::error::{Error, Result};
 use crate::read::{
-    flag_of, json, json_number, strip_bom, xml_instead, year_of, PLACE_DIMENSIONS, TIME_DIMENSIONS,
+    flag_of, gunzip_if_gzip, json, json_number, strip_bom, xml_instead, year_of, PLACE_DIMENSIONS,
+    TIME_DIMENSIONS,
 };
 use crate::table::{SourceRecord, SourceTable};
 
@@ -237,19 +238,6 @@ fn read_jsonstat(bytes: &[u8], file: &str) -> Result<SourceTable> {
 /// answer may hold: a million, far above any query of a few indicators.
 const MAX_SERIES: usize = 1_000_000;
 
-/// The first two bytes of every gzip stream.
-const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
-
-/// Decompresses a gzip body (every member, as `gzip -d` does).
-fn gunzip(bytes: &[u8], file: &str) -> Result<Vec<u8>> {
-    read_inflated(
-        flate2::read::MultiGzDecoder::new(bytes),
-        MAX_INFLATED,
-        file,
-        "the body starts like gzip (bytes 1f 8b) but",
-    )
-}
-
 /// Reads a Eurostat bulk TSV download: the header `freq,indic_ur,cities\TIME_PERIOD` then one
 /// column per period; each row starts with its comma-separated dimension codes; a cell is a
 /// number, a number and flags (`3150000 e`) or `:` for missing (possibly flagged, `: c`).
@@ -262,13 +250,8 @@ pub fn parse_eurostat_tsv(bytes: &[u8], file: &str) -> Result<SourceTable> {
 }
 
 fn read_eurostat_tsv(bytes: &[u8], file: &str) -> Result<SourceTable> {
-    let inflated;
-    let bytes = if bytes.starts_with(&GZIP_MAGIC) {
-        inflated = gunzip(bytes, file)?;
-        inflated.as_slice()
-    } else {
-        bytes
-    };
+    let bytes = gunzip_if_gzip(bytes, file)?;
+    let bytes = bytes.as_ref();
     if let Some(err) = xml_instead(
         bytes,
         file,
