@@ -9,6 +9,8 @@
 //! - [`parse_gho_csv`] / [`parse_gho_odata`]: WHO GHO portal CSV and OData JSON;
 //! - [`parse_master_index`]: the 55-city Master Index Workbench compilation;
 //! - [`parse_lenstore`]: Lenstore's Healthy Lifestyle Cities Report;
+//! - [`parse_eurostat_csv`]: Eurostat's data-browser CSV export (Urban Audit city statistics),
+//!   its confidential cells counted;
 //! - [`parse_table`]: any CSV, XLSX or Parquet table (gzipped or not) through a column mapping;
 //! - [`import_coinr`]: a COINr coin's iData and iMeta tables, turned into a framework, cities,
 //!   catalogue and observations ([`write_coinr_import`] writes them).
@@ -130,10 +132,10 @@ pub use http::{
     Origin, Progress, Secret,
 };
 pub use publishers::{
-    base_url_services, parse_eurostat_tsv, parse_gho_csv, parse_gho_odata, parse_jsonstat,
-    parse_lenstore, parse_master_index, parse_sdmx_json, parse_socrata, parse_table, parse_wb_api,
-    parse_wdi_csv, parse_wdi_zip, parse_who_aap_csv, parse_who_aap_xlsx, parse_who_hub_csv,
-    reference_year, Publisher, WbPage, PUBLISHERS,
+    base_url_services, parse_eurostat_csv, parse_eurostat_tsv, parse_gho_csv, parse_gho_odata,
+    parse_jsonstat, parse_lenstore, parse_master_index, parse_sdmx_json, parse_socrata,
+    parse_table, parse_wb_api, parse_wdi_csv, parse_wdi_zip, parse_who_aap_csv, parse_who_aap_xlsx,
+    parse_who_hub_csv, reference_year, Publisher, WbPage, PUBLISHERS,
 };
 pub use releases::{accept_releases, revisions, ReleaseChange, Revision, Revisions};
 pub use report::{
@@ -142,4 +144,4 @@ pub use report::{
 };
 pub use snapshot::{write_snapshot, Snapshot};
 pub use source::Download;
-pub use table::{SourceRecord, SourceTable};
+pub use table::{SourceRecord, SourceTable, Withheld};

@@ -24,7 +24,7 @@ mod who_gho;
 mod world_bank;
 
 pub use cdc::parse_socrata;
-pub use eurostat::{parse_eurostat_tsv, parse_jsonstat};
+pub use eurostat::{parse_eurostat_csv, parse_eurostat_tsv, parse_jsonstat};
 pub use generic::parse_table;
 pub use lenstore::parse_lenstore;
 pub use master_index::{parse_master_index, reference_year};
@@ -118,6 +118,7 @@ pub(crate) enum Adapter {
     Socrata,
     Table,
     WhoHubCsv,
+    EurostatCsv,
 }
 
 /// How a source's places match the registry.
@@ -173,7 +174,7 @@ struct Row {
 }
 
 /// The adapters, in the order of [`Adapter`].
-const ADAPTERS: [Row; 13] = [
+const ADAPTERS: [Row; 14] = [
     Row {
         adapter: Adapter::WhoAap,
         name: "who_aap",
@@ -300,6 +301,18 @@ const ADAPTERS: [Row; 13] = [
         service: "gho",
         matching: Matching::Country,
         key: Key::Fixed("who-hub"),
+        lists_unmatched: false,
+        body: Body::Is(BodyKind::Text),
+        accept: None,
+    },
+    // The data browser's CSV export: same codes, measures and key as the other Eurostat
+    // formats, so a source can move between them without touching `cities.toml`.
+    Row {
+        adapter: Adapter::EurostatCsv,
+        name: "eurostat_csv",
+        service: "eurostat",
+        matching: Matching::CityAliases("eurostat"),
+        key: Key::Release("eurostat"),
         lists_unmatched: false,
         body: Body::Is(BodyKind::Text),
         accept: None,
@@ -452,6 +465,7 @@ impl Adapter {
             Adapter::WbApi => world_bank::parse_wb_api(bytes, file).map(|(_, table)| table),
             Adapter::EurostatJson => eurostat::parse_jsonstat(bytes, file),
             Adapter::EurostatTsv => eurostat::parse_eurostat_tsv(bytes, file),
+            Adapter::EurostatCsv => eurostat::parse_eurostat_csv(bytes, file),
             Adapter::SdmxJson => oecd::parse_sdmx_json(bytes, file),
             Adapter::Socrata => cdc::parse_socrata(bytes, file),
             Adapter::Table => {
@@ -548,7 +562,7 @@ mod tests {
         );
         assert_eq!(
             Adapter::names(),
-            "`who_aap`, `wdi_csv`, `gho_csv`, `gho_odata`, `master_index`, `lenstore`, `wb_api`, `eurostat_json`, `eurostat_tsv`, `sdmx_json`, `socrata`, `table`, `who_hub_csv`"
+            "`who_aap`, `wdi_csv`, `gho_csv`, `gho_odata`, `master_index`, `lenstore`, `wb_api`, `eurostat_json`, `eurostat_tsv`, `sdmx_json`, `socrata`, `table`, `who_hub_csv`, `eurostat_csv`"
         );
     }
 

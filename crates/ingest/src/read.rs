@@ -205,9 +205,21 @@ pub(crate) fn csv_with_header<'a>(
     file: &str,
     comments: bool,
 ) -> Result<(csv::Reader<&'a [u8]>, Lines<'a>, csv::StringRecord)> {
+    delimited_with_header(bytes, file, comments, b',')
+}
+
+/// [`csv_with_header`] for a file whose fields are separated by `delimiter` (Eurostat's
+/// data-browser exports use `;`); quoting is the CSV rule either way.
+pub(crate) fn delimited_with_header<'a>(
+    bytes: &'a [u8],
+    file: &str,
+    comments: bool,
+    delimiter: u8,
+) -> Result<(csv::Reader<&'a [u8]>, Lines<'a>, csv::StringRecord)> {
     let bytes = strip_bom(bytes);
     let mut reader = csv::ReaderBuilder::new()
         .comment(comments.then_some(b'#'))
+        .delimiter(delimiter)
         .flexible(true)
         .from_reader(bytes);
     let header = reader.headers().map_err(Error::csv(file))?.clone();

@@ -16,9 +16,10 @@ use std::io::Write as _;
 
 use healthy_city_fuzzkit::{cases, watchdog};
 use healthy_city_ingest::{
-    import_coinr, parse_eurostat_tsv, parse_gho_csv, parse_gho_odata, parse_jsonstat,
-    parse_lenstore, parse_master_index, parse_sdmx_json, parse_socrata, parse_table, parse_wb_api,
-    parse_wdi_csv, parse_wdi_zip, parse_who_aap_csv, parse_who_aap_xlsx, Result, SourceTable,
+    import_coinr, parse_eurostat_csv, parse_eurostat_tsv, parse_gho_csv, parse_gho_odata,
+    parse_jsonstat, parse_lenstore, parse_master_index, parse_sdmx_json, parse_socrata,
+    parse_table, parse_wb_api, parse_wdi_csv, parse_wdi_zip, parse_who_aap_csv, parse_who_aap_xlsx,
+    Result, SourceTable,
 };
 use healthy_city_model::Columns;
 use proptest::prelude::*;
@@ -436,6 +437,20 @@ fn fuzz_sdmx_json() {
 fn fuzz_socrata() {
     fuzz("socrata", SOCRATA.as_bytes(), |b| {
         parse_socrata(b, "places")
+    });
+}
+
+const EUROSTAT_CSV: &str = "indic_ur;cities;TIME_PERIOD;OBS_VALUE;OBS_FLAG;Observation status (Flag) V2 structure;CONF_STATUS;Confidentiality status (flag)\r
+EN1002V;AT001C;2000;;;;C;confidential\r
+EN2026V;UK001C;2013;36.70;;;;\r
+SA2013V;NL;2019;;m;\"missing value; data cannot exist\";;\r
+SA2029I;UK001C;2011;6;b;break in time series;;\r
+";
+
+#[test]
+fn fuzz_eurostat_csv() {
+    fuzz("eurostat csv", EUROSTAT_CSV.as_bytes(), |b| {
+        parse_eurostat_csv(b, "urb.csv")
     });
 }
 
