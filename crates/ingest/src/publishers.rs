@@ -21,6 +21,7 @@ mod master_index;
 mod oecd;
 mod who_aap;
 mod who_gho;
+mod wide;
 mod world_bank;
 
 pub use cdc::parse_socrata;
@@ -31,6 +32,7 @@ pub use master_index::{parse_master_index, reference_year};
 pub use oecd::parse_sdmx_json;
 pub use who_aap::{parse_who_aap_csv, parse_who_aap_xlsx};
 pub use who_gho::{parse_gho_csv, parse_gho_odata, parse_who_hub_csv};
+pub use wide::{parse_aqli_csv, parse_oecd_fua_csv};
 pub use world_bank::{parse_wb_api, parse_wdi_csv, parse_wdi_zip, WbPage};
 
 /// A publisher service: the servers a source's downloads go to, as `--base-url NAME=URL`
@@ -48,7 +50,7 @@ pub struct Publisher {
 }
 
 /// Every publisher service, in the order `--base-url` lists them.
-pub const PUBLISHERS: [Publisher; 9] = [
+pub const PUBLISHERS: [Publisher; 10] = [
     Publisher {
         service: "gho",
         name: "WHO Global Health Observatory",
@@ -78,6 +80,11 @@ pub const PUBLISHERS: [Publisher; 9] = [
         service: "cdc",
         name: "CDC PLACES",
         base_url: true,
+    },
+    Publisher {
+        service: "aqli",
+        name: "the Air Quality Life Index (EPIC, University of Chicago)",
+        base_url: false,
     },
     Publisher {
         service: "master-index",
@@ -119,6 +126,8 @@ pub(crate) enum Adapter {
     Table,
     WhoHubCsv,
     EurostatCsv,
+    OecdFuaCsv,
+    AqliCsv,
 }
 
 /// How a source's places match the registry.
@@ -174,7 +183,7 @@ struct Row {
 }
 
 /// The adapters, in the order of [`Adapter`].
-const ADAPTERS: [Row; 14] = [
+const ADAPTERS: [Row; 16] = [
     Row {
         adapter: Adapter::WhoAap,
         name: "who_aap",
@@ -317,6 +326,30 @@ const ADAPTERS: [Row; 14] = [
         body: Body::Is(BodyKind::Text),
         accept: None,
     },
+    // OECD city tables name places `Country name/City name` (`United Kingdom/London`), not the
+    // region codes the `oecd` aliases hold, so they have an alias key of their own.
+    Row {
+        adapter: Adapter::OecdFuaCsv,
+        name: "oecd_fua_csv",
+        service: "oecd",
+        matching: Matching::Aliases("oecd_fua"),
+        key: Key::Release("oecd-fua"),
+        lists_unmatched: false,
+        body: Body::Is(BodyKind::Text),
+        accept: None,
+    },
+    // Subnational regions through `aqli` aliases (`Germany/Berlin`); the country table's ISO3
+    // ids through each city's `country`.
+    Row {
+        adapter: Adapter::AqliCsv,
+        name: "aqli_csv",
+        service: "aqli",
+        matching: Matching::CityAliases("aqli"),
+        key: Key::Release("aqli"),
+        lists_unmatched: false,
+        body: Body::Is(BodyKind::Text),
+        accept: None,
+    },
 ];
 
 /// The `Accept` header of the JSON APIs.
@@ -351,7 +384,8 @@ impl Adapter {
     ///
     /// The API adapters serve both levels: at city level they match through their alias key
     /// (`eurostat`: Urban Audit codes such as `UK001C`; `oecd`: region codes; `cdc_places`:
-    /// `ST/City`), at national level through ISO3 codes.
+    /// `ST/City`; `aqli`: `Country/Region`), at national level through ISO3 codes. City
+    /// tables match through theirs at any level (`oecd_fua`: `Country/City``).
     /// The generic `table` adapter matches through `columns.aliases` (default `table`) at city
     /// level.
     pub(crate) fn alias_source(self, indicator: &Indicator) -> Option<String> {
@@ -466,6 +500,8 @@ impl Adapter {
             Adapter::EurostatJson => eurostat::parse_jsonstat(bytes, file),
             Adapter::EurostatTsv => eurostat::parse_eurostat_tsv(bytes, file),
             Adapter::EurostatCsv => eurostat::parse_eurostat_csv(bytes, file),
+            Adapter::OecdFuaCsv => wide::parse_oecd_fua_csv(bytes, file),
+            Adapter::AqliCsv => wide::parse_aqli_csv(bytes, file),
             Adapter::SdmxJson => oecd::parse_sdmx_json(bytes, file),
             Adapter::Socrata => cdc::parse_socrata(bytes, file),
             Adapter::Table => {
@@ -562,7 +598,7 @@ mod tests {
         );
         assert_eq!(
             Adapter::names(),
-            "`who_aap`, `wdi_csv`, `gho_csv`, `gho_odata`, `master_index`, `lenstore`, `wb_api`, `eurostat_json`, `eurostat_tsv`, `sdmx_json`, `socrata`, `table`, `who_hub_csv`, `eurostat_csv`"
+            "`who_aap`, `wdi_csv`, `gho_csv`, `gho_odata`, `master_index`, `lenstore`, `wb_api`, `eurostat_json`, `eurostat_tsv`, `sdmx_json`, `socrata`, `table`, `who_hub_csv`, `eurostat_csv`, `oecd_fua_csv`, `aqli_csv`"
         );
     }
 

@@ -16,10 +16,10 @@ use std::io::Write as _;
 
 use healthy_city_fuzzkit::{cases, watchdog};
 use healthy_city_ingest::{
-    import_coinr, parse_eurostat_csv, parse_eurostat_tsv, parse_gho_csv, parse_gho_odata,
-    parse_jsonstat, parse_lenstore, parse_master_index, parse_sdmx_json, parse_socrata,
-    parse_table, parse_wb_api, parse_wdi_csv, parse_wdi_zip, parse_who_aap_csv, parse_who_aap_xlsx,
-    Result, SourceTable,
+    import_coinr, parse_aqli_csv, parse_eurostat_csv, parse_eurostat_tsv, parse_gho_csv,
+    parse_gho_odata, parse_jsonstat, parse_lenstore, parse_master_index, parse_oecd_fua_csv,
+    parse_sdmx_json, parse_socrata, parse_table, parse_wb_api, parse_wdi_csv, parse_wdi_zip,
+    parse_who_aap_csv, parse_who_aap_xlsx, Result, SourceTable,
 };
 use healthy_city_model::Columns;
 use proptest::prelude::*;
@@ -447,10 +447,34 @@ SA2013V;NL;2019;;m;\"missing value; data cannot exist\";;\r
 SA2029I;UK001C;2011;6;b;break in time series;;\r
 ";
 
+const OECD_FUA: &str = "\"country\",\"city\",\"variable\",\"2018\",\"2019\",\"lon\",\"lat\"
+\"Canada\",\"London\",\"Mean population exposure to PM2.5 air pollution\",7.5,7.4,-81.2452768,42.9849233
+\"United Kingdom\",\"London\",\"Mean population exposure to PM2.5 air pollution\",11.4,11.1,-0.1275862,51.5072178
+";
+
+const AQLI: &str = "id,name,name0,population,pm2019,pm2018,who2019,who2018
+1005,Berlin,Germany,3721033,11.67,14.03,0.65,0.88
+187,,Aruba,117524,5.12,4.6,0.01,NA
+";
+
 #[test]
 fn fuzz_eurostat_csv() {
     fuzz("eurostat csv", EUROSTAT_CSV.as_bytes(), |b| {
         parse_eurostat_csv(b, "urb.csv")
+    });
+}
+
+#[test]
+fn fuzz_oecd_fua_csv() {
+    fuzz("oecd fua csv", OECD_FUA.as_bytes(), |b| {
+        parse_oecd_fua_csv(b, "Pollution.csv")
+    });
+}
+
+#[test]
+fn fuzz_aqli_csv() {
+    fuzz("aqli csv", AQLI.as_bytes(), |b| {
+        parse_aqli_csv(b, "gadm1.csv")
     });
 }
 
