@@ -24,7 +24,7 @@ mod who_gho;
 mod wide;
 mod world_bank;
 
-pub use cdc::parse_socrata;
+pub use cdc::{parse_cdc_500_cities, parse_socrata};
 pub use eurostat::{parse_eurostat_csv, parse_eurostat_tsv, parse_jsonstat};
 pub use generic::parse_table;
 pub use lenstore::parse_lenstore;
@@ -128,6 +128,7 @@ pub(crate) enum Adapter {
     EurostatCsv,
     OecdFuaCsv,
     AqliCsv,
+    Cdc500Cities,
 }
 
 /// How a source's places match the registry.
@@ -183,7 +184,7 @@ struct Row {
 }
 
 /// The adapters, in the order of [`Adapter`].
-const ADAPTERS: [Row; 16] = [
+const ADAPTERS: [Row; 17] = [
     Row {
         adapter: Adapter::WhoAap,
         name: "who_aap",
@@ -350,6 +351,17 @@ const ADAPTERS: [Row; 16] = [
         body: Body::Is(BodyKind::Text),
         accept: None,
     },
+    // Census place FIPS codes, an alias key any source coding US places that way can share.
+    Row {
+        adapter: Adapter::Cdc500Cities,
+        name: "cdc_500_cities",
+        service: "cdc",
+        matching: Matching::Aliases("fips"),
+        key: Key::Release("cdc-500-cities"),
+        lists_unmatched: false,
+        body: Body::Is(BodyKind::Text),
+        accept: None,
+    },
 ];
 
 /// The `Accept` header of the JSON APIs.
@@ -385,7 +397,8 @@ impl Adapter {
     /// The API adapters serve both levels: at city level they match through their alias key
     /// (`eurostat`: Urban Audit codes such as `UK001C`; `oecd`: region codes; `cdc_places`:
     /// `ST/City`; `aqli`: `Country/Region`), at national level through ISO3 codes. City
-    /// tables match through theirs at any level (`oecd_fua`: `Country/City``).
+    /// tables match through theirs at any level (`oecd_fua`: `Country/City`; `fips`: Census
+    /// place codes such as `3651000`).
     /// The generic `table` adapter matches through `columns.aliases` (default `table`) at city
     /// level.
     pub(crate) fn alias_source(self, indicator: &Indicator) -> Option<String> {
@@ -415,7 +428,7 @@ impl Adapter {
                 .map(|(c, _)| c)
                 .filter(|c| iso3(c))
                 .map(str::to_string),
-            Adapter::Socrata => Some("USA".to_string()),
+            Adapter::Socrata | Adapter::Cdc500Cities => Some("USA".to_string()),
             _ if national && !aggregate && iso3(place) => Some(place.to_string()),
             _ => None,
         }
@@ -502,6 +515,10 @@ impl Adapter {
             Adapter::EurostatCsv => eurostat::parse_eurostat_csv(bytes, file),
             Adapter::OecdFuaCsv => wide::parse_oecd_fua_csv(bytes, file),
             Adapter::AqliCsv => wide::parse_aqli_csv(bytes, file),
+            Adapter::Cdc500Cities => {
+                let release = &crate::build::spec(indicator)?.release;
+                cdc::parse_cdc_500_cities(bytes, file, release)
+            }
             Adapter::SdmxJson => oecd::parse_sdmx_json(bytes, file),
             Adapter::Socrata => cdc::parse_socrata(bytes, file),
             Adapter::Table => {
@@ -598,7 +615,7 @@ mod tests {
         );
         assert_eq!(
             Adapter::names(),
-            "`who_aap`, `wdi_csv`, `gho_csv`, `gho_odata`, `master_index`, `lenstore`, `wb_api`, `eurostat_json`, `eurostat_tsv`, `sdmx_json`, `socrata`, `table`, `who_hub_csv`, `eurostat_csv`, `oecd_fua_csv`, `aqli_csv`"
+            "`who_aap`, `wdi_csv`, `gho_csv`, `gho_odata`, `master_index`, `lenstore`, `wb_api`, `eurostat_json`, `eurostat_tsv`, `sdmx_json`, `socrata`, `table`, `who_hub_csv`, `eurostat_csv`, `oecd_fua_csv`, `aqli_csv`, `cdc_500_cities`"
         );
     }
 

@@ -16,10 +16,10 @@ use std::io::Write as _;
 
 use healthy_city_fuzzkit::{cases, watchdog};
 use healthy_city_ingest::{
-    import_coinr, parse_aqli_csv, parse_eurostat_csv, parse_eurostat_tsv, parse_gho_csv,
-    parse_gho_odata, parse_jsonstat, parse_lenstore, parse_master_index, parse_oecd_fua_csv,
-    parse_sdmx_json, parse_socrata, parse_table, parse_wb_api, parse_wdi_csv, parse_wdi_zip,
-    parse_who_aap_csv, parse_who_aap_xlsx, Result, SourceTable,
+    import_coinr, parse_aqli_csv, parse_cdc_500_cities, parse_eurostat_csv, parse_eurostat_tsv,
+    parse_gho_csv, parse_gho_odata, parse_jsonstat, parse_lenstore, parse_master_index,
+    parse_oecd_fua_csv, parse_sdmx_json, parse_socrata, parse_table, parse_wb_api, parse_wdi_csv,
+    parse_wdi_zip, parse_who_aap_csv, parse_who_aap_xlsx, Result, SourceTable,
 };
 use healthy_city_model::Columns;
 use proptest::prelude::*;
@@ -457,6 +457,11 @@ const AQLI: &str = "id,name,name0,population,pm2019,pm2018,who2019,who2018
 187,,Aruba,117524,5.12,4.6,0.01,NA
 ";
 
+const CITIES_500: &str = "StateAbbr,PlaceName,PlaceFIPS,Population2010,OBESITY_CrudePrev,OBESITY_Crude95CI,OBESITY_AdjPrev,OBESITY_Adj95CI,Geolocation
+NY,New York,3651000,8175133,24.8,\"(24.8, 24.8)\",25.1,\"(25.1, 25.1)\",\"(40.69496068900, -73.9313850409)\"
+AL,Montgomery,0151000,205764,,,36.5,\"( 36.2,  36.8)\",\"(32.3, -86.2)\"
+";
+
 #[test]
 fn fuzz_eurostat_csv() {
     fuzz("eurostat csv", EUROSTAT_CSV.as_bytes(), |b| {
@@ -475,6 +480,13 @@ fn fuzz_oecd_fua_csv() {
 fn fuzz_aqli_csv() {
     fuzz("aqli csv", AQLI.as_bytes(), |b| {
         parse_aqli_csv(b, "gadm1.csv")
+    });
+}
+
+#[test]
+fn fuzz_cdc_500_cities() {
+    fuzz("cdc 500 cities", CITIES_500.as_bytes(), |b| {
+        parse_cdc_500_cities(b, "500.csv", "2018")
     });
 }
 
