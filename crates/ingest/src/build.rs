@@ -279,6 +279,7 @@ fn ingest_indicator(
         kept: 0,
         duplicates: 0,
         superseded: 0,
+        confidential: 0,
         cities_matched: 0,
         cities_without_value: Vec::new(),
         unmatched: 0,
@@ -358,6 +359,12 @@ fn ingest_indicator(
             }
         }
     }
+    report.confidential = table
+        .confidential
+        .iter()
+        .filter(|c| c.measure == measure && c.year >= first_year)
+        .filter(|c| !matches(&c.place).is_empty())
+        .count();
     let matched: BTreeSet<&str> = held.keys().map(|(city, _)| *city).collect();
     report.cities_matched = matched.len();
     report.cities_without_value = cities
@@ -470,6 +477,7 @@ fn keep_previous(
         kept: kept.len(),
         duplicates: 0,
         superseded: 0,
+        confidential: 0,
         cities_matched: matched.len(),
         cities_without_value: cities
             .iter()
@@ -829,6 +837,69 @@ lenstore-2021,lenstore_sunshine,Atlantis,,place,1
             .collect();
         assert_eq!(london, [("london".to_string(), 2019, 11.41, Flag::None)]);
         assert_eq!(snapshot.report.indicators[0].superseded, 1);
+    }
+
+    /// A Eurostat CSV export through the build: a registry city's confidential cell is
+    /// counted in the report (one outside the registry or before the first year is not), and
+    /// two values for one city and year in the file stop the build naming both lines.
+    #[test]
+    fn counts_a_citys_confidential_cells_and_rejects_two_values_for_one_year() {
+        let folder = Folder::new("eurostat-csv", AAP);
+        let urb = "indic_ur;cities;TIME_PERIOD;OBS_VALUE;OBS_FLAG;CONF_STATUS\r
+EN2026V;UK001C;2012;39.30;;\r
+EN2026V;UK001C;2013;;;C\r
+EN2026V;AT001C;2013;;;C\r
+EN2026V;UK001C;1999;;;C\r
+";
+        std::fs::write(folder.0.join("urb.csv"), urb).unwrap();
+        let cities = CITIES.replace(
+            "lenstore = [\"London\"] }",
+            "lenstore = [\"London\"], eurostat = [\"UK001C\"] }",
+        );
+        let cities = Cities::parse(&cities, "cities.toml").unwrap();
+        let extra = r#"
+[[indicator]]
+id = "no2"
+name = "NO2"
+unit = "ug/m3"
+direction = "lower"
+level = "city"
+source = { adapter = "eurostat_csv", publisher = "Eurostat", dataset = "urb_cenv", release = "2025-04", licence = "CC BY 4.0", query = "EN2026V", file = "urb.csv" }
+"#;
+        let snapshot = build_snapshot(&folder.0, &cities, &catalogue(extra), 2000).unwrap();
+        assert_eq!(
+            values(&snapshot, "no2"),
+            [("london".to_string(), 2012, 39.3, Flag::None)]
+        );
+        let report = &snapshot.report.indicators[3];
+        assert_eq!(
+            (report.source.as_str(), report.confidential),
+            ("eurostat-2025-04", 1)
+        );
+        assert!(
+            snapshot.sources_md.contains("Confidential cells the publisher withholds for registry cities (no value; Eurostat `CONF_STATUS` `C`): `no2` 1."),
+            "{}",
+            snapshot.sources_md
+        );
+        let summary = snapshot.report.to_string();
+        assert!(
+            summary.contains("1/3 cities, 1 confidential cell (withheld by the publisher); 1 places matched no city"),
+            "{summary}"
+        );
+        std::fs::write(
+            folder.0.join("urb.csv"),
+            format!("{urb}EN2026V;UK001C;2012;40.10;;\r\n"),
+        )
+        .unwrap();
+        let err = build_snapshot(&folder.0, &cities, &catalogue(extra), 2000)
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            err,
+            "`urb.csv` line 6: two different values for city `london`, indicator `no2`, year 2012: \
+             `39.3` (line 2, `UK001C`) and `40.1` (`UK001C`); the file has two rows for `UK001C` \
+             in 2012: correct the file, or remove the alias `UK001C` from `cities.toml`"
+        );
     }
 
     #[test]

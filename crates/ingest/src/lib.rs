@@ -9,6 +9,12 @@
 //! - [`parse_gho_csv`] / [`parse_gho_odata`]: WHO GHO portal CSV and OData JSON;
 //! - [`parse_master_index`]: the 55-city Master Index Workbench compilation;
 //! - [`parse_lenstore`]: Lenstore's Healthy Lifestyle Cities Report;
+//! - [`parse_eurostat_csv`]: Eurostat's data-browser CSV export (Urban Audit city statistics),
+//!   its confidential cells counted;
+//! - [`parse_oecd_fua_csv`] / [`parse_aqli_csv`]: wide year-column tables (OECD cities and
+//!   functional urban areas; the Air Quality Life Index), one reader with a layout each;
+//! - [`parse_cdc_500_cities`]: CDC 500 Cities GIS-friendly city CSV, 95% intervals kept;
+//! - [`parse_table`]: any CSV, XLSX or Parquet table (gzipped or not) through a column mapping;
 //! - [`import_coinr`]: a COINr coin's iData and iMeta tables, turned into a framework, cities,
 //!   catalogue and observations ([`write_coinr_import`] writes them).
 //!
@@ -53,7 +59,7 @@
 //! snapshot   -> report                                       (the snapshot and writing it)
 //! source     -> publishers, http, table                      (a parsed source, its provenance)
 //! publishers -> world_bank, who_gho, who_aap, eurostat, oecd, cdc, master_index, lenstore,
-//!               generic, http, table                         (the table of adapters)
+//!               generic, wide, http, table                   (the table of adapters)
 //! world_bank, who_gho, ... generic -> read, table, bounds    (one parser module per publisher)
 //! coinr      -> read, bounds                                 (the COINr import)
 //! read, report -> bounds                                     (echoing input)
@@ -129,10 +135,11 @@ pub use http::{
     Origin, Progress, Secret,
 };
 pub use publishers::{
-    base_url_services, parse_eurostat_tsv, parse_gho_csv, parse_gho_odata, parse_jsonstat,
-    parse_lenstore, parse_master_index, parse_sdmx_json, parse_socrata, parse_table, parse_wb_api,
-    parse_wdi_csv, parse_wdi_zip, parse_who_aap_csv, parse_who_aap_xlsx, parse_who_hub_csv,
-    reference_year, Publisher, WbPage, PUBLISHERS,
+    base_url_services, parse_aqli_csv, parse_cdc_500_cities, parse_eurostat_csv,
+    parse_eurostat_tsv, parse_gho_csv, parse_gho_odata, parse_jsonstat, parse_lenstore,
+    parse_master_index, parse_oecd_fua_csv, parse_sdmx_json, parse_socrata, parse_table,
+    parse_wb_api, parse_wdi_csv, parse_wdi_zip, parse_who_aap_csv, parse_who_aap_xlsx,
+    parse_who_hub_csv, reference_year, Publisher, WbPage, PUBLISHERS,
 };
 pub use releases::{accept_releases, revisions, ReleaseChange, Revision, Revisions};
 pub use report::{
@@ -141,4 +148,4 @@ pub use report::{
 };
 pub use snapshot::{write_snapshot, Snapshot};
 pub use source::Download;
-pub use table::{SourceRecord, SourceTable};
+pub use table::{SourceRecord, SourceTable, Withheld};

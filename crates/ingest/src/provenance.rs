@@ -156,6 +156,21 @@ download was read. This file is generated: rebuild rather than edit.
                 statuses.join("; ")
             );
         }
+        // Said only where there are some, so a snapshot without them reads as before.
+        let withheld: Vec<String> = report
+            .indicators
+            .iter()
+            .filter(|r| indicators.iter().any(|i| i.id == r.indicator))
+            .filter(|r| r.confidential > 0)
+            .map(|r| format!("`{}` {}", r.indicator, thousands(r.confidential)))
+            .collect();
+        if !withheld.is_empty() {
+            let _ = writeln!(
+                out,
+                "\nConfidential cells the publisher withholds for registry cities (no value; Eurostat `CONF_STATUS` `C`): {}.",
+                withheld.join("; ")
+            );
+        }
     }
     out
 }

@@ -21,16 +21,18 @@ mod master_index;
 mod oecd;
 mod who_aap;
 mod who_gho;
+mod wide;
 mod world_bank;
 
-pub use cdc::parse_socrata;
-pub use eurostat::{parse_eurostat_tsv, parse_jsonstat};
+pub use cdc::{parse_cdc_500_cities, parse_socrata};
+pub use eurostat::{parse_eurostat_csv, parse_eurostat_tsv, parse_jsonstat};
 pub use generic::parse_table;
 pub use lenstore::parse_lenstore;
 pub use master_index::{parse_master_index, reference_year};
 pub use oecd::parse_sdmx_json;
 pub use who_aap::{parse_who_aap_csv, parse_who_aap_xlsx};
 pub use who_gho::{parse_gho_csv, parse_gho_odata, parse_who_hub_csv};
+pub use wide::{parse_aqli_csv, parse_oecd_fua_csv};
 pub use world_bank::{parse_wb_api, parse_wdi_csv, parse_wdi_zip, WbPage};
 
 /// A publisher service: the servers a source's downloads go to, as `--base-url NAME=URL`
@@ -48,7 +50,7 @@ pub struct Publisher {
 }
 
 /// Every publisher service, in the order `--base-url` lists them.
-pub const PUBLISHERS: [Publisher; 9] = [
+pub const PUBLISHERS: [Publisher; 10] = [
     Publisher {
         service: "gho",
         name: "WHO Global Health Observatory",
@@ -78,6 +80,11 @@ pub const PUBLISHERS: [Publisher; 9] = [
         service: "cdc",
         name: "CDC PLACES",
         base_url: true,
+    },
+    Publisher {
+        service: "aqli",
+        name: "the Air Quality Life Index (EPIC, University of Chicago)",
+        base_url: false,
     },
     Publisher {
         service: "master-index",
@@ -118,6 +125,10 @@ pub(crate) enum Adapter {
     Socrata,
     Table,
     WhoHubCsv,
+    EurostatCsv,
+    OecdFuaCsv,
+    AqliCsv,
+    Cdc500Cities,
 }
 
 /// How a source's places match the registry.
@@ -173,7 +184,7 @@ struct Row {
 }
 
 /// The adapters, in the order of [`Adapter`].
-const ADAPTERS: [Row; 13] = [
+const ADAPTERS: [Row; 17] = [
     Row {
         adapter: Adapter::WhoAap,
         name: "who_aap",
@@ -304,6 +315,53 @@ const ADAPTERS: [Row; 13] = [
         body: Body::Is(BodyKind::Text),
         accept: None,
     },
+    // The data browser's CSV export: same codes, measures and key as the other Eurostat
+    // formats, so a source can move between them without touching `cities.toml`.
+    Row {
+        adapter: Adapter::EurostatCsv,
+        name: "eurostat_csv",
+        service: "eurostat",
+        matching: Matching::CityAliases("eurostat"),
+        key: Key::Release("eurostat"),
+        lists_unmatched: false,
+        body: Body::Is(BodyKind::Text),
+        accept: None,
+    },
+    // OECD city tables name places `Country name/City name` (`United Kingdom/London`), not the
+    // region codes the `oecd` aliases hold, so they have an alias key of their own.
+    Row {
+        adapter: Adapter::OecdFuaCsv,
+        name: "oecd_fua_csv",
+        service: "oecd",
+        matching: Matching::Aliases("oecd_fua"),
+        key: Key::Release("oecd-fua"),
+        lists_unmatched: false,
+        body: Body::Is(BodyKind::Text),
+        accept: None,
+    },
+    // Subnational regions through `aqli` aliases (`Germany/Berlin`); the country table's ISO3
+    // ids through each city's `country`.
+    Row {
+        adapter: Adapter::AqliCsv,
+        name: "aqli_csv",
+        service: "aqli",
+        matching: Matching::CityAliases("aqli"),
+        key: Key::Release("aqli"),
+        lists_unmatched: false,
+        body: Body::Is(BodyKind::Text),
+        accept: None,
+    },
+    // Census place FIPS codes, an alias key any source coding US places that way can share.
+    Row {
+        adapter: Adapter::Cdc500Cities,
+        name: "cdc_500_cities",
+        service: "cdc",
+        matching: Matching::Aliases("fips"),
+        key: Key::Release("cdc-500-cities"),
+        lists_unmatched: false,
+        body: Body::Is(BodyKind::Text),
+        accept: None,
+    },
 ];
 
 /// The `Accept` header of the JSON APIs.
@@ -338,7 +396,9 @@ impl Adapter {
     ///
     /// The API adapters serve both levels: at city level they match through their alias key
     /// (`eurostat`: Urban Audit codes such as `UK001C`; `oecd`: region codes; `cdc_places`:
-    /// `ST/City`), at national level through ISO3 codes.
+    /// `ST/City`; `aqli`: `Country/Region`), at national level through ISO3 codes. City
+    /// tables match through theirs at any level (`oecd_fua`: `Country/City`; `fips`: Census
+    /// place codes such as `3651000`).
     /// The generic `table` adapter matches through `columns.aliases` (default `table`) at city
     /// level.
     pub(crate) fn alias_source(self, indicator: &Indicator) -> Option<String> {
@@ -368,7 +428,7 @@ impl Adapter {
                 .map(|(c, _)| c)
                 .filter(|c| iso3(c))
                 .map(str::to_string),
-            Adapter::Socrata => Some("USA".to_string()),
+            Adapter::Socrata | Adapter::Cdc500Cities => Some("USA".to_string()),
             _ if national && !aggregate && iso3(place) => Some(place.to_string()),
             _ => None,
         }
@@ -452,6 +512,13 @@ impl Adapter {
             Adapter::WbApi => world_bank::parse_wb_api(bytes, file).map(|(_, table)| table),
             Adapter::EurostatJson => eurostat::parse_jsonstat(bytes, file),
             Adapter::EurostatTsv => eurostat::parse_eurostat_tsv(bytes, file),
+            Adapter::EurostatCsv => eurostat::parse_eurostat_csv(bytes, file),
+            Adapter::OecdFuaCsv => wide::parse_oecd_fua_csv(bytes, file),
+            Adapter::AqliCsv => wide::parse_aqli_csv(bytes, file),
+            Adapter::Cdc500Cities => {
+                let release = &crate::build::spec(indicator)?.release;
+                cdc::parse_cdc_500_cities(bytes, file, release)
+            }
             Adapter::SdmxJson => oecd::parse_sdmx_json(bytes, file),
             Adapter::Socrata => cdc::parse_socrata(bytes, file),
             Adapter::Table => {
@@ -548,7 +615,7 @@ mod tests {
         );
         assert_eq!(
             Adapter::names(),
-            "`who_aap`, `wdi_csv`, `gho_csv`, `gho_odata`, `master_index`, `lenstore`, `wb_api`, `eurostat_json`, `eurostat_tsv`, `sdmx_json`, `socrata`, `table`, `who_hub_csv`"
+            "`who_aap`, `wdi_csv`, `gho_csv`, `gho_odata`, `master_index`, `lenstore`, `wb_api`, `eurostat_json`, `eurostat_tsv`, `sdmx_json`, `socrata`, `table`, `who_hub_csv`, `eurostat_csv`, `oecd_fua_csv`, `aqli_csv`, `cdc_500_cities`"
         );
     }
 

@@ -169,6 +169,30 @@ fn cell_rows<RS: std::io::Read + std::io::Seek>(
         .collect())
 }
 
+/// The first two bytes of every gzip stream.
+pub(crate) const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
+
+/// `bytes` decompressed when they start with the gzip magic bytes `1f 8b` (every member, as
+/// `gzip -d` does, at most [`MAX_INFLATED`](crate::bounds::MAX_INFLATED) bytes), else
+/// borrowed as they are. Publishers serve bulk files gzipped whatever the name or headers say
+/// (Eurostat's `.tsv.gz`, the Masselot panel's `.csv.gz`), so the bytes decide, not the name.
+/// A stream that does not decompress (truncated, corrupt) is an error naming `file`.
+pub(crate) fn gunzip_if_gzip<'a>(
+    bytes: &'a [u8],
+    file: &str,
+) -> Result<std::borrow::Cow<'a, [u8]>> {
+    if !bytes.starts_with(&GZIP_MAGIC) {
+        return Ok(std::borrow::Cow::Borrowed(bytes));
+    }
+    crate::bounds::read_inflated(
+        flate2::read::MultiGzDecoder::new(bytes),
+        crate::bounds::MAX_INFLATED,
+        file,
+        "the body starts like gzip (bytes 1f 8b) but",
+    )
+    .map(std::borrow::Cow::Owned)
+}
+
 /// Strips a UTF-8 byte-order mark.
 pub(crate) fn strip_bom(bytes: &[u8]) -> &[u8] {
     bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes)
@@ -181,9 +205,21 @@ pub(crate) fn csv_with_header<'a>(
     file: &str,
     comments: bool,
 ) -> Result<(csv::Reader<&'a [u8]>, Lines<'a>, csv::StringRecord)> {
+    delimited_with_header(bytes, file, comments, b',')
+}
+
+/// [`csv_with_header`] for a file whose fields are separated by `delimiter` (Eurostat's
+/// data-browser exports use `;`); quoting is the CSV rule either way.
+pub(crate) fn delimited_with_header<'a>(
+    bytes: &'a [u8],
+    file: &str,
+    comments: bool,
+    delimiter: u8,
+) -> Result<(csv::Reader<&'a [u8]>, Lines<'a>, csv::StringRecord)> {
     let bytes = strip_bom(bytes);
     let mut reader = csv::ReaderBuilder::new()
         .comment(comments.then_some(b'#'))
+        .delimiter(delimiter)
         .flexible(true)
         .from_reader(bytes);
     let header = reader.headers().map_err(Error::csv(file))?.clone();

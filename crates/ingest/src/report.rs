@@ -42,6 +42,11 @@ pub struct IndicatorReport {
     pub duplicates: usize,
     /// Values replaced by a newer revision of the same place and year (WHO AAP database versions).
     pub superseded: usize,
+    /// Cells of this indicator's measure that the publisher withholds as confidential
+    /// (Eurostat `CONF_STATUS` `C`) for registry cities, from the first year kept: gaps in
+    /// those cities' series that are the publisher's choice, not missing data. Confidential
+    /// cells of places outside the registry are not counted.
+    pub confidential: usize,
     /// Registry cities with at least one value.
     pub cities_matched: usize,
     /// Registry cities (ids) with no value.
@@ -142,6 +147,14 @@ impl fmt::Display for IngestReport {
             }
             if i.superseded > 0 {
                 write!(f, ", {} superseded by a newer version", i.superseded)?;
+            }
+            if i.confidential > 0 {
+                write!(
+                    f,
+                    ", {} confidential {} (withheld by the publisher)",
+                    thousands(i.confidential),
+                    if i.confidential == 1 { "cell" } else { "cells" }
+                )?;
             }
             if let Some(why) = &i.failed {
                 write!(f, "; FAILED, previous values kept: {why}")?;

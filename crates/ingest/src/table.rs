@@ -62,6 +62,20 @@ impl SourceRecord {
     }
 }
 
+/// A cell the publisher withholds (see [`SourceTable::confidential`]): where it is and what it
+/// would have held.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Withheld {
+    /// 1-based position in the file, counted as [`SourceRecord::line`] is.
+    pub line: usize,
+    /// The place, as the source codes it.
+    pub place: String,
+    /// The measure, as in the records.
+    pub measure: String,
+    /// Reference year.
+    pub year: i32,
+}
+
 /// Everything a parser read from one file.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SourceTable {
@@ -82,6 +96,12 @@ pub struct SourceTable {
     /// with their number of data rows. Their values are not read; they are listed as unmatched
     /// aggregates in the ingest report.
     pub aggregates: BTreeMap<String, usize>,
+    /// Cells the publisher withholds as confidential (Eurostat: an empty value with `C` in
+    /// `CONF_STATUS`). They give no value, like any missing cell, but are kept here so the
+    /// ingest report can say how many of a city's gaps are the publisher's choice rather than
+    /// missing data (a confidential cell exists and is not shown; a missing one was never
+    /// collected).
+    pub confidential: Vec<Withheld>,
     /// The address of the next page of a paged answer (WHO GHO OData `@odata.nextLink`).
     pub next: Option<String>,
     /// The non-missing values.
@@ -104,6 +124,7 @@ impl SourceTable {
         self.places.extend(page.places);
         self.measures.extend(page.measures);
         self.records.extend(page.records);
+        self.confidential.extend(page.confidential);
         for (code, rows) in page.aggregates {
             *self.aggregates.entry(code).or_insert(0) += rows;
         }

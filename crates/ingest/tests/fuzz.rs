@@ -16,9 +16,10 @@ use std::io::Write as _;
 
 use healthy_city_fuzzkit::{cases, watchdog};
 use healthy_city_ingest::{
-    import_coinr, parse_eurostat_tsv, parse_gho_csv, parse_gho_odata, parse_jsonstat,
-    parse_lenstore, parse_master_index, parse_sdmx_json, parse_socrata, parse_table, parse_wb_api,
-    parse_wdi_csv, parse_wdi_zip, parse_who_aap_csv, parse_who_aap_xlsx, Result, SourceTable,
+    import_coinr, parse_aqli_csv, parse_cdc_500_cities, parse_eurostat_csv, parse_eurostat_tsv,
+    parse_gho_csv, parse_gho_odata, parse_jsonstat, parse_lenstore, parse_master_index,
+    parse_oecd_fua_csv, parse_sdmx_json, parse_socrata, parse_table, parse_wb_api, parse_wdi_csv,
+    parse_wdi_zip, parse_who_aap_csv, parse_who_aap_xlsx, Result, SourceTable,
 };
 use healthy_city_model::Columns;
 use proptest::prelude::*;
@@ -439,6 +440,56 @@ fn fuzz_socrata() {
     });
 }
 
+const EUROSTAT_CSV: &str = "indic_ur;cities;TIME_PERIOD;OBS_VALUE;OBS_FLAG;Observation status (Flag) V2 structure;CONF_STATUS;Confidentiality status (flag)\r
+EN1002V;AT001C;2000;;;;C;confidential\r
+EN2026V;UK001C;2013;36.70;;;;\r
+SA2013V;NL;2019;;m;\"missing value; data cannot exist\";;\r
+SA2029I;UK001C;2011;6;b;break in time series;;\r
+";
+
+const OECD_FUA: &str = "\"country\",\"city\",\"variable\",\"2018\",\"2019\",\"lon\",\"lat\"
+\"Canada\",\"London\",\"Mean population exposure to PM2.5 air pollution\",7.5,7.4,-81.2452768,42.9849233
+\"United Kingdom\",\"London\",\"Mean population exposure to PM2.5 air pollution\",11.4,11.1,-0.1275862,51.5072178
+";
+
+const AQLI: &str = "id,name,name0,population,pm2019,pm2018,who2019,who2018
+1005,Berlin,Germany,3721033,11.67,14.03,0.65,0.88
+187,,Aruba,117524,5.12,4.6,0.01,NA
+";
+
+const CITIES_500: &str = "StateAbbr,PlaceName,PlaceFIPS,Population2010,OBESITY_CrudePrev,OBESITY_Crude95CI,OBESITY_AdjPrev,OBESITY_Adj95CI,Geolocation
+NY,New York,3651000,8175133,24.8,\"(24.8, 24.8)\",25.1,\"(25.1, 25.1)\",\"(40.69496068900, -73.9313850409)\"
+AL,Montgomery,0151000,205764,,,36.5,\"( 36.2,  36.8)\",\"(32.3, -86.2)\"
+";
+
+#[test]
+fn fuzz_eurostat_csv() {
+    fuzz("eurostat csv", EUROSTAT_CSV.as_bytes(), |b| {
+        parse_eurostat_csv(b, "urb.csv")
+    });
+}
+
+#[test]
+fn fuzz_oecd_fua_csv() {
+    fuzz("oecd fua csv", OECD_FUA.as_bytes(), |b| {
+        parse_oecd_fua_csv(b, "Pollution.csv")
+    });
+}
+
+#[test]
+fn fuzz_aqli_csv() {
+    fuzz("aqli csv", AQLI.as_bytes(), |b| {
+        parse_aqli_csv(b, "gadm1.csv")
+    });
+}
+
+#[test]
+fn fuzz_cdc_500_cities() {
+    fuzz("cdc 500 cities", CITIES_500.as_bytes(), |b| {
+        parse_cdc_500_cities(b, "500.csv", "2018")
+    });
+}
+
 #[test]
 fn fuzz_generic_table_csv() {
     fuzz("table csv", TABLE.as_bytes(), |b| {
@@ -447,7 +498,8 @@ fn fuzz_generic_table_csv() {
 }
 
 /// The zip, XLSX and gzip readers: arbitrary bytes behind the `PK` or gzip signature, and a
-/// valid archive (a WDI zip, an AAP workbook, a gzip Eurostat TSV) with bytes changed or cut.
+/// valid archive (a WDI zip, an AAP workbook, a gzip Eurostat TSV, read by the TSV adapter and
+/// the generic table) with bytes changed or cut.
 #[test]
 fn fuzz_zip_and_xlsx_containers() {
     let wdi_zip = {
@@ -513,18 +565,20 @@ fn fuzz_zip_and_xlsx_containers() {
         .run(
             &(container(wdi_zip), container(xlsx), container(tsv_gz)),
             |(zip, xlsx, gz)| {
-                let (a, b, c, d) = watchdog("containers", move || {
+                let (a, b, c, d, e) = watchdog("containers", move || {
                     (
                         parse_wdi_zip(&zip, "wdi.zip"),
                         parse_who_aap_xlsx(&xlsx, "aap.xlsx"),
                         parse_table(&xlsx, "t.xlsx", &table_columns(), "PM2.5"),
                         parse_eurostat_tsv(&gz, "urb.tsv.gz"),
+                        parse_table(&gz, "t.csv.gz", &table_columns(), "PM2.5"),
                     )
                 });
                 check("wdi zip", &a);
                 check("aap xlsx", &b);
                 check("table xlsx", &c);
                 check("eurostat tsv gz", &d);
+                check("table csv gz", &e);
                 Ok(())
             },
         )

@@ -1,5 +1,5 @@
-//! Eurostat: the dissemination API's JSON-stat 2.0 and the bulk download's TSV (plain or
-//! gzipped), Urban Audit (`urb_*`) and national tables alike.
+//! Eurostat: the dissemination API's JSON-stat 2.0, the bulk download's TSV (plain or
+//! gzipped) and the data browser's CSV export, Urban Audit (`urb_*`) and national tables alike.
 //!
 //! Measures are the codes of every dimension but place and time, joined with `.` in the
 //! dataset's dimension order (`A.DE1001V` for `freq=A, indic_ur=DE1001V`): the catalogue's
@@ -7,12 +7,13 @@
 
 use serde_json::Value;
 
-use crate::bounds::{check_table, read_inflated, MAX_INFLATED};
+use crate::bounds::check_table;
 use crate::error::{Error, Result};
 use crate::read::{
-    flag_of, json, json_number, strip_bom, xml_instead, year_of, PLACE_DIMENSIONS, TIME_DIMENSIONS,
+    delimited_with_header, flag_of, gunzip_if_gzip, json, json_number, number, strip_bom,
+    xml_instead, year_of, PLACE_DIMENSIONS, TIME_DIMENSIONS,
 };
-use crate::table::{SourceRecord, SourceTable};
+use crate::table::{SourceRecord, SourceTable, Withheld};
 
 /// How to ask Eurostat for JSON-stat, quoted when it answers XML.
 const JSONSTAT_JSON: &str = "ask the dissemination API for JSON-stat: `/api/dissemination/statistics/1.0/data/{dataset}?format=JSON` (the `/sdmx/2.1/` and `/sdmx/3.0/` addresses answer SDMX-ML)";
@@ -237,19 +238,6 @@ fn read_jsonstat(bytes: &[u8], file: &str) -> Result<SourceTable> {
 /// answer may hold: a million, far above any query of a few indicators.
 const MAX_SERIES: usize = 1_000_000;
 
-/// The first two bytes of every gzip stream.
-const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
-
-/// Decompresses a gzip body (every member, as `gzip -d` does).
-fn gunzip(bytes: &[u8], file: &str) -> Result<Vec<u8>> {
-    read_inflated(
-        flate2::read::MultiGzDecoder::new(bytes),
-        MAX_INFLATED,
-        file,
-        "the body starts like gzip (bytes 1f 8b) but",
-    )
-}
-
 /// Reads a Eurostat bulk TSV download: the header `freq,indic_ur,cities\TIME_PERIOD` then one
 /// column per period; each row starts with its comma-separated dimension codes; a cell is a
 /// number, a number and flags (`3150000 e`) or `:` for missing (possibly flagged, `: c`).
@@ -262,13 +250,8 @@ pub fn parse_eurostat_tsv(bytes: &[u8], file: &str) -> Result<SourceTable> {
 }
 
 fn read_eurostat_tsv(bytes: &[u8], file: &str) -> Result<SourceTable> {
-    let inflated;
-    let bytes = if bytes.starts_with(&GZIP_MAGIC) {
-        inflated = gunzip(bytes, file)?;
-        inflated.as_slice()
-    } else {
-        bytes
-    };
+    let bytes = gunzip_if_gzip(bytes, file)?;
+    let bytes = bytes.as_ref();
     if let Some(err) = xml_instead(
         bytes,
         file,
@@ -369,6 +352,176 @@ fn read_eurostat_tsv(bytes: &[u8], file: &str) -> Result<SourceTable> {
             r.status = status;
             table.records.push(r);
         }
+    }
+    Ok(table)
+}
+
+/// Columns of a data-browser or SDMX-CSV export that are not dimensions: the value, its flags,
+/// and the SDMX-CSV bookkeeping columns. (Label columns, such as `Observation status (Flag) V2
+/// structure`, are not code-like names and are never dimensions either.)
+const CSV_NOT_DIMENSIONS: [&str; 10] = [
+    "DATAFLOW",
+    "LAST_UPDATE",
+    "STRUCTURE",
+    "STRUCTURE_ID",
+    "STRUCTURE_NAME",
+    "ACTION",
+    "OBS_VALUE",
+    "OBS_FLAG",
+    "OBS_STATUS",
+    "CONF_STATUS",
+];
+
+/// How to ask Eurostat for the CSV export, quoted when it answers XML.
+const EUROSTAT_CSV: &str = "download the data browser's CSV export, or ask the dissemination API for `format=SDMX-CSV` (the `/sdmx/2.1/` addresses answer SDMX-ML otherwise)";
+
+/// A cell's code: `UK001C` from `UK001C` or from `UK001C:London` (an export with labels
+/// writes `code:label`; codes never hold `:`).
+fn code(cell: &str) -> &str {
+    cell.split_once(':').map_or(cell, |(c, _)| c).trim()
+}
+
+/// Reads a Eurostat CSV export: the data browser's `estat_{dataset}_en.csv` (`;`-separated,
+/// `indic_ur;cities;TIME_PERIOD;OBS_VALUE;OBS_FLAG;...;CONF_STATUS;...`) or the API's
+/// SDMX-CSV (`,`-separated, `DATAFLOW,LAST UPDATE,freq,...`); the separator is the header's
+/// (`;` when the header holds one). One row per value.
+///
+/// Places are the `cities` (or `geo`) codes as published: country totals such as `AT` are
+/// places like the cities (the registry decides what matches). Measures are the codes of the
+/// other dimension columns joined with `.` in column order, as [`parse_eurostat_tsv`] and
+/// [`parse_jsonstat`] make them (`EN2026V` here, where the export has no `freq` column;
+/// `A.EN2026V` where it has one); a `code:label` cell counts by its code. `OBS_FLAG` is the
+/// status (`e` read as an estimate). An empty value (or `:`) is missing; one with `C` in
+/// `CONF_STATUS` is a confidential cell, kept in [`SourceTable::confidential`] so the report
+/// can count it. A gzip body is decompressed first.
+pub fn parse_eurostat_csv(bytes: &[u8], file: &str) -> Result<SourceTable> {
+    check_table(read_eurostat_csv(bytes, file)?)
+}
+
+fn read_eurostat_csv(bytes: &[u8], file: &str) -> Result<SourceTable> {
+    let bytes = gunzip_if_gzip(bytes, file)?;
+    let bytes = bytes.as_ref();
+    if let Some(err) = xml_instead(bytes, file, "a CSV export", EUROSTAT_CSV) {
+        return Err(err);
+    }
+    let first_line = strip_bom(bytes)
+        .split(|&b| b == b'\n')
+        .next()
+        .unwrap_or(b"");
+    let delimiter = if first_line.contains(&b';') {
+        b';'
+    } else {
+        b','
+    };
+    let (mut reader, mut lines, header) = delimited_with_header(bytes, file, false, delimiter)?;
+    let header: Vec<&str> = header.iter().map(str::trim).collect();
+    let named = |names: &[&str]| header.iter().position(|h| names.contains(h));
+    let missing = |what: &str| {
+        Error::format(
+            file,
+            Some("line 1".to_string()),
+            format!(
+                "no {what} column: is it a Eurostat CSV export (`indic_ur;cities;TIME_PERIOD;OBS_VALUE;...`)? The header has {}",
+                header
+                    .iter()
+                    .map(|h| format!("`{h}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        )
+    };
+    let value_col = named(&["OBS_VALUE"]).ok_or_else(|| missing("`OBS_VALUE`"))?;
+    let place_col = named(&PLACE_DIMENSIONS).ok_or_else(|| missing("place (`cities` or `geo`)"))?;
+    let time_col = named(&TIME_DIMENSIONS).ok_or_else(|| missing("`TIME_PERIOD`"))?;
+    let flag_col = named(&["OBS_FLAG"]).or_else(|| named(&["OBS_STATUS"]));
+    let conf_col = named(&["CONF_STATUS"]);
+    let dimensions: Vec<usize> = (0..header.len())
+        .filter(|&c| c != place_col && c != time_col)
+        .filter(|&c| {
+            let h = header[c];
+            !h.is_empty()
+                && h.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+                && !CSV_NOT_DIMENSIONS.contains(&h)
+        })
+        .collect();
+    let mut table = SourceTable::new(file, "line");
+    for record in reader.records() {
+        let record = record.map_err(Error::csv(file))?;
+        let line = lines.of(&record);
+        if record.iter().all(|c| c.trim().is_empty()) {
+            continue;
+        }
+        let at = || Some(format!("line {line}"));
+        if record.len() != header.len() {
+            return Err(Error::format(
+                file,
+                at(),
+                format!(
+                    "{} fields where the header names {}: a `{}` inside a cell must be quoted",
+                    record.len(),
+                    header.len(),
+                    char::from(delimiter)
+                ),
+            ));
+        }
+        table.rows_read += 1;
+        let cell = |c: usize| record.get(c).unwrap_or("").trim();
+        let place = code(cell(place_col));
+        if place.is_empty() {
+            return Err(Error::format(
+                file,
+                at(),
+                format!("no place code in `{}`", header[place_col]),
+            ));
+        }
+        let measure = dimensions
+            .iter()
+            .map(|&c| code(cell(c)))
+            .collect::<Vec<_>>()
+            .join(".");
+        table.places.insert(place.to_string());
+        table.measures.insert(measure.clone());
+        let period = cell(time_col);
+        let year = year_of(period).ok_or_else(|| {
+            Error::format(
+                file,
+                at(),
+                format!(
+                    "place `{place}`, measure `{measure}`: `{}` `{period}` is not a year (this adapter reads annual data)",
+                    header[time_col]
+                ),
+            )
+        })?;
+        let text = cell(value_col);
+        let value = if text == ":" {
+            None
+        } else {
+            number(text).map_err(|m| {
+                Error::format(
+                    file,
+                    at(),
+                    format!("place `{place}`, measure `{measure}`, year {year}: {m}"),
+                )
+            })?
+        };
+        let Some(value) = value else {
+            if conf_col.is_some_and(|c| code(cell(c)) == "C") {
+                table.confidential.push(Withheld {
+                    line,
+                    place: place.to_string(),
+                    measure,
+                    year,
+                });
+            }
+            continue;
+        };
+        let mut r = SourceRecord::new(line, place, measure, year, value);
+        r.status = flag_col
+            .map(|c| code(cell(c)))
+            .filter(|s| !s.is_empty())
+            .map(str::to_string);
+        r.flag = flag_of(r.status.as_deref());
+        table.records.push(r);
     }
     Ok(table)
 }
@@ -544,5 +697,181 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert_eq!(err, "`https://ec.europa.eu/x` is not readable as JSON");
+    }
+
+    /// The data browser's export as published: `;`-separated, CRLF line ends, a flag label
+    /// holding a quoted `;`, a confidential cell and a country total.
+    const URB_CSV: &str = "indic_ur;cities;TIME_PERIOD;OBS_VALUE;OBS_FLAG;Observation status (Flag) V2 structure;CONF_STATUS;Confidentiality status (flag)\r
+EN1002V;AT001C;2000;;;;C;confidential\r
+EN1002V;AT001C;2004;5.30;;;;\r
+EN1002V;BE;1991;4.60;;;;\r
+SA2013V;NL;2019;;m;\"missing value; data cannot exist\";;\r
+SA2029I;UK001C;2011;6;b;break in time series;;\r
+SA2029I;UK001C;2012;;;;;";
+
+    #[test]
+    fn reads_the_data_browser_csv_counting_confidential_cells_and_keeping_country_totals() {
+        let table = parse_eurostat_csv(URB_CSV.as_bytes(), "urb.csv").unwrap();
+        assert_eq!(
+            values(&table),
+            [
+                ("AT001C".to_string(), "EN1002V".to_string(), 2004, 5.3, None),
+                ("BE".to_string(), "EN1002V".to_string(), 1991, 4.6, None),
+                (
+                    "UK001C".to_string(),
+                    "SA2029I".to_string(),
+                    2011,
+                    6.0,
+                    Some("b".to_string())
+                ),
+            ]
+        );
+        assert_eq!(
+            table.records.iter().map(|r| r.line).collect::<Vec<_>>(),
+            [3, 4, 6]
+        );
+        // Only the cell with `C` is confidential: `m` (data cannot exist) and the bare empty
+        // value of the last line are just missing.
+        assert_eq!(
+            table.confidential,
+            [Withheld {
+                line: 2,
+                place: "AT001C".to_string(),
+                measure: "EN1002V".to_string(),
+                year: 2000
+            }]
+        );
+        assert_eq!(table.rows_read, 6);
+        assert_eq!(
+            table.places.iter().collect::<Vec<_>>(),
+            ["AT001C", "BE", "NL", "UK001C"]
+        );
+        assert_eq!(
+            table.measures.iter().collect::<Vec<_>>(),
+            ["EN1002V", "SA2013V", "SA2029I"]
+        );
+    }
+
+    /// An SDMX-CSV answer (`,`-separated, with `freq`, and `code:label` cells) gives the
+    /// measures the TSV and JSON-stat adapters give (`A.DE1001V`).
+    #[test]
+    fn reads_an_sdmx_csv_with_labels_as_the_tsv_names_its_measures() {
+        let csv = "DATAFLOW,LAST UPDATE,freq,indic_ur,cities,TIME_PERIOD,OBS_VALUE,OBS_FLAG,CONF_STATUS
+ESTAT:URB_CPOP1(1.0),20/06/25 23:00:00,A:Annual,DE1001V:Population on the 1st of January,UK001C:London,2022,9002488,e:estimated,
+";
+        let table = parse_eurostat_csv(csv.as_bytes(), "urb.csv").unwrap();
+        let tsv = parse_eurostat_tsv(
+            b"freq,indic_ur,cities\\TIME_PERIOD\t2022 \nA,DE1001V,UK001C\t9002488 e\n",
+            "urb.tsv",
+        )
+        .unwrap();
+        assert_eq!(values(&table), values(&tsv));
+        assert_eq!(table.records[0].flag, Flag::Estimate);
+    }
+
+    #[test]
+    fn a_bad_eurostat_csv_is_an_error_naming_line_and_fix() {
+        let err = parse_eurostat_csv(
+            b"indic_ur;cities;TIME_PERIOD;OBS_FLAG\nEN2026V;UK001C;2013;\n",
+            "u.csv",
+        )
+        .unwrap_err()
+        .to_string();
+        assert_eq!(
+            err,
+            "`u.csv` line 1: no `OBS_VALUE` column: is it a Eurostat CSV export (`indic_ur;cities;TIME_PERIOD;OBS_VALUE;...`)? The header has `indic_ur`, `cities`, `TIME_PERIOD`, `OBS_FLAG`"
+        );
+        let short = URB_CSV.replace("EN1002V;BE;1991;4.60;;;;", "EN1002V;BE;1991;4.60;");
+        assert_eq!(
+            parse_eurostat_csv(short.as_bytes(), "u.csv")
+                .unwrap_err()
+                .to_string(),
+            "`u.csv` line 4: 5 fields where the header names 8: a `;` inside a cell must be quoted"
+        );
+        let quarter = URB_CSV.replace("BE;1991", "BE;1991-Q1");
+        assert_eq!(
+            parse_eurostat_csv(quarter.as_bytes(), "u.csv")
+                .unwrap_err()
+                .to_string(),
+            "`u.csv` line 4: place `BE`, measure `EN1002V`: `TIME_PERIOD` `1991-Q1` is not a year (this adapter reads annual data)"
+        );
+        let bad = URB_CSV.replace("4.60", "4,60");
+        assert_eq!(
+            parse_eurostat_csv(bad.as_bytes(), "u.csv")
+                .unwrap_err()
+                .to_string(),
+            "`u.csv` line 4: place `BE`, measure `EN1002V`, year 1991: `4,60` is not a number"
+        );
+    }
+
+    /// The published exports (`eurostat-urban-audit/`), values checked against the files'
+    /// lines, quoted.
+    #[test]
+    fn reads_the_published_urban_audit_csv_exports() {
+        let Some(data) = crate::testdata::shared_data() else {
+            return;
+        };
+        let read = |f: &str| {
+            let path = data.join("eurostat-urban-audit").join(f);
+            parse_eurostat_csv(&std::fs::read(path).unwrap(), f).unwrap()
+        };
+        let find = |table: &SourceTable, place: &str, measure: &str, year: i32| {
+            let found: Vec<_> = table
+                .records
+                .iter()
+                .filter(|r| r.place == place && r.measure == measure && r.year == year)
+                .map(|r| (r.line, r.value, r.status.clone()))
+                .collect();
+            assert_eq!(found.len(), 1, "{place} {measure} {year}: {found:?}");
+            found[0].clone()
+        };
+        let cenv = read("estat_urb_cenv_en.csv");
+        // Line 34010: `EN2026V;UK001C;2013;36.70;;;;` (London's last NO2 annual mean).
+        assert_eq!(find(&cenv, "UK001C", "EN2026V", 2013), (34010, 36.7, None));
+        // Line 33986: `EN2026V;UK001C;1989;75.80;;;;`.
+        assert_eq!(find(&cenv, "UK001C", "EN2026V", 1989), (33986, 75.8, None));
+        // Line 58255: `EN5205V;FR001C;2012;14.75;;;;` (Paris, green urban areas; the export
+        // has no NO2 for Paris).
+        assert_eq!(find(&cenv, "FR001C", "EN5205V", 2012), (58255, 14.75, None));
+        assert!(!cenv
+            .records
+            .iter()
+            .any(|r| r.place == "FR001C" && r.measure == "EN2026V"));
+        // Line 12: `EN1002V;BE;1991;4.60;;;;`, a country total kept as a place.
+        assert_eq!(find(&cenv, "BE", "EN1002V", 1991), (12, 4.6, None));
+        // Line 2: `EN1002V;AT001C;2000;;;;C;confidential`; 15 such cells in the file
+        // (`grep -c ';;;;C;confidential'`).
+        assert_eq!(
+            cenv.confidential[0],
+            Withheld {
+                line: 2,
+                place: "AT001C".to_string(),
+                measure: "EN1002V".to_string(),
+                year: 2000
+            }
+        );
+        assert_eq!(cenv.confidential.len(), 15);
+        // 59,338 data rows, 34 of them without a value (15 confidential, 19 flagged `b`/`u`).
+        assert_eq!((cenv.rows_read, cenv.records.len()), (59_338, 59_304));
+
+        let cfermor = read("estat_urb_cfermor_en.csv");
+        // Line 128559: `SA2029I;UK001C;2011;6;b;break in time series;;` (London crude death
+        // rate, rounded to an integer in this export).
+        assert_eq!(
+            find(&cfermor, "UK001C", "SA2029I", 2011),
+            (128_559, 6.0, Some("b".to_string()))
+        );
+        // Line 8124: `SA2004I;UK001C;2018;3;;;;` (London infant mortality, its last year).
+        assert_eq!(find(&cfermor, "UK001C", "SA2004I", 2018), (8124, 3.0, None));
+        // Line 3916: `SA2004I;FR001C;2022;4;;;;` (Paris infant mortality).
+        assert_eq!(find(&cfermor, "FR001C", "SA2004I", 2022), (3916, 4.0, None));
+        // Lines like `SA2013V;NL;2019;;m;"missing value; data cannot exist";;` (a quoted `;`)
+        // are missing, not confidential; 534 cells are confidential.
+        assert_eq!(cfermor.confidential.len(), 534);
+        assert_eq!(
+            (cfermor.rows_read, cfermor.records.len()),
+            (129_920, 129_227)
+        );
+        assert!(cfermor.places.contains("UK") && cfermor.places.contains("EL"));
     }
 }

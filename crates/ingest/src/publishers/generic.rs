@@ -1,4 +1,4 @@
-//! Generic tables (CSV, XLSX or Parquet) read through the catalogue's column mapping
+//! Generic tables (CSV, XLSX or Parquet, plain or gzipped) read through the catalogue's column mapping
 //! (`adapter = "table"`, `columns = { place, year, value, measure, sheet, aliases }`).
 
 use std::io::Cursor;
@@ -8,11 +8,13 @@ use healthy_city_model::Columns;
 
 use crate::bounds::check_table;
 use crate::error::{Error, Result};
-use crate::read::{csv_with_header, number, sheet_rows, xml_instead};
+use crate::read::{csv_with_header, gunzip_if_gzip, number, sheet_rows, xml_instead};
 use crate::table::{SourceRecord, SourceTable};
 
 /// Reads a CSV, XLSX or Parquet table (XLSX and Parquet are recognised by their signatures,
-/// `PK` and `PAR1`) with `columns`:
+/// `PK` and `PAR1`), gzipped or not (recognised by the gzip signature `1f 8b`, as research
+/// data such as the Masselot et al. city panel `metacityyear.csv.gz` is published, and
+/// decompressed in memory up to the crate's bound for compressed bodies), with `columns`:
 /// places from `columns.place`, years from `columns.year`; in a long table (`columns.measure`
 /// set) the measure is that column's cell and the value `columns.value`'s; in a wide table the
 /// measure is `query` and the value the column `columns.value` (default: `query`). Missing
@@ -28,6 +30,9 @@ pub fn parse_table(
 }
 
 fn read_table(bytes: &[u8], file: &str, columns: &Columns, query: &str) -> Result<SourceTable> {
+    // Inflated once, never again: a gzip inside the gzip is read as the table it is not.
+    let bytes = gunzip_if_gzip(bytes, file)?;
+    let bytes = bytes.as_ref();
     let (position, header, rows) = if bytes.starts_with(b"PK") {
         xlsx_rows(bytes, file, columns.sheet.as_deref())?
     } else if bytes.starts_with(b"PAR1") {
@@ -282,6 +287,77 @@ mod tests {
             err,
             "`t.csv` line 2: place `London`, year 2019, `PM2.5`: `high` is not a number"
         );
+    }
+
+    fn gzip(bytes: &[u8]) -> Vec<u8> {
+        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        std::io::Write::write_all(&mut encoder, bytes).unwrap();
+        encoder.finish().unwrap()
+    }
+
+    #[test]
+    fn reads_a_gzipped_csv_as_the_plain_one_and_names_a_truncated_one() {
+        let csv = "City,Year,PM2.5\nLondon,2019,11.4\nParis,2019,NA\n";
+        let plain = parse_table(csv.as_bytes(), "t.csv", &columns(None, None), "PM2.5").unwrap();
+        let gz = gzip(csv.as_bytes());
+        let unzipped = parse_table(&gz, "t.csv.gz", &columns(None, None), "PM2.5").unwrap();
+        assert_eq!(unzipped.records, plain.records);
+        assert_eq!(values(&unzipped), [("London".to_string(), 2019, 11.4, 2)]);
+        let err = parse_table(
+            &gz[..gz.len() - 12],
+            "t.csv.gz",
+            &columns(None, None),
+            "PM2.5",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.starts_with(
+                "`t.csv.gz`: the body starts like gzip (bytes 1f 8b) but does not decompress after"
+            ),
+            "{err}"
+        );
+        // A gzip inside the gzip is not inflated again: it is read as (unreadable) text.
+        let twice = gzip(&gz);
+        assert!(parse_table(&twice, "t.csv.gz.gz", &columns(None, None), "PM2.5").is_err());
+    }
+
+    /// The Masselot et al. (2023) city panel as published (`masselot-854-cities/`), value
+    /// checked against the decompressed file's line, quoted.
+    #[test]
+    fn reads_the_published_masselot_panel_gzipped() {
+        let Some(data) = crate::testdata::shared_data() else {
+            return;
+        };
+        let bytes = std::fs::read(data.join("masselot-854-cities/metacityyear.csv.gz")).unwrap();
+        let columns = Columns {
+            place: "URAU_CODE".to_string(),
+            year: "year".to_string(),
+            value: None,
+            measure: None,
+            sheet: None,
+            aliases: Some("eurostat".to_string()),
+        };
+        let pm25 = parse_table(&bytes, "metacityyear.csv.gz", &columns, "pm25").unwrap();
+        let london = |table: &SourceTable, year: i32| -> Vec<(usize, f64)> {
+            table
+                .records
+                .iter()
+                .filter(|r| r.place == "UK001C" && r.year == year)
+                .map(|r| (r.line, r.value))
+                .collect()
+        };
+        // Line 15120: `"UK001C",2019,NA,NA,NA,5600.53416425876,0.52815226951,11.7079610824585,...`
+        // (`pm25` is the 8th column).
+        assert_eq!(london(&pm25, 2019), [(15120, 11.707_961_082_458_5)]);
+        // 854 cities x 21 years (2000-2020).
+        assert_eq!(pm25.rows_read, 17_934);
+        assert_eq!(pm25.places.len(), 854);
+        // Line 15119 (2018): `lifexp_00` 83.0238095238095; 2019 is `NA` (London's life
+        // expectancy ends in 2018).
+        let lifexp = parse_table(&bytes, "metacityyear.csv.gz", &columns, "lifexp_00").unwrap();
+        assert_eq!(london(&lifexp, 2018), [(15119, 83.023_809_523_809_5)]);
+        assert!(london(&lifexp, 2019).is_empty());
     }
 }
 
