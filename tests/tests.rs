@@ -1624,3 +1624,40 @@ fn sensitivity_of_a_domain_target_is_zero_for_the_domains_own_weights() {
     let (_, total) = indices(None);
     assert!(total > 0.0, "{total}");
 }
+
+#[test]
+fn a_shipped_framework_is_named_by_its_id_and_an_unknown_name_is_refused_with_the_list() {
+    let (by_id, by_path) = (TempDir::new().unwrap(), TempDir::new().unwrap());
+    healthy_city()
+        .args(["run", "--framework", "lenstore-2021", "--out"])
+        .arg(by_id.path())
+        .assert()
+        .success();
+    let file =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("indicators/frameworks/lenstore-2021.toml");
+    healthy_city()
+        .args(["run", "--framework"])
+        .arg(&file)
+        .arg("--out")
+        .arg(by_path.path())
+        .assert()
+        .success();
+    // The embedded copy and the file are the same framework on the same data.
+    assert_eq!(
+        fs::read(by_id.path().join("ranking.csv")).unwrap(),
+        fs::read(by_path.path().join("ranking.csv")).unwrap()
+    );
+    let out = TempDir::new().unwrap();
+    healthy_city()
+        .args(["run", "--framework", "europe-2030", "--out"])
+        .arg(out.path())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "error: no framework file `europe-2030` and no shipped framework of that name: give a framework file's path, or one of the shipped frameworks `healthy-city`, `lenstore-2021`",
+        ));
+    assert!(
+        fs::read_dir(out.path()).unwrap().next().is_none(),
+        "nothing written"
+    );
+}

@@ -361,11 +361,12 @@ pub struct CoinrArgs {
 
 #[derive(Debug, clap::Args)]
 pub struct InputArgs {
-    /// Framework file (TOML). Default: the embedded healthy-city index.
+    /// Framework file (TOML), or the id of a shipped framework (`healthy-city`,
+    /// `lenstore-2021`). Default: the embedded healthy-city index.
     ///
     /// Paths in its [data] table are relative to the file; what it does not name
     /// (cities, catalogue, observations) comes from the embedded defaults.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE|ID")]
     pub framework: Option<PathBuf>,
 
     /// Observations file (CSV or .parquet) to score instead of the framework's.

@@ -17,6 +17,40 @@ pub mod embedded {
     pub const CATALOGUE_NAME: &str = "<embedded>/indicators/catalogue.toml";
     pub const OBSERVATIONS: &str = include_str!("../../indicators/snapshot/observations.csv");
     pub const OBSERVATIONS_NAME: &str = "<embedded>/indicators/snapshot/observations.csv";
+
+    /// The shipped frameworks, by id: `--framework ID` names one when no file of that name
+    /// exists. Each reads the embedded registry, catalogue and snapshot.
+    pub const SHIPPED: [(&str, &str, &str); 2] = [
+        ("healthy-city", FRAMEWORK, FRAMEWORK_NAME),
+        (
+            "lenstore-2021",
+            include_str!("../../indicators/frameworks/lenstore-2021.toml"),
+            "<embedded>/indicators/frameworks/lenstore-2021.toml",
+        ),
+    ];
+
+    /// The shipped framework `path` names (its text and name), when no file is there and it
+    /// is a shipped id.
+    pub fn shipped(path: &std::path::Path) -> Option<(&'static str, &'static str)> {
+        if path.exists() {
+            return None;
+        }
+        let name = path.to_str()?;
+        SHIPPED
+            .iter()
+            .find(|(id, _, _)| *id == name)
+            .map(|&(_, text, file)| (text, file))
+    }
+
+    /// The shipped frameworks' ids, for the message naming a framework that is neither a file
+    /// nor shipped.
+    pub fn shipped_ids() -> String {
+        SHIPPED
+            .iter()
+            .map(|(id, _, _)| format!("`{id}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
 }
 
 /// Everything a run scores.
@@ -37,6 +71,17 @@ impl Inputs {
                 Framework::parse(embedded::FRAMEWORK, embedded::FRAMEWORK_NAME)?,
                 None,
             ),
+            Some(path) if embedded::shipped(path).is_some() => {
+                let (text, name) = embedded::shipped(path).unwrap_or_default();
+                (Framework::parse(text, name)?, None)
+            }
+            Some(path) if !path.exists() && path.extension().is_none() => {
+                anyhow::bail!(
+                    "no framework file `{}` and no shipped framework of that name: give a framework file's path, or one of the shipped frameworks {}",
+                    path.display(),
+                    embedded::shipped_ids()
+                )
+            }
             Some(path) => (
                 Framework::load(path)?,
                 Some(path.parent().map_or_else(PathBuf::new, Path::to_path_buf)),

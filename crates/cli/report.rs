@@ -633,7 +633,10 @@ fn input_bytes(args: &ReportArgs, framework: &Framework) -> Result<(Vec<u8>, Vec
         std::fs::read(path).with_context(|| format!("cannot read `{}`", path.display()))
     };
     let fw = match &args.common.input.framework {
-        Some(path) => read(path)?,
+        Some(path) => match embedded::shipped(path) {
+            Some((text, _)) => text.as_bytes().to_vec(),
+            None => read(path)?,
+        },
         None => embedded::FRAMEWORK.as_bytes().to_vec(),
     };
     let data = match data_path(args, framework) {
@@ -648,6 +651,9 @@ fn data_path(args: &ReportArgs, framework: &Framework) -> Option<std::path::Path
         return Some(data.clone());
     }
     let fw = args.common.input.framework.as_ref()?;
+    if embedded::shipped(fw).is_some() {
+        return None;
+    }
     let name = framework.data.observations.as_ref()?;
     Some(fw.parent().unwrap_or_else(|| Path::new("")).join(name))
 }
