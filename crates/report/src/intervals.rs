@@ -230,6 +230,21 @@ mod tests {
         ]
     }
 
+    /// The chart of `stats` for cities `names`, the first one the focus.
+    fn chart<'a>(stats: &'a [RankStats], names: &'a [String]) -> IntervalChart<'a> {
+        IntervalChart {
+            stats,
+            index: "Tiny index",
+            year: Year(2019),
+            runs: 1000,
+            seed: 7,
+            inputs: "weights",
+            names,
+            focus: Some(Focus::new(0)),
+            source: "Source: test data.",
+        }
+    }
+
     #[test]
     fn a_long_name_ends_in_an_ellipsis_inside_the_canvas() {
         let names: Vec<String> = [
@@ -240,17 +255,7 @@ mod tests {
         .map(String::from)
         .to_vec();
         let stats = stats();
-        let chart = IntervalChart {
-            stats: &stats,
-            index: "Tiny index",
-            year: Year(2019),
-            runs: 1000,
-            seed: 7,
-            inputs: "weights",
-            names: &names,
-            focus: Some(Focus::new(0)),
-            source: "Source: test data.",
-        };
+        let chart = chart(&stats, &names);
         let texts = svg_texts(&render_svg(&chart).unwrap());
         assert!(
             texts
@@ -265,17 +270,7 @@ mod tests {
     fn names_every_city_and_says_how_sure_the_focus_city_is() {
         let names: Vec<String> = ["Beta", "Alpha", "Gamma"].map(String::from).to_vec();
         let stats = stats();
-        let chart = IntervalChart {
-            stats: &stats,
-            index: "Tiny index",
-            year: Year(2019),
-            runs: 1000,
-            seed: 7,
-            inputs: "weights",
-            names: &names,
-            focus: Some(Focus::new(0)),
-            source: "Source: test data.",
-        };
+        let chart = chart(&stats, &names);
         assert_eq!(chart.size(), intervals_size(3));
         let s = render_svg(&chart).unwrap();
         let texts = svg_texts(&s);
