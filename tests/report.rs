@@ -516,24 +516,7 @@ fn every_chart_keeps_its_text_on_the_canvas_and_its_axis_on_the_index_scale_for_
     assert!(texts.iter().any(|t| t == "100"), "{texts:?}");
 
     let Some(data) = shared_data() else { return };
-    let reference = std::env::var_os("HEALTHY_CITY_REFERENCE")
-        .map_or_else(|| data.join("../reference"), PathBuf::from)
-        .join("coinr");
-    let imported = dir.path().join("imported");
-    let status = healthy_city()
-        .args(["import", "coinr", "--year", "2024", "--idata"])
-        .arg(reference.join("iData.csv"))
-        .arg("--imeta")
-        .arg(reference.join("iMeta.csv"))
-        .arg("--out")
-        .arg(&imported)
-        .output()
-        .unwrap();
-    assert!(
-        status.status.success(),
-        "{}",
-        String::from_utf8_lossy(&status.stderr)
-    );
+    let imported = super::import_coinr_example(&data, dir.path());
     let coinr = report(
         &dir.path().join("coinr"),
         &[

@@ -709,14 +709,13 @@ mod published;
 
 mod report;
 
-#[test]
-fn import_coinr_writes_a_framework_that_run_scores_as_coinr_does() {
-    let Some(data) = shared_data() else { return };
+/// COINr's reference example (`HEALTHY_CITY_REFERENCE`, else `../reference` beside the data):
+/// its iData and iMeta imported for 2024 into `dir/imported`, whose path is returned.
+fn import_coinr_example(data: &Path, dir: &Path) -> std::path::PathBuf {
     let reference = std::env::var_os("HEALTHY_CITY_REFERENCE")
         .map_or_else(|| data.join("../reference"), std::path::PathBuf::from)
         .join("coinr");
-    let dir = TempDir::new().unwrap();
-    let imported = dir.path().join("imported");
+    let imported = dir.join("imported");
     healthy_city()
         .args(["import", "coinr", "--year", "2024", "--idata"])
         .arg(reference.join("iData.csv"))
@@ -726,6 +725,17 @@ fn import_coinr_writes_a_framework_that_run_scores_as_coinr_does() {
         .arg(&imported)
         .assert()
         .success();
+    imported
+}
+
+#[test]
+fn import_coinr_writes_a_framework_that_run_scores_as_coinr_does() {
+    let Some(data) = shared_data() else { return };
+    let reference = std::env::var_os("HEALTHY_CITY_REFERENCE")
+        .map_or_else(|| data.join("../reference"), std::path::PathBuf::from)
+        .join("coinr");
+    let dir = TempDir::new().unwrap();
+    let imported = import_coinr_example(&data, dir.path());
     // COINr's a_amean on min-max [1, 100] (aggregate/a_amean.csv): the same framework rescaled.
     let framework = imported.join("framework.toml");
     let text = fs::read_to_string(&framework).unwrap();

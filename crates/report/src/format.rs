@@ -190,6 +190,18 @@ where
     }
 }
 
+/// A number as written for a reader, without a column's decimals (a weight, a bound): at most
+/// four decimals, trailing zeros dropped, never "-0".
+pub(crate) fn plain(x: f64) -> String {
+    let text = format!("{x:.4}");
+    let text = text.trim_end_matches('0').trim_end_matches('.');
+    if text == "-0" {
+        String::from("0")
+    } else {
+        text.to_string()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -17,7 +17,7 @@ use healthy_city_model::{Aggregation, Framework, Missing, NodeKind, Nonpositive,
 use healthy_city_score::{RankStats, Results};
 use serde::Serialize;
 
-use crate::format::{ordinal, score_decimals, thousands};
+use crate::format::{ordinal, plain, score_decimals, thousands};
 use crate::table::{Cell, Table};
 
 const CSS: &str = include_str!("page.css");
@@ -753,17 +753,6 @@ fn ranking_section(h: &mut String, page: &ReportPage<'_>) {
         );
     }
     h.push_str("</tbody>\n</table></div>\n</section>\n");
-}
-
-/// A number without a column's decimals: at most four decimals, trailing zeros dropped.
-fn plain(x: f64) -> String {
-    let text = format!("{x:.4}");
-    let text = text.trim_end_matches('0').trim_end_matches('.');
-    if text == "-0" {
-        String::from("0")
-    } else {
-        text.to_string()
-    }
 }
 
 fn capitalise(s: &str) -> String {

@@ -9,7 +9,7 @@ use plotters::style::text_anchor::{HPos, VPos};
 
 use crate::chart::{drawing, Chart};
 use crate::error::Result;
-use crate::format::{fit_lines, width};
+use crate::format::{fit_lines, plain, width};
 use crate::frame::{frame, Line};
 use crate::style::{anchored, okabe_ito, register_fonts, text, unit, GREY, INK, MUTED, RULE};
 
@@ -197,17 +197,6 @@ fn level_colour(level: Option<Level>) -> RGBColor {
         Some(Level::Region) => REGION,
         Some(Level::National) => NATIONAL,
         None => GREY,
-    }
-}
-
-/// A weight as written: up to 4 decimals, trailing zeros dropped.
-fn plain(x: f64) -> String {
-    let text = format!("{x:.4}");
-    let text = text.trim_end_matches('0').trim_end_matches('.');
-    if text == "-0" {
-        String::from("0")
-    } else {
-        text.to_string()
     }
 }
 
