@@ -709,6 +709,8 @@ mod published;
 
 mod report;
 
+mod synth;
+
 #[test]
 fn import_coinr_writes_a_framework_that_run_scores_as_coinr_does() {
     let Some(data) = shared_data() else { return };
