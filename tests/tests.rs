@@ -709,6 +709,8 @@ mod published;
 
 mod report;
 
+mod synth;
+
 /// COINr's reference example (`HEALTHY_CITY_REFERENCE`, else `../reference` beside the data):
 /// its iData and iMeta imported for 2024 into `dir/imported`, whose path is returned.
 fn import_coinr_example(data: &Path, dir: &Path) -> std::path::PathBuf {

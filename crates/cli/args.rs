@@ -84,6 +84,43 @@ pub enum Command {
     /// re-weighting, charts, methodology, sources, reproducibility; prints to PDF),
     /// DIR/report.xlsx (a sheet per table) and every chart and table beside them.
     Report(ReportArgs),
+    /// A deterministic synthetic panel (framework, cities, catalogue, observations) for
+    /// scale measurements and tests; hidden, not a user command.
+    #[command(hide = true)]
+    Synth(SynthArgs),
+}
+
+/// `healthy-city synth`: sizes, seed and missing share of the synthetic panel.
+#[derive(Debug, clap::Args)]
+pub struct SynthArgs {
+    /// Number of cities (ids c00001, c00002, ...).
+    #[arg(long, value_name = "N", default_value_t = 100, value_parser = clap::value_parser!(u32).range(2..=99_999))]
+    pub cities: u32,
+
+    /// Number of indicators, spread over 2 to 5 domains of 1 to 4 sub-domains.
+    #[arg(long, value_name = "M", default_value_t = 20, value_parser = clap::value_parser!(u32).range(4..=9_999))]
+    pub indicators: u32,
+
+    /// Number of years, from 2001.
+    #[arg(long, value_name = "Y", default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub years: u32,
+
+    /// Seed of the random draws; the same seed gives the same bytes.
+    #[arg(long, value_name = "S", default_value_t = 1)]
+    pub seed: u64,
+
+    /// Share of the city x indicator x year values left missing (a tenth of it as whole
+    /// city-years).
+    #[arg(long, value_name = "SHARE", default_value_t = 0.1, value_parser = parse::missing_share)]
+    pub missing: f64,
+
+    /// Folder the files are written to (created if needed; replaced only on success).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+
+    /// Also write the observations as observations.csv (the framework names the Parquet file).
+    #[arg(long)]
+    pub csv: bool,
 }
 
 #[derive(Debug, clap::Args)]

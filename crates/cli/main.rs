@@ -18,6 +18,7 @@ mod safe;
 mod score;
 mod sensitivity;
 mod signals;
+mod synth;
 mod uncertainty;
 mod validate;
 mod warnings;
@@ -123,6 +124,7 @@ fn run(args: Args) -> Result<()> {
         Command::Sensitivity(args) => sensitivity::run(&args),
         Command::PathToFirst(args) => path_to_first::run(&args),
         Command::WeightMap(args) => weight_map::run(&args),
+        Command::Synth(args) => synth::run(&args),
     }
 }
 

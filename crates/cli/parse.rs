@@ -37,6 +37,21 @@ pub fn weight_noise(spec: &str) -> Result<(usize, f64), String> {
     Ok((level, x))
 }
 
+/// `--missing` of `synth`: a share in [0, 0.5], so that most cities keep enough values to be
+/// ranked.
+pub fn missing_share(text: &str) -> Result<f64, String> {
+    let x = text
+        .trim()
+        .parse::<f64>()
+        .map_err(|_| "give a share such as 0.10")?;
+    if !(0.0..=0.5).contains(&x) {
+        return Err(format!(
+            "a missing share of {x} is outside [0, 0.5]: give e.g. 0.10 for 10%"
+        ));
+    }
+    Ok(x)
+}
+
 /// `--dirichlet`: a positive, finite concentration.
 pub fn concentration(text: &str) -> Result<f64, String> {
     text.trim()
