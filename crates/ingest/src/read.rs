@@ -226,6 +226,34 @@ pub(crate) fn delimited_with_header<'a>(
     Ok((reader, Lines::new(bytes), header))
 }
 
+/// The 1-based line of a data record, or `None` for a blank one (skipped); a record whose
+/// field count is not the header's is an error naming its line (a `delimiter` inside an
+/// unquoted cell is the usual cause). One check for every CSV adapter that reads by position.
+pub(crate) fn data_line(
+    lines: &mut Lines<'_>,
+    record: &csv::StringRecord,
+    fields: usize,
+    delimiter: u8,
+    file: &str,
+) -> Result<Option<usize>> {
+    let line = lines.of(record);
+    if record.iter().all(|c| c.trim().is_empty()) {
+        return Ok(None);
+    }
+    if record.len() != fields {
+        return Err(Error::format(
+            file,
+            Some(format!("line {line}")),
+            format!(
+                "{} fields where the header names {fields}: a `{}` inside a cell must be quoted",
+                record.len(),
+                char::from(delimiter)
+            ),
+        ));
+    }
+    Ok(Some(line))
+}
+
 /// Finds the 1-based line where each CSV record starts, counting newlines in the bytes read
 /// (the csv crate's own line count goes astray on blank `\r\n` lines). Records must be asked
 /// for in file order.

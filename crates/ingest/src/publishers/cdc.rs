@@ -5,7 +5,7 @@ use serde_json::Value;
 
 use crate::bounds::{check_table, echo};
 use crate::error::{Error, Result};
-use crate::read::{csv_with_header, json, number, xml_instead, year_of};
+use crate::read::{csv_with_header, data_line, json, number, xml_instead, year_of};
 use crate::table::{SourceRecord, SourceTable};
 
 /// How to ask Socrata for JSON, quoted when it answers XML.
@@ -218,22 +218,10 @@ fn read_cdc_500_cities(bytes: &[u8], file: &str, release: &str) -> Result<Source
     let mut table = SourceTable::new(file, "line");
     for record in reader.records() {
         let record = record.map_err(Error::csv(file))?;
-        let line = lines.of(&record);
-        if record.iter().all(|c| c.trim().is_empty()) {
+        let Some(line) = data_line(&mut lines, &record, header.len(), b',', file)? else {
             continue;
-        }
+        };
         let at = || Some(format!("line {line}"));
-        if record.len() != header.len() {
-            return Err(Error::format(
-                file,
-                at(),
-                format!(
-                    "{} fields where the header names {}: a `,` inside a cell must be quoted",
-                    record.len(),
-                    header.len()
-                ),
-            ));
-        }
         table.rows_read += 1;
         let cell = |c: usize| record.get(c).unwrap_or("").trim();
         let place = cell(fips_col);

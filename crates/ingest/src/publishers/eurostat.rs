@@ -10,8 +10,8 @@ use serde_json::Value;
 use crate::bounds::check_table;
 use crate::error::{Error, Result};
 use crate::read::{
-    delimited_with_header, flag_of, gunzip_if_gzip, json, json_number, number, strip_bom,
-    xml_instead, year_of, PLACE_DIMENSIONS, TIME_DIMENSIONS,
+    data_line, delimited_with_header, flag_of, gunzip_if_gzip, json, json_number, number,
+    strip_bom, xml_instead, year_of, PLACE_DIMENSIONS, TIME_DIMENSIONS,
 };
 use crate::table::{SourceRecord, SourceTable, Withheld};
 
@@ -447,23 +447,10 @@ fn read_eurostat_csv(bytes: &[u8], file: &str) -> Result<SourceTable> {
     let mut table = SourceTable::new(file, "line");
     for record in reader.records() {
         let record = record.map_err(Error::csv(file))?;
-        let line = lines.of(&record);
-        if record.iter().all(|c| c.trim().is_empty()) {
+        let Some(line) = data_line(&mut lines, &record, header.len(), delimiter, file)? else {
             continue;
-        }
+        };
         let at = || Some(format!("line {line}"));
-        if record.len() != header.len() {
-            return Err(Error::format(
-                file,
-                at(),
-                format!(
-                    "{} fields where the header names {}: a `{}` inside a cell must be quoted",
-                    record.len(),
-                    header.len(),
-                    char::from(delimiter)
-                ),
-            ));
-        }
         table.rows_read += 1;
         let cell = |c: usize| record.get(c).unwrap_or("").trim();
         let place = code(cell(place_col));

@@ -10,7 +10,7 @@
 
 use crate::bounds::{check_table, echo};
 use crate::error::{Error, Result};
-use crate::read::{csv_with_header, gunzip_if_gzip, number, xml_instead};
+use crate::read::{csv_with_header, data_line, gunzip_if_gzip, number, xml_instead};
 use crate::table::{SourceRecord, SourceTable};
 
 /// Which columns of a wide table say what.
@@ -121,21 +121,9 @@ pub(crate) fn read_wide(bytes: &[u8], file: &str, layout: &WideLayout) -> Result
     let mut table = SourceTable::new(file, "line");
     for record in reader.records() {
         let record = record.map_err(Error::csv(file))?;
-        let line = lines.of(&record);
-        if record.iter().all(|c| c.trim().is_empty()) {
+        let Some(line) = data_line(&mut lines, &record, header.len(), b',', file)? else {
             continue;
-        }
-        if record.len() != header.len() {
-            return Err(Error::format(
-                file,
-                Some(format!("line {line}")),
-                format!(
-                    "{} fields where the header names {}: a `,` inside a cell must be quoted",
-                    record.len(),
-                    header.len()
-                ),
-            ));
-        }
+        };
         table.rows_read += 1;
         let cell = |c: usize| record.get(c).unwrap_or("").trim();
         let place = place_cols
