@@ -452,6 +452,11 @@ impl Catalogue {
         self.by_id.get(id).map(|&i| &self.indicators[i])
     }
 
+    /// The level of indicator `id` (`None`: unknown indicator, or no level given).
+    pub fn level(&self, id: &str) -> Option<Level> {
+        self.get(id).and_then(|i| i.level)
+    }
+
     /// All indicators, in file order.
     pub fn iter(&self) -> impl Iterator<Item = &Indicator> {
         self.indicators.iter()

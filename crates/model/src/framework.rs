@@ -167,18 +167,13 @@ pub struct ReferenceRank {
     pub city: Option<String>,
 }
 
-impl ReportSpec {
-    /// The reference ranks drawn on `city`'s trajectory (by id, ASCII case ignored): those
-    /// naming it and those naming no city.
-    pub fn references_for(&self, city: &str) -> Vec<&ReferenceRank> {
-        self.reference_ranks
-            .iter()
-            .filter(|r| {
-                r.city
-                    .as_deref()
-                    .is_none_or(|c| c.eq_ignore_ascii_case(city))
-            })
-            .collect()
+impl ReferenceRank {
+    /// Whether the reference is drawn on `city`'s trajectory (by id, ASCII case ignored): it
+    /// names that city, or none.
+    pub fn belongs_to(&self, city: &str) -> bool {
+        self.city
+            .as_deref()
+            .is_none_or(|c| c.eq_ignore_ascii_case(city))
     }
 }
 
@@ -1009,8 +1004,9 @@ reference_ranks = [
         let f = Framework::parse(&text, "f.toml").unwrap();
         let labels = |city: &str| -> Vec<String> {
             f.report
-                .references_for(city)
+                .reference_ranks
                 .iter()
+                .filter(|r| r.belongs_to(city))
                 .map(|r| format!("{} {}", r.rank, r.label))
                 .collect()
         };

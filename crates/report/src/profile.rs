@@ -44,11 +44,6 @@ pub struct ProfileChart<'a> {
     pub source: &'a str,
 }
 
-/// An indicator's level in the catalogue.
-fn level(catalogue: &Catalogue, id: &str) -> Option<Level> {
-    catalogue.get(id).and_then(|i| i.level)
-}
-
 /// One row: a domain (a child of the index) or an indicator under it.
 struct Row {
     node: usize,
@@ -298,7 +293,7 @@ where
     let results = chart.results;
     let indicator_text = |i: usize| {
         let base = name(results, i);
-        match level(chart.catalogue, &results.nodes[i].id) {
+        match chart.catalogue.level(&results.nodes[i].id) {
             Some(Level::National) => format!("{base} \u{2014} national"),
             Some(Level::Region) => format!("{base} \u{2014} regional"),
             _ => base.to_string(),
@@ -414,7 +409,7 @@ fn subtitle(
     let marked = |l: Level| {
         rows.iter().any(|r| {
             r.indicator
-                .is_some_and(|i| level(chart.catalogue, &results.nodes[i].id) == Some(l))
+                .is_some_and(|i| chart.catalogue.level(&results.nodes[i].id) == Some(l))
         })
     };
     match (marked(Level::National), marked(Level::Region)) {

@@ -188,7 +188,7 @@ where
     let id = &results.cities[slot];
     let references: Vec<(u32, String)> = references
         .iter()
-        .filter(|r| r.city.as_deref().is_none_or(|c| c.eq_ignore_ascii_case(id)))
+        .filter(|r| r.belongs_to(id))
         .map(|r| {
             subtitle.push(Line::plain(format!(
                 "Dashed line at {}: {}.",

@@ -185,11 +185,6 @@ fn span(results: &Results, node: usize) -> f64 {
     needed.max(room(results, node))
 }
 
-/// An indicator's level in the catalogue.
-fn level(catalogue: &Catalogue, id: &str) -> Option<Level> {
-    catalogue.get(id).and_then(|i| i.level)
-}
-
 fn level_colour(level: Option<Level>) -> RGBColor {
     match level {
         Some(Level::City) => CITY,
@@ -252,7 +247,7 @@ fn subtitle(chart: &FrameworkChart<'_>) -> Vec<Line> {
     let national: Vec<usize> = indicators
         .iter()
         .copied()
-        .filter(|&n| level(chart.catalogue, &results.nodes[n].id) == Some(Level::National))
+        .filter(|&n| chart.catalogue.level(&results.nodes[n].id) == Some(Level::National))
         .collect();
     let share: f64 = national
         .iter()
@@ -376,7 +371,7 @@ where
         let mut found: Vec<Option<Level>> = Vec::new();
         for n in 0..results.nodes.len() {
             if results.nodes[n].is_indicator {
-                let l = level(chart.catalogue, &results.nodes[n].id);
+                let l = chart.catalogue.level(&results.nodes[n].id);
                 if !found.contains(&l) {
                     found.push(l);
                 }
@@ -536,7 +531,7 @@ where
         let inner = x1 - x0 - 2 * pad;
         let e = results.effective_weights[n].effective;
         if results.nodes[n].is_indicator {
-            let l = level(chart.catalogue, &results.nodes[n].id);
+            let l = chart.catalogue.level(&results.nodes[n].id);
             let stripe = px(7.0);
             area.draw(&Rectangle::new(
                 [(x0, y0), (x0 + stripe, y1)],
