@@ -186,14 +186,41 @@ where
     let x = x.clamp(lo, hi);
     let pitch = (style.font.get_size() * 1.2) as i32;
     let n = i32::try_from(lines.len()).unwrap_or(0);
+    if below {
+        stack(
+            area,
+            &lines,
+            &anchored(style, HPos::Center, VPos::Top),
+            (x, y),
+            pitch,
+        )
+    } else {
+        let top = y - (n - 1) * pitch;
+        stack(
+            area,
+            &lines,
+            &anchored(style, HPos::Center, VPos::Bottom),
+            (x, top),
+            pitch,
+        )
+    }
+}
+
+/// Draws `lines` one under the other, `pitch` pixels apart, the first at (x, y), each anchored
+/// as `style` says.
+fn stack<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    lines: &[String],
+    style: &TextStyle<'static>,
+    (x, y): (i32, i32),
+    pitch: i32,
+) -> Result<()>
+where
+    DB::ErrorType: 'static,
+{
     for (k, line) in lines.iter().enumerate() {
         let k = i32::try_from(k).unwrap_or(0);
-        let (dy, v) = if below {
-            (k * pitch, VPos::Top)
-        } else {
-            (-(n - 1 - k) * pitch, VPos::Bottom)
-        };
-        area.draw_text(line, &anchored(style, HPos::Center, v), (x, y + dy))
+        area.draw_text(line, style, (x, y + k * pitch))
             .map_err(drawing(CHART))?;
     }
     Ok(())
@@ -432,20 +459,13 @@ where
     let room = ((0.6 * side) as i32 - 4 * gap).max(gap);
     let label = format!("\u{2190} share of {a}");
     let pitch = (22.0 * u * 1.2) as i32;
-    for (k, line) in fit_lines(area, &label, &side_style, room, 2, CHART)?
-        .iter()
-        .enumerate()
-    {
-        area.draw_text(
-            line,
-            &anchored(&side_style, HPos::Center, VPos::Top),
-            (
-                x,
-                y + 3 * gap + (26.0 * u) as i32 + pitch * i32::try_from(k).unwrap_or(0),
-            ),
-        )
-        .map_err(drawing(CHART))?;
-    }
+    stack(
+        area,
+        &fit_lines(area, &label, &side_style, room, 2, CHART)?,
+        &anchored(&side_style, HPos::Center, VPos::Top),
+        (x, y + 3 * gap + (26.0 * u) as i32),
+        pitch,
+    )?;
     // The side labels sit in the room beside the triangle's sides, on two lines if need be,
     // between the side and the canvas edge (left) or the legend (right).
     let (x, y) = at(0.0, 0.5);
@@ -453,27 +473,25 @@ where
     let label = format!("share of {c} \u{2191}");
     let lines = fit_lines(area, &label, &side_style, room, 2, CHART)?;
     let top = y - pitch * (i32::try_from(lines.len()).unwrap_or(1) - 1) / 2;
-    for (k, line) in lines.iter().enumerate() {
-        area.draw_text(
-            line,
-            &anchored(&side_style, HPos::Right, VPos::Center),
-            (x - 6 * gap, top + pitch * i32::try_from(k).unwrap_or(0)),
-        )
-        .map_err(drawing(CHART))?;
-    }
+    stack(
+        area,
+        &lines,
+        &anchored(&side_style, HPos::Right, VPos::Center),
+        (x - 6 * gap, top),
+        pitch,
+    )?;
     let (x, y) = at(0.5, 0.5);
     let room = (lx_legend - x - 7 * gap).max(gap);
     let label = format!("share of {b} \u{2193}");
     let lines = fit_lines(area, &label, &side_style, room, 2, CHART)?;
     let top = y - pitch * (i32::try_from(lines.len()).unwrap_or(1) - 1) / 2;
-    for (k, line) in lines.iter().enumerate() {
-        area.draw_text(
-            line,
-            &anchored(&side_style, HPos::Left, VPos::Center),
-            (x + 6 * gap, top + pitch * i32::try_from(k).unwrap_or(0)),
-        )
-        .map_err(drawing(CHART))?;
-    }
+    stack(
+        area,
+        &lines,
+        &anchored(&side_style, HPos::Left, VPos::Center),
+        (x + 6 * gap, top),
+        pitch,
+    )?;
 
     // The focus city's first place outlined: the edges of its triangles that no other of its
     // triangles shares.
