@@ -577,17 +577,18 @@ fn score_keeping(
                 .chain(top_filled.iter().map(|&g| plan.effective[g]))
                 .fold(0.0, |total, w| total + w);
             actual_weights(plan, out, &mut actual);
-            let share_at = |at: &dyn Fn(Level) -> bool| {
-                plan.indicator_nodes
-                    .iter()
-                    .enumerate()
-                    .filter(|&(i, _)| at(panel.level[cell * ni + i]))
-                    .map(|(_, &node)| actual[node])
-                    .fold(0.0, |total, w| total + w)
-            };
-            proxy_share[cell] = share_at(&|l| l == Level::National);
-            region_share[cell] = share_at(&|l| l == Level::Region);
-            own_share[cell] = share_at(&Level::is_own);
+            // The level breakdown in one pass: each weight used added to its level's share, in
+            // indicator order (folded from +0.0, as above).
+            let (mut own, mut region, mut national) = (0.0, 0.0, 0.0);
+            for (i, &node) in plan.indicator_nodes.iter().enumerate() {
+                let share = match panel.level[cell * ni + i] {
+                    Level::City | Level::Metro => &mut own,
+                    Level::Region => &mut region,
+                    Level::National => &mut national,
+                };
+                *share += actual[node];
+            }
+            (own_share[cell], region_share[cell], proxy_share[cell]) = (own, region, national);
             imputed_share[cell] = plan
                 .indicator_nodes
                 .iter()
