@@ -1673,3 +1673,129 @@ fn a_shipped_framework_is_named_by_its_id_and_an_unknown_name_is_refused_with_th
         "nothing written"
     );
 }
+
+/// The European index's floors (issue 14), on the embedded registry, catalogue and snapshot:
+/// at least 400 cities ranked in each of at least 10 years, no national value anywhere, at least
+/// 60% of every ranked city's score from its own (city-level) values, London ranked in at least
+/// 10 years. Shares are compared with a tolerance of 1e-9 (they are sums of weight fractions).
+#[test]
+fn the_european_index_meets_its_floors_on_the_embedded_data() {
+    let dir = TempDir::new().unwrap();
+    healthy_city()
+        .args(["run", "--framework", "europe", "--out"])
+        .arg(dir.path())
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "European Healthy City Index, 2020",
+        ));
+    let rows = read_csv(&dir.path().join("ranking.csv"));
+    let mut per_year = std::collections::BTreeMap::<String, usize>::new();
+    let mut london_years = 0;
+    for row in &rows {
+        // city, year, score, rank, city_share, region_share, national_share
+        assert_eq!(
+            row[6].parse::<f64>().unwrap(),
+            0.0,
+            "a national value: {row:?}"
+        );
+        if row[3].is_empty() {
+            continue;
+        }
+        *per_year.entry(row[1].clone()).or_default() += 1;
+        let own: f64 = row[4].parse().unwrap();
+        assert!(
+            own >= 0.6 - 1e-9,
+            "{row:?}: {own} of the score is the city's own"
+        );
+        if row[0] == "london" {
+            london_years += 1;
+        }
+    }
+    let full_years = per_year.values().filter(|&&n| n >= 400).count();
+    assert!(
+        full_years >= 10,
+        "years with 400 or more cities ranked: {per_year:?}"
+    );
+    assert!(london_years >= 10, "London ranked in {london_years} years");
+    // Hundreds of ranks on the trajectory's axis: a round step, not one label per rank.
+    let svg = chart(dir.path(), "trajectory-london");
+    let ticks = svg.matches("th</text>").count() + svg.matches("st</text>").count();
+    assert!(ticks <= 40, "{ticks} rank labels on London's trajectory");
+}
+
+#[test]
+fn import_urban_audit_regenerates_the_committed_european_registry() {
+    let Some(data) = shared_data() else { return };
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = TempDir::new().unwrap();
+    let out = dir.path().join("cities.toml");
+    healthy_city()
+        .current_dir(root)
+        .args(["import", "urban-audit", "--metadata"])
+        .arg(data.join("masselot-854-cities/metadata.csv.gz"))
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("wrote 854 cities"));
+    assert!(
+        fs::read(&out).unwrap() == fs::read(root.join("indicators/europe/cities.toml")).unwrap(),
+        "indicators/europe/cities.toml differs: run `healthy-city import urban-audit --metadata ../shared/data/masselot-854-cities/metadata.csv.gz` and commit"
+    );
+    let cities = healthy_city_model::Cities::load(&out).unwrap();
+    // The traps: NL002C is Alkmaar, not Amsterdam; Frankfurt is Frankfurt am Main (DE005C), and
+    // Frankfurt (Oder) keeps its qualifier; London keeps the world registry's id.
+    let id = |code: &str| cities.by_alias("eurostat", code).unwrap().id.clone();
+    assert_eq!(id("NL002C"), "alkmaar");
+    assert_eq!(id("NL001C"), "amsterdam");
+    assert_eq!(id("DE005C"), "frankfurt");
+    assert_eq!(id("DE027C"), "frankfurt-oder");
+    assert_eq!(id("UK001C"), "london");
+    let london = cities.get("london").unwrap();
+    assert_eq!(london.coordinates, Some((51.5073, -0.1276)));
+}
+
+#[test]
+fn ingest_regenerates_the_committed_european_snapshot() {
+    let Some(data) = shared_data() else { return };
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = TempDir::new().unwrap();
+    let snapshot = dir.path().join("snapshot");
+    healthy_city()
+        .current_dir(root)
+        .args(["ingest", "--cities", "indicators/europe/cities.toml"])
+        .args(["--catalogue", "indicators/europe/catalogue.toml", "--from"])
+        .arg(&data)
+        .arg("--out")
+        .arg(&snapshot)
+        .arg("--report")
+        .arg(dir.path().join("report"))
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("48 confidential cells"));
+    for file in ["observations.csv", "SOURCES.md"] {
+        assert!(
+            fs::read(snapshot.join(file)).unwrap()
+                == fs::read(root.join("indicators/europe/snapshot").join(file)).unwrap(),
+            "{file} differs from indicators/europe/snapshot/{file}: rebuild it (README, London among European cities) and commit"
+        );
+    }
+    // London's values against the files: PM2.5 2019 11.7079610824585 (metacityyear.csv.gz),
+    // infant deaths 2018 383 and live births 2018 (estat_urb_cfermor_en.csv), life expectancy
+    // 2018 83.0238095238095, a regional value.
+    let rows = read_csv(&snapshot.join("observations.csv"));
+    let value = |indicator: &str, year: &str| {
+        rows.iter()
+            .find(|r| r[0] == "london" && r[1] == indicator && r[2] == year)
+            .unwrap_or_else(|| panic!("no London {indicator} {year}"))
+            .clone()
+    };
+    assert_eq!(value("pm25", "2019")[3], "11.7079610824585");
+    assert_eq!(value("infant_mortality", "2018")[3], "383");
+    let le = value("life_expectancy", "2018");
+    assert_eq!(
+        (le[3].as_str(), le[8].as_str()),
+        ("83.0238095238095", "region")
+    );
+}

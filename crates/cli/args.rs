@@ -367,6 +367,33 @@ pub enum ImportCommand {
     /// lowercase ids (LIV_04 -> liv_04). Cities get country ZZZ and coordinates 0, 0: COINr
     /// data have no geography.
     Coinr(CoinrArgs),
+    /// Generate the European city registry from the Urban Audit city list of the Masselot et
+    /// al. (2023) panel (its metadata.csv.gz).
+    ///
+    /// Writes one `[[city]]` per Urban Audit code, with the code as its `eurostat` alias,
+    /// the source's coordinates, country and mean population; a city that a world registry
+    /// city aliases by its code keeps that city's id and name. This is how
+    /// indicators/europe/cities.toml is made.
+    UrbanAudit(UrbanAuditArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct UrbanAuditArgs {
+    /// The panel's city list: masselot-854-cities/metadata.csv.gz (gzipped or not).
+    #[arg(long, value_name = "FILE")]
+    pub metadata: PathBuf,
+
+    /// The world registry whose `eurostat` aliases give ids and names (indicators/cities.toml).
+    #[arg(long, value_name = "FILE", default_value = "indicators/cities.toml")]
+    pub world: PathBuf,
+
+    /// The registry file to write (replaced atomically).
+    #[arg(
+        long,
+        value_name = "FILE",
+        default_value = "indicators/europe/cities.toml"
+    )]
+    pub out: PathBuf,
 }
 
 #[derive(Debug, clap::Args)]

@@ -1,9 +1,9 @@
 //! `healthy-city import coinr`: a COINr coin's iData and iMeta as a framework, cities,
-//! catalogue and observations.
+//! catalogue and observations; `healthy-city import urban-audit`: the European registry.
 
 use anyhow::{Context, Result};
 
-use crate::args::CoinrArgs;
+use crate::args::{CoinrArgs, UrbanAuditArgs};
 use crate::hints::ingest_flags;
 use crate::publish::status;
 
@@ -31,6 +31,29 @@ pub fn coinr(args: &CoinrArgs) -> Result<()> {
             .join(", "),
         import.n_observations,
         args.out.join("framework.toml").display()
+    ));
+    Ok(())
+}
+
+pub fn urban_audit(args: &UrbanAuditArgs) -> Result<()> {
+    let bytes = std::fs::read(&args.metadata)
+        .with_context(|| format!("cannot read `{}`", args.metadata.display()))?;
+    let world = healthy_city_model::Cities::load(&args.world)?;
+    let toml = healthy_city_ingest::urban_audit_registry(
+        &bytes,
+        &args.metadata.display().to_string(),
+        &world,
+    )
+    .context("cannot make the registry from the Urban Audit city list")?;
+    // What is written must read back as a registry.
+    let cities = healthy_city_model::Cities::parse(&toml, &args.out.display().to_string())
+        .context("the generated registry does not read back")?;
+    healthy_city_fs::write_atomic(&args.out, toml.as_bytes())
+        .with_context(|| format!("cannot write `{}`", args.out.display()))?;
+    status(&format!(
+        "wrote {} cities to {}",
+        cities.iter().count(),
+        args.out.display()
     ));
     Ok(())
 }

@@ -118,6 +118,7 @@ fn run(args: Args) -> Result<()> {
         Command::Validate(args) => validate::run(&args),
         Command::Audit(args) => audit::run(&args),
         Command::Import(ImportCommand::Coinr(args)) => import::coinr(&args),
+        Command::Import(ImportCommand::UrbanAudit(args)) => import::urban_audit(&args),
         Command::Compare(args) => compare::run(&args),
         Command::Uncertainty(args) => uncertainty::run(&args),
         Command::Report(args) => report::run(&args),

@@ -634,14 +634,14 @@ fn input_bytes(args: &ReportArgs, framework: &Framework) -> Result<(Vec<u8>, Vec
     };
     let fw = match &args.common.input.framework {
         Some(path) => match embedded::shipped(path) {
-            Some((text, _)) => text.as_bytes().to_vec(),
+            Some(shipped) => shipped.framework.0.as_bytes().to_vec(),
             None => read(path)?,
         },
         None => embedded::FRAMEWORK.as_bytes().to_vec(),
     };
     let data = match data_path(args, framework) {
         Some(path) => read(&path)?,
-        None => embedded::OBSERVATIONS.as_bytes().to_vec(),
+        None => shipped_observations(args).0.as_bytes().to_vec(),
     };
     Ok((fw, data))
 }
@@ -660,7 +660,19 @@ fn data_path(args: &ReportArgs, framework: &Framework) -> Option<std::path::Path
 
 fn data_name(args: &ReportArgs, framework: &Framework) -> String {
     data_path(args, framework).map_or_else(
-        || String::from(embedded::OBSERVATIONS_NAME),
+        || String::from(shipped_observations(args).1),
         |p| p.display().to_string(),
     )
+}
+
+/// The embedded snapshot a run without a data file scores: the shipped framework's, or the
+/// world index's.
+fn shipped_observations(args: &ReportArgs) -> (&'static str, &'static str) {
+    args.common
+        .input
+        .framework
+        .as_deref()
+        .and_then(embedded::shipped)
+        .unwrap_or(&embedded::SHIPPED[0])
+        .observations
 }

@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use healthy_city_model::{
-    Catalogue, Cities, City, Flag, Indicator, Observation, Observations, SourceSpec,
+    Catalogue, Cities, City, Flag, Indicator, Level, Observation, Observations, SourceSpec,
 };
 
 use crate::bounds::{echo, years};
@@ -94,7 +94,20 @@ pub(crate) fn assemble(
                 spec.adapter
             )));
         }
-        let table = &source.table;
+        // A wide table is parsed for one value column (the first indicator's query); another
+        // indicator reading another column of the same file parses it again for its own.
+        let reparsed;
+        let table = if adapter == Adapter::Table
+            && !source
+                .table
+                .measures
+                .contains(&adapter.measure(&spec.query))
+        {
+            reparsed = sources.load(file, indicator, adapter)?;
+            &reparsed.table
+        } else {
+            &source.table
+        };
         if let Some(release) = &table.release {
             if release != &spec.release {
                 return Err(catalogue_error(format!(
@@ -436,7 +449,12 @@ fn ingest_indicator(
             },
             low: h.record.low,
             high: h.record.high,
-            level: None,
+            // City values and national proxies say their level by their flag; a metro or
+            // regional value says it in the `level` column (the world snapshot has none, so
+            // its file is unchanged).
+            level: indicator
+                .level
+                .filter(|level| matches!(level, Level::Metro | Level::Region)),
         })
         .collect();
     report.kept = observations.len();

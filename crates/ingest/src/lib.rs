@@ -15,6 +15,8 @@
 //!   functional urban areas; the Air Quality Life Index), one reader with a layout each;
 //! - [`parse_cdc_500_cities`]: CDC 500 Cities GIS-friendly city CSV, 95% intervals kept;
 //! - [`parse_table`]: any CSV, XLSX or Parquet table (gzipped or not) through a column mapping;
+//! - [`urban_audit_registry`]: the European city registry from the Masselot et al. panel's
+//!   Urban Audit city list (`healthy-city import urban-audit`);
 //! - [`import_coinr`]: a COINr coin's iData and iMeta tables, turned into a framework, cities,
 //!   catalogue and observations ([`write_coinr_import`] writes them).
 //!
@@ -118,6 +120,7 @@ mod http;
 mod provenance;
 mod publishers;
 mod read;
+mod registry;
 mod releases;
 mod report;
 mod snapshot;
@@ -141,6 +144,7 @@ pub use publishers::{
     parse_wb_api, parse_wdi_csv, parse_wdi_zip, parse_who_aap_csv, parse_who_aap_xlsx,
     parse_who_hub_csv, reference_year, Publisher, WbPage, PUBLISHERS,
 };
+pub use registry::urban_audit_registry;
 pub use releases::{accept_releases, revisions, ReleaseChange, Revision, Revisions};
 pub use report::{
     write_report, IndicatorReport, IngestReport, PlaceKind, UnmatchedPlace, UNMATCHED_COLUMNS,

@@ -402,7 +402,13 @@ impl Adapter {
     /// The generic `table` adapter matches through `columns.aliases` (default `table`) at city
     /// level.
     pub(crate) fn alias_source(self, indicator: &Indicator) -> Option<String> {
-        let city = indicator.level == Some(Level::City);
+        // City, metro and regional values are a place's own (a region's value attached to a
+        // city by the source, as the Masselot panel does): matched through aliases. Only
+        // national values match through `country`.
+        let city = matches!(
+            indicator.level,
+            Some(Level::City | Level::Metro | Level::Region)
+        );
         match self.row().matching {
             Matching::Aliases(key) => Some(key.to_string()),
             Matching::CityAliases(key) => city.then(|| key.to_string()),

@@ -219,8 +219,18 @@ where
         .max()
         .unwrap_or(1)
         .max(2);
+    // Every rank up to 20, every fifth up to 100; beyond, a round step giving at most 12
+    // ticks (a rank among 800 European cities would otherwise print 160 labels).
+    let step = match worst {
+        0..=20 => 1,
+        21..=100 => 5,
+        _ => [10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 2500, 5000]
+            .into_iter()
+            .find(|s| worst / s <= 12)
+            .unwrap_or(10_000),
+    };
     let y_keys: Vec<f64> = (1..=worst)
-        .filter(|&r| worst <= 20 || r == 1 || r % 5 == 0)
+        .filter(|&r| r == 1 || r % step == 0)
         .map(|r| -f64::from(r))
         .collect();
     let x_keys: Vec<f64> = points.iter().map(|p| f64::from(p.year)).collect();
