@@ -1781,6 +1781,18 @@ fn ingest_regenerates_the_committed_european_snapshot() {
             "{file} differs from indicators/europe/snapshot/{file}: rebuild it (README, London among European cities) and commit"
         );
     }
+    // Urban Audit codes outside the registry's 854 cities are listed with their row counts,
+    // never dropped silently or matched by name: the country total `UK` (6 infant-death
+    // values) and the city code `ES008C` (24; not among the Masselot panel's cities).
+    let unmatched = read_csv(&dir.path().join("report/unmatched.csv"));
+    for (code, rows) in [("UK", "6"), ("ES008C", "24")] {
+        assert!(
+            unmatched
+                .iter()
+                .any(|r| r[1] == "infant_mortality" && r[2] == code && r[5] == rows),
+            "{code} is not listed in unmatched.csv with {rows} rows"
+        );
+    }
     // London's values against the files: PM2.5 2019 11.7079610824585 (metacityyear.csv.gz),
     // infant deaths 2018 383 and live births 2018 (estat_urb_cfermor_en.csv), life expectancy
     // 2018 83.0238095238095, a regional value.

@@ -426,7 +426,7 @@ pub struct CoinrArgs {
 #[derive(Debug, clap::Args)]
 pub struct InputArgs {
     /// Framework file (TOML), or the id of a shipped framework (`healthy-city`,
-    /// `lenstore-2021`). Default: the embedded healthy-city index.
+    /// `lenstore-2021`, `europe`). Default: the embedded healthy-city index.
     ///
     /// Paths in its [data] table are relative to the file; what it does not name
     /// (cities, catalogue, observations) comes from the embedded defaults.

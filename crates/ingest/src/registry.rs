@@ -81,7 +81,8 @@ const COLUMNS: [&str; 7] = [
 /// gzipped or not; `file` names it in errors), taking the id and name of each city that a
 /// `world` city aliases by its Urban Audit code (`eurostat`).
 ///
-/// An Urban Audit code listed twice, a country code outside the Urban Audit's, a coordinate
+/// An Urban Audit code listed twice or under another country than its own (`UK001C` under
+/// `FR`), a country code outside the Urban Audit's, a coordinate
 /// that is not a number, or a row without a code or a name is an error naming the line.
 pub fn urban_audit_registry(bytes: &[u8], file: &str, world: &Cities) -> Result<String> {
     let bytes = gunzip_if_gzip(bytes, file)?;
@@ -141,6 +142,15 @@ pub fn urban_audit_registry(bytes: &[u8], file: &str, world: &Cities) -> Result<
                 COUNTRIES.map(|(c, _)| c).join(", ")
             ))
         })?;
+        // An Urban Audit code starts with its country's Eurostat code (`UK001C`): a city
+        // listed under another country is a misassigned row, not a city to register.
+        if !code.starts_with(field(country_at)) {
+            return Err(fail(format!(
+                "city `{code}` is listed in country `{}`, but its code is of country `{}`: correct the row's `CNTR_CODE`",
+                field(country_at),
+                code.get(..2).unwrap_or(&code)
+            )));
+        }
         let label = field(label_at);
         let local = field(local_at);
         if label.is_empty() && local.is_empty() {
@@ -411,6 +421,13 @@ aliases = { eurostat = ["DE005C"] }
         let err = urban_audit_registry(country.as_bytes(), "m.csv", &world()).unwrap_err();
         assert!(
             err.to_string().contains("line 2") && err.to_string().contains("`US`"),
+            "{err}"
+        );
+        let elsewhere =
+            format!("{HEAD}\"UK001C\",\"FR\",\"London\",0,51,\"\",\"London\",\"UK\",1\n");
+        let err = urban_audit_registry(elsewhere.as_bytes(), "m.csv", &world()).unwrap_err();
+        assert!(
+            err.to_string().contains("line 2") && err.to_string().contains("of country `UK`"),
             "{err}"
         );
         let lat = format!("{HEAD}\"UK001C\",\"UK\",\"London\",0,north,\"\",\"London\",\"UK\",1\n");
