@@ -61,7 +61,34 @@ pub(crate) fn assemble(
     }
     let mut rows = Vec::new();
     let mut reports = Vec::new();
-    for indicator in catalogue.iter() {
+    // An indicator with fallback sources is read once per source; each city keeps the series
+    // of the first source that has values for it.
+    let variants: Vec<Indicator> = catalogue.iter().flat_map(Indicator::by_source).collect();
+    let mut served: HashMap<&str, BTreeSet<String>> = HashMap::new();
+    let mut take = |indicator: &Indicator,
+                    mut report: IndicatorReport,
+                    mut kept: Vec<Observation>,
+                    rows: &mut Vec<Observation>,
+                    reports: &mut Vec<IndicatorReport>| {
+        let earlier = served
+            .entry(catalogue_id(catalogue, indicator))
+            .or_default();
+        let before: BTreeSet<String> = kept.iter().map(|o| o.city.clone()).collect();
+        kept.retain(|o| !earlier.contains(&o.city));
+        let after: BTreeSet<String> = kept.iter().map(|o| o.city.clone()).collect();
+        report.earlier_source = before.len() - after.len();
+        report.kept = kept.len();
+        report.cities_matched = after.len();
+        report.cities_without_value = cities
+            .iter()
+            .filter(|c| !after.contains(&c.id))
+            .map(|c| c.id.clone())
+            .collect();
+        earlier.extend(after);
+        rows.extend(kept);
+        reports.push(report);
+    };
+    for indicator in &variants {
         let spec = spec(indicator)?;
         let catalogue_error = |message: String| Error::Catalogue {
             indicator: indicator.id.clone(),
@@ -84,8 +111,7 @@ pub(crate) fn assemble(
         };
         if let Some(why) = &source.failed {
             let (report, kept) = keep_previous(indicator, adapter, file, why, previous, cities);
-            rows.extend(kept);
-            reports.push(report);
+            take(indicator, report, kept, &mut rows, &mut reports);
             continue;
         }
         if source.adapter != adapter {
@@ -142,8 +168,7 @@ pub(crate) fn assemble(
         if let Some(download) = source.downloads.first() {
             report.origin = Some(download.origin.as_str().to_string());
         }
-        rows.extend(kept);
-        reports.push(report);
+        take(indicator, report, kept, &mut rows, &mut reports);
     }
     check_kept(&reports, first_year, rows.len())?;
     let mut observations = Observations::from_rows(rows, "ingested observations");
@@ -157,18 +182,23 @@ pub(crate) fn assemble(
         indicators: reports,
     };
     let mut keys = Vec::new();
-    for indicator in catalogue.iter() {
+    for indicator in &variants {
         if let Some(adapter) = Adapter::from_name(&spec(indicator)?.adapter) {
             keys.push(sources.key(indicator, adapter)?);
         }
     }
-    let sources_md = sources_md(catalogue, &keys, &loaded, &report, &observations);
+    let sources_md = sources_md(&variants, &keys, &loaded, &report, &observations);
     Ok(Snapshot {
         observations,
         report,
         sources_md,
         accepted: Vec::new(),
     })
+}
+
+/// The catalogue's own spelling of an indicator's id (borrowed for as long as the catalogue).
+fn catalogue_id<'c>(catalogue: &'c Catalogue, indicator: &Indicator) -> &'c str {
+    catalogue.get(&indicator.id).map_or("", |i| i.id.as_str())
 }
 
 /// The first year kept must be one a value may refer to ([`years`]): a later
@@ -294,6 +324,7 @@ fn ingest_indicator(
         superseded: 0,
         confidential: 0,
         cities_matched: 0,
+        earlier_source: 0,
         cities_without_value: Vec::new(),
         unmatched: 0,
         unmatched_names: None,
@@ -471,11 +502,15 @@ fn keep_previous(
     previous: Option<&Observations>,
     cities: &Cities,
 ) -> (IndicatorReport, Vec<Observation>) {
+    let key = indicator
+        .source
+        .as_ref()
+        .map_or_else(String::new, |spec| adapter.key(spec));
     let kept: Vec<Observation> = previous
         .map(|p| {
             p.rows()
                 .iter()
-                .filter(|o| o.indicator == indicator.id)
+                .filter(|o| o.indicator == indicator.id && o.source == key)
                 .cloned()
                 .collect()
         })
@@ -483,10 +518,7 @@ fn keep_previous(
     let matched: BTreeSet<&str> = kept.iter().map(|o| o.city.as_str()).collect();
     let report = IndicatorReport {
         indicator: indicator.id.clone(),
-        source: indicator
-            .source
-            .as_ref()
-            .map_or_else(String::new, |spec| adapter.key(spec)),
+        source: key,
         file: file.to_string(),
         rows_read: 0,
         values_read: 0,
@@ -497,6 +529,7 @@ fn keep_previous(
         superseded: 0,
         confidential: 0,
         cities_matched: matched.len(),
+        earlier_source: 0,
         cities_without_value: cities
             .iter()
             .filter(|c| !matched.contains(c.id.as_str()))
@@ -959,6 +992,119 @@ source = { adapter = "table", publisher = "A survey", dataset = "City Survey", r
         assert_eq!(
             (report.source.as_str(), report.unmatched),
             ("city-survey-2023", 1)
+        );
+    }
+
+    #[test]
+    fn a_city_takes_its_whole_series_from_the_first_source_that_has_it() {
+        let folder = Folder::new("fallback", AAP);
+        // London's region has two years; the national fallback has London too (it must not be
+        // used for London) and New York, which only the fallback covers.
+        std::fs::write(
+            folder.0.join("regions.csv"),
+            "Code,Year,LE\nUKI,2019,82.9\nUKI,2020,80.0\nXX9,2019,70.0\n",
+        )
+        .unwrap();
+        std::fs::write(
+            folder.0.join("wdi-us.csv"),
+            WDI.replace("\"Canada\",\"CAN\"", "\"United States\",\"USA\""),
+        )
+        .unwrap();
+        let cities = CITIES.replace(
+            "lenstore = [\"London\"] }",
+            "lenstore = [\"London\"], nuts = [\"UKI\"] }",
+        );
+        let cities = Cities::parse(&cities, "cities.toml").unwrap();
+        let extra = r#"
+[[indicator]]
+id = "le_mixed"
+direction = "higher"
+level = "national"
+[indicator.source]
+level = "region"
+adapter = "table"
+publisher = "P"
+dataset = "Regions"
+release = "2024"
+licence = "CC BY 4.0"
+query = "LE"
+file = "regions.csv"
+columns = { place = "Code", year = "Year", aliases = "nuts" }
+note = "Averaged over the city's regions."
+[[indicator.fallback]]
+adapter = "wdi_csv"
+publisher = "World Bank"
+dataset = "WDI"
+release = "2025-01-28"
+licence = "CC BY 4.0"
+query = "SP.DYN.LE00.IN"
+file = "wdi-us.csv"
+"#;
+        let snapshot = build_snapshot(&folder.0, &cities, &catalogue(extra), 2000).unwrap();
+        let rows: Vec<(&str, i32, f64, &str, Option<Level>)> = snapshot
+            .observations
+            .rows()
+            .iter()
+            .filter(|o| o.indicator == "le_mixed")
+            .map(|o| (o.city.as_str(), o.year, o.value, o.source.as_str(), o.level))
+            .collect();
+        // London: both regional values, none of the UK's (81.4, 80.35); New York: the USA's
+        // (the fixture's second country row: 82.2, 81.7), national and flagged proxy.
+        assert_eq!(
+            rows,
+            [
+                ("london", 2019, 82.9, "regions-2024", Some(Level::Region)),
+                ("london", 2020, 80.0, "regions-2024", Some(Level::Region)),
+                ("new-york", 2019, 82.2, "wdi-2025-01-28", None),
+                ("new-york", 2020, 81.7, "wdi-2025-01-28", None),
+            ]
+        );
+        let proxies: Vec<Flag> = snapshot
+            .observations
+            .rows()
+            .iter()
+            .filter(|o| o.indicator == "le_mixed")
+            .map(|o| o.flag)
+            .collect();
+        assert_eq!(proxies, [Flag::None, Flag::None, Flag::Proxy, Flag::Proxy]);
+        let reports: Vec<(&str, usize, usize, usize)> = snapshot
+            .report
+            .indicators
+            .iter()
+            .filter(|r| r.indicator == "le_mixed")
+            .map(|r| {
+                (
+                    r.source.as_str(),
+                    r.kept,
+                    r.cities_matched,
+                    r.earlier_source,
+                )
+            })
+            .collect();
+        assert_eq!(
+            reports,
+            [("regions-2024", 2, 1, 0), ("wdi-2025-01-28", 2, 1, 1)]
+        );
+        assert!(snapshot
+            .report
+            .to_string()
+            .contains("1 city taken from an earlier source"));
+        let md = &snapshot.sources_md;
+        assert!(
+            md.contains("- Several sources for one indicator (`le_mixed`)"),
+            "{md}"
+        );
+        assert!(
+            md.contains("| Note | Averaged over the city's regions. |"),
+            "{md}"
+        );
+        assert!(
+            md.contains("| `le_mixed` | `LE` | region | 2 | 1 | 2019-2020 |"),
+            "{md}"
+        );
+        assert!(
+            md.contains("| `le_mixed` | `SP.DYN.LE00.IN` | national (proxy) | 2 | 1 | 2019-2020 |"),
+            "{md}"
         );
     }
 

@@ -3,14 +3,14 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
-use healthy_city_model::{Catalogue, Indicator, Level, Observation, Observations};
+use healthy_city_model::{Indicator, Level, Observation, Observations};
 
 use crate::report::{thousands, IngestReport};
 use crate::source::Loaded;
 
 /// The text of `SOURCES.md`: the rules, then one section per source file or download.
 pub(crate) fn sources_md(
-    catalogue: &Catalogue,
+    indicators_by_source: &[Indicator],
     keys: &[String],
     loaded: &BTreeMap<String, Loaded>,
     report: &IngestReport,
@@ -52,6 +52,26 @@ download was read. This file is generated: rebuild rather than edit.
   empty otherwise; never computed here.
 "
     );
+    // Said only where an indicator has several sources, so other snapshots read as before.
+    let mixed: Vec<String> = indicators_by_source
+        .iter()
+        .enumerate()
+        .filter(|(n, i)| indicators_by_source[..*n].iter().any(|e| e.id == i.id))
+        .map(|(_, i)| format!("`{}`", i.id))
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    if !mixed.is_empty() {
+        let _ = write!(
+            out,
+            "- Several sources for one indicator ({}): the catalogue lists them in order, and a city
+  takes its whole series from the first that has a value for it (never a mix of sources over
+  the years); a value's source is its `source` column and its level (`region`, `metro`) its
+  `level` column, or `proxy` for a national one.
+",
+            mixed.join(", ")
+        );
+    }
     let mut files: Vec<&str> = Vec::new();
     for key in keys {
         if !files.contains(&key.as_str()) {
@@ -62,7 +82,7 @@ download was read. This file is generated: rebuild rather than edit.
         let Some(source) = loaded.get(file) else {
             continue;
         };
-        let indicators: Vec<&Indicator> = catalogue
+        let indicators: Vec<&Indicator> = indicators_by_source
             .iter()
             .zip(keys)
             .filter(|(_, k)| k.as_str() == file)
@@ -93,9 +113,13 @@ download was read. This file is generated: rebuild rather than edit.
             }
             rows
         };
+        let note = spec
+            .note
+            .as_deref()
+            .map_or_else(String::new, |n| format!("| Note | {n} |\n"));
         let _ = write!(
             out,
-            "\n## `{key}`: {}\n\n| | |\n|---|---|\n| Publisher | {} |\n| Dataset | {} |\n| Release | {} |\n| Licence | {} |\n| URL | {} |\n{fetched}| Rows read | {} |\n\n| Indicator | Query | Level | Values kept | Cities | Years |\n|---|---|---|---:|---:|---|\n",
+            "\n## `{key}`: {}\n\n| | |\n|---|---|\n| Publisher | {} |\n| Dataset | {} |\n| Release | {} |\n| Licence | {} |\n| URL | {} |\n{note}{fetched}| Rows read | {} |\n\n| Indicator | Query | Level | Values kept | Cities | Years |\n|---|---|---|---:|---:|---|\n",
             spec.dataset,
             spec.publisher,
             spec.dataset,
@@ -105,10 +129,15 @@ download was read. This file is generated: rebuild rather than edit.
             thousands(source.table.rows_read),
         );
         for indicator in &indicators {
+            let source_key = indicator
+                .source
+                .as_ref()
+                .map(|s| source.adapter.key(s))
+                .unwrap_or_default();
             let rows: Vec<&Observation> = observations
                 .rows()
                 .iter()
-                .filter(|o| o.indicator == indicator.id)
+                .filter(|o| o.indicator == indicator.id && o.source == source_key)
                 .collect();
             let cities: BTreeSet<&str> = rows.iter().map(|o| o.city.as_str()).collect();
             let years = match (
@@ -138,7 +167,13 @@ download was read. This file is generated: rebuild rather than edit.
         let statuses: Vec<String> = report
             .indicators
             .iter()
-            .filter(|r| indicators.iter().any(|i| i.id == r.indicator))
+            .filter(|r| {
+                indicators.iter().any(|i| {
+                    i.id == r.indicator
+                        && i.source.as_ref().map(|s| source.adapter.key(s)).as_ref()
+                            == Some(&r.source)
+                })
+            })
             .filter(|r| !r.statuses.is_empty())
             .map(|r| {
                 let flags: Vec<String> = r
@@ -160,7 +195,13 @@ download was read. This file is generated: rebuild rather than edit.
         let withheld: Vec<String> = report
             .indicators
             .iter()
-            .filter(|r| indicators.iter().any(|i| i.id == r.indicator))
+            .filter(|r| {
+                indicators.iter().any(|i| {
+                    i.id == r.indicator
+                        && i.source.as_ref().map(|s| source.adapter.key(s)).as_ref()
+                            == Some(&r.source)
+                })
+            })
             .filter(|r| r.confidential > 0)
             .map(|r| format!("`{}` {}", r.indicator, thousands(r.confidential)))
             .collect();

@@ -47,8 +47,12 @@ pub struct IndicatorReport {
     /// those cities' series that are the publisher's choice, not missing data. Confidential
     /// cells of places outside the registry are not counted.
     pub confidential: usize,
-    /// Registry cities with at least one value.
+    /// Registry cities with at least one value kept.
     pub cities_matched: usize,
+    /// Registry cities this source has values for that it did not supply, because an earlier
+    /// source of the indicator did (an indicator with `[[indicator.fallback]]` sources takes
+    /// each city's series from one source).
+    pub earlier_source: usize,
     /// Registry cities (ids) with no value.
     pub cities_without_value: Vec<String>,
     /// Number of the file's places (names or codes, aggregates included) that matched no
@@ -147,6 +151,18 @@ impl fmt::Display for IngestReport {
             }
             if i.superseded > 0 {
                 write!(f, ", {} superseded by a newer version", i.superseded)?;
+            }
+            if i.earlier_source > 0 {
+                write!(
+                    f,
+                    ", {} {} taken from an earlier source",
+                    i.earlier_source,
+                    if i.earlier_source == 1 {
+                        "city"
+                    } else {
+                        "cities"
+                    }
+                )?;
             }
             if i.confidential > 0 {
                 write!(

@@ -19,6 +19,7 @@ struct Draft {
     direction: Option<Direction>,
     level: Option<Level>,
     source: Option<SourceSpec>,
+    fallback: Vec<SourceSpec>,
 }
 
 /// The error of a catalogue with no indicator.
@@ -151,6 +152,14 @@ pub struct SourceSpec {
     /// For the generic `table` adapter (CSV, XLSX or Parquet): which columns hold what.
     #[serde(default)]
     pub columns: Option<Columns>,
+    /// Where this source measures, when it is not the indicator's `level` (an indicator read
+    /// from several sources, see [`Indicator::fallback`]).
+    #[serde(default)]
+    pub level: Option<Level>,
+    /// What a reader of the values must know about the source (how the publisher derived or
+    /// filled them), written into the snapshot's `SOURCES.md`.
+    #[serde(default)]
+    pub note: Option<String>,
 }
 
 /// The column mapping of a generic table source (`adapter = "table"`).
@@ -192,6 +201,11 @@ pub struct Indicator {
     /// Where the values come from: needed to ingest them, optional when the user supplies the
     /// observations (reported as "not given").
     pub source: Option<SourceSpec>,
+    /// The sources read after `source`, in order (`[[indicator.fallback]]`): a city takes all
+    /// its values of the indicator from the first source that has any for it, so each city's
+    /// series comes from one source, and the level of each value is its source's. The
+    /// indicator's `level` is then the farthest its values may be.
+    pub fallback: Vec<SourceSpec>,
     /// Line of the indicator's `id` in its file.
     pub line: usize,
 }
@@ -208,6 +222,26 @@ impl Indicator {
     /// `city`, `metro`, `region`, `national`, or [`NOT_GIVEN`].
     pub fn level_text(&self) -> &'static str {
         self.level.map_or(NOT_GIVEN, Level::as_str)
+    }
+
+    /// Whether its values come from more than one source (and so may differ in level).
+    pub fn is_mixed(&self) -> bool {
+        !self.fallback.is_empty()
+    }
+
+    /// The indicator once per source, in source order, each with one `source`, no fallback
+    /// and its source's level (the indicator's where the source gives none).
+    pub fn by_source(&self) -> Vec<Indicator> {
+        self.source
+            .iter()
+            .chain(&self.fallback)
+            .map(|spec| Indicator {
+                level: spec.level.or(self.level),
+                source: Some(spec.clone()),
+                fallback: Vec::new(),
+                ..self.clone()
+            })
+            .collect()
     }
 }
 
@@ -231,6 +265,8 @@ struct RawIndicator {
     level: Option<Level>,
     #[serde(default)]
     source: Option<SourceSpec>,
+    #[serde(default)]
+    fallback: Vec<SourceSpec>,
 }
 
 /// The indicator catalogue, in file order.
@@ -280,6 +316,7 @@ impl Catalogue {
                     direction: item.direction,
                     level: item.level,
                     source: item.source,
+                    fallback: item.fallback,
                 },
                 line,
             );
@@ -358,6 +395,7 @@ impl Catalogue {
                     direction,
                     level,
                     source: None,
+                    fallback: Vec::new(),
                 },
                 line,
             ));
@@ -380,6 +418,34 @@ impl Catalogue {
                 "indicator id `{shown}` must be lowercase letters, digits, `_` and `-`"
             ));
         }
+        if !draft.fallback.is_empty() && draft.source.is_none() {
+            problems.push(format!(
+                "indicator `{shown}` has a `fallback` but no `source`: give the first source as `[indicator.source]` and the later ones as `[[indicator.fallback]]`"
+            ));
+        }
+        let specs: Vec<&SourceSpec> = draft.source.iter().chain(&draft.fallback).collect();
+        for (n, spec) in specs.iter().enumerate() {
+            if specs[..n]
+                .iter()
+                .any(|s| s.file == spec.file && s.query == spec.query && s.url == spec.url)
+            {
+                problems.push(format!(
+                    "indicator `{shown}` names the source `{}` (query `{}`) twice: each source of an indicator must be another file or query",
+                    echo(spec.file.as_deref().unwrap_or(&spec.dataset)),
+                    echo(&spec.query)
+                ));
+            }
+        }
+        if let (Some(farthest), true) = (draft.level, !draft.fallback.is_empty()) {
+            for spec in &specs {
+                if spec.level.is_some_and(|l| l > farthest) {
+                    problems.push(format!(
+                        "indicator `{shown}` has level `{farthest}` but a source of level `{}`: with several sources the indicator's `level` is the farthest of theirs",
+                        spec.level.map_or("", Level::as_str)
+                    ));
+                }
+            }
+        }
         let Some(direction) = draft.direction else {
             problems.push(format!(
                 "indicator `{shown}` has no direction: add `direction = \"higher\"` or `\"lower\"`"
@@ -398,6 +464,7 @@ impl Catalogue {
             direction,
             level: draft.level,
             source: draft.source,
+            fallback: draft.fallback,
             line,
         });
         problems
@@ -486,6 +553,50 @@ direction = "lower"
 level = "city"
 source = { adapter = "who_aap", publisher = "WHO", dataset = "AAQ", release = "V5", licence = "CC BY-NC-SA 3.0 IGO", query = "pm25" }
 "#;
+
+    #[test]
+    fn sources_in_order_each_with_its_level_and_the_errors_of_a_bad_order() {
+        let base = "[[indicator]]\nid = \"le\"\ndirection = \"higher\"\nlevel = \"national\"\n[indicator.source]\nlevel = \"region\"\nadapter = \"table\"\npublisher = \"p\"\ndataset = \"d\"\nrelease = \"r\"\nlicence = \"l\"\nquery = \"q\"\nfile = \"a.csv\"\n[[indicator.fallback]]\nadapter = \"wdi_csv\"\npublisher = \"p\"\ndataset = \"d\"\nrelease = \"r\"\nlicence = \"l\"\nquery = \"q\"\nfile = \"b.csv\"\n";
+        let c = Catalogue::parse(base, "c.toml").unwrap();
+        let le = c.get("le").unwrap();
+        assert!(le.is_mixed());
+        let parts: Vec<(Option<Level>, Option<String>)> = le
+            .by_source()
+            .iter()
+            .map(|i| (i.level, i.source.as_ref().and_then(|s| s.file.clone())))
+            .collect();
+        assert_eq!(
+            parts,
+            [
+                (Some(Level::Region), Some("a.csv".to_string())),
+                (Some(Level::National), Some("b.csv".to_string()))
+            ]
+        );
+        // The indicator's level must be the farthest of its sources'.
+        let err = Catalogue::parse(
+            &base.replace(
+                "level = \"national\"\n[indicator.source]",
+                "level = \"city\"\n[indicator.source]",
+            ),
+            "c.toml",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains(
+                "c.toml:1: indicator `le` has level `city` but a source of level `region`"
+            ),
+            "{err}"
+        );
+        // The same file and query twice.
+        let err = Catalogue::parse(&base.replace("b.csv", "a.csv"), "c.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("names the source `a.csv` (query `q`) twice"),
+            "{err}"
+        );
+    }
 
     #[test]
     fn reads_an_indicator_with_its_direction_and_source() {

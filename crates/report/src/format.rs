@@ -202,10 +202,24 @@ pub(crate) fn plain(x: f64) -> String {
     }
 }
 
+/// A rank quantile as read: one decimal at most (a type-7 quantile between two ranks, such
+/// as 7.05, would otherwise print its binary rounding, 7.0499999999999545).
+pub(crate) fn rank_text(q: f64) -> String {
+    plain((q * 10.0).round() / 10.0)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::testdata;
+
+    #[test]
+    fn a_rank_quantile_prints_one_decimal_at_most() {
+        // 7 + 0.05 x (8 - 7) in binary is 7.0499999999999545: read as 7 (one decimal, rounded).
+        assert_eq!(rank_text(7.0 + 0.05 * (8.0 - 7.0) - 4.5e-14), "7");
+        assert_eq!(rank_text(19.0), "19");
+        assert_eq!(rank_text(7.25), "7.3");
+    }
 
     fn area_of(s: &mut String) -> DrawingArea<SVGBackend<'_>, Shift> {
         crate::style::register_fonts().unwrap();

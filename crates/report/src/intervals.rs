@@ -93,8 +93,8 @@ where
                 chart.names[c],
                 ordinal(s.nominal_rank),
                 s.median_rank,
-                s.q05_rank,
-                s.q95_rank,
+                crate::format::rank_text(s.q05_rank),
+                crate::format::rank_text(s.q95_rank),
                 100.0 * s.p_first
             ),
             color: okabe_ito::VERMILLION,

@@ -17,7 +17,7 @@ use healthy_city_model::{Aggregation, Framework, Missing, NodeKind, Nonpositive,
 use healthy_city_score::{RankStats, Results};
 use serde::Serialize;
 
-use crate::format::{ordinal, plain, score_decimals, thousands};
+use crate::format::{ordinal, plain, rank_text, score_decimals, thousands};
 use crate::table::{Cell, Table};
 
 const CSS: &str = include_str!("page.css");
@@ -386,8 +386,8 @@ pub fn headline(page: &ReportPage<'_>) -> Vec<String> {
         lines.push(format!(
             "Over {} replications of the index's uncertain choices, its rank lies between {} and {} in 90% of them (5-95%), and {first}.",
             thousands(page.runs),
-            plain((s.q05_rank * 10.0).round() / 10.0),
-            plain((s.q95_rank * 10.0).round() / 10.0),
+            rank_text(s.q05_rank),
+            rank_text(s.q95_rank),
         ));
     }
     let proxy = r.proxy_share(y, c);

@@ -1,7 +1,7 @@
 //! The path-to-first chart: the effort each indicator takes on the least improvement that
 //! ranks a city first, with the move in the indicator's own units.
 
-use healthy_city_model::Catalogue;
+use healthy_city_model::{Catalogue, Level};
 use healthy_city_score::{PathStep, PathToFirst};
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -43,7 +43,11 @@ impl PathLabel {
                     |i| PathLabel {
                         name: i.name.clone(),
                         unit: i.unit.clone(),
-                        national: i.is_national(),
+                        national: if i.is_mixed() {
+                            s.level == Level::National
+                        } else {
+                            i.is_national()
+                        },
                     },
                 )
             })
@@ -365,6 +369,7 @@ mod tests {
             change: target - current,
             effort,
             limit,
+            level: Level::City,
         }
     }
 

@@ -293,7 +293,7 @@ where
     let results = chart.results;
     let indicator_text = |i: usize| {
         let base = name(results, i);
-        match chart.catalogue.level(&results.nodes[i].id) {
+        match level(chart, y, c, i) {
             Some(Level::National) => format!("{base} \u{2014} national"),
             Some(Level::Region) => format!("{base} \u{2014} regional"),
             _ => base.to_string(),
@@ -333,6 +333,16 @@ where
 /// The subtitle: the city's rank and the share of its score resting on national values, how
 /// to read a row, the strengths and weaknesses (the indicators in the top and bottom
 /// quarters, or the best and worst ranked when none is), and the marks used.
+/// The level of indicator node `i`'s value shown for city `c` in year slot `y`: the
+/// catalogue's, or where the indicator has several sources the value's own.
+fn level(chart: &ProfileChart<'_>, y: usize, c: usize, i: usize) -> Option<Level> {
+    let id = &chart.results.nodes[i].id;
+    match chart.catalogue.get(id) {
+        Some(indicator) if indicator.is_mixed() => chart.results.node_level(y, c, i),
+        _ => chart.catalogue.level(id),
+    }
+}
+
 fn subtitle(
     chart: &ProfileChart<'_>,
     y: usize,
@@ -409,7 +419,7 @@ fn subtitle(
     let marked = |l: Level| {
         rows.iter().any(|r| {
             r.indicator
-                .is_some_and(|i| chart.catalogue.level(&results.nodes[i].id) == Some(l))
+                .is_some_and(|i| level(chart, y, c, i) == Some(l))
         })
     };
     match (marked(Level::National), marked(Level::Region)) {

@@ -1,6 +1,8 @@
 //! The framework chart: the index's tree, index at the left, each node with its nominal weight
 //! within its parent and its effective weight in the index.
 
+use std::fmt::Write as _;
+
 use healthy_city_model::{Catalogue, Level};
 use healthy_city_score::Results;
 use plotters::coord::Shift;
@@ -248,7 +250,9 @@ fn subtitle(chart: &FrameworkChart<'_>) -> Vec<Line> {
         .iter()
         .copied()
         .filter(|&n| chart.catalogue.level(&results.nodes[n].id) == Some(Level::National))
+        .filter(|&n| !is_mixed(chart, n))
         .collect();
+    let mixed = indicators.iter().filter(|&&n| is_mixed(chart, n)).count();
     let share: f64 = national
         .iter()
         .map(|&n| results.effective_weights[n].effective)
@@ -275,7 +279,29 @@ fn subtitle(chart: &FrameworkChart<'_>) -> Vec<Line> {
             percent(share)
         ),
     }));
+    if mixed > 0 {
+        let last = lines.len() - 1;
+        let text = &mut lines[last].text;
+        text.pop(); // the full stop
+        let _ =
+            write!(
+            text,
+            "; {mixed} {} from several sources, {} level differs from one of the {} to another.",
+            if mixed == 1 { "indicator" } else { "indicators" },
+            if mixed == 1 { "whose" } else { "whose values'" },
+            results.units,
+        );
+    }
     lines
+}
+
+/// Whether node `n` is an indicator the catalogue reads from several sources (its values'
+/// level then differs from unit to unit).
+fn is_mixed(chart: &FrameworkChart<'_>, n: usize) -> bool {
+    chart
+        .catalogue
+        .get(&chart.results.nodes[n].id)
+        .is_some_and(healthy_city_model::Indicator::is_mixed)
 }
 
 /// Height of the chart: the header (lines estimated from their lengths, as the frame wraps

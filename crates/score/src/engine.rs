@@ -19,7 +19,7 @@ use std::num::NonZeroU32;
 use std::sync::OnceLock;
 
 use healthy_city_model::{
-    Aggregation, Bounds, Catalogue, Cities, Framework, GroupImpute, Impute, Normalisation,
+    Aggregation, Bounds, Catalogue, Cities, Framework, GroupImpute, Impute, Level, Normalisation,
     Observations, Treatment, Weighting,
 };
 
@@ -165,6 +165,8 @@ pub struct Engine {
     /// `[peer][node]` nominal scores and ranks of every node, from [`score`](crate::score()).
     node_scores: Vec<f64>,
     node_ranks: Vec<Option<NonZeroU32>>,
+    /// `[peer][indicator]` the level of each raw value (see [`Results::levels`]).
+    levels: Vec<Level>,
     blocks: Vec<Block>,
     /// Every city of the panel, in panel order, their slots, and the panel slot of each peer.
     panel_cities: Vec<String>,
@@ -281,10 +283,16 @@ impl Engine {
             .flat_map(|&c| (0..nn).map(move |node| (c, node)))
             .map(|(c, node)| results.ranks_nonzero(y, c, node))
             .collect();
+        let levels = peers
+            .iter()
+            .flat_map(|&c| (0..ni).map(move |i| (c, i)))
+            .map(|(c, i)| results.level(y, c, i))
+            .collect();
         Ok(Engine {
             target: plan.root,
             node_scores,
             node_ranks,
+            levels,
             year: results.years[y],
             cities: peers.iter().map(|&c| results.cities[c].clone()).collect(),
             city_names: peers
@@ -329,6 +337,11 @@ impl Engine {
     /// Number of indicators.
     pub fn n_indicators(&self) -> usize {
         self.plan.indicators.len()
+    }
+
+    /// The level of peer `city`'s value of indicator slot `i` (framework order).
+    pub fn level(&self, city: usize, i: usize) -> Level {
+        self.levels[city * self.plan.indicators.len() + i]
     }
 
     /// Id of indicator slot `i` (framework order).

@@ -19,7 +19,7 @@
 //!
 //! Either answer is re-scored with the engine before it is reported.
 
-use healthy_city_model::{Aggregation, Normalisation, Transform, Treatment};
+use healthy_city_model::{Aggregation, Level, Normalisation, Transform, Treatment};
 
 use std::sync::atomic::AtomicBool;
 
@@ -47,6 +47,8 @@ pub struct PathStep {
     pub effort: f64,
     /// The most it could move to (best peer value or the user's cap).
     pub limit: f64,
+    /// Where the city's value is measured (its own, its region's, its country's).
+    pub level: Level,
 }
 
 /// The answer.
@@ -358,6 +360,7 @@ fn path_with_margin(
                 change: tgt - cur,
                 effort: if range[i] > 0.0 { d[i] / range[i] } else { 0.0 },
                 limit: inverse(ind.transform, ind.sign * limit[i]),
+                level: engine.level(city, i),
             }
         })
         .collect();

@@ -72,6 +72,11 @@ pub struct Results {
     pub imputed: Vec<bool>,
     /// Share of the city's index score that rests on imputed values: `[year][city]`.
     pub imputed_share: Vec<f64>,
+    /// The level of each raw value (where an indicator read from several sources, or a rate
+    /// over a denominator, differs from city to city): `[year][city][indicator]`, indicators in
+    /// framework order (`city` where the value is missing; an imputed value takes the farther
+    /// of the two it lies between).
+    pub levels: Vec<Level>,
     /// Whether the city is ranked in the year (index score present, coverage met): `[year][city]`.
     pub ranked: Vec<bool>,
     /// What outlier treatment did, per treated indicator (`methods.treatment`).
@@ -185,6 +190,20 @@ impl Results {
     pub fn is_imputed(&self, y: usize, c: usize, i: usize) -> bool {
         let ni = self.imputed.len() / (self.years.len() * self.cities.len()).max(1);
         self.imputed[self.at(y, c) * ni + i]
+    }
+
+    /// The level of indicator slot `i`'s value (framework order) for city `c` in year slot `y`.
+    pub fn level(&self, y: usize, c: usize, i: usize) -> Level {
+        let ni = self.levels.len() / (self.years.len() * self.cities.len()).max(1);
+        self.levels[self.at(y, c) * ni + i]
+    }
+
+    /// The level of indicator node `node`'s value for city `c` in year slot `y` (`None`
+    /// when the node is not an indicator).
+    pub fn node_level(&self, y: usize, c: usize, node: usize) -> Option<Level> {
+        self.nodes.get(node).filter(|n| n.is_indicator)?;
+        let slot = self.nodes[..node].iter().filter(|n| n.is_indicator).count();
+        Some(self.level(y, c, slot))
     }
 
     /// Share of the index score of city `c` in year slot `y` resting on imputed values.
@@ -678,6 +697,7 @@ fn score_keeping(
         own_share,
         imputed,
         imputed_share,
+        levels: panel.level,
         ranked,
         treatment,
         year_ranked,

@@ -3,7 +3,7 @@
 
 use healthy_city_model::Catalogue;
 use healthy_city_score::{
-    Comparison, Config, Engine, Factor, PathToFirst, RankStats, SobolIndex, WeightCell,
+    Comparison, Config, Engine, Factor, PathStep, PathToFirst, RankStats, SobolIndex, WeightCell,
 };
 
 use crate::table::{Cell, Column, Table};
@@ -140,7 +140,12 @@ pub fn uncertainty_terminal_table(
             s.nominal_rank.into(),
             s.median_rank.into(),
             s.mean_rank.into(),
-            format!("{}-{}", s.q05_rank, s.q95_rank).into(),
+            format!(
+                "{}-{}",
+                crate::format::rank_text(s.q05_rank),
+                crate::format::rank_text(s.q95_rank)
+            )
+            .into(),
             s.p_first.into(),
             s.p_top3.into(),
         ]);
@@ -335,12 +340,14 @@ pub fn sensitivity_terminal_table(factors: &[Factor], indices: &[SobolIndex]) ->
     table
 }
 
-/// Where an indicator is measured, as the path-to-first tables name it.
-fn level(catalogue: &Catalogue, id: &str) -> &'static str {
-    catalogue.get(id).map_or(
-        healthy_city_model::NOT_GIVEN,
-        healthy_city_model::Indicator::level_text,
-    )
+/// Where a step's value is measured, as the path-to-first tables name it: the catalogue's
+/// level, or the value's own where the indicator has several sources.
+fn level(catalogue: &Catalogue, step: &PathStep) -> &'static str {
+    match catalogue.get(&step.indicator) {
+        Some(i) if i.is_mixed() => step.level.as_str(),
+        Some(i) => i.level_text(),
+        None => healthy_city_model::NOT_GIVEN,
+    }
 }
 
 /// `path-to-first.csv`: `indicator,current,target,change,effort,limit,level`, by decreasing
@@ -367,7 +374,7 @@ pub fn path_table(path: &PathToFirst, catalogue: &Catalogue) -> Table {
             s.change.into(),
             s.effort.into(),
             s.limit.into(),
-            level(catalogue, &s.indicator).into(),
+            level(catalogue, s).into(),
         ]);
     }
     table
@@ -391,7 +398,7 @@ pub fn path_terminal_table(path: &PathToFirst, catalogue: &Catalogue) -> Table {
             s.target.into(),
             s.change.into(),
             s.effort.into(),
-            level(catalogue, &s.indicator).into(),
+            level(catalogue, s).into(),
         ]);
     }
     table
