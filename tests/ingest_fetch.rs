@@ -19,10 +19,11 @@ fn mock_publishers(data: &Path, gho_status: Option<u16>) -> mock::MockServer {
     let catalogue =
         healthy_city_model::Catalogue::load(&root.join("indicators/catalogue.toml")).unwrap();
     let mut routes = std::collections::BTreeMap::new();
-    for indicator in catalogue.iter() {
-        let Some(source) = &indicator.source else {
-            continue;
-        };
+    // Every source of every indicator, the fallbacks too (the World Bank's life expectancy).
+    for source in catalogue
+        .iter()
+        .flat_map(|i| i.source.iter().chain(&i.fallback))
+    {
         if let (Some(download), Some(file)) = (&source.download, &source.file) {
             let path = download.split('?').next().unwrap();
             let path =

@@ -1411,7 +1411,10 @@ fn path_to_first_puts_london_first_when_rescored() {
         .success()
         .stdout(predicate::str::contains("-> 1,"));
     let rows = read_csv(&out.path().join("path-to-first.csv"));
-    assert_eq!(rows.len(), 11);
+    // Every indicator London has a value of in 2019: ten, its region's life expectancy (the
+    // first of that indicator's two sources) stopping in 2018.
+    assert_eq!(rows.len(), 10);
+    assert!(rows.iter().all(|r| r[0] != "life_expectancy"));
     for row in &rows {
         let v: Vec<f64> = row[1..6].iter().map(|x| x.parse().unwrap()).collect();
         // target = current + change, effort in [0, 1], never beyond the limit.
@@ -1436,6 +1439,26 @@ fn path_to_first_puts_london_first_when_rescored() {
         "a label per bar, three in the subtitle"
     );
     assert!(svg.contains("Prevalence of obesity among adults"));
+
+    // In 2018 London's life expectancy is its region's (the catalogue lists the region's
+    // source first): the level column says the value's own level, not the indicator's farthest.
+    let out = TempDir::new().unwrap();
+    healthy_city()
+        .args([
+            "path-to-first",
+            "--city",
+            "London",
+            "--year",
+            "2018",
+            "--out",
+        ])
+        .arg(out.path())
+        .assert()
+        .success();
+    let rows = read_csv(&out.path().join("path-to-first.csv"));
+    let level = |id: &str| rows.iter().find(|r| r[0] == id).unwrap()[6].clone();
+    assert_eq!(level("life_expectancy"), "region");
+    assert_eq!(level("infant_mortality"), "national");
 }
 
 #[test]

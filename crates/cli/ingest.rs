@@ -115,7 +115,7 @@ impl ReleaseUpdate {
         for change in &snapshot.accepted {
             let release = reread
                 .get(&change.indicator)
-                .and_then(|i| i.source.as_ref())
+                .and_then(|i| i.source_at(change.source))
                 .map(|s| s.release.as_str());
             if release != Some(change.offered.as_str()) {
                 bail!(
@@ -131,7 +131,7 @@ impl ReleaseUpdate {
             .filter(|c| {
                 reread
                     .get(&c.indicator)
-                    .and_then(|i| i.source.as_ref())
+                    .and_then(|i| i.source_at(c.source))
                     .is_some_and(|s| s.file.is_some())
             })
             .map(|c| c.indicator.clone())

@@ -81,11 +81,18 @@ pub fn fetch_snapshot(
         first_year,
     };
     // Every download, once, with the adapter and indicators that use it.
-    let mut wanted: BTreeMap<String, (Adapter, Vec<String>)> = BTreeMap::new();
+    // (adapter, the indicators, the first variant using it).
+    let mut wanted: BTreeMap<String, (Adapter, Vec<String>, usize)> = BTreeMap::new();
     let mut order: Vec<String> = Vec::new();
     // (indicator, download address), for the release check.
-    let mut addresses: Vec<(&Indicator, String)> = Vec::new();
-    for indicator in catalogue.iter() {
+    let mut addresses: Vec<(usize, &Indicator, String)> = Vec::new();
+    // Every source of every indicator, each with its position (0: `source`, then the
+    // fallbacks), as `assemble` reads them.
+    let variants: Vec<(usize, Indicator)> = catalogue
+        .iter()
+        .flat_map(|i| i.by_source().into_iter().enumerate())
+        .collect();
+    for (variant, (position, indicator)) in variants.iter().enumerate() {
         let Some(spec) = &indicator.source else {
             continue;
         };
@@ -103,18 +110,17 @@ pub fn fetch_snapshot(
         )?;
         let entry = wanted.entry(url.clone()).or_insert_with(|| {
             order.push(url.clone());
-            (adapter, Vec::new())
+            (adapter, Vec::new(), variant)
         });
         entry.1.push(indicator.id.clone());
-        addresses.push((indicator, url));
+        addresses.push((*position, indicator, url));
     }
-    let indicator_of = |id: &str| catalogue.iter().find(|i| i.id == id);
     let results: Vec<(String, Result<Loaded>)> = std::thread::scope(|scope| {
         let handles: Vec<_> = order
             .iter()
             .map(|url| {
-                let (adapter, ids) = &wanted[url];
-                let indicator = ids.first().and_then(|id| indicator_of(id));
+                let (adapter, _, first) = &wanted[url];
+                let indicator = variants.get(*first).map(|(_, i)| i);
                 scope.spawn(move || {
                     let result = match indicator {
                         Some(indicator) => download(url, *adapter, indicator, options),
@@ -132,7 +138,7 @@ pub fn fetch_snapshot(
     let mut loaded: BTreeMap<String, Loaded> = BTreeMap::new();
     let mut failures = Vec::new();
     for (url, result) in results {
-        let (adapter, indicators) = &wanted[&url];
+        let (adapter, indicators, _) = &wanted[&url];
         match result {
             Ok(source) => {
                 loaded.insert(url, source);
@@ -150,7 +156,7 @@ pub fn fetch_snapshot(
             Some(_) if options.allow_partial => {
                 for failure in &failures {
                     tracing::warn!("{failure}; keeping the previous snapshot's values");
-                    let (adapter, _) = wanted[&failure.url];
+                    let (adapter, _, _) = wanted[&failure.url];
                     loaded.insert(
                         failure.url.clone(),
                         Loaded {
@@ -173,7 +179,9 @@ pub fn fetch_snapshot(
         Some(_) if options.accept_releases => {
             let mut updated = catalogue.clone();
             for change in &changes {
-                if let Some(next) = updated.with_release(&change.indicator, &change.offered) {
+                if let Some(next) =
+                    updated.with_release(&change.indicator, change.source, &change.offered)
+                {
                     updated = next;
                 }
             }
@@ -202,16 +210,17 @@ pub fn fetch_snapshot(
 /// Every indicator whose downloaded answer states a release other than the catalogue's, in
 /// catalogue order (answers that state none, such as most JSON APIs, are not compared).
 fn release_changes(
-    addresses: &[(&Indicator, String)],
+    addresses: &[(usize, &Indicator, String)],
     loaded: &BTreeMap<String, Loaded>,
 ) -> Vec<ReleaseChange> {
     addresses
         .iter()
-        .filter_map(|(indicator, url)| {
+        .filter_map(|(position, indicator, url)| {
             let pinned = &indicator.source.as_ref()?.release;
             let offered = loaded.get(url)?.table.release.as_ref()?;
             (offered != pinned).then(|| ReleaseChange {
                 indicator: indicator.id.clone(),
+                source: *position,
                 url: url.clone(),
                 pinned: pinned.clone(),
                 offered: offered.clone(),

@@ -16,6 +16,8 @@ use crate::error::{Error, Result};
 pub struct ReleaseChange {
     /// Indicator id.
     pub indicator: String,
+    /// Which of its sources: 0 for `source`, `k` for the `k`th `[[indicator.fallback]]`.
+    pub source: usize,
     /// The address the release was read from.
     pub url: String,
     /// The catalogue's `release`.
@@ -71,11 +73,11 @@ pub fn accept_releases(text: &str, file: &str, changes: &[ReleaseChange]) -> Res
         text.parse().map_err(|e: toml_edit::TomlError| {
             Error::format(file, None, format!("cannot be edited as TOML: {e}"))
         })?;
-    let wanted: BTreeMap<&str, &str> = changes
+    let wanted: BTreeMap<(&str, usize), &str> = changes
         .iter()
-        .map(|c| (c.indicator.as_str(), c.offered.as_str()))
+        .map(|c| ((c.indicator.as_str(), c.source), c.offered.as_str()))
         .collect();
-    let mut done: BTreeSet<&str> = BTreeSet::new();
+    let mut done: BTreeSet<(&str, usize)> = BTreeSet::new();
     if let Some(entries) = document
         .get_mut("indicator")
         .and_then(toml_edit::Item::as_array_of_tables_mut)
@@ -84,33 +86,35 @@ pub fn accept_releases(text: &str, file: &str, changes: &[ReleaseChange]) -> Res
             let Some(id) = entry.get("id").and_then(toml_edit::Item::as_str) else {
                 continue;
             };
-            let Some((&id, &offered)) = wanted.get_key_value(id) else {
-                continue;
-            };
-            let Some(source) = entry.get_mut("source") else {
-                continue;
-            };
-            let replaced = match source {
-                toml_edit::Item::Table(table) => table
-                    .get_mut("release")
-                    .and_then(toml_edit::Item::as_value_mut)
-                    .map(|value| set_keeping_decor(value, offered))
-                    .is_some(),
-                toml_edit::Item::Value(toml_edit::Value::InlineTable(table)) => table
-                    .get_mut("release")
-                    .map(|value| set_keeping_decor(value, offered))
-                    .is_some(),
-                _ => false,
-            };
-            if replaced {
-                done.insert(id);
+            let id = id.to_string();
+            for (&(key_id, position), &offered) in &wanted {
+                if key_id != id {
+                    continue;
+                }
+                let replaced = if position == 0 {
+                    entry
+                        .get_mut("source")
+                        .is_some_and(|source| set_release(source, offered))
+                } else {
+                    entry
+                        .get_mut("fallback")
+                        .and_then(toml_edit::Item::as_array_of_tables_mut)
+                        .and_then(|tables| tables.get_mut(position - 1))
+                        .and_then(|table| table.get_mut("release"))
+                        .and_then(toml_edit::Item::as_value_mut)
+                        .map(|value| set_keeping_decor(value, offered))
+                        .is_some()
+                };
+                if replaced {
+                    done.insert((key_id, position));
+                }
             }
         }
     }
     let missing: Vec<String> = wanted
         .keys()
-        .filter(|id| !done.contains(*id))
-        .map(|id| format!("`{}`", echo(id)))
+        .filter(|key| !done.contains(*key))
+        .map(|(id, _)| format!("`{}`", echo(id)))
         .collect();
     if !missing.is_empty() {
         return Err(Error::format(
@@ -123,6 +127,23 @@ pub fn accept_releases(text: &str, file: &str, changes: &[ReleaseChange]) -> Res
         ));
     }
     Ok(document.to_string())
+}
+
+/// Sets the `release` of a `source` item, an `[indicator.source]` table or an inline table;
+/// whether it had one.
+fn set_release(source: &mut toml_edit::Item, offered: &str) -> bool {
+    match source {
+        toml_edit::Item::Table(table) => table
+            .get_mut("release")
+            .and_then(toml_edit::Item::as_value_mut)
+            .map(|value| set_keeping_decor(value, offered))
+            .is_some(),
+        toml_edit::Item::Value(toml_edit::Value::InlineTable(table)) => table
+            .get_mut("release")
+            .map(|value| set_keeping_decor(value, offered))
+            .is_some(),
+        _ => false,
+    }
 }
 
 /// Replaces a TOML value by a string, keeping the spaces and comment around it.
@@ -261,6 +282,7 @@ mod tests {
 
     fn change(indicator: &str, offered: &str) -> ReleaseChange {
         ReleaseChange {
+            source: 0,
             indicator: indicator.to_string(),
             url: "https://example.org/x".to_string(),
             pinned: "2025-01-28".to_string(),
@@ -285,6 +307,24 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("`zz`") && err.contains("k.toml"), "{err}");
+    }
+
+    #[test]
+    fn rewrites_the_release_of_the_fallback_source_that_changed_only() {
+        let text = "[[indicator]]\nid = \"le\"\n[indicator.source]\nrelease = \"2023-02-19\"\n[[indicator.fallback]]\nrelease = \"2025-01-28\" # the WDI\n";
+        let mut fallback = change("le", "2026-07-13");
+        fallback.source = 1;
+        let out = accept_releases(text, "k.toml", &[fallback.clone()]).unwrap();
+        assert_eq!(
+            out,
+            "[[indicator]]\nid = \"le\"\n[indicator.source]\nrelease = \"2023-02-19\"\n[[indicator.fallback]]\nrelease = \"2026-07-13\" # the WDI\n"
+        );
+        // A second fallback the indicator does not have is refused, naming it.
+        fallback.source = 2;
+        let err = accept_releases(text, "k.toml", &[fallback])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("`le`"), "{err}");
     }
 
     #[test]

@@ -224,6 +224,14 @@ impl Indicator {
         self.level.map_or(NOT_GIVEN, Level::as_str)
     }
 
+    /// Source `position`: 0 for `source`, `k` for the `k`th fallback.
+    pub fn source_at(&self, position: usize) -> Option<&SourceSpec> {
+        match position {
+            0 => self.source.as_ref(),
+            k => self.fallback.get(k - 1),
+        }
+    }
+
     /// Whether its values come from more than one source (and so may differ in level).
     pub fn is_mixed(&self) -> bool {
         !self.fallback.is_empty()
@@ -504,13 +512,18 @@ impl Catalogue {
         &self.file
     }
 
-    /// A copy in which indicator `id`'s source states `release` (`ingest --fetch
-    /// --accept-releases` takes the release a publisher now offers); `None` when no indicator
-    /// has that id or it has no source.
-    pub fn with_release(&self, id: &str, release: &str) -> Option<Catalogue> {
+    /// A copy in which source `position` of indicator `id` (0: `source`, `k`: the `k`th
+    /// fallback) states `release` (`ingest --fetch --accept-releases` takes the release a
+    /// publisher now offers); `None` when no indicator has that id or it has no such source.
+    pub fn with_release(&self, id: &str, position: usize, release: &str) -> Option<Catalogue> {
         let mut copy = self.clone();
         let index = *copy.by_id.get(id)?;
-        copy.indicators[index].source.as_mut()?.release = release.to_string();
+        let indicator = &mut copy.indicators[index];
+        let spec = match position {
+            0 => indicator.source.as_mut()?,
+            k => indicator.fallback.get_mut(k - 1)?,
+        };
+        spec.release = release.to_string();
         Some(copy)
     }
 

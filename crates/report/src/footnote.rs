@@ -13,24 +13,27 @@ pub fn source_footnote(framework: &Framework, catalogue: &Catalogue) -> String {
     let mut not_given = 0;
     for node in framework.indicators() {
         if let Some(indicator) = catalogue.get(&node.id) {
-            let Some(source) = &indicator.source else {
+            if indicator.source.is_none() {
                 not_given += 1;
                 continue;
-            };
-            let i = publishers
-                .iter()
-                .position(|p| p.0 == source.publisher)
-                .unwrap_or_else(|| {
-                    publishers.push((source.publisher.clone(), Vec::new(), Vec::new()));
-                    publishers.len() - 1
-                });
-            let (_, datasets, licences) = &mut publishers[i];
-            // A licence up to its first ';' (the rest qualifies it, in SOURCES.md).
-            let licence = source.licence.split(';').next().unwrap_or_default();
-            for (list, text) in [(datasets, source.dataset.as_str()), (licences, licence)] {
-                let text = without_parenthesis(text);
-                if !text.is_empty() && text != NOT_GIVEN && !list.iter().any(|t| t == text) {
-                    list.push(text.to_string());
+            }
+            // Every source of the indicator, fallbacks included, in order.
+            for source in indicator.source.iter().chain(&indicator.fallback) {
+                let i = publishers
+                    .iter()
+                    .position(|p| p.0 == source.publisher)
+                    .unwrap_or_else(|| {
+                        publishers.push((source.publisher.clone(), Vec::new(), Vec::new()));
+                        publishers.len() - 1
+                    });
+                let (_, datasets, licences) = &mut publishers[i];
+                // A licence up to its first ';' (the rest qualifies it, in SOURCES.md).
+                let licence = source.licence.split(';').next().unwrap_or_default();
+                for (list, text) in [(datasets, source.dataset.as_str()), (licences, licence)] {
+                    let text = without_parenthesis(text);
+                    if !text.is_empty() && text != NOT_GIVEN && !list.iter().any(|t| t == text) {
+                        list.push(text.to_string());
+                    }
                 }
             }
         }

@@ -239,7 +239,9 @@ pub fn unscored_table(results: &Results) -> Table {
 
 /// `indicator,name,unit,direction,level,publisher,dataset,release,licence,url`: what each
 /// indicator of the framework is and where its values come from, [`NOT_GIVEN`] where the
-/// catalogue does not say (a minimal catalogue of `id,direction`). Framework order.
+/// catalogue does not say (a minimal catalogue of `id,direction`). Framework order; an
+/// indicator read from several sources has a row per source, in the catalogue's order, each
+/// with that source's level.
 pub fn indicators_table(framework: &Framework, catalogue: &Catalogue) -> Table {
     let mut table = Table::new(
         [
@@ -266,19 +268,28 @@ pub fn indicators_table(framework: &Framework, catalogue: &Catalogue) -> Table {
         let given = |text: Option<&str>| -> Cell {
             text.filter(|t| !t.is_empty()).unwrap_or(NOT_GIVEN).into()
         };
-        let source = i.source.as_ref();
-        table.push(vec![
-            (&i.id).into(),
-            (&i.name).into(),
-            given(Some(&i.unit)),
-            direction.to_string().into(),
-            i.level_text().into(),
-            given(source.map(|s| s.publisher.as_str())),
-            given(source.map(|s| s.dataset.as_str())),
-            given(source.map(|s| s.release.as_str())),
-            given(source.map(|s| s.licence.as_str())),
-            given(source.and_then(|s| s.url.as_deref())),
-        ]);
+        // One row per source, in the catalogue's order, each with its own level.
+        let by_source = i.by_source();
+        let rows: Vec<&healthy_city_model::Indicator> = if by_source.is_empty() {
+            vec![i]
+        } else {
+            by_source.iter().collect()
+        };
+        for part in rows {
+            let source = part.source.as_ref();
+            table.push(vec![
+                (&i.id).into(),
+                (&i.name).into(),
+                given(Some(&i.unit)),
+                direction.to_string().into(),
+                part.level_text().into(),
+                given(source.map(|s| s.publisher.as_str())),
+                given(source.map(|s| s.dataset.as_str())),
+                given(source.map(|s| s.release.as_str())),
+                given(source.map(|s| s.licence.as_str())),
+                given(source.and_then(|s| s.url.as_deref())),
+            ]);
+        }
     }
     table
 }
