@@ -179,3 +179,78 @@ fn a_synthetic_panel_has_winsorised_indicators_and_one_national_value_per_countr
     let per_indicator_year: BTreeSet<&BTreeSet<String>> = national.values().collect();
     assert!(per_indicator_year.len() > 1);
 }
+
+#[test]
+fn a_synthetic_panel_scores_alike_in_memory_and_from_files_in_parquet_tables_and_csv_ones() {
+    use polars::prelude::*;
+
+    let dir = TempDir::new().unwrap();
+    let panel = dir.path().join("panel");
+    synth(&panel, 11, &["--csv"]);
+    // From the Parquet observations to CSV tables, and from the CSV ones to Parquet tables.
+    let (csv_out, parquet_out) = (dir.path().join("csv"), dir.path().join("parquet"));
+    run(&panel, &csv_out, &[]);
+    let data = panel.join("observations.csv");
+    run(
+        &panel,
+        &parquet_out,
+        &["--data", data.to_str().unwrap(), "--tables", "parquet"],
+    );
+    assert!(!parquet_out.join("scores.csv").exists());
+    assert!(!csv_out.join("scores.parquet").exists());
+
+    // The in-memory path: the library on the same files gives the same bytes as the command.
+    let framework = healthy_city_model::Framework::load(&panel.join("framework.toml")).unwrap();
+    let cities = healthy_city_model::Cities::load(&panel.join("cities.toml")).unwrap();
+    let catalogue = healthy_city_model::Catalogue::load(&panel.join("catalogue.toml")).unwrap();
+    let observations =
+        healthy_city_model::Observations::load(&panel.join("observations.parquet")).unwrap();
+    observations.validate(&cities, &catalogue).unwrap();
+    let results =
+        healthy_city_score::score(&framework, &catalogue, &cities, &observations).unwrap();
+    assert_eq!(
+        healthy_city_report::ranking_table(&results).to_csv(),
+        fs::read_to_string(csv_out.join("ranking.csv")).unwrap()
+    );
+    assert_eq!(
+        healthy_city_report::scores_table(&results).to_csv(),
+        fs::read_to_string(csv_out.join("scores.csv")).unwrap()
+    );
+
+    // The Parquet tables hold the CSV tables' values exactly, typed: text, integers, floats.
+    for name in ["ranking", "scores", "weights"] {
+        let csv = read_csv(&csv_out.join(format!("{name}.csv")));
+        let file = fs::File::open(parquet_out.join(format!("{name}.parquet"))).unwrap();
+        let frame = ParquetReader::new(file).finish().unwrap();
+        assert_eq!(frame.height(), csv.len(), "{name}: rows");
+        assert!(frame.height() > 10, "{name} is nearly empty");
+        let header = fs::read_to_string(csv_out.join(format!("{name}.csv"))).unwrap();
+        let header: Vec<&str> = header.lines().next().unwrap().split(',').collect();
+        let names: Vec<&str> = frame
+            .get_column_names()
+            .iter()
+            .map(|n| n.as_str())
+            .collect();
+        assert_eq!(names, header, "{name}: columns");
+        for (j, column) in frame.columns().iter().enumerate() {
+            for (i, row) in csv.iter().enumerate() {
+                let cell = column.get(i).unwrap();
+                let text = match cell {
+                    AnyValue::Null => String::new(),
+                    AnyValue::String(s) => s.to_string(),
+                    AnyValue::StringOwned(s) => s.to_string(),
+                    AnyValue::Int64(v) => v.to_string(),
+                    AnyValue::Float64(v) => v.to_string(),
+                    AnyValue::Boolean(v) => v.to_string(),
+                    other => panic!("{name}: unexpected {other:?}"),
+                };
+                assert_eq!(text, row[j], "{name}: row {i}, column {}", header[j]);
+            }
+        }
+    }
+    let scores = ParquetReader::new(fs::File::open(parquet_out.join("scores.parquet")).unwrap())
+        .finish()
+        .unwrap();
+    let types: Vec<String> = scores.dtypes().iter().map(ToString::to_string).collect();
+    assert_eq!(types, ["str", "i64", "str", "f64", "i64"]);
+}

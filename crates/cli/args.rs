@@ -454,6 +454,21 @@ pub struct PublishArgs {
     /// Write no chart (no DIR/charts folder).
     #[arg(long)]
     pub no_charts: bool,
+
+    /// File format of the tables written to DIR (ranking, scores, weights, treatment,
+    /// indicators, unscored, data): `csv`, or `parquet` (typed columns, written in row groups;
+    /// for large runs, where scores.csv would run to millions of lines).
+    #[arg(long, value_enum, default_value_t = Tables::Csv)]
+    pub tables: Tables,
+}
+
+/// File format of the output tables.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Tables {
+    /// `NAME.csv`.
+    Csv,
+    /// `NAME.parquet`.
+    Parquet,
 }
 
 #[derive(Debug, clap::Args)]

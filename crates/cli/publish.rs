@@ -45,6 +45,16 @@ impl Outputs {
         Ok(())
     }
 
+    /// Stages the file `name` written by `write` (a table too long to hold, streamed).
+    pub fn write_with(
+        &mut self,
+        name: &str,
+        write: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>,
+    ) -> Result<()> {
+        self.staging.write_with(name, write)?;
+        Ok(())
+    }
+
     /// The staging path of the file `name`, for a writer that streams into it.
     pub fn file(&mut self, name: &str) -> Result<PathBuf> {
         Ok(self.staging.path(name)?)

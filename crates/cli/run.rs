@@ -17,6 +17,7 @@ pub fn run(args: &RunArgs) -> Result<()> {
         city: args.city.as_deref(),
         implicit_city: Some("London"),
         no_charts: args.publish.no_charts,
+        tables: args.publish.tables,
         format: args.format,
         data_table: false,
     })

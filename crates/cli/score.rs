@@ -8,7 +8,7 @@ use healthy_city_model::Framework;
 use healthy_city_score::Results;
 
 use crate::analysis::with_scenario;
-use crate::args::{Format, InputArgs, ScoreArgs};
+use crate::args::{Format, InputArgs, ScoreArgs, Tables};
 use crate::inputs::Inputs;
 use crate::publish::{self, Outputs};
 
@@ -21,6 +21,7 @@ pub fn run(args: &ScoreArgs) -> Result<()> {
         city: args.city.as_deref(),
         implicit_city: None,
         no_charts: args.publish.no_charts,
+        tables: args.publish.tables,
         format: args.format,
         data_table: true,
     })
@@ -40,6 +41,8 @@ pub struct Job<'a> {
     /// it is among the cities scored (`run`: London).
     pub implicit_city: Option<&'a str>,
     pub no_charts: bool,
+    /// The tables' file format.
+    pub tables: Tables,
     pub format: Format,
     /// Whether to write data.csv, the intermediate data sets (`score`).
     pub data_table: bool,
@@ -74,24 +77,51 @@ pub fn score_and_publish(job: &Job<'_>) -> Result<()> {
     let focus = focus(&results, &framework, job)?;
 
     let mut outputs = Outputs::new(job.out)?;
-    outputs.table("ranking.csv", &healthy_city_report::ranking_table(&results))?;
-    outputs.table("scores.csv", &healthy_city_report::scores_table(&results))?;
-    outputs.table("weights.csv", &healthy_city_report::weights_table(&results))?;
-    outputs.table(
-        "treatment.csv",
+    let tables = job.tables;
+    let put = |outputs: &mut Outputs, stem: &str, table: &healthy_city_report::Table| match tables {
+        Tables::Csv => outputs.table(&format!("{stem}.csv"), table),
+        Tables::Parquet => outputs.write_with(&format!("{stem}.parquet"), |w| {
+            healthy_city_report::write_parquet(table, w)
+        }),
+    };
+    put(
+        &mut outputs,
+        "ranking",
+        &healthy_city_report::ranking_table(&results),
+    )?;
+    // The node scores are streamed, never held: millions of rows in a large run.
+    match tables {
+        Tables::Csv => outputs.write_with("scores.csv", |w| {
+            healthy_city_report::stream_scores_csv(&results, w)
+        })?,
+        Tables::Parquet => outputs.write_with("scores.parquet", |w| {
+            healthy_city_report::stream_scores_parquet(&results, w)
+        })?,
+    }
+    put(
+        &mut outputs,
+        "weights",
+        &healthy_city_report::weights_table(&results),
+    )?;
+    put(
+        &mut outputs,
+        "treatment",
         &healthy_city_report::treatment_table(&results),
     )?;
-    outputs.table(
-        "indicators.csv",
+    put(
+        &mut outputs,
+        "indicators",
         &healthy_city_report::indicators_table(&framework, &inputs.catalogue),
     )?;
-    outputs.table(
-        "unscored.csv",
+    put(
+        &mut outputs,
+        "unscored",
         &healthy_city_report::unscored_table(&results),
     )?;
     if let Some(sets) = &sets {
-        outputs.table(
-            "data.csv",
+        put(
+            &mut outputs,
+            "data",
             &healthy_city_report::data_table(sets, framework.methods.impute),
         )?;
     }

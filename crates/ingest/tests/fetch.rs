@@ -88,10 +88,11 @@ fn the_snapshot_from_mock_publishers_equals_the_snapshot_from_the_files() {
     let catalogue = Catalogue::load(&indicators.join("catalogue.toml")).unwrap();
     // Path of each download -> the file the publisher would serve there.
     let mut routes: BTreeMap<String, PathBuf> = BTreeMap::new();
-    for indicator in catalogue.iter() {
-        let Some(source) = &indicator.source else {
-            continue;
-        };
+    // Every source of every indicator, the fallbacks too (the World Bank's life expectancy).
+    for source in catalogue
+        .iter()
+        .flat_map(|i| i.source.iter().chain(&i.fallback))
+    {
         if let (Some(download), Some(file)) = (&source.download, &source.file) {
             let path = reqwest::Url::parse(download).unwrap().path().to_string();
             routes.insert(path, data.join(file));

@@ -48,6 +48,7 @@ mod parquet;
 mod robustness_tests;
 mod scenario;
 mod sheet;
+mod table_parquet;
 mod weighting;
 
 pub use catalogue::{Catalogue, Columns, Direction, Indicator, Level, SourceSpec, NOT_GIVEN};
@@ -72,3 +73,4 @@ pub use parquet::{
     ParquetColumn,
 };
 pub use scenario::{parse_method, DerivedWeights, MethodOverrides, Scenario};
+pub use table_parquet::{ParquetKind, ParquetRows, ParquetValue};

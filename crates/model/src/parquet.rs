@@ -394,9 +394,9 @@ pub(crate) fn read(bytes: &[u8], file: &str) -> Result<Observations> {
             }
         }
     };
-    let city = text("city", true, &mut schema_problems);
-    let indicator = text("indicator", true, &mut schema_problems);
-    let source = text("source", false, &mut schema_problems);
+    let mut city = text("city", true, &mut schema_problems);
+    let mut indicator = text("indicator", true, &mut schema_problems);
+    let mut source = text("source", false, &mut schema_problems);
     let flag = text("flag", false, &mut schema_problems);
     let level = text("level", false, &mut schema_problems);
     let numbers = |name: &str, problems: &mut Vec<String>| -> Vec<Option<f64>> {
@@ -460,14 +460,18 @@ pub(crate) fn read(bytes: &[u8], file: &str) -> Result<Observations> {
     let mut rows = Vec::with_capacity(frame.height());
     let mut problems = Vec::new();
     for i in 0..frame.height() {
-        let city = city[i].clone().unwrap_or_default();
-        let indicator = indicator[i].clone().unwrap_or_default();
-        let at = format!(
-            "row {}: city `{}`, indicator `{}`",
-            i + 1,
-            echo(&city),
-            echo(&indicator)
-        );
+        // Each text is moved out of its column (read once), and where a row is is formatted
+        // only for a problem: at millions of rows, a string per row costs.
+        let city = city[i].take().unwrap_or_default();
+        let indicator = indicator[i].take().unwrap_or_default();
+        let at = || {
+            format!(
+                "row {}: city `{}`, indicator `{}`",
+                i + 1,
+                echo(&city),
+                echo(&indicator)
+            )
+        };
         let mut problem = |message: String| {
             problems.push(Problem {
                 file: file.to_string(),
@@ -477,14 +481,15 @@ pub(crate) fn read(bytes: &[u8], file: &str) -> Result<Observations> {
         };
         if city.trim().is_empty() || indicator.trim().is_empty() {
             problem(format!(
-                "{at}: the city and the indicator must both be given"
+                "{}: the city and the indicator must both be given",
+                at()
             ));
             continue;
         }
         let flag = match flag[i].as_deref().unwrap_or("").parse::<Flag>() {
             Ok(f) => f,
             Err(message) => {
-                problem(format!("{at}: {message}"));
+                problem(format!("{}: {message}", at()));
                 continue;
             }
         };
@@ -493,38 +498,40 @@ pub(crate) fn read(bytes: &[u8], file: &str) -> Result<Observations> {
             text => match text.parse::<Level>() {
                 Ok(level) => Some(level),
                 Err(message) => {
-                    problem(format!("{at}: {message}"));
+                    problem(format!("{}: {message}", at()));
                     continue;
                 }
             },
         };
         let Some(year_number) = year[i] else {
-            problem(format!("{at}: the year is missing"));
+            problem(format!("{}: the year is missing", at()));
             continue;
         };
         let year = match whole_year(year_number, &years) {
             Ok(year) => year,
             Err(message) => {
-                problem(format!("{at}: {message}"));
+                problem(format!("{}: {message}", at()));
                 continue;
             }
         };
-        let at = format!("{at}, year {year}");
+        let at = || format!("{}, year {year}", at());
         let Some(value) = value[i] else {
             problem(format!(
-                "{at}: the value is missing (leave a missing value out rather than writing an empty row)"
+                "{}: the value is missing (leave a missing value out rather than writing an empty row)",
+                at()
             ));
             continue;
         };
         if let Some(why) = magnitude_problem(value) {
-            problem(format!("{at}: the value {} {why}", number(value)));
+            problem(format!("{}: the value {} {why}", at(), number(value)));
             continue;
         }
         let mut bad_bound = false;
         for (name, bound) in [("low", low[i]), ("high", high[i])] {
             if let Some(why) = bound.and_then(magnitude_problem) {
                 problem(format!(
-                    "{at}: `{name}` {} {why}",
+                    "{}: `{name}` {} {why}",
+                    at(),
                     number(bound.unwrap_or_default())
                 ));
                 bad_bound = true;
@@ -538,7 +545,7 @@ pub(crate) fn read(bytes: &[u8], file: &str) -> Result<Observations> {
             indicator,
             year,
             value,
-            source: source[i].clone().unwrap_or_default(),
+            source: source[i].take().unwrap_or_default(),
             flag,
             low: low[i],
             high: high[i],

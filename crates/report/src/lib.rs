@@ -122,18 +122,18 @@ pub use profile::ProfileChart;
 pub use ranking::RankingChart;
 pub use sensitivity::SensitivityChart;
 pub use table::{
-    render_terminal, write_csv, write_json_lines, write_table, write_terminal, Align, Cell, Column,
-    CsvRows, Format, Notation, Table, Width,
+    render_terminal, write_csv, write_json_lines, write_parquet, write_table, write_terminal,
+    Align, Cell, Column, CsvRows, Format, Notation, Table, Width,
 };
 pub use tables::{
     audit_availability_table, audit_correlations_table, audit_cronbach_table, audit_pca_table,
     audit_skew_kurt_table, audit_tables, compare_table, compare_terminal_table, coverage_table,
     data_table, format_table, indicators_table, latest_table, path_summary, path_table,
     path_terminal_table, ranking_table, ranking_terminal_table, scores_table, sensitivity_table,
-    sensitivity_terminal_table, sensitivity_title, treatment_table, uncertainty_table,
-    uncertainty_terminal_table, unscored_table, weight_map_firsts_table, weight_map_summary,
-    weight_map_table, weights_table, write_ranking_csv, write_scores_csv, ReplicationsLog,
-    RobustOutcome, RunsLog,
+    sensitivity_terminal_table, sensitivity_title, stream_scores_csv, stream_scores_parquet,
+    treatment_table, uncertainty_table, uncertainty_terminal_table, unscored_table,
+    weight_map_firsts_table, weight_map_summary, weight_map_table, weights_table,
+    write_ranking_csv, write_scores_csv, ReplicationsLog, RobustOutcome, RunsLog,
 };
 pub use trajectory::TrajectoryChart;
 pub use tree::FrameworkChart;

@@ -1,7 +1,9 @@
 //! A panel: the observations of a framework's indicators laid out as contiguous f64 matrices,
 //! one (cities x indicators) matrix per year.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
+
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use healthy_city_model::{Cities, Framework, Level, Observations};
 
@@ -31,7 +33,7 @@ impl Panel {
         observations: &Observations,
     ) -> Result<Self> {
         let indicators: Vec<String> = framework.indicators().map(|n| n.id.clone()).collect();
-        let indicator_slot: HashMap<&str, usize> = indicators
+        let indicator_slot: FxHashMap<&str, usize> = indicators
             .iter()
             .enumerate()
             .map(|(i, id)| (id.as_str(), i))
@@ -50,16 +52,15 @@ impl Panel {
                 .years
                 .is_none_or(|[first, last]| (first..=last).contains(&year))
         };
-        let is_peer = |city: &str| {
-            framework.data.peers.is_empty() || framework.data.peers.iter().any(|p| p == city)
-        };
+        let peers: FxHashSet<&str> = framework.data.peers.iter().map(String::as_str).collect();
+        let is_peer = |city: &str| peers.is_empty() || peers.contains(city);
         let relevant = observations.rows().iter().filter(|o| {
             indicator_slot.contains_key(o.indicator.as_str())
                 && in_years(o.year)
                 && is_peer(&o.city)
         });
         let mut years = BTreeSet::new();
-        let mut present = BTreeSet::new();
+        let mut present: FxHashSet<&str> = FxHashSet::default();
         for o in relevant.clone() {
             years.insert(o.year);
             present.insert(o.city.as_str());
@@ -79,13 +80,13 @@ impl Panel {
         } else {
             framework.data.peers.clone()
         };
-        let city_slot: HashMap<&str, usize> = city_ids
+        let city_slot: FxHashMap<&str, usize> = city_ids
             .iter()
             .enumerate()
             .map(|(i, c)| (c.as_str(), i))
             .collect();
         let years: Vec<i32> = years.into_iter().collect();
-        let year_slot: HashMap<i32, usize> =
+        let year_slot: FxHashMap<i32, usize> =
             years.iter().enumerate().map(|(i, &y)| (y, i)).collect();
         let (nc, ni) = (city_ids.len(), indicators.len());
         let mut values = vec![f64::NAN; years.len() * nc * ni];

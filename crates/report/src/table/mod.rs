@@ -8,12 +8,14 @@
 
 mod csv;
 mod json;
+mod parquet;
 mod terminal;
 
 use std::io;
 
 pub use self::csv::{write_csv, CsvRows};
 pub use self::json::write_json_lines;
+pub use self::parquet::{write_parquet, ParquetTableRows};
 pub use self::terminal::{render_terminal, write_terminal};
 
 /// How the cells of a column line up in the terminal.

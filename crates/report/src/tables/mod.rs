@@ -11,7 +11,8 @@ use healthy_city_score::{DataSets, Results};
 
 use crate::chart::{city, ranked_year};
 use crate::error::{Error, Result};
-use crate::table::{render_terminal, write_csv, Cell, Column, Table};
+use crate::table::{render_terminal, write_csv, Cell, Column, CsvRows, ParquetTableRows, Table};
+use healthy_city_model::ParquetKind;
 
 mod analysis;
 mod audit;
@@ -105,6 +106,46 @@ fn level_cells(results: &Results, y: usize, c: usize) -> [Cell; 3] {
 /// [`ranking_table`]). Rows by year, then the city's index rank (unranked last, by city id),
 /// then node in framework order.
 pub fn scores_table(results: &Results) -> Table {
+    let mut table = Table::new(scores_columns(results));
+    for_each_score_row(results, |row| {
+        table.push(row.to_vec());
+        Ok(())
+    })
+    .unwrap_or_default();
+    table
+}
+
+/// [`scores_table`] written as CSV row by row, never held: at 10,000 cities, 125 nodes and 20
+/// years it is 25 million rows.
+pub fn stream_scores_csv(results: &Results, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    let mut rows = CsvRows::new(out, &scores_columns(results))?;
+    for_each_score_row(results, |row| rows.row(row))?;
+    rows.finish()
+}
+
+/// [`scores_table`] written as Parquet in row groups, never held (see [`stream_scores_csv`]):
+/// `city` and `node` text, `year` and `rank` integers, the scores floats, `imputed` boolean.
+pub fn stream_scores_parquet(
+    results: &Results,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    let columns = scores_columns(results);
+    let kinds = columns
+        .iter()
+        .map(|c| match c.name.as_str() {
+            "city" | "node" => ParquetKind::Text,
+            "year" | "rank" => ParquetKind::Int,
+            "imputed" => ParquetKind::Bool,
+            _ => ParquetKind::Float,
+        })
+        .collect();
+    let mut rows = ParquetTableRows::new(out, &columns, kinds)?;
+    for_each_score_row(results, |row| rows.row(row))?;
+    rows.finish()
+}
+
+/// The columns of [`scores_table`].
+fn scores_columns(results: &Results) -> Vec<Column> {
     let mut columns = vec![
         Column::new("city"),
         Column::new("year"),
@@ -113,11 +154,19 @@ pub fn scores_table(results: &Results) -> Table {
     columns.extend(score_columns(results));
     columns.push(Column::new("rank"));
     // A group's `impute`: which group scores were filled (only when one imputes).
-    let flagged = !results.group_imputed.is_empty();
-    if flagged {
+    if !results.group_imputed.is_empty() {
         columns.push(Column::new("imputed"));
     }
-    let mut table = Table::new(columns);
+    columns
+}
+
+/// Calls `f` with each row of [`scores_table`], in order, in one reused buffer.
+fn for_each_score_row(
+    results: &Results,
+    mut f: impl FnMut(&[Cell]) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    let flagged = !results.group_imputed.is_empty();
+    let mut row: Vec<Cell> = Vec::new();
     for y in 0..results.years.len() {
         for c in cities_by_rank(results, y) {
             for (node, info) in results.nodes.iter().enumerate() {
@@ -125,21 +174,22 @@ pub fn scores_table(results: &Results) -> Table {
                 if score.is_nan() {
                     continue;
                 }
-                let mut row = vec![
+                row.clear();
+                row.extend([
                     (&results.cities[c]).into(),
                     results.years[y].into(),
                     (&info.id).into(),
-                ];
+                ]);
                 row.extend(score_cells(results, y, c, node));
                 row.push(Cell::int_or_empty(results.rank(y, c, node)));
                 if flagged {
                     row.push(Cell::Bool(results.group_imputed(y, c, node)));
                 }
-                table.push(row);
+                f(&row)?;
             }
         }
     }
-    table
+    Ok(())
 }
 
 /// `city,year,ranked,coverage,city_share,region_share,national_share,imputed_share`: for every
@@ -427,9 +477,10 @@ pub fn write_ranking_csv(results: &Results, path: &Path) -> Result<()> {
     write_csv_file(&ranking_table(results), path)
 }
 
-/// Writes [`scores_table`] as CSV to `path`.
+/// Writes [`scores_table`] as CSV to `path` ([`stream_scores_csv`]).
 pub fn write_scores_csv(results: &Results, path: &Path) -> Result<()> {
-    write_csv_file(&scores_table(results), path)
+    healthy_city_fs::write_atomic_with(path, |w| stream_scores_csv(results, w))?;
+    Ok(())
 }
 
 /// Writes a table as CSV to `path`, atomically (created or replaced).
