@@ -11,7 +11,7 @@ use std::io::Write;
 use std::path::Path;
 use std::str::FromStr;
 
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::catalogue::{Catalogue, Level};
 use crate::cities::Cities;
@@ -444,14 +444,23 @@ impl Observations {
         }
         let years = year_range()?;
         let mut problems = Vec::new();
-        // Each distinct city and indicator is looked up once, and a row's (city, indicator,
-        // year) is keyed by their slots: at millions of rows the per-row string hashing was a
-        // sixth of a run.
+        // Each distinct city and indicator is looked up once and given a dense slot (known ones
+        // only), and whether a (city, indicator, year) was seen is one bit of a dense table:
+        // at millions of rows, hashing every row's strings (or even its slots) was a fifth of a
+        // run and a large share of its memory.
         let mut city_slot: FxHashMap<&str, Option<u32>> = FxHashMap::default();
         let mut indicator_slot: FxHashMap<&str, Option<u32>> = FxHashMap::default();
-        let mut seen: FxHashMap<(u32, u32, i32), usize> = FxHashMap::default();
-        seen.reserve(self.rows.len());
-        for (row, &line) in self.rows.iter().zip(&self.lines) {
+        let (mut known_cities, mut known_indicators) = (0u32, 0u32);
+        let (first_year, span) = (
+            *years.start(),
+            usize::try_from(i64::from(*years.end()) - i64::from(*years.start()) + 1).unwrap_or(0),
+        );
+        let words = span.div_ceil(64);
+        let pairs = cities.len() * catalogue.len();
+        let mut seen = Seen::new(pairs, words);
+        // A repeat's first line is found after the pass, for the repeated keys only.
+        let mut repeats: Vec<(usize, usize, (u32, u32, i32))> = Vec::new();
+        for (r, (row, &line)) in self.rows.iter().zip(&self.lines).enumerate() {
             let mut problem = |message: String| {
                 problems.push(Problem {
                     file: self.file.clone(),
@@ -459,14 +468,20 @@ impl Observations {
                     message,
                 });
             };
-            let next = city_slot.len() as u32;
-            let city = *city_slot
-                .entry(row.city.as_str())
-                .or_insert_with(|| cities.get(&row.city).map(|_| next));
-            let next = indicator_slot.len() as u32;
+            let city = *city_slot.entry(row.city.as_str()).or_insert_with(|| {
+                cities.get(&row.city).map(|_| {
+                    known_cities += 1;
+                    known_cities - 1
+                })
+            });
             let indicator = *indicator_slot
                 .entry(row.indicator.as_str())
-                .or_insert_with(|| catalogue.get(&row.indicator).map(|_| next));
+                .or_insert_with(|| {
+                    catalogue.get(&row.indicator).map(|_| {
+                        known_indicators += 1;
+                        known_indicators - 1
+                    })
+                });
             if city.is_none() {
                 problem(format!(
                     "unknown city `{}` (indicator `{}`, year {}): add it to `{}` or fix the id",
@@ -515,13 +530,43 @@ impl Observations {
             let (Some(city), Some(indicator)) = (city, indicator) else {
                 continue; // unknown, said above: not a duplicate of anything known
             };
-            if let Some(first) = seen.insert((city, indicator, row.year), line) {
-                problem(format!(
-                    "duplicate value for city `{}`, indicator `{}`, year {} (first on line {first}): keep one",
+            if !years.contains(&row.year) {
+                continue; // said above
+            }
+            let pair = city as usize * catalogue.len() + indicator as usize;
+            let year = (i64::from(row.year) - i64::from(first_year)) as usize;
+            if seen.insert(pair, year, (city, indicator, row.year)) {
+                problem(String::new()); // said below, with the first line
+                repeats.push((problems.len() - 1, r, (city, indicator, row.year)));
+            }
+        }
+        if !repeats.is_empty() {
+            let wanted: FxHashSet<(u32, u32, i32)> = repeats.iter().map(|(_, _, k)| *k).collect();
+            let mut first: FxHashMap<(u32, u32, i32), usize> = FxHashMap::default();
+            for (row, &line) in self.rows.iter().zip(&self.lines) {
+                let slots = (
+                    city_slot.get(row.city.as_str()).copied().flatten(),
+                    indicator_slot
+                        .get(row.indicator.as_str())
+                        .copied()
+                        .flatten(),
+                );
+                if let (Some(c), Some(i)) = slots {
+                    let key = (c, i, row.year);
+                    if wanted.contains(&key) {
+                        first.entry(key).or_insert(line);
+                    }
+                }
+            }
+            for (at, r, key) in repeats {
+                let row = &self.rows[r];
+                problems[at].message = format!(
+                    "duplicate value for city `{}`, indicator `{}`, year {} (first on line {}): keep one",
                     echo(&row.city),
                     echo(&row.indicator),
-                    row.year
-                ));
+                    row.year,
+                    first.get(&key).copied().unwrap_or_default()
+                );
             }
         }
         Error::check(problems)
@@ -594,6 +639,41 @@ impl Observations {
     }
 }
 
+/// Which (city, indicator) pair and year [`Observations::validate`] has seen: one bit each in
+/// a dense table of `pairs x words` 64-bit words (the registry's cities times the catalogue's
+/// indicators, times the accepted years in words) where that is at most 64 Mi words (512 MiB),
+/// else a hash set of the keys.
+enum Seen {
+    Dense { bits: Vec<u64>, words: usize },
+    Sparse(FxHashSet<(u32, u32, i32)>),
+}
+
+impl Seen {
+    fn new(pairs: usize, words: usize) -> Self {
+        match pairs.checked_mul(words) {
+            Some(n) if n <= 1 << 26 => Seen::Dense {
+                bits: vec![0; n],
+                words,
+            },
+            _ => Seen::Sparse(FxHashSet::default()),
+        }
+    }
+
+    /// Marks `year` (an offset in the accepted years) of `pair` (or `key`, when sparse) as
+    /// seen; whether it was seen before.
+    fn insert(&mut self, pair: usize, year: usize, key: (u32, u32, i32)) -> bool {
+        match self {
+            Seen::Dense { bits, words } => {
+                let (word, mask) = (pair * *words + year / 64, 1u64 << (year % 64));
+                let before = bits[word] & mask != 0;
+                bits[word] |= mask;
+                before
+            }
+            Seen::Sparse(keys) => !keys.insert(key),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -641,6 +721,27 @@ mod tests {
             "city,indicator,year,value,source,flag\nlondon,pm25,2019,1,s,\nlondon,pm25,2019,2,s,\n",
         );
         assert_eq!(e, "obs.csv:3: duplicate value for city `london`, indicator `pm25`, year 2019 (first on line 2): keep one");
+    }
+
+    #[test]
+    fn every_repeat_names_the_first_line_in_file_order_among_the_rows_other_problems() {
+        // Lines 4 and 5 repeat line 2; line 3's indicator is unknown (no repeat of anything).
+        let e = check(
+            "city,indicator,year,value\nlondon,pm25,2019,1\nlondon,pm10,2019,1\nlondon,pm25,2019,2\nlondon,pm25,2019,3\n",
+        );
+        assert!(e.starts_with("3 problems found:\n"), "{e}");
+        let lines: Vec<&str> = e.lines().skip(1).map(str::trim).collect();
+        assert!(
+            lines[0].starts_with("obs.csv:3: unknown indicator `pm10`"),
+            "{e}"
+        );
+        for (line, n) in lines[1..].iter().zip([4, 5]) {
+            assert_eq!(
+                *line,
+                format!("obs.csv:{n}: duplicate value for city `london`, indicator `pm25`, year 2019 (first on line 2): keep one"),
+                "{e}"
+            );
+        }
     }
 
     #[test]

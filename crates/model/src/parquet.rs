@@ -353,7 +353,9 @@ pub(crate) fn read(bytes: &[u8], file: &str) -> Result<Observations> {
             .column(name)
             .is_ok_and(|c| c.null_count() == frame.height())
     };
-    let text = |name: &str, required: bool, problems: &mut Vec<String>| -> Vec<Option<String>> {
+    // A text column as polars holds it (`None`: empty in every row, or unreadable, said in
+    // `problems`); its rows are read one by one below, never copied into a column of Strings.
+    let text = |name: &str, required: bool, problems: &mut Vec<String>| -> Option<StringChunked> {
         let kind = if all_null(name) {
             ColumnKind::Empty
         } else {
@@ -364,39 +366,39 @@ pub(crate) fn read(bytes: &[u8], file: &str) -> Result<Observations> {
                 let cast = frame.column(name).and_then(|c| c.cast(&DataType::String));
                 match cast {
                     Ok(column) => match column.str() {
-                        Ok(strings) => strings.iter().map(|s| s.map(str::to_string)).collect(),
+                        Ok(strings) => Some(strings.clone()),
                         Err(e) => {
                             problems.push(format!("column `{name}` cannot be read as text: {e}"));
-                            Vec::new()
+                            None
                         }
                     },
                     Err(e) => {
                         problems.push(format!(
                             "column `{name}` cannot be read as text (is it UTF-8?): {e}"
                         ));
-                        Vec::new()
+                        None
                     }
                 }
             }
-            ColumnKind::Empty if !required => vec![None; frame.height()],
+            ColumnKind::Empty if !required => None,
             ColumnKind::Empty => {
                 problems.push(format!(
                     "column `{name}` is empty in every row: give each observation its {name}"
                 ));
-                Vec::new()
+                None
             }
             _ => {
                 problems.push(format!(
                     "column `{name}` has type {}: it must hold text",
                     type_of(name)
                 ));
-                Vec::new()
+                None
             }
         }
     };
-    let mut city = text("city", true, &mut schema_problems);
-    let mut indicator = text("indicator", true, &mut schema_problems);
-    let mut source = text("source", false, &mut schema_problems);
+    let city = text("city", true, &mut schema_problems);
+    let indicator = text("indicator", true, &mut schema_problems);
+    let source = text("source", false, &mut schema_problems);
     let flag = text("flag", false, &mut schema_problems);
     let level = text("level", false, &mut schema_problems);
     let numbers = |name: &str, problems: &mut Vec<String>| -> Vec<Option<f64>> {
@@ -439,12 +441,14 @@ pub(crate) fn read(bytes: &[u8], file: &str) -> Result<Observations> {
     }
     // A damaged file can decode to columns of different lengths (found by the large fuzz run):
     // every column must hold one value per row before any row is read.
+    let height = frame.height();
+    let text_len = |c: Option<&StringChunked>| c.map_or(height, ChunkedArray::len);
     let lengths = [
-        ("city", city.len()),
-        ("indicator", indicator.len()),
-        ("source", source.len()),
-        ("flag", flag.len()),
-        ("level", level.len()),
+        ("city", text_len(city.as_ref())),
+        ("indicator", text_len(indicator.as_ref())),
+        ("source", text_len(source.as_ref())),
+        ("flag", text_len(flag.as_ref())),
+        ("level", text_len(level.as_ref())),
         ("year", year.len()),
         ("value", value.len()),
         ("low", low.len()),
@@ -459,11 +463,25 @@ pub(crate) fn read(bytes: &[u8], file: &str) -> Result<Observations> {
 
     let mut rows = Vec::with_capacity(frame.height());
     let mut problems = Vec::new();
+    let (mut city_cells, mut indicator_cells, mut source_cells) = (
+        cells(city.as_ref(), height),
+        cells(indicator.as_ref(), height),
+        cells(source.as_ref(), height),
+    );
+    let (mut flag_cells, mut level_cells) =
+        (cells(flag.as_ref(), height), cells(level.as_ref(), height));
     for i in 0..frame.height() {
-        // Each text is moved out of its column (read once), and where a row is is formatted
-        // only for a problem: at millions of rows, a string per row costs.
-        let city = city[i].take().unwrap_or_default();
-        let indicator = indicator[i].take().unwrap_or_default();
+        // Each text is read from its column once, when its row is, and where a row is is
+        // formatted only for a problem: at millions of rows, a string per row costs.
+        let city = city_cells.next().flatten().unwrap_or_default().to_string();
+        let indicator = indicator_cells
+            .next()
+            .flatten()
+            .unwrap_or_default()
+            .to_string();
+        let source_cell = source_cells.next().flatten();
+        let flag_cell = flag_cells.next().flatten();
+        let level_cell = level_cells.next().flatten();
         let at = || {
             format!(
                 "row {}: city `{}`, indicator `{}`",
@@ -486,14 +504,14 @@ pub(crate) fn read(bytes: &[u8], file: &str) -> Result<Observations> {
             ));
             continue;
         }
-        let flag = match flag[i].as_deref().unwrap_or("").parse::<Flag>() {
+        let flag = match flag_cell.unwrap_or("").parse::<Flag>() {
             Ok(f) => f,
             Err(message) => {
                 problem(format!("{}: {message}", at()));
                 continue;
             }
         };
-        let level = match level[i].as_deref().unwrap_or("") {
+        let level = match level_cell.unwrap_or("") {
             "" => None,
             text => match text.parse::<Level>() {
                 Ok(level) => Some(level),
@@ -545,7 +563,7 @@ pub(crate) fn read(bytes: &[u8], file: &str) -> Result<Observations> {
             indicator,
             year,
             value,
-            source: source[i].take().unwrap_or_default(),
+            source: source_cell.unwrap_or_default().to_string(),
             flag,
             low: low[i],
             high: high[i],
@@ -558,6 +576,17 @@ pub(crate) fn read(bytes: &[u8], file: &str) -> Result<Observations> {
     }
     Error::check(problems)?;
     Ok(Observations::from_rows(rows, file))
+}
+
+/// The cells of a text column, row by row (every one missing for a column read as empty).
+fn cells(
+    column: Option<&StringChunked>,
+    height: usize,
+) -> Box<dyn Iterator<Item = Option<&str>> + '_> {
+    match column {
+        Some(strings) => Box::new(strings.iter()),
+        None => Box::new(std::iter::repeat_n(None, height)),
+    }
 }
 
 /// A year read as a number: whole, and within `years`.

@@ -30,6 +30,8 @@ pub fn write_csv(table: &Table, out: &mut dyn io::Write) -> io::Result<()> {
 pub struct CsvRows<'w> {
     writer: csv::Writer<&'w mut dyn io::Write>,
     notations: Vec<Notation>,
+    /// One field's text, reused field after field.
+    field: String,
 }
 
 impl<'w> CsvRows<'w> {
@@ -44,20 +46,22 @@ impl<'w> CsvRows<'w> {
         Ok(CsvRows {
             writer,
             notations: columns.iter().map(|c| c.notation).collect(),
+            field: String::new(),
         })
     }
 
     /// Writes one row (one cell per column).
     pub fn row(&mut self, cells: &[Cell]) -> io::Result<()> {
         debug_assert_eq!(cells.len(), self.notations.len(), "one cell per column");
-        self.writer
-            .write_record(
-                cells
-                    .iter()
-                    .zip(&self.notations)
-                    .map(|(cell, &notation)| cell.csv_text(notation)),
-            )
-            .map_err(io_error)?;
+        // Field by field into one reused buffer, then the record's end: no String per cell.
+        for (cell, &notation) in cells.iter().zip(&self.notations) {
+            self.field.clear();
+            cell.write_csv_text(notation, &mut self.field);
+            self.writer
+                .write_field(self.field.as_bytes())
+                .map_err(io_error)?;
+        }
+        self.writer.write_record(None::<&[u8]>).map_err(io_error)?;
         Ok(())
     }
 

@@ -163,6 +163,31 @@ impl Cell {
         }
     }
 
+    /// Appends the cell as CSV writes it to `out` (the same text as [`Cell::csv_text`],
+    /// without a String per cell).
+    pub(crate) fn write_csv_text(&self, notation: Notation, out: &mut String) {
+        use std::fmt::Write as _;
+        match self {
+            Cell::Empty => {}
+            Cell::Text(s) => out.push_str(s),
+            Cell::Int(i) => {
+                let _ = write!(out, "{i}");
+            }
+            Cell::Float(x) => match notation {
+                Notation::Exponent if x.is_nan() => {}
+                Notation::Exponent if *x != 0.0 && !(1e-5..1e16).contains(&x.abs()) => {
+                    let _ = write!(out, "{x:e}");
+                }
+                Notation::Plain | Notation::Exponent => {
+                    let _ = write!(out, "{x}");
+                }
+            },
+            Cell::Bool(b) => {
+                let _ = write!(out, "{b}");
+            }
+        }
+    }
+
     /// The cell as CSV writes it.
     pub(crate) fn csv_text(&self, notation: Notation) -> String {
         match self {
