@@ -96,6 +96,30 @@ pub struct Config {
     pub weight_set: Option<usize>,
 }
 
+impl Config {
+    /// Sets every field to `nominal`'s, reusing this config's buffers (a replication's inputs
+    /// are drawn into the same config chunk after chunk). Destructured, so that a new field
+    /// cannot be forgotten here.
+    pub(crate) fn reset_to(&mut self, nominal: &Config) {
+        let Config {
+            weights,
+            normalisation,
+            aggregation,
+            imputation,
+            winmax,
+            left_out,
+            weight_set,
+        } = nominal;
+        self.weights.clone_from(weights);
+        self.normalisation.clone_from(normalisation);
+        self.aggregation = *aggregation;
+        self.imputation = *imputation;
+        self.winmax = *winmax;
+        self.left_out = *left_out;
+        self.weight_set = *weight_set;
+    }
+}
+
 /// Per-thread buffers of [`Engine::evaluate`].
 #[derive(Debug, Clone)]
 pub struct Scratch {
@@ -321,6 +345,16 @@ impl Engine {
         })
     }
 
+    /// Number of imputation blocks ([`Engine::imputations`]).
+    pub(crate) fn n_blocks(&self) -> usize {
+        self.blocks.len()
+    }
+
+    /// Number of cities of the panel (those a replication scores at most).
+    pub(crate) fn n_panel_cities(&self) -> usize {
+        self.panel_cities.len()
+    }
+
     /// Number of peer cities.
     pub fn n_cities(&self) -> usize {
         self.cities.len()
@@ -484,6 +518,38 @@ impl Engine {
     /// Rebuilds the index with `config`: treats, normalises, aggregates and ranks every peer
     /// city. Scores and ranks are left in `s` ([`Scratch::root_scores`], [`Scratch::ranks`]).
     pub fn evaluate(&self, config: &Config, s: &mut Scratch) -> Result<()> {
+        self.evaluate_normalised(config, None, s)
+    }
+
+    /// The treated and normalised values `evaluate` aggregates under `config`,
+    /// `[row][indicator]` over the cities it scores ([`Engine::cities_scored`], in that
+    /// order). They depend only on the imputation, `winmax`, normalisation and that set of
+    /// cities, so an analysis computes them once per combination of those
+    /// ([`Engine::evaluate_normalised`]). Uses `s` as work space.
+    pub(crate) fn normalised(&self, config: &Config, s: &mut Scratch) -> Result<Vec<f64>> {
+        let block = &self.blocks[config.imputation.min(self.blocks.len() - 1)];
+        let (ni, nn) = (self.n_indicators(), self.plan.n_nodes());
+        let cities = self.cities_scored(config);
+        for i in 0..ni {
+            self.normalise(block, i, config, cities, s)?;
+        }
+        let mut out = Vec::with_capacity(cities.len() * ni);
+        for row in s.scores[..cities.len() * nn].chunks_exact(nn) {
+            out.extend(self.plan.indicator_nodes.iter().map(|&node| row[node]));
+        }
+        Ok(out)
+    }
+
+    /// [`Engine::evaluate`], with the values [`Engine::normalised`] gives for `config` when
+    /// `normalised` holds them: each is written where `evaluate` would have normalised it,
+    /// and the aggregation and ranking that follow are the same, so the scores and ranks are
+    /// the same bit for bit.
+    pub(crate) fn evaluate_normalised(
+        &self,
+        config: &Config,
+        normalised: Option<&[f64]>,
+        s: &mut Scratch,
+    ) -> Result<()> {
         if config.weights.len() != self.plan.n_nodes()
             || config.left_out.is_some_and(|i| i >= self.n_indicators())
         {
@@ -499,8 +565,23 @@ impl Engine {
         let block = &self.blocks[config.imputation.min(self.blocks.len() - 1)];
         let (ni, nn) = (self.n_indicators(), self.plan.n_nodes());
         let cities = self.cities_scored(config);
-        for i in 0..ni {
-            self.normalise(block, i, config, cities, s)?;
+        match normalised {
+            Some(values) => {
+                debug_assert_eq!(values.len(), cities.len() * ni);
+                for (row, values) in s.scores[..cities.len() * nn]
+                    .chunks_exact_mut(nn)
+                    .zip(values.chunks_exact(ni))
+                {
+                    for (&node, &v) in self.plan.indicator_nodes.iter().zip(values) {
+                        row[node] = v;
+                    }
+                }
+            }
+            None => {
+                for i in 0..ni {
+                    self.normalise(block, i, config, cities, s)?;
+                }
+            }
         }
         // Weights and aggregation for this replication.
         s.weights.copy_from_slice(&config.weights);
@@ -617,7 +698,7 @@ impl Engine {
     /// The panel slots of the cities a replication scores: every city of the year when a
     /// cross-city method (MPI, AMPI, Copeland, benefit of the doubt) compares them, as
     /// `score` does; else the peers only, which no other city can affect.
-    fn cities_scored(&self, config: &Config) -> &[usize] {
+    pub(crate) fn cities_scored(&self, config: &Config) -> &[usize] {
         if self.cross_city || config.aggregation.is_some_and(Aggregation::is_cross_city) {
             &self.all_slots
         } else {
