@@ -183,6 +183,32 @@ pub(crate) fn aggregate_year_noting(
     first_group: usize,
     unscored: &mut Vec<UnscoredAt>,
 ) -> std::result::Result<(), AggregateFailure> {
+    aggregate_groups(plan, scores, n_cities, first_group, unscored, None)
+}
+
+/// [`aggregate_year`] with `logs`, `[city][node]` like `scores`: the natural logarithm of
+/// each child value a geometric mean may read there (NaN where it is not given), so that the
+/// replications, whose indicator values repeat from one replication to the next, do not take
+/// the same logarithms again. A logarithm given is the one the mean would take
+/// (`value.ln()`), so the scores are the same bit for bit.
+pub(crate) fn aggregate_year_logs(
+    plan: &Plan,
+    scores: &mut [f64],
+    n_cities: usize,
+    logs: &[f64],
+) -> std::result::Result<(), AggregateFailure> {
+    debug_assert_eq!(logs.len(), scores.len());
+    aggregate_groups(plan, scores, n_cities, 0, &mut Vec::new(), Some(logs))
+}
+
+fn aggregate_groups(
+    plan: &Plan,
+    scores: &mut [f64],
+    n_cities: usize,
+    first_group: usize,
+    unscored: &mut Vec<UnscoredAt>,
+    logs: Option<&[f64]>,
+) -> std::result::Result<(), AggregateFailure> {
     let first = unscored.len();
     let nn = plan.n_nodes();
     debug_assert_eq!(scores.len(), n_cities * nn);
@@ -207,7 +233,13 @@ pub(crate) fn aggregate_year_noting(
                 let scored = if group.aggregation == Aggregation::Geometric
                     && !matches!(group.nonpositive, Nonpositive::Offset(_))
                 {
-                    geometric(plan, group, total, row)
+                    geometric(
+                        plan,
+                        group,
+                        total,
+                        row,
+                        logs.map(|l| &l[c * nn..(c + 1) * nn]),
+                    )
                 } else {
                     per_city(plan, group, total, row)
                 };
@@ -421,11 +453,15 @@ fn arithmetic(plan: &Plan, group: &GroupPlan, total: f64, scores: &mut [f64]) {
 /// the children instead of three, the hot path of replications that draw the geometric mean.
 /// The same children in the same order are checked and added, so the value, and the first
 /// child outside the domain named by a failure, are those of [`per_city`].
+///
+/// `logs` (one city's row, see [`aggregate_year_logs`]) gives the logarithm of children where
+/// it is not NaN: the logarithm of a positive finite value never is.
 fn geometric(
     plan: &Plan,
     group: &GroupPlan,
     total: f64,
     scores: &mut [f64],
+    logs: Option<&[f64]>,
 ) -> std::result::Result<(), AggregateFailure> {
     let mut mean = Mean::new(Aggregation::Geometric, f64::NAN);
     let mut any_missing = false;
@@ -438,7 +474,14 @@ fn geometric(
         if value.is_nan() {
             any_missing = true;
         } else if in_domain(Aggregation::Geometric, value) {
-            mean.add(weight, value);
+            match logs.map(|l| l[child]) {
+                // `Mean::add` of the geometric mean, with the logarithm already taken.
+                Some(ln) if !ln.is_nan() => {
+                    mean.present += weight;
+                    mean.acc += weight * ln;
+                }
+                _ => mean.add(weight, value),
+            }
         } else {
             return Err(AggregateFailure {
                 kind: FailureKind::Domain,
@@ -870,8 +913,8 @@ mod tests {
     // Hand computations; tolerance 1e-12.
     /// Regression guard for the replications' geometric hot path: on rows of positive,
     /// missing, zero, negative and infinite children with weights of 0 or more, under both
-    /// missing rules and two `min_share`s, it gives the score (bit for bit) or the failure of
-    /// the three-pass `per_city`.
+    /// missing rules and two `min_share`s, with and without logarithms given for some
+    /// children, it gives the score (bit for bit) or the failure of the three-pass `per_city`.
     #[test]
     fn the_one_pass_geometric_mean_is_per_city_s_bit_for_bit() {
         let children = 5;
@@ -912,9 +955,22 @@ mod tests {
                     100.0 * u
                 };
             }
+            // Logarithms given for some children (as the replications give them for
+            // indicators), NaN for the others.
+            let logs: Vec<f64> = row
+                .iter()
+                .map(|&v| {
+                    if rng.uniform() < 0.5 {
+                        v.ln()
+                    } else {
+                        f64::NAN
+                    }
+                })
+                .collect();
             let (mut a, mut b) = (row.clone(), row);
+            let logs = (case % 3 != 0).then_some(logs.as_slice());
             let (x, y) = (
-                geometric(&plan, &group, total, &mut a),
+                geometric(&plan, &group, total, &mut a, logs),
                 per_city(&plan, &group, total, &mut b),
             );
             assert_eq!(x, y, "case {case}");

@@ -23,7 +23,7 @@ use healthy_city_model::{
     Observations, Treatment, Weighting,
 };
 
-use crate::aggregate::aggregate_year;
+use crate::aggregate::{aggregate_year, aggregate_year_logs};
 use crate::error::{Error, Result};
 use crate::levels::GroupRules;
 use crate::normalise::{fit, not_finite, Reference, Sample, Scope};
@@ -130,6 +130,10 @@ pub struct Scratch {
     /// `[row][node]` scores of the last evaluation: every city of the panel's year, or the
     /// peers only when no cross-city method can see the others ([`Engine::cities_scored`]).
     scores: Vec<f64>,
+    /// `[row][node]` logarithms of the prepared indicator values of the last evaluation that
+    /// was given them and draws a geometric mean; NaN elsewhere (see
+    /// [`Engine::evaluate_normalised`]).
+    logs: Vec<f64>,
     root: Vec<f64>,
     rounded: Vec<f64>,
     order: Vec<usize>,
@@ -508,6 +512,7 @@ impl Engine {
             rows: (0..n).collect(),
             weights: vec![0.0; self.plan.n_nodes()],
             scores: vec![f64::NAN; self.panel_cities.len() * self.plan.n_nodes()],
+            logs: vec![f64::NAN; self.panel_cities.len() * self.plan.n_nodes()],
             root: vec![f64::NAN; n],
             rounded: vec![f64::NAN; n],
             order: (0..n).collect(),
@@ -540,14 +545,15 @@ impl Engine {
         Ok(out)
     }
 
-    /// [`Engine::evaluate`], with the values [`Engine::normalised`] gives for `config` when
-    /// `normalised` holds them: each is written where `evaluate` would have normalised it,
-    /// and the aggregation and ranking that follow are the same, so the scores and ranks are
-    /// the same bit for bit.
+    /// [`Engine::evaluate`], with the values [`Engine::normalised`] gives for `config` and
+    /// their natural logarithms when `normalised` holds them: each value is written where
+    /// `evaluate` would have normalised it, and the aggregation and ranking that follow are
+    /// the same (geometric means read the logarithms instead of taking them again, see
+    /// [`aggregate_year_logs`]), so the scores and ranks are the same bit for bit.
     pub(crate) fn evaluate_normalised(
         &self,
         config: &Config,
-        normalised: Option<&[f64]>,
+        normalised: Option<(&[f64], &[f64])>,
         s: &mut Scratch,
     ) -> Result<()> {
         if config.weights.len() != self.plan.n_nodes()
@@ -566,7 +572,7 @@ impl Engine {
         let (ni, nn) = (self.n_indicators(), self.plan.n_nodes());
         let cities = self.cities_scored(config);
         match normalised {
-            Some(values) => {
+            Some((values, _)) => {
                 debug_assert_eq!(values.len(), cities.len() * ni);
                 for (row, values) in s.scores[..cities.len() * nn]
                     .chunks_exact_mut(nn)
@@ -595,8 +601,28 @@ impl Engine {
             }
         }
         let n = cities.len();
+        // The logarithms, where a geometric mean may read them: the groups' own means here
+        // (the group rules take their own path).
+        let logs = normalised.map(|(_, logs)| logs).filter(|_| {
+            self.rules.is_none()
+                && s.plan
+                    .groups
+                    .iter()
+                    .any(|g| g.aggregation == Aggregation::Geometric)
+        });
+        if let Some(logs) = logs {
+            for (row, logs) in s.logs[..n * nn]
+                .chunks_exact_mut(nn)
+                .zip(logs.chunks_exact(ni))
+            {
+                for (&node, &l) in self.plan.indicator_nodes.iter().zip(logs) {
+                    row[node] = l;
+                }
+            }
+        }
         let block = &mut s.scores[..n * nn];
         match &self.rules {
+            None if logs.is_some() => aggregate_year_logs(&s.plan, block, n, &s.logs[..n * nn]),
             None => aggregate_year(&s.plan, block, n),
             Some(rules) => rules.aggregate_block(
                 &rules.pattern_plans(&s.plan),

@@ -27,8 +27,8 @@ pub(crate) const DIRICHLET_MAX: f64 = 1e9;
 /// Replications computed in parallel between two visits of the observer.
 const CHUNK: usize = 4096;
 
-/// The most bytes of treated and normalised values an analysis keeps ([`Prepared`]): 64 MiB,
-/// 167 combinations of 1,000 cities x 50 indicators, 3,300 of 51 x 49.
+/// The most bytes of treated and normalised values (with their logarithms) an analysis keeps
+/// ([`Prepared`]): 64 MiB, 83 combinations of 1,000 cities x 50 indicators, 1,678 of 51 x 49.
 const PREPARED_BYTES: usize = 64 << 20;
 
 /// Sees every replication in order: run number, inputs, and by peer city the target's scores
@@ -311,9 +311,10 @@ pub(crate) struct Prepared<'e> {
     engine: &'e Engine,
     /// `winmax` values keyed: 0 for the framework's treatment, `w + 1` for `w`.
     winmaxes: usize,
-    /// Slots, filled on first use; `None` where the normalisation failed (the replication
-    /// then computes the values itself, and returns the error).
-    slots: Vec<OnceLock<Option<Vec<f64>>>>,
+    /// Slots, filled on first use with the values and their natural logarithms (NaN where
+    /// a geometric mean cannot take the value); `None` where the normalisation failed (the
+    /// replication then computes the values itself, and returns the error).
+    slots: Vec<OnceLock<Option<(Vec<f64>, Vec<f64>)>>>,
 }
 
 impl<'e> Prepared<'e> {
@@ -346,7 +347,9 @@ impl<'e> Prepared<'e> {
             .iter()
             .try_fold(normalisations, |a, &b| a.checked_mul(b))
             .unwrap_or(usize::MAX);
-        let bytes = engine.n_panel_cities() * engine.n_indicators() * std::mem::size_of::<f64>();
+        // Values and logarithms.
+        let bytes =
+            2 * engine.n_panel_cities() * engine.n_indicators() * std::mem::size_of::<f64>();
         let room = budget.checked_div(bytes).unwrap_or(0);
         Prepared {
             engine,
@@ -385,8 +388,16 @@ impl<'e> Prepared<'e> {
             .key(config, normalisation)
             .and_then(|key| self.slots.get(key));
         let values = slot.and_then(|slot| {
-            slot.get_or_init(|| self.engine.normalised(config, s).ok())
-                .as_deref()
+            slot.get_or_init(|| {
+                let values = self.engine.normalised(config, s).ok()?;
+                let logs = values
+                    .iter()
+                    .map(|&v| if v > 0.0 { v.ln() } else { f64::NAN })
+                    .collect();
+                Some((values, logs))
+            })
+            .as_ref()
+            .map(|(values, logs)| (values.as_slice(), logs.as_slice()))
         });
         self.engine.evaluate_normalised(config, values, s)
     }
@@ -1185,7 +1196,8 @@ mod tests {
         let mut others = factors[1..].to_vec();
         others.push(Factor::Normalisation(vec![Normalisation::Borda.into()]));
         let framework_treatment = Analysis::new(&engine, others).unwrap();
-        let entry = engine.n_panel_cities() * engine.n_indicators() * 8;
+        // Values and logarithms.
+        let entry = 2 * engine.n_panel_cities() * engine.n_indicators() * 8;
         let (mut plain, mut cached) = (engine.scratch(), engine.scratch());
         // Combinations drawn at least: many of the first's 80 (2 imputations x 5 winmax keys
         // x 4 normalisations x 2 city sets); the second's 4 (Borda, drawn last, always wins).
