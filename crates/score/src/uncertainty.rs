@@ -314,7 +314,14 @@ pub(crate) struct Prepared<'e> {
     /// Slots, filled on first use with the values and their natural logarithms (NaN where
     /// a geometric mean cannot take the value); `None` where the normalisation failed (the
     /// replication then computes the values itself, and returns the error).
-    slots: Vec<OnceLock<Option<(Vec<f64>, Vec<f64>)>>>,
+    slots: Vec<OnceLock<Option<Combination>>>,
+}
+
+/// The prepared values of one combination, `[row][indicator]` (see [`Engine::normalised`]).
+struct Combination {
+    values: Vec<f64>,
+    /// Their natural logarithms, for geometric means; NaN where the value is not positive.
+    logs: Vec<f64>,
 }
 
 impl<'e> Prepared<'e> {
@@ -394,10 +401,10 @@ impl<'e> Prepared<'e> {
                     .iter()
                     .map(|&v| if v > 0.0 { v.ln() } else { f64::NAN })
                     .collect();
-                Some((values, logs))
+                Some(Combination { values, logs })
             })
             .as_ref()
-            .map(|(values, logs)| (values.as_slice(), logs.as_slice()))
+            .map(|c| (c.values.as_slice(), c.logs.as_slice()))
         });
         self.engine.evaluate_normalised(config, values, s)
     }
