@@ -8,12 +8,18 @@
 //! - 51 cities x 49 indicators, 4 levels (49 indicators, 14 sub-pillars, 4 pillars, index):
 //!   the size of the COINr example index; target 50,000 replications per second on 2 cores.
 //! - 1,000 cities x 50 indicators, 3 levels: target 1,000 per second.
+//! - The 51 x 49 index under issue 16's four inputs, the uncertainty analysis of COINr's
+//!   sensitivity vignette on its 51-unit, 49-indicator ASEM example: winmax 1..5, min-max
+//!   on [1, 100] or z-score with mean 10 and sd 2, ±25% weights at the two middle levels
+//!   (pillars and sub-pillars; COINr's levels 2 and 3), arithmetic or geometric mean. COINr's
+//!   ASEM data is not in the reference folder, so the index is the synthetic one above;
+//!   target 150,000 replications per second on 2 cores.
 
 use std::fmt::Write as _;
 use std::sync::atomic::AtomicBool;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use healthy_city_model::{Catalogue, Cities, Framework, Observations};
+use healthy_city_model::{Aggregation, Catalogue, Cities, Framework, Normalisation, Observations};
 use healthy_city_score::{Analysis, Engine, Factor, Rng};
 
 /// A synthetic index: `n` cities, `k` indicators in `subs` sub-pillars, grouped into
@@ -84,12 +90,14 @@ fn synthetic(n: usize, k: usize, subs: usize, pillars: usize, seed: u64) -> Engi
 }
 
 #[allow(clippy::result_large_err)] // the engine's errors name node, city, year, child and value
-fn replications(c: &mut Criterion, name: &str, engine: &Engine, batch: usize) {
-    let analysis = Analysis::new(
-        engine,
-        vec![Factor::WeightNoise(vec![(0, 0.25)]), Factor::Winmax(1, 5)],
-    )
-    .unwrap();
+fn replications(
+    c: &mut Criterion,
+    name: &str,
+    engine: &Engine,
+    factors: Vec<Factor>,
+    batch: usize,
+) {
+    let analysis = Analysis::new(engine, factors).unwrap();
     let cancel = AtomicBool::new(false);
     let mut group = c.benchmark_group(name);
     group.throughput(Throughput::Elements(batch as u64));
@@ -104,13 +112,58 @@ fn replications(c: &mut Criterion, name: &str, engine: &Engine, batch: usize) {
     group.finish();
 }
 
+/// The first two cases' inputs: ±25% weights at every level and winmax 1..5.
+fn weights_and_winmax() -> Vec<Factor> {
+    vec![Factor::WeightNoise(vec![(0, 0.25)]), Factor::Winmax(1, 5)]
+}
+
+/// Issue 16's four inputs (COINr's sensitivity vignette): winmax 1..5, two normalisations,
+/// ±25% weights at levels 1 and 2 (pillars, sub-pillars), arithmetic or geometric mean.
+fn four_inputs() -> Vec<Factor> {
+    vec![
+        Factor::Winmax(1, 5),
+        Factor::Normalisation(vec![
+            healthy_city_score::NormalisationChoice {
+                method: Normalisation::Minmax,
+                scale: Some([1.0, 100.0]),
+            },
+            Normalisation::Zscore {
+                mean: 10.0,
+                sd: 2.0,
+            }
+            .into(),
+        ]),
+        Factor::WeightNoise(vec![(1, 0.25), (2, 0.25)]),
+        Factor::Aggregation(vec![Aggregation::Arithmetic, Aggregation::Geometric]),
+    ]
+}
+
 fn bench(c: &mut Criterion) {
     let small = synthetic(51, 49, 14, 4, 20_251_124);
     assert_eq!((small.n_cities(), small.n_indicators()), (51, 49));
-    replications(c, "51 cities x 49 indicators, 4 levels", &small, 20_000);
+    replications(
+        c,
+        "51 cities x 49 indicators, 4 levels",
+        &small,
+        weights_and_winmax(),
+        20_000,
+    );
+    replications(
+        c,
+        "51 x 49, four inputs (winmax, normalisation, weights, mean)",
+        &small,
+        four_inputs(),
+        50_000,
+    );
     let large = synthetic(1000, 50, 10, 0, 20_251_124);
     assert_eq!(large.n_cities(), 1000);
-    replications(c, "1000 cities x 50 indicators, 3 levels", &large, 2_000);
+    replications(
+        c,
+        "1000 cities x 50 indicators, 3 levels",
+        &large,
+        weights_and_winmax(),
+        2_000,
+    );
 }
 
 criterion_group!(benches, bench);

@@ -23,7 +23,7 @@ use healthy_city_model::{
     Observations, Treatment, Weighting,
 };
 
-use crate::aggregate::aggregate_year;
+use crate::aggregate::{aggregate_year, aggregate_year_logs};
 use crate::error::{Error, Result};
 use crate::levels::GroupRules;
 use crate::normalise::{fit, not_finite, Reference, Sample, Scope};
@@ -96,6 +96,30 @@ pub struct Config {
     pub weight_set: Option<usize>,
 }
 
+impl Config {
+    /// Sets every field to `nominal`'s, reusing this config's buffers (a replication's inputs
+    /// are drawn into the same config chunk after chunk). Destructured, so that a new field
+    /// cannot be forgotten here.
+    pub(crate) fn reset_to(&mut self, nominal: &Config) {
+        let Config {
+            weights,
+            normalisation,
+            aggregation,
+            imputation,
+            winmax,
+            left_out,
+            weight_set,
+        } = nominal;
+        self.weights.clone_from(weights);
+        self.normalisation.clone_from(normalisation);
+        self.aggregation = *aggregation;
+        self.imputation = *imputation;
+        self.winmax = *winmax;
+        self.left_out = *left_out;
+        self.weight_set = *weight_set;
+    }
+}
+
 /// Per-thread buffers of [`Engine::evaluate`].
 #[derive(Debug, Clone)]
 pub struct Scratch {
@@ -106,6 +130,10 @@ pub struct Scratch {
     /// `[row][node]` scores of the last evaluation: every city of the panel's year, or the
     /// peers only when no cross-city method can see the others ([`Engine::cities_scored`]).
     scores: Vec<f64>,
+    /// `[row][node]` logarithms of the prepared indicator values of the last evaluation that
+    /// was given them and draws a geometric mean; NaN elsewhere (see
+    /// [`Engine::evaluate_normalised`]).
+    logs: Vec<f64>,
     root: Vec<f64>,
     rounded: Vec<f64>,
     order: Vec<usize>,
@@ -329,6 +357,16 @@ impl Engine {
         })
     }
 
+    /// Number of imputation blocks ([`Engine::imputations`]).
+    pub(crate) fn n_blocks(&self) -> usize {
+        self.blocks.len()
+    }
+
+    /// Number of cities of the panel (those a replication scores at most).
+    pub(crate) fn n_panel_cities(&self) -> usize {
+        self.panel_cities.len()
+    }
+
     /// Number of peer cities.
     pub fn n_cities(&self) -> usize {
         self.cities.len()
@@ -487,6 +525,7 @@ impl Engine {
             rows: (0..n).collect(),
             weights: vec![0.0; self.plan.n_nodes()],
             scores: vec![f64::NAN; self.panel_cities.len() * self.plan.n_nodes()],
+            logs: vec![f64::NAN; self.panel_cities.len() * self.plan.n_nodes()],
             root: vec![f64::NAN; n],
             rounded: vec![f64::NAN; n],
             order: (0..n).collect(),
@@ -497,6 +536,39 @@ impl Engine {
     /// Rebuilds the index with `config`: treats, normalises, aggregates and ranks every peer
     /// city. Scores and ranks are left in `s` ([`Scratch::root_scores`], [`Scratch::ranks`]).
     pub fn evaluate(&self, config: &Config, s: &mut Scratch) -> Result<()> {
+        self.evaluate_normalised(config, None, s)
+    }
+
+    /// The treated and normalised values `evaluate` aggregates under `config`,
+    /// `[row][indicator]` over the cities it scores ([`Engine::cities_scored`], in that
+    /// order). They depend only on the imputation, `winmax`, normalisation and that set of
+    /// cities, so an analysis computes them once per combination of those
+    /// ([`Engine::evaluate_normalised`]). Uses `s` as work space.
+    pub(crate) fn normalised(&self, config: &Config, s: &mut Scratch) -> Result<Vec<f64>> {
+        let block = &self.blocks[config.imputation.min(self.blocks.len() - 1)];
+        let (ni, nn) = (self.n_indicators(), self.plan.n_nodes());
+        let cities = self.cities_scored(config);
+        for i in 0..ni {
+            self.normalise(block, i, config, cities, s)?;
+        }
+        let mut out = Vec::with_capacity(cities.len() * ni);
+        for row in s.scores[..cities.len() * nn].chunks_exact(nn) {
+            out.extend(self.plan.indicator_nodes.iter().map(|&node| row[node]));
+        }
+        Ok(out)
+    }
+
+    /// [`Engine::evaluate`], with the values [`Engine::normalised`] gives for `config` and
+    /// their natural logarithms when `normalised` holds them: each value is written where
+    /// `evaluate` would have normalised it, and the aggregation and ranking that follow are
+    /// the same (geometric means read the logarithms instead of taking them again, see
+    /// [`aggregate_year_logs`]), so the scores and ranks are the same bit for bit.
+    pub(crate) fn evaluate_normalised(
+        &self,
+        config: &Config,
+        normalised: Option<(&[f64], &[f64])>,
+        s: &mut Scratch,
+    ) -> Result<()> {
         if config.weights.len() != self.plan.n_nodes()
             || config.left_out.is_some_and(|i| i >= self.n_indicators())
         {
@@ -512,8 +584,23 @@ impl Engine {
         let block = &self.blocks[config.imputation.min(self.blocks.len() - 1)];
         let (ni, nn) = (self.n_indicators(), self.plan.n_nodes());
         let cities = self.cities_scored(config);
-        for i in 0..ni {
-            self.normalise(block, i, config, cities, s)?;
+        match normalised {
+            Some((values, _)) => {
+                debug_assert_eq!(values.len(), cities.len() * ni);
+                for (row, values) in s.scores[..cities.len() * nn]
+                    .chunks_exact_mut(nn)
+                    .zip(values.chunks_exact(ni))
+                {
+                    for (&node, &v) in self.plan.indicator_nodes.iter().zip(values) {
+                        row[node] = v;
+                    }
+                }
+            }
+            None => {
+                for i in 0..ni {
+                    self.normalise(block, i, config, cities, s)?;
+                }
+            }
         }
         // Weights and aggregation for this replication.
         s.weights.copy_from_slice(&config.weights);
@@ -527,8 +614,28 @@ impl Engine {
             }
         }
         let n = cities.len();
+        // The logarithms, where a geometric mean may read them: the groups' own means here
+        // (the group rules take their own path).
+        let logs = normalised.map(|(_, logs)| logs).filter(|_| {
+            self.rules.is_none()
+                && s.plan
+                    .groups
+                    .iter()
+                    .any(|g| g.aggregation == Aggregation::Geometric)
+        });
+        if let Some(logs) = logs {
+            for (row, logs) in s.logs[..n * nn]
+                .chunks_exact_mut(nn)
+                .zip(logs.chunks_exact(ni))
+            {
+                for (&node, &l) in self.plan.indicator_nodes.iter().zip(logs) {
+                    row[node] = l;
+                }
+            }
+        }
         let block = &mut s.scores[..n * nn];
         match &self.rules {
+            None if logs.is_some() => aggregate_year_logs(&s.plan, block, n, &s.logs[..n * nn]),
             None => aggregate_year(&s.plan, block, n),
             Some(rules) => rules.aggregate_block(
                 &rules.pattern_plans(&s.plan),
@@ -630,7 +737,7 @@ impl Engine {
     /// The panel slots of the cities a replication scores: every city of the year when a
     /// cross-city method (MPI, AMPI, Copeland, benefit of the doubt) compares them, as
     /// `score` does; else the peers only, which no other city can affect.
-    fn cities_scored(&self, config: &Config) -> &[usize] {
+    pub(crate) fn cities_scored(&self, config: &Config) -> &[usize] {
         if self.cross_city || config.aggregation.is_some_and(Aggregation::is_cross_city) {
             &self.all_slots
         } else {

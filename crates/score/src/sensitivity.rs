@@ -99,16 +99,19 @@ pub fn sensitivity(
         }
     }
     let nominal = &engine.nominal_ranks;
+    // Treatment and normalisation once per combination of the discrete inputs, as in
+    // `monte_carlo`; the config each thread draws into is reused.
+    let prepared = crate::uncertainty::Prepared::new(analysis);
     sobol_indices(
         analysis.factors.len(),
         design.runs,
         design.sampler,
         design.seed,
         design.bootstrap,
-        || engine.scratch(),
-        |s, us| {
-            let config = analysis.config(us);
-            engine.evaluate(&config, s)?;
+        || (engine.scratch(), engine.nominal()),
+        |(s, config), us| {
+            let normalisation = analysis.config_into(us.iter().copied(), config);
+            prepared.evaluate(config, normalisation, s)?;
             Ok(objective.value(&s.ranks, nominal))
         },
         progress,

@@ -10,6 +10,7 @@
 use std::fmt::{self, Write as _};
 use std::num::NonZeroU32;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::OnceLock;
 
 use healthy_city_model::{Aggregation, Normalisation};
 use rayon::prelude::*;
@@ -25,6 +26,10 @@ pub(crate) const DIRICHLET_MAX: f64 = 1e9;
 
 /// Replications computed in parallel between two visits of the observer.
 const CHUNK: usize = 4096;
+
+/// The most bytes of treated and normalised values (with their logarithms) an analysis keeps
+/// ([`Prepared`]): 64 MiB, 83 combinations of 1,000 cities x 50 indicators, 1,678 of 51 x 49.
+const PREPARED_BYTES: usize = 64 << 20;
 
 /// Sees every replication in order: run number, inputs, and by peer city the target's scores
 /// (NaN: no score) and ranks (`None`: not ranked).
@@ -253,6 +258,8 @@ pub struct Analysis<'a> {
     /// The uncertain inputs, in a fixed order.
     pub factors: Vec<Factor>,
     depth: Vec<usize>,
+    /// The engine's nominal choices, which every replication's inputs start from.
+    nominal: Config,
 }
 
 /// Rank statistics of one city over the replications.
@@ -285,6 +292,122 @@ pub struct WeightCell {
     pub first: usize,
     /// The chosen city's rank.
     pub city_rank: u32,
+}
+
+/// The treated and normalised values of each combination of an analysis's discrete inputs
+/// that shape them (imputation, `winmax`, normalisation, and whether the replication scores
+/// every city of the year or the peers only), computed the first time a replication draws the
+/// combination and reused by every later one, so that a replication is a weighted aggregation
+/// and a ranking. The values are those [`Engine::evaluate`] would compute (one function,
+/// [`Engine::normalised`]), so results are the same bit for bit, and the same whatever thread
+/// fills a combination first.
+///
+/// Memory is bounded by [`PREPARED_BYTES`], whatever the panel: a combination holds one year's
+/// `cities x indicators` values (the years of the panel only enter its statistics, which are
+/// folded into the values), and combinations beyond the bound (in key order: normalisation,
+/// `winmax`, imputation, cities) are computed per replication, as before. With
+/// `cities x indicators` above the bound, nothing is kept.
+pub(crate) struct Prepared<'e> {
+    engine: &'e Engine,
+    /// `winmax` values keyed: 0 for the framework's treatment, `w + 1` for `w`.
+    winmaxes: usize,
+    /// Slots, filled on first use with the values and their natural logarithms (NaN where
+    /// a geometric mean cannot take the value); `None` where the normalisation failed (the
+    /// replication then computes the values itself, and returns the error).
+    slots: Vec<OnceLock<Option<Combination>>>,
+}
+
+/// The prepared values of one combination, `[row][indicator]` (see [`Engine::normalised`]).
+struct Combination {
+    values: Vec<f64>,
+    /// Their natural logarithms, for geometric means; NaN where the value is not positive.
+    logs: Vec<f64>,
+}
+
+impl<'e> Prepared<'e> {
+    /// Room for the combinations of `analysis`, within [`PREPARED_BYTES`].
+    pub(crate) fn new(analysis: &Analysis<'e>) -> Self {
+        Self::within(analysis, PREPARED_BYTES)
+    }
+
+    /// [`Prepared::new`] within `budget` bytes.
+    fn within(analysis: &Analysis<'e>, budget: usize) -> Self {
+        let engine = analysis.engine;
+        let winmaxes = analysis
+            .factors
+            .iter()
+            .filter_map(|f| match f {
+                Factor::Winmax(_, hi) => Some(hi.saturating_add(2)),
+                _ => None,
+            })
+            .max()
+            .unwrap_or(1);
+        let normalisations = 1 + analysis
+            .factors
+            .iter()
+            .map(|f| match f {
+                Factor::Normalisation(list) => list.len(),
+                _ => 0,
+            })
+            .sum::<usize>();
+        let combinations = [winmaxes, engine.n_blocks(), 2]
+            .iter()
+            .try_fold(normalisations, |a, &b| a.checked_mul(b))
+            .unwrap_or(usize::MAX);
+        // Values and logarithms.
+        let bytes =
+            2 * engine.n_panel_cities() * engine.n_indicators() * std::mem::size_of::<f64>();
+        let room = budget.checked_div(bytes).unwrap_or(0);
+        Prepared {
+            engine,
+            winmaxes,
+            slots: (0..combinations.min(room))
+                .map(|_| OnceLock::new())
+                .collect(),
+        }
+    }
+
+    /// The key of `config`'s combination (`normalisation` as [`Analysis::config_into`]
+    /// returns it): its position in normalisation, `winmax`, imputation, cities order.
+    /// `None` past `usize::MAX`.
+    fn key(&self, config: &Config, normalisation: usize) -> Option<usize> {
+        let engine = self.engine;
+        let winmax = config.winmax.map_or(0, |w| w.saturating_add(1));
+        let imputation = config.imputation.min(engine.n_blocks() - 1);
+        let all = usize::from(engine.cities_scored(config).len() == engine.n_panel_cities());
+        normalisation
+            .checked_mul(self.winmaxes)?
+            .checked_add(winmax)?
+            .checked_mul(engine.n_blocks())?
+            .checked_add(imputation)?
+            .checked_mul(2)?
+            .checked_add(all)
+    }
+
+    /// [`Engine::evaluate`] of `config`, with its combination's values prepared once.
+    pub(crate) fn evaluate(
+        &self,
+        config: &Config,
+        normalisation: usize,
+        s: &mut Scratch,
+    ) -> Result<()> {
+        let slot = self
+            .key(config, normalisation)
+            .and_then(|key| self.slots.get(key));
+        let values = slot.and_then(|slot| {
+            slot.get_or_init(|| {
+                let values = self.engine.normalised(config, s).ok()?;
+                let logs = values
+                    .iter()
+                    .map(|&v| if v > 0.0 { v.ln() } else { f64::NAN })
+                    .collect();
+                Some(Combination { values, logs })
+            })
+            .as_ref()
+            .map(|c| (c.values.as_slice(), c.logs.as_slice()))
+        });
+        self.engine.evaluate_normalised(config, values, s)
+    }
 }
 
 impl<'a> Analysis<'a> {
@@ -429,14 +552,28 @@ impl<'a> Analysis<'a> {
             engine,
             factors,
             depth,
+            nominal: engine.nominal(),
         })
     }
 
     /// The replication for one uniform draw per factor.
     pub fn config(&self, us: &[f64]) -> Config {
+        let mut config = self.nominal.clone();
+        self.config_into(us.iter().copied(), &mut config);
+        config
+    }
+
+    /// [`Analysis::config`] into `config`, whatever it held, reusing its buffers; one draw of
+    /// `us` per factor, in order. Returns the normalisation alternative drawn, as
+    /// [`Prepared`] keys it: 0 for each indicator's own, else 1 + its position in the
+    /// alternatives of every [`Factor::Normalisation`] in turn (the last factor drawn wins,
+    /// as for the config).
+    pub(crate) fn config_into(&self, us: impl Iterator<Item = f64>, config: &mut Config) -> usize {
         let engine = self.engine;
-        let mut config = engine.nominal();
-        for (factor, &u) in self.factors.iter().zip(us) {
+        config.reset_to(&self.nominal);
+        let mut normalisation = 0;
+        let mut offset = 1;
+        for (factor, u) in self.factors.iter().zip(us) {
             match factor {
                 Factor::WeightNoise(levels) => {
                     let mut rng = Rng::new(u.to_bits());
@@ -482,7 +619,10 @@ impl<'a> Analysis<'a> {
                     config.weight_set = Some(k);
                 }
                 Factor::Normalisation(list) => {
-                    config.normalisation = Some(list[pick(u, list.len())].clone());
+                    let k = pick(u, list.len());
+                    config.normalisation = Some(list[k].clone());
+                    normalisation = offset + k;
+                    offset += list.len();
                 }
                 Factor::Aggregation(list) => config.aggregation = Some(list[pick(u, list.len())]),
                 Factor::Imputation => config.imputation = pick(u, engine.imputations.len()),
@@ -493,14 +633,21 @@ impl<'a> Analysis<'a> {
                 }
             }
         }
-        config
+        normalisation
     }
 
     /// The inputs of Monte Carlo replication `run` of a run seeded `seed`.
     pub fn sample(&self, seed: u64, run: usize) -> Config {
+        let mut config = self.nominal.clone();
+        self.sample_into(seed, run, &mut config);
+        config
+    }
+
+    /// [`Analysis::sample`] into `config` (see [`Analysis::config_into`]): the same draws,
+    /// taken one per factor from the replication's stream as they are used.
+    fn sample_into(&self, seed: u64, run: usize, config: &mut Config) -> usize {
         let mut rng = Rng::stream(seed, run as u64);
-        let us: Vec<f64> = self.factors.iter().map(|_| rng.uniform()).collect();
-        self.config(&us)
+        self.config_into(std::iter::repeat_with(|| rng.uniform()), config)
     }
 
     /// Runs `runs` Monte Carlo replications and returns rank statistics per peer city.
@@ -531,6 +678,9 @@ impl<'a> Analysis<'a> {
         let width = n.max(1);
         let mut scores = vec![f64::NAN; CHUNK.min(runs) * width];
         let mut ranks = vec![None; CHUNK.min(runs) * width];
+        // The chunk's inputs, drawn into the same configs chunk after chunk.
+        let mut configs = vec![self.nominal.clone(); CHUNK.min(runs)];
+        let prepared = Prepared::new(self);
         let mut start = 0;
         while start < runs {
             if cancel.load(Ordering::Relaxed) {
@@ -538,22 +688,22 @@ impl<'a> Analysis<'a> {
             }
             let end = (start + CHUNK).min(runs);
             let cells = (end - start) * width;
-            let configs: Vec<Config> = scores[..cells]
-                .par_chunks_mut(width)
+            configs[..end - start]
+                .par_iter_mut()
+                .zip(scores[..cells].par_chunks_mut(width))
                 .zip(ranks[..cells].par_chunks_mut(width))
                 .enumerate()
-                .map_init(
+                .try_for_each_init(
                     || engine.scratch(),
-                    |s, (k, (scores, ranks))| {
-                        let config = self.sample(seed, start + k);
-                        engine.evaluate(&config, s)?;
+                    |s, (k, ((config, scores), ranks))| -> Result<()> {
+                        let normalisation = self.sample_into(seed, start + k, config);
+                        prepared.evaluate(config, normalisation, s)?;
                         scores[..n].copy_from_slice(s.root_scores());
                         ranks[..n].copy_from_slice(&s.ranks);
-                        Ok(config)
+                        Ok(())
                     },
-                )
-                .collect::<Result<_>>()?;
-            for (k, config) in configs.iter().enumerate() {
+                )?;
+            for (k, config) in configs[..end - start].iter().enumerate() {
                 let at = k * width..k * width + n;
                 observe(start + k, config, &scores[at.clone()], &ranks[at.clone()])?;
                 for (c, &r) in ranks[at].iter().enumerate() {
@@ -998,6 +1148,126 @@ mod tests {
             e.to_string().starts_with("weight sets: give at least one"),
             "{e}"
         );
+    }
+
+    /// The scores (as bits) of every node and the ranks an evaluation left in `s`.
+    fn evaluation(engine: &Engine, s: &Scratch) -> (Vec<u64>, Vec<Option<NonZeroU32>>) {
+        let bits = (0..engine.n_cities())
+            .flat_map(|c| (0..engine.plan.n_nodes()).map(move |node| (c, node)))
+            .map(|(c, node)| s.score(c, node).to_bits())
+            .collect();
+        (bits, s.ranks.clone())
+    }
+
+    /// Regression guard for issue 16's cache: a replication on values prepared once per
+    /// combination of the discrete inputs gives the scores of every node and the ranks of
+    /// `Engine::evaluate` computing them itself, bit for bit, for several seeds and every
+    /// combination of two imputations, `winmax` 0..3 and the framework's treatment, three
+    /// normalisations and the framework's, and means scoring the peers or every city
+    /// (Copeland); also with room for only a few combinations, and for none.
+    #[test]
+    fn prepared_normalised_values_give_the_replications_of_evaluate_bit_for_bit() {
+        let (framework, catalogue, cities, observations) = default_inputs();
+        let engine = Engine::build(
+            &framework,
+            &catalogue,
+            &cities,
+            &observations,
+            None,
+            &[healthy_city_model::Impute::Median],
+        )
+        .unwrap();
+        assert_eq!(engine.n_blocks(), 2);
+        let minmax = NormalisationChoice {
+            method: Normalisation::Minmax,
+            scale: Some([1.0, 100.0]),
+        };
+        let zscore = NormalisationChoice::from(Normalisation::Zscore {
+            mean: 100.0,
+            sd: 10.0,
+        });
+        let factors = vec![
+            Factor::Winmax(0, 3),
+            Factor::Normalisation(vec![minmax, zscore, Normalisation::Rank.into()]),
+            Factor::WeightNoise(vec![(0, 0.25)]),
+            Factor::Aggregation(vec![
+                Aggregation::Arithmetic,
+                Aggregation::Geometric,
+                Aggregation::Copeland,
+            ]),
+            Factor::Imputation,
+        ];
+        let analysis = Analysis::new(&engine, factors.clone()).unwrap();
+        // Without a winmax factor (the framework's treatment) and with the normalisation
+        // drawn by the second of two factors.
+        let mut others = factors[1..].to_vec();
+        others.push(Factor::Normalisation(vec![Normalisation::Borda.into()]));
+        let framework_treatment = Analysis::new(&engine, others).unwrap();
+        // Values and logarithms.
+        let entry = 2 * engine.n_panel_cities() * engine.n_indicators() * 8;
+        let (mut plain, mut cached) = (engine.scratch(), engine.scratch());
+        // Combinations drawn at least: many of the first's 80 (2 imputations x 5 winmax keys
+        // x 4 normalisations x 2 city sets); the second's 4 (Borda, drawn last, always wins).
+        for (analysis, least) in [(&analysis, 20), (&framework_treatment, 4)] {
+            for budget in [PREPARED_BYTES, 3 * entry, entry - 1] {
+                let prepared = Prepared::within(analysis, budget);
+                let mut keys = std::collections::BTreeSet::new();
+                for seed in [1, 7, 20_261_203] {
+                    let mut config = engine.nominal();
+                    for run in 0..400 {
+                        let normalisation = analysis.sample_into(seed, run, &mut config);
+                        keys.insert(prepared.key(&config, normalisation).unwrap());
+                        assert_eq!(config, analysis.sample(seed, run));
+                        engine.evaluate(&config, &mut plain).unwrap();
+                        prepared
+                            .evaluate(&config, normalisation, &mut cached)
+                            .unwrap();
+                        assert_eq!(
+                            evaluation(&engine, &plain),
+                            evaluation(&engine, &cached),
+                            "seed {seed}, run {run}: {config:?}"
+                        );
+                    }
+                }
+                // The prepared values were used: every combination drawn that there was
+                // room for was filled, and no other.
+                let room = prepared.slots.len();
+                assert_eq!(room, (budget / entry).min(room), "{budget}");
+                let filled: Vec<usize> = (0..room)
+                    .filter(|&k| prepared.slots[k].get().is_some())
+                    .collect();
+                let drawn: Vec<usize> = keys.iter().copied().filter(|&k| k < room).collect();
+                assert_eq!(filled, drawn, "{budget}");
+                if budget == PREPARED_BYTES {
+                    assert!(keys.len() >= least, "{keys:?}");
+                    assert_eq!(drawn.len(), keys.len());
+                } else if budget < entry {
+                    assert_eq!(room, 0);
+                }
+            }
+        }
+        // The whole run: `monte_carlo`'s replications are those of `evaluate`.
+        let mut log = Vec::new();
+        analysis
+            .monte_carlo(
+                1000,
+                3,
+                &mut |r, config, scores, ranks| {
+                    log.push((r, config.clone(), scores.to_vec(), ranks.to_vec()));
+                    Ok(())
+                },
+                &|_| {},
+                &AtomicBool::new(false),
+            )
+            .unwrap();
+        assert_eq!(log.len(), 1000);
+        for (r, config, scores, ranks) in log {
+            assert_eq!(config, analysis.sample(3, r));
+            engine.evaluate(&config, &mut plain).unwrap();
+            let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(&scores), bits(plain.root_scores()), "run {r}");
+            assert_eq!(ranks, plain.ranks, "run {r}");
+        }
     }
 
     #[test]
