@@ -438,15 +438,22 @@ fn arithmetic(plan: &Plan, group: &GroupPlan, total: f64, scores: &mut [f64]) {
             mean.add(weight, value);
         }
     }
+    scores[group.node] = group_value(plan, group, total, &mean, any_missing);
+}
+
+/// A group's score from the mean of its present children: missing (NaN) where none is present,
+/// their weight share is below the group's `min_share`, or one is missing and the framework
+/// propagates missing values; else the mean.
+fn group_value(plan: &Plan, group: &GroupPlan, total: f64, mean: &Mean, any_missing: bool) -> f64 {
     let present = mean.present;
-    scores[group.node] = if present == 0.0
+    if present == 0.0
         || present / total < group.min_share
         || (any_missing && plan.missing == Missing::Propagate)
     {
         f64::NAN
     } else {
         mean.value()
-    };
+    }
 }
 
 /// The geometric mean of one city's group without an offset: [`per_city`] in one pass over
@@ -493,15 +500,7 @@ fn geometric(
             });
         }
     }
-    let present = mean.present;
-    scores[group.node] = if present == 0.0
-        || present / total < group.min_share
-        || (any_missing && plan.missing == Missing::Propagate)
-    {
-        f64::NAN
-    } else {
-        mean.value()
-    };
+    scores[group.node] = group_value(plan, group, total, &mean, any_missing);
     Ok(())
 }
 
