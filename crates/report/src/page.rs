@@ -642,9 +642,15 @@ fn ranking_section(h: &mut String, page: &ReportPage<'_>) {
     let decimals = score_decimals(r, y);
     let domains = r.domains();
     let ranked = r.n_ranked(y);
+    // Regional values are named only when some score rests on them this year (as the column).
+    let regional_text = if (0..nc).any(|c| r.region_share(y, c) > 0.0) {
+        " <em>Regional values</em> is the share resting on values of the city's region;"
+    } else {
+        ""
+    };
     let _ = writeln!(
         h,
-        "<section id=\"ranking\"><h2>Ranking</h2>\n<p>{ranked} of {nc} {} ranked in {}. Click a heading to sort; type to find a city. <em>National values</em> is the share of a score resting on national values used for the city; <em>coverage</em> the share of the index's weight its measured indicators carry.</p>",
+        "<section id=\"ranking\"><h2>Ranking</h2>\n<p>{ranked} of {nc} {} ranked in {}. Click a heading to sort; type to find a city.{regional_text} <em>National values</em> is the share of a score resting on national values used for the city; <em>coverage</em> the share of the index's weight its measured indicators carry.</p>",
         escape(&r.units),
         r.years[y]
     );
