@@ -64,15 +64,13 @@ pub(crate) fn assemble(
     // An indicator with fallback sources is read once per source; each city keeps the series
     // of the first source that has values for it.
     let variants: Vec<Indicator> = catalogue.iter().flat_map(Indicator::by_source).collect();
-    let mut served: HashMap<&str, BTreeSet<String>> = HashMap::new();
+    let mut served: HashMap<String, BTreeSet<String>> = HashMap::new();
     let mut take = |indicator: &Indicator,
                     mut report: IndicatorReport,
                     mut kept: Vec<Observation>,
                     rows: &mut Vec<Observation>,
                     reports: &mut Vec<IndicatorReport>| {
-        let earlier = served
-            .entry(catalogue_id(catalogue, indicator))
-            .or_default();
+        let earlier = served.entry(indicator.id.clone()).or_default();
         let before: BTreeSet<String> = kept.iter().map(|o| o.city.clone()).collect();
         kept.retain(|o| !earlier.contains(&o.city));
         let after: BTreeSet<String> = kept.iter().map(|o| o.city.clone()).collect();
@@ -194,11 +192,6 @@ pub(crate) fn assemble(
         sources_md,
         accepted: Vec::new(),
     })
-}
-
-/// The catalogue's own spelling of an indicator's id (borrowed for as long as the catalogue).
-fn catalogue_id<'c>(catalogue: &'c Catalogue, indicator: &Indicator) -> &'c str {
-    catalogue.get(&indicator.id).map_or("", |i| i.id.as_str())
 }
 
 /// The first year kept must be one a value may refer to ([`years`]): a later

@@ -232,6 +232,17 @@ impl Indicator {
         }
     }
 
+    /// The level shown for one of its values measured at `value`: the value's own where the
+    /// indicator has several sources (their levels differ from city to city), else the
+    /// catalogue's (`None` where it gives none).
+    pub fn shown_level(&self, value: Level) -> Option<Level> {
+        if self.is_mixed() {
+            Some(value)
+        } else {
+            self.level
+        }
+    }
+
     /// Whether its values come from more than one source (and so may differ in level).
     pub fn is_mixed(&self) -> bool {
         !self.fallback.is_empty()

@@ -43,11 +43,7 @@ impl PathLabel {
                     |i| PathLabel {
                         name: i.name.clone(),
                         unit: i.unit.clone(),
-                        national: if i.is_mixed() {
-                            s.level == Level::National
-                        } else {
-                            i.is_national()
-                        },
+                        national: i.shown_level(s.level) == Some(Level::National),
                     },
                 )
             })

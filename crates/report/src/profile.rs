@@ -336,11 +336,8 @@ where
 /// The level of indicator node `i`'s value shown for city `c` in year slot `y`: the
 /// catalogue's, or where the indicator has several sources the value's own.
 fn level(chart: &ProfileChart<'_>, y: usize, c: usize, i: usize) -> Option<Level> {
-    let id = &chart.results.nodes[i].id;
-    match chart.catalogue.get(id) {
-        Some(indicator) if indicator.is_mixed() => chart.results.node_level(y, c, i),
-        _ => chart.catalogue.level(id),
-    }
+    let indicator = chart.catalogue.get(&chart.results.nodes[i].id)?;
+    indicator.shown_level(chart.results.node_level(y, c, i)?)
 }
 
 fn subtitle(

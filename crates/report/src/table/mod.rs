@@ -173,15 +173,7 @@ impl Cell {
             Cell::Int(i) => {
                 let _ = write!(out, "{i}");
             }
-            Cell::Float(x) => match notation {
-                Notation::Exponent if x.is_nan() => {}
-                Notation::Exponent if *x != 0.0 && !(1e-5..1e16).contains(&x.abs()) => {
-                    let _ = write!(out, "{x:e}");
-                }
-                Notation::Plain | Notation::Exponent => {
-                    let _ = write!(out, "{x}");
-                }
-            },
+            Cell::Float(x) => write_number(*x, notation, out),
             Cell::Bool(b) => {
                 let _ = write!(out, "{b}");
             }
@@ -190,13 +182,9 @@ impl Cell {
 
     /// The cell as CSV writes it.
     pub(crate) fn csv_text(&self, notation: Notation) -> String {
-        match self {
-            Cell::Empty => String::new(),
-            Cell::Text(s) => s.clone(),
-            Cell::Int(i) => i.to_string(),
-            Cell::Float(x) => number(*x, notation),
-            Cell::Bool(b) => b.to_string(),
-        }
+        let mut text = String::new();
+        self.write_csv_text(notation, &mut text);
+        text
     }
 }
 
@@ -248,12 +236,25 @@ impl From<usize> for Cell {
 }
 
 /// A number in `notation`.
-fn number(x: f64, notation: Notation) -> String {
+fn write_number(x: f64, notation: Notation, out: &mut String) {
+    use std::fmt::Write as _;
     match notation {
-        Notation::Exponent if x.is_nan() => String::new(),
-        Notation::Exponent if x != 0.0 && !(1e-5..1e16).contains(&x.abs()) => format!("{x:e}"),
-        Notation::Plain | Notation::Exponent => x.to_string(),
+        Notation::Exponent if x.is_nan() => {}
+        Notation::Exponent if x != 0.0 && !(1e-5..1e16).contains(&x.abs()) => {
+            let _ = write!(out, "{x:e}");
+        }
+        Notation::Plain | Notation::Exponent => {
+            let _ = write!(out, "{x}");
+        }
     }
+}
+
+/// [`write_number`] into a new String.
+#[cfg(test)]
+fn number(x: f64, notation: Notation) -> String {
+    let mut text = String::new();
+    write_number(x, notation, &mut text);
+    text
 }
 
 /// A table: columns, rows of cells, and how the terminal shows what is missing.

@@ -343,11 +343,13 @@ pub fn sensitivity_terminal_table(factors: &[Factor], indices: &[SobolIndex]) ->
 /// Where a step's value is measured, as the path-to-first tables name it: the catalogue's
 /// level, or the value's own where the indicator has several sources.
 fn level(catalogue: &Catalogue, step: &PathStep) -> &'static str {
-    match catalogue.get(&step.indicator) {
-        Some(i) if i.is_mixed() => step.level.as_str(),
-        Some(i) => i.level_text(),
-        None => healthy_city_model::NOT_GIVEN,
-    }
+    catalogue
+        .get(&step.indicator)
+        .and_then(|i| i.shown_level(step.level))
+        .map_or(
+            healthy_city_model::NOT_GIVEN,
+            healthy_city_model::Level::as_str,
+        )
 }
 
 /// `path-to-first.csv`: `indicator,current,target,change,effort,limit,level`, by decreasing
