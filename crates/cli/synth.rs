@@ -303,11 +303,11 @@ impl Panel {
                         }
                     };
                     rows.push(Observation {
-                        city: city.clone(),
-                        indicator: indicator.clone(),
+                        city: city.as_str().into(),
+                        indicator: indicator.as_str().into(),
                         year: FIRST_YEAR + t as i32,
                         value: v,
-                        source: source.clone(),
+                        source: source.as_str().into(),
                         flag,
                         low: None,
                         high: None,

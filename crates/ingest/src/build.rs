@@ -71,9 +71,9 @@ pub(crate) fn assemble(
                     rows: &mut Vec<Observation>,
                     reports: &mut Vec<IndicatorReport>| {
         let earlier = served.entry(indicator.id.clone()).or_default();
-        let before: BTreeSet<String> = kept.iter().map(|o| o.city.clone()).collect();
-        kept.retain(|o| !earlier.contains(&o.city));
-        let after: BTreeSet<String> = kept.iter().map(|o| o.city.clone()).collect();
+        let before: BTreeSet<String> = kept.iter().map(|o| o.city.to_string()).collect();
+        kept.retain(|o| !earlier.contains(o.city.as_str()));
+        let after: BTreeSet<String> = kept.iter().map(|o| o.city.to_string()).collect();
         report.earlier_source = before.len() - after.len();
         report.kept = kept.len();
         report.cities_matched = after.len();
@@ -461,11 +461,11 @@ fn ingest_indicator(
     let observations: Vec<Observation> = held
         .into_iter()
         .map(|((city, year), h)| Observation {
-            city: city.to_string(),
-            indicator: indicator.id.clone(),
+            city: city.into(),
+            indicator: indicator.id.as_str().into(),
             year,
             value: h.record.value,
-            source: key.clone(),
+            source: key.as_str().into(),
             flag: if indicator.is_national() {
                 Flag::Proxy
             } else {
@@ -664,7 +664,7 @@ Atlantis,1,4000
             .rows()
             .iter()
             .filter(|o| o.indicator == indicator)
-            .map(|o| (o.city.clone(), o.year, o.value, o.flag))
+            .map(|o| (o.city.to_string(), o.year, o.value, o.flag))
             .collect()
     }
 

@@ -196,11 +196,11 @@ pub fn revisions(
     new: &Observations,
     indicators: &BTreeSet<String>,
 ) -> Revisions {
-    let key = |o: &Observation| (o.indicator.clone(), o.city.clone(), o.year);
+    let key = |o: &Observation| (o.indicator.to_string(), o.city.to_string(), o.year);
     let of = |obs: &Observations| -> BTreeMap<(String, String, i32), f64> {
         obs.rows()
             .iter()
-            .filter(|o| indicators.contains(&o.indicator))
+            .filter(|o| indicators.contains(o.indicator.as_str()))
             .map(|o| (key(o), o.value))
             .collect()
     };
@@ -333,11 +333,11 @@ mod tests {
             Observations::from_rows(
                 rows.iter()
                     .map(|&(city, indicator, year, value)| Observation {
-                        city: city.to_string(),
-                        indicator: indicator.to_string(),
+                        city: city.into(),
+                        indicator: indicator.into(),
                         year,
                         value,
-                        source: "s".to_string(),
+                        source: "s".into(),
                         flag: healthy_city_model::Flag::None,
                         low: None,
                         high: None,

@@ -450,7 +450,15 @@ fn rows(snapshot: &Snapshot) -> Vec<(String, String, i32, f64, Flag)> {
         .observations
         .rows()
         .iter()
-        .map(|o| (o.city.clone(), o.indicator.clone(), o.year, o.value, o.flag))
+        .map(|o| {
+            (
+                o.city.to_string(),
+                o.indicator.to_string(),
+                o.year,
+                o.value,
+                o.flag,
+            )
+        })
         .collect()
 }
 

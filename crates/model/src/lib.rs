@@ -66,7 +66,7 @@ pub use limits::{
     MAX_MAGNITUDE, MAX_POWER, MAX_ROUND, MAX_THRESHOLD, MAX_WEIGHT, MAX_WINMAX, YEARS_VARIABLE,
 };
 pub use observations::{
-    interval_problem, Flag, Observation, Observations, COLUMNS, REQUIRED_COLUMNS,
+    interval_problem, Flag, Observation, Observations, Text, COLUMNS, REQUIRED_COLUMNS,
 };
 pub use parquet::{
     catch_decoder_panic, parquet_columns, read_parquet_frame, to_dataframe, ColumnKind,

@@ -119,19 +119,24 @@ impl FromStr for Flag {
     }
 }
 
+/// An id or key of an observation: a string held inline up to 24 bytes (city, indicator and
+/// source ids are short), so that millions of observations do not take a heap block each.
+/// It derefs to `str` and is built from one with `.into()`.
+pub type Text = compact_str::CompactString;
+
 /// One value: a city's indicator in a year.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Observation {
     /// City id (see `cities.toml`).
-    pub city: String,
+    pub city: Text,
     /// Indicator id (see `catalogue.toml`).
-    pub indicator: String,
+    pub indicator: Text,
     /// Reference year.
     pub year: i32,
     /// The value, in the indicator's unit.
     pub value: f64,
     /// Short source key (publisher, dataset and release; full provenance in SOURCES.md).
-    pub source: String,
+    pub source: Text,
     /// Proxy, imputed, estimate, or nothing.
     pub flag: Flag,
     /// Lower bound of the publisher's uncertainty interval (WHO GHO `Low`), when it gives one.
@@ -385,11 +390,11 @@ impl Observations {
                 (year, value, flag, low, high, level)
             {
                 let row = Observation {
-                    city: field(0).to_string(),
-                    indicator: field(1).to_string(),
+                    city: field(0).into(),
+                    indicator: field(1).into(),
                     year,
                     value,
-                    source: field(4).to_string(),
+                    source: field(4).into(),
                     flag,
                     low,
                     high,
@@ -869,11 +874,11 @@ mod tests {
         let catalogue = Catalogue::parse(CATALOGUE, "catalogue.toml").unwrap();
         let obs = Observations::from_rows(
             vec![Observation {
-                city: "london".to_string(),
-                indicator: "pm25".to_string(),
+                city: "london".into(),
+                indicator: "pm25".into(),
                 year: 2019,
                 value: 3.0,
-                source: "s".to_string(),
+                source: "s".into(),
                 flag: Flag::None,
                 low: Some(1.0),
                 high: Some(2.0),

@@ -211,9 +211,7 @@ pub fn read_parquet_frame(
             .map_err(|e| format!("not a readable Parquet file: {e}"))?;
         Ok((frame, columns))
     });
-    read.unwrap_or_else(|| {
-        Err("the file is damaged: its data pages do not match its own description (truncated or altered); write it again from its source".to_string())
-    })
+    read.unwrap_or_else(|| Err(DAMAGED.to_string()))
 }
 
 /// Most rows a Parquet file read by healthy-city may hold (the shipped observations hold about
@@ -321,20 +319,158 @@ fn quiet_decoder_panics() {
     });
 }
 
+/// Rows decoded at a time by [`read`]: a large file is read slice by slice (whole row groups,
+/// about this many rows), so that its decoded columns are never all held at once.
+const SLICE_ROWS: usize = 1 << 20;
+
+/// A Parquet file opened for reading by slices of whole row groups (see [`read`]): its
+/// columns checked by [`parquet_columns`] and its pages by `check_pages`.
+struct ParquetSlices<'a> {
+    bytes: &'a [u8],
+    metadata: polars::io::parquet::metadata::FileMetadataRef,
+    columns: Vec<ParquetColumn>,
+    /// `(first row, rows)` of each slice, in order.
+    bounds: Vec<(usize, usize)>,
+    height: usize,
+}
+
+impl<'a> ParquetSlices<'a> {
+    fn open(bytes: &'a [u8], rows: usize) -> std::result::Result<Self, String> {
+        let read = catch_decoder_panic(move || {
+            let mut reader = ParquetReader::new(std::io::Cursor::new(bytes));
+            let columns = parquet_columns(&mut reader)?;
+            check_pages(bytes)?;
+            let metadata = reader
+                .get_metadata()
+                .map_err(|e| format!("not a readable Parquet file: {e}"))?
+                .clone();
+            let mut bounds: Vec<(usize, usize)> = Vec::new();
+            let mut first = 0;
+            for group in &metadata.row_groups {
+                match bounds.last_mut() {
+                    Some((_, n)) if *n < rows => *n += group.num_rows(),
+                    _ => bounds.push((first, group.num_rows())),
+                }
+                first += group.num_rows();
+            }
+            bounds.retain(|&(_, n)| n > 0);
+            Ok(ParquetSlices {
+                bytes,
+                height: metadata.num_rows,
+                metadata,
+                columns,
+                bounds,
+            })
+        });
+        read.unwrap_or_else(|| Err(DAMAGED.to_string()))
+    }
+
+    /// The rows `first..first + rows`, or only `column` of them.
+    fn frame(
+        &self,
+        (first, rows): (usize, usize),
+        column: Option<&str>,
+    ) -> std::result::Result<DataFrame, String> {
+        let read = catch_decoder_panic(move || {
+            let mut reader = ParquetReader::new(std::io::Cursor::new(self.bytes));
+            reader.set_metadata(self.metadata.clone());
+            reader
+                .with_slice(Some((first, rows)))
+                .with_columns(column.map(|c| vec![c.to_string()]))
+                .finish()
+                .map_err(|e| format!("not a readable Parquet file: {e}"))
+        });
+        read.unwrap_or_else(|| Err(DAMAGED.to_string()))
+    }
+}
+
+const DAMAGED: &str = "the file is damaged: its data pages do not match its own description (truncated or altered); write it again from its source";
+
 pub(crate) fn read(bytes: &[u8], file: &str) -> Result<Observations> {
+    read_by(bytes, file, SLICE_ROWS)
+}
+
+/// [`read`] by slices of about `slice_rows` rows.
+fn read_by(bytes: &[u8], file: &str, slice_rows: usize) -> Result<Observations> {
     let parquet = |message: String| Error::Parquet {
         file: file.to_string(),
         message,
     };
     let years = year_range()?;
-    let (frame, columns) = read_parquet_frame(bytes).map_err(parquet)?;
+    let slices = ParquetSlices::open(bytes, slice_rows).map_err(parquet)?;
+    let columns = &slices.columns;
     let names: Vec<&str> = columns.iter().map(|c| c.name.as_str()).collect();
     crate::observations::column_positions(&names).map_err(parquet)?;
-    if frame.height() == 0 {
+    if slices.height == 0 {
         return Err(parquet(
             "the observations file holds no observation: it has the columns but no row".to_string(),
         ));
     }
+    let mut rows = Vec::with_capacity(slices.height);
+    let mut problems = Vec::new();
+    let mut decoded = 0;
+    for (k, &bounds) in slices.bounds.iter().enumerate() {
+        let frame = slices.frame(bounds, None).map_err(parquet)?;
+        if frame.height() != bounds.1 {
+            return Err(parquet(format!(
+                "the file is damaged: rows {}-{} decode to {} rows; write the file again",
+                bounds.0 + 1,
+                bounds.0 + bounds.1,
+                frame.height()
+            )));
+        }
+        // A required column empty in every row is one problem, not one per row: the first
+        // slice tells, and the whole column (alone) is read to check the rest.
+        let empty_everywhere = |name: &str| -> std::result::Result<bool, String> {
+            if k > 0
+                || frame
+                    .column(name)
+                    .map_or(true, |c| c.null_count() < frame.height())
+            {
+                return Ok(false);
+            }
+            let whole = slices.frame((0, slices.height), Some(name))?;
+            Ok(whole
+                .column(name)
+                .is_ok_and(|c| c.null_count() == whole.height()))
+        };
+        let empty = [
+            empty_everywhere("city").map_err(parquet)?,
+            empty_everywhere("indicator").map_err(parquet)?,
+        ];
+        read_slice(
+            &frame,
+            columns,
+            bounds.0,
+            empty,
+            &years,
+            file,
+            &mut rows,
+            &mut problems,
+        )
+        .map_err(parquet)?;
+        decoded += frame.height();
+    }
+    debug_assert_eq!(decoded, slices.height);
+    Error::check(problems)?;
+    Ok(Observations::from_rows(rows, file))
+}
+
+/// The observations of one slice of a Parquet file, its first row at `first` (0-based) of the
+/// file, into `rows`; row problems into `problems`. `Err`: the file's columns cannot be read
+/// as observations (a message without the file's name). `empty`: the city and indicator
+/// columns are empty in every row of the file.
+#[allow(clippy::too_many_arguments, clippy::too_many_lines)]
+fn read_slice(
+    frame: &DataFrame,
+    columns: &[ParquetColumn],
+    first: usize,
+    empty: [bool; 2],
+    years: &std::ops::RangeInclusive<i32>,
+    file: &str,
+    rows: &mut Vec<Observation>,
+    problems: &mut Vec<Problem>,
+) -> std::result::Result<(), String> {
     let kind = |name: &str| {
         columns
             .iter()
@@ -356,7 +492,14 @@ pub(crate) fn read(bytes: &[u8], file: &str) -> Result<Observations> {
     // A text column as polars holds it (`None`: empty in every row, or unreadable, said in
     // `problems`); its rows are read one by one below, never copied into a column of Strings.
     let text = |name: &str, required: bool, problems: &mut Vec<String>| -> Option<StringChunked> {
-        let kind = if all_null(name) {
+        // An optional column empty in this slice reads as absent in it; a required one is
+        // empty only if it is in every row of the file (else each row says what it lacks).
+        let empty_in_file = match name {
+            "city" => empty[0],
+            "indicator" => empty[1],
+            _ => all_null(name),
+        };
+        let kind = if empty_in_file {
             ColumnKind::Empty
         } else {
             kind(name)
@@ -401,34 +544,36 @@ pub(crate) fn read(bytes: &[u8], file: &str) -> Result<Observations> {
     let source = text("source", false, &mut schema_problems);
     let flag = text("flag", false, &mut schema_problems);
     let level = text("level", false, &mut schema_problems);
-    let numbers = |name: &str, problems: &mut Vec<String>| -> Vec<Option<f64>> {
+    // A number column as polars holds it, cast to 64-bit floats (`None`: empty in every row,
+    // or unreadable, said in `problems`); read row by row below, never copied into a Vec.
+    let numbers = |name: &str, problems: &mut Vec<String>| -> Option<Float64Chunked> {
         match kind(name) {
             ColumnKind::Integer | ColumnKind::Float | ColumnKind::Decimal => {
                 let cast = frame.column(name).and_then(|c| c.cast(&DataType::Float64));
                 if let Ok(Ok(values)) = cast.as_ref().map(|c| c.f64()) {
-                    values.iter().collect()
+                    Some(values.clone())
                 } else {
                     problems.push(format!(
                         "column `{name}` of type {} cannot be read as numbers",
                         type_of(name)
                     ));
-                    Vec::new()
+                    None
                 }
             }
-            ColumnKind::Empty => vec![None; frame.height()],
+            ColumnKind::Empty => None,
             ColumnKind::Temporal if name == "year" => {
                 problems.push(format!(
                     "column `year` has type {}: write the year as an integer such as 2019, not a date",
                     type_of(name)
                 ));
-                Vec::new()
+                None
             }
             _ => {
                 problems.push(format!(
                     "column `{name}` has type {}: it must hold numbers (integers, floating-point or decimals)",
                     type_of(name)
                 ));
-                Vec::new()
+                None
             }
         }
     };
@@ -437,32 +582,37 @@ pub(crate) fn read(bytes: &[u8], file: &str) -> Result<Observations> {
     let low = numbers("low", &mut schema_problems);
     let high = numbers("high", &mut schema_problems);
     if !schema_problems.is_empty() {
-        return Err(parquet(schema_problems.join("; ")));
+        return Err(schema_problems.join("; "));
     }
     // A damaged file can decode to columns of different lengths (found by the large fuzz run):
     // every column must hold one value per row before any row is read.
     let height = frame.height();
     let text_len = |c: Option<&StringChunked>| c.map_or(height, ChunkedArray::len);
+    let number_len = |c: Option<&Float64Chunked>| c.map_or(height, ChunkedArray::len);
     let lengths = [
         ("city", text_len(city.as_ref())),
         ("indicator", text_len(indicator.as_ref())),
         ("source", text_len(source.as_ref())),
         ("flag", text_len(flag.as_ref())),
         ("level", text_len(level.as_ref())),
-        ("year", year.len()),
-        ("value", value.len()),
-        ("low", low.len()),
-        ("high", high.len()),
+        ("year", number_len(year.as_ref())),
+        ("value", number_len(value.as_ref())),
+        ("low", number_len(low.as_ref())),
+        ("high", number_len(high.as_ref())),
     ];
     if let Some((name, n)) = lengths.iter().find(|(_, n)| *n != frame.height()) {
-        return Err(parquet(format!(
+        return Err(format!(
             "the file is damaged: column `{name}` decodes to {n} values for {} rows; write the file again",
             frame.height()
-        )));
+        ));
     }
 
-    let mut rows = Vec::with_capacity(frame.height());
-    let mut problems = Vec::new();
+    let (mut year_cells, mut value_cells, mut low_cells, mut high_cells) = (
+        numbers_of(year.as_ref(), height),
+        numbers_of(value.as_ref(), height),
+        numbers_of(low.as_ref(), height),
+        numbers_of(high.as_ref(), height),
+    );
     let (mut city_cells, mut indicator_cells, mut source_cells) = (
         cells(city.as_ref(), height),
         cells(indicator.as_ref(), height),
@@ -473,15 +623,14 @@ pub(crate) fn read(bytes: &[u8], file: &str) -> Result<Observations> {
     for i in 0..frame.height() {
         // Each text is read from its column once, when its row is, and where a row is is
         // formatted only for a problem: at millions of rows, a string per row costs.
-        let city = city_cells.next().flatten().unwrap_or_default().to_string();
-        let indicator = indicator_cells
-            .next()
-            .flatten()
-            .unwrap_or_default()
-            .to_string();
+        let city = crate::Text::from(city_cells.next().flatten().unwrap_or_default());
+        let indicator = crate::Text::from(indicator_cells.next().flatten().unwrap_or_default());
         let source_cell = source_cells.next().flatten();
         let flag_cell = flag_cells.next().flatten();
         let level_cell = level_cells.next().flatten();
+        let (year_cell, value_cell) = (year_cells.next().flatten(), value_cells.next().flatten());
+        let (low, high) = (low_cells.next().flatten(), high_cells.next().flatten());
+        let i = first + i;
         let at = || {
             format!(
                 "row {}: city `{}`, indicator `{}`",
@@ -521,11 +670,11 @@ pub(crate) fn read(bytes: &[u8], file: &str) -> Result<Observations> {
                 }
             },
         };
-        let Some(year_number) = year[i] else {
+        let Some(year_number) = year_cell else {
             problem(format!("{}: the year is missing", at()));
             continue;
         };
-        let year = match whole_year(year_number, &years) {
+        let year = match whole_year(year_number, years) {
             Ok(year) => year,
             Err(message) => {
                 problem(format!("{}: {message}", at()));
@@ -533,7 +682,7 @@ pub(crate) fn read(bytes: &[u8], file: &str) -> Result<Observations> {
             }
         };
         let at = || format!("{}, year {year}", at());
-        let Some(value) = value[i] else {
+        let Some(value) = value_cell else {
             problem(format!(
                 "{}: the value is missing (leave a missing value out rather than writing an empty row)",
                 at()
@@ -545,7 +694,7 @@ pub(crate) fn read(bytes: &[u8], file: &str) -> Result<Observations> {
             continue;
         }
         let mut bad_bound = false;
-        for (name, bound) in [("low", low[i]), ("high", high[i])] {
+        for (name, bound) in [("low", low), ("high", high)] {
             if let Some(why) = bound.and_then(magnitude_problem) {
                 problem(format!(
                     "{}: `{name}` {} {why}",
@@ -563,10 +712,10 @@ pub(crate) fn read(bytes: &[u8], file: &str) -> Result<Observations> {
             indicator,
             year,
             value,
-            source: source_cell.unwrap_or_default().to_string(),
+            source: source_cell.unwrap_or_default().into(),
             flag,
-            low: low[i],
-            high: high[i],
+            low,
+            high,
             level,
         };
         match row.interval_problem() {
@@ -574,8 +723,18 @@ pub(crate) fn read(bytes: &[u8], file: &str) -> Result<Observations> {
             None => rows.push(row),
         }
     }
-    Error::check(problems)?;
-    Ok(Observations::from_rows(rows, file))
+    Ok(())
+}
+
+/// The cells of a number column, row by row (every one missing for a column read as empty).
+fn numbers_of(
+    column: Option<&Float64Chunked>,
+    height: usize,
+) -> Box<dyn Iterator<Item = Option<f64>> + '_> {
+    match column {
+        Some(values) => Box::new(values.iter()),
+        None => Box::new(std::iter::repeat_n(None, height)),
+    }
 }
 
 /// The cells of a text column, row by row (every one missing for a column read as empty).
@@ -631,6 +790,76 @@ mod tests {
             Column::new("source".into(), ["gho-portal"]),
             Column::new("flag".into(), ["proxy"]),
         ]
+    }
+
+    /// Twelve observations in row groups of `group` rows; `bad` (0-based) lacks its value.
+    fn grouped(group: usize, bad: Option<usize>, city: bool) -> Vec<u8> {
+        let n = 12;
+        let mut frame = DataFrame::new(
+            n,
+            vec![
+                Column::new(
+                    "city".into(),
+                    (0..n)
+                        .map(|i| city.then(|| format!("c{}", i % 5)))
+                        .collect::<Vec<_>>(),
+                ),
+                Column::new(
+                    "indicator".into(),
+                    (0..n).map(|i| format!("x{}", i / 5)).collect::<Vec<_>>(),
+                ),
+                Column::new("year".into(), vec![2020i32; n]),
+                Column::new(
+                    "value".into(),
+                    (0..n)
+                        .map(|i| (Some(i) != bad).then_some(i as f64 / 4.0))
+                        .collect::<Vec<_>>(),
+                ),
+            ],
+        )
+        .unwrap();
+        let mut bytes = Vec::new();
+        ParquetWriter::new(&mut bytes)
+            .with_row_group_size(Some(group))
+            .finish(&mut frame)
+            .unwrap();
+        bytes
+    }
+
+    #[test]
+    fn a_file_read_slice_by_slice_gives_the_rows_and_row_numbers_of_one_read_whole() {
+        let bytes = grouped(3, None, true);
+        let bounds = |rows| ParquetSlices::open(&bytes, rows).unwrap().bounds;
+        assert_eq!(bounds(3), [(0, 3), (3, 3), (6, 3), (9, 3)]);
+        assert_eq!(bounds(4), [(0, 6), (6, 6)]);
+        assert_eq!(bounds(usize::MAX), [(0, 12)]);
+        let whole = read_by(&bytes, "g.parquet", usize::MAX).unwrap();
+        assert_eq!(whole.rows().len(), 12);
+        for slice_rows in [1, 3, 4, 5] {
+            let sliced = read_by(&bytes, "g.parquet", slice_rows).unwrap();
+            assert_eq!(sliced.rows(), whole.rows(), "slices of {slice_rows} rows");
+        }
+        assert_eq!(whole.rows()[7].city.as_str(), "c2");
+        assert_eq!(whole.rows()[7].indicator.as_str(), "x1");
+        assert!((whole.rows()[7].value - 1.75).abs() < 1e-15);
+        // A problem in the third slice names the file's row, not the slice's.
+        let err = read_by(&grouped(3, Some(7), true), "g.parquet", 3)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with(
+                "g.parquet:8: row 8: city `c2`, indicator `x1`, year 2020: the value is missing"
+            ),
+            "{err}"
+        );
+        // A required column empty in every row of every slice is one problem.
+        let err = read_by(&grouped(3, None, false), "g.parquet", 3)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("column `city` is empty in every row") && !err.contains("row 4"),
+            "{err}"
+        );
     }
 
     #[test]

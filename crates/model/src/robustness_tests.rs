@@ -719,11 +719,11 @@ fn a_parquet_file_damaged_at_any_byte_is_an_error_or_sound_never_a_panic_or_abor
 #[test]
 fn validate_rejects_values_and_years_out_of_range_in_observations_built_in_memory() {
     let row = |year: i32, value: f64| crate::Observation {
-        city: "london".to_string(),
-        indicator: "pm25".to_string(),
+        city: "london".into(),
+        indicator: "pm25".into(),
         year,
         value,
-        source: "s".to_string(),
+        source: "s".into(),
         flag: crate::Flag::None,
         low: None,
         high: None,

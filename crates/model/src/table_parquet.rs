@@ -34,7 +34,8 @@ pub enum ParquetValue<'a> {
 }
 
 enum Buffer {
-    Text(Vec<Option<String>>),
+    /// Appended in place (no string per value).
+    Text(StringChunkedBuilder),
     Int(Vec<Option<i64>>),
     Float(Vec<Option<f64>>),
     Bool(Vec<Option<bool>>),
@@ -111,8 +112,8 @@ impl<W: Write> ParquetRows<W> {
         }
         for (buffer, value) in self.buffers.iter_mut().zip(values) {
             match (buffer, *value) {
-                (Buffer::Text(b), ParquetValue::Text(t)) => b.push(Some(t.to_string())),
-                (Buffer::Text(b), ParquetValue::Null) => b.push(None),
+                (Buffer::Text(b), ParquetValue::Text(t)) => b.append_value(t),
+                (Buffer::Text(b), ParquetValue::Null) => b.append_null(),
                 (Buffer::Int(b), ParquetValue::Int(i)) => b.push(Some(i)),
                 (Buffer::Int(b), ParquetValue::Null) => b.push(None),
                 (Buffer::Float(b), ParquetValue::Float(x)) => b.push(Some(x)),
@@ -141,7 +142,10 @@ impl<W: Write> ParquetRows<W> {
             .map(|(buffer, name)| {
                 let name: PlSmallStr = name.as_str().into();
                 match buffer {
-                    Buffer::Text(b) => Column::new(name, std::mem::take(b)),
+                    Buffer::Text(b) => {
+                        let full = std::mem::replace(b, text_buffer(name.clone()));
+                        full.finish().with_name(name).into_column()
+                    }
                     Buffer::Int(b) => Column::new(name, std::mem::take(b)),
                     Buffer::Float(b) => Column::new(name, std::mem::take(b)),
                     Buffer::Bool(b) => Column::new(name, std::mem::take(b)),
@@ -164,9 +168,13 @@ impl<W: Write> ParquetRows<W> {
     }
 }
 
+fn text_buffer(name: PlSmallStr) -> StringChunkedBuilder {
+    StringChunkedBuilder::new(name, 0)
+}
+
 fn empty(kind: ParquetKind) -> Buffer {
     match kind {
-        ParquetKind::Text => Buffer::Text(Vec::new()),
+        ParquetKind::Text => Buffer::Text(text_buffer(PlSmallStr::EMPTY)),
         ParquetKind::Int => Buffer::Int(Vec::new()),
         ParquetKind::Float => Buffer::Float(Vec::new()),
         ParquetKind::Bool => Buffer::Bool(Vec::new()),

@@ -320,11 +320,11 @@ fn inputs(case: &Case) -> (Framework, Catalogue, Cities, Observations) {
             for (i, v) in city.iter().enumerate() {
                 if let Some(v) = *v {
                     rows.push(Observation {
-                        city: format!("c{c}"),
-                        indicator: format!("x{i}"),
+                        city: format!("c{c}").into(),
+                        indicator: format!("x{i}").into(),
                         year: 2019 + i32::try_from(y).unwrap(),
                         value: v,
-                        source: String::from("s"),
+                        source: "s".into(),
                         flag: Flag::None,
                         low: None,
                         high: None,

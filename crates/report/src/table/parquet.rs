@@ -72,13 +72,25 @@ impl<'w> ParquetTableRows<'w> {
 
     /// Writes one row (one cell per column).
     pub fn row(&mut self, cells: &[Cell]) -> io::Result<()> {
-        let values: Vec<ParquetValue<'_>> = cells
-            .iter()
+        // Rows of up to `INLINE` cells (every table written) take no allocation.
+        const INLINE: usize = 16;
+        let mut inline = [ParquetValue::Null; INLINE];
+        let mut spilled = Vec::new();
+        let values = if cells.len() <= INLINE {
+            &mut inline[..cells.len()]
+        } else {
+            spilled.resize(cells.len(), ParquetValue::Null);
+            &mut spilled[..]
+        };
+        for (((slot, cell), &kind), text) in values
+            .iter_mut()
+            .zip(cells)
             .zip(&self.kinds)
             .zip(self.texts.iter_mut())
-            .map(|((cell, &kind), text)| value(cell, kind, text))
-            .collect();
-        self.rows.row(&values)
+        {
+            *slot = value(cell, kind, text);
+        }
+        self.rows.row(values)
     }
 
     /// Writes the last row group and the footer.

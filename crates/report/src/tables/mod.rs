@@ -49,11 +49,27 @@ fn score_columns(results: &Results) -> Vec<Column> {
 /// The cells of [`score_columns`] for one score: the score as ranked (rounded with the
 /// ranking's own function when the framework rounds), then the unrounded score if rounded.
 fn score_cells(results: &Results, y: usize, c: usize, node: usize) -> Vec<Cell> {
-    let mut cells = vec![results.ranked_score(y, c, node).into()];
-    if results.round.is_some() {
-        cells.push(results.score(y, c, node).into());
-    }
+    let mut cells = Vec::with_capacity(2);
+    push_score_cells(results, y, c, node, &mut cells);
     cells
+}
+
+/// [`score_cells`] pushed onto `row`.
+fn push_score_cells(results: &Results, y: usize, c: usize, node: usize, row: &mut Vec<Cell>) {
+    row.push(results.ranked_score(y, c, node).into());
+    if results.round.is_some() {
+        row.push(results.score(y, c, node).into());
+    }
+}
+
+/// Sets `cell` to `text`, reusing its string when it holds one (no allocation per row).
+fn set_text(cell: &mut Cell, text: &str) {
+    if let Cell::Text(s) = cell {
+        s.clear();
+        s.push_str(text);
+    } else {
+        *cell = Cell::Text(text.to_string());
+    }
 }
 
 /// `city,year,score,rank` for every ranked (year, city): the index score at full precision
@@ -160,13 +176,14 @@ fn scores_columns(results: &Results) -> Vec<Column> {
     columns
 }
 
-/// Calls `f` with each row of [`scores_table`], in order, in one reused buffer.
+/// Calls `f` with each row of [`scores_table`], in order, in one reused buffer (its city and
+/// node strings reused too: 25 million rows must not take 50 million allocations).
 fn for_each_score_row(
     results: &Results,
     mut f: impl FnMut(&[Cell]) -> std::io::Result<()>,
 ) -> std::io::Result<()> {
     let flagged = !results.group_imputed.is_empty();
-    let mut row: Vec<Cell> = Vec::new();
+    let mut row: Vec<Cell> = vec![Cell::Empty; 3];
     for y in 0..results.years.len() {
         for c in cities_by_rank(results, y) {
             for (node, info) in results.nodes.iter().enumerate() {
@@ -174,13 +191,11 @@ fn for_each_score_row(
                 if score.is_nan() {
                     continue;
                 }
-                row.clear();
-                row.extend([
-                    (&results.cities[c]).into(),
-                    results.years[y].into(),
-                    (&info.id).into(),
-                ]);
-                row.extend(score_cells(results, y, c, node));
+                row.truncate(3);
+                set_text(&mut row[0], &results.cities[c]);
+                row[1] = results.years[y].into();
+                set_text(&mut row[2], &info.id);
+                push_score_cells(results, y, c, node, &mut row);
                 row.push(Cell::int_or_empty(results.rank(y, c, node)));
                 if flagged {
                     row.push(Cell::Bool(results.group_imputed(y, c, node)));
