@@ -130,10 +130,6 @@ pub struct Scratch {
     /// `[row][node]` scores of the last evaluation: every city of the panel's year, or the
     /// peers only when no cross-city method can see the others ([`Engine::cities_scored`]).
     scores: Vec<f64>,
-    /// `[row][node]` logarithms of the prepared indicator values of the last evaluation that
-    /// was given them and draws a geometric mean; NaN elsewhere (see
-    /// [`Engine::evaluate_normalised`]).
-    logs: Vec<f64>,
     root: Vec<f64>,
     rounded: Vec<f64>,
     order: Vec<usize>,
@@ -525,7 +521,6 @@ impl Engine {
             rows: (0..n).collect(),
             weights: vec![0.0; self.plan.n_nodes()],
             scores: vec![f64::NAN; self.panel_cities.len() * self.plan.n_nodes()],
-            logs: vec![f64::NAN; self.panel_cities.len() * self.plan.n_nodes()],
             root: vec![f64::NAN; n],
             rounded: vec![f64::NAN; n],
             order: (0..n).collect(),
@@ -551,9 +546,15 @@ impl Engine {
         for i in 0..ni {
             self.normalise(block, i, config, cities, s)?;
         }
-        let mut out = Vec::with_capacity(cities.len() * ni);
-        for row in s.scores[..cities.len() * nn].chunks_exact(nn) {
-            out.extend(self.plan.indicator_nodes.iter().map(|&node| row[node]));
+        // `[row][node]`, NaN at the groups: the layout the scores are aggregated in.
+        let mut out = vec![f64::NAN; cities.len() * nn];
+        for (to, row) in out
+            .chunks_exact_mut(nn)
+            .zip(s.scores[..cities.len() * nn].chunks_exact(nn))
+        {
+            for &node in &self.plan.indicator_nodes {
+                to[node] = row[node];
+            }
         }
         Ok(out)
     }
@@ -585,16 +586,10 @@ impl Engine {
         let (ni, nn) = (self.n_indicators(), self.plan.n_nodes());
         let cities = self.cities_scored(config);
         match normalised {
+            // Already in the scores' `[row][node]` layout: one copy.
             Some((values, _)) => {
-                debug_assert_eq!(values.len(), cities.len() * ni);
-                for (row, values) in s.scores[..cities.len() * nn]
-                    .chunks_exact_mut(nn)
-                    .zip(values.chunks_exact(ni))
-                {
-                    for (&node, &v) in self.plan.indicator_nodes.iter().zip(values) {
-                        row[node] = v;
-                    }
-                }
+                debug_assert_eq!(values.len(), cities.len() * nn);
+                s.scores[..cities.len() * nn].copy_from_slice(values);
             }
             None => {
                 for i in 0..ni {
@@ -623,19 +618,11 @@ impl Engine {
                     .iter()
                     .any(|g| g.aggregation == Aggregation::Geometric)
         });
-        if let Some(logs) = logs {
-            for (row, logs) in s.logs[..n * nn]
-                .chunks_exact_mut(nn)
-                .zip(logs.chunks_exact(ni))
-            {
-                for (&node, &l) in self.plan.indicator_nodes.iter().zip(logs) {
-                    row[node] = l;
-                }
-            }
-        }
         let block = &mut s.scores[..n * nn];
         match &self.rules {
-            None if logs.is_some() => aggregate_year_logs(&s.plan, block, n, &s.logs[..n * nn]),
+            None if logs.is_some() => {
+                aggregate_year_logs(&s.plan, block, n, logs.unwrap_or_default())
+            }
             None => aggregate_year(&s.plan, block, n),
             Some(rules) => rules.aggregate_block(
                 &rules.pattern_plans(&s.plan),

@@ -303,10 +303,10 @@ pub struct WeightCell {
 /// fills a combination first.
 ///
 /// Memory is bounded by [`PREPARED_BYTES`], whatever the panel: a combination holds one year's
-/// `cities x indicators` values (the years of the panel only enter its statistics, which are
+/// `cities x nodes` values, in the layout scores are aggregated in (the years of the panel only enter its statistics, which are
 /// folded into the values), and combinations beyond the bound (in key order: normalisation,
 /// `winmax`, imputation, cities) are computed per replication, as before. With
-/// `cities x indicators` above the bound, nothing is kept.
+/// `cities x nodes` above the bound, nothing is kept.
 pub(crate) struct Prepared<'e> {
     engine: &'e Engine,
     /// `winmax` values keyed: 0 for the framework's treatment, `w + 1` for `w`.
@@ -317,7 +317,8 @@ pub(crate) struct Prepared<'e> {
     slots: Vec<OnceLock<Option<Combination>>>,
 }
 
-/// The prepared values of one combination, `[row][indicator]` (see [`Engine::normalised`]).
+/// The prepared values of one combination, `[row][node]` with NaN at the groups (see
+/// [`Engine::normalised`]).
 struct Combination {
     values: Vec<f64>,
     /// Their natural logarithms, for geometric means; NaN where the value is not positive.
@@ -356,7 +357,7 @@ impl<'e> Prepared<'e> {
             .unwrap_or(usize::MAX);
         // Values and logarithms.
         let bytes =
-            2 * engine.n_panel_cities() * engine.n_indicators() * std::mem::size_of::<f64>();
+            2 * engine.n_panel_cities() * engine.plan.n_nodes() * std::mem::size_of::<f64>();
         let room = budget.checked_div(bytes).unwrap_or(0);
         Prepared {
             engine,
