@@ -11,7 +11,8 @@ use crate::error::Result;
 use crate::focus::{Focus, Year};
 use crate::format::{fit_lines, ordinal, width};
 use crate::frame::{frame, Line};
-use crate::style::{anchored, okabe_ito, register_fonts, text, unit, HouseStyle, INK};
+use crate::ranking::{slots, Slot};
+use crate::style::{anchored, okabe_ito, register_fonts, text, unit, HouseStyle, INK, MUTED};
 
 const CHART: &str = IntervalChart::NAME;
 
@@ -40,7 +41,7 @@ pub struct IntervalChart<'a> {
     pub source: &'a str,
 }
 
-/// Pixel size for `n` cities (about 28 pixels a city).
+/// Pixel size for `n` rows (about 28 pixels a row).
 fn intervals_size(n: usize) -> (u32, u32) {
     let n = u32::try_from(n).unwrap_or(u32::MAX / 64);
     (1600, (360 + 28 * n).max(700))
@@ -49,9 +50,15 @@ fn intervals_size(n: usize) -> (u32, u32) {
 impl Chart for IntervalChart<'_> {
     const NAME: &'static str = "rank intervals";
 
-    /// 1600 wide, about 28 pixels a city (at least 700).
+    /// 1600 wide, about 28 pixels a row drawn (at least 700): every city up to
+    /// [`FULL_CHART_MAX`](crate::ranking::FULL_CHART_MAX), else the top and the focus city (see
+    /// [`slots`]).
     fn size(&self) -> (u32, u32) {
-        intervals_size(self.stats.len())
+        let focus = self
+            .focus
+            .and_then(|f| f.within(self.stats.len(), CHART).ok());
+        let (order, at) = by_nominal_rank(self.stats, focus);
+        intervals_size(slots(order.len(), at).len())
     }
 
     fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Result<()>
@@ -62,6 +69,15 @@ impl Chart for IntervalChart<'_> {
     }
 }
 
+/// The cities by nominal rank (ties by position), and where the focus city is among them.
+fn by_nominal_rank(stats: &[RankStats], focus: Option<usize>) -> (Vec<usize>, Option<usize>) {
+    let mut order: Vec<usize> = (0..stats.len()).collect();
+    order.sort_by_key(|&c| (stats[c].nominal_rank, c));
+    let at = focus.and_then(|f| order.iter().position(|&c| c == f));
+    (order, at)
+}
+
+#[allow(clippy::too_many_lines)]
 fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, chart: &IntervalChart<'_>) -> Result<()>
 where
     DB::ErrorType: 'static,
@@ -72,9 +88,20 @@ where
         .focus
         .map(|f| f.within(stats.len().min(chart.names.len()), CHART))
         .transpose()?;
-    let mut order: Vec<usize> = (0..stats.len()).collect();
-    order.sort_by_key(|&c| (stats[c].nominal_rank, c));
+    let (order, focus_at) = by_nominal_rank(stats, focus);
     let n = stats.len();
+    // The rows drawn: every city up to `FULL_CHART_MAX`, else the top, the focus city with its
+    // neighbours and gap markers (as in the ranking chart); the rank axis keeps every rank.
+    let slots = slots(n, focus_at);
+    let drawn: Vec<(usize, usize)> = slots
+        .iter()
+        .enumerate()
+        .filter_map(|(i, s)| match *s {
+            Slot::City(p) => Some((i, order[p])),
+            Slot::Gap { .. } => None,
+        })
+        .collect();
+    let rows = slots.len();
     let title = format!("{}: how sure is each rank? {}", chart.index, chart.year);
     let mut subtitle = vec![
         Line::plain(format!(
@@ -101,11 +128,27 @@ where
             bold: true,
         });
     }
+    if drawn.len() < n {
+        let top = slots
+            .iter()
+            .take_while(|s| matches!(s, Slot::City(_)))
+            .count();
+        let with = match (focus, focus_at) {
+            (Some(c), Some(p)) if p >= top => {
+                format!(" and {} with its neighbours", chart.names[c])
+            }
+            _ => String::new(),
+        };
+        subtitle.push(Line::plain(format!(
+            "Showing the top {top} by nominal rank{with}; the other {} are left out here, and uncertainty.csv lists every city.",
+            n - drawn.len()
+        )));
+    }
     let plot = frame(area, &title, &subtitle, chart.source, CHART)?;
     let u = unit(area);
     let (_, plot_h) = plot.dim_in_pixel();
     let x_axis = 72.0 * u;
-    let pitch = (f64::from(plot_h) - x_axis) / n.max(1) as f64;
+    let pitch = (f64::from(plot_h) - x_axis) / rows.max(1) as f64;
     let size = (24.0 * u).min(pitch * 0.78);
     let normal = text(size, false, INK);
     let bold = text(size, true, okabe_ito::VERMILLION);
@@ -121,7 +164,25 @@ where
     let name_max = (0.3 * f64::from(area.dim_in_pixel().0)) as i32;
     let mut name_w = 0;
     let mut names = std::collections::HashMap::new();
-    for &c in &order {
+    let muted = text(size, false, MUTED);
+    let gap_label = |from: usize, to: usize| {
+        let (first, last) = (
+            stats[order[from]].nominal_rank,
+            stats[order[to - 1]].nominal_rank,
+        );
+        let ranks = if first == last {
+            format!("rank {first}")
+        } else {
+            format!("ranks {first} to {last}")
+        };
+        format!("\u{22ee} {ranks}: {} not shown", to - from)
+    };
+    for s in &slots {
+        if let Slot::Gap { from, to } = *s {
+            name_w = name_w.max(width(area, &gap_label(from, to), &muted, CHART)?);
+        }
+    }
+    for &(_, c) in &drawn {
         let name = fit_lines(area, &chart.names[c], &style(c), name_max, 1, CHART)?.join(" ");
         name_w = name_w.max(width(area, &name, &style(c), CHART)?);
         names.insert(c, name);
@@ -133,7 +194,7 @@ where
         .margin_top((8.0 * u) as i32)
         .x_label_area_size(x_axis as i32)
         .y_label_area_size(label_area)
-        .build_cartesian_2d(0.5..hi, 0.0..n.max(1) as f64)
+        .build_cartesian_2d(0.5..hi, 0.0..rows.max(1) as f64)
         .map_err(drawing(CHART))?;
     let fmt = |v: &f64| format!("{v:.0}");
     plotted
@@ -146,7 +207,7 @@ where
         .house_style(u)
         .draw()
         .map_err(drawing(CHART))?;
-    let top = |i: usize| (n - i) as f64 - 0.5;
+    let top = |i: usize| (rows - i) as f64 - 0.5;
     let colour = |c: usize| {
         if Some(c) == focus {
             okabe_ito::VERMILLION
@@ -154,7 +215,7 @@ where
             okabe_ito::BLUE
         }
     };
-    if let Some(i) = order.iter().position(|&c| Some(c) == focus) {
+    if let Some(&(i, _)) = drawn.iter().find(|&&(_, c)| Some(c) == focus) {
         plotted
             .draw_series(std::iter::once(Rectangle::new(
                 [(0.5, top(i) - 0.5), (hi, top(i) + 0.5)],
@@ -164,7 +225,7 @@ where
     }
     let half = (0.22_f64).min(10.0 * u / pitch.max(1.0));
     plotted
-        .draw_series(order.iter().enumerate().map(|(i, &c)| {
+        .draw_series(drawn.iter().map(|&(i, c)| {
             let s = &stats[c];
             Rectangle::new(
                 [
@@ -178,13 +239,13 @@ where
     let radius = ((8.0 * u).min(pitch * 0.3)).max(2.0) as i32;
     plotted
         .draw_series(
-            order.iter().enumerate().map(|(i, &c)| {
+            drawn.iter().map(|&(i, c)| {
                 Circle::new((stats[c].median_rank, top(i)), radius, colour(c).filled())
             }),
         )
         .map_err(drawing(CHART))?;
     plotted
-        .draw_series(order.iter().enumerate().map(|(i, &c)| {
+        .draw_series(drawn.iter().map(|&(i, c)| {
             Circle::new(
                 (f64::from(stats[c].nominal_rank), top(i)),
                 radius + 3,
@@ -193,12 +254,19 @@ where
         }))
         .map_err(drawing(CHART))?;
     let (bx, by) = area.get_base_pixel();
-    for (i, &c) in order.iter().enumerate() {
+    for (i, s) in slots.iter().enumerate() {
         let (x0, yc) = plotted.backend_coord(&(0.5, top(i)));
         let (x0, yc) = (x0 - bx, yc - by);
+        let (label, style) = match *s {
+            Slot::City(p) => (
+                names.get(&order[p]).cloned().unwrap_or_default(),
+                style(order[p]),
+            ),
+            Slot::Gap { from, to } => (gap_label(from, to), muted.clone()),
+        };
         area.draw_text(
-            names.get(&c).map_or("", String::as_str),
-            &anchored(&style(c), HPos::Right, VPos::Center),
+            &label,
+            &anchored(&style, HPos::Right, VPos::Center),
             (x0 - gap, yc),
         )
         .map_err(drawing(CHART))?;
@@ -286,6 +354,43 @@ mod tests {
         // Labels are drawn top to bottom: Alpha (nominal 1st) before Beta and Gamma.
         let at = |name: &str| texts.iter().position(|t| t == name).unwrap();
         assert!(at("Alpha") < at("Beta") && at("Beta") < at("Gamma"));
+    }
+
+    #[test]
+    fn a_chart_of_many_cities_draws_the_top_forty_and_the_focus_city_with_its_neighbours() {
+        // 100 cities, nominal rank = position + 1; the focus city is 70th.
+        let stats: Vec<RankStats> = (0..100u32)
+            .map(|k| {
+                let r = f64::from(k + 1);
+                RankStats {
+                    city: format!("c{k}"),
+                    nominal_rank: k + 1,
+                    mean_rank: r,
+                    median_rank: r,
+                    q05_rank: (r - 2.0).max(1.0),
+                    q95_rank: (r + 2.0).min(100.0),
+                    p_first: 0.0,
+                    p_top3: 0.0,
+                }
+            })
+            .collect();
+        let names: Vec<String> = (0..100).map(|k| format!("City {k}")).collect();
+        let mut chart = chart(&stats, &names);
+        chart.focus = Some(Focus::new(69));
+        // 40 at the top, a gap, 5 around the focus, a gap: 47 rows.
+        assert_eq!(chart.size(), intervals_size(47));
+        let texts = svg_texts(&render_svg(&chart).unwrap());
+        let has = |t: &str| texts.iter().any(|x| x == t);
+        assert!(has("City 0") && has("City 39") && has("City 67") && has("City 71"));
+        assert!(!has("City 40") && !has("City 66") && !has("City 72") && !has("City 99"));
+        assert!(has("\u{22ee} ranks 41 to 67: 27 not shown"), "{texts:?}");
+        assert!(has("\u{22ee} ranks 73 to 100: 28 not shown"), "{texts:?}");
+        assert!(
+            texts.iter().any(|t| t.starts_with(
+                "Showing the top 40 by nominal rank and City 69 with its neighbours; the other 55"
+            )),
+            "{texts:?}"
+        );
     }
 
     #[test]

@@ -80,7 +80,7 @@ pub(crate) const NEIGHBOURS: usize = 2;
 /// One row of the chart: a ranked city (its index in the rows) or a gap marker standing for
 /// the rows `from..to` left out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Slot {
+pub(crate) enum Slot {
     City(usize),
     Gap { from: usize, to: usize },
 }
@@ -89,7 +89,7 @@ enum Slot {
 /// the top [`TOP`], a gap marker, the focus city with [`NEIGHBOURS`] cities above and below,
 /// and a gap marker for the rest (the top is extended instead where the focus's window meets
 /// it). `focus` is the focus city's index in `rows`, if ranked.
-fn slots(n: usize, focus: Option<usize>) -> Vec<Slot> {
+pub(crate) fn slots(n: usize, focus: Option<usize>) -> Vec<Slot> {
     if n <= FULL_CHART_MAX {
         return (0..n).map(Slot::City).collect();
     }
