@@ -202,16 +202,9 @@ pub fn parquet_columns<R: MmapBytesReader>(
 pub fn read_parquet_frame(
     bytes: &[u8],
 ) -> std::result::Result<(DataFrame, Vec<ParquetColumn>), String> {
-    let read = catch_decoder_panic(move || {
-        let mut reader = ParquetReader::new(std::io::Cursor::new(bytes));
-        let columns = parquet_columns(&mut reader)?;
-        check_pages(bytes)?;
-        let frame = reader
-            .finish()
-            .map_err(|e| format!("not a readable Parquet file: {e}"))?;
-        Ok((frame, columns))
-    });
-    read.unwrap_or_else(|| Err(DAMAGED.to_string()))
+    let slices = ParquetSlices::open(bytes, usize::MAX)?;
+    let frame = slices.frame((0, slices.height), None)?;
+    Ok((frame, slices.columns))
 }
 
 /// Most rows a Parquet file read by healthy-city may hold (the shipped observations hold about
