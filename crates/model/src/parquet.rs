@@ -401,7 +401,6 @@ fn read_by(bytes: &[u8], file: &str, slice_rows: usize) -> Result<Observations> 
     }
     let mut rows = Vec::with_capacity(slices.height);
     let mut problems = Vec::new();
-    let mut decoded = 0;
     for (k, &bounds) in slices.bounds.iter().enumerate() {
         let frame = slices.frame(bounds, None).map_err(parquet)?;
         if frame.height() != bounds.1 {
@@ -442,9 +441,7 @@ fn read_by(bytes: &[u8], file: &str, slice_rows: usize) -> Result<Observations> 
             &mut problems,
         )
         .map_err(parquet)?;
-        decoded += frame.height();
     }
-    debug_assert_eq!(decoded, slices.height);
     Error::check(problems)?;
     Ok(Observations::from_rows(rows, file))
 }
@@ -580,18 +577,16 @@ fn read_slice(
     // A damaged file can decode to columns of different lengths (found by the large fuzz run):
     // every column must hold one value per row before any row is read.
     let height = frame.height();
-    let text_len = |c: Option<&StringChunked>| c.map_or(height, ChunkedArray::len);
-    let number_len = |c: Option<&Float64Chunked>| c.map_or(height, ChunkedArray::len);
     let lengths = [
-        ("city", text_len(city.as_ref())),
-        ("indicator", text_len(indicator.as_ref())),
-        ("source", text_len(source.as_ref())),
-        ("flag", text_len(flag.as_ref())),
-        ("level", text_len(level.as_ref())),
-        ("year", number_len(year.as_ref())),
-        ("value", number_len(value.as_ref())),
-        ("low", number_len(low.as_ref())),
-        ("high", number_len(high.as_ref())),
+        ("city", len_or(city.as_ref(), height)),
+        ("indicator", len_or(indicator.as_ref(), height)),
+        ("source", len_or(source.as_ref(), height)),
+        ("flag", len_or(flag.as_ref(), height)),
+        ("level", len_or(level.as_ref(), height)),
+        ("year", len_or(year.as_ref(), height)),
+        ("value", len_or(value.as_ref(), height)),
+        ("low", len_or(low.as_ref(), height)),
+        ("high", len_or(high.as_ref(), height)),
     ];
     if let Some((name, n)) = lengths.iter().find(|(_, n)| *n != frame.height()) {
         return Err(format!(
@@ -601,18 +596,20 @@ fn read_slice(
     }
 
     let (mut year_cells, mut value_cells, mut low_cells, mut high_cells) = (
-        numbers_of(year.as_ref(), height),
-        numbers_of(value.as_ref(), height),
-        numbers_of(low.as_ref(), height),
-        numbers_of(high.as_ref(), height),
+        cells(year.as_ref().map(ChunkedArray::iter), height),
+        cells(value.as_ref().map(ChunkedArray::iter), height),
+        cells(low.as_ref().map(ChunkedArray::iter), height),
+        cells(high.as_ref().map(ChunkedArray::iter), height),
     );
     let (mut city_cells, mut indicator_cells, mut source_cells) = (
-        cells(city.as_ref(), height),
-        cells(indicator.as_ref(), height),
-        cells(source.as_ref(), height),
+        cells(city.as_ref().map(ChunkedArray::iter), height),
+        cells(indicator.as_ref().map(ChunkedArray::iter), height),
+        cells(source.as_ref().map(ChunkedArray::iter), height),
     );
-    let (mut flag_cells, mut level_cells) =
-        (cells(flag.as_ref(), height), cells(level.as_ref(), height));
+    let (mut flag_cells, mut level_cells) = (
+        cells(flag.as_ref().map(ChunkedArray::iter), height),
+        cells(level.as_ref().map(ChunkedArray::iter), height),
+    );
     for i in 0..frame.height() {
         // Each text is read from its column once, when its row is, and where a row is is
         // formatted only for a problem: at millions of rows, a string per row costs.
@@ -719,26 +716,20 @@ fn read_slice(
     Ok(())
 }
 
-/// The cells of a number column, row by row (every one missing for a column read as empty).
-fn numbers_of(
-    column: Option<&Float64Chunked>,
+/// The cells of a column, row by row (`height` missing cells for a column read as empty).
+fn cells<'a, V: Clone + 'a>(
+    column: Option<impl Iterator<Item = Option<V>> + 'a>,
     height: usize,
-) -> Box<dyn Iterator<Item = Option<f64>> + '_> {
+) -> Box<dyn Iterator<Item = Option<V>> + 'a> {
     match column {
-        Some(values) => Box::new(values.iter()),
+        Some(cells) => Box::new(cells),
         None => Box::new(std::iter::repeat_n(None, height)),
     }
 }
 
-/// The cells of a text column, row by row (every one missing for a column read as empty).
-fn cells(
-    column: Option<&StringChunked>,
-    height: usize,
-) -> Box<dyn Iterator<Item = Option<&str>> + '_> {
-    match column {
-        Some(strings) => Box::new(strings.iter()),
-        None => Box::new(std::iter::repeat_n(None, height)),
-    }
+/// The length of a column read, `height` for one read as empty.
+fn len_or<T: PolarsDataType>(column: Option<&ChunkedArray<T>>, height: usize) -> usize {
+    column.map_or(height, ChunkedArray::len)
 }
 
 /// A year read as a number: whole, and within `years`.

@@ -619,12 +619,10 @@ impl Engine {
                     .any(|g| g.aggregation == Aggregation::Geometric)
         });
         let block = &mut s.scores[..n * nn];
-        match &self.rules {
-            None if logs.is_some() => {
-                aggregate_year_logs(&s.plan, block, n, logs.unwrap_or_default())
-            }
-            None => aggregate_year(&s.plan, block, n),
-            Some(rules) => rules.aggregate_block(
+        match (&self.rules, logs) {
+            (None, Some(logs)) => aggregate_year_logs(&s.plan, block, n, logs),
+            (None, None) => aggregate_year(&s.plan, block, n),
+            (Some(rules), _) => rules.aggregate_block(
                 &rules.pattern_plans(&s.plan),
                 cities,
                 &[self.year],

@@ -303,10 +303,10 @@ pub struct WeightCell {
 /// fills a combination first.
 ///
 /// Memory is bounded by [`PREPARED_BYTES`], whatever the panel: a combination holds one year's
-/// `cities x nodes` values, in the layout scores are aggregated in (the years of the panel only enter its statistics, which are
-/// folded into the values), and combinations beyond the bound (in key order: normalisation,
-/// `winmax`, imputation, cities) are computed per replication, as before. With
-/// `cities x nodes` above the bound, nothing is kept.
+/// `cities x nodes` values, in the layout scores are aggregated in (the years of the panel
+/// only enter its statistics, which are folded into the values), and combinations beyond the
+/// bound (in key order: normalisation, `winmax`, imputation, cities) are computed per
+/// replication, as before. With `cities x nodes` above the bound, nothing is kept.
 pub(crate) struct Prepared<'e> {
     engine: &'e Engine,
     /// `winmax` values keyed: 0 for the framework's treatment, `w + 1` for `w`.
